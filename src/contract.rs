@@ -1,0 +1,407 @@
+//! A seller's contract (`contracts/<seller>.toml`): identity, KPI definitions
+//! and targets, the fee model and the FX rule. Parsing rejects unknown keys;
+//! [`Contract::validate`] rejects values that do not make sense, naming the
+//! key path.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::kpi_id::KpiId;
+use crate::market::Market;
+use crate::money::{Currency, RoundingMode};
+
+/// A statement language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Language {
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "pt-BR")]
+    PtBr,
+}
+
+impl Language {
+    /// The BCP 47 tag, e.g. `pt-BR`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::ZhCn => "zh-CN",
+            Language::En => "en",
+            Language::PtBr => "pt-BR",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contract {
+    pub seller: SellerTerms,
+    pub contract: ContractTerms,
+    #[serde(default)]
+    pub kpi: KpiTerms,
+    pub fees: FeeTerms,
+    pub fx: FxTerms,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SellerTerms {
+    pub id: String,
+    pub legal_name: String,
+    #[serde(default)]
+    pub tax_id: String,
+    pub language: Language,
+    pub settlement_currency: Currency,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractTerms {
+    pub id: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub markets: Vec<Market>,
+    /// IANA time zones overriding a market's own (e.g. `amazon_us = "UTC"`).
+    #[serde(default)]
+    pub time_zones: BTreeMap<Market, String>,
+}
+
+/// Whether GMV is before or after refunds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GmvBasis {
+    Gross,
+    #[default]
+    NetOfRefunds,
+}
+
+/// Whether the refund rate counts money or orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundBasis {
+    #[default]
+    Value,
+    Count,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KpiTerms {
+    #[serde(default)]
+    pub gmv_basis: GmvBasis,
+    #[serde(default)]
+    pub include_shipping: bool,
+    #[serde(default)]
+    pub refund_basis: RefundBasis,
+    #[serde(default)]
+    pub targets: Vec<Target>,
+}
+
+/// A KPI target (`min`) or limit (`max`), with an optional alert threshold
+/// between met and missed. Without `market` it applies to the overall figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub kpi: KpiId,
+    #[serde(default)]
+    pub market: Option<Market>,
+    #[serde(default)]
+    pub min: Option<Decimal>,
+    #[serde(default)]
+    pub max: Option<Decimal>,
+    #[serde(default)]
+    pub alert: Option<Decimal>,
+}
+
+/// How commission tiers apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierMode {
+    /// Each tier's rate applies to the part of GMV inside it (like tax brackets).
+    Marginal,
+    /// The rate of the tier reached applies to all of GMV.
+    Whole,
+}
+
+/// One commission tier; the last has no upper bound.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    #[serde(default)]
+    pub up_to: Option<Decimal>,
+    pub rate: Decimal,
+}
+
+/// A comparison a fee rule makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CompareOp {
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = "<")]
+    Lt,
+}
+
+impl CompareOp {
+    /// Whether `value op threshold` holds.
+    pub fn holds(self, value: Decimal, threshold: Decimal) -> bool {
+        match self {
+            CompareOp::Ge => value >= threshold,
+            CompareOp::Gt => value > threshold,
+            CompareOp::Le => value <= threshold,
+            CompareOp::Lt => value < threshold,
+        }
+    }
+
+    /// The operator as written, e.g. `>=`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Ge => ">=",
+            CompareOp::Gt => ">",
+            CompareOp::Le => "<=",
+            CompareOp::Lt => "<",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    Bonus,
+    Penalty,
+}
+
+/// A KPI-linked bonus or penalty: exactly one of `percent_of_commission` and
+/// `amount` (in the fee currency) is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeRule {
+    pub kpi: KpiId,
+    #[serde(default)]
+    pub market: Option<Market>,
+    pub op: CompareOp,
+    pub threshold: Decimal,
+    pub effect: Effect,
+    #[serde(default)]
+    pub percent_of_commission: Option<Decimal>,
+    #[serde(default)]
+    pub amount: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeTerms {
+    pub currency: Currency,
+    #[serde(default)]
+    pub base_monthly: Decimal,
+    pub tier_mode: TierMode,
+    #[serde(default)]
+    pub tiers: Vec<Tier>,
+    #[serde(default)]
+    pub minimum: Option<Decimal>,
+    #[serde(default)]
+    pub maximum: Option<Decimal>,
+    #[serde(default)]
+    pub vat_rate: Decimal,
+    #[serde(default)]
+    pub rounding: RoundingMode,
+    /// A handling markup on pass-through costs, billed as its own service-fee line.
+    #[serde(default)]
+    pub pass_through_markup: Option<Decimal>,
+    #[serde(default)]
+    pub rules: Vec<FeeRule>,
+}
+
+/// Which day's rate converts the period's amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateDate {
+    /// The latest rate dated on or before the period's last day.
+    PeriodEnd,
+    /// The arithmetic mean of the rates published within the period.
+    PeriodAverage,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxTerms {
+    pub source: String,
+    pub rate_date: RateDate,
+}
+
+impl Contract {
+    /// Parses and validates a contract; `file` names it in errors.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the key path (or TOML line) of the first
+    /// problem: a syntax error, an unknown key or KPI, or a value that does
+    /// not make sense (see [`Contract::validate`]).
+    pub fn parse(file: &str, text: &str) -> Result<Contract, Error> {
+        let contract: Contract = toml::from_str(text).map_err(|e| {
+            let message = e.message().to_string();
+            let key = match e.span() {
+                Some(span) => format!("line {}", text[..span.start.min(text.len())].lines().count().max(1)),
+                None => "(document)".to_string(),
+            };
+            Error::config(file, key, message)
+        })?;
+        contract.validate(file)?;
+        Ok(contract)
+    }
+
+    /// Checks the values make sense together: rates in 0..=1, tiers in
+    /// ascending order with only the last unbounded, minimum ≤ maximum,
+    /// rules with exactly one effect amount, targets with a bound.
+    pub fn validate(&self, file: &str) -> Result<(), Error> {
+        let err = |key: String, message: &str| Err(Error::config(file, key, message));
+        let unit = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE;
+        if self.seller.id.trim().is_empty() {
+            return err("seller.id".into(), "must not be empty");
+        }
+        if self.contract.start > self.contract.end {
+            return err("contract.end".into(), "is before contract.start");
+        }
+        if self.contract.markets.is_empty() {
+            return err("contract.markets".into(), "names no market");
+        }
+        for (i, m) in self.contract.markets.iter().enumerate() {
+            if self.contract.markets[..i].contains(m) {
+                return err(format!("contract.markets[{i}]"), "repeats a market");
+            }
+        }
+        for (market, tz) in &self.contract.time_zones {
+            if tz.parse::<chrono_tz::Tz>().is_err() {
+                return err(format!("contract.time_zones.{market}"), "is not an IANA time zone");
+            }
+        }
+        for (i, t) in self.kpi.targets.iter().enumerate() {
+            if t.min.is_none() && t.max.is_none() {
+                return err(format!("kpi.targets[{i}]"), "needs min or max");
+            }
+            if t.min.is_some() && t.max.is_some() {
+                return err(format!("kpi.targets[{i}]"), "sets both min and max; a target is one or the other");
+            }
+            if t.kpi == KpiId::GmvAttainment && t.market.is_some_and(|m| !self.contract.markets.contains(&m)) {
+                return err(format!("kpi.targets[{i}].market"), "is not one of contract.markets");
+            }
+            if let Some(m) = t.market
+                && !self.contract.markets.contains(&m)
+            {
+                return err(format!("kpi.targets[{i}].market"), "is not one of contract.markets");
+            }
+        }
+        let f = &self.fees;
+        if f.base_monthly < Decimal::ZERO {
+            return err("fees.base_monthly".into(), "must not be negative");
+        }
+        for (i, tier) in f.tiers.iter().enumerate() {
+            if !unit(tier.rate) {
+                return err(format!("fees.tiers[{i}].rate"), "must be between 0 and 1");
+            }
+            let last = i + 1 == f.tiers.len();
+            match tier.up_to {
+                None if !last => return err(format!("fees.tiers[{i}].up_to"), "is missing; only the last tier is unbounded"),
+                Some(u) if u <= Decimal::ZERO => return err(format!("fees.tiers[{i}].up_to"), "must be positive"),
+                Some(u) if i > 0 && f.tiers[i - 1].up_to.is_some_and(|p| u <= p) => {
+                    return err(format!("fees.tiers[{i}].up_to"), "must be above the previous tier's up_to (tiers out of order)");
+                }
+                _ => {}
+            }
+        }
+        if let (Some(min), Some(max)) = (f.minimum, f.maximum)
+            && min > max
+        {
+            return err("fees.minimum".into(), "is above fees.maximum");
+        }
+        if !unit(f.vat_rate) {
+            return err("fees.vat_rate".into(), "must be between 0 and 1");
+        }
+        if let Some(m) = f.pass_through_markup
+            && !unit(m)
+        {
+            return err("fees.pass_through_markup".into(), "must be between 0 and 1");
+        }
+        for (i, r) in f.rules.iter().enumerate() {
+            match (r.percent_of_commission, r.amount) {
+                (Some(p), None) if !unit(p) => {
+                    return err(format!("fees.rules[{i}].percent_of_commission"), "must be between 0 and 1");
+                }
+                (None, Some(a)) if a < Decimal::ZERO => {
+                    return err(format!("fees.rules[{i}].amount"), "must not be negative; effect says bonus or penalty");
+                }
+                (Some(_), Some(_)) | (None, None) => {
+                    return err(format!("fees.rules[{i}]"), "needs exactly one of percent_of_commission and amount");
+                }
+                _ => {}
+            }
+            if let Some(m) = r.market
+                && !self.contract.markets.contains(&m)
+            {
+                return err(format!("fees.rules[{i}].market"), "is not one of contract.markets");
+            }
+        }
+        Ok(())
+    }
+
+    /// The time zone rows of `market` are dated in.
+    pub fn time_zone(&self, market: Market) -> chrono_tz::Tz {
+        self.contract
+            .time_zones
+            .get(&market)
+            .and_then(|tz| tz.parse().ok())
+            .unwrap_or_else(|| market.default_time_zone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const EXAMPLE: &str = include_str!("../fixtures/contracts/domain-example.toml");
+
+    #[test]
+    fn domain_example_contract_parses_unchanged() {
+        let c = Contract::parse("acme-home.toml", EXAMPLE).unwrap();
+        assert_eq!(c.seller.id, "acme-home");
+        assert_eq!(c.fees.currency, Currency::Cny);
+        assert_eq!(c.fees.tiers.len(), 2);
+        assert_eq!(c.fees.rules[1].op, CompareOp::Gt);
+        assert_eq!(c.fx.rate_date, RateDate::PeriodEnd);
+        assert_eq!(c.time_zone(Market::AmazonUs), chrono_tz::America::Los_Angeles);
+    }
+
+    fn rejects(edit: (&str, &str), key: &str) {
+        assert!(EXAMPLE.contains(edit.0), "fixture lacks {:?}", edit.0);
+        let text = EXAMPLE.replacen(edit.0, edit.1, 1);
+        let e = Contract::parse("c.toml", &text).unwrap_err().to_string();
+        assert!(e.contains(key), "{e} should name {key}");
+    }
+
+    #[test]
+    fn tiers_out_of_order_are_rejected_with_key_path() {
+        rejects(("{ rate = \"0.02\" },", "{ up_to = \"100.00\", rate = \"0.02\" }, { rate = \"0.01\" },"), "fees.tiers[1].up_to");
+    }
+
+    #[test]
+    fn rate_above_one_is_rejected() {
+        rejects(("vat_rate = \"0.06\"", "vat_rate = \"6\""), "fees.vat_rate");
+        rejects(("{ up_to = \"500000.00\", rate = \"0.03\" }", "{ up_to = \"500000.00\", rate = \"3\" }"), "fees.tiers[0].rate");
+    }
+
+    #[test]
+    fn rule_naming_unknown_kpi_is_rejected_with_line() {
+        rejects(("kpi = \"dispute_rate\"\nop", "kpi = \"happiness\"\nop"), "line");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        rejects(("tier_mode = \"marginal\"", "tier_mode = \"marginal\"\ntier_mod = 1"), "tier_mod");
+    }
+}

@@ -1,0 +1,1 @@
+//! FX table. Being written.

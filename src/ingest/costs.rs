@@ -1,0 +1,1 @@
+//! The pass-through cost ledger. Being written.

@@ -1,0 +1,129 @@
+//! Dates as marketplace exports write them, brought to the marketplace's
+//! local calendar date.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+
+/// Reads an Amazon date or timestamp and returns its calendar date in `tz`.
+///
+/// Accepted: `10/01/26` and `10/01/2026` (MM/DD, already local),
+/// `2026-10-01` (local), `2026-10-01 07:00:00 UTC`, `2026-10-01T07:00:00+00:00`,
+/// `2026-10-01T07:00:00Z` and `2026-10-01 07:00:00` (UTC unless an offset is
+/// given). Returns a message saying what was expected otherwise.
+pub fn amazon_local_date(text: &str, tz: Tz) -> Result<NaiveDate, String> {
+    let s = text.trim();
+    let expected = || {
+        format!("{s:?} is not a date (expected MM/DD/YY, YYYY-MM-DD, \"2026-10-01 07:00:00 UTC\" or \"2026-10-01T07:00:00+00:00\")")
+    };
+    if s.is_empty() {
+        return Err("the date is missing".to_string());
+    }
+    if let Some(utc) = s.strip_suffix(" UTC").or_else(|| s.strip_suffix(" GMT")) {
+        let naive = NaiveDateTime::parse_from_str(utc.trim(), "%Y-%m-%d %H:%M:%S").map_err(|_| expected())?;
+        return Ok(tz.from_utc_datetime(&naive).date_naive());
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Ok(dt.with_timezone(&tz).date_naive());
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Ok(tz.from_utc_datetime(&naive).date_naive());
+        }
+    }
+    for fmt in ["%m/%d/%y", "%m/%d/%Y", "%Y-%m-%d", "%d.%m.%Y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+            return Ok(d);
+        }
+    }
+    Err(expected())
+}
+
+/// Reads a calendar date as report cells write them: `2026-10-01`,
+/// `10/01/2026`, `10/01/26`, `Oct 01, 2026`, `01/10/2026` is read as US
+/// month-first. Returns what was expected otherwise.
+pub fn report_date(text: &str) -> Result<NaiveDate, String> {
+    let s = text.trim();
+    for fmt in ["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%b %d, %Y", "%B %d, %Y", "%Y-%m-%d %H:%M:%S", "%Y%m%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+            return Ok(d);
+        }
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Ok(dt.date());
+        }
+    }
+    Err(format!("{s:?} is not a date (expected YYYY-MM-DD, MM/DD/YYYY or \"Oct 01, 2026\")"))
+}
+
+const PT_MONTHS: [&str; 12] = [
+    "janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro",
+    "dezembro",
+];
+
+/// Reads a Mercado Livre sale date, `21 de agosto de 2026 16:10 hs.`, already
+/// in São Paulo time; also `21/08/2026 16:10` and ISO dates.
+pub fn mercadolivre_date(text: &str) -> Result<NaiveDate, String> {
+    let s = text.trim();
+    let expected = || format!("{s:?} is not a date (expected e.g. \"21 de agosto de 2026 16:10 hs.\")");
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.len() >= 5 && words[1] == "de" && words[3] == "de" {
+        let day: u32 = words[0].parse().map_err(|_| expected())?;
+        let month_name = words[2].to_lowercase();
+        let month = PT_MONTHS
+            .iter()
+            .position(|m| *m == month_name || (month_name == "marco" && *m == "março"))
+            .ok_or_else(expected)? as u32
+            + 1;
+        let year: i32 = words[4].parse().map_err(|_| expected())?;
+        return NaiveDate::from_ymd_opt(year, month, day).ok_or_else(expected);
+    }
+    for fmt in ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Ok(dt.date());
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+            return Ok(d);
+        }
+    }
+    Err(expected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    const LA: Tz = chrono_tz::America::Los_Angeles;
+
+    #[test]
+    fn utc_midnight_of_november_first_is_still_october_in_los_angeles() {
+        assert_eq!(amazon_local_date("2026-11-01 06:59:59 UTC", LA).unwrap(), d(2026, 10, 31));
+        assert_eq!(amazon_local_date("2026-11-01T07:00:00+00:00", LA).unwrap(), d(2026, 11, 1));
+        assert_eq!(amazon_local_date("2026-10-01T07:00:00Z", LA).unwrap(), d(2026, 10, 1));
+    }
+
+    #[test]
+    fn amazon_short_us_dates_are_local() {
+        assert_eq!(amazon_local_date("10/31/26", LA).unwrap(), d(2026, 10, 31));
+        assert_eq!(amazon_local_date("10/31/2026", LA).unwrap(), d(2026, 10, 31));
+        assert_eq!(amazon_local_date("2026-10-31", LA).unwrap(), d(2026, 10, 31));
+        assert!(amazon_local_date("31/10/2026", LA).is_err());
+    }
+
+    #[test]
+    fn mercadolivre_portuguese_dates() {
+        assert_eq!(mercadolivre_date("21 de agosto de 2026 16:10 hs.").unwrap(), d(2026, 8, 21));
+        assert_eq!(mercadolivre_date("3 de março de 2026 09:00 hs.").unwrap(), d(2026, 3, 3));
+        assert_eq!(mercadolivre_date("21/08/2026 16:10").unwrap(), d(2026, 8, 21));
+        assert!(mercadolivre_date("21 de agosti de 2026").is_err());
+    }
+
+    #[test]
+    fn report_dates_in_us_and_iso_forms() {
+        assert_eq!(report_date("Oct 01, 2026").unwrap(), d(2026, 10, 1));
+        assert_eq!(report_date("10/01/2026").unwrap(), d(2026, 10, 1));
+        assert_eq!(report_date("2026-10-01").unwrap(), d(2026, 10, 1));
+    }
+}

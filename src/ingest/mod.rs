@@ -1,0 +1,164 @@
+//! Reading a period's marketplace exports into normalized facts.
+//!
+//! The format of each file is detected from its content (its header), never
+//! its name. This module and its children are the only code that knows a
+//! marketplace's column names.
+
+pub mod amazon_ads;
+pub mod amazon_settlement;
+pub mod costs;
+pub mod dates;
+pub mod mercadolivre;
+pub mod records;
+pub mod table;
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::error::InputError;
+use crate::market::Market;
+use crate::money::DecimalStyle;
+use crate::period::Period;
+use records::{AdRow, MoneyLine, OrderEvent, ReconciliationCheck};
+use table::TextFormat;
+
+/// A recognised input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    AmazonSettlementV2,
+    AmazonSettlementV1,
+    AmazonAdsCsv,
+    AmazonAdsXlsx,
+    MercadolivreVendasXlsx,
+    MercadolivreVendasCsv,
+    CostLedger,
+    FxTable,
+    FxPtax,
+    Contract,
+}
+
+/// What the parsers need to know besides the file: the period, and the time
+/// zone each market's rows are dated in.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestContext {
+    pub period: Period,
+    pub amazon_tz: Tz,
+    pub mercadolivre_tz: Tz,
+}
+
+impl IngestContext {
+    /// The context with each market's own time zone.
+    pub fn new(period: Period) -> Self {
+        IngestContext {
+            period,
+            amazon_tz: Market::AmazonUs.default_time_zone(),
+            mercadolivre_tz: Market::MercadoLivreBr.default_time_zone(),
+        }
+    }
+}
+
+/// The facts one export contributes to the period. Only rows dated in the
+/// period are kept; reconciliation checks cover the whole file.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedExport {
+    pub lines: Vec<MoneyLine>,
+    pub events: Vec<OrderEvent>,
+    pub ads: Vec<AdRow>,
+    pub checks: Vec<ReconciliationCheck>,
+    /// Data rows read from the file.
+    pub rows_total: usize,
+    /// Data rows that contributed a fact dated in the period.
+    pub rows_in_period: usize,
+}
+
+const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
+
+/// Detects the format of a marketplace export from its content and parses it.
+///
+/// # Errors
+/// An [`InputError`] naming the file (and line/row and column where there is
+/// one) when the format is not recognised or a cell cannot be read.
+pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Format, ParsedExport), InputError> {
+    if bytes.starts_with(XLSX_MAGIC) {
+        return read_xlsx_export(file, bytes, ctx);
+    }
+    let text = table::decode_text(bytes);
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if first.contains('\t') && amazon_settlement::is_header(&split(first, '\t')) {
+        let t = table::read_text(
+            file,
+            bytes,
+            TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point },
+            amazon_settlement::is_header,
+        )?;
+        let format = amazon_settlement::layout(&t);
+        return Ok((format, amazon_settlement::parse(&t, ctx)?));
+    }
+    if text.lines().take(50).any(|l| mercadolivre::is_header(&split(l, ';'))) {
+        let t = table::read_text(
+            file,
+            bytes,
+            TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma },
+            mercadolivre::is_header,
+        )?;
+        return Ok((Format::MercadolivreVendasCsv, mercadolivre::parse(&t, ctx)?));
+    }
+    for delimiter in [b',', b'\t', b';'] {
+        if amazon_ads::is_header(&split(first, delimiter as char)) {
+            let t = table::read_text(
+                file,
+                bytes,
+                TextFormat { delimiter, quoting: true, style: DecimalStyle::Point },
+                amazon_ads::is_header,
+            )?;
+            return Ok((Format::AmazonAdsCsv, amazon_ads::parse(&t, ctx)?));
+        }
+    }
+    Err(unrecognised(file, first))
+}
+
+fn read_xlsx_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Format, ParsedExport), InputError> {
+    let sheets = table::xlsx_sheet_names(file, bytes)?;
+    // The Vendas sheet is "Vendas BR" in real exports; try it first, then any.
+    let mut ordered: Vec<&String> = sheets.iter().filter(|s| s.starts_with("Vendas")).collect();
+    ordered.extend(sheets.iter().filter(|s| !s.starts_with("Vendas")));
+    for sheet in ordered {
+        let Ok(t) = table::read_xlsx(file, bytes, sheet, |c| mercadolivre::is_header(c) || amazon_ads::is_header(c))
+        else {
+            continue;
+        };
+        if mercadolivre::is_header(&t.headers) {
+            return Ok((Format::MercadolivreVendasXlsx, mercadolivre::parse(&t, ctx)?));
+        }
+        return Ok((Format::AmazonAdsXlsx, amazon_ads::parse(&t, ctx)?));
+    }
+    Err(InputError::file(
+        file,
+        format!(
+            "unrecognised workbook: no sheet has a Mercado Livre Vendas header (\"N.º de venda\") or a Sponsored Products header (\"Campaign Name\", \"Spend\"); sheets: {}",
+            sheets.join(", ")
+        ),
+    ))
+}
+
+fn split(line: &str, delimiter: char) -> Vec<String> {
+    line.split(delimiter).map(|c| c.trim().trim_matches('"').to_string()).collect()
+}
+
+fn unrecognised(file: &str, first_line: &str) -> InputError {
+    let shown: String = first_line.chars().take(120).collect();
+    InputError::file(
+        file,
+        format!(
+            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
+        ),
+    )
+}
+
+/// Whether `t` is a whole-table format whose header names all of `names`.
+pub(crate) fn has_all(headers: &[String], names: &[&str]) -> bool {
+    let folded: Vec<String> = headers.iter().map(|h| table::fold_header(h)).collect();
+    names.iter().all(|n| folded.contains(&table::fold_header(n)))
+}
+

@@ -1,0 +1,168 @@
+//! The normalized facts every parser produces and every KPI is derived from.
+//! Only ingest knows a marketplace's column names; from here on, only these
+//! types are seen.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::market::Market;
+use crate::money::Currency;
+
+/// What a payout line is, as far as KPIs and reconciliation care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoneyKind {
+    /// Item price of a sale (Amazon ItemPrice/Principal; ML Receita por produtos).
+    Principal,
+    /// Shipping charged to the buyer.
+    Shipping,
+    /// Money returned to buyers (refunds, cancellations).
+    Refund,
+    /// Promotions, discounts and bonuses.
+    Promotion,
+    /// Tax collected or withheld by the marketplace.
+    Tax,
+    /// Fees the marketplace deducted: referral, FBA, storage, tarifa de venda, tarifas de envio.
+    PlatformFee,
+    /// Advertising cost deducted from the payout.
+    Advertising,
+    /// Anything else: transfers, reserves, reimbursements, adjustments.
+    Other,
+}
+
+/// One signed amount of a marketplace payout, in the market's currency, as
+/// the marketplace prints it: credits to the seller positive, fees negative.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MoneyLine {
+    pub market: Market,
+    /// The date in the market's time zone.
+    pub date: NaiveDate,
+    /// Empty for lines not tied to an order.
+    pub order_id: String,
+    pub kind: MoneyKind,
+    /// Rounded to the minor unit.
+    pub amount: Decimal,
+}
+
+/// What happened to an order, for the count-based KPIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderEventKind {
+    /// A sale that counts in GMV (never a cancelled one).
+    Placed,
+    /// Cancelled by the seller before shipment.
+    CancelledBySeller,
+    /// Cancelled before shipment by the buyer or the marketplace.
+    CancelledOther,
+    /// Money returned to the buyer after the sale.
+    Refunded,
+    /// An A-to-z claim, chargeback or ML reclamação/mediação.
+    Disputed,
+}
+
+/// One event of one order. An order may have several events (one `Placed`
+/// per item line, a later `Refunded`, …); KPIs count distinct order ids.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderEvent {
+    pub market: Market,
+    pub date: NaiveDate,
+    pub order_id: String,
+    pub kind: OrderEventKind,
+    /// Units sold (`Placed`) or 0.
+    pub units: i64,
+    /// Item principal sold (`Placed`) or refunded (`Refunded`, positive); 0 otherwise.
+    pub principal: Decimal,
+    /// Shipping charged (`Placed`) or refunded (`Refunded`, positive); 0 otherwise.
+    pub shipping: Decimal,
+}
+
+/// One row of a sponsored-ads report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdRow {
+    pub market: Market,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub campaign: String,
+    pub currency: Currency,
+    pub spend: Decimal,
+    /// Ad-attributed sales in the report's attribution window.
+    pub sales: Decimal,
+    pub orders: i64,
+    pub units: i64,
+    pub clicks: i64,
+    pub impressions: i64,
+    /// 7 or 14: the attribution window of `sales`.
+    pub attribution_days: u8,
+}
+
+/// Category of a pass-through cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostCategory {
+    Advertising,
+    Freight,
+    CustomsDuty,
+    ImportTax,
+    Warehousing,
+    Certification,
+    Other,
+}
+
+impl CostCategory {
+    /// The id used in the cost ledger and statement.json.
+    pub fn id(self) -> &'static str {
+        match self {
+            CostCategory::Advertising => "advertising",
+            CostCategory::Freight => "freight",
+            CostCategory::CustomsDuty => "customs_duty",
+            CostCategory::ImportTax => "import_tax",
+            CostCategory::Warehousing => "warehousing",
+            CostCategory::Certification => "certification",
+            CostCategory::Other => "other",
+        }
+    }
+
+    /// Parses a ledger's category cell.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim() {
+            "advertising" => CostCategory::Advertising,
+            "freight" => CostCategory::Freight,
+            "customs_duty" => CostCategory::CustomsDuty,
+            "import_tax" => CostCategory::ImportTax,
+            "warehousing" => CostCategory::Warehousing,
+            "certification" => CostCategory::Certification,
+            "other" => CostCategory::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// One cost the provider paid on the seller's behalf.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostLine {
+    pub date: NaiveDate,
+    pub category: CostCategory,
+    pub vendor: String,
+    pub invoice_no: String,
+    pub description: String,
+    /// Rounded to the minor unit; positive.
+    pub amount: Decimal,
+    pub currency: Currency,
+    pub evidence: Option<String>,
+}
+
+/// A balance assertion: the marketplace's own total against the sum of its
+/// detail, for one settlement or one file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReconciliationCheck {
+    pub file: String,
+    /// What the check covers, e.g. `settlement 11223344556` or `412 rows`.
+    pub scope: String,
+    pub currency: Currency,
+    pub reported: Decimal,
+    pub computed: Decimal,
+    pub ok: bool,
+    /// Where it fails, e.g. the first mismatching rows; empty when ok.
+    pub detail: String,
+}

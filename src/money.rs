@@ -1,0 +1,295 @@
+//! Exact money: currencies, minor units, rounding, and parsing of amounts as
+//! marketplaces print them. No `f64` ever holds money: XLSX floats are turned
+//! into decimals by [`decimal_from_xlsx_float`] at the edge and never carried.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+/// An ISO 4217 currency the product settles or reports in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Currency {
+    #[serde(rename = "USD")]
+    Usd,
+    #[serde(rename = "CNY")]
+    Cny,
+    #[serde(rename = "BRL")]
+    Brl,
+}
+
+impl Currency {
+    /// All supported currencies, in a fixed order.
+    pub const ALL: [Currency; 3] = [Currency::Usd, Currency::Cny, Currency::Brl];
+
+    /// The ISO 4217 code, e.g. `"USD"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::Usd => "USD",
+            Currency::Cny => "CNY",
+            Currency::Brl => "BRL",
+        }
+    }
+
+    /// Digits after the decimal point of the currency's minor unit (cents, fen, centavos).
+    pub fn minor_digits(self) -> u32 {
+        2
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Currency {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "USD" => Ok(Currency::Usd),
+            "CNY" | "RMB" => Ok(Currency::Cny),
+            "BRL" => Ok(Currency::Brl),
+            other => Err(format!("unknown currency {other:?}; expected USD, CNY or BRL")),
+        }
+    }
+}
+
+/// How a computed amount is rounded to the currency's minor unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    /// Ties away from zero (四舍五入): 0.005 → 0.01, −0.005 → −0.01.
+    #[default]
+    HalfUp,
+    /// Ties to the even neighbour (banker's rounding): 0.005 → 0.00, 0.015 → 0.02.
+    HalfEven,
+}
+
+impl RoundingMode {
+    /// The wording printed on statements, e.g. `half_up`.
+    pub fn id(self) -> &'static str {
+        match self {
+            RoundingMode::HalfUp => "half_up",
+            RoundingMode::HalfEven => "half_even",
+        }
+    }
+
+    fn strategy(self) -> RoundingStrategy {
+        match self {
+            RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+        }
+    }
+
+    /// Rounds `value` to `dp` decimal places with this mode.
+    pub fn round_dp(self, value: Decimal, dp: u32) -> Decimal {
+        value.round_dp_with_strategy(dp, self.strategy())
+    }
+
+    /// Rounds `value` to the minor unit of `currency`; the result always carries
+    /// exactly that many decimal places (so `10` prints as `10.00`).
+    pub fn round_money(self, value: Decimal, currency: Currency) -> Decimal {
+        let mut r = self.round_dp(value, currency.minor_digits());
+        r.rescale(currency.minor_digits());
+        r
+    }
+}
+
+/// An amount in one currency, already rounded to its minor unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub currency: Currency,
+}
+
+impl Money {
+    /// `amount` rounded to the currency's minor unit with `mode`.
+    pub fn new(amount: Decimal, currency: Currency, mode: RoundingMode) -> Self {
+        Money { amount: mode.round_money(amount, currency), currency }
+    }
+
+    /// Zero in `currency`, printed with its minor digits (`0.00`).
+    pub fn zero(currency: Currency) -> Self {
+        Money { amount: Decimal::new(0, currency.minor_digits()), currency }
+    }
+}
+
+/// Converts an amount with 2 decimal places into integer minor units
+/// (cents). Returns `None` if it has more precision or overflows `i64`.
+pub fn to_minor(amount: Decimal) -> Option<i64> {
+    let scaled = amount.checked_mul(Decimal::ONE_HUNDRED)?;
+    if !scaled.fract().is_zero() {
+        return None;
+    }
+    i64::try_from(scaled.trunc()).ok()
+}
+
+/// Integer minor units (cents) back to a decimal with 2 places.
+pub fn from_minor(minor: i64) -> Decimal {
+    Decimal::new(minor, 2)
+}
+
+/// How a text cell writes its decimal separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecimalStyle {
+    /// `1,234.56` (US exports).
+    Point,
+    /// `1.234,56` (Brazilian exports, BCB PTAX).
+    Comma,
+}
+
+/// Parses a number as exports print it: optional currency sign (`$`, `US$`,
+/// `R$`, `¥`), thousands separators, a trailing `%` (which divides by 100),
+/// a leading `-` or accounting parentheses. Returns a message saying what was
+/// expected when the text is not a number.
+pub fn parse_decimal(text: &str, style: DecimalStyle) -> Result<Decimal, String> {
+    let raw = text.trim();
+    let mut s: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
+    let mut negative = false;
+    if s.starts_with('(') && s.ends_with(')') && s.len() > 2 {
+        negative = true;
+        s = s[1..s.len() - 1].to_string();
+    }
+    if let Some(rest) = s.strip_prefix('-') {
+        negative = !negative;
+        s = rest.to_string();
+    }
+    for prefix in ["US$", "R$", "$", "¥", "￥"] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest.to_string();
+            break;
+        }
+    }
+    if let Some(rest) = s.strip_prefix('-') {
+        negative = !negative;
+        s = rest.to_string();
+    }
+    let percent = s.ends_with('%');
+    if percent {
+        s.pop();
+    }
+    let (group, point) = match style {
+        DecimalStyle::Point => (',', '.'),
+        DecimalStyle::Comma => ('.', ','),
+    };
+    let expected = || {
+        let example = match style {
+            DecimalStyle::Point => "1,234.56",
+            DecimalStyle::Comma => "1.234,56",
+        };
+        format!("{raw:?} is not a number (expected e.g. {example})")
+    };
+    if s.is_empty() || s.chars().filter(|c| *c == point).count() > 1 {
+        return Err(expected());
+    }
+    let (int_part, frac_part) = match s.split_once(point) {
+        Some((i, f)) => (i, Some(f)),
+        None => (s.as_str(), None),
+    };
+    if int_part.contains(group) && !valid_grouping(int_part, group) {
+        return Err(expected());
+    }
+    let int_digits: String = int_part.chars().filter(|c| *c != group).collect();
+    if !int_digits.chars().all(|c| c.is_ascii_digit())
+        || frac_part.is_some_and(|f| f.is_empty() || !f.chars().all(|c| c.is_ascii_digit()))
+        || (int_digits.is_empty() && frac_part.is_none())
+    {
+        return Err(expected());
+    }
+    let canonical = match frac_part {
+        Some(f) => format!("{}.{f}", if int_digits.is_empty() { "0" } else { &int_digits }),
+        None => int_digits,
+    };
+    let mut value = Decimal::from_str(&canonical).map_err(|_| expected())?;
+    if percent {
+        value /= Decimal::ONE_HUNDRED;
+    }
+    if negative {
+        value = -value;
+    }
+    Ok(value)
+}
+
+fn valid_grouping(int_part: &str, group: char) -> bool {
+    let mut groups = int_part.split(group);
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3)
+}
+
+/// Turns an XLSX numeric cell into a decimal by its shortest round-trip text
+/// (what Excel displays), so `0.1` stays `0.1`. Callers round money to the
+/// minor unit right after; the float is never carried further.
+pub fn decimal_from_xlsx_float(value: f64) -> Option<Decimal> {
+    if !value.is_finite() {
+        return None;
+    }
+    // `{}` on f64 prints the shortest text that reads back as the same float.
+    let text = format!("{value}");
+    Decimal::from_str(&text).or_else(|_| Decimal::from_scientific(&text)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn parses_us_style_with_dollar_and_grouping() {
+        assert_eq!(parse_decimal("$3.0", DecimalStyle::Point).unwrap(), d("3.0"));
+        assert_eq!(parse_decimal("1,234.56", DecimalStyle::Point).unwrap(), d("1234.56"));
+        assert_eq!(parse_decimal("-12.34", DecimalStyle::Point).unwrap(), d("-12.34"));
+        assert_eq!(parse_decimal("($5.00)", DecimalStyle::Point).unwrap(), d("-5.00"));
+        assert_eq!(parse_decimal(" 7 ", DecimalStyle::Point).unwrap(), d("7"));
+    }
+
+    #[test]
+    fn parses_percent_as_fraction() {
+        assert_eq!(parse_decimal("1.66%", DecimalStyle::Point).unwrap(), d("0.0166"));
+    }
+
+    #[test]
+    fn parses_brazilian_decimal_comma() {
+        assert_eq!(parse_decimal("1.234,56", DecimalStyle::Comma).unwrap(), d("1234.56"));
+        assert_eq!(parse_decimal("R$ -15,90", DecimalStyle::Comma).unwrap(), d("-15.90"));
+        assert_eq!(parse_decimal("5,3762", DecimalStyle::Comma).unwrap(), d("5.3762"));
+    }
+
+    #[test]
+    fn rejects_malformed_numbers_with_what_was_expected() {
+        let err = parse_decimal("12,34.5", DecimalStyle::Point).unwrap_err();
+        assert!(err.contains("\"12,34.5\" is not a number"), "{err}");
+        assert!(parse_decimal("", DecimalStyle::Point).is_err());
+        assert!(parse_decimal("abc", DecimalStyle::Point).is_err());
+        assert!(parse_decimal("1.2.3", DecimalStyle::Point).is_err());
+    }
+
+    #[test]
+    fn half_up_and_half_even_differ_only_on_ties() {
+        assert_eq!(RoundingMode::HalfUp.round_money(d("0.125"), Currency::Usd), d("0.13"));
+        assert_eq!(RoundingMode::HalfEven.round_money(d("0.125"), Currency::Usd), d("0.12"));
+        assert_eq!(RoundingMode::HalfUp.round_money(d("-0.125"), Currency::Usd), d("-0.13"));
+        assert_eq!(RoundingMode::HalfEven.round_money(d("0.126"), Currency::Usd), d("0.13"));
+        assert_eq!(RoundingMode::HalfUp.round_money(d("10"), Currency::Usd).to_string(), "10.00");
+    }
+
+    #[test]
+    fn xlsx_float_keeps_displayed_digits() {
+        assert_eq!(decimal_from_xlsx_float(0.1).unwrap(), d("0.1"));
+        assert_eq!(decimal_from_xlsx_float(19.99).unwrap(), d("19.99"));
+        assert_eq!(decimal_from_xlsx_float(3.0).unwrap(), d("3"));
+        assert!(decimal_from_xlsx_float(f64::NAN).is_none());
+    }
+
+    #[test]
+    fn minor_units_round_trip() {
+        assert_eq!(to_minor(d("12.34")), Some(1234));
+        assert_eq!(to_minor(d("12.345")), None);
+        assert_eq!(from_minor(-1234), d("-12.34"));
+    }
+}
