@@ -1,1 +1,82 @@
-fn main() {}
+//! The kpiseal binary: parse the command line, run one command, map the
+//! outcome to an exit code (0 all statements written, 1 some sellers failed,
+//! 2 usage or configuration error).
+
+mod cli;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use kpiseal::batch::{BatchOptions, OutcomeStatus, run_batch};
+use kpiseal::pipeline::RunOptions;
+use kpiseal::workspace::Workspace;
+
+use cli::{Cli, Command, RunArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run(args),
+    }
+}
+
+/// `kpiseal run`: every selected seller's statement, one line per seller, a summary.
+fn run(args: RunArgs) -> ExitCode {
+    let started = Instant::now();
+    if let Some(jobs) = args.jobs
+        && let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build_global()
+    {
+        eprintln!("kpiseal: cannot start {jobs} workers: {e}");
+        return ExitCode::from(2);
+    }
+    let ws = match Workspace::open(&args.workspace) {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("kpiseal: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut run_opts = RunOptions::new(args.period);
+    if let Some(d) = args.issue_date {
+        run_opts.issue_date = d;
+    }
+    let opts = BatchOptions {
+        run: run_opts,
+        out: args.out.unwrap_or_else(|| args.workspace.join("out")),
+        sellers: args.sellers,
+        strict: args.strict,
+    };
+    let quiet = args.quiet;
+    let report = |o: &kpiseal::batch::SellerOutcome, took: std::time::Duration| match o.status {
+        OutcomeStatus::Written if !quiet => {
+            let due = o.amount_due.map(|d| d.to_string()).unwrap_or_default();
+            let cur = o.currency.map(|c| c.code()).unwrap_or("");
+            println!("ok      {:<20} amount due {cur} {due:>14}  {:>7} rows  {:>6.1} ms", o.seller, o.input_rows, took.as_secs_f64() * 1e3);
+            for w in &o.warnings {
+                println!("WARNING {:<20} {w}", o.seller);
+            }
+        }
+        OutcomeStatus::Written => {}
+        OutcomeStatus::Failed => eprintln!("FAILED  {:<20} {}", o.seller, o.error.as_deref().unwrap_or("")),
+    };
+    match run_batch(&ws, &opts, &report) {
+        Ok(summary) => {
+            let rows: usize = summary.sellers.iter().map(|s| s.input_rows).sum();
+            let warned = summary.sellers.iter().filter(|s| !s.warnings.is_empty()).count();
+            println!(
+                "{} sellers: {} written, {} failed, {warned} with reconciliation warnings; {rows} rows in {:.2} s; summary: {}",
+                summary.sellers.len(),
+                summary.written,
+                summary.failed,
+                started.elapsed().as_secs_f64(),
+                opts.out.join(opts.run.period.to_string()).join("batch-summary.json").display()
+            );
+            if summary.all_written() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        }
+        Err(e) => {
+            eprintln!("kpiseal: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

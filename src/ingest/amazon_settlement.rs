@@ -1,16 +1,477 @@
-//! Amazon settlement report. Being written.
-use super::table::Table;
+//! Amazon settlement report, flat file V2 (one amount per row, typed by
+//! amount-type/amount-description) and the older wide V1 layout (several
+//! typed amount pairs per row). Both carry a summary row with the
+//! settlement's total-amount, which the detail rows must sum to exactly.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::dates::amazon_local_date;
+use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
+use super::table::{Row, Table};
 use super::{Format, IngestContext, ParsedExport};
 use crate::error::InputError;
+use crate::market::Market;
+use crate::money::Currency;
 
+/// Whether a header row is a settlement report's (either layout).
 pub fn is_header(headers: &[String]) -> bool {
-    super::has_all(headers, &["settlement-id"])
+    super::has_all(headers, &["settlement-id", "total-amount", "transaction-type"])
 }
 
-pub fn layout(_t: &Table) -> Format {
-    Format::AmazonSettlementV2
+/// Which layout a settlement table is in: V2 has `amount-type`, V1 `price-type`.
+pub fn layout(t: &Table) -> Format {
+    if t.has(&["amount-type"]) { Format::AmazonSettlementV2 } else { Format::AmazonSettlementV1 }
 }
 
-pub fn parse(_t: &Table, _ctx: &IngestContext) -> Result<ParsedExport, InputError> {
-    Err(InputError::file(&_t.file, "not read yet"))
+/// One typed amount of a settlement, whichever layout it came from.
+struct Detail {
+    transaction_type: String,
+    amount_type: String,
+    description: String,
+    amount: Decimal,
+    order_id: String,
+    quantity: i64,
+}
+
+/// Columns both layouts share.
+struct Common {
+    settlement_id: usize,
+    total_amount: usize,
+    currency: usize,
+    transaction_type: usize,
+    order_id: usize,
+    posted_date: Option<usize>,
+    posted_date_time: Option<usize>,
+    quantity: Option<usize>,
+}
+
+impl Common {
+    fn find(t: &Table) -> Result<Self, InputError> {
+        let posted_date = t.column(&["posted-date"]);
+        let posted_date_time = t.column(&["posted-date-time"]);
+        if posted_date.is_none() && posted_date_time.is_none() {
+            t.require(&["posted-date", "posted-date-time"])?;
+        }
+        Ok(Common {
+            settlement_id: t.require(&["settlement-id"])?,
+            total_amount: t.require(&["total-amount"])?,
+            currency: t.require(&["currency"])?,
+            transaction_type: t.require(&["transaction-type"])?,
+            order_id: t.require(&["order-id"])?,
+            posted_date,
+            posted_date_time,
+            quantity: t.column(&["quantity-purchased"]),
+        })
+    }
+
+    /// The row's date in the marketplace's zone: posted-date-time (a UTC
+    /// instant) when present, else posted-date (already a local date).
+    fn date(&self, t: &Table, row: &Row, ctx: &IngestContext) -> Result<NaiveDate, InputError> {
+        for col in [self.posted_date_time, self.posted_date].into_iter().flatten() {
+            if !t.is_blank(row, col) {
+                return amazon_local_date(&t.text(row, col), ctx.amazon_tz).map_err(|m| t.error(row, col, m));
+            }
+        }
+        let col = self.posted_date.or(self.posted_date_time).unwrap_or(0);
+        Err(t.error(row, col, "a detail row needs a posted date"))
+    }
+}
+
+/// The running reconciliation of one settlement.
+#[derive(Default)]
+struct Settlement {
+    reported: Option<Decimal>,
+    computed: Decimal,
+    rows: usize,
+}
+
+/// Parses either layout, keeping the facts dated in `ctx.period` and checking
+/// every settlement of the file against its total-amount.
+///
+/// # Errors
+/// An [`InputError`] naming line and column for an unreadable amount or date,
+/// a currency other than USD, or a missing required column.
+pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
+    let common = Common::find(t)?;
+    let v2 = layout(t) == Format::AmazonSettlementV2;
+    let v2_cols = if v2 {
+        Some((t.require(&["amount-type"])?, t.require(&["amount-description"])?, t.require(&["amount"])?))
+    } else {
+        None
+    };
+    let v1_pairs = if v2 { Vec::new() } else { v1_columns(t)? };
+
+    let mut out = ParsedExport::default();
+    let mut settlements: BTreeMap<String, Settlement> = BTreeMap::new();
+    for row in &t.rows {
+        out.rows_total += 1;
+        let id = t.text(row, common.settlement_id);
+        let transaction_type = t.text(row, common.transaction_type);
+        let total_cell = t.text(row, common.total_amount);
+        if transaction_type.is_empty() && !total_cell.is_empty() {
+            let currency_cell = t.text(row, common.currency);
+            let currency: Currency = currency_cell.parse().map_err(|m| t.error(row, common.currency, m))?;
+            if currency != Currency::Usd {
+                return Err(t.error(row, common.currency, format!("expected USD (Amazon US), found {currency}")));
+            }
+            settlements.entry(id).or_default().reported = Some(t.money(row, common.total_amount)?);
+            continue;
+        }
+        let details = match v2_cols {
+            Some((amount_type, description, amount)) => {
+                if t.is_blank(row, amount) {
+                    Vec::new()
+                } else {
+                    vec![Detail {
+                        transaction_type: transaction_type.clone(),
+                        amount_type: t.text(row, amount_type),
+                        description: t.text(row, description),
+                        amount: t.money(row, amount)?,
+                        order_id: t.text(row, common.order_id),
+                        quantity: 0,
+                    }]
+                }
+            }
+            None => v1_details(t, row, &v1_pairs, &transaction_type, common.order_id)?,
+        };
+        if details.is_empty() {
+            continue;
+        }
+        let quantity = match common.quantity {
+            Some(col) => t.whole(row, col)?,
+            None => 0,
+        };
+        let settlement = settlements.entry(id).or_default();
+        settlement.rows += 1;
+        for d in &details {
+            settlement.computed += d.amount;
+        }
+        let date = common.date(t, row, ctx)?;
+        if !ctx.period.contains(date) {
+            continue;
+        }
+        out.rows_in_period += 1;
+        for mut d in details {
+            if is_principal(&d) {
+                d.quantity = quantity;
+            }
+            record(&mut out, date, d);
+        }
+    }
+    for (id, s) in settlements {
+        let (reported, ok, detail) = match s.reported {
+            Some(r) if r == s.computed => (r, true, String::new()),
+            Some(r) => (r, false, format!("detail rows sum to {}, total-amount reads {r}", s.computed)),
+            None => (Decimal::ZERO, false, "no summary row with total-amount for this settlement".to_string()),
+        };
+        out.checks.push(ReconciliationCheck {
+            file: t.file.clone(),
+            scope: format!("settlement {id} ({} detail rows)", s.rows),
+            currency: Currency::Usd,
+            reported,
+            computed: s.computed,
+            ok,
+            detail,
+        });
+    }
+    Ok(out)
+}
+
+fn is_principal(d: &Detail) -> bool {
+    d.amount_type.eq_ignore_ascii_case("ItemPrice") && d.description.eq_ignore_ascii_case("Principal")
+}
+
+/// How one typed amount counts: its payout kind, and the order event it implies.
+fn record(out: &mut ParsedExport, date: NaiveDate, d: Detail) {
+    let tx = d.transaction_type.to_ascii_lowercase();
+    let amount_type = d.amount_type.to_ascii_lowercase();
+    let description = d.description.to_ascii_lowercase();
+    let disputed = tx.contains("a-to-z") || tx.contains("chargeback");
+    let is_order = tx == "order";
+    let is_refund = tx == "refund" || disputed;
+    let principal = amount_type == "itemprice" && description == "principal";
+    let shipping = amount_type == "itemprice" && description == "shipping";
+
+    let kind = if amount_type == "itemprice" {
+        if is_refund && (principal || shipping) {
+            MoneyKind::Refund
+        } else if principal && is_order {
+            MoneyKind::Principal
+        } else if shipping && is_order {
+            MoneyKind::Shipping
+        } else if description.contains("tax") {
+            MoneyKind::Tax
+        } else {
+            MoneyKind::Other
+        }
+    } else if amount_type == "itemwithheldtax" || description.contains("facilitatortax") {
+        MoneyKind::Tax
+    } else if amount_type == "promotion" {
+        MoneyKind::Promotion
+    } else if amount_type == "itemfees" {
+        MoneyKind::PlatformFee
+    } else if amount_type.contains("cost of advertising") || description.contains("cost of advertising") {
+        MoneyKind::Advertising
+    } else if tx == "servicefee" || description.contains("fee") {
+        MoneyKind::PlatformFee
+    } else {
+        MoneyKind::Other
+    };
+
+    let mut event = |kind: OrderEventKind, units: i64, principal: Decimal, shipping: Decimal| {
+        out.events.push(OrderEvent {
+            market: Market::AmazonUs,
+            date,
+            order_id: d.order_id.clone(),
+            kind,
+            units,
+            principal,
+            shipping,
+        });
+    };
+    if !d.order_id.is_empty() {
+        if is_order && principal {
+            event(OrderEventKind::Placed, d.quantity, d.amount, Decimal::ZERO);
+        } else if is_order && shipping {
+            event(OrderEventKind::Placed, 0, Decimal::ZERO, d.amount);
+        } else if is_refund && principal {
+            event(OrderEventKind::Refunded, 0, -d.amount, Decimal::ZERO);
+        } else if is_refund && shipping {
+            event(OrderEventKind::Refunded, 0, Decimal::ZERO, -d.amount);
+        }
+        if disputed {
+            event(OrderEventKind::Disputed, 0, Decimal::ZERO, Decimal::ZERO);
+        }
+    }
+    out.lines.push(MoneyLine { market: Market::AmazonUs, date, order_id: d.order_id, kind, amount: d.amount });
+}
+
+/// A V1 typed-amount column pair: (type column or fixed type, amount column, amount-type it maps to).
+struct V1Pair {
+    type_col: Option<usize>,
+    fixed_description: &'static str,
+    amount_col: usize,
+    amount_type: &'static str,
+}
+
+fn v1_columns(t: &Table) -> Result<Vec<V1Pair>, InputError> {
+    let pairs: [(&str, Option<&str>, &'static str, &'static str); 9] = [
+        ("price-amount", Some("price-type"), "ItemPrice", ""),
+        ("item-related-fee-amount", Some("item-related-fee-type"), "ItemFees", ""),
+        ("promotion-amount", Some("promotion-type"), "Promotion", ""),
+        ("shipment-fee-amount", Some("shipment-fee-type"), "ItemFees", ""),
+        ("order-fee-amount", Some("order-fee-type"), "ItemFees", ""),
+        ("direct-payment-amount", Some("direct-payment-type"), "other-transaction", ""),
+        ("misc-fee-amount", None, "other-transaction", "Misc Fee"),
+        ("other-fee-amount", Some("other-fee-reason-description"), "other-transaction", "Other Fee"),
+        ("other-amount", None, "other-transaction", "Other"),
+    ];
+    let mut found = Vec::new();
+    for (amount, type_name, amount_type, fixed) in pairs {
+        if let Some(amount_col) = t.column(&[amount]) {
+            found.push(V1Pair {
+                type_col: type_name.and_then(|n| t.column(&[n])),
+                fixed_description: fixed,
+                amount_col,
+                amount_type,
+            });
+        }
+    }
+    if found.is_empty() {
+        t.require(&["price-amount"])?;
+    }
+    Ok(found)
+}
+
+fn v1_details(
+    t: &Table,
+    row: &Row,
+    pairs: &[V1Pair],
+    transaction_type: &str,
+    order_col: usize,
+) -> Result<Vec<Detail>, InputError> {
+    let mut out = Vec::new();
+    for p in pairs {
+        if t.is_blank(row, p.amount_col) {
+            continue;
+        }
+        let mut description = p.type_col.map(|c| t.text(row, c)).unwrap_or_default();
+        if description.is_empty() {
+            description = p.fixed_description.to_string();
+        }
+        let amount_type = if description.to_ascii_lowercase().contains("facilitatortax") {
+            "ItemWithheldTax"
+        } else {
+            p.amount_type
+        };
+        out.push(Detail {
+            transaction_type: transaction_type.to_string(),
+            amount_type: amount_type.to_string(),
+            description,
+            amount: t.money(row, p.amount_col)?,
+            order_id: t.text(row, order_col),
+            quantity: 0,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::read_export;
+    use crate::period::Period;
+
+    const V2_HEADER: &str = "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\ttransaction-type\torder-id\tmerchant-order-id\tadjustment-id\tshipment-id\tmarketplace-name\tamount-type\tamount-description\tamount\tfulfillment-id\tposted-date\tposted-date-time\torder-item-code\tmerchant-order-item-id\tmerchant-adjustment-item-id\tsku\tquantity-purchased\tpromotion-id";
+
+    fn v2_row(tx: &str, order: &str, at: &str, ad: &str, amount: &str, posted: &str, qty: &str) -> String {
+        format!(
+            "111\t\t\t\t\t\t{tx}\t{order}\t\t\t\tAmazon.com\t{at}\t{ad}\t{amount}\tAFN\t\t{posted}\t\t\t\tSKU-1\t{qty}\t"
+        )
+    }
+
+    fn v2(total: &str, rows: &[String]) -> String {
+        let mut s = format!(
+            "{V2_HEADER}\n111\t2026-09-24 07:00:00 UTC\t2026-10-08 07:00:00 UTC\t2026-10-10 07:00:00 UTC\t{total}\tUSD\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n"
+        );
+        for r in rows {
+            s.push_str(r);
+            s.push('\n');
+        }
+        s
+    }
+
+    fn ctx() -> IngestContext {
+        IngestContext::new("2026-10".parse::<Period>().unwrap())
+    }
+
+    fn sample() -> String {
+        v2(
+            "97.00",
+            &[
+                v2_row("Order", "A", "ItemPrice", "Principal", "100.00", "2026-10-02 10:00:00 UTC", "2"),
+                v2_row("Order", "A", "ItemFees", "Commission", "-15.00", "2026-10-02 10:00:00 UTC", ""),
+                v2_row("Order", "B", "ItemPrice", "Principal", "40.00", "2026-09-30 10:00:00 UTC", "1"),
+                v2_row("Refund", "A", "ItemPrice", "Principal", "-30.00", "2026-11-01 05:30:00 UTC", ""),
+                v2_row("A-to-z Guarantee Claim", "C", "ItemPrice", "Principal", "-8.00", "2026-11-02 10:00:00 UTC", ""),
+                v2_row("ServiceFee", "", "Cost of Advertising", "TransactionTotalAmount", "-10.00", "2026-10-05 10:00:00 UTC", ""),
+                v2_row("other-transaction", "", "other-transaction", "Storage Fee", "20.00", "2026-10-06T07:00:00+00:00", "")
+                    .replace("\t20.00\t", "\t0.00\t"),
+            ],
+        )
+    }
+
+    #[test]
+    fn detail_rows_summing_to_total_amount_pass_reconciliation() {
+        let (format, parsed) = read_export("s.txt", sample().as_bytes(), &ctx()).unwrap();
+        assert_eq!(format, Format::AmazonSettlementV2);
+        assert_eq!(parsed.checks.len(), 1);
+        let check = &parsed.checks[0];
+        assert!(check.ok, "{check:?}");
+        assert_eq!(check.reported, Decimal::new(9700, 2));
+    }
+
+    #[test]
+    fn a_mismatched_total_is_reported_not_hidden() {
+        let text = sample().replacen("\t97.00\t", "\t97.01\t", 1);
+        let (_, parsed) = read_export("s.txt", text.as_bytes(), &ctx()).unwrap();
+        let check = &parsed.checks[0];
+        assert!(!check.ok);
+        assert!(check.detail.contains("sum to 97.00, total-amount reads 97.01"), "{}", check.detail);
+    }
+
+    #[test]
+    fn rows_are_assigned_to_the_month_of_their_los_angeles_date() {
+        let (_, parsed) = read_export("s.txt", sample().as_bytes(), &ctx()).unwrap();
+        // B (30 Sep) and the 2 Nov claim fall outside; the refund at 05:30 UTC on
+        // 1 Nov is still 31 Oct in Los Angeles.
+        assert_eq!(parsed.rows_total, 8);
+        assert_eq!(parsed.rows_in_period, 5);
+        let refunded: Vec<_> = parsed.events.iter().filter(|e| e.kind == OrderEventKind::Refunded).collect();
+        assert_eq!(refunded.len(), 1);
+        assert_eq!(refunded[0].principal, Decimal::new(3000, 2));
+        assert_eq!(refunded[0].date, NaiveDate::from_ymd_opt(2026, 10, 31).unwrap());
+        assert!(!parsed.events.iter().any(|e| e.order_id == "B" || e.order_id == "C"));
+    }
+
+    #[test]
+    fn principal_carries_units_and_fees_are_platform_fees() {
+        let (_, parsed) = read_export("s.txt", sample().as_bytes(), &ctx()).unwrap();
+        let placed: Vec<_> = parsed.events.iter().filter(|e| e.kind == OrderEventKind::Placed).collect();
+        assert_eq!(placed.len(), 1);
+        assert_eq!(placed[0].units, 2);
+        let kinds: Vec<MoneyKind> = parsed.lines.iter().map(|l| l.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![MoneyKind::Principal, MoneyKind::PlatformFee, MoneyKind::Refund, MoneyKind::Advertising, MoneyKind::PlatformFee]
+        );
+    }
+
+    #[test]
+    fn a_to_z_claims_are_disputes_and_refunds() {
+        let text = sample().replace("2026-11-02 10:00:00 UTC", "2026-10-20 10:00:00 UTC");
+        let (_, parsed) = read_export("s.txt", text.as_bytes(), &ctx()).unwrap();
+        let c: Vec<OrderEventKind> = parsed.events.iter().filter(|e| e.order_id == "C").map(|e| e.kind).collect();
+        assert_eq!(c, vec![OrderEventKind::Refunded, OrderEventKind::Disputed]);
+    }
+
+    #[test]
+    fn unreadable_amount_names_line_and_column() {
+        let text = sample().replace("\t-15.00\t", "\t12,34.5\t");
+        let err = read_export("exports/2026-10/acme/settlement.txt", text.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "exports/2026-10/acme/settlement.txt:4: column \"amount\": \"12,34.5\" is not a number (expected e.g. 1,234.56)"
+        );
+    }
+
+    #[test]
+    fn non_usd_settlements_are_rejected() {
+        let text = sample().replacen("\tUSD\t", "\tCAD\t", 1);
+        let err = read_export("s.txt", text.as_bytes(), &ctx()).unwrap_err();
+        assert!(err.to_string().contains("column \"currency\""), "{err}");
+    }
+
+    #[test]
+    fn columns_are_found_by_name_in_any_order() {
+        // Reverse every line's cells: same file, columns re-ordered.
+        let text: String = sample()
+            .lines()
+            .map(|l| l.split('\t').rev().collect::<Vec<_>>().join("\t") + "\n")
+            .collect();
+        let (_, a) = read_export("s.txt", sample().as_bytes(), &ctx()).unwrap();
+        let (_, b) = read_export("s.txt", text.as_bytes(), &ctx()).unwrap();
+        assert_eq!(a.lines, b.lines);
+        assert_eq!(a.events, b.events);
+    }
+
+    const V1_HEADER: &str = "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\ttransaction-type\torder-id\tmerchant-order-id\tadjustment-id\tshipment-id\tmarketplace-name\tshipment-fee-type\tshipment-fee-amount\torder-fee-type\torder-fee-amount\tfulfillment-id\tposted-date\torder-item-code\tmerchant-order-item-id\tmerchant-adjustment-item-id\tsku\tquantity-purchased\tprice-type\tprice-amount\titem-related-fee-type\titem-related-fee-amount\tmisc-fee-amount\tother-fee-amount\tother-fee-reason-description\tpromotion-id\tpromotion-type\tpromotion-amount\tdirect-payment-type\tdirect-payment-amount\tother-amount";
+
+    fn v1_row(cells: &[(&str, &str)]) -> String {
+        V1_HEADER
+            .split('\t')
+            .map(|h| cells.iter().find(|(k, _)| *k == h).map(|(_, v)| *v).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\t")
+    }
+
+    #[test]
+    fn v1_wide_layout_follows_the_same_rules() {
+        let base = [("settlement-id", "9"), ("order-id", "X"), ("posted-date", "10/02/2026")];
+        let rows = [
+            v1_row(&[("settlement-id", "9"), ("total-amount", "43.50"), ("currency", "USD")]),
+            v1_row(&[base[0], base[1], base[2], ("transaction-type", "Order"), ("quantity-purchased", "1"), ("price-type", "Principal"), ("price-amount", "50.00")]),
+            v1_row(&[base[0], base[1], base[2], ("transaction-type", "Order"), ("item-related-fee-type", "Commission"), ("item-related-fee-amount", "-7.50")]),
+            v1_row(&[base[0], base[2], ("transaction-type", "other-transaction"), ("other-fee-amount", "1.00"), ("other-fee-reason-description", "Storage Fee")]),
+        ];
+        let text = format!("{V1_HEADER}\n{}\n", rows.join("\n"));
+        let (format, parsed) = read_export("v1.txt", text.as_bytes(), &ctx()).unwrap();
+        assert_eq!(format, Format::AmazonSettlementV1);
+        assert!(parsed.checks[0].ok, "{:?}", parsed.checks[0]);
+        assert_eq!(parsed.events[0].units, 1);
+        assert_eq!(parsed.lines.iter().filter(|l| l.kind == MoneyKind::PlatformFee).count(), 2);
+    }
 }

@@ -46,7 +46,7 @@ pub struct MoneyLine {
 }
 
 /// What happened to an order, for the count-based KPIs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderEventKind {
     /// A sale that counts in GMV (never a cancelled one).

@@ -1,0 +1,150 @@
+//! The month-end run over many sellers: each seller isolated, in parallel,
+//! outputs written atomically, and a summary of what was written and what
+//! failed and why.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::money::Currency;
+use crate::output::{write_file_atomically, write_folder_atomically};
+use crate::pipeline::{RunOptions, build_statement};
+use crate::statement::Statement;
+use crate::workspace::Workspace;
+
+/// How a batch run is set up.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub run: RunOptions,
+    pub out: PathBuf,
+    /// Only these sellers; all of the workspace's when empty.
+    pub sellers: Vec<String>,
+    /// Make a failed reconciliation check fatal for its seller.
+    pub strict: bool,
+}
+
+/// One seller's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct SellerOutcome {
+    pub seller: String,
+    pub status: OutcomeStatus,
+    pub statement_number: Option<String>,
+    pub currency: Option<Currency>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub amount_due: Option<Decimal>,
+    /// Failed reconciliation checks (written anyway unless --strict).
+    pub warnings: Vec<String>,
+    pub error: Option<String>,
+    pub input_rows: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeStatus {
+    Written,
+    Failed,
+}
+
+/// The whole run's outcome, written as batch-summary.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchSummary {
+    pub period: String,
+    pub sellers: Vec<SellerOutcome>,
+    pub written: usize,
+    pub failed: usize,
+}
+
+impl BatchSummary {
+    pub fn all_written(&self) -> bool {
+        self.failed == 0
+    }
+}
+
+/// Runs every selected seller, writing `<out>/<period>/<seller>/statement.json`
+/// for each that succeeds and `<out>/<period>/batch-summary.json`. `report`
+/// is called as each seller finishes (from worker threads).
+///
+/// # Errors
+/// Only problems that stop the whole run: an unreadable workspace, an
+/// unknown `--seller`, or an unwritable summary. A seller's own failure is
+/// in its [`SellerOutcome`], never an error here.
+pub fn run_batch(
+    ws: &Workspace,
+    opts: &BatchOptions,
+    report: &(dyn Fn(&SellerOutcome, std::time::Duration) + Sync),
+) -> Result<BatchSummary, Error> {
+    let all = ws.sellers()?;
+    let sellers = if opts.sellers.is_empty() {
+        all
+    } else {
+        for s in &opts.sellers {
+            if !all.contains(s) {
+                return Err(Error::config("contracts/", s, "no such seller: there is no contracts/<seller>.toml for it"));
+            }
+        }
+        opts.sellers.clone()
+    };
+    let period_dir = opts.out.join(opts.run.period.to_string());
+    let outcomes: Vec<SellerOutcome> = sellers
+        .par_iter()
+        .map(|seller| {
+            let started = Instant::now();
+            let outcome = run_seller(ws, opts, &period_dir, seller);
+            report(&outcome, started.elapsed());
+            outcome
+        })
+        .collect();
+    let failed = outcomes.iter().filter(|o| o.status == OutcomeStatus::Failed).count();
+    let summary = BatchSummary {
+        period: opts.run.period.to_string(),
+        written: outcomes.len() - failed,
+        failed,
+        sellers: outcomes,
+    };
+    let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Fx(e.to_string()))?;
+    json.push(b'\n');
+    write_file_atomically(&period_dir.join("batch-summary.json"), &json)?;
+    Ok(summary)
+}
+
+fn run_seller(ws: &Workspace, opts: &BatchOptions, period_dir: &Path, seller: &str) -> SellerOutcome {
+    let mut outcome = SellerOutcome {
+        seller: seller.to_string(),
+        status: OutcomeStatus::Failed,
+        statement_number: None,
+        currency: None,
+        amount_due: None,
+        warnings: Vec::new(),
+        error: None,
+        input_rows: 0,
+    };
+    match statement_for(ws, opts, period_dir, seller) {
+        Ok(st) => {
+            outcome.status = OutcomeStatus::Written;
+            outcome.statement_number = Some(st.statement_number.clone());
+            outcome.currency = Some(st.totals.currency);
+            outcome.amount_due = Some(st.totals.amount_due);
+            outcome.warnings = st.failed_checks().map(describe_check).collect();
+            outcome.input_rows = st.inputs.iter().map(|i| i.rows).sum();
+        }
+        Err(e) => outcome.error = Some(e.to_string()),
+    }
+    outcome
+}
+
+fn describe_check(c: &crate::ingest::records::ReconciliationCheck) -> String {
+    format!("reconciliation failed: {} {}: {}", c.file, c.scope, c.detail)
+}
+
+fn statement_for(ws: &Workspace, opts: &BatchOptions, period_dir: &Path, seller: &str) -> Result<Statement, Error> {
+    let st = build_statement(ws, seller, &opts.run)?;
+    if opts.strict && let Some(c) = st.failed_checks().next() {
+        return Err(Error::Reconciliation(format!("{} {}: {}", c.file, c.scope, c.detail)));
+    }
+    write_folder_atomically(&period_dir.join(seller), &[("statement.json", &st.to_json())])?;
+    Ok(st)
+}

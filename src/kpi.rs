@@ -1,0 +1,516 @@
+//! KPIs per market and overall, by the definitions in [`definition`], which
+//! the statement prints verbatim: one written definition for computation and
+//! print alike.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::contract::{Contract, GmvBasis, KpiTerms, RefundBasis, Target};
+use crate::kpi_id::KpiId;
+use crate::ledger::{AdFigures, MarketFigures, SalesFigures};
+use crate::market::Market;
+use crate::money::{Currency, RoundingMode};
+
+/// Decimal places ratio KPIs are rounded to (half-up) before they are
+/// compared with targets and printed.
+pub const RATIO_DP: u32 = 4;
+
+/// Where a KPI is measured: one market, or all of the seller's markets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    AmazonUs,
+    #[serde(rename = "mercadolivre_br")]
+    MercadoLivreBr,
+    All,
+}
+
+impl Scope {
+    pub fn market(self) -> Option<Market> {
+        match self {
+            Scope::AmazonUs => Some(Market::AmazonUs),
+            Scope::MercadoLivreBr => Some(Market::MercadoLivreBr),
+            Scope::All => None,
+        }
+    }
+
+    pub fn of(market: Option<Market>) -> Scope {
+        match market {
+            Some(Market::AmazonUs) => Scope::AmazonUs,
+            Some(Market::MercadoLivreBr) => Scope::MercadoLivreBr,
+            None => Scope::All,
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        self.market().map(Market::id).unwrap_or("all")
+    }
+}
+
+/// What a KPI's value is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Money(Currency),
+    Count,
+    Ratio,
+}
+
+impl Unit {
+    /// The unit as statement.json writes it: a currency code, `count` or `ratio`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Unit::Money(c) => c.code(),
+            Unit::Count => "count",
+            Unit::Ratio => "ratio",
+        }
+    }
+}
+
+/// How a KPI compares with its contract target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Met,
+    Missed,
+    /// Within the limit but past the contract's alert threshold.
+    Alert,
+    /// The inputs needed are missing; the reason says which.
+    NoData,
+    /// The contract sets no target for this KPI here.
+    NoTarget,
+}
+
+/// A target as it applies: a minimum to reach or a maximum not to exceed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Bound {
+    Min {
+        #[serde(with = "rust_decimal::serde::str")]
+        value: Decimal,
+        #[serde(with = "rust_decimal::serde::str_option")]
+        alert: Option<Decimal>,
+    },
+    Max {
+        #[serde(with = "rust_decimal::serde::str")]
+        value: Decimal,
+        #[serde(with = "rust_decimal::serde::str_option")]
+        alert: Option<Decimal>,
+    },
+}
+
+impl Bound {
+    fn of(t: &Target) -> Option<Bound> {
+        match (t.min, t.max) {
+            (Some(value), _) => Some(Bound::Min { value, alert: t.alert }),
+            (None, Some(value)) => Some(Bound::Max { value, alert: t.alert }),
+            _ => None,
+        }
+    }
+
+    /// Met, missed or alert for `value`. For a minimum the alert fires below
+    /// the alert threshold (set above the minimum); for a maximum above it.
+    pub fn status(self, value: Decimal) -> Status {
+        match self {
+            Bound::Min { value: min, alert } => {
+                if value < min {
+                    Status::Missed
+                } else if alert.is_some_and(|a| value < a) {
+                    Status::Alert
+                } else {
+                    Status::Met
+                }
+            }
+            Bound::Max { value: max, alert } => {
+                if value > max {
+                    Status::Missed
+                } else if alert.is_some_and(|a| value > a) {
+                    Status::Alert
+                } else {
+                    Status::Met
+                }
+            }
+        }
+    }
+}
+
+/// One KPI of one scope, as the statement shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Kpi {
+    pub id: KpiId,
+    pub market: Scope,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub value: Option<Decimal>,
+    pub unit: Unit,
+    pub target: Option<Bound>,
+    pub status: Status,
+    pub definition: String,
+    /// Why there is no value, or which markets a combined value leaves out.
+    pub note: Option<String>,
+}
+
+/// The written definition of `id` under the contract's KPI terms, as the
+/// statement prints it. The computation below follows exactly this text.
+pub fn definition(id: KpiId, terms: &KpiTerms) -> String {
+    let shipping = if terms.include_shipping { "including shipping charged" } else { "excluding shipping and tax" };
+    match id {
+        KpiId::Gmv => match terms.gmv_basis {
+            GmvBasis::Gross => format!(
+                "Item principal of orders dated in the period, {shipping}, before refunds; orders cancelled before shipment never count. Promotions are not deducted."
+            ),
+            GmvBasis::NetOfRefunds => format!(
+                "Item principal of orders dated in the period, {shipping}, minus principal refunded in the period; orders cancelled before shipment never count. Promotions are not deducted."
+            ),
+        },
+        KpiId::GmvAttainment => "GMV ÷ the contract's GMV target for the same market.".to_string(),
+        KpiId::Orders => "Distinct orders placed in the period and not cancelled before shipment.".to_string(),
+        KpiId::Units => "Units of the orders counted in `orders`.".to_string(),
+        KpiId::RefundRate => match terms.refund_basis {
+            RefundBasis::Value => format!(
+                "Principal refunded in the period ({shipping}) ÷ gross GMV of the period (before refunds)."
+            ),
+            RefundBasis::Count => "Distinct orders with a refund in the period ÷ orders.".to_string(),
+        },
+        KpiId::ReturnRate => "Returned units ÷ shipped units (needs a returns report).".to_string(),
+        KpiId::CancelRate => {
+            "Orders cancelled by the seller ÷ all orders placed in the period, cancelled ones included.".to_string()
+        }
+        KpiId::DisputeRate => {
+            "Distinct orders with an A-to-z claim, chargeback or Mercado Livre reclamação/mediação in the period ÷ orders."
+                .to_string()
+        }
+        KpiId::LateShipmentRate => {
+            "Orders shipped after the promised date ÷ shipped orders (needs an orders report with ship dates).".to_string()
+        }
+        KpiId::AdSpend => "Sponsored-ads spend of report rows starting in the period.".to_string(),
+        KpiId::Acos => "Ad spend ÷ ad-attributed sales (the report's 7- or 14-day total sales).".to_string(),
+        KpiId::Roas => "Ad-attributed sales ÷ ad spend.".to_string(),
+        KpiId::Tacos => "Ad spend ÷ GMV.".to_string(),
+        KpiId::PlatformFees => {
+            "Marketplace fees deducted from payouts in the period (referral/commission, FBA, storage, subscription, tarifa de venda, tarifas de envio); reported, not billed."
+                .to_string()
+        }
+        KpiId::NetProceeds => {
+            "Sum of every payout amount dated in the period (sales, refunds, fees, taxes, promotions, adjustments).".to_string()
+        }
+    }
+}
+
+/// A market's (or the overall) inputs to the KPI formulas, in one currency.
+#[derive(Debug, Clone, Default)]
+struct Inputs {
+    sales: Option<SalesFigures>,
+    ads: Option<AdFigures>,
+    /// Markets whose sales/ads data is missing from a combined figure.
+    missing_sales: Vec<Market>,
+    missing_ads: Vec<Market>,
+}
+
+/// Computes every KPI for each market of the contract and overall.
+///
+/// `convert` turns an amount of a market's currency into the fee currency
+/// (rounded), for the overall figures. Ratios are rounded half-up to
+/// [`RATIO_DP`] places.
+///
+/// # Errors
+/// Whatever `convert` returns (a missing exchange rate).
+pub fn compute<E>(
+    contract: &Contract,
+    figures: &BTreeMap<Market, MarketFigures>,
+    convert: &dyn Fn(Market, Decimal) -> Result<Decimal, E>,
+) -> Result<Vec<Kpi>, E> {
+    let mut out = Vec::new();
+    let fee_currency = contract.fees.currency;
+    let mut overall = Inputs::default();
+    for &market in &contract.contract.markets {
+        let f = figures.get(&market).cloned().unwrap_or_default();
+        let inputs = Inputs { sales: f.sales.clone(), ads: f.ads.clone(), ..Inputs::default() };
+        out.extend(kpis_for(contract, Scope::of(Some(market)), market.currency(), &inputs));
+        match f.sales {
+            Some(s) => {
+                let conv = |d: Decimal| convert(market, d);
+                let s = SalesFigures {
+                    gross_principal: conv(s.gross_principal)?,
+                    gross_shipping: conv(s.gross_shipping)?,
+                    refunded_principal: conv(s.refunded_principal)?,
+                    refunded_shipping: conv(s.refunded_shipping)?,
+                    platform_fees: conv(s.platform_fees)?,
+                    net_proceeds: conv(s.net_proceeds)?,
+                    ..s
+                };
+                overall.sales = Some(match overall.sales.take() {
+                    None => s,
+                    Some(t) => add_sales(t, s),
+                });
+            }
+            None => overall.missing_sales.push(market),
+        }
+        match f.ads {
+            Some(a) => {
+                let a = AdFigures { spend: convert(market, a.spend)?, sales: convert(market, a.sales)? };
+                overall.ads = Some(match overall.ads.take() {
+                    None => a,
+                    Some(t) => AdFigures { spend: t.spend + a.spend, sales: t.sales + a.sales },
+                });
+            }
+            None => overall.missing_ads.push(market),
+        }
+    }
+    out.extend(kpis_for(contract, Scope::All, fee_currency, &overall));
+    Ok(out)
+}
+
+fn add_sales(a: SalesFigures, b: SalesFigures) -> SalesFigures {
+    SalesFigures {
+        gross_principal: a.gross_principal + b.gross_principal,
+        gross_shipping: a.gross_shipping + b.gross_shipping,
+        refunded_principal: a.refunded_principal + b.refunded_principal,
+        refunded_shipping: a.refunded_shipping + b.refunded_shipping,
+        orders: a.orders + b.orders,
+        units: a.units + b.units,
+        refunded_orders: a.refunded_orders + b.refunded_orders,
+        disputed_orders: a.disputed_orders + b.disputed_orders,
+        seller_cancelled_orders: a.seller_cancelled_orders + b.seller_cancelled_orders,
+        orders_incl_cancelled: a.orders_incl_cancelled + b.orders_incl_cancelled,
+        platform_fees: a.platform_fees + b.platform_fees,
+        net_proceeds: a.net_proceeds + b.net_proceeds,
+        knows_cancellations: a.knows_cancellations || b.knows_cancellations,
+    }
+}
+
+/// A KPI value or the reason it has none.
+type Value = Result<Decimal, String>;
+
+fn ratio(numerator: Decimal, denominator: Decimal, what: &str) -> Value {
+    if denominator.is_zero() {
+        return Err(format!("{what} is zero"));
+    }
+    Ok(RoundingMode::HalfUp.round_dp(numerator / denominator, RATIO_DP))
+}
+
+fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inputs) -> Vec<Kpi> {
+    let terms = &contract.kpi;
+    let no_sales = || match scope.market() {
+        Some(Market::AmazonUs) => "no Amazon settlement report for the period".to_string(),
+        Some(Market::MercadoLivreBr) => "no Mercado Livre Vendas export for the period".to_string(),
+        None => "no sales export for any market".to_string(),
+    };
+    let no_ads = || match scope.market() {
+        Some(Market::AmazonUs) => "no Sponsored Products report for the period".to_string(),
+        Some(Market::MercadoLivreBr) => "no Mercado Livre ads report is read (Product Ads not supported yet)".to_string(),
+        None => "no ads report for any market".to_string(),
+    };
+    let sales = inputs.sales.as_ref().ok_or_else(no_sales);
+    let ads = inputs.ads.as_ref().ok_or_else(no_ads);
+    let gross = |s: &SalesFigures| s.gross_principal + if terms.include_shipping { s.gross_shipping } else { Decimal::ZERO };
+    let refunded =
+        |s: &SalesFigures| s.refunded_principal + if terms.include_shipping { s.refunded_shipping } else { Decimal::ZERO };
+    let gmv: Value = sales.clone().map(|s| match terms.gmv_basis {
+        GmvBasis::Gross => gross(s),
+        GmvBasis::NetOfRefunds => gross(s) - refunded(s),
+    });
+    let gmv_target = find_target(&terms.targets, KpiId::Gmv, scope);
+    let value = |id: KpiId| -> Value {
+        match id {
+            KpiId::Gmv => gmv.clone(),
+            KpiId::GmvAttainment => {
+                let g = gmv.clone()?;
+                match gmv_target.and_then(|t| t.min) {
+                    Some(min) => ratio(g, min, "the GMV target"),
+                    None => Err("the contract sets no GMV minimum target here".to_string()),
+                }
+            }
+            KpiId::Orders => sales.clone().map(|s| Decimal::from(s.orders)),
+            KpiId::Units => sales.clone().map(|s| Decimal::from(s.units)),
+            KpiId::RefundRate => {
+                let s = sales.clone()?;
+                match terms.refund_basis {
+                    RefundBasis::Value => ratio(refunded(s), gross(s), "gross GMV"),
+                    RefundBasis::Count => {
+                        ratio(Decimal::from(s.refunded_orders), Decimal::from(s.orders), "the number of orders")
+                    }
+                }
+            }
+            KpiId::ReturnRate => {
+                Err("returned and shipped units are not in settlement or Vendas exports (needs a returns report)".into())
+            }
+            KpiId::CancelRate => {
+                let s = sales.clone()?;
+                if !s.knows_cancellations {
+                    return Err(
+                        "Amazon settlement reports carry no cancelled orders (needs the All Orders report)".into()
+                    );
+                }
+                ratio(Decimal::from(s.seller_cancelled_orders), Decimal::from(s.orders_incl_cancelled), "the number of orders")
+            }
+            KpiId::DisputeRate => {
+                let s = sales.clone()?;
+                ratio(Decimal::from(s.disputed_orders), Decimal::from(s.orders), "the number of orders")
+            }
+            KpiId::LateShipmentRate => {
+                Err("promised and actual ship dates are not in these exports (needs an orders report)".into())
+            }
+            KpiId::AdSpend => ads.clone().map(|a| a.spend),
+            KpiId::Acos => {
+                let a = ads.clone()?;
+                ratio(a.spend, a.sales, "ad-attributed sales")
+            }
+            KpiId::Roas => {
+                let a = ads.clone()?;
+                ratio(a.sales, a.spend, "ad spend")
+            }
+            KpiId::Tacos => {
+                let a = ads.clone()?;
+                ratio(a.spend, gmv.clone()?, "GMV")
+            }
+            KpiId::PlatformFees => sales.clone().map(|s| s.platform_fees),
+            KpiId::NetProceeds => sales.clone().map(|s| s.net_proceeds),
+        }
+    };
+    KpiId::ALL
+        .into_iter()
+        .map(|id| {
+            let unit = match id {
+                KpiId::Gmv | KpiId::AdSpend | KpiId::PlatformFees | KpiId::NetProceeds => Unit::Money(currency),
+                KpiId::Orders | KpiId::Units => Unit::Count,
+                _ => Unit::Ratio,
+            };
+            let target = find_target(&terms.targets, id, scope).and_then(Bound::of);
+            let (value, status, mut note) = match value(id) {
+                Ok(v) => (Some(v), target.map(|t| t.status(v)).unwrap_or(Status::NoTarget), None),
+                Err(reason) => (None, Status::NoData, Some(reason)),
+            };
+            if value.is_some() && scope == Scope::All {
+                let uses_ads = matches!(id, KpiId::AdSpend | KpiId::Acos | KpiId::Roas | KpiId::Tacos);
+                let missing = if uses_ads { &inputs.missing_ads } else { &inputs.missing_sales };
+                if !missing.is_empty() {
+                    let names: Vec<&str> = missing.iter().map(|m| m.id()).collect();
+                    note = Some(format!("without data from {}", names.join(", ")));
+                }
+            }
+            Kpi { id, market: scope, value, unit, target, status, definition: definition(id, terms), note }
+        })
+        .collect()
+}
+
+fn find_target(targets: &[Target], id: KpiId, scope: Scope) -> Option<&Target> {
+    targets.iter().find(|t| t.kpi == id && t.market == scope.market())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contract() -> Contract {
+        Contract::parse("c.toml", include_str!("../fixtures/contracts/domain-example.toml")).unwrap()
+    }
+
+    fn sales() -> SalesFigures {
+        SalesFigures {
+            gross_principal: Decimal::new(200_000_00, 2),
+            gross_shipping: Decimal::new(5_000_00, 2),
+            refunded_principal: Decimal::new(10_000_00, 2),
+            refunded_shipping: Decimal::new(100_00, 2),
+            orders: 1000,
+            units: 1300,
+            refunded_orders: 40,
+            disputed_orders: 9,
+            seller_cancelled_orders: 0,
+            orders_incl_cancelled: 1000,
+            platform_fees: Decimal::new(30_000_00, 2),
+            net_proceeds: Decimal::new(150_000_00, 2),
+            knows_cancellations: false,
+        }
+    }
+
+    fn run(c: &Contract, amazon: MarketFigures) -> Vec<Kpi> {
+        let figures = BTreeMap::from([(Market::AmazonUs, amazon)]);
+        compute(c, &figures, &|_, d| Ok::<_, String>(d * Decimal::new(71, 1))).unwrap()
+    }
+
+    fn get(kpis: &[Kpi], id: KpiId, scope: Scope) -> Kpi {
+        kpis.iter().find(|k| k.id == id && k.market == scope).unwrap().clone()
+    }
+
+    #[test]
+    fn refund_reduces_gmv_when_basis_is_net() {
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(Decimal::new(190_000_00, 2)));
+        let mut c = contract();
+        c.kpi.gmv_basis = GmvBasis::Gross;
+        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None });
+        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(Decimal::new(200_000_00, 2)));
+    }
+
+    #[test]
+    fn shipping_counts_only_when_the_contract_includes_it() {
+        let mut c = contract();
+        c.kpi.include_shipping = true;
+        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None });
+        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(Decimal::new(194_900_00, 2)));
+    }
+
+    #[test]
+    fn gmv_target_is_met_and_attainment_is_gmv_over_target() {
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let gmv = get(&k, KpiId::Gmv, Scope::AmazonUs);
+        assert_eq!(gmv.status, Status::Met);
+        assert_eq!(get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value, Some(Decimal::new(12667, 4)));
+    }
+
+    #[test]
+    fn dispute_rate_between_alert_and_limit_is_alert() {
+        // 9 / 1000 = 0.009: above the 0.008 alert, within the 0.01 limit.
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let d = get(&k, KpiId::DisputeRate, Scope::All);
+        assert_eq!(d.value, Some(Decimal::new(90, 4)));
+        assert_eq!(d.status, Status::Alert);
+    }
+
+    #[test]
+    fn missing_input_is_no_data_with_a_reason_never_zero() {
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let roas = get(&k, KpiId::Roas, Scope::AmazonUs);
+        assert_eq!(roas.value, None);
+        assert_eq!(roas.status, Status::NoData);
+        assert!(roas.note.unwrap().contains("Sponsored Products"));
+        let ml = get(&k, KpiId::Gmv, Scope::MercadoLivreBr);
+        assert_eq!(ml.status, Status::NoData);
+        let cancel = get(&k, KpiId::CancelRate, Scope::AmazonUs);
+        assert!(cancel.note.unwrap().contains("All Orders"));
+    }
+
+    #[test]
+    fn overall_money_is_converted_into_the_fee_currency() {
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let all = get(&k, KpiId::Gmv, Scope::All);
+        assert_eq!(all.value, Some(Decimal::new(1_349_000_00, 2)));
+        assert_eq!(all.unit, Unit::Money(Currency::Cny));
+        assert_eq!(all.note.as_deref(), Some("without data from mercadolivre_br"));
+    }
+
+    #[test]
+    fn roas_and_acos_are_reciprocal_views_of_the_ads_report() {
+        let ads = AdFigures { spend: Decimal::new(1000_00, 2), sales: Decimal::new(3120_00, 2) };
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads) });
+        let roas = get(&k, KpiId::Roas, Scope::All);
+        assert_eq!(roas.value, Some(Decimal::new(312, 2)));
+        assert_eq!(roas.status, Status::Met);
+        assert_eq!(get(&k, KpiId::Acos, Scope::AmazonUs).value, Some(Decimal::new(3205, 4)));
+        assert_eq!(get(&k, KpiId::Tacos, Scope::AmazonUs).value, Some(Decimal::new(53, 4)));
+    }
+
+    #[test]
+    fn bounds_classify_met_alert_missed() {
+        let max = Bound::Max { value: Decimal::new(1, 2), alert: Some(Decimal::new(8, 3)) };
+        assert_eq!(max.status(Decimal::new(5, 3)), Status::Met);
+        assert_eq!(max.status(Decimal::new(9, 3)), Status::Alert);
+        assert_eq!(max.status(Decimal::new(1, 2)), Status::Alert);
+        assert_eq!(max.status(Decimal::new(11, 3)), Status::Missed);
+        let min = Bound::Min { value: Decimal::new(25, 1), alert: None };
+        assert_eq!(min.status(Decimal::new(25, 1)), Status::Met);
+        assert_eq!(min.status(Decimal::new(249, 2)), Status::Missed);
+    }
+}

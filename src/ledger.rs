@@ -1,0 +1,298 @@
+//! The period's normalized facts, held as polars frames with money in integer
+//! minor units (i64), and the per-market aggregates every KPI is derived from.
+//! This module and `kpi` are the only places polars is used.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::ingest::records::{AdRow, MoneyKind, MoneyLine, OrderEvent, OrderEventKind};
+use crate::market::Market;
+use crate::money::{from_minor, to_minor};
+
+/// The figures of one market for the period, in the market's currency.
+/// A `None` field means no export of that kind was given for the market.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MarketFigures {
+    pub sales: Option<SalesFigures>,
+    pub ads: Option<AdFigures>,
+}
+
+/// What the sales/settlement exports say.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SalesFigures {
+    pub gross_principal: Decimal,
+    pub gross_shipping: Decimal,
+    pub refunded_principal: Decimal,
+    pub refunded_shipping: Decimal,
+    /// Distinct orders placed and not cancelled.
+    pub orders: i64,
+    pub units: i64,
+    pub refunded_orders: i64,
+    pub disputed_orders: i64,
+    pub seller_cancelled_orders: i64,
+    /// Distinct orders placed in the period, cancelled or not.
+    pub orders_incl_cancelled: i64,
+    /// Marketplace fees deducted, as a positive amount.
+    pub platform_fees: Decimal,
+    /// Everything the marketplace paid out for the period's rows.
+    pub net_proceeds: Decimal,
+    /// Whether the market's exports can tell seller cancellations (Amazon settlements cannot).
+    pub knows_cancellations: bool,
+}
+
+/// What the sponsored-ads reports say.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AdFigures {
+    pub spend: Decimal,
+    pub sales: Decimal,
+}
+
+/// The facts of one seller's period, ready for aggregation.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    lines: Vec<MoneyLine>,
+    events: Vec<OrderEvent>,
+    ads: Vec<AdRow>,
+    sales_markets: Vec<Market>,
+    ad_markets: Vec<Market>,
+}
+
+impl Ledger {
+    /// Adds one export's facts; `sales_market`/`ad_market` name the market
+    /// whose sales or ads data this export provides (even if it had no rows
+    /// in the period, so that "no rows" is told apart from "no data").
+    pub fn add(
+        &mut self,
+        lines: Vec<MoneyLine>,
+        events: Vec<OrderEvent>,
+        ads: Vec<AdRow>,
+        sales_market: Option<Market>,
+        ad_market: Option<Market>,
+    ) {
+        self.lines.extend(lines);
+        self.events.extend(events);
+        self.ads.extend(ads);
+        if let Some(m) = sales_market
+            && !self.sales_markets.contains(&m)
+        {
+            self.sales_markets.push(m);
+        }
+        if let Some(m) = ad_market
+            && !self.ad_markets.contains(&m)
+        {
+            self.ad_markets.push(m);
+        }
+    }
+
+    /// Aggregates the facts per market with polars.
+    ///
+    /// # Errors
+    /// A polars error (not expected for well-formed frames), or an amount
+    /// with more than 2 decimal places (ingest rounds every amount, so this
+    /// would be a bug, reported rather than rounded silently).
+    pub fn figures(&self) -> Result<BTreeMap<Market, MarketFigures>, String> {
+        let mut out: BTreeMap<Market, MarketFigures> = BTreeMap::new();
+        let events = event_sums(&self.events).map_err(|e| e.to_string())?;
+        let lines = line_sums(&self.lines)?;
+        let ads = ad_sums(&self.ads)?;
+        for &market in &self.sales_markets {
+            let e = |kind: OrderEventKind| events.get(&(market, kind)).cloned().unwrap_or_default();
+            let l = |kind: MoneyKind| lines.get(&(market.id().to_string(), kind_id(kind))).copied().unwrap_or(0);
+            let placed = e(OrderEventKind::Placed);
+            let refunded = e(OrderEventKind::Refunded);
+            let net: i64 = lines.iter().filter(|((m, _), _)| m == market.id()).map(|(_, v)| v).sum();
+            out.entry(market).or_default().sales = Some(SalesFigures {
+                gross_principal: from_minor(placed.principal),
+                gross_shipping: from_minor(placed.shipping),
+                refunded_principal: from_minor(refunded.principal),
+                refunded_shipping: from_minor(refunded.shipping),
+                orders: placed.orders,
+                units: placed.units,
+                refunded_orders: refunded.orders,
+                disputed_orders: e(OrderEventKind::Disputed).orders,
+                seller_cancelled_orders: e(OrderEventKind::CancelledBySeller).orders,
+                orders_incl_cancelled: events.get_incl_cancelled(market),
+                platform_fees: -from_minor(l(MoneyKind::PlatformFee)),
+                net_proceeds: from_minor(net),
+                knows_cancellations: market == Market::MercadoLivreBr,
+            });
+        }
+        for &market in &self.ad_markets {
+            let (spend, sales) = ads.get(market.id()).copied().unwrap_or((0, 0));
+            out.entry(market).or_default().ads = Some(AdFigures { spend: from_minor(spend), sales: from_minor(sales) });
+        }
+        Ok(out)
+    }
+}
+
+fn kind_id(kind: MoneyKind) -> String {
+    format!("{kind:?}")
+}
+
+fn minor(amount: Decimal) -> Result<i64, String> {
+    to_minor(amount).ok_or_else(|| format!("amount {amount} is not in minor units"))
+}
+
+#[derive(Debug, Clone, Default)]
+struct EventSum {
+    orders: i64,
+    units: i64,
+    principal: i64,
+    shipping: i64,
+}
+
+struct EventSums {
+    by_kind: BTreeMap<(Market, OrderEventKind), EventSum>,
+    incl_cancelled: BTreeMap<String, i64>,
+}
+
+impl EventSums {
+    fn get(&self, key: &(Market, OrderEventKind)) -> Option<&EventSum> {
+        self.by_kind.get(key)
+    }
+
+    fn get_incl_cancelled(&self, market: Market) -> i64 {
+        self.incl_cancelled.get(market.id()).copied().unwrap_or(0)
+    }
+}
+
+const EVENT_KINDS: [OrderEventKind; 5] = [
+    OrderEventKind::Placed,
+    OrderEventKind::CancelledBySeller,
+    OrderEventKind::CancelledOther,
+    OrderEventKind::Refunded,
+    OrderEventKind::Disputed,
+];
+
+fn event_kind_id(kind: OrderEventKind) -> &'static str {
+    match kind {
+        OrderEventKind::Placed => "placed",
+        OrderEventKind::CancelledBySeller => "cancelled_by_seller",
+        OrderEventKind::CancelledOther => "cancelled_other",
+        OrderEventKind::Refunded => "refunded",
+        OrderEventKind::Disputed => "disputed",
+    }
+}
+
+fn event_frame(events: &[OrderEvent]) -> Result<DataFrame, String> {
+    let mut principal = Vec::with_capacity(events.len());
+    let mut shipping = Vec::with_capacity(events.len());
+    for e in events {
+        principal.push(minor(e.principal)?);
+        shipping.push(minor(e.shipping)?);
+    }
+    DataFrame::new_infer_height(vec![
+        Column::new("market".into(), events.iter().map(|e| e.market.id()).collect::<Vec<_>>()),
+        Column::new("kind".into(), events.iter().map(|e| event_kind_id(e.kind)).collect::<Vec<_>>()),
+        Column::new("order_id".into(), events.iter().map(|e| e.order_id.as_str()).collect::<Vec<_>>()),
+        Column::new("units".into(), events.iter().map(|e| e.units).collect::<Vec<_>>()),
+        Column::new("principal".into(), principal),
+        Column::new("shipping".into(), shipping),
+    ])
+    .map_err(|e| e.to_string())
+}
+
+fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
+    let df = event_frame(events)?;
+    let by_kind = df
+        .clone()
+        .lazy()
+        .group_by([col("market"), col("kind")])
+        .agg([
+            col("order_id").n_unique().cast(DataType::Int64).alias("orders"),
+            col("units").sum().alias("units"),
+            col("principal").sum().alias("principal"),
+            col("shipping").sum().alias("shipping"),
+        ])
+        .collect()
+        .map_err(|e| e.to_string())?;
+    let mut sums = EventSums { by_kind: BTreeMap::new(), incl_cancelled: BTreeMap::new() };
+    let markets = str_col(&by_kind, "market")?;
+    let kinds = str_col(&by_kind, "kind")?;
+    let [orders, units, principal, shipping] = ["orders", "units", "principal", "shipping"].map(|n| i64_col(&by_kind, n));
+    let (orders, units, principal, shipping) = (orders?, units?, principal?, shipping?);
+    for i in 0..by_kind.height() {
+        let Some(market) = Market::ALL.into_iter().find(|m| m.id() == markets[i]) else { continue };
+        let Some(kind) = EVENT_KINDS.into_iter().find(|k| event_kind_id(*k) == kinds[i]) else { continue };
+        sums.by_kind.insert(
+            (market, kind),
+            EventSum { orders: orders[i], units: units[i], principal: principal[i], shipping: shipping[i] },
+        );
+    }
+    let placed_or_cancelled = df
+        .lazy()
+        .filter(col("kind").eq(lit("placed")).or(col("kind").eq(lit("cancelled_by_seller"))).or(col("kind").eq(lit("cancelled_other"))))
+        .group_by([col("market")])
+        .agg([col("order_id").n_unique().cast(DataType::Int64).alias("orders")])
+        .collect()
+        .map_err(|e| e.to_string())?;
+    let markets = str_col(&placed_or_cancelled, "market")?;
+    let orders = i64_col(&placed_or_cancelled, "orders")?;
+    for (m, n) in markets.into_iter().zip(orders) {
+        sums.incl_cancelled.insert(m, n);
+    }
+    Ok(sums)
+}
+
+fn line_sums(lines: &[MoneyLine]) -> Result<BTreeMap<(String, String), i64>, String> {
+    let mut amounts = Vec::with_capacity(lines.len());
+    for l in lines {
+        amounts.push(minor(l.amount)?);
+    }
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("market".into(), lines.iter().map(|l| l.market.id()).collect::<Vec<_>>()),
+        Column::new("kind".into(), lines.iter().map(|l| kind_id(l.kind)).collect::<Vec<_>>()),
+        Column::new("amount".into(), amounts),
+    ])
+    .map_err(|e| e.to_string())?;
+    let sums = df
+        .lazy()
+        .group_by([col("market"), col("kind")])
+        .agg([col("amount").sum()])
+        .collect()
+        .map_err(|e| e.to_string())?;
+    let markets = str_col(&sums, "market")?;
+    let kinds = str_col(&sums, "kind")?;
+    let amounts = i64_col(&sums, "amount")?;
+    Ok(markets.into_iter().zip(kinds).zip(amounts).collect())
+}
+
+fn ad_sums(ads: &[AdRow]) -> Result<BTreeMap<String, (i64, i64)>, String> {
+    let mut spend = Vec::with_capacity(ads.len());
+    let mut sales = Vec::with_capacity(ads.len());
+    for a in ads {
+        spend.push(minor(a.spend)?);
+        sales.push(minor(a.sales)?);
+    }
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("market".into(), ads.iter().map(|a| a.market.id()).collect::<Vec<_>>()),
+        Column::new("spend".into(), spend),
+        Column::new("sales".into(), sales),
+    ])
+    .map_err(|e| e.to_string())?;
+    let sums = df
+        .lazy()
+        .group_by([col("market")])
+        .agg([col("spend").sum(), col("sales").sum()])
+        .collect()
+        .map_err(|e| e.to_string())?;
+    let markets = str_col(&sums, "market")?;
+    let spend = i64_col(&sums, "spend")?;
+    let sales = i64_col(&sums, "sales")?;
+    Ok(markets.into_iter().zip(spend.into_iter().zip(sales)).collect())
+}
+
+fn str_col(df: &DataFrame, name: &str) -> Result<Vec<String>, String> {
+    let c = df.column(name).map_err(|e| e.to_string())?;
+    let ca = c.str().map_err(|e| e.to_string())?;
+    Ok(ca.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+}
+
+fn i64_col(df: &DataFrame, name: &str) -> Result<Vec<i64>, String> {
+    let c = df.column(name).map_err(|e| e.to_string())?;
+    let c = c.cast(&DataType::Int64).map_err(|e| e.to_string())?;
+    let ca = c.i64().map_err(|e| e.to_string())?;
+    Ok(ca.iter().map(|v| v.unwrap_or(0)).collect())
+}

@@ -1,0 +1,290 @@
+//! One seller's statement, end to end: read the inputs, ingest, aggregate,
+//! compute KPIs and fees, and assemble the [`Statement`].
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use crate::contract::Contract;
+use crate::error::Error;
+use crate::fees::{FeeInputs, KpiReading, compute_service_fees};
+use crate::fx::{self, FxQuote, FxTable};
+use crate::ingest::costs::read_costs;
+use crate::ingest::{Format, IngestContext, read_export};
+use crate::kpi::{self, Scope};
+use crate::kpi_id::KpiId;
+use crate::ledger::Ledger;
+use crate::market::Market;
+use crate::money::Currency;
+use crate::period::Period;
+use crate::statement::*;
+use crate::workspace::{InputFile, Workspace};
+
+/// What a run needs besides the workspace.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub period: Period,
+    /// The statement's issue date (an input, never the clock).
+    pub issue_date: NaiveDate,
+}
+
+impl RunOptions {
+    /// Options with the default issue date: the day after the period ends.
+    pub fn new(period: Period) -> Self {
+        RunOptions { period, issue_date: period.next().first_day() }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn record(file: &InputFile, format: Format, rows: usize) -> InputRecord {
+    InputRecord { path: file.path.clone(), sha256: sha256_hex(&file.bytes), bytes: file.bytes.len() as u64, format, rows }
+}
+
+/// The FX quotes a statement uses, each fetched once and listed once.
+struct Rates<'a> {
+    table: &'a FxTable,
+    contract: &'a Contract,
+    period: Period,
+    used: BTreeMap<(Currency, Currency), FxQuote>,
+}
+
+impl Rates<'_> {
+    fn quote(&mut self, from: Currency, to: Currency) -> Result<FxQuote, Error> {
+        if let Some(q) = self.used.get(&(from, to)) {
+            return Ok(q.clone());
+        }
+        let q = self.table.quote(from, to, self.contract.fx.rate_date, self.period)?;
+        if from != to {
+            self.used.insert((from, to), q.clone());
+        }
+        Ok(q)
+    }
+
+    fn convert(&mut self, amount: Decimal, from: Currency, to: Currency) -> Result<(Decimal, FxQuote), Error> {
+        let q = self.quote(from, to)?;
+        Ok((q.convert(amount, self.contract.fees.rounding), q))
+    }
+}
+
+/// Builds one seller's statement from the workspace.
+///
+/// # Errors
+/// The first problem met: an unreadable or invalid input (naming file, line
+/// and column), an invalid contract (naming the key), or a missing FX rate.
+pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result<Statement, Error> {
+    let period = opts.period;
+    let mut inputs = Vec::new();
+
+    let contract_file = ws.read(&Workspace::contract_path(seller))?;
+    let text = String::from_utf8(contract_file.bytes.clone())
+        .map_err(|_| Error::config(&contract_file.path, "(document)", "is not UTF-8 text"))?;
+    let contract = Contract::parse(&contract_file.path, &text)?;
+    if contract.seller.id != seller {
+        return Err(Error::config(&contract_file.path, "seller.id", format!("is {:?} but the file is named for {seller:?}", contract.seller.id)));
+    }
+    inputs.push(record(&contract_file, Format::Contract, 1));
+
+    let mut rates = Vec::new();
+    for rel in ws.fx_files(period)? {
+        let file = ws.read(&rel)?;
+        let (format, parsed) = if fx::looks_like_ptax(&file.bytes) {
+            (Format::FxPtax, fx::parse_ptax(&file.path, &file.bytes)?)
+        } else {
+            (Format::FxTable, fx::parse_fx_csv(&file.path, &file.bytes)?)
+        };
+        inputs.push(record(&file, format, parsed.len()));
+        rates.extend(parsed);
+    }
+    let table = FxTable::new(rates);
+
+    let mut ctx = IngestContext::new(period);
+    ctx.amazon_tz = contract.time_zone(Market::AmazonUs);
+    ctx.mercadolivre_tz = contract.time_zone(Market::MercadoLivreBr);
+    let mut ledger = Ledger::default();
+    let mut checks = Vec::new();
+    let mut check_markets = Vec::new();
+    for rel in ws.export_files(period, seller)? {
+        let file = ws.read(&rel)?;
+        let (format, parsed) = read_export(&file.path, &file.bytes, &ctx)?;
+        let (sales_market, ad_market) = match format {
+            Format::AmazonSettlementV1 | Format::AmazonSettlementV2 => (Some(Market::AmazonUs), None),
+            Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => (Some(Market::MercadoLivreBr), None),
+            Format::AmazonAdsCsv | Format::AmazonAdsXlsx => (None, Some(Market::AmazonUs)),
+            _ => (None, None),
+        };
+        if let Some(m) = sales_market.or(ad_market)
+            && !contract.contract.markets.contains(&m)
+        {
+            return Err(crate::error::InputError::file(
+                &file.path,
+                format!("is an export for {m}, which contract {} does not cover", contract.contract.id),
+            )
+            .into());
+        }
+        inputs.push(record(&file, format, parsed.rows_in_period));
+        for c in &parsed.checks {
+            check_markets.push((sales_market.or(ad_market), c.ok));
+        }
+        checks.extend(parsed.checks);
+        ledger.add(parsed.lines, parsed.events, parsed.ads, sales_market, ad_market);
+    }
+
+    let costs = match ws.cost_file(period, seller) {
+        Some(rel) => {
+            let file = ws.read(&rel)?;
+            let lines = read_costs(&file.path, &file.bytes)?;
+            inputs.push(record(&file, Format::CostLedger, lines.len()));
+            lines
+        }
+        None => Vec::new(),
+    };
+
+    let figures = ledger.figures().map_err(Error::Fx)?;
+    let fee_currency = contract.fees.currency;
+    let settlement = contract.seller.settlement_currency;
+    let mode = contract.fees.rounding;
+    let mut fx = Rates { table: &table, contract: &contract, period, used: BTreeMap::new() };
+
+    let kpis = {
+        let fx = std::cell::RefCell::new(&mut fx);
+        kpi::compute(&contract, &figures, &|m: Market, d: Decimal| {
+            fx.borrow_mut().convert(d, m.currency(), fee_currency).map(|(v, _)| v)
+        })?
+    };
+
+    let mut base_lines = Vec::new();
+    for k in kpis.iter().filter(|k| k.id == KpiId::Gmv) {
+        let (Some(market), Some(gmv)) = (k.market.market(), k.value) else { continue };
+        let (converted, q) = fx.convert(gmv, market.currency(), fee_currency)?;
+        base_lines.push(CommissionBaseLine {
+            market,
+            gmv,
+            currency: market.currency(),
+            fx_rate: q.effective_rate(),
+            converted,
+        });
+    }
+    let commission_base = CommissionBase {
+        currency: fee_currency,
+        total: base_lines.iter().map(|l| l.converted).sum(),
+        lines: base_lines,
+    };
+
+    let mut pass_lines = Vec::new();
+    for c in costs {
+        let (converted, q) = fx.convert(c.amount, c.currency, settlement)?;
+        pass_lines.push(PassThroughLine {
+            date: c.date,
+            category: c.category,
+            vendor: c.vendor,
+            invoice_no: c.invoice_no,
+            description: c.description,
+            amount: c.amount,
+            currency: c.currency,
+            fx_rate: q.effective_rate(),
+            fx_date: q.date,
+            fx_source: q.source.clone(),
+            converted,
+            evidence: c.evidence,
+        });
+    }
+    let pass_total: Decimal = pass_lines.iter().map(|l| l.converted).sum();
+    let pass_total_fee = fx.convert(pass_total, settlement, fee_currency)?.0;
+
+    let readings: Vec<KpiReading> = kpis
+        .iter()
+        .map(|k| KpiReading { kpi: k.id, market: k.market.market(), value: k.value, no_data_reason: k.note.clone().filter(|_| k.value.is_none()) })
+        .collect();
+    let service_fees = compute_service_fees(&FeeInputs {
+        terms: &contract.fees,
+        commission_base: commission_base.total,
+        kpis: &readings,
+        pass_through_total: pass_total_fee,
+    });
+
+    let (service_total, tax_total, conversion) = if fee_currency == settlement {
+        (service_fees.subtotal, service_fees.tax, None)
+    } else {
+        let (s, q) = fx.convert(service_fees.subtotal, fee_currency, settlement)?;
+        let (t, _) = fx.convert(service_fees.tax, fee_currency, settlement)?;
+        (s, t, Some(format!("service fees and tax converted {fee_currency}→{settlement}: {}", q.describe())))
+    };
+    let totals = Totals {
+        currency: settlement,
+        service_fees: service_total,
+        tax: tax_total,
+        pass_through: pass_total,
+        amount_due: service_total + tax_total + pass_total,
+        conversion,
+    };
+
+    let markets = contract
+        .contract
+        .markets
+        .iter()
+        .map(|&m| {
+            let value = |id: KpiId| kpis.iter().find(|k| k.id == id && k.market == Scope::of(Some(m))).and_then(|k| k.value);
+            let sales = figures.get(&m).and_then(|f| f.sales.clone());
+            MarketSummary {
+                market: m,
+                currency: m.currency(),
+                gmv: value(KpiId::Gmv),
+                orders: sales.as_ref().map(|s| s.orders),
+                units: sales.as_ref().map(|s| s.units),
+                refunds: sales.as_ref().map(|s| s.refunded_principal),
+                platform_fees: value(KpiId::PlatformFees),
+                net_proceeds: value(KpiId::NetProceeds),
+                reconciled: check_markets.iter().filter(|(cm, _)| *cm == Some(m)).all(|(_, ok)| *ok),
+            }
+        })
+        .collect();
+
+    Ok(Statement {
+        schema: SCHEMA,
+        statement_number: format!("{}-{}-{}", contract.contract.id, period.to_string().replace('-', ""), seller),
+        issue_date: opts.issue_date,
+        provider: ws.config.provider.clone(),
+        seller: SellerBlock {
+            id: contract.seller.id.clone(),
+            legal_name: contract.seller.legal_name.clone(),
+            tax_id: contract.seller.tax_id.clone(),
+            language: contract.seller.language,
+            settlement_currency: settlement,
+        },
+        contract: ContractBlock {
+            id: contract.contract.id.clone(),
+            start: contract.contract.start,
+            end: contract.contract.end,
+            markets: contract.contract.markets.clone(),
+            fee_currency,
+        },
+        period: PeriodBlock { id: period, start: period.first_day(), end: period.last_day() },
+        rounding: RoundingBlock {
+            mode: mode.id(),
+            rule: format!(
+                "Every amount is rounded to the currency's minor unit (0.01) with {} ({}); conversions keep full precision until the converted amount is rounded; totals are sums of the rounded lines. Ratios are rounded half-up to {} decimal places.",
+                mode.id(),
+                match mode {
+                    crate::money::RoundingMode::HalfUp => "ties away from zero",
+                    crate::money::RoundingMode::HalfEven => "ties to even",
+                },
+                kpi::RATIO_DP
+            ),
+        },
+        totals,
+        kpis,
+        commission_base,
+        service_fees,
+        pass_through: PassThrough { currency: settlement, lines: pass_lines, total: pass_total },
+        fx: fx.used.into_values().collect(),
+        markets,
+        reconciliation: checks,
+        inputs,
+        generator: Generator::current(),
+    })
+}

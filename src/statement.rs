@@ -1,0 +1,203 @@
+//! The Statement: the single model every output is made from (statement.json
+//! now; the PDF and the manifest read it too). Nothing is computed when an
+//! output is rendered; every figure is here, with the text that explains it.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::contract::Language;
+use crate::fees::ServiceFees;
+use crate::fx::FxQuote;
+use crate::ingest::Format;
+use crate::ingest::records::{CostCategory, ReconciliationCheck};
+use crate::kpi::Kpi;
+use crate::market::Market;
+use crate::money::Currency;
+use crate::period::Period;
+use crate::workspace::Provider;
+
+/// The schema id statement.json carries; bumped on any incompatible change.
+pub const SCHEMA: &str = "kpiseal.statement/1";
+
+mod dec {
+    pub use rust_decimal::serde::str;
+}
+
+/// One seller's statement for one period.
+#[derive(Debug, Clone, Serialize)]
+pub struct Statement {
+    pub schema: &'static str,
+    pub statement_number: String,
+    pub issue_date: NaiveDate,
+    pub provider: Provider,
+    pub seller: SellerBlock,
+    pub contract: ContractBlock,
+    pub period: PeriodBlock,
+    pub rounding: RoundingBlock,
+    pub totals: Totals,
+    pub kpis: Vec<Kpi>,
+    pub commission_base: CommissionBase,
+    pub service_fees: ServiceFees,
+    pub pass_through: PassThrough,
+    pub fx: Vec<FxQuote>,
+    pub markets: Vec<MarketSummary>,
+    pub reconciliation: Vec<ReconciliationCheck>,
+    pub inputs: Vec<InputRecord>,
+    pub generator: Generator,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SellerBlock {
+    pub id: String,
+    pub legal_name: String,
+    pub tax_id: String,
+    pub language: Language,
+    pub settlement_currency: Currency,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractBlock {
+    pub id: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub markets: Vec<Market>,
+    pub fee_currency: Currency,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodBlock {
+    pub id: Period,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// The rounding rule, printed on the statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundingBlock {
+    pub mode: &'static str,
+    pub rule: String,
+}
+
+/// What the seller owes, in the settlement currency: service fees and their
+/// tax (the provider's income) apart from pass-through costs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub currency: Currency,
+    #[serde(with = "dec::str")]
+    pub service_fees: Decimal,
+    #[serde(with = "dec::str")]
+    pub tax: Decimal,
+    #[serde(with = "dec::str")]
+    pub pass_through: Decimal,
+    #[serde(with = "dec::str")]
+    pub amount_due: Decimal,
+    /// How fee-currency amounts reached the settlement currency, if they differ.
+    pub conversion: Option<String>,
+}
+
+/// The GMV commission is charged on, market by market, in the fee currency.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommissionBase {
+    pub currency: Currency,
+    pub lines: Vec<CommissionBaseLine>,
+    #[serde(with = "dec::str")]
+    pub total: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommissionBaseLine {
+    pub market: Market,
+    #[serde(with = "dec::str")]
+    pub gmv: Decimal,
+    pub currency: Currency,
+    #[serde(with = "dec::str")]
+    pub fx_rate: Decimal,
+    #[serde(with = "dec::str")]
+    pub converted: Decimal,
+}
+
+/// Costs the provider paid on the seller's behalf: not income, no commission.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassThrough {
+    pub currency: Currency,
+    pub lines: Vec<PassThroughLine>,
+    #[serde(with = "dec::str")]
+    pub total: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PassThroughLine {
+    pub date: NaiveDate,
+    pub category: CostCategory,
+    pub vendor: String,
+    pub invoice_no: String,
+    pub description: String,
+    #[serde(with = "dec::str")]
+    pub amount: Decimal,
+    pub currency: Currency,
+    #[serde(with = "dec::str")]
+    pub fx_rate: Decimal,
+    pub fx_date: NaiveDate,
+    pub fx_source: String,
+    #[serde(with = "dec::str")]
+    pub converted: Decimal,
+    pub evidence: Option<String>,
+}
+
+/// One market's figures for the period, in its own currency.
+#[derive(Debug, Clone, Serialize)]
+pub struct MarketSummary {
+    pub market: Market,
+    pub currency: Currency,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub gmv: Option<Decimal>,
+    pub orders: Option<i64>,
+    pub units: Option<i64>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub refunds: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub platform_fees: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub net_proceeds: Option<Decimal>,
+    /// Whether every reconciliation check of this market's files passed.
+    pub reconciled: bool,
+}
+
+/// One input file, so a reviewer can tell which inputs produced the figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputRecord {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub format: Format,
+    /// Data rows used for this period.
+    pub rows: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Generator {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl Generator {
+    pub fn current() -> Self {
+        Generator { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") }
+    }
+}
+
+impl Statement {
+    /// The reconciliation checks that failed.
+    pub fn failed_checks(&self) -> impl Iterator<Item = &ReconciliationCheck> {
+        self.reconciliation.iter().filter(|c| !c.ok)
+    }
+
+    /// statement.json: pretty-printed, keys in a fixed order, trailing newline.
+    /// The same Statement always gives the same bytes.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("a Statement always serializes");
+        bytes.push(b'\n');
+        bytes
+    }
+}

@@ -1,0 +1,138 @@
+//! A workspace as the user lays it out (see README): provider identity,
+//! contracts, FX tables, exports and cost ledgers, found by path.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::period::Period;
+
+/// The provider issuing statements, from `kpiseal.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    pub name: String,
+    pub legal_name: String,
+    #[serde(default)]
+    pub tax_id: String,
+    #[serde(default)]
+    pub address: String,
+}
+
+/// `kpiseal.toml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceConfig {
+    pub provider: Provider,
+}
+
+/// A workspace folder and its configuration.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: WorkspaceConfig,
+}
+
+/// One input file: its path relative to the workspace and its bytes.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Workspace {
+    /// Opens the workspace at `root`, reading `kpiseal.toml`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if it cannot be read, [`Error::Config`] if it is not valid.
+    pub fn open(root: &Path) -> Result<Workspace, Error> {
+        let path = root.join("kpiseal.toml");
+        let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let config: WorkspaceConfig = toml::from_str(&text).map_err(|e| Error::config("kpiseal.toml", "(document)", e.message()))?;
+        Ok(Workspace { root: root.to_path_buf(), config })
+    }
+
+    /// Seller ids with a contract (`contracts/<id>.toml`), sorted.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the contracts folder cannot be listed.
+    pub fn sellers(&self) -> Result<Vec<String>, Error> {
+        let dir = self.root.join("contracts");
+        let mut ids: Vec<String> = list_files(&dir)?
+            .into_iter()
+            .filter_map(|name| name.strip_suffix(".toml").map(str::to_string))
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Reads a file by its workspace-relative path.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the path.
+    pub fn read(&self, rel: &str) -> Result<InputFile, Error> {
+        let path = self.root.join(rel);
+        let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(InputFile { path: rel.to_string(), bytes })
+    }
+
+    /// The seller's contract file.
+    pub fn contract_path(seller: &str) -> String {
+        format!("contracts/{seller}.toml")
+    }
+
+    /// FX files for the period: `fx/<period>.csv` and any `fx/<period>-*.csv`
+    /// (e.g. a PTAX file), sorted by name.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if `fx/` cannot be listed.
+    pub fn fx_files(&self, period: Period) -> Result<Vec<String>, Error> {
+        let prefix = period.to_string();
+        let mut names: Vec<String> = list_files(&self.root.join("fx"))?
+            .into_iter()
+            .filter(|n| n == &format!("{prefix}.csv") || (n.starts_with(&format!("{prefix}-")) && n.ends_with(".csv")))
+            .map(|n| format!("fx/{n}"))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The seller's exports for the period (`exports/<period>/<seller>/`, any
+    /// names, hidden files skipped), sorted by name; empty if the folder is absent.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the folder exists but cannot be listed.
+    pub fn export_files(&self, period: Period, seller: &str) -> Result<Vec<String>, Error> {
+        let rel = format!("exports/{period}/{seller}");
+        let dir = self.root.join(&rel);
+        if !dir.exists() {
+            return Ok(Vec::new());
+        }
+        let mut names: Vec<String> = list_files(&dir)?.into_iter().map(|n| format!("{rel}/{n}")).collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The seller's pass-through cost ledger for the period, if present.
+    pub fn cost_file(&self, period: Period, seller: &str) -> Option<String> {
+        let rel = format!("costs/{period}/{seller}.csv");
+        self.root.join(&rel).is_file().then_some(rel)
+    }
+}
+
+/// Names of the regular, non-hidden files directly in `dir`.
+fn list_files(dir: &Path) -> Result<Vec<String>, Error> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !entry.path().is_file() {
+            continue;
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
