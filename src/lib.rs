@@ -3,6 +3,7 @@
 
 pub mod contract;
 pub mod error;
+pub mod fees;
 pub mod fx;
 pub mod ingest;
 pub mod kpi_id;

@@ -1,12 +1,507 @@
-//! Amazon Sponsored Products advertised-product report (CSV or XLSX). Being written.
-use super::table::Table;
-use super::{IngestContext, ParsedExport};
-use crate::error::InputError;
+//! Amazon Sponsored Products advertised-product report (CSV or XLSX) into
+//! [`AdRow`]s.
+//!
+//! Columns are found by header name. The attributed sales, orders and units
+//! come from the 7-day columns, or the 14-day ones in markets that report
+//! those; ACOS and ROAS are recomputed downstream from spend and sales, so
+//! their columns are only checked to be numbers.
 
+use chrono::NaiveDate;
+
+use super::records::AdRow;
+use super::table::{Row, Table};
+use super::{IngestContext, ParsedExport, dates};
+use crate::error::InputError;
+use crate::market::Market;
+use crate::money::Currency;
+
+const START_DATE: &[&str] = &["Start Date"];
+/// Daily reports carry one "Date" per row instead of a range.
+const DAY_DATE: &[&str] = &["Date"];
+const END_DATE: &[&str] = &["End Date"];
+const CURRENCY: &[&str] = &["Currency"];
+const CAMPAIGN: &[&str] = &["Campaign Name"];
+const SPEND: &[&str] = &["Spend"];
+const CLICKS: &[&str] = &["Clicks"];
+const IMPRESSIONS: &[&str] = &["Impressions"];
+const ACOS: &[&str] =
+    &["Total Advertising Cost of Sales (ACOS)", "Advertising Cost of Sales (ACOS)", "Total ACOS", "ACOS"];
+const ROAS: &[&str] =
+    &["Total Return on Advertising Spend (ROAS)", "Return on Advertising Spend (ROAS)", "Total ROAS", "ROAS"];
+
+/// The columns of one attribution window.
+struct Window {
+    days: u8,
+    sales: &'static [&'static str],
+    orders: &'static [&'static str],
+    units: &'static [&'static str],
+}
+
+/// Tried in order: a report with both windows is read with the 7-day one,
+/// Amazon US's default for Sponsored Products.
+const WINDOWS: [Window; 2] = [
+    Window {
+        days: 7,
+        sales: &["7 Day Total Sales", "7 Day Total Sales ($)", "7 Day Total Sales (USD)"],
+        orders: &["7 Day Total Orders (#)", "7 Day Total Orders"],
+        units: &["7 Day Total Units (#)", "7 Day Total Units"],
+    },
+    Window {
+        days: 14,
+        sales: &["14 Day Total Sales", "14 Day Total Sales ($)", "14 Day Total Sales (USD)"],
+        orders: &["14 Day Total Orders (#)", "14 Day Total Orders"],
+        units: &["14 Day Total Units (#)", "14 Day Total Units"],
+    },
+];
+
+/// Whether a header row is a Sponsored Products report's.
 pub fn is_header(headers: &[String]) -> bool {
     super::has_all(headers, &["Campaign Name", "Spend"])
 }
 
-pub fn parse(_t: &Table, _ctx: &IngestContext) -> Result<ParsedExport, InputError> {
-    Err(InputError::file(&_t.file, "Sponsored Products reports are not read yet"))
+/// Column indexes of one report.
+struct Columns {
+    start: usize,
+    end: Option<usize>,
+    currency: Option<usize>,
+    campaign: usize,
+    spend: usize,
+    sales: usize,
+    orders: usize,
+    units: usize,
+    clicks: usize,
+    impressions: usize,
+    /// Optional columns that, when present, must hold numbers.
+    checked_numbers: Vec<usize>,
+    attribution_days: u8,
+}
+
+impl Columns {
+    fn find(t: &Table) -> Result<Columns, InputError> {
+        let start = match t.column(START_DATE).or_else(|| t.column(DAY_DATE)) {
+            Some(c) => c,
+            None => t.require(&["Start Date", "Date"])?,
+        };
+        let window = match WINDOWS.iter().find(|w| t.has(w.sales)) {
+            Some(w) => w,
+            None => {
+                let names: Vec<&str> = WINDOWS.iter().flat_map(|w| w.sales.iter().copied()).collect();
+                return Err(InputError {
+                    file: t.file.clone(),
+                    location: t.location(t.header_number),
+                    column: Some("7 Day Total Sales".to_string()),
+                    message: format!("missing column in the header (accepted names: {})", names.join(", ")),
+                });
+            }
+        };
+        Ok(Columns {
+            start,
+            end: t.column(END_DATE),
+            currency: t.column(CURRENCY),
+            campaign: t.require(CAMPAIGN)?,
+            spend: t.require(SPEND)?,
+            sales: t.require(window.sales)?,
+            orders: t.require(window.orders)?,
+            units: t.require(window.units)?,
+            clicks: t.require(CLICKS)?,
+            impressions: t.require(IMPRESSIONS)?,
+            checked_numbers: [t.column(ACOS), t.column(ROAS)].into_iter().flatten().collect(),
+            attribution_days: window.days,
+        })
+    }
+}
+
+/// Reads a Sponsored Products report into [`AdRow`]s of [`Market::AmazonUs`].
+///
+/// **Which rows belong to the period:** a row counts in the period of its
+/// Start Date. Amazon's console assigns a summary row (one row for a date
+/// range) to the start of its range, and a daily report ("Date" column) has
+/// one day per row, so the start date is the only date that files a row in
+/// exactly one month. The dates are the report's own calendar dates (the
+/// advertising account's time zone, America/Los_Angeles for Amazon US) and
+/// are not shifted.
+///
+/// Other rules:
+/// - End Date is optional and defaults to the start; an end before the start
+///   is an error.
+/// - Currency is optional; a missing column or blank cell means USD.
+/// - Spend and sales are rounded half-up to cents; orders, units, clicks and
+///   impressions must be whole numbers (`12.0` from XLSX is fine); blank
+///   numeric cells read as zero.
+/// - ACOS/ROAS columns, in any spelling, are not used, but when present
+///   their cells must be numbers (`1.66%` in CSV, `0.0166` in XLSX); a blank
+///   cell or a dash (shown when there were no sales) is accepted.
+/// - A row with a blank Campaign Name and a blank Spend (a totals footer, a
+///   spacer) is skipped and not counted in `rows_total`.
+/// - Ad Group Name and Advertised SKU are not carried: [`AdRow`] is per
+///   campaign row.
+///
+/// # Errors
+/// An [`InputError`] naming the file, line or sheet row, and column: a
+/// required column missing from the header (Start Date or Date, Campaign
+/// Name, Spend, the 7- or 14-day Total Sales, Total Orders (#) and Total
+/// Units (#) of the same window, Clicks, Impressions), or a cell that is not
+/// the expected date, number, whole number or currency.
+pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
+    let cols = Columns::find(t)?;
+    let mut out = ParsedExport::default();
+    for row in &t.rows {
+        if t.is_blank(row, cols.campaign) && t.is_blank(row, cols.spend) {
+            continue;
+        }
+        out.rows_total += 1;
+        let ad = read_row(t, row, &cols)?;
+        if ctx.period.contains(ad.start) {
+            out.rows_in_period += 1;
+            out.ads.push(ad);
+        }
+    }
+    Ok(out)
+}
+
+fn read_row(t: &Table, row: &Row, cols: &Columns) -> Result<AdRow, InputError> {
+    let campaign = t.text(row, cols.campaign);
+    if campaign.is_empty() {
+        return Err(t.error(row, cols.campaign, "the campaign name is missing (the row has a Spend)"));
+    }
+    let start = date(t, row, cols.start)?.ok_or_else(|| t.error(row, cols.start, "the date is missing"))?;
+    let end = match cols.end {
+        Some(col) => match date(t, row, col)? {
+            Some(end) if end < start => {
+                return Err(t.error(row, col, format!("the end date {end} is before the start date {start}")));
+            }
+            Some(end) => end,
+            None => start,
+        },
+        None => start,
+    };
+    let currency = match cols.currency {
+        Some(col) if !t.is_blank(row, col) => t.text(row, col).parse::<Currency>().map_err(|m| t.error(row, col, m))?,
+        _ => Currency::Usd,
+    };
+    for &col in &cols.checked_numbers {
+        let text = t.text(row, col);
+        if !matches!(text.as_str(), "-" | "--" | "—" | "–") {
+            t.decimal(row, col)?;
+        }
+    }
+    Ok(AdRow {
+        market: Market::AmazonUs,
+        start,
+        end,
+        campaign,
+        currency,
+        spend: t.money(row, cols.spend)?,
+        sales: t.money(row, cols.sales)?,
+        orders: t.whole(row, cols.orders)?,
+        units: t.whole(row, cols.units)?,
+        clicks: t.whole(row, cols.clicks)?,
+        impressions: t.whole(row, cols.impressions)?,
+        attribution_days: cols.attribution_days,
+    })
+}
+
+/// A date cell (XLSX) or text in one of the report's date forms; `None` when blank.
+fn date(t: &Table, row: &Row, col: usize) -> Result<Option<NaiveDate>, InputError> {
+    if let Some(dt) = t.datetime_cell(row, col) {
+        return Ok(Some(dt.date()));
+    }
+    let text = t.text(row, col);
+    if text.is_empty() {
+        return Ok(None);
+    }
+    dates::report_date(&text).map(Some).map_err(|m| t.error(row, col, m))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use rust_decimal::Decimal;
+    use rust_xlsxwriter::{ExcelDateTime, Format as XlsxFormat, Workbook};
+
+    use super::*;
+    use crate::ingest::{Format, read_export};
+    use crate::period::Period;
+
+    fn ctx() -> IngestContext {
+        IngestContext::new(Period::new(2026, 10).unwrap())
+    }
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn day(y: i32, m: u32, dd: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, dd).unwrap()
+    }
+
+    fn read_csv(text: &str) -> Result<(Format, ParsedExport), InputError> {
+        read_export("exports/2026-10/acme/sp.csv", text.as_bytes(), &ctx())
+    }
+
+    /// Headers as the console writes them in an older export: trailing
+    /// spaces, "ACoS"/"RoAS" spelling, `$` amounts and percentages.
+    const CONSOLE_CSV: &str = "\u{feff}Start Date,End Date,Currency,Campaign Name,Ad Group Name,Advertised SKU,Advertised ASIN,Impressions,Clicks,Spend ,7 Day Total Sales ,Total Advertising Cost of Sales (ACoS) ,Total Return on Advertising Spend (RoAS),7 Day Total Orders (#),7 Day Total Units (#)\n\
+\"Oct 01, 2026\",\"Oct 31, 2026\",USD,SP - Lamps - Auto,Auto,LAMP-01,B0C1234567,\"12,345\",210,$3.0,$180.72,1.66%,60.24,4,5\n\
+10/02/2026,10/02/2026,USD,SP - Lamps - Exact,Exact,LAMP-02,B0C1234568,800,12,\"$1,234.565\",$0.00,,0,0,0\n";
+
+    #[test]
+    fn console_csv_with_dollar_percent_trailing_spaces_and_acos_spelling() {
+        let (format, parsed) = read_csv(CONSOLE_CSV).unwrap();
+        assert_eq!(format, Format::AmazonAdsCsv);
+        assert_eq!((parsed.rows_total, parsed.rows_in_period), (2, 2));
+        let a = &parsed.ads[0];
+        assert_eq!(a.market, Market::AmazonUs);
+        assert_eq!((a.start, a.end), (day(2026, 10, 1), day(2026, 10, 31)));
+        assert_eq!(a.campaign, "SP - Lamps - Auto");
+        assert_eq!(a.currency, Currency::Usd);
+        assert_eq!(a.spend.to_string(), "3.00");
+        assert_eq!(a.sales.to_string(), "180.72");
+        assert_eq!((a.orders, a.units, a.clicks, a.impressions), (4, 5, 210, 12345));
+        assert_eq!(a.attribution_days, 7);
+        let b = &parsed.ads[1];
+        assert_eq!(b.start, day(2026, 10, 2));
+        assert_eq!(b.spend, d("1234.57"), "spend is rounded half-up to cents");
+        assert_eq!(b.sales.to_string(), "0.00");
+    }
+
+    #[test]
+    fn daily_report_uses_date_column_and_defaults_end_and_currency() {
+        let csv = "Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales ($),7 Day Total Orders (#),7 Day Total Units (#)\n\
+2026-10-05,Brand,100,3,1.5,20,1,1\n";
+        let (_, parsed) = read_csv(csv).unwrap();
+        let a = &parsed.ads[0];
+        assert_eq!((a.start, a.end), (day(2026, 10, 5), day(2026, 10, 5)));
+        assert_eq!(a.currency, Currency::Usd);
+        assert_eq!(a.spend.to_string(), "1.50");
+        assert_eq!(a.sales.to_string(), "20.00");
+    }
+
+    #[test]
+    fn fourteen_day_columns_set_attribution_window() {
+        let csv = "Start Date,End Date,Campaign Name,Impressions,Clicks,Spend,14 Day Total Sales (USD),14 Day Total Orders (#),14 Day Total Units (#)\n\
+10/01/2026,10/31/2026,Generic,1000,40,25.00,99.99,3,4\n";
+        let (_, parsed) = read_csv(csv).unwrap();
+        let a = &parsed.ads[0];
+        assert_eq!(a.attribution_days, 14);
+        assert_eq!(a.sales, d("99.99"));
+        assert_eq!((a.orders, a.units), (3, 4));
+    }
+
+    #[test]
+    fn seven_day_window_is_preferred_when_both_are_present() {
+        let csv = "Start Date,Campaign Name,Impressions,Clicks,Spend,14 Day Total Sales,14 Day Total Orders (#),14 Day Total Units (#),7 Day Total Sales,7 Day Total Orders (#),7 Day Total Units (#)\n\
+10/01/2026,C,1,1,1,50,5,5,40,4,4\n";
+        let a = &read_csv(csv).unwrap().1.ads[0];
+        assert_eq!((a.attribution_days, a.sales, a.orders), (7, d("40.00"), 4));
+    }
+
+    #[test]
+    fn rows_are_filed_in_the_period_of_their_start_date() {
+        let csv = "Start Date,End Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales,7 Day Total Orders (#),7 Day Total Units (#)\n\
+09/30/2026,10/06/2026,Straddles into October,1,1,1.00,0,0,0\n\
+10/31/2026,11/06/2026,Starts on the last day,1,1,2.00,0,0,0\n\
+11/01/2026,11/01/2026,November,1,1,4.00,0,0,0\n";
+        let (_, parsed) = read_csv(csv).unwrap();
+        assert_eq!((parsed.rows_total, parsed.rows_in_period), (3, 1));
+        assert_eq!(parsed.ads[0].campaign, "Starts on the last day");
+    }
+
+    #[test]
+    fn totals_footer_with_blank_campaign_and_spend_is_skipped() {
+        let csv = "Start Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales,7 Day Total Orders (#),7 Day Total Units (#)\n\
+10/01/2026,A,10,1,1.00,0,0,0\n\
+Total, , 10,1, ,0,0,0\n";
+        let (_, parsed) = read_csv(csv).unwrap();
+        assert_eq!((parsed.rows_total, parsed.rows_in_period, parsed.ads.len()), (1, 1, 1));
+    }
+
+    #[test]
+    fn spend_without_campaign_is_an_error() {
+        let csv = "Start Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales,7 Day Total Orders (#),7 Day Total Units (#)\n\
+10/01/2026,,10,1,9.00,0,0,0\n";
+        let e = read_csv(csv).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "exports/2026-10/acme/sp.csv:2: column \"Campaign Name\": the campaign name is missing (the row has a Spend)"
+        );
+    }
+
+    #[test]
+    fn unreadable_acos_is_an_error_but_a_dash_is_not() {
+        let head = "Start Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales,ACOS,ROAS,7 Day Total Orders (#),7 Day Total Units (#)\n";
+        assert!(read_csv(&format!("{head}10/01/2026,A,1,1,1.00,0,-,,0,0\n")).is_ok());
+        let e = read_csv(&format!("{head}10/01/2026,A,1,1,1.00,0,high,2,0,0\n")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "exports/2026-10/acme/sp.csv:2: column \"ACOS\": \"high\" is not a number (expected e.g. 1,234.56)"
+        );
+    }
+
+    #[test]
+    fn missing_sales_column_names_both_windows() {
+        let csv = "Start Date,Campaign Name,Impressions,Clicks,Spend\n10/01/2026,A,1,1,1\n";
+        let e = read_csv(csv).unwrap_err().to_string();
+        assert!(e.starts_with("exports/2026-10/acme/sp.csv:1: column \"7 Day Total Sales\": missing column"), "{e}");
+        assert!(e.contains("14 Day Total Sales"), "{e}");
+    }
+
+    #[test]
+    fn orders_must_come_from_the_same_window_as_sales() {
+        let csv = "Start Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales,14 Day Total Orders (#),7 Day Total Units (#)\n10/01/2026,A,1,1,1,1,1,1\n";
+        let e = read_csv(csv).unwrap_err().to_string();
+        assert!(e.contains("column \"7 Day Total Orders (#)\": missing column"), "{e}");
+    }
+
+    #[test]
+    fn bad_cells_name_line_and_column() {
+        let head = "Start Date,End Date,Currency,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales,7 Day Total Orders (#),7 Day Total Units (#)\n";
+        let cases = [
+            ("31/10/2026,,USD,A,1,1,1,0,0,0", "column \"Start Date\": \"31/10/2026\" is not a date"),
+            (
+                "10/05/2026,10/04/2026,USD,A,1,1,1,0,0,0",
+                "column \"End Date\": the end date 2026-10-04 is before the start date 2026-10-05",
+            ),
+            ("10/05/2026,,EUR,A,1,1,1,0,0,0", "column \"Currency\": unknown currency \"EUR\""),
+            ("10/05/2026,,USD,A,1,1.5,1,0,0,0", "column \"Clicks\": expected a whole number, found 1.5"),
+            ("10/05/2026,,USD,A,1,1,abc,0,0,0", "column \"Spend\": \"abc\" is not a number"),
+            (",,USD,A,1,1,1,0,0,0", "column \"Start Date\": the date is missing"),
+        ];
+        for (row, expected) in cases {
+            let e = read_csv(&format!("{head}{row}\n")).unwrap_err().to_string();
+            assert!(e.starts_with("exports/2026-10/acme/sp.csv:2: "), "{e}");
+            assert!(e.contains(expected), "{e} should contain {expected}");
+        }
+    }
+
+    #[test]
+    fn semicolon_separated_export_is_detected() {
+        let csv = "Start Date;Campaign Name;Impressions;Clicks;Spend;7 Day Total Sales;7 Day Total Orders (#);7 Day Total Units (#)\n10/01/2026;A;1;1;2.50;5;1;1\n";
+        let (format, parsed) = read_csv(csv).unwrap();
+        assert_eq!(format, Format::AmazonAdsCsv);
+        assert_eq!(parsed.ads[0].spend, d("2.50"));
+    }
+
+    /// An XLSX report as the console writes it: a title row above the
+    /// header, date cells, fractions for ACOS, floats for counts.
+    fn console_xlsx() -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("Sponsored Product Advertised P").unwrap();
+        let date_fmt = XlsxFormat::new().set_num_format("mmm dd, yyyy");
+        let headers = [
+            "Start Date",
+            "End Date",
+            "Currency",
+            "Campaign Name",
+            "Ad Group Name",
+            "Advertised SKU",
+            "Impressions",
+            "Clicks",
+            "Spend ",
+            "7 Day Total Sales ",
+            "Total Advertising Cost of Sales (ACOS) ",
+            "Total Return on Advertising Spend (ROAS)",
+            "7 Day Total Orders (#)",
+            "7 Day Total Units (#)",
+        ];
+        ws.write_string(0, 0, "Sponsored Products Advertised product report").unwrap();
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string(2, c as u16, *h).unwrap();
+        }
+        // Row 4: date cells, float money, a fractional ACOS.
+        ws.write_datetime_with_format(3, 0, ExcelDateTime::from_ymd(2026, 10, 1).unwrap(), &date_fmt).unwrap();
+        ws.write_datetime_with_format(3, 1, ExcelDateTime::from_ymd(2026, 10, 31).unwrap(), &date_fmt).unwrap();
+        ws.write_string(3, 2, "USD").unwrap();
+        ws.write_string(3, 3, "SP - Lamps - Auto").unwrap();
+        ws.write_string(3, 4, "Auto").unwrap();
+        ws.write_string(3, 5, "LAMP-01").unwrap();
+        ws.write_number(3, 6, 12345.0).unwrap();
+        ws.write_number(3, 7, 210.0).unwrap();
+        ws.write_number(3, 8, 0.1 + 0.2).unwrap();
+        ws.write_number(3, 9, 180.72).unwrap();
+        ws.write_number(3, 10, 0.0166).unwrap();
+        ws.write_number(3, 11, 60.24).unwrap();
+        ws.write_number(3, 12, 4.0).unwrap();
+        ws.write_number(3, 13, 5.0).unwrap();
+        // Row 5: text dates, September, so out of the period.
+        ws.write_string(4, 0, "Sep 30, 2026").unwrap();
+        ws.write_string(4, 1, "Sep 30, 2026").unwrap();
+        ws.write_string(4, 3, "SP - Lamps - Exact").unwrap();
+        ws.write_number(4, 6, 1.0).unwrap();
+        ws.write_number(4, 7, 1.0).unwrap();
+        ws.write_number(4, 8, 19.99).unwrap();
+        for c in 9..=13 {
+            ws.write_number(4, c, 0.0).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn xlsx_with_date_cells_fractions_and_float_counts() {
+        let bytes = console_xlsx();
+        let (format, parsed) = read_export("sp.xlsx", &bytes, &ctx()).unwrap();
+        assert_eq!(format, Format::AmazonAdsXlsx);
+        assert_eq!((parsed.rows_total, parsed.rows_in_period), (2, 1));
+        let a = &parsed.ads[0];
+        assert_eq!((a.start, a.end), (day(2026, 10, 1), day(2026, 10, 31)));
+        assert_eq!(a.campaign, "SP - Lamps - Auto");
+        assert_eq!(a.spend.to_string(), "0.30", "0.1 + 0.2 as a float still reads as 30 cents");
+        assert_eq!(a.sales.to_string(), "180.72");
+        assert_eq!((a.orders, a.units, a.clicks, a.impressions), (4, 5, 210, 12345));
+        assert_eq!(a.attribution_days, 7);
+    }
+
+    #[test]
+    fn xlsx_errors_name_sheet_row_and_column() {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let headers = [
+            "Start Date",
+            "Campaign Name",
+            "Impressions",
+            "Clicks",
+            "Spend",
+            "7 Day Total Sales",
+            "7 Day Total Orders (#)",
+            "7 Day Total Units (#)",
+        ];
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.write_string(1, 0, "2026-10-03").unwrap();
+        ws.write_string(1, 1, "A").unwrap();
+        ws.write_number(1, 2, 10.0).unwrap();
+        ws.write_number(1, 3, 2.5).unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let e = read_export("sp.xlsx", &bytes, &ctx()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "sp.xlsx [sheet \"Sheet1\"] row 2: column \"Clicks\": expected a whole number, found 2.5"
+        );
+    }
+
+    #[test]
+    fn header_detection_needs_campaign_name_and_spend() {
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(is_header(&h(&["Start Date", "Campaign Name ", "Spend "])));
+        assert!(is_header(&h(&["campaign name", "SPEND"])));
+        assert!(!is_header(&h(&["Campaign Name", "Cost"])));
+    }
+
+    #[test]
+    fn garbage_after_the_header_never_panics() {
+        let head = "Start Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales,7 Day Total Orders (#),7 Day Total Units (#)\n";
+        for row in [
+            "x",
+            ",,,,,,,,,,,,,,,,",
+            "10/01/2026,A",
+            "\"",
+            "10/01/2026,A,1e99,1,1,1,1,1",
+            "10/01/2026,A,99999999999999999999,1,1,1,1,1",
+        ] {
+            let _ = read_csv(&format!("{head}{row}\n"));
+        }
+    }
 }
