@@ -9,7 +9,9 @@
 //! ("continuations"): they add units to the sale and nothing else.
 //!
 //! Dates are taken as printed: `Data da venda` is already São Paulo local
-//! time, so a sale belongs to the month of its printed date.
+//! time, so a sale belongs to the month of its printed date
+//! (`IngestContext::mercadolivre_tz` is not applied: the export's dates carry
+//! no offset to convert from).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -99,8 +101,6 @@ struct Columns {
     /// The money columns that add up to the total, each with its kind, in the
     /// order their money lines are emitted.
     money: Vec<(usize, MoneyKind)>,
-    products: usize,
-    shipping: usize,
     total: usize,
     claim_open: Option<usize>,
     in_mediation: Option<usize>,
@@ -114,11 +114,11 @@ impl Columns {
             Some(col) => col,
             None => t.require(SALE_NUMBER)?,
         };
-        let products = t.require(PRODUCTS)?;
-        let shipping = t.require(SHIPPING)?;
+        // Receita por produtos is the only Principal column and Receita por
+        // envio the only Shipping one: `Sale::amount` relies on it.
         let mut money = vec![
-            (products, MoneyKind::Principal),
-            (shipping, MoneyKind::Shipping),
+            (t.require(PRODUCTS)?, MoneyKind::Principal),
+            (t.require(SHIPPING)?, MoneyKind::Shipping),
             (t.require(SALE_FEE)?, MoneyKind::PlatformFee),
             (t.require(SHIPPING_FEES)?, MoneyKind::PlatformFee),
         ];
@@ -133,8 +133,6 @@ impl Columns {
             status_description: t.column(STATUS_DESCRIPTION),
             units: t.require(UNITS)?,
             money,
-            products,
-            shipping,
             total: t.require(TOTAL)?,
             claim_open: t.column(CLAIM_OPEN),
             in_mediation: t.column(IN_MEDIATION),
@@ -167,14 +165,18 @@ struct Sale {
     units: i64,
     /// Each money column's amount, rounded to cents, in `Columns::money` order.
     amounts: Vec<(MoneyKind, Decimal)>,
-    principal: Decimal,
-    shipping: Decimal,
     total: Decimal,
     /// Data rows this sale spans (its first row and its continuations).
     rows: usize,
 }
 
 impl Sale {
+    /// The amount of the (only) column of `kind`: Receita por produtos for
+    /// `Principal`, Receita por envio for `Shipping`.
+    fn amount(&self, kind: MoneyKind) -> Decimal {
+        self.amounts.iter().find(|(k, _)| *k == kind).map_or(Decimal::new(0, 2), |&(_, a)| a)
+    }
+
     fn columns_sum(&self) -> Decimal {
         self.amounts.iter().fold(Decimal::new(0, 2), |acc, (_, a)| acc + a)
     }
@@ -207,8 +209,6 @@ fn read_sales(t: &Table, cols: &Columns) -> Result<Vec<Sale>, InputError> {
             outcome: outcome(t, row, cols),
             units: t.whole(row, cols.units)?,
             amounts,
-            principal: t.money(row, cols.products)?,
-            shipping: t.money(row, cols.shipping)?,
             total: t.money(row, cols.total)?,
             rows: 1,
         });
@@ -313,12 +313,13 @@ fn emit(sale: &Sale, out: &mut ParsedExport) {
         shipping,
     };
     let zero = Decimal::new(0, 2);
+    let (principal, shipping) = (sale.amount(MoneyKind::Principal), sale.amount(MoneyKind::Shipping));
     match sale.outcome.cancelled {
         Some(kind) => out.events.push(event(kind, 0, zero, zero)),
-        None => out.events.push(event(OrderEventKind::Placed, sale.units, sale.principal, sale.shipping)),
+        None => out.events.push(event(OrderEventKind::Placed, sale.units, principal, shipping)),
     }
     if sale.outcome.refunded {
-        out.events.push(event(OrderEventKind::Refunded, 0, sale.principal.abs(), sale.shipping.abs()));
+        out.events.push(event(OrderEventKind::Refunded, 0, principal.abs(), shipping.abs()));
     }
     if sale.outcome.disputed {
         out.events.push(event(OrderEventKind::Disputed, 0, zero, zero));
