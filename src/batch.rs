@@ -83,7 +83,11 @@ pub fn run_batch(
     } else {
         for s in &opts.sellers {
             if !all.contains(s) {
-                return Err(Error::config("contracts/", s, "no such seller: there is no contracts/<seller>.toml for it"));
+                return Err(Error::config(
+                    "contracts/",
+                    s,
+                    "no such seller: there is no contracts/<seller>.toml for it",
+                ));
             }
         }
         opts.sellers.clone()
@@ -142,7 +146,9 @@ fn describe_check(c: &crate::ingest::records::ReconciliationCheck) -> String {
 
 fn statement_for(ws: &Workspace, opts: &BatchOptions, period_dir: &Path, seller: &str) -> Result<Statement, Error> {
     let st = build_statement(ws, seller, &opts.run)?;
-    if opts.strict && let Some(c) = st.failed_checks().next() {
+    if opts.strict
+        && let Some(c) = st.failed_checks().next()
+    {
         return Err(Error::Reconciliation(format!("{} {}: {}", c.file, c.scope, c.detail)));
     }
     write_folder_atomically(&period_dir.join(seller), &[("statement.json", &st.to_json())])?;

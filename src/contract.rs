@@ -307,10 +307,15 @@ impl Contract {
             }
             let last = i + 1 == f.tiers.len();
             match tier.up_to {
-                None if !last => return err(format!("fees.tiers[{i}].up_to"), "is missing; only the last tier is unbounded"),
+                None if !last => {
+                    return err(format!("fees.tiers[{i}].up_to"), "is missing; only the last tier is unbounded");
+                }
                 Some(u) if u <= Decimal::ZERO => return err(format!("fees.tiers[{i}].up_to"), "must be positive"),
                 Some(u) if i > 0 && f.tiers[i - 1].up_to.is_some_and(|p| u <= p) => {
-                    return err(format!("fees.tiers[{i}].up_to"), "must be above the previous tier's up_to (tiers out of order)");
+                    return err(
+                        format!("fees.tiers[{i}].up_to"),
+                        "must be above the previous tier's up_to (tiers out of order)",
+                    );
                 }
                 _ => {}
             }
@@ -334,7 +339,10 @@ impl Contract {
                     return err(format!("fees.rules[{i}].percent_of_commission"), "must be between 0 and 1");
                 }
                 (None, Some(a)) if a < Decimal::ZERO => {
-                    return err(format!("fees.rules[{i}].amount"), "must not be negative; effect says bonus or penalty");
+                    return err(
+                        format!("fees.rules[{i}].amount"),
+                        "must not be negative; effect says bonus or penalty",
+                    );
                 }
                 (Some(_), Some(_)) | (None, None) => {
                     return err(format!("fees.rules[{i}]"), "needs exactly one of percent_of_commission and amount");
@@ -386,13 +394,19 @@ mod tests {
 
     #[test]
     fn tiers_out_of_order_are_rejected_with_key_path() {
-        rejects(("{ rate = \"0.02\" },", "{ up_to = \"100.00\", rate = \"0.02\" }, { rate = \"0.01\" },"), "fees.tiers[1].up_to");
+        rejects(
+            ("{ rate = \"0.02\" },", "{ up_to = \"100.00\", rate = \"0.02\" }, { rate = \"0.01\" },"),
+            "fees.tiers[1].up_to",
+        );
     }
 
     #[test]
     fn rate_above_one_is_rejected() {
         rejects(("vat_rate = \"0.06\"", "vat_rate = \"6\""), "fees.vat_rate");
-        rejects(("{ up_to = \"500000.00\", rate = \"0.03\" }", "{ up_to = \"500000.00\", rate = \"3\" }"), "fees.tiers[0].rate");
+        rejects(
+            ("{ up_to = \"500000.00\", rate = \"0.03\" }", "{ up_to = \"500000.00\", rate = \"3\" }"),
+            "fees.tiers[0].rate",
+        );
     }
 
     #[test]

@@ -101,6 +101,9 @@ mod tests {
             column: Some("Unidades".into()),
             message: "expected a whole number".into(),
         };
-        assert_eq!(e.to_string(), "vendas.xlsx [sheet \"Vendas BR\"] row 7: column \"Unidades\": expected a whole number");
+        assert_eq!(
+            e.to_string(),
+            "vendas.xlsx [sheet \"Vendas BR\"] row 7: column \"Unidades\": expected a whole number"
+        );
     }
 }

@@ -257,7 +257,11 @@ pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
     {
         lines.push(FeeLine {
             kind: FeeLineKind::MaximumAdjustment,
-            description: format!("Maximum fee adjustment: {} lowered to the maximum {}", group(running), group(maximum)),
+            description: format!(
+                "Maximum fee adjustment: {} lowered to the maximum {}",
+                group(running),
+                group(maximum)
+            ),
             tier: None,
             base: Some(running),
             rate: None,
@@ -391,9 +395,12 @@ fn apply_rule(
     // Validation guarantees exactly one of the two; an unvalidated rule with
     // both takes the percentage, with neither applies 0.
     let (base, rate, magnitude, how) = match (rule.percent_of_commission, rule.amount) {
-        (Some(p), _) => {
-            (Some(commission), Some(p), round(commission * p), format!("{} of commission {}", percent(p), group(commission)))
-        }
+        (Some(p), _) => (
+            Some(commission),
+            Some(p),
+            round(commission * p),
+            format!("{} of commission {}", percent(p), group(commission)),
+        ),
         (None, amount) => {
             let a = round(amount.unwrap_or_default());
             (None, None, a, format!("fixed {}", group(a)))

@@ -299,14 +299,18 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
     };
     let no_ads = || match scope.market() {
         Some(Market::AmazonUs) => "no Sponsored Products report for the period".to_string(),
-        Some(Market::MercadoLivreBr) => "no Mercado Livre ads report is read (Product Ads not supported yet)".to_string(),
+        Some(Market::MercadoLivreBr) => {
+            "no Mercado Livre ads report is read (Product Ads not supported yet)".to_string()
+        }
         None => "no ads report for any market".to_string(),
     };
     let sales = inputs.sales.as_ref().ok_or_else(no_sales);
     let ads = inputs.ads.as_ref().ok_or_else(no_ads);
-    let gross = |s: &SalesFigures| s.gross_principal + if terms.include_shipping { s.gross_shipping } else { Decimal::ZERO };
-    let refunded =
-        |s: &SalesFigures| s.refunded_principal + if terms.include_shipping { s.refunded_shipping } else { Decimal::ZERO };
+    let gross =
+        |s: &SalesFigures| s.gross_principal + if terms.include_shipping { s.gross_shipping } else { Decimal::ZERO };
+    let refunded = |s: &SalesFigures| {
+        s.refunded_principal + if terms.include_shipping { s.refunded_shipping } else { Decimal::ZERO }
+    };
     let gmv: Value = sales.clone().map(|s| match terms.gmv_basis {
         GmvBasis::Gross => gross(s),
         GmvBasis::NetOfRefunds => gross(s) - refunded(s),
@@ -334,7 +338,8 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
                 }
             }
             KpiId::ReturnRate => {
-                Err("returned and shipped units are not in settlement or Vendas exports (needs a returns report)".into())
+                Err("returned and shipped units are not in settlement or Vendas exports (needs a returns report)"
+                    .into())
             }
             KpiId::CancelRate => {
                 let s = sales.clone()?;
@@ -343,7 +348,11 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
                         "Amazon settlement reports carry no cancelled orders (needs the All Orders report)".into()
                     );
                 }
-                ratio(Decimal::from(s.seller_cancelled_orders), Decimal::from(s.orders_incl_cancelled), "the number of orders")
+                ratio(
+                    Decimal::from(s.seller_cancelled_orders),
+                    Decimal::from(s.orders_incl_cancelled),
+                    "the number of orders",
+                )
             }
             KpiId::DisputeRate => {
                 let s = sales.clone()?;

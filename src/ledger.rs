@@ -211,7 +211,8 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
     let mut sums = EventSums { by_kind: BTreeMap::new(), incl_cancelled: BTreeMap::new() };
     let markets = str_col(&by_kind, "market")?;
     let kinds = str_col(&by_kind, "kind")?;
-    let [orders, units, principal, shipping] = ["orders", "units", "principal", "shipping"].map(|n| i64_col(&by_kind, n));
+    let [orders, units, principal, shipping] =
+        ["orders", "units", "principal", "shipping"].map(|n| i64_col(&by_kind, n));
     let (orders, units, principal, shipping) = (orders?, units?, principal?, shipping?);
     for i in 0..by_kind.height() {
         let Some(market) = Market::ALL.into_iter().find(|m| m.id() == markets[i]) else { continue };
@@ -223,7 +224,12 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
     }
     let placed_or_cancelled = df
         .lazy()
-        .filter(col("kind").eq(lit("placed")).or(col("kind").eq(lit("cancelled_by_seller"))).or(col("kind").eq(lit("cancelled_other"))))
+        .filter(
+            col("kind")
+                .eq(lit("placed"))
+                .or(col("kind").eq(lit("cancelled_by_seller")))
+                .or(col("kind").eq(lit("cancelled_other"))),
+        )
         .group_by([col("market")])
         .agg([col("order_id").n_unique().cast(DataType::Int64).alias("orders")])
         .collect()

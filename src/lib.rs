@@ -1,19 +1,19 @@
 //! kpiseal: month-end KPI and fee statements for cross-border marketplace
 //! sellers. See ARCHITECTURE.md for the map of this crate.
 
+pub mod batch;
 pub mod contract;
 pub mod error;
 pub mod fees;
 pub mod fx;
 pub mod ingest;
+pub mod kpi;
 pub mod kpi_id;
+pub mod ledger;
 pub mod market;
 pub mod money;
-pub mod period;
-pub mod batch;
-pub mod kpi;
-pub mod ledger;
 pub mod output;
+pub mod period;
 pub mod pipeline;
 pub mod statement;
 pub mod workspace;

@@ -52,7 +52,12 @@ fn run(args: RunArgs) -> ExitCode {
         OutcomeStatus::Written if !quiet => {
             let due = o.amount_due.map(|d| d.to_string()).unwrap_or_default();
             let cur = o.currency.map(|c| c.code()).unwrap_or("");
-            println!("ok      {:<20} amount due {cur} {due:>14}  {:>7} rows  {:>6.1} ms", o.seller, o.input_rows, took.as_secs_f64() * 1e3);
+            println!(
+                "ok      {:<20} amount due {cur} {due:>14}  {:>7} rows  {:>6.1} ms",
+                o.seller,
+                o.input_rows,
+                took.as_secs_f64() * 1e3
+            );
             for w in &o.warnings {
                 println!("WARNING {:<20} {w}", o.seller);
             }

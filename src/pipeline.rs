@@ -42,7 +42,13 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn record(file: &InputFile, format: Format, rows: usize) -> InputRecord {
-    InputRecord { path: file.path.clone(), sha256: sha256_hex(&file.bytes), bytes: file.bytes.len() as u64, format, rows }
+    InputRecord {
+        path: file.path.clone(),
+        sha256: sha256_hex(&file.bytes),
+        bytes: file.bytes.len() as u64,
+        format,
+        rows,
+    }
 }
 
 /// The FX quotes a statement uses, each fetched once and listed once.
@@ -85,7 +91,11 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
         .map_err(|_| Error::config(&contract_file.path, "(document)", "is not UTF-8 text"))?;
     let contract = Contract::parse(&contract_file.path, &text)?;
     if contract.seller.id != seller {
-        return Err(Error::config(&contract_file.path, "seller.id", format!("is {:?} but the file is named for {seller:?}", contract.seller.id)));
+        return Err(Error::config(
+            &contract_file.path,
+            "seller.id",
+            format!("is {:?} but the file is named for {seller:?}", contract.seller.id),
+        ));
     }
     inputs.push(record(&contract_file, Format::Contract, 1));
 
@@ -198,7 +208,12 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
 
     let readings: Vec<KpiReading> = kpis
         .iter()
-        .map(|k| KpiReading { kpi: k.id, market: k.market.market(), value: k.value, no_data_reason: k.note.clone().filter(|_| k.value.is_none()) })
+        .map(|k| KpiReading {
+            kpi: k.id,
+            market: k.market.market(),
+            value: k.value,
+            no_data_reason: k.note.clone().filter(|_| k.value.is_none()),
+        })
         .collect();
     let service_fees = compute_service_fees(&FeeInputs {
         terms: &contract.fees,
@@ -228,7 +243,8 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
         .markets
         .iter()
         .map(|&m| {
-            let value = |id: KpiId| kpis.iter().find(|k| k.id == id && k.market == Scope::of(Some(m))).and_then(|k| k.value);
+            let value =
+                |id: KpiId| kpis.iter().find(|k| k.id == id && k.market == Scope::of(Some(m))).and_then(|k| k.value);
             let sales = figures.get(&m).and_then(|f| f.sales.clone());
             MarketSummary {
                 market: m,

@@ -50,7 +50,8 @@ impl Workspace {
     pub fn open(root: &Path) -> Result<Workspace, Error> {
         let path = root.join("kpiseal.toml");
         let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let config: WorkspaceConfig = toml::from_str(&text).map_err(|e| Error::config("kpiseal.toml", "(document)", e.message()))?;
+        let config: WorkspaceConfig =
+            toml::from_str(&text).map_err(|e| Error::config("kpiseal.toml", "(document)", e.message()))?;
         Ok(Workspace { root: root.to_path_buf(), config })
     }
 
@@ -60,10 +61,8 @@ impl Workspace {
     /// [`Error::Io`] if the contracts folder cannot be listed.
     pub fn sellers(&self) -> Result<Vec<String>, Error> {
         let dir = self.root.join("contracts");
-        let mut ids: Vec<String> = list_files(&dir)?
-            .into_iter()
-            .filter_map(|name| name.strip_suffix(".toml").map(str::to_string))
-            .collect();
+        let mut ids: Vec<String> =
+            list_files(&dir)?.into_iter().filter_map(|name| name.strip_suffix(".toml").map(str::to_string)).collect();
         ids.sort();
         Ok(ids)
     }

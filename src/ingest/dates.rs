@@ -13,7 +13,9 @@ use chrono_tz::Tz;
 pub fn amazon_local_date(text: &str, tz: Tz) -> Result<NaiveDate, String> {
     let s = text.trim();
     let expected = || {
-        format!("{s:?} is not a date (expected MM/DD/YY, YYYY-MM-DD, \"2026-10-01 07:00:00 UTC\" or \"2026-10-01T07:00:00+00:00\")")
+        format!(
+            "{s:?} is not a date (expected MM/DD/YY, YYYY-MM-DD, \"2026-10-01 07:00:00 UTC\" or \"2026-10-01T07:00:00+00:00\")"
+        )
     };
     if s.is_empty() {
         return Err("the date is missing".to_string());
@@ -55,7 +57,17 @@ pub fn report_date(text: &str) -> Result<NaiveDate, String> {
 }
 
 const PT_MONTHS: [&str; 12] = [
-    "janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro",
+    "janeiro",
+    "fevereiro",
+    "março",
+    "abril",
+    "maio",
+    "junho",
+    "julho",
+    "agosto",
+    "setembro",
+    "outubro",
+    "novembro",
     "dezembro",
 ];
 

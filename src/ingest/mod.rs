@@ -161,4 +161,3 @@ pub(crate) fn has_all(headers: &[String], names: &[&str]) -> bool {
     let folded: Vec<String> = headers.iter().map(|h| table::fold_header(h)).collect();
     names.iter().all(|n| folded.contains(&table::fold_header(n)))
 }
-

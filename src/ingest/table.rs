@@ -215,7 +215,8 @@ pub fn read_text(
         }
         if header.is_none() {
             if is_header(&cells) {
-                header = Some((line, cells.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_string()).collect()));
+                header =
+                    Some((line, cells.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_string()).collect()));
             }
             continue;
         }
@@ -299,11 +300,11 @@ fn cell_from_xlsx(file: &str, sheet: &str, row: usize, data: &Data) -> Result<Ce
         Data::String(s) if s.trim().is_empty() => Cell::Empty,
         Data::String(s) => Cell::Text(s.clone()),
         Data::Int(i) => Cell::Number(Decimal::from(*i)),
-        Data::Float(f) => Cell::Number(decimal_from_xlsx_float(*f).ok_or_else(|| bad(format!("unreadable number {f}")))?),
-        Data::Bool(b) => Cell::Text(if *b { "TRUE".into() } else { "FALSE".into() }),
-        Data::DateTime(dt) => {
-            Cell::DateTime(dt.as_datetime().ok_or_else(|| bad("unreadable date cell".to_string()))?)
+        Data::Float(f) => {
+            Cell::Number(decimal_from_xlsx_float(*f).ok_or_else(|| bad(format!("unreadable number {f}")))?)
         }
+        Data::Bool(b) => Cell::Text(if *b { "TRUE".into() } else { "FALSE".into() }),
+        Data::DateTime(dt) => Cell::DateTime(dt.as_datetime().ok_or_else(|| bad("unreadable date cell".to_string()))?),
         Data::DateTimeIso(s) => match NaiveDateTime::from_str(s) {
             Ok(dt) => Cell::DateTime(dt),
             Err(_) => Cell::Text(s.clone()),
