@@ -365,7 +365,9 @@ impl FxTable {
     ///   period's last day (a month ending on a weekend uses the last
     ///   business day's rate).
     /// - [`RateDate::PeriodAverage`]: the arithmetic mean, at full precision,
-    ///   of the rates dated within the period, one per published day.
+    ///   of the rates dated within the period, one per published day. An
+    ///   inverse average divides by the mean of the rates as quoted (not the
+    ///   mean of their reciprocals); a cross averages each leg on its own.
     ///
     /// Lookup order: a direct rate (base `from`, quote `to`: multiply); else
     /// the inverse (base `to`, quote `from`: divide by it, never by a stored
@@ -923,6 +925,22 @@ mod tests {
     }
 
     #[test]
+    fn fixture_files_make_the_octobers_quotes() {
+        let csv = include_bytes!("../fixtures/ingest/fx/2026-10.csv");
+        let ptax = include_bytes!("../fixtures/ingest/fx/PTAX_20261030.csv");
+        assert!(!looks_like_ptax(csv) && looks_like_ptax(ptax));
+        let mut rates = read_rates("fx/2026-10.csv", csv).unwrap();
+        rates.extend(read_rates("fx/PTAX_20261030.csv", ptax).unwrap());
+        assert_eq!(rates.len(), 2 + 4, "EUR rows are skipped");
+        let table = FxTable::new(rates);
+        let usd_cny = table.quote(Usd, Cny, RateDate::PeriodEnd, october()).unwrap();
+        assert_eq!(usd_cny.describe(), "USD/CNY 7.1055 on 2026-10-30 (PBoC central parity)");
+        // BCB publishes CNY against BRL, so BRL→CNY divides by that rate.
+        let brl_cny = table.quote(Brl, Cny, RateDate::PeriodEnd, october()).unwrap();
+        assert_eq!(brl_cny.describe(), "BRL→CNY: ÷ CNY/BRL 0.7566 (2026-10-30, BCB PTAX)");
+    }
+
+    #[test]
     fn quote_serializes_with_snake_case_fields_and_string_rates() {
         let q = end_of_october().quote(Brl, Cny, RateDate::PeriodEnd, october()).unwrap();
         let json = serde_json::to_value(&q).unwrap();
@@ -945,6 +963,15 @@ mod tests {
         assert!(q.checked_convert(Decimal::MAX, RoundingMode::HalfUp).is_err());
         assert_eq!(q.convert(Decimal::MAX, RoundingMode::HalfUp), Decimal::MAX);
         assert_eq!(q.convert(Decimal::MIN, RoundingMode::HalfUp), Decimal::MIN);
+        let same = FxTable::default().quote(Usd, Usd, RateDate::PeriodEnd, october()).unwrap();
+        let _ = same.convert(Decimal::MAX, RoundingMode::HalfEven);
+    }
+
+    #[test]
+    fn a_non_positive_rate_built_by_hand_is_refused_not_divided_by() {
+        let table = FxTable::new(vec![rate(day(2026, 10, 30), Usd, Cny, "0", "typo")]);
+        let e = table.quote(Cny, Usd, RateDate::PeriodEnd, october()).unwrap_err();
+        assert_eq!(e.to_string(), "the FX table's USD/CNY rate on 2026-10-30 (typo) is 0; rates must be positive");
     }
 
     #[test]

@@ -483,6 +483,18 @@ Total, , 10,1, ,0,0,0\n";
     }
 
     #[test]
+    fn fixture_console_export_reads_every_campaign() {
+        let bytes = include_bytes!("../../fixtures/ingest/ads/sp-advertised-product-2026-10.csv");
+        let (format, parsed) = read_export("sp-advertised-product-2026-10.csv", bytes, &ctx()).unwrap();
+        assert_eq!(format, Format::AmazonAdsCsv);
+        assert_eq!((parsed.rows_total, parsed.rows_in_period), (4, 4));
+        let spend: Decimal = parsed.ads.iter().map(|a| a.spend).sum();
+        let sales: Decimal = parsed.ads.iter().map(|a| a.sales).sum();
+        assert_eq!((spend.to_string(), sales.to_string()), ("964.24".to_string(), "4389.30".to_string()));
+        assert_eq!(parsed.ads[0].impressions, 48210);
+    }
+
+    #[test]
     fn header_detection_needs_campaign_name_and_spend() {
         let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(is_header(&h(&["Start Date", "Campaign Name ", "Spend "])));

@@ -193,6 +193,18 @@ mod tests {
     }
 
     #[test]
+    fn fixture_ledger_reads_in_file_order() {
+        let bytes = include_bytes!("../../fixtures/ingest/costs/acme-home-2026-10.csv");
+        let lines = read_costs("acme-home-2026-10.csv", bytes).unwrap();
+        assert_eq!(lines.len(), 7);
+        assert_eq!(lines[1].vendor, "深圳海运达物流有限公司");
+        assert_eq!((lines[1].amount.to_string(), lines[1].currency), ("3680.00".to_string(), Currency::Cny));
+        assert_eq!(lines[3].description, "II, IPI, PIS/COFINS and ICMS on import");
+        assert_eq!(lines[4].evidence, None);
+        assert!(lines.windows(2).all(|w| w[0].date <= w[1].date));
+    }
+
+    #[test]
     fn columns_are_found_by_name_in_any_order_with_bom_and_no_evidence() {
         let text = "\u{feff}currency , amount,invoice_no,vendor,category,date,description\nCNY,10.00,F-1,Freight Co,freight,2026-10-01,\n";
         let lines = read_costs(FILE, text.as_bytes()).unwrap();
