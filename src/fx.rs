@@ -371,7 +371,8 @@ impl FxTable {
     ///
     /// Lookup order: a direct rate (base `from`, quote `to`: multiply); else
     /// the inverse (base `to`, quote `from`: divide by it, never by a stored
-    /// reciprocal); else, when neither currency is USD, a cross through USD
+    /// reciprocal). When neither currency is USD (BRL/CNY, which has no
+    /// official parity) it is always a cross through USD
     /// whose two legs are each direct or inverse (BRL→CNY = ÷ USD/BRL ×
     /// USD/CNY). `from == to` is the identity quote with no legs.
     ///
@@ -383,7 +384,10 @@ impl FxTable {
         if from == to {
             return Ok(FxQuote::identity(from, period.last_day()));
         }
-        if let Some(leg) = self.pair(from, to, rule, period)? {
+        // DOMAIN.md: there is no official BRL/CNY parity, so that pair always
+        // crosses through USD, even when a table lists a BRL/CNY row.
+        let no_official_parity = from != Currency::Usd && to != Currency::Usd;
+        if !no_official_parity && let Some(leg) = self.pair(from, to, rule, period)? {
             let method = match leg.operation {
                 FxOperation::Multiply => FxMethod::Direct,
                 FxOperation::Divide => FxMethod::Inverse,
@@ -848,12 +852,12 @@ mod tests {
     }
 
     #[test]
-    fn a_published_pair_is_used_before_crossing() {
+    fn brl_cny_crosses_via_usd_even_when_a_parity_row_is_listed() {
         let mut rates = end_of_october().rates().to_vec();
         rates.push(rate(day(2026, 10, 30), Cny, Brl, "0.7566", "BCB PTAX"));
         let q = FxTable::new(rates).quote(Brl, Cny, RateDate::PeriodEnd, october()).unwrap();
-        assert_eq!(q.method, FxMethod::Inverse);
-        assert_eq!(q.legs[0].rate, d("0.7566"));
+        assert_eq!(q.method, FxMethod::CrossViaUsd);
+        assert_eq!(q.legs.len(), 2);
     }
 
     #[test]
@@ -935,9 +939,13 @@ mod tests {
         let table = FxTable::new(rates);
         let usd_cny = table.quote(Usd, Cny, RateDate::PeriodEnd, october()).unwrap();
         assert_eq!(usd_cny.describe(), "USD/CNY 7.1055 on 2026-10-30 (PBoC central parity)");
-        // BCB publishes CNY against BRL, so BRL→CNY divides by that rate.
+        // BCB also lists CNY against BRL, but that pair has no official
+        // parity: BRL→CNY crosses through USD and says so.
         let brl_cny = table.quote(Brl, Cny, RateDate::PeriodEnd, october()).unwrap();
-        assert_eq!(brl_cny.describe(), "BRL→CNY: ÷ CNY/BRL 0.7566 (2026-10-30, BCB PTAX)");
+        assert_eq!(
+            brl_cny.describe(),
+            "BRL→CNY crossed via USD: ÷ USD/BRL 5.3762 (2026-10-30, BCB PTAX) × USD/CNY 7.1055 (2026-10-30, PBoC central parity)"
+        );
     }
 
     #[test]

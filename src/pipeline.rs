@@ -73,7 +73,7 @@ impl Rates<'_> {
 
     fn convert(&mut self, amount: Decimal, from: Currency, to: Currency) -> Result<(Decimal, FxQuote), Error> {
         let q = self.quote(from, to)?;
-        Ok((q.convert(amount, self.contract.fees.rounding), q))
+        Ok((q.checked_convert(amount, self.contract.fees.rounding)?, q))
     }
 }
 
@@ -102,11 +102,8 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
     let mut rates = Vec::new();
     for rel in ws.fx_files(period)? {
         let file = ws.read(&rel)?;
-        let (format, parsed) = if fx::looks_like_ptax(&file.bytes) {
-            (Format::FxPtax, fx::parse_ptax(&file.path, &file.bytes)?)
-        } else {
-            (Format::FxTable, fx::parse_fx_csv(&file.path, &file.bytes)?)
-        };
+        let format = if fx::looks_like_ptax(&file.bytes) { Format::FxPtax } else { Format::FxTable };
+        let parsed = fx::read_rates(&file.path, &file.bytes)?;
         inputs.push(record(&file, format, parsed.len()));
         rates.extend(parsed);
     }

@@ -203,12 +203,13 @@ pub fn read_text(
         .from_reader(text.as_bytes());
     let mut header: Option<(usize, Vec<String>)> = None;
     let mut rows = Vec::new();
+    let mut lines = LineCounter { text: text.as_bytes(), byte: 0, line: 1 };
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
             InputError { file: file.to_string(), location: Location::Line(line), column: None, message: e.to_string() }
         })?;
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let line = record.position().map(|p| lines.line_at(p.byte() as usize)).unwrap_or(0);
         let cells: Vec<String> = record.iter().map(|c| c.to_string()).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -226,6 +227,31 @@ pub fn read_text(
     let (header_number, headers) =
         header.ok_or_else(|| InputError::file(file, "no header row found (the file is empty or not this format)"))?;
     Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style })
+}
+
+/// Turns a record's byte offset into its 1-based line number. The csv
+/// crate's own line count puts a record that follows a blank line on the
+/// blank line (rust-csv#208), so lines are counted here, skipping the line
+/// breaks a record's offset may point at. Offsets only grow, so the count
+/// is incremental.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: usize,
+}
+
+impl LineCounter<'_> {
+    fn line_at(&mut self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while offset < self.text.len() && matches!(self.text[offset], b'\n' | b'\r') {
+            offset += 1;
+        }
+        if offset >= self.byte {
+            self.line += self.text[self.byte..offset].iter().filter(|b| **b == b'\n').count();
+            self.byte = offset;
+        }
+        self.line
+    }
 }
 
 /// The names of an XLSX workbook's sheets, in order.
@@ -357,6 +383,13 @@ mod tests {
         let t = read_text("s.txt", b"id\tamount\n1\t12,34.5\n", TSV, |_| true).unwrap();
         let e = t.decimal(&t.rows[0], 1).unwrap_err();
         assert_eq!(e.to_string(), "s.txt:2: column \"amount\": \"12,34.5\" is not a number (expected e.g. 1,234.56)");
+    }
+
+    #[test]
+    fn line_numbers_count_blank_lines_above_a_row() {
+        let t = read_text("s.txt", b"id\tamount\n1\t2\n\n\n3\tx\n", TSV, |_| true).unwrap();
+        assert_eq!(t.rows[1].number, 5);
+        assert_eq!(t.decimal(&t.rows[1], 1).unwrap_err().location, Location::Line(5));
     }
 
     #[test]
