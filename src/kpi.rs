@@ -49,9 +49,8 @@ impl Scope {
     }
 }
 
-/// What a KPI's value is measured in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// What a KPI's value is measured in; serialized as [`Unit::id`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
     Money(Currency),
     Count,
@@ -66,6 +65,12 @@ impl Unit {
             Unit::Count => "count",
             Unit::Ratio => "ratio",
         }
+    }
+}
+
+impl Serialize for Unit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
     }
 }
 
@@ -258,8 +263,43 @@ pub fn compute<E>(
             None => overall.missing_ads.push(market),
         }
     }
-    out.extend(kpis_for(contract, Scope::All, fee_currency, &overall));
+    let mut all = kpis_for(contract, Scope::All, fee_currency, &overall);
+    // Overall money is the sum of each market's figure converted as a whole
+    // (the same conversions the commission base shows), so the overall GMV
+    // equals the commission base to the cent.
+    for k in all.iter_mut().filter(|k| matches!(k.unit, Unit::Money(_)) && k.value.is_some()) {
+        let mut sum = Decimal::ZERO;
+        for m in out.iter().filter(|m| m.id == k.id) {
+            if let (Some(market), Some(v)) = (m.market.market(), m.value) {
+                sum += convert(market, v)?;
+            }
+        }
+        k.set_value(sum);
+    }
+    let value_of = |all: &[Kpi], id: KpiId| all.iter().find(|k| k.id == id).and_then(|k| k.value);
+    if let (Some(gmv), Some(spend)) = (value_of(&all, KpiId::Gmv), value_of(&all, KpiId::AdSpend))
+        && let Ok(tacos) = ratio(spend, gmv, "GMV")
+        && let Some(k) = all.iter_mut().find(|k| k.id == KpiId::Tacos)
+    {
+        k.set_value(tacos);
+    }
+    let gmv_min = find_target(&contract.kpi.targets, KpiId::Gmv, Scope::All).and_then(|t| t.min);
+    if let (Some(gmv), Some(min)) = (value_of(&all, KpiId::Gmv), gmv_min)
+        && let Ok(attainment) = ratio(gmv, min, "the GMV target")
+        && let Some(k) = all.iter_mut().find(|k| k.id == KpiId::GmvAttainment)
+    {
+        k.set_value(attainment);
+    }
+    out.extend(all);
     Ok(out)
+}
+
+impl Kpi {
+    /// Replaces the value and re-derives the status from the target.
+    fn set_value(&mut self, value: Decimal) {
+        self.value = Some(value);
+        self.status = self.target.map(|t| t.status(value)).unwrap_or(Status::NoTarget);
+    }
 }
 
 fn add_sales(a: SalesFigures, b: SalesFigures) -> SalesFigures {
