@@ -4,6 +4,7 @@
 pub mod contract;
 pub mod error;
 pub mod fx;
+pub mod generate;
 pub mod ingest;
 pub mod kpi_id;
 pub mod market;
