@@ -6,6 +6,7 @@ pub mod contract;
 pub mod error;
 pub mod fees;
 pub mod fx;
+pub mod generate;
 pub mod ingest;
 pub mod kpi;
 pub mod kpi_id;

@@ -1,0 +1,370 @@
+//! A seeded generator of realistic workspaces: the demo in `fixtures/demo`
+//! and large ones for benchmarks.
+//!
+//! [`generate_workspace`] writes what a user points the tool at (DESIGN.md,
+//! "Workspace a user points the tool at"): `kpiseal.toml`, one contract per
+//! seller, the period's FX files, each seller's marketplace exports and its
+//! pass-through cost ledger. The first three sellers are the demo sellers,
+//! one per profile; further sellers (`seller-0004`, …) cycle through the
+//! same three profiles:
+//!
+//! | profile | markets | exports |
+//! | --- | --- | --- |
+//! | `acme-home` | Amazon US + Mercado Livre | 3 V2 settlements, ads CSV, Vendas CSV (`;`, decimal comma) |
+//! | `sunny-gadgets` | Amazon US | 1 V1 + 2 V2 settlements, ads XLSX (14-day columns) |
+//! | `rio-casa` | Mercado Livre | Vendas XLSX with one deliberate rounding glitch |
+//!
+//! Promises:
+//! - **Deterministic**: the same options give byte-identical files, on any
+//!   platform. Every random choice comes from a `ChaCha8Rng` seeded from
+//!   `(seed, seller, purpose)`; XLSX document properties carry a fixed
+//!   creation time; nothing reads the clock or iterates a hash map.
+//! - **Exact money**: amounts are generated as integer cents and printed as
+//!   decimals; an `f64` appears only at the moment an XLSX number cell is
+//!   written, because that is how the file format stores numbers.
+//! - **Internally consistent**: every Amazon settlement's detail amounts sum
+//!   exactly to its total-amount; every Mercado Livre row's money columns sum
+//!   to its Total, except one row of the `rio-casa` profile's XLSX, which is
+//!   off by 0.01 on purpose (see [`mercadolivre`]).
+//! - **Fast**: sellers are generated in parallel and rows are streamed to
+//!   buffered writers through reused buffers.
+
+mod ads;
+mod amazon;
+mod contracts;
+mod costs;
+mod data;
+mod fx;
+mod mercadolivre;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{Datelike, Days, NaiveDate};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::period::Period;
+
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenerateOptions {
+    /// Every random choice derives from this seed.
+    pub seed: u64,
+    /// Number of sellers; the first three are the demo sellers.
+    pub sellers: usize,
+    /// Orders per market per seller dated in the period (exports also hold
+    /// rows of the neighbouring months, so files contain more).
+    pub orders: usize,
+    /// The statement period the exports are for.
+    pub period: Period,
+}
+
+impl Default for GenerateOptions {
+    /// The demo: seed 2026, three sellers, 300 orders per market, October 2026.
+    fn default() -> Self {
+        GenerateOptions { seed: 2026, sellers: 3, orders: 300, period: Period::new(2026, 10).expect("valid period") }
+    }
+}
+
+/// What [`generate_workspace`] wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GenerateSummary {
+    /// Files written.
+    pub files: usize,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// Data rows written (headers, titles and summary rows not counted).
+    pub rows: u64,
+}
+
+impl GenerateSummary {
+    fn add(&mut self, other: GenerateSummary) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.rows += other.rows;
+    }
+}
+
+/// Writes a complete workspace for `opts` under `dir` (created if missing;
+/// files already there are overwritten, others left alone) and says what it
+/// wrote. The same options always produce byte-identical files.
+///
+/// # Errors
+/// The first I/O error met while creating a folder or writing a file
+/// (XLSX writer errors are reported as [`io::ErrorKind::Other`]).
+pub fn generate_workspace(dir: &Path, opts: &GenerateOptions) -> io::Result<GenerateSummary> {
+    let ws = Workspace::new(dir, opts);
+    let mut summary = GenerateSummary::default();
+    summary.add(ws.write_text("kpiseal.toml", 0, |w| w.write_all(contracts::workspace_config().as_bytes()))?);
+    summary.add(fx::write(&ws)?);
+
+    let sellers: Vec<Seller> = (0..opts.sellers).map(Seller::new).collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(sellers.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, io::Result<GenerateSummary>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(seller) = sellers.get(i) else { break };
+                        let result = generate_seller(&ws, seller);
+                        let failed = result.is_err();
+                        done.push((i, result));
+                        if failed {
+                            break;
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a generator thread panicked")).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    for (_, result) in results {
+        summary.add(result?);
+    }
+    Ok(summary)
+}
+
+/// One seller's files: contract, exports, cost ledger.
+fn generate_seller(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
+    let mut summary = GenerateSummary::default();
+    summary.add(ws.write_text(&format!("contracts/{}.toml", seller.id), 0, |w| {
+        w.write_all(contracts::contract(seller).as_bytes())
+    })?);
+    if seller.profile.has_amazon() {
+        summary.add(amazon::write(ws, seller)?);
+    }
+    if seller.profile.has_mercadolivre() {
+        summary.add(mercadolivre::write(ws, seller)?);
+    }
+    summary.add(costs::write(ws, seller)?);
+    Ok(summary)
+}
+
+/// The three kinds of seller the demo shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Profile {
+    /// Both markets, settles in CNY (the DOMAIN.md example contract).
+    AcmeHome,
+    /// Amazon US only, settles in USD.
+    SunnyGadgets,
+    /// Mercado Livre only, settles in BRL.
+    RioCasa,
+}
+
+impl Profile {
+    fn has_amazon(self) -> bool {
+        matches!(self, Profile::AcmeHome | Profile::SunnyGadgets)
+    }
+
+    fn has_mercadolivre(self) -> bool {
+        matches!(self, Profile::AcmeHome | Profile::RioCasa)
+    }
+}
+
+/// A seller to generate: its position (which fixes its random streams), id
+/// and profile.
+#[derive(Debug, Clone)]
+pub(crate) struct Seller {
+    pub index: usize,
+    pub id: String,
+    pub profile: Profile,
+}
+
+impl Seller {
+    fn new(index: usize) -> Seller {
+        let profile = [Profile::AcmeHome, Profile::SunnyGadgets, Profile::RioCasa][index % 3];
+        let id = match index {
+            0 => "acme-home".to_string(),
+            1 => "sunny-gadgets".to_string(),
+            2 => "rio-casa".to_string(),
+            _ => format!("seller-{:04}", index + 1),
+        };
+        Seller { index, id, profile }
+    }
+
+    /// Whether this is one of the three demo sellers (whose identities are
+    /// fixed) rather than a benchmark seller.
+    pub fn is_demo(&self) -> bool {
+        self.index < 3
+    }
+
+    /// A random stream for one purpose of this seller; streams never overlap.
+    pub fn rng(&self, seed: u64, purpose: Purpose) -> Gen {
+        rng(seed, (self.index as u64 + 1) * 16 + purpose as u64)
+    }
+}
+
+/// What a random stream is for, so adding draws to one part of a seller's
+/// data does not shift every other part.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Purpose {
+    AmazonOrders = 1,
+    AmazonAds = 2,
+    AmazonFiles = 3,
+    MercadoLivre = 4,
+    Costs = 5,
+}
+
+/// The generator's random number generator: portable and seedable.
+pub(crate) type Gen = ChaCha8Rng;
+
+/// The random stream `stream` of `seed` (stream 0 is the workspace's own:
+/// FX rates).
+pub(crate) fn rng(seed: u64, stream: u64) -> Gen {
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    r.set_stream(stream);
+    r
+}
+
+/// True with probability `permille` / 1000.
+pub(crate) fn chance(rng: &mut Gen, permille: u32) -> bool {
+    rng.random_range(0..1000u32) < permille
+}
+
+/// A uniform integer in `lo..=hi`.
+pub(crate) fn between(rng: &mut Gen, lo: i64, hi: i64) -> i64 {
+    rng.random_range(lo..=hi)
+}
+
+/// A uniform index into a collection of `len` items (drawn through `u32`,
+/// so it is the same on 32- and 64-bit targets).
+pub(crate) fn index(rng: &mut Gen, len: usize) -> usize {
+    rng.random_range(0..len as u32) as usize
+}
+
+/// `a / b` rounded half up, for non-negative `a` and positive `b`.
+pub(crate) fn div_round(a: i64, b: i64) -> i64 {
+    (2 * a + b) / (2 * b)
+}
+
+/// `date + days` (negative goes back).
+pub(crate) fn add_days(date: NaiveDate, days: i64) -> NaiveDate {
+    if days >= 0 {
+        date.checked_add_days(Days::new(days as u64)).expect("date in range")
+    } else {
+        date.checked_sub_days(Days::new(days.unsigned_abs())).expect("date in range")
+    }
+}
+
+/// Whether `date` is Monday to Friday.
+pub(crate) fn is_weekday(date: NaiveDate) -> bool {
+    date.weekday().number_from_monday() <= 5
+}
+
+/// Spreads exactly `total` events over days with the given weights, by
+/// largest remainder (ties to the earlier day), so the period holds exactly
+/// the requested number of orders.
+pub(crate) fn allocate(total: usize, weights: &[u64]) -> Vec<usize> {
+    let sum: u64 = weights.iter().sum::<u64>().max(1);
+    let total = total as u64;
+    let mut counts: Vec<usize> = weights.iter().map(|w| (total * w / sum) as usize).collect();
+    let mut rest: Vec<(u64, usize)> = weights.iter().enumerate().map(|(i, w)| ((total * w) % sum, i)).collect();
+    rest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let assigned: usize = counts.iter().sum();
+    for &(_, i) in rest.iter().take(total as usize - assigned) {
+        counts[i] += 1;
+    }
+    counts
+}
+
+/// Where files go, and the options every part reads.
+pub(crate) struct Workspace {
+    root: PathBuf,
+    pub seed: u64,
+    pub orders: usize,
+    pub period: Period,
+}
+
+impl Workspace {
+    fn new(root: &Path, opts: &GenerateOptions) -> Workspace {
+        Workspace { root: root.to_path_buf(), seed: opts.seed, orders: opts.orders, period: opts.period }
+    }
+
+    /// The seller's export folder, relative to the workspace.
+    pub fn exports_dir(&self, seller: &Seller) -> String {
+        format!("exports/{}/{}", self.period, seller.id)
+    }
+
+    fn create(&self, relative: &str) -> io::Result<(PathBuf, File)> {
+        let path = self.root.join(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let file = File::create(&path)?;
+        Ok((path, file))
+    }
+
+    /// Streams a text file through a buffered writer; `rows` is how many data
+    /// rows it holds, or the body returns them when given as `None`.
+    pub fn write_text(
+        &self,
+        relative: &str,
+        rows: u64,
+        body: impl FnOnce(&mut BufWriter<CountingWriter<File>>) -> io::Result<()>,
+    ) -> io::Result<GenerateSummary> {
+        self.write_text_rows(relative, |w| body(w).map(|()| rows))
+    }
+
+    /// Like [`Workspace::write_text`], with the body returning its row count.
+    pub fn write_text_rows(
+        &self,
+        relative: &str,
+        body: impl FnOnce(&mut BufWriter<CountingWriter<File>>) -> io::Result<u64>,
+    ) -> io::Result<GenerateSummary> {
+        let (_, file) = self.create(relative)?;
+        let mut w = BufWriter::with_capacity(1 << 16, CountingWriter { inner: file, bytes: 0 });
+        let rows = body(&mut w)?;
+        let counting = w.into_inner().map_err(|e| e.into_error())?;
+        Ok(GenerateSummary { files: 1, bytes: counting.bytes, rows })
+    }
+
+    /// Writes an XLSX workbook with fixed document properties, so its bytes
+    /// depend only on its content.
+    pub fn write_xlsx(
+        &self,
+        relative: &str,
+        rows: u64,
+        workbook: &mut rust_xlsxwriter::Workbook,
+    ) -> io::Result<GenerateSummary> {
+        let created = self.period.next().first_day();
+        let created = rust_xlsxwriter::ExcelDateTime::from_ymd(created.year() as u16, created.month() as u8, 1)
+            .and_then(|d| d.and_hms(9, 15, 0))
+            .map_err(io::Error::other)?;
+        let properties = rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created);
+        workbook.set_properties(&properties);
+        let bytes = workbook.save_to_buffer().map_err(io::Error::other)?;
+        let (_, mut file) = self.create(relative)?;
+        file.write_all(&bytes)?;
+        Ok(GenerateSummary { files: 1, bytes: bytes.len() as u64, rows })
+    }
+}
+
+/// Counts the bytes written through it.
+pub(crate) struct CountingWriter<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,317 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Cursor;
+use std::path::Path;
+use std::str::FromStr;
+
+use calamine::{Data, Reader};
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::contract::Contract;
+use crate::money::{DecimalStyle, decimal_from_xlsx_float, parse_decimal};
+
+fn options(seed: u64, sellers: usize, orders: usize) -> GenerateOptions {
+    GenerateOptions { seed, sellers, orders, period: Period::new(2026, 10).unwrap() }
+}
+
+/// Every file under `dir`, by relative path (with `/`), with its bytes.
+fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn generate(opts: &GenerateOptions) -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>, GenerateSummary) {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = generate_workspace(dir.path(), opts).unwrap();
+    let files = read_tree(dir.path());
+    (dir, files, summary)
+}
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+/// Settlement files (tab-separated, first header cell `settlement-id`).
+fn settlements(files: &BTreeMap<String, Vec<u8>>) -> Vec<(&String, &Vec<u8>)> {
+    files.iter().filter(|(_, b)| b.starts_with(b"settlement-id\t")).collect()
+}
+
+fn tsv(bytes: &[u8]) -> Vec<csv::StringRecord> {
+    csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .quoting(false)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes)
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[test]
+fn same_seed_gives_a_byte_identical_workspace() {
+    let opts = options(42, 4, 80);
+    let (_a, first, summary_a) = generate(&opts);
+    let (_b, second, summary_b) = generate(&opts);
+    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
+    for (path, bytes) in &first {
+        assert!(bytes == &second[path], "{path} differs between two runs with the same seed");
+    }
+    assert_eq!(summary_a, summary_b);
+    assert_eq!(summary_a.files, first.len());
+    assert_eq!(summary_a.bytes, first.values().map(|b| b.len() as u64).sum::<u64>());
+    assert!(first.keys().any(|p| p.ends_with(".xlsx")), "the comparison covers XLSX files");
+}
+
+#[test]
+fn different_seed_gives_different_exports() {
+    let (_a, first, _) = generate(&options(1, 3, 60));
+    let (_b, second, _) = generate(&options(2, 3, 60));
+    let exports = |files: &BTreeMap<String, Vec<u8>>| -> BTreeSet<Vec<u8>> {
+        files.iter().filter(|(p, _)| p.starts_with("exports/")).map(|(_, b)| b.clone()).collect()
+    };
+    let (a, b) = (exports(&first), exports(&second));
+    assert_eq!(a.len(), 10, "5 + 4 + 1 exports");
+    assert!(a.is_disjoint(&b), "every export changes with the seed");
+    assert_ne!(first["fx/2026-10.csv"], second["fx/2026-10.csv"]);
+}
+
+#[test]
+fn every_generated_contract_parses() {
+    let (_dir, files, _) = generate(&options(7, 7, 20));
+    let contracts: Vec<_> = files.iter().filter(|(p, _)| p.starts_with("contracts/")).collect();
+    assert_eq!(contracts.len(), 7);
+    let mut ids = BTreeSet::new();
+    for (path, bytes) in contracts {
+        let c = Contract::parse(path, std::str::from_utf8(bytes).unwrap()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(format!("contracts/{}.toml", c.seller.id), *path);
+        assert!(ids.insert(c.contract.id.clone()), "contract id {} repeats", c.contract.id);
+    }
+    let sunny = Contract::parse("s", std::str::from_utf8(&files["contracts/sunny-gadgets.toml"]).unwrap()).unwrap();
+    assert_eq!(sunny.fees.pass_through_markup, Some(d("0.05")));
+    assert!(sunny.fees.minimum.is_some() && sunny.fees.rules.iter().any(|r| r.amount.is_some()));
+    let rio = Contract::parse("r", std::str::from_utf8(&files["contracts/rio-casa.toml"]).unwrap()).unwrap();
+    assert!(rio.fees.maximum.is_some());
+    assert_eq!(rio.fx.rate_date, crate::contract::RateDate::PeriodAverage);
+}
+
+#[test]
+fn acme_home_contract_is_the_domain_example_byte_for_byte() {
+    let (_dir, files, _) = generate(&options(3, 1, 10));
+    let example =
+        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/contracts/domain-example.toml")).unwrap();
+    assert_eq!(files["contracts/acme-home.toml"], example);
+}
+
+#[test]
+fn every_settlement_sums_exactly_to_its_total_amount() {
+    let (_dir, files, _) = generate(&options(11, 6, 150));
+    let found = settlements(&files);
+    assert_eq!(found.len(), 4 * 3, "three settlements per Amazon seller");
+    let mut v1 = 0;
+    for (path, bytes) in found {
+        let rows = tsv(bytes);
+        let header = &rows[0];
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{path}: no {name}"));
+        let summary = &rows[1];
+        assert_eq!(summary.len(), header.len(), "{path}: summary row width");
+        let total = d(&summary[col("total-amount")]);
+        assert_eq!(&summary[col("currency")], "USD");
+        assert!(summary[col("transaction-type")].is_empty() && summary[col("sku")].is_empty());
+        let amount_columns: Vec<usize> = if header.iter().any(|h| h == "amount") {
+            vec![col("amount")]
+        } else {
+            v1 += 1;
+            header
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.ends_with("-amount") && *h != "total-amount")
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let mut sum = Decimal::ZERO;
+        for (n, row) in rows[2..].iter().enumerate() {
+            assert_eq!(row.len(), header.len(), "{path}: row {} width", n + 3);
+            let amounts: Vec<&str> = amount_columns.iter().map(|&c| &row[c]).filter(|a| !a.is_empty()).collect();
+            assert_eq!(amounts.len(), 1, "{path}: row {} carries exactly one amount", n + 3);
+            sum += d(amounts[0]);
+            assert!(row[col("total-amount")].is_empty());
+        }
+        assert_eq!(sum, total, "{path}: detail rows sum to total-amount");
+    }
+    assert_eq!(v1, 2, "one V1 settlement per sunny-gadgets-profile seller");
+}
+
+#[test]
+fn the_period_holds_exactly_the_requested_orders_in_los_angeles_time() {
+    let orders = 123;
+    let (_dir, files, _) = generate(&options(5, 2, orders));
+    for seller in ["acme-home", "sunny-gadgets"] {
+        let mut ids = BTreeSet::new();
+        for (path, bytes) in settlements(&files).into_iter().filter(|(p, _)| p.contains(seller)) {
+            let rows = tsv(bytes);
+            let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+            for row in &rows[2..] {
+                if &row[col("transaction-type")] != "Order" {
+                    continue;
+                }
+                let date = crate::ingest::dates::amazon_local_date(&row[col("posted-date")], chrono_tz::UTC)
+                    .unwrap_or_else(|e| panic!("{path}: {e}"));
+                if Period::new(2026, 10).unwrap().contains(date) {
+                    ids.insert(row[col("order-id")].to_string());
+                }
+            }
+        }
+        assert_eq!(ids.len(), orders, "{seller}");
+    }
+}
+
+#[test]
+fn some_rows_posted_on_1_november_utc_are_31_october_in_los_angeles() {
+    let (_dir, files, _) = generate(&options(2026, 1, 60));
+    let mut boundary = 0;
+    let la = chrono_tz::America::Los_Angeles;
+    for (_, bytes) in settlements(&files) {
+        let rows = tsv(bytes);
+        let col = |name: &str| rows[0].iter().position(|h| h == name);
+        let (Some(date), Some(stamp)) = (col("posted-date"), col("posted-date-time")) else { continue };
+        for row in &rows[2..] {
+            let local = crate::ingest::dates::amazon_local_date(&row[stamp], la).unwrap();
+            let posted = crate::ingest::dates::amazon_local_date(&row[date], la).unwrap();
+            assert_eq!(local, posted, "posted-date is the Los Angeles date of posted-date-time");
+            if row[stamp].starts_with("2026-11-01") && posted.to_string() == "2026-10-31" {
+                boundary += 1;
+            }
+        }
+    }
+    assert!(boundary >= 2, "found {boundary} rows at the month boundary");
+}
+
+/// Mercado Livre rows as (sale number, money cells, Total): from the XLSX
+/// (header row found by `N.º de venda`) or the `;` CSV.
+fn mercadolivre_rows(path: &str, bytes: &[u8]) -> Vec<(String, Vec<Option<Decimal>>, Option<Decimal>)> {
+    let money = |c: &Data| match c {
+        Data::Float(f) => Some(decimal_from_xlsx_float(*f).unwrap().round_dp(2)),
+        Data::Int(i) => Some(Decimal::from(*i)),
+        Data::Empty => None,
+        other => panic!("{path}: unexpected money cell {other:?}"),
+    };
+    let mut out = Vec::new();
+    if path.ends_with(".xlsx") {
+        let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+        let range = wb.worksheet_range("Vendas BR").unwrap();
+        let rows: Vec<&[Data]> = range.rows().collect();
+        let header = rows.iter().position(|r| r.first().is_some_and(|c| c.to_string() == "N.º de venda")).unwrap();
+        assert_eq!(header, 3, "title, group headers and a note above the header");
+        for r in &rows[header + 1..] {
+            let cells = (mercadolivre::MONEY_FIRST..=mercadolivre::MONEY_LAST).map(|c| money(&r[c])).collect();
+            out.push((r[0].to_string(), cells, money(&r[mercadolivre::TOTAL])));
+        }
+    } else {
+        let text = std::str::from_utf8(bytes).unwrap();
+        let text = text.strip_prefix('\u{feff}').expect("UTF-8 BOM");
+        let body = text.split_once("\r\n").unwrap().1;
+        let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(body.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        assert_eq!(&header[0], "N.º de venda");
+        assert!(header.iter().any(|h| h == "Total") && !header.iter().any(|h| h.contains("(BRL)")));
+        let parse = |s: &str| (!s.is_empty()).then(|| parse_decimal(s, DecimalStyle::Comma).unwrap());
+        for r in reader.records() {
+            let r = r.unwrap();
+            let cells = (mercadolivre::MONEY_FIRST..=mercadolivre::MONEY_LAST).map(|c| parse(&r[c])).collect();
+            out.push((r[0].to_string(), cells, parse(&r[mercadolivre::TOTAL])));
+        }
+    }
+    out
+}
+
+#[test]
+fn mercadolivre_money_columns_sum_to_total_except_one_deliberate_glitch() {
+    let (_dir, files, _) = generate(&options(13, 6, 200));
+    let exports: Vec<_> = files.iter().filter(|(p, _)| p.contains("/Vendas_BR_")).collect();
+    assert_eq!(exports.len(), 4, "acme-home and rio-casa profiles, two sellers each");
+    for (path, bytes) in exports {
+        let rows = mercadolivre_rows(path, bytes);
+        let mut glitches = Vec::new();
+        let mut split_lines = 0;
+        for (n, (sale, cells, total)) in rows.iter().enumerate() {
+            let Some(total) = total else {
+                assert!(cells.iter().all(Option::is_none), "{path}: extra line {n} has blank money");
+                split_lines += 1;
+                continue;
+            };
+            assert!(!sale.is_empty(), "{path}: row {n} with money has a sale number");
+            let sum: Decimal = cells.iter().flatten().sum();
+            if sum != *total {
+                assert_eq!(*total - sum, d("0.01"), "{path}: row {n}");
+                glitches.push(n);
+            }
+        }
+        let expected = if path.ends_with(".xlsx") { 1 } else { 0 };
+        assert_eq!(glitches.len(), expected, "{path}: glitch rows {glitches:?}");
+        assert!(split_lines > 0, "{path}: some sales span several lines");
+    }
+}
+
+#[test]
+fn fx_files_cover_every_weekday_of_the_period_and_the_week_before() {
+    let (_dir, files, _) = generate(&options(9, 1, 10));
+    let cny = std::str::from_utf8(&files["fx/2026-10.csv"]).unwrap();
+    let lines: Vec<&str> = cny.lines().collect();
+    assert_eq!(lines[0], "date,base,quote,rate,source");
+    assert!(lines[1].starts_with("2026-09-24,USD,CNY,7.1"), "{}", lines[1]);
+    assert_eq!(lines.len() - 1, 5 + 22, "5 weekdays from 24 Sep, 22 in October");
+    assert!(lines.last().unwrap().starts_with("2026-10-30,"), "31 October is a Saturday");
+    let ptax = std::str::from_utf8(&files["fx/2026-10-ptax.csv"]).unwrap();
+    assert!(!ptax.contains("12102026"), "no PTAX on a Brazilian holiday");
+    let last = ptax.lines().last().unwrap();
+    let cells: Vec<&str> = last.split(';').collect();
+    assert_eq!((cells[0], cells[1], cells[2], cells[3], cells[6]), ("30102026", "220", "A", "USD", "1,0000"));
+    let rate = parse_decimal(cells[5], DecimalStyle::Comma).unwrap();
+    assert!(rate > d("5.2") && rate < d("5.55"), "{rate}");
+}
+
+#[test]
+fn cost_ledgers_hold_8_to_20_lines_in_all_three_currencies() {
+    let (_dir, files, _) = generate(&options(2026, 3, 10));
+    let mut currencies = BTreeSet::new();
+    for (path, bytes) in files.iter().filter(|(p, _)| p.starts_with("costs/")) {
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert!((8..=20).contains(&rows.len()), "{path}: {} lines", rows.len());
+        for r in rows {
+            assert!(crate::ingest::records::CostCategory::parse(&r[1]).is_some(), "{path}: {}", &r[1]);
+            assert!(!r[3].is_empty(), "{path}: invoice number");
+            assert!(d(&r[5]) > Decimal::ZERO);
+            currencies.insert(r[6].to_string());
+        }
+    }
+    assert_eq!(currencies.into_iter().collect::<Vec<_>>(), ["BRL", "CNY", "USD"]);
+}
+
+/// `fixtures/demo` is what `cargo run --release --example generate -- --out
+/// fixtures/demo --seed 2026 --orders 300 --period 2026-10` writes; this
+/// fails when the generator changes and the fixture was not regenerated.
+#[test]
+fn committed_demo_workspace_matches_the_generator() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let committed = read_tree(&demo);
+    let (_dir, fresh, _) = generate(&GenerateOptions::default());
+    assert_eq!(committed.keys().collect::<Vec<_>>(), fresh.keys().collect::<Vec<_>>());
+    for (path, bytes) in &fresh {
+        assert!(bytes == &committed[path], "fixtures/demo/{path} is stale: regenerate the demo");
+    }
+}
