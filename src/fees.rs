@@ -194,7 +194,7 @@ pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
     let terms = inputs.terms;
     let currency = terms.currency;
     let mode = terms.rounding;
-    let round = |d: Decimal| mode.round_money(d, currency);
+    let round = |d: Decimal| unsigned_zero(mode.round_money(d, currency));
     let mut lines = Vec::new();
 
     if !terms.base_monthly.is_zero() {
@@ -236,8 +236,7 @@ pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
         });
     }
 
-    let before = sum(&lines, currency);
-    let mut running = before;
+    let mut running = sum(&lines, currency);
     if let Some(minimum) = terms.minimum.map(round)
         && running < minimum
     {
@@ -247,7 +246,7 @@ pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
             tier: None,
             base: Some(running),
             rate: None,
-            amount: minimum - running,
+            amount: unsigned_zero(minimum - running),
             trigger: None,
         });
         running = minimum;
@@ -265,7 +264,7 @@ pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
             tier: None,
             base: Some(running),
             rate: None,
-            amount: maximum - running,
+            amount: unsigned_zero(maximum - running),
             trigger: None,
         });
     }
@@ -283,7 +282,7 @@ pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
         subtotal,
         tax_rate: terms.vat_rate,
         tax,
-        total: subtotal + tax,
+        total: unsigned_zero(subtotal + tax),
     }
 }
 
@@ -408,7 +407,7 @@ fn apply_rule(
     };
     let (kind, word, amount) = match rule.effect {
         Effect::Bonus => (FeeLineKind::Bonus, "Bonus", magnitude),
-        Effect::Penalty => (FeeLineKind::Penalty, "Penalty", -magnitude),
+        Effect::Penalty => (FeeLineKind::Penalty, "Penalty", unsigned_zero(-magnitude)),
     };
     outcome.applied = true;
     outcome.amount = Some(amount);
@@ -432,9 +431,18 @@ fn apply_rule(
     (outcome, Some(line))
 }
 
+/// Zero without a minus sign: rust_decimal keeps the sign of `-0.00` (from
+/// negating a zero penalty or rounding −0.001), which would print as `-0.00`.
+fn unsigned_zero(mut value: Decimal) -> Decimal {
+    if value.is_zero() {
+        value.set_sign_positive(true);
+    }
+    value
+}
+
 /// Sum of the line amounts, carrying the currency's minor digits even when empty.
 fn sum(lines: &[FeeLine], currency: Currency) -> Decimal {
-    lines.iter().fold(Decimal::new(0, currency.minor_digits()), |acc, l| acc + l.amount)
+    unsigned_zero(lines.iter().fold(Decimal::new(0, currency.minor_digits()), |acc, l| acc + l.amount))
 }
 
 /// `1234567.8` → `1,234,567.80`: thousands grouped, at least two decimals
@@ -466,4 +474,822 @@ fn group(value: Decimal) -> String {
 /// `0.03` → `3%`, `0.025` → `2.5%`.
 fn percent(rate: Decimal) -> String {
     format!("{}%", (rate * Decimal::ONE_HUNDRED).normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::contract::Contract;
+
+    const EXAMPLE: &str = include_str!("../fixtures/contracts/domain-example.toml");
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn example() -> FeeTerms {
+        Contract::parse("domain-example.toml", EXAMPLE).unwrap().fees
+    }
+
+    /// Terms with nothing but the given tiers: no base fee, rules, bounds or tax.
+    fn bare(mode: TierMode, tiers: &[(Option<&str>, &str)]) -> FeeTerms {
+        FeeTerms {
+            currency: Currency::Cny,
+            base_monthly: Decimal::ZERO,
+            tier_mode: mode,
+            tiers: tiers.iter().map(|(up_to, rate)| Tier { up_to: up_to.map(d), rate: d(rate) }).collect(),
+            minimum: None,
+            maximum: None,
+            vat_rate: Decimal::ZERO,
+            rounding: RoundingMode::HalfUp,
+            pass_through_markup: None,
+            rules: Vec::new(),
+        }
+    }
+
+    fn run(terms: &FeeTerms, base: &str, kpis: &[KpiReading]) -> ServiceFees {
+        let fees = compute_service_fees(&FeeInputs {
+            terms,
+            commission_base: d(base),
+            kpis,
+            pass_through_total: Decimal::ZERO,
+        });
+        assert_adds_up(&fees);
+        fees
+    }
+
+    fn roas(v: &str) -> KpiReading {
+        KpiReading::value(KpiId::Roas, None, d(v))
+    }
+
+    fn dispute(v: &str) -> KpiReading {
+        KpiReading::value(KpiId::DisputeRate, None, d(v))
+    }
+
+    fn kinds(fees: &ServiceFees) -> Vec<FeeLineKind> {
+        fees.lines.iter().map(|l| l.kind).collect()
+    }
+
+    fn amounts(fees: &ServiceFees) -> Vec<String> {
+        fees.lines.iter().map(|l| l.amount.to_string()).collect()
+    }
+
+    fn line(fees: &ServiceFees, kind: FeeLineKind) -> &FeeLine {
+        fees.lines.iter().find(|l| l.kind == kind).unwrap_or_else(|| panic!("no {kind:?} line in {fees:#?}"))
+    }
+
+    /// The invariants every result must keep, whatever the inputs.
+    fn assert_adds_up(fees: &ServiceFees) {
+        let minor = fees.currency.minor_digits();
+        let figures = [fees.subtotal, fees.tax, fees.total, fees.commission];
+        for figure in fees.lines.iter().map(|l| l.amount).chain(figures) {
+            assert_eq!(figure.scale(), minor, "{figure} is not in minor units");
+            assert!(!figure.to_string().starts_with("-0.00"), "{figure} prints a negative zero");
+        }
+        let sum: Decimal = fees.lines.iter().map(|l| l.amount).sum();
+        assert_eq!(sum, fees.subtotal, "lines do not add up to the subtotal");
+        assert_eq!(fees.subtotal + fees.tax, fees.total);
+        assert_eq!(fees.tax, fees.rounding.round_money(fees.subtotal * fees.tax_rate, fees.currency));
+        let commission: Decimal =
+            fees.lines.iter().filter(|l| l.kind == FeeLineKind::Commission).map(|l| l.amount).sum();
+        assert_eq!(commission, fees.commission);
+    }
+
+    // ---- The DOMAIN.md example contract -------------------------------------------------------------------
+
+    #[test]
+    fn example_below_minimum_is_raised_to_exactly_10000() {
+        let fees = run(&example(), "50000.00", &[]);
+        assert_eq!(kinds(&fees), [FeeLineKind::BaseFee, FeeLineKind::Commission, FeeLineKind::MinimumAdjustment]);
+        assert_eq!(amounts(&fees), ["8000.00", "1500.00", "500.00"]);
+        let adj = line(&fees, FeeLineKind::MinimumAdjustment);
+        assert_eq!(adj.base, Some(d("9500.00")));
+        assert_eq!(adj.description, "Minimum fee adjustment: 9,500.00 raised to the minimum 10,000.00");
+        assert_eq!(fees.subtotal.to_string(), "10000.00");
+        assert_eq!(fees.tax.to_string(), "600.00");
+        assert_eq!(fees.total.to_string(), "10600.00");
+    }
+
+    #[test]
+    fn example_at_minimum_needs_no_adjustment() {
+        // 8,000 + 3% × 66,666.67 = 8,000 + 2,000.00 (2,000.0001 rounded) = 10,000.00: not below the minimum.
+        let fees = run(&example(), "66666.67", &[]);
+        assert!(!kinds(&fees).contains(&FeeLineKind::MinimumAdjustment));
+        assert_eq!(fees.subtotal, d("10000.00"));
+    }
+
+    #[test]
+    fn example_across_500k_boundary_charges_3_percent_then_2_percent_on_the_rest() {
+        let fees = run(&example(), "1200000.00", &[]);
+        let tiers: Vec<_> = fees.lines.iter().filter(|l| l.kind == FeeLineKind::Commission).collect();
+        assert_eq!(tiers.len(), 2);
+        assert_eq!((tiers[0].tier, tiers[0].base, tiers[0].rate), (Some(1), Some(d("500000.00")), Some(d("0.03"))));
+        assert_eq!(tiers[0].amount, d("15000.00"));
+        assert_eq!(tiers[0].description, "Commission tier 1: 500,000.00 × 3%");
+        assert_eq!((tiers[1].tier, tiers[1].base, tiers[1].rate), (Some(2), Some(d("700000.00")), Some(d("0.02"))));
+        assert_eq!(tiers[1].amount, d("14000.00"));
+        assert_eq!(tiers[1].description, "Commission tier 2: 700,000.00 × 2%");
+        assert_eq!(fees.commission, d("29000.00"));
+        assert_eq!(fees.subtotal, d("37000.00"));
+    }
+
+    #[test]
+    fn example_roas_bonus_adds_10_percent_of_commission_naming_the_kpi_value() {
+        let fees = run(&example(), "1100000.00", &[roas("3.12"), dispute("0.004")]);
+        let bonus = line(&fees, FeeLineKind::Bonus);
+        assert_eq!(bonus.description, "Bonus: roas 3.12 >= 2.5, 10% of commission 27,000.00");
+        assert_eq!((bonus.base, bonus.rate, bonus.amount), (Some(d("27000.00")), Some(d("0.10")), d("2700.00")));
+        let trigger = bonus.trigger.as_ref().unwrap();
+        assert_eq!(
+            (trigger.rule_index, trigger.kpi, trigger.market, trigger.value, trigger.op, trigger.threshold),
+            (0, KpiId::Roas, None, d("3.12"), CompareOp::Ge, d("2.5"))
+        );
+        assert!(fees.rules[0].applied);
+        assert_eq!(fees.rules[0].amount, Some(d("2700.00")));
+        assert_eq!(fees.rules[0].reason, "roas 3.12 >= 2.5: bonus 2,700.00");
+        assert!(!fees.rules[1].applied);
+        assert_eq!(fees.rules[1].reason, "dispute_rate 0.004 is not > 0.01");
+        assert_eq!(fees.subtotal, d("37700.00"));
+        assert_eq!(fees.tax, d("2262.00"));
+        assert_eq!(fees.total, d("39962.00"));
+    }
+
+    #[test]
+    fn example_roas_bonus_applies_at_exactly_the_threshold() {
+        let fees = run(&example(), "1100000.00", &[roas("2.50")]);
+        assert!(fees.rules[0].applied);
+        assert_eq!(line(&fees, FeeLineKind::Bonus).amount, d("2700.00"));
+    }
+
+    #[test]
+    fn example_roas_bonus_not_applied_below_threshold() {
+        let fees = run(&example(), "1100000.00", &[roas("2.49")]);
+        assert!(!kinds(&fees).contains(&FeeLineKind::Bonus));
+        let outcome = &fees.rules[0];
+        assert_eq!((outcome.applied, outcome.value, outcome.amount), (false, Some(d("2.49")), None));
+        assert_eq!(outcome.reason, "roas 2.49 is not >= 2.5");
+        assert_eq!(fees.subtotal, d("35000.00"));
+    }
+
+    #[test]
+    fn example_rule_without_data_is_not_applied_and_says_why() {
+        let kpis = [KpiReading::no_data(KpiId::Roas, None, "no Sponsored Products report for the period")];
+        let fees = run(&example(), "1100000.00", &kpis);
+        assert_eq!(fees.rules.len(), 2);
+        assert_eq!((fees.rules[0].applied, fees.rules[0].value), (false, None));
+        assert_eq!(fees.rules[0].reason, "no data: no Sponsored Products report for the period");
+        assert!(!fees.rules[1].applied);
+        assert_eq!(fees.rules[1].reason, "no data: no reading for dispute_rate (overall)");
+        assert!(!kinds(&fees).contains(&FeeLineKind::Bonus));
+        assert!(!kinds(&fees).contains(&FeeLineKind::Penalty));
+    }
+
+    #[test]
+    fn no_data_without_a_reason_still_says_no_data() {
+        let kpis = [KpiReading { kpi: KpiId::Roas, market: None, value: None, no_data_reason: None }];
+        let fees = run(&example(), "1100000.00", &kpis);
+        assert_eq!(fees.rules[0].reason, "no data: roas (overall) has no value");
+    }
+
+    #[test]
+    fn overall_rule_ignores_a_markets_reading() {
+        let kpis = [KpiReading::value(KpiId::Roas, Some(Market::AmazonUs), d("9"))];
+        let fees = run(&example(), "1100000.00", &kpis);
+        assert!(!fees.rules[0].applied);
+        assert_eq!(fees.rules[0].reason, "no data: no reading for roas (overall)");
+    }
+
+    #[test]
+    fn market_rule_reads_only_that_markets_reading() {
+        let mut terms = example();
+        terms.rules[0].market = Some(Market::MercadoLivreBr);
+        let kpis = [roas("9"), KpiReading::value(KpiId::Roas, Some(Market::MercadoLivreBr), d("2.6"))];
+        let fees = run(&terms, "1100000.00", &kpis);
+        let bonus = line(&fees, FeeLineKind::Bonus);
+        assert_eq!(bonus.description, "Bonus: roas (mercadolivre_br) 2.6 >= 2.5, 10% of commission 27,000.00");
+        assert_eq!(bonus.trigger.as_ref().unwrap().market, Some(Market::MercadoLivreBr));
+        assert_eq!(fees.rules[0].value, Some(d("2.6")));
+    }
+
+    #[test]
+    fn example_dispute_penalty_subtracts_10_percent_of_commission() {
+        let fees = run(&example(), "1200000.00", &[dispute("0.012")]);
+        let penalty = line(&fees, FeeLineKind::Penalty);
+        assert_eq!(penalty.amount, d("-2900.00"));
+        assert_eq!(penalty.description, "Penalty: dispute_rate 0.012 > 0.01, 10% of commission 29,000.00");
+        assert_eq!(fees.rules[1].reason, "dispute_rate 0.012 > 0.01: penalty -2,900.00");
+        assert_eq!(fees.subtotal, d("34100.00"));
+    }
+
+    #[test]
+    fn example_dispute_penalty_not_applied_at_exactly_the_limit() {
+        let fees = run(&example(), "1200000.00", &[dispute("0.01")]);
+        assert!(!fees.rules[1].applied);
+        assert!(!kinds(&fees).contains(&FeeLineKind::Penalty));
+    }
+
+    #[test]
+    fn example_bonus_and_penalty_both_apply_as_separate_lines_in_contract_order() {
+        let fees = run(&example(), "1200000.00", &[dispute("0.012"), roas("3.12")]);
+        assert_eq!(
+            kinds(&fees),
+            [
+                FeeLineKind::BaseFee,
+                FeeLineKind::Commission,
+                FeeLineKind::Commission,
+                FeeLineKind::Bonus,
+                FeeLineKind::Penalty
+            ]
+        );
+        assert_eq!(amounts(&fees), ["8000.00", "15000.00", "14000.00", "2900.00", "-2900.00"]);
+        assert_eq!(fees.subtotal, d("37000.00"));
+        assert_eq!(fees.tax, d("2220.00"));
+        assert_eq!(fees.total, d("39220.00"));
+    }
+
+    #[test]
+    fn example_penalty_below_minimum_is_topped_up_after_rules() {
+        // 8,000 + 1,800 − 180 = 9,620 → minimum adjustment 380.
+        let fees = run(&example(), "60000.00", &[dispute("0.02")]);
+        assert_eq!(amounts(&fees), ["8000.00", "1800.00", "-180.00", "380.00"]);
+        assert_eq!(fees.lines.last().unwrap().kind, FeeLineKind::MinimumAdjustment);
+        assert_eq!(fees.subtotal, d("10000.00"));
+    }
+
+    #[test]
+    fn example_vat_is_6_percent_of_subtotal_rounded_as_its_own_figure() {
+        // 8,000 + 3% × 123,456.78 = 8,000 + 3,703.70 (3,703.7034) = 11,703.70; 6% = 702.222 → 702.22.
+        let fees = run(&example(), "123456.78", &[]);
+        assert_eq!(fees.subtotal, d("11703.70"));
+        assert_eq!(fees.tax_rate, d("0.06"));
+        assert_eq!(fees.tax, d("702.22"));
+        assert_eq!(fees.total, d("12405.92"));
+        assert!(fees.lines.iter().all(|l| !l.description.to_lowercase().contains("vat")));
+    }
+
+    // ---- Tiers -----------------------------------------------------------------------------------------------
+
+    fn boundary(mode: TierMode) -> FeeTerms {
+        bare(mode, &[(Some("500000.00"), "0.03"), (None, "0.02")])
+    }
+
+    #[test]
+    fn at_the_boundary_both_modes_charge_the_lower_tier_only() {
+        // up_to is inclusive: 500,000.00 is still tier 1.
+        let marginal = run(&boundary(TierMode::Marginal), "500000.00", &[]);
+        let whole = run(&boundary(TierMode::Whole), "500000.00", &[]);
+        assert_eq!(marginal.lines.len(), 1);
+        assert_eq!((marginal.lines[0].tier, marginal.commission), (Some(1), d("15000.00")));
+        assert_eq!(whole.lines.len(), 1);
+        assert_eq!((whole.lines[0].tier, whole.commission), (Some(1), d("15000.00")));
+    }
+
+    #[test]
+    fn just_below_the_boundary_both_modes_charge_the_lower_rate() {
+        let marginal = run(&boundary(TierMode::Marginal), "499999.99", &[]);
+        let whole = run(&boundary(TierMode::Whole), "499999.99", &[]);
+        // 499,999.99 × 3% = 14,999.9997
+        assert_eq!(marginal.commission, d("15000.00"));
+        assert_eq!(whole.commission, d("15000.00"));
+        assert_eq!(marginal.lines.len(), 1);
+        assert_eq!(whole.lines[0].rate, Some(d("0.03")));
+    }
+
+    #[test]
+    fn just_above_the_boundary_whole_drops_to_the_upper_rate_marginal_does_not() {
+        let marginal = run(&boundary(TierMode::Marginal), "500000.01", &[]);
+        assert_eq!(marginal.lines.len(), 2, "the second tier has a non-zero part: {marginal:#?}");
+        assert_eq!(marginal.lines[1].base, Some(d("0.01")));
+        assert_eq!(marginal.lines[1].amount, d("0.00"));
+        assert_eq!(marginal.commission, d("15000.00"));
+
+        let whole = run(&boundary(TierMode::Whole), "500000.01", &[]);
+        assert_eq!(whole.lines.len(), 1);
+        let l = &whole.lines[0];
+        assert_eq!((l.tier, l.base, l.rate, l.amount), (Some(2), Some(d("500000.01")), Some(d("0.02")), d("10000.00")));
+        assert_eq!(l.description, "Commission (whole base, tier 2): 500,000.01 × 2%");
+    }
+
+    #[test]
+    fn whole_mode_uses_the_first_tier_reaching_the_base_across_three_tiers() {
+        let terms = bare(TierMode::Whole, &[(Some("100"), "0.05"), (Some("1000"), "0.04"), (None, "0.03")]);
+        assert_eq!(run(&terms, "100.00", &[]).commission, d("5.00"));
+        assert_eq!(run(&terms, "100.01", &[]).commission, d("4.00"));
+        assert_eq!(run(&terms, "1000.00", &[]).commission, d("40.00"));
+        assert_eq!(run(&terms, "2000.00", &[]).commission, d("60.00"));
+    }
+
+    #[test]
+    fn marginal_mode_skips_tiers_the_base_does_not_reach() {
+        let terms = bare(TierMode::Marginal, &[(Some("100"), "0.05"), (Some("1000"), "0.04"), (None, "0.03")]);
+        let fees = run(&terms, "1500.00", &[]);
+        assert_eq!(amounts(&fees), ["5.00", "36.00", "15.00"]);
+        assert_eq!(run(&terms, "50.00", &[]).lines.len(), 1);
+    }
+
+    #[test]
+    fn last_tier_is_unbounded_even_with_an_up_to() {
+        let terms = bare(TierMode::Marginal, &[(Some("100"), "0.05"), (Some("200"), "0.01")]);
+        let fees = run(&terms, "1000.00", &[]);
+        assert_eq!(fees.lines[1].base, Some(d("900.00")));
+        let whole = bare(TierMode::Whole, &[(Some("100"), "0.05"), (Some("200"), "0.01")]);
+        assert_eq!(run(&whole, "1000.00", &[]).commission, d("10.00"));
+    }
+
+    #[test]
+    fn zero_or_negative_base_earns_no_commission_and_percent_rules_apply_to_zero() {
+        let mut terms = example();
+        terms.minimum = None;
+        for base in ["0.00", "-2500.00"] {
+            let fees = run(&terms, base, &[roas("3"), dispute("0.05")]);
+            assert!(!kinds(&fees).contains(&FeeLineKind::Commission), "{base}");
+            assert_eq!(fees.commission, d("0.00"));
+            assert_eq!(amounts(&fees), ["8000.00", "0.00", "0.00"], "{base}");
+            assert!(fees.rules.iter().all(|r| r.applied));
+            assert_eq!(fees.subtotal, d("8000.00"));
+        }
+    }
+
+    #[test]
+    fn no_tiers_means_no_commission() {
+        let terms = bare(TierMode::Marginal, &[]);
+        let fees = run(&terms, "1000000.00", &[]);
+        assert!(fees.lines.is_empty());
+        assert_eq!(fees.subtotal.to_string(), "0.00");
+        assert_eq!(fees.total.to_string(), "0.00");
+    }
+
+    #[test]
+    fn zero_base_fee_has_no_line() {
+        let fees = run(&bare(TierMode::Marginal, &[(None, "0.1")]), "10.00", &[]);
+        assert_eq!(kinds(&fees), [FeeLineKind::Commission]);
+    }
+
+    // ---- Bounds, markup, fixed amounts ----------------------------------------------------------------------
+
+    #[test]
+    fn maximum_caps_the_subtotal_with_a_negative_adjustment() {
+        let mut terms = example();
+        terms.maximum = Some(d("20000"));
+        let fees = run(&terms, "1200000.00", &[roas("3")]);
+        let adj = fees.lines.last().unwrap();
+        assert_eq!(adj.kind, FeeLineKind::MaximumAdjustment);
+        assert_eq!((adj.base, adj.amount), (Some(d("39900.00")), d("-19900.00")));
+        assert_eq!(adj.description, "Maximum fee adjustment: 39,900.00 lowered to the maximum 20,000.00");
+        assert_eq!(fees.subtotal, d("20000.00"));
+        assert_eq!(fees.tax, d("1200.00"));
+        assert_eq!(fees.total, d("21200.00"));
+    }
+
+    #[test]
+    fn maximum_not_reached_adds_no_line() {
+        let mut terms = example();
+        terms.maximum = Some(d("20000"));
+        let fees = run(&terms, "300000.00", &[]);
+        assert_eq!(kinds(&fees), [FeeLineKind::BaseFee, FeeLineKind::Commission]);
+        assert_eq!(fees.subtotal, d("17000.00"));
+    }
+
+    #[test]
+    fn bounds_with_sub_cent_digits_are_rounded_before_use() {
+        let mut terms = bare(TierMode::Marginal, &[]);
+        terms.minimum = Some(d("10.005"));
+        assert_eq!(run(&terms, "0", &[]).subtotal, d("10.01"));
+        terms.rounding = RoundingMode::HalfEven;
+        assert_eq!(run(&terms, "0", &[]).subtotal, d("10.00"));
+    }
+
+    #[test]
+    fn handling_markup_is_its_own_line_and_never_in_the_commission_base() {
+        let mut terms = example();
+        terms.pass_through_markup = Some(d("0.05"));
+        let without = run(&terms, "600000.00", &[]);
+        let fees = compute_service_fees(&FeeInputs {
+            terms: &terms,
+            commission_base: d("600000.00"),
+            kpis: &[],
+            pass_through_total: d("12345.67"),
+        });
+        assert_adds_up(&fees);
+        assert_eq!(fees.commission, without.commission);
+        let markup = line(&fees, FeeLineKind::HandlingMarkup);
+        // 12,345.67 × 5% = 617.2835
+        assert_eq!((markup.base, markup.rate, markup.amount), (Some(d("12345.67")), Some(d("0.05")), d("617.28")));
+        assert_eq!(markup.description, "Handling markup: pass-through costs 12,345.67 × 5%");
+        assert_eq!(fees.subtotal, without.subtotal + d("617.28"));
+        assert!(!kinds(&without).contains(&FeeLineKind::HandlingMarkup), "no pass-through, no markup line");
+    }
+
+    #[test]
+    fn handling_markup_counts_towards_the_minimum() {
+        let mut terms = example();
+        terms.pass_through_markup = Some(d("0.10"));
+        let fees = compute_service_fees(&FeeInputs {
+            terms: &terms,
+            commission_base: d("0"),
+            kpis: &[],
+            pass_through_total: d("15000.00"),
+        });
+        assert_eq!(amounts(&fees), ["8000.00", "1500.00", "500.00"]);
+        assert_eq!(fees.lines[2].kind, FeeLineKind::MinimumAdjustment);
+    }
+
+    #[test]
+    fn fixed_amount_rules_add_or_subtract_the_rounded_amount() {
+        let mut terms = example();
+        terms.rules[0].percent_of_commission = None;
+        terms.rules[0].amount = Some(d("1000"));
+        terms.rules[1].percent_of_commission = None;
+        terms.rules[1].amount = Some(d("250.005"));
+        let fees = run(&terms, "1200000.00", &[roas("3"), dispute("0.03")]);
+        let bonus = line(&fees, FeeLineKind::Bonus);
+        assert_eq!((bonus.base, bonus.rate, bonus.amount), (None, None, d("1000.00")));
+        assert_eq!(bonus.description, "Bonus: roas 3 >= 2.5, fixed 1,000.00");
+        let penalty = line(&fees, FeeLineKind::Penalty);
+        assert_eq!(penalty.amount, d("-250.01"));
+        assert_eq!(penalty.description, "Penalty: dispute_rate 0.03 > 0.01, fixed 250.01");
+    }
+
+    #[test]
+    fn percent_rules_take_a_share_of_the_rounded_commission() {
+        // Two tier lines of 0.005 each round to 0.01 + 0.01 = 0.02 although the exact commission is 0.01.
+        // 25% of the rounded 0.02 is 0.005 → 0.01; 25% of the exact 0.01 would be 0.0025 → 0.00.
+        let mut terms = bare(TierMode::Marginal, &[(Some("0.50"), "0.01"), (None, "0.01")]);
+        terms.rules.push(FeeRule {
+            kpi: KpiId::Roas,
+            market: None,
+            op: CompareOp::Ge,
+            threshold: d("0"),
+            effect: Effect::Bonus,
+            percent_of_commission: Some(d("0.25")),
+            amount: None,
+        });
+        let fees = run(&terms, "1.00", &[roas("1")]);
+        assert_eq!(fees.commission, d("0.02"));
+        assert_eq!(line(&fees, FeeLineKind::Bonus).amount, d("0.01"), "25% of 0.02 = 0.005 → 0.01");
+    }
+
+    #[test]
+    fn negative_penalty_is_not_floored_without_a_minimum() {
+        let mut terms = bare(TierMode::Marginal, &[(None, "0.01")]);
+        terms.vat_rate = d("0.06");
+        terms.rules.push(FeeRule {
+            kpi: KpiId::DisputeRate,
+            market: None,
+            op: CompareOp::Gt,
+            threshold: d("0.01"),
+            effect: Effect::Penalty,
+            percent_of_commission: None,
+            amount: Some(d("500")),
+        });
+        let fees = run(&terms, "10000.00", &[dispute("0.05")]);
+        assert_eq!(fees.subtotal, d("-400.00"));
+        assert_eq!(fees.tax, d("-24.00"));
+        assert_eq!(fees.total, d("-424.00"));
+    }
+
+    // ---- Rounding ---------------------------------------------------------------------------------------------
+
+    #[test]
+    fn half_up_rounds_a_tie_away_from_zero_half_even_to_even() {
+        let mut terms = bare(TierMode::Marginal, &[(None, "0.01")]);
+        // 0.50 × 1% = 0.005 exactly.
+        assert_eq!(run(&terms, "0.50", &[]).commission, d("0.01"));
+        // 1.50 × 1% = 0.015: both modes go to 0.02 (2 is even).
+        assert_eq!(run(&terms, "1.50", &[]).commission, d("0.02"));
+        terms.rounding = RoundingMode::HalfEven;
+        assert_eq!(run(&terms, "0.50", &[]).commission, d("0.00"));
+        assert_eq!(run(&terms, "1.50", &[]).commission, d("0.02"));
+        // Not a tie: both modes agree.
+        assert_eq!(run(&terms, "0.51", &[]).commission, d("0.01"));
+    }
+
+    #[test]
+    fn tax_tie_follows_the_contracts_rounding_mode() {
+        let mut terms = bare(TierMode::Marginal, &[]);
+        terms.base_monthly = d("0.50");
+        terms.vat_rate = d("0.01");
+        assert_eq!(run(&terms, "0", &[]).tax, d("0.01"));
+        terms.rounding = RoundingMode::HalfEven;
+        assert_eq!(run(&terms, "0", &[]).tax, d("0.00"));
+    }
+
+    #[test]
+    fn each_tier_line_is_rounded_separately_and_the_total_is_their_sum() {
+        // 0.50 at 1% and 0.50 at 1% → 0.01 + 0.01 (half_up) although the exact total is 0.01.
+        let terms = bare(TierMode::Marginal, &[(Some("0.50"), "0.01"), (None, "0.01")]);
+        let fees = run(&terms, "1.00", &[]);
+        assert_eq!(amounts(&fees), ["0.01", "0.01"]);
+        assert_eq!(fees.subtotal, d("0.02"));
+    }
+
+    // ---- Formatting and serialization -------------------------------------------------------------------------
+
+    #[test]
+    fn amounts_in_descriptions_are_grouped_with_two_decimals() {
+        assert_eq!(group(d("1234567.8")), "1,234,567.80");
+        assert_eq!(group(d("-2900.00")), "-2,900.00");
+        assert_eq!(group(d("999")), "999.00");
+        assert_eq!(group(d("0.005")), "0.005");
+        assert_eq!(group(d("100000")), "100,000.00");
+        assert_eq!(percent(d("0.03")), "3%");
+        assert_eq!(percent(d("0.025")), "2.5%");
+        assert_eq!(percent(d("0.10")), "10%");
+    }
+
+    #[test]
+    fn serializes_snake_case_with_decimals_as_strings_and_ops_as_symbols() {
+        let fees = run(&example(), "1100000.00", &[roas("3.12")]);
+        let json = serde_json::to_value(&fees).unwrap();
+        assert_eq!(json["currency"], "CNY");
+        assert_eq!(json["rounding"], "half_up");
+        assert_eq!(json["tier_mode"], "marginal");
+        assert_eq!(json["subtotal"], "37700.00");
+        assert_eq!(json["tax_rate"], "0.06");
+        assert_eq!(json["total"], "39962.00");
+        assert_eq!(json["lines"][0]["kind"], "base_fee");
+        assert_eq!(json["lines"][0]["base"], serde_json::Value::Null);
+        let bonus = &json["lines"][3];
+        assert_eq!(bonus["kind"], "bonus");
+        assert_eq!(bonus["amount"], "2700.00");
+        assert_eq!(bonus["rate"], "0.10");
+        assert_eq!(
+            bonus["trigger"],
+            serde_json::json!({
+                "rule_index": 0, "kpi": "roas", "market": null, "value": "3.12", "op": ">=", "threshold": "2.5"
+            })
+        );
+        assert_eq!(json["rules"][1]["reason"], "no data: no reading for dispute_rate (overall)");
+        assert_eq!(json["rules"][1]["value"], serde_json::Value::Null);
+        assert_eq!(json["rules"][1]["effect"], "penalty");
+        assert_eq!(json["rules"][1]["op"], ">");
+        let reading =
+            serde_json::to_value(KpiReading::value(KpiId::DisputeRate, Some(Market::MercadoLivreBr), d("0.012")))
+                .unwrap();
+        assert_eq!(
+            reading,
+            serde_json::json!({
+                "kpi": "dispute_rate", "market": "mercadolivre_br", "value": "0.012", "no_data_reason": null
+            })
+        );
+    }
+
+    // ---- Properties --------------------------------------------------------------------------------------------
+
+    /// Cents per unit: `1_000 * CENTS` is 1,000.00 in a `cents(..)` range.
+    const CENTS: i64 = 100;
+    const RULE_KPIS: [KpiId; 3] = [KpiId::Roas, KpiId::DisputeRate, KpiId::RefundRate];
+    const OPS: [CompareOp; 4] = [CompareOp::Ge, CompareOp::Gt, CompareOp::Le, CompareOp::Lt];
+
+    fn cents(range: std::ops::RangeInclusive<i64>) -> impl Strategy<Value = Decimal> {
+        range.prop_map(|c| Decimal::new(c, 2))
+    }
+
+    /// A rate in 0..=1 with up to 4 decimals (so base × rate has exact ties).
+    fn rate() -> impl Strategy<Value = Decimal> {
+        (0i64..=10_000).prop_map(|r| Decimal::new(r, 4))
+    }
+
+    fn rounding() -> impl Strategy<Value = RoundingMode> {
+        prop_oneof![Just(RoundingMode::HalfUp), Just(RoundingMode::HalfEven)]
+    }
+
+    /// A valid tier table: ascending bounds, the last unbounded.
+    fn tiers() -> impl Strategy<Value = Vec<Tier>> {
+        prop::collection::vec((1i64..=100_000_000 * CENTS, rate()), 1..=5).prop_map(|raw| {
+            let mut bound = Decimal::ZERO;
+            let n = raw.len();
+            raw.into_iter()
+                .enumerate()
+                .map(|(i, (step, rate))| {
+                    bound += Decimal::new(step, 2);
+                    Tier { up_to: (i + 1 < n).then_some(bound), rate }
+                })
+                .collect()
+        })
+    }
+
+    /// A base that is often right at, just below or just above a tier boundary.
+    fn base_near(tiers: &[Tier]) -> impl Strategy<Value = Decimal> + use<> {
+        let bounds: Vec<Decimal> = tiers.iter().filter_map(|t| t.up_to).collect();
+        let near = if bounds.is_empty() {
+            Just(Decimal::ZERO).boxed()
+        } else {
+            (prop::sample::select(bounds), -2i64..=2).prop_map(|(b, c)| b + Decimal::new(c, 2)).boxed()
+        };
+        prop_oneof![cents(-1_000 * CENTS..=1_000_000_000 * CENTS), near]
+    }
+
+    fn rule() -> impl Strategy<Value = FeeRule> {
+        (
+            prop::sample::select(RULE_KPIS.to_vec()),
+            prop::option::of(prop::sample::select(Market::ALL.to_vec())),
+            prop::sample::select(OPS.to_vec()),
+            (0i64..=500).prop_map(|t| Decimal::new(t, 2)),
+            any::<bool>(),
+            prop_oneof![
+                rate().prop_map(|p| (Some(p), None)),
+                cents(0..=5_000_000 * CENTS).prop_map(|a| (None, Some(a)))
+            ],
+        )
+            .prop_map(|(kpi, market, op, threshold, bonus, (percent_of_commission, amount))| FeeRule {
+                kpi,
+                market,
+                op,
+                threshold,
+                effect: if bonus { Effect::Bonus } else { Effect::Penalty },
+                percent_of_commission,
+                amount,
+            })
+    }
+
+    /// Readings for every rule KPI, overall and per market; some without data, some missing.
+    fn readings() -> impl Strategy<Value = Vec<KpiReading>> {
+        let scopes: Vec<(KpiId, Option<Market>)> = RULE_KPIS
+            .iter()
+            .flat_map(|&k| [None, Some(Market::AmazonUs), Some(Market::MercadoLivreBr)].map(move |m| (k, m)))
+            .collect();
+        let n = scopes.len();
+        prop::collection::vec(prop::option::of(prop::option::of(0i64..=500)), n).prop_map(move |values| {
+            scopes
+                .iter()
+                .zip(values)
+                .filter_map(|(&(kpi, market), v)| {
+                    v.map(|v| match v {
+                        Some(v) => KpiReading::value(kpi, market, Decimal::new(v, 2)),
+                        None => KpiReading::no_data(kpi, market, "no report"),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn terms() -> impl Strategy<Value = FeeTerms> {
+        (
+            tiers(),
+            prop_oneof![Just(TierMode::Marginal), Just(TierMode::Whole)],
+            cents(0..=5_000_000 * CENTS),
+            prop::option::of(cents(0..=10_000_000 * CENTS)),
+            prop::option::of(cents(0..=10_000_000 * CENTS)),
+            rate(),
+            rounding(),
+            prop::option::of(rate()),
+            prop::collection::vec(rule(), 0..=4),
+        )
+            .prop_map(
+                |(tiers, tier_mode, base_monthly, a, b, vat_rate, rounding, pass_through_markup, rules)| {
+                    // Validation rejects minimum > maximum.
+                    let (minimum, maximum) = match (a, b) {
+                        (Some(a), Some(b)) => (Some(a.min(b)), Some(a.max(b))),
+                        other => other,
+                    };
+                    FeeTerms {
+                        currency: Currency::Cny,
+                        base_monthly,
+                        tier_mode,
+                        tiers,
+                        minimum,
+                        maximum,
+                        vat_rate,
+                        rounding,
+                        pass_through_markup,
+                        rules,
+                    }
+                },
+            )
+    }
+
+    fn fees_for(terms: &FeeTerms, base: Decimal, kpis: &[KpiReading], pass_through_total: Decimal) -> ServiceFees {
+        compute_service_fees(&FeeInputs { terms, commission_base: base, kpis, pass_through_total })
+    }
+
+    fn commission(terms: &FeeTerms, base: Decimal) -> Decimal {
+        fees_for(terms, base, &[], Decimal::ZERO).commission
+    }
+
+    fn commission_only(tiers: Vec<Tier>, mode: TierMode, rounding: RoundingMode) -> FeeTerms {
+        FeeTerms { tiers, tier_mode: mode, rounding, ..bare(mode, &[]) }
+    }
+
+    proptest! {
+        #[test]
+        fn prop_lines_add_up_and_the_subtotal_respects_minimum_and_maximum(
+            (terms, base) in terms().prop_flat_map(|t| { let b = base_near(&t.tiers); (Just(t), b) }),
+            kpis in readings(),
+            pass_through_total in cents(-1_000_000 * CENTS..=100_000_000 * CENTS),
+        ) {
+            let fees = fees_for(&terms, base, &kpis, pass_through_total);
+            assert_adds_up(&fees);
+            for l in &fees.lines {
+                prop_assert!(l.amount.scale() <= 2 && (l.amount * Decimal::ONE_HUNDRED).fract().is_zero());
+            }
+            if let Some(min) = terms.minimum {
+                prop_assert!(fees.subtotal >= min, "{} < minimum {}", fees.subtotal, min);
+            }
+            if let Some(max) = terms.maximum {
+                prop_assert!(fees.subtotal <= max, "{} > maximum {}", fees.subtotal, max);
+            }
+            // One outcome per rule; one line per applied rule, naming a value that satisfies the rule.
+            prop_assert_eq!(fees.rules.len(), terms.rules.len());
+            let rule_lines: Vec<&FeeLine> =
+                fees.lines.iter().filter(|l| matches!(l.kind, FeeLineKind::Bonus | FeeLineKind::Penalty)).collect();
+            let applied: Vec<&RuleOutcome> = fees.rules.iter().filter(|r| r.applied).collect();
+            prop_assert_eq!(rule_lines.len(), applied.len());
+            for (l, o) in rule_lines.iter().zip(&applied) {
+                let t = l.trigger.as_ref().unwrap();
+                prop_assert_eq!(t.rule_index, o.index);
+                prop_assert!(t.op.holds(t.value, t.threshold));
+                prop_assert_eq!(Some(l.amount), o.amount);
+                match l.kind {
+                    FeeLineKind::Bonus => prop_assert!(l.amount >= Decimal::ZERO),
+                    _ => prop_assert!(l.amount <= Decimal::ZERO),
+                }
+            }
+            for o in fees.rules.iter().filter(|o| !o.applied) {
+                prop_assert!(o.value.is_none_or(|v| !o.op.holds(v, o.threshold)));
+            }
+            let bounds = [FeeLineKind::MinimumAdjustment, FeeLineKind::MaximumAdjustment];
+            prop_assert!(fees.lines.iter().filter(|l| bounds.contains(&l.kind)).count() <= 1);
+        }
+
+        #[test]
+        fn prop_marginal_lies_between_whole_and_whole_at_top_rate_when_rates_fall(
+            mut tiers in tiers(), rounding in rounding(), base in cents(0..=1_000_000_000 * CENTS),
+        ) {
+            let mut rates: Vec<Decimal> = tiers.iter().map(|t| t.rate).collect();
+            rates.sort_by(|a, b| b.cmp(a));
+            for (t, r) in tiers.iter_mut().zip(&rates) {
+                t.rate = *r;
+            }
+            let marginal = commission_only(tiers.clone(), TierMode::Marginal, rounding);
+            let whole = commission_only(tiers.clone(), TierMode::Whole, rounding);
+            let lines = fees_for(&marginal, base, &[], Decimal::ZERO).lines.len();
+            // Each rounded line is within half a cent of its exact value.
+            let slack = Decimal::new(5, 3) * Decimal::from(lines + 1);
+            let m = commission(&marginal, base);
+            prop_assert!(m <= base * rates[0] + slack, "marginal {} above whole at top rate {}", m, base * rates[0]);
+            let w = commission(&whole, base);
+            prop_assert!(m + slack >= w, "marginal {} below whole {}", m, w);
+        }
+
+        #[test]
+        fn prop_marginal_commission_never_falls_as_the_base_grows(
+            tiers in tiers(), rounding in rounding(),
+            a in cents(-1_000 * CENTS..=1_000_000_000 * CENTS), b in cents(-1_000 * CENTS..=1_000_000_000 * CENTS),
+        ) {
+            let (lo, hi) = (a.min(b), a.max(b));
+            let terms = commission_only(tiers, TierMode::Marginal, rounding);
+            prop_assert!(commission(&terms, lo) <= commission(&terms, hi));
+            prop_assert!(commission(&terms, lo) >= Decimal::ZERO);
+        }
+
+        #[test]
+        fn prop_marginal_commission_is_monotonic_across_each_boundary(
+            tiers in tiers(), rounding in rounding(),
+        ) {
+            let terms = commission_only(tiers.clone(), TierMode::Marginal, rounding);
+            let cent = Decimal::new(1, 2);
+            for b in tiers.iter().filter_map(|t| t.up_to) {
+                let below = commission(&terms, b - cent);
+                let at = commission(&terms, b);
+                let above = commission(&terms, b + cent);
+                prop_assert!(below <= at && at <= above, "{} {} {} around {}", below, at, above, b);
+            }
+        }
+
+        #[test]
+        fn prop_pass_through_changes_only_the_markup_line(
+            terms in terms(), base in cents(0..=1_000_000_000 * CENTS), kpis in readings(),
+            pass_through_total in cents(-1_000_000 * CENTS..=100_000_000 * CENTS),
+        ) {
+            let with = fees_for(&terms, base, &kpis, pass_through_total);
+            let without = fees_for(&terms, base, &kpis, Decimal::ZERO);
+            prop_assert_eq!(with.commission, without.commission);
+            prop_assert_eq!(&with.rules, &without.rules);
+            let markup = |f: &ServiceFees| f.lines.iter().filter(|l| l.kind == FeeLineKind::HandlingMarkup).count();
+            prop_assert_eq!(markup(&without), 0);
+            let marked_up = terms.pass_through_markup.is_some_and(|m| !m.is_zero());
+            let expected = usize::from(marked_up && !pass_through_total.is_zero());
+            prop_assert_eq!(markup(&with), expected);
+        }
+
+        #[test]
+        fn prop_rounding_modes_differ_by_at_most_a_cent_per_line(
+            tiers in tiers(), mode in prop_oneof![Just(TierMode::Marginal), Just(TierMode::Whole)],
+            base in cents(0..=1_000_000_000 * CENTS),
+        ) {
+            let up = commission_only(tiers.clone(), mode, RoundingMode::HalfUp);
+            let even = commission_only(tiers, mode, RoundingMode::HalfEven);
+            let (a, b) = (fees_for(&up, base, &[], Decimal::ZERO), fees_for(&even, base, &[], Decimal::ZERO));
+            prop_assert_eq!(a.lines.len(), b.lines.len());
+            for (x, y) in a.lines.iter().zip(&b.lines) {
+                prop_assert!((x.amount - y.amount).abs() <= Decimal::new(1, 2));
+                prop_assert!(x.amount >= y.amount, "half_up never rounds a positive tie lower than half_even");
+            }
+        }
+    }
 }
