@@ -452,31 +452,35 @@ fn find_target(targets: &[Target], id: KpiId, scope: Scope) -> Option<&Target> {
 mod tests {
     use super::*;
 
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
     fn contract() -> Contract {
         Contract::parse("c.toml", include_str!("../fixtures/contracts/domain-example.toml")).unwrap()
     }
 
     fn sales() -> SalesFigures {
         SalesFigures {
-            gross_principal: Decimal::new(200_000_00, 2),
-            gross_shipping: Decimal::new(5_000_00, 2),
-            refunded_principal: Decimal::new(10_000_00, 2),
-            refunded_shipping: Decimal::new(100_00, 2),
+            gross_principal: d("200000.00"),
+            gross_shipping: d("5000.00"),
+            refunded_principal: d("10000.00"),
+            refunded_shipping: d("100.00"),
             orders: 1000,
             units: 1300,
             refunded_orders: 40,
             disputed_orders: 9,
             seller_cancelled_orders: 0,
             orders_incl_cancelled: 1000,
-            platform_fees: Decimal::new(30_000_00, 2),
-            net_proceeds: Decimal::new(150_000_00, 2),
+            platform_fees: d("30000.00"),
+            net_proceeds: d("150000.00"),
             knows_cancellations: false,
         }
     }
 
     fn run(c: &Contract, amazon: MarketFigures) -> Vec<Kpi> {
         let figures = BTreeMap::from([(Market::AmazonUs, amazon)]);
-        compute(c, &figures, &|_, d| Ok::<_, String>(d * Decimal::new(71, 1))).unwrap()
+        compute(c, &figures, &|_, v| Ok::<_, String>(v * d("7.1"))).unwrap()
     }
 
     fn get(kpis: &[Kpi], id: KpiId, scope: Scope) -> Kpi {
@@ -486,11 +490,11 @@ mod tests {
     #[test]
     fn refund_reduces_gmv_when_basis_is_net() {
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
-        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(Decimal::new(190_000_00, 2)));
+        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("190000.00")));
         let mut c = contract();
         c.kpi.gmv_basis = GmvBasis::Gross;
         let k = run(&c, MarketFigures { sales: Some(sales()), ads: None });
-        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(Decimal::new(200_000_00, 2)));
+        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("200000.00")));
     }
 
     #[test]
@@ -498,7 +502,7 @@ mod tests {
         let mut c = contract();
         c.kpi.include_shipping = true;
         let k = run(&c, MarketFigures { sales: Some(sales()), ads: None });
-        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(Decimal::new(194_900_00, 2)));
+        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("194900.00")));
     }
 
     #[test]
@@ -506,16 +510,16 @@ mod tests {
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
         let gmv = get(&k, KpiId::Gmv, Scope::AmazonUs);
         assert_eq!(gmv.status, Status::Met);
-        assert_eq!(get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value, Some(Decimal::new(12667, 4)));
+        assert_eq!(get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value, Some(d("1.2667")));
     }
 
     #[test]
     fn dispute_rate_between_alert_and_limit_is_alert() {
         // 9 / 1000 = 0.009: above the 0.008 alert, within the 0.01 limit.
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
-        let d = get(&k, KpiId::DisputeRate, Scope::All);
-        assert_eq!(d.value, Some(Decimal::new(90, 4)));
-        assert_eq!(d.status, Status::Alert);
+        let dispute = get(&k, KpiId::DisputeRate, Scope::All);
+        assert_eq!(dispute.value, Some(d("0.0090")));
+        assert_eq!(dispute.status, Status::Alert);
     }
 
     #[test]
@@ -535,31 +539,31 @@ mod tests {
     fn overall_money_is_converted_into_the_fee_currency() {
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
         let all = get(&k, KpiId::Gmv, Scope::All);
-        assert_eq!(all.value, Some(Decimal::new(1_349_000_00, 2)));
+        assert_eq!(all.value, Some(d("1349000.00")));
         assert_eq!(all.unit, Unit::Money(Currency::Cny));
         assert_eq!(all.note.as_deref(), Some("without data from mercadolivre_br"));
     }
 
     #[test]
     fn roas_and_acos_are_reciprocal_views_of_the_ads_report() {
-        let ads = AdFigures { spend: Decimal::new(1000_00, 2), sales: Decimal::new(3120_00, 2) };
+        let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads) });
         let roas = get(&k, KpiId::Roas, Scope::All);
-        assert_eq!(roas.value, Some(Decimal::new(312, 2)));
+        assert_eq!(roas.value, Some(d("3.12")));
         assert_eq!(roas.status, Status::Met);
-        assert_eq!(get(&k, KpiId::Acos, Scope::AmazonUs).value, Some(Decimal::new(3205, 4)));
-        assert_eq!(get(&k, KpiId::Tacos, Scope::AmazonUs).value, Some(Decimal::new(53, 4)));
+        assert_eq!(get(&k, KpiId::Acos, Scope::AmazonUs).value, Some(d("0.3205")));
+        assert_eq!(get(&k, KpiId::Tacos, Scope::AmazonUs).value, Some(d("0.0053")));
     }
 
     #[test]
     fn bounds_classify_met_alert_missed() {
-        let max = Bound::Max { value: Decimal::new(1, 2), alert: Some(Decimal::new(8, 3)) };
-        assert_eq!(max.status(Decimal::new(5, 3)), Status::Met);
-        assert_eq!(max.status(Decimal::new(9, 3)), Status::Alert);
-        assert_eq!(max.status(Decimal::new(1, 2)), Status::Alert);
-        assert_eq!(max.status(Decimal::new(11, 3)), Status::Missed);
-        let min = Bound::Min { value: Decimal::new(25, 1), alert: None };
-        assert_eq!(min.status(Decimal::new(25, 1)), Status::Met);
-        assert_eq!(min.status(Decimal::new(249, 2)), Status::Missed);
+        let max = Bound::Max { value: d("0.01"), alert: Some(d("0.008")) };
+        assert_eq!(max.status(d("0.005")), Status::Met);
+        assert_eq!(max.status(d("0.009")), Status::Alert);
+        assert_eq!(max.status(d("0.01")), Status::Alert);
+        assert_eq!(max.status(d("0.011")), Status::Missed);
+        let min = Bound::Min { value: d("2.5"), alert: None };
+        assert_eq!(min.status(d("2.5")), Status::Met);
+        assert_eq!(min.status(d("2.49")), Status::Missed);
     }
 }
