@@ -214,7 +214,10 @@ fn mercadolivre_rows(path: &str, bytes: &[u8]) -> Vec<(String, Vec<Option<Decima
         let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).unwrap();
         let range = wb.worksheet_range("Vendas BR").unwrap();
         let rows: Vec<&[Data]> = range.rows().collect();
-        let header = rows.iter().position(|r| r.first().is_some_and(|c| c.to_string() == "N.º de venda")).unwrap();
+        let header = rows
+            .iter()
+            .position(|r| r.first().is_some_and(|c| matches!(c, Data::String(s) if s == "N.º de venda")))
+            .unwrap();
         assert_eq!(header, 3, "title, group headers and a note above the header");
         for r in &rows[header + 1..] {
             let cells = (mercadolivre::MONEY_FIRST..=mercadolivre::MONEY_LAST).map(|c| money(&r[c])).collect();
