@@ -109,7 +109,7 @@ pub fn run_batch(
         failed,
         sellers: outcomes,
     };
-    let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Fx(e.to_string()))?;
+    let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     json.push(b'\n');
     write_file_atomically(&period_dir.join("batch-summary.json"), &json)?;
     Ok(summary)

@@ -59,6 +59,10 @@ pub enum Error {
     /// A reconciliation check failed and `--strict` was given.
     #[error("reconciliation failed: {0}")]
     Reconciliation(String),
+    /// A failure that no input should cause (e.g. inside polars), reported
+    /// for the seller instead of a panic.
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }

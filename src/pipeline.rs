@@ -151,7 +151,7 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
         None => Vec::new(),
     };
 
-    let figures = ledger.figures().map_err(Error::Fx)?;
+    let figures = ledger.figures().map_err(Error::Internal)?;
     let fee_currency = contract.fees.currency;
     let settlement = contract.seller.settlement_currency;
     let mode = contract.fees.rounding;
