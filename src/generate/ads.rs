@@ -88,17 +88,17 @@ pub fn write(
         let weight_sum: i64 = weights.iter().sum();
         for (k, &(c, p)) in pairs.iter().enumerate() {
             let price = catalog[p as usize].price;
-            // A few rows spend without converting, as real campaigns do.
-            let (sales, spend) = if chance(rng, 60) {
-                (0, between(rng, 150, 1500))
-            } else {
-                let sales = sales_total * weights[k] / weight_sum;
-                (sales, div_round(sales * 100, between(rng, roas.0, roas.1)).max(5))
-            };
+            // The row's share of the day's ad-attributed sales sets its
+            // spend; the sales it reports are whole orders, rounded up or
+            // down at random so the expected value is kept. Rows that spend
+            // without converting are common for expensive goods.
+            let budget = sales_total * weights[k] / weight_sum;
+            let spend = div_round(budget * 100, between(rng, roas.0, roas.1)).max(5);
+            let orders = budget / price + i64::from(chance(rng, (budget % price * 1000 / price) as u32));
+            let units = orders + i64::from(orders > 0 && chance(rng, 150));
+            let sales = units * price;
             let clicks = div_round(spend, between(rng, 55, 240)).max(1);
             let impressions = div_round(clicks * 10_000, between(rng, 30, 140)).max(clicks);
-            let orders = if sales > 0 { div_round(sales, price).max(1) } else { 0 };
-            let units = orders + i64::from(orders > 0 && chance(rng, 150));
             daily_spend[di] += spend;
             if date >= report_first && date <= report_last {
                 rows.push(AdRow { date, campaign: c, product: p, impressions, clicks, spend, sales, orders, units });

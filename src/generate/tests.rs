@@ -4,7 +4,7 @@ use std::io::Cursor;
 use std::path::Path;
 use std::str::FromStr;
 
-use calamine::{Data, Reader};
+use calamine::{Data, DataType, Reader};
 use rust_decimal::Decimal;
 
 use super::*;
@@ -13,6 +13,10 @@ use crate::money::{DecimalStyle, decimal_from_xlsx_float, parse_decimal};
 
 fn options(seed: u64, sellers: usize, orders: usize) -> GenerateOptions {
     GenerateOptions { seed, sellers, orders, period: Period::new(2026, 10).unwrap() }
+}
+
+fn october() -> Period {
+    Period::new(2026, 10).unwrap()
 }
 
 /// Every file under `dir`, by relative path (with `/`), with its bytes.
@@ -116,13 +120,11 @@ fn acme_home_contract_is_the_domain_example_byte_for_byte() {
     assert_eq!(files["contracts/acme-home.toml"], example);
 }
 
-#[test]
-fn every_settlement_sums_exactly_to_its_total_amount() {
-    let (_dir, files, _) = generate(&options(11, 6, 150));
-    let found = settlements(&files);
-    assert_eq!(found.len(), 4 * 3, "three settlements per Amazon seller");
+/// Checks every settlement's summary row and that its detail amounts sum
+/// exactly to total-amount; returns how many files use the V1 layout.
+fn assert_settlements_balance(files: &BTreeMap<String, Vec<u8>>) -> usize {
     let mut v1 = 0;
-    for (path, bytes) in found {
+    for (path, bytes) in settlements(files) {
         let rows = tsv(bytes);
         let header = &rows[0];
         let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{path}: no {name}"));
@@ -152,31 +154,64 @@ fn every_settlement_sums_exactly_to_its_total_amount() {
         }
         assert_eq!(sum, total, "{path}: detail rows sum to total-amount");
     }
-    assert_eq!(v1, 2, "one V1 settlement per sunny-gadgets-profile seller");
+    v1
+}
+
+/// Distinct order ids of `Order` rows whose posted-date (a Los Angeles
+/// date) falls in `period`, over one seller's settlements.
+fn amazon_orders_in(files: &BTreeMap<String, Vec<u8>>, seller: &str, period: Period) -> usize {
+    let mut ids = BTreeSet::new();
+    for (path, bytes) in settlements(files).into_iter().filter(|(p, _)| p.contains(&format!("/{seller}/"))) {
+        let rows = tsv(bytes);
+        let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+        for row in &rows[2..] {
+            if &row[col("transaction-type")] != "Order" {
+                continue;
+            }
+            let date = crate::ingest::dates::amazon_local_date(&row[col("posted-date")], chrono_tz::UTC)
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            if period.contains(date) {
+                ids.insert(row[col("order-id")].to_string());
+            }
+        }
+    }
+    ids.len()
+}
+
+#[test]
+fn every_settlement_sums_exactly_to_its_total_amount() {
+    let (_dir, files, _) = generate(&options(11, 6, 150));
+    assert_eq!(settlements(&files).len(), 4 * 3, "three settlements per Amazon seller");
+    assert_eq!(assert_settlements_balance(&files), 2, "one V1 settlement per sunny-gadgets-profile seller");
 }
 
 #[test]
 fn the_period_holds_exactly_the_requested_orders_in_los_angeles_time() {
-    let orders = 123;
-    let (_dir, files, _) = generate(&options(5, 2, orders));
-    for seller in ["acme-home", "sunny-gadgets"] {
-        let mut ids = BTreeSet::new();
-        for (path, bytes) in settlements(&files).into_iter().filter(|(p, _)| p.contains(seller)) {
-            let rows = tsv(bytes);
-            let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
-            for row in &rows[2..] {
-                if &row[col("transaction-type")] != "Order" {
-                    continue;
-                }
-                let date = crate::ingest::dates::amazon_local_date(&row[col("posted-date")], chrono_tz::UTC)
-                    .unwrap_or_else(|e| panic!("{path}: {e}"));
-                if Period::new(2026, 10).unwrap().contains(date) {
-                    ids.insert(row[col("order-id")].to_string());
-                }
-            }
-        }
-        assert_eq!(ids.len(), orders, "{seller}");
+    let (_dir, files, _) = generate(&options(5, 2, 123));
+    assert_eq!(amazon_orders_in(&files, "acme-home", october()), 123);
+    assert_eq!(amazon_orders_in(&files, "sunny-gadgets", october()), 123);
+}
+
+#[test]
+fn other_periods_work_across_daylight_saving_and_year_ends() {
+    for period in ["2026-03", "2026-11", "2026-12", "2027-02"] {
+        let period: Period = period.parse().unwrap();
+        let opts = GenerateOptions { seed: 8, sellers: 3, orders: 40, period };
+        let (_dir, files, _) = generate(&opts);
+        assert_settlements_balance(&files);
+        assert_eq!(amazon_orders_in(&files, "acme-home", period), 40, "{period}");
+        assert!(
+            files.contains_key(&format!("fx/{period}.csv"))
+                && files.contains_key(&format!("costs/{period}/rio-casa.csv"))
+        );
     }
+}
+
+#[test]
+fn zero_orders_still_writes_a_well_formed_workspace() {
+    let (_dir, files, summary) = generate(&options(1, 3, 0));
+    assert_settlements_balance(&files);
+    assert_eq!(summary.files, files.len());
 }
 
 #[test]
@@ -214,14 +249,12 @@ fn mercadolivre_rows(path: &str, bytes: &[u8]) -> Vec<(String, Vec<Option<Decima
         let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).unwrap();
         let range = wb.worksheet_range("Vendas BR").unwrap();
         let rows: Vec<&[Data]> = range.rows().collect();
-        let header = rows
-            .iter()
-            .position(|r| r.first().is_some_and(|c| matches!(c, Data::String(s) if s == "N.º de venda")))
-            .unwrap();
+        let header = rows.iter().position(|r| r.first().and_then(|c| c.get_string()) == Some("N.º de venda")).unwrap();
         assert_eq!(header, 3, "title, group headers and a note above the header");
         for r in &rows[header + 1..] {
-            let cells = (mercadolivre::MONEY_FIRST..=mercadolivre::MONEY_LAST).map(|c| money(&r[c])).collect();
-            out.push((r[0].to_string(), cells, money(&r[mercadolivre::TOTAL])));
+            let cells =
+                (mercadolivre::layout::MONEY_FIRST..=mercadolivre::layout::MONEY_LAST).map(|c| money(&r[c])).collect();
+            out.push((r[0].to_string(), cells, money(&r[mercadolivre::layout::TOTAL])));
         }
     } else {
         let text = std::str::from_utf8(bytes).unwrap();
@@ -234,8 +267,9 @@ fn mercadolivre_rows(path: &str, bytes: &[u8]) -> Vec<(String, Vec<Option<Decima
         let parse = |s: &str| (!s.is_empty()).then(|| parse_decimal(s, DecimalStyle::Comma).unwrap());
         for r in reader.records() {
             let r = r.unwrap();
-            let cells = (mercadolivre::MONEY_FIRST..=mercadolivre::MONEY_LAST).map(|c| parse(&r[c])).collect();
-            out.push((r[0].to_string(), cells, parse(&r[mercadolivre::TOTAL])));
+            let cells =
+                (mercadolivre::layout::MONEY_FIRST..=mercadolivre::layout::MONEY_LAST).map(|c| parse(&r[c])).collect();
+            out.push((r[0].to_string(), cells, parse(&r[mercadolivre::layout::TOTAL])));
         }
     }
     out
@@ -317,4 +351,52 @@ fn committed_demo_workspace_matches_the_generator() {
     for (path, bytes) in &fresh {
         assert!(bytes == &committed[path], "fixtures/demo/{path} is stale: regenerate the demo");
     }
+}
+
+#[test]
+fn ad_reports_cover_the_period_and_three_days_either_side_with_roas_between_2_and_4() {
+    let (_dir, files, _) = generate(&options(2026, 2, 300));
+    let mut found = 0;
+    for (path, bytes) in files.iter().filter(|(p, _)| p.contains("/Sponsored")) {
+        // (date, spend, sales) per row, read by header name.
+        let mut rows: Vec<(chrono::NaiveDate, Decimal, Decimal)> = Vec::new();
+        if path.ends_with(".csv") {
+            let mut reader = csv::Reader::from_reader(bytes.as_slice());
+            let headers = reader.headers().unwrap().clone();
+            let col = |n: &str| headers.iter().position(|h| h == n).unwrap_or_else(|| panic!("{path}: {n:?}"));
+            let (start, spend, sales) = (col("Start Date"), col("Spend"), col("7 Day Total Sales "));
+            col("Total Advertising Cost of Sales (ACOS) ");
+            for r in reader.records() {
+                let r = r.unwrap();
+                rows.push((
+                    crate::ingest::dates::report_date(&r[start]).unwrap(),
+                    parse_decimal(&r[spend], DecimalStyle::Point).unwrap(),
+                    parse_decimal(&r[sales], DecimalStyle::Point).unwrap(),
+                ));
+            }
+        } else {
+            let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.clone())).unwrap();
+            let range = wb.worksheet_range_at(0).unwrap().unwrap();
+            let table: Vec<&[Data]> = range.rows().collect();
+            let col =
+                |n: &str| table[0].iter().position(|h| h.get_string() == Some(n)).unwrap_or_else(|| panic!("{n:?}"));
+            let (start, spend, sales) = (col("Start Date"), col("Spend"), col("14 Day Total Sales"));
+            col("Total Advertising Cost of Sales (ACoS)");
+            let money = |c: &Data| decimal_from_xlsx_float(c.as_f64().unwrap()).unwrap().round_dp(2);
+            for r in &table[1..] {
+                rows.push((r[start].as_date().expect("a date cell"), money(&r[spend]), money(&r[sales])));
+            }
+        }
+        let dates: BTreeSet<_> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(dates.first().unwrap().to_string(), "2026-09-28", "{path}");
+        assert_eq!(dates.last().unwrap().to_string(), "2026-11-03", "{path}");
+        let (spend, sales) = rows
+            .iter()
+            .filter(|r| october().contains(r.0))
+            .fold((Decimal::ZERO, Decimal::ZERO), |(sp, sa), r| (sp + r.1, sa + r.2));
+        let roas = sales / spend;
+        assert!(roas > d("2") && roas < d("4"), "{path}: ROAS {roas}");
+        found += 1;
+    }
+    assert_eq!(found, 2, "a CSV for acme-home, an XLSX for sunny-gadgets");
 }
