@@ -283,7 +283,7 @@ pub fn compute<E>(
     {
         k.set_value(tacos);
     }
-    let gmv_min = find_target(&contract.kpi.targets, KpiId::Gmv, Scope::All).and_then(|t| t.min);
+    let gmv_min = find_target(contract, KpiId::Gmv, Scope::All).and_then(|t| t.min);
     if let (Some(gmv), Some(min)) = (value_of(&all, KpiId::Gmv), gmv_min)
         && let Ok(attainment) = ratio(gmv, min, "the GMV target")
         && let Some(k) = all.iter_mut().find(|k| k.id == KpiId::GmvAttainment)
@@ -355,7 +355,7 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
         GmvBasis::Gross => gross(s),
         GmvBasis::NetOfRefunds => gross(s) - refunded(s),
     });
-    let gmv_target = find_target(&terms.targets, KpiId::Gmv, scope);
+    let gmv_target = find_target(contract, KpiId::Gmv, scope);
     let value = |id: KpiId| -> Value {
         match id {
             KpiId::Gmv => gmv.clone(),
@@ -426,7 +426,7 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
                 KpiId::Orders | KpiId::Units => Unit::Count,
                 _ => Unit::Ratio,
             };
-            let target = find_target(&terms.targets, id, scope).and_then(Bound::of);
+            let target = find_target(contract, id, scope).and_then(Bound::of);
             let (value, status, mut note) = match value(id) {
                 Ok(v) => (Some(v), target.map(|t| t.status(v)).unwrap_or(Status::NoTarget), None),
                 Err(reason) => (None, Status::NoData, Some(reason)),
@@ -444,8 +444,18 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
         .collect()
 }
 
-fn find_target(targets: &[Target], id: KpiId, scope: Scope) -> Option<&Target> {
-    targets.iter().find(|t| t.kpi == id && t.market == scope.market())
+/// The contract's target for `id` in `scope`. A seller on a single market
+/// whose currency is the fee currency has overall figures equal to that
+/// market's, so a target set for the market also applies overall.
+fn find_target(contract: &Contract, id: KpiId, scope: Scope) -> Option<&Target> {
+    let targets = &contract.kpi.targets;
+    let exact = targets.iter().find(|t| t.kpi == id && t.market == scope.market());
+    match (exact, scope, contract.contract.markets.as_slice()) {
+        (None, Scope::All, [only]) if only.currency() == contract.fees.currency => {
+            targets.iter().find(|t| t.kpi == id && t.market == Some(*only))
+        }
+        _ => exact,
+    }
 }
 
 #[cfg(test)]
@@ -553,6 +563,21 @@ mod tests {
         assert_eq!(roas.status, Status::Met);
         assert_eq!(get(&k, KpiId::Acos, Scope::AmazonUs).value, Some(d("0.3205")));
         assert_eq!(get(&k, KpiId::Tacos, Scope::AmazonUs).value, Some(d("0.0053")));
+    }
+
+    #[test]
+    fn a_single_market_target_also_applies_overall_in_the_same_currency() {
+        let mut c = contract();
+        c.contract.markets = vec![Market::AmazonUs];
+        c.fees.currency = Currency::Usd;
+        let figures = BTreeMap::from([(Market::AmazonUs, MarketFigures { sales: Some(sales()), ads: None })]);
+        let k = compute(&c, &figures, &|_, v| Ok::<_, String>(v)).unwrap();
+        let all = get(&k, KpiId::GmvAttainment, Scope::All);
+        assert_eq!(all.value, get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value);
+        assert_eq!(get(&k, KpiId::Gmv, Scope::All).status, Status::Met);
+        // With two markets the overall figure mixes them: no fallback.
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        assert_eq!(get(&k, KpiId::GmvAttainment, Scope::All).status, Status::NoData);
     }
 
     #[test]
