@@ -132,21 +132,9 @@ impl Display for MonDdYyyy {
     }
 }
 
-/// Portuguese month names, lower case, as Mercado Livre writes them.
-pub const PT_MONTHS: [&str; 12] = [
-    "janeiro",
-    "fevereiro",
-    "março",
-    "abril",
-    "maio",
-    "junho",
-    "julho",
-    "agosto",
-    "setembro",
-    "outubro",
-    "novembro",
-    "dezembro",
-];
+/// Portuguese month names, as Mercado Livre writes them: the table the
+/// ingest side reads them with.
+pub use crate::ingest::dates::PT_MONTHS;
 
 /// `21 de outubro de 2026 16:10 hs.`, as Mercado Livre dates a sale.
 pub struct PtDateTime(pub NaiveDateTime);

@@ -56,7 +56,8 @@ pub fn report_date(text: &str) -> Result<NaiveDate, String> {
     Err(format!("{s:?} is not a date (expected YYYY-MM-DD, MM/DD/YYYY or \"Oct 01, 2026\")"))
 }
 
-const PT_MONTHS: [&str; 12] = [
+/// Portuguese month names, lower case, as Mercado Livre writes them.
+pub const PT_MONTHS: [&str; 12] = [
     "janeiro",
     "fevereiro",
     "março",
