@@ -99,7 +99,8 @@ impl Ledger {
         let ads = ad_sums(&self.ads)?;
         for &market in &self.sales_markets {
             let e = |kind: OrderEventKind| events.get(&(market, kind)).cloned().unwrap_or_default();
-            let l = |kind: MoneyKind| lines.get(&(market.id().to_string(), kind_id(kind))).copied().unwrap_or(0);
+            let l =
+                |kind: MoneyKind| lines.get(&(market.id().to_string(), kind.id().to_string())).copied().unwrap_or(0);
             let placed = e(OrderEventKind::Placed);
             let refunded = e(OrderEventKind::Refunded);
             let net: i64 = lines.iter().filter(|((m, _), _)| m == market.id()).map(|(_, v)| v).sum();
@@ -125,10 +126,6 @@ impl Ledger {
         }
         Ok(out)
     }
-}
-
-fn kind_id(kind: MoneyKind) -> String {
-    format!("{kind:?}")
 }
 
 fn minor(amount: Decimal) -> Result<i64, String> {
@@ -158,24 +155,6 @@ impl EventSums {
     }
 }
 
-const EVENT_KINDS: [OrderEventKind; 5] = [
-    OrderEventKind::Placed,
-    OrderEventKind::CancelledBySeller,
-    OrderEventKind::CancelledOther,
-    OrderEventKind::Refunded,
-    OrderEventKind::Disputed,
-];
-
-fn event_kind_id(kind: OrderEventKind) -> &'static str {
-    match kind {
-        OrderEventKind::Placed => "placed",
-        OrderEventKind::CancelledBySeller => "cancelled_by_seller",
-        OrderEventKind::CancelledOther => "cancelled_other",
-        OrderEventKind::Refunded => "refunded",
-        OrderEventKind::Disputed => "disputed",
-    }
-}
-
 fn event_frame(events: &[OrderEvent]) -> Result<DataFrame, String> {
     let mut principal = Vec::with_capacity(events.len());
     let mut shipping = Vec::with_capacity(events.len());
@@ -185,7 +164,7 @@ fn event_frame(events: &[OrderEvent]) -> Result<DataFrame, String> {
     }
     DataFrame::new_infer_height(vec![
         Column::new("market".into(), events.iter().map(|e| e.market.id()).collect::<Vec<_>>()),
-        Column::new("kind".into(), events.iter().map(|e| event_kind_id(e.kind)).collect::<Vec<_>>()),
+        Column::new("kind".into(), events.iter().map(|e| e.kind.id()).collect::<Vec<_>>()),
         Column::new("order_id".into(), events.iter().map(|e| e.order_id.as_str()).collect::<Vec<_>>()),
         Column::new("units".into(), events.iter().map(|e| e.units).collect::<Vec<_>>()),
         Column::new("principal".into(), principal),
@@ -216,7 +195,7 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
     let (orders, units, principal, shipping) = (orders?, units?, principal?, shipping?);
     for i in 0..by_kind.height() {
         let Some(market) = Market::ALL.into_iter().find(|m| m.id() == markets[i]) else { continue };
-        let Some(kind) = EVENT_KINDS.into_iter().find(|k| event_kind_id(*k) == kinds[i]) else { continue };
+        let Some(kind) = OrderEventKind::ALL.into_iter().find(|k| k.id() == kinds[i]) else { continue };
         sums.by_kind.insert(
             (market, kind),
             EventSum { orders: orders[i], units: units[i], principal: principal[i], shipping: shipping[i] },
@@ -226,9 +205,9 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
         .lazy()
         .filter(
             col("kind")
-                .eq(lit("placed"))
-                .or(col("kind").eq(lit("cancelled_by_seller")))
-                .or(col("kind").eq(lit("cancelled_other"))),
+                .eq(lit(OrderEventKind::Placed.id()))
+                .or(col("kind").eq(lit(OrderEventKind::CancelledBySeller.id())))
+                .or(col("kind").eq(lit(OrderEventKind::CancelledOther.id()))),
         )
         .group_by([col("market")])
         .agg([col("order_id").n_unique().cast(DataType::Int64).alias("orders")])
@@ -249,7 +228,7 @@ fn line_sums(lines: &[MoneyLine]) -> Result<BTreeMap<(String, String), i64>, Str
     }
     let df = DataFrame::new_infer_height(vec![
         Column::new("market".into(), lines.iter().map(|l| l.market.id()).collect::<Vec<_>>()),
-        Column::new("kind".into(), lines.iter().map(|l| kind_id(l.kind)).collect::<Vec<_>>()),
+        Column::new("kind".into(), lines.iter().map(|l| l.kind.id()).collect::<Vec<_>>()),
         Column::new("amount".into(), amounts),
     ])
     .map_err(|e| e.to_string())?;

@@ -87,9 +87,9 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
     let mut inputs = Vec::new();
 
     let contract_file = ws.read(&Workspace::contract_path(seller))?;
-    let text = String::from_utf8(contract_file.bytes.clone())
+    let text = std::str::from_utf8(&contract_file.bytes)
         .map_err(|_| Error::config(&contract_file.path, "(document)", "is not UTF-8 text"))?;
-    let contract = Contract::parse(&contract_file.path, &text)?;
+    let contract = Contract::parse(&contract_file.path, text)?;
     if contract.seller.id != seller {
         return Err(Error::config(
             &contract_file.path,

@@ -31,6 +31,22 @@ pub enum MoneyKind {
     Other,
 }
 
+impl MoneyKind {
+    /// The snake_case id statement.json and the ledger's frames use.
+    pub fn id(self) -> &'static str {
+        match self {
+            MoneyKind::Principal => "principal",
+            MoneyKind::Shipping => "shipping",
+            MoneyKind::Refund => "refund",
+            MoneyKind::Promotion => "promotion",
+            MoneyKind::Tax => "tax",
+            MoneyKind::PlatformFee => "platform_fee",
+            MoneyKind::Advertising => "advertising",
+            MoneyKind::Other => "other",
+        }
+    }
+}
+
 /// One signed amount of a marketplace payout, in the market's currency, as
 /// the marketplace prints it: credits to the seller positive, fees negative.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -59,6 +75,28 @@ pub enum OrderEventKind {
     Refunded,
     /// An A-to-z claim, chargeback or ML reclamação/mediação.
     Disputed,
+}
+
+impl OrderEventKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [OrderEventKind; 5] = [
+        OrderEventKind::Placed,
+        OrderEventKind::CancelledBySeller,
+        OrderEventKind::CancelledOther,
+        OrderEventKind::Refunded,
+        OrderEventKind::Disputed,
+    ];
+
+    /// The snake_case id statement.json and the ledger's frames use.
+    pub fn id(self) -> &'static str {
+        match self {
+            OrderEventKind::Placed => "placed",
+            OrderEventKind::CancelledBySeller => "cancelled_by_seller",
+            OrderEventKind::CancelledOther => "cancelled_other",
+            OrderEventKind::Refunded => "refunded",
+            OrderEventKind::Disputed => "disputed",
+        }
+    }
 }
 
 /// One event of one order. An order may have several events (one `Placed`
