@@ -16,5 +16,6 @@ pub mod money;
 pub mod output;
 pub mod period;
 pub mod pipeline;
+pub mod render;
 pub mod statement;
 pub mod workspace;

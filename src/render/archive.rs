@@ -1,0 +1,990 @@
+//! Turns the laid-out statement (printpdf's `lopdf::Document`) into the archival file:
+//! PDF/A-4f structure (ISO 19005-4:2020, on PDF 2.0) with the statement's data embedded.
+//!
+//! PDF 2.0 was chosen because the next step signs the file with Ed25519, which ISO 32002
+//! defines as an extension of PDF 2.0; conformance level "f" because it allows an embedded
+//! data file of any type (here `statement.json`).
+//!
+//! # What [`finish`] does
+//!
+//! - **Header and file structure**: `%PDF-2.0`, followed by a comment of four bytes above 127;
+//!   a classic `xref` table and `trailer` (no cross-reference or object streams), so a
+//!   signature can be appended as an incremental update. Unreferenced objects are dropped
+//!   and objects renumbered from 1.
+//! - **No document information dictionary**: PDF/A-4 (6.1.3) forbids `/Info` in the trailer
+//!   unless the catalog has `/PieceInfo`; printpdf's `/Info` (with its `PdfDocumentInfo`
+//!   dates) is removed, so those dates never reach the file. Everything it said is in XMP.
+//! - **XMP metadata** (catalog `/Metadata`, `/Type /Metadata /Subtype /XML`, uncompressed,
+//!   UTF-8, packet header without `bytes`/`encoding` attributes): `pdfaid:part` 4,
+//!   `pdfaid:rev` 2020, `pdfaid:conformance` F; `dc:title` and `dc:description` as language
+//!   alternatives (`x-default` plus the document language), `dc:creator`, `dc:subject`
+//!   (the keywords), `dc:language`, `dc:format`, `pdf:Producer`, `pdf:Keywords`,
+//!   `xmp:CreatorTool`, `xmp:CreateDate`/`ModifyDate`/`MetadataDate`. All properties belong
+//!   to schemas predefined by XMP, so no PDF/A extension schema is declared.
+//! - **Output intent**: `/S /GTS_PDFA1` with the committed sRGB profile
+//!   (`templates/icc/sRGB.icc`, an ICC v2 monitor profile) as `/DestOutputProfile`, `/N 3`.
+//!   It replaces any output intent printpdf wrote.
+//! - **Embedded files as associated files**: each [`Attachment`] becomes an
+//!   `/EmbeddedFile` stream with its MIME type as `/Subtype` and `/Params << /Size /ModDate >>`,
+//!   a file specification with `/F`, `/UF`, `/Desc` and `/AFRelationship /Data`, listed in
+//!   the catalog's `/AF` array and in the `/Names /EmbeddedFiles` name tree.
+//! - **Catalog `/Lang`** from [`ArchiveInfo::language`].
+//! - **Fonts subset**: every Type 0 font whose program is a bare CID-keyed CFF
+//!   (`/FontFile3 /Subtype /CIDFontType0C`, what printpdf 0.12 writes for OpenType/CFF fonts
+//!   such as Noto Sans CJK) is cut to the glyphs the content streams show. The CIDs are kept,
+//!   so the content streams, `/W` and `/ToUnicode` stay valid unchanged; the font gets a
+//!   `XXXXXX+` subset tag derived from the subset program's SHA-256. printpdf 0.12 built
+//!   without its `text_layout` feature embeds whole fonts, which is why this step exists.
+//! - **No `.notdef`**: a Type 0 text string showing code 0 (the `.notdef` glyph, which is
+//!   what printpdf emits for a character the font lacks) is an error (PDF/A-4 6.2.10.9).
+//! - **Determinism**: no clock and no randomness. Every date comes from
+//!   [`ArchiveInfo::date`] at midnight UTC. The file identifier (`/ID`, both entries) is
+//!   the first 16 bytes of the SHA-256 of the file as written with both `/ID` entries set
+//!   to 16 zero bytes; to check it, put 32 zeros back into both hex strings of the
+//!   trailer's `/ID` and hash the file.
+//! - Streams are Flate-compressed where that makes them smaller, except the XMP stream.
+//!
+//! # What is NOT claimed
+//!
+//! No PDF/A validator runs here, so the output is *not* claimed to conform to PDF/A-4f.
+//! The tests check: qpdf finds no error or warning; the header is `%PDF-2.0`; the xref is a
+//! classic table; pdfdetach lists the attachment and returns it byte for byte; pdftotext
+//! extracts Chinese and Portuguese text exactly; pdffonts lists every font embedded and
+//! subset; the XMP, output-intent, attachment and catalog entries above exist; two runs give
+//! identical bytes and the `/ID` follows the content; a character the font lacks is an error.
+//!
+//! Left to the layout (not checked or changed here): PDF/A-4 rules on what printpdf writes
+//! besides the points above. In particular only DeviceRGB and DeviceGray colours are covered
+//! by the sRGB output intent (DeviceCMYK is not allowed with it); printpdf layers write an
+//! optional-content configuration without the `/Name` PDF/A-4 requires; annotations need
+//! `/F` with the Print flag. Also not done: TrueType (`/FontFile2`) and whole-sfnt
+//! (`/OpenType`) font programs are left whole; the embedded file's optional
+//! `/Params /CheckSum` (an MD5) is not written; no tagged structure (PDF/A-4's
+//! accessibility side, not required by 4f).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use allsorts::binary::read::ReadScope;
+use allsorts::binary::write::{WriteBinary, WriteBuffer};
+use allsorts::cff::CFF;
+use chrono::{Datelike, NaiveDate};
+use lopdf::content::Content;
+use lopdf::xref::XrefType;
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
+use sha2::{Digest, Sha256};
+
+/// The output-intent profile: sRGB IEC 61966-2.1, ICC v2 (Debian's icc-profiles-free, zlib licence).
+const SRGB_ICC: &[u8] = include_bytes!("../../templates/icc/sRGB.icc");
+/// Length of each `/ID` entry in bytes.
+const ID_LEN: usize = 16;
+/// How deep form XObjects may nest before their text is no longer searched for glyphs.
+const MAX_FORM_DEPTH: usize = 16;
+
+/// Document-level facts written into the XMP metadata and the catalog.
+#[derive(Debug, Clone, Copy)]
+pub struct ArchiveInfo<'a> {
+    /// The document title, e.g. "结算单 ACME-2026-10-acme-home".
+    pub title: &'a str,
+    /// The author: the provider's legal name.
+    pub author: &'a str,
+    /// One sentence on what the document is, e.g. "Statement for <seller>, period 2026-10".
+    pub subject: &'a str,
+    /// Search keywords: seller id, period, statement number.
+    pub keywords: &'a [&'a str],
+    /// The document language as a BCP 47 tag: "zh-CN", "en", "pt-BR".
+    pub language: &'a str,
+    /// The statement's issue date; every date in the file is this day at 00:00 UTC.
+    pub date: NaiveDate,
+    /// The producing software and version, e.g. "kpiseal 0.1.0".
+    pub producer: &'a str,
+}
+
+/// A file embedded in the PDF as an associated file of the document (`/AFRelationship /Data`).
+#[derive(Debug, Clone, Copy)]
+pub struct Attachment<'a> {
+    /// The file name shown by readers, e.g. "statement.json". No path separators.
+    pub file_name: &'a str,
+    /// The MIME type, e.g. "application/json".
+    pub mime: &'a str,
+    /// A one-line description shown by readers.
+    pub description: &'a str,
+    /// The file's bytes, embedded unchanged.
+    pub bytes: &'a [u8],
+}
+
+/// Why [`finish`] could not produce the archival file.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// The trailer has no `/Root` pointing at a catalog dictionary.
+    #[error("the PDF has no document catalog (the trailer's /Root is missing or not a dictionary)")]
+    NoCatalog,
+    /// An [`ArchiveInfo`] field cannot be written.
+    #[error("archive metadata field `{field}` = {value:?}: {reason}")]
+    BadInfo { field: &'static str, value: String, reason: &'static str },
+    /// An [`Attachment`] cannot be embedded.
+    #[error("attachment {name:?}: {reason}")]
+    BadAttachment { name: String, reason: &'static str },
+    /// A page shows the `.notdef` glyph: a character the font lacks.
+    #[error("a content stream shows the .notdef glyph (code 0) of font resource /{font}: a character the font lacks")]
+    Notdef { font: String },
+    /// An embedded CFF font program could not be read or subset.
+    #[error("font {font}: cannot subset its CFF program: {reason}")]
+    FontSubset { font: String, reason: String },
+    /// A content stream or object of the input could not be read.
+    #[error("cannot read the PDF produced by the layout: {0}")]
+    Pdf(#[from] lopdf::Error),
+    /// Serializing the document failed.
+    #[error("cannot serialize the PDF: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// Consumes printpdf's lopdf document and returns the bytes of the archival PDF.
+///
+/// Promises (see the module documentation for the details): a PDF 2.0 file with a classic
+/// xref table, no `/Info`, XMP metadata, an sRGB output intent, each attachment embedded as
+/// an associated file, `/Lang` set, CID-keyed CFF fonts subset, and an `/ID` derived from
+/// the content, so the same input always gives the same bytes. Never panics; any input it
+/// cannot handle is an [`ArchiveError`].
+pub fn finish(mut doc: Document, info: &ArchiveInfo, attachments: &[Attachment]) -> Result<Vec<u8>, ArchiveError> {
+    check_info(info)?;
+    check_attachments(attachments)?;
+    let catalog_id = catalog_id(&doc)?;
+    subset_fonts(&mut doc)?;
+    let metadata = doc.add_object(metadata_stream(info));
+    let output_intent = output_intent(&mut doc);
+    let files = embed_attachments(&mut doc, info.date, attachments);
+    let catalog = doc.get_object_mut(catalog_id).and_then(Object::as_dict_mut).map_err(|_| ArchiveError::NoCatalog)?;
+    update_catalog(catalog, info, metadata, output_intent, &files);
+    doc.trailer.remove(b"Info");
+    doc.trailer.remove(b"ID");
+    doc.version = "2.0".to_string();
+    doc.reference_table.cross_reference_type = XrefType::CrossReferenceTable;
+    doc.prune_objects();
+    doc.renumber_objects();
+    doc.compress();
+    serialize_with_content_id(&mut doc)
+}
+
+// ---------------------------------------------------------------------------------------
+// Input checks
+
+/// Checks that every [`ArchiveInfo`] field can be written as promised.
+fn check_info(info: &ArchiveInfo) -> Result<(), ArchiveError> {
+    let bad = |field, value: &str, reason| ArchiveError::BadInfo { field, value: value.to_string(), reason };
+    if !is_language_tag(info.language) {
+        return Err(bad("language", info.language, "not a BCP 47 language tag (e.g. zh-CN, en, pt-BR)"));
+    }
+    if !(0..=9999).contains(&info.date.year()) {
+        return Err(bad("date", &info.date.to_string(), "the year must have four digits"));
+    }
+    Ok(())
+}
+
+/// True for a plausible BCP 47 tag: 1–8 letter primary subtag, then alphanumeric subtags of 1–8.
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary_ok =
+        parts.next().is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    primary_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Checks the attachments: at least one (PDF/A-4f needs an `/EmbeddedFiles` tree), unique
+/// usable names, MIME types of the form `type/subtype`.
+fn check_attachments(attachments: &[Attachment]) -> Result<(), ArchiveError> {
+    if attachments.is_empty() {
+        return Err(ArchiveError::BadAttachment {
+            name: String::new(),
+            reason: "PDF/A-4f needs at least one embedded file",
+        });
+    }
+    let mut names = BTreeSet::new();
+    for a in attachments {
+        let bad = |reason| ArchiveError::BadAttachment { name: a.file_name.to_string(), reason };
+        if a.file_name.is_empty() || a.file_name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
+            return Err(bad("the file name must be non-empty, without control characters or path separators"));
+        }
+        if !is_mime_type(a.mime) {
+            return Err(bad("the MIME type must look like type/subtype, e.g. application/json"));
+        }
+        if !names.insert(a.file_name) {
+            return Err(bad("two attachments have this name"));
+        }
+    }
+    Ok(())
+}
+
+/// True for `type/subtype` made of letters, digits and `-+._` (the form PDF/A-4 6.9 accepts).
+fn is_mime_type(mime: &str) -> bool {
+    let part_ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"-+._".contains(&b));
+    matches!(mime.split_once('/'), Some((t, s)) if part_ok(t) && part_ok(s))
+}
+
+/// The object id of the document catalog.
+fn catalog_id(doc: &Document) -> Result<ObjectId, ArchiveError> {
+    let id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| ArchiveError::NoCatalog)?;
+    doc.get_dictionary(id).map_err(|_| ArchiveError::NoCatalog)?;
+    Ok(id)
+}
+
+// ---------------------------------------------------------------------------------------
+// Catalog, metadata, output intent, attachments
+
+/// Sets the catalog entries PDF/A-4f needs; replaces any printpdf wrote for the same purpose.
+fn update_catalog(
+    catalog: &mut Dictionary,
+    info: &ArchiveInfo,
+    metadata: ObjectId,
+    intent: Dictionary,
+    files: &[File],
+) {
+    catalog.set("Metadata", metadata);
+    catalog.set("OutputIntents", vec![Object::Dictionary(intent)]);
+    catalog.set("AF", files.iter().map(|f| Object::Reference(f.spec)).collect::<Vec<_>>());
+    let tree: BTreeMap<&[u8], ObjectId> = files.iter().map(|f| (f.key.as_slice(), f.spec)).collect();
+    let names: Vec<Object> = tree
+        .into_iter()
+        .flat_map(|(key, id)| [Object::String(key.to_vec(), StringFormat::Literal), id.into()])
+        .collect();
+    let embedded = Dictionary::from_iter([("Names", Object::Array(names))]);
+    catalog.set("Names", Dictionary::from_iter([("EmbeddedFiles", Object::Dictionary(embedded))]));
+    catalog.set("Lang", text_string(info.language));
+    catalog.remove(b"Version");
+}
+
+/// The XMP metadata stream: `/Type /Metadata /Subtype /XML`, never compressed.
+fn metadata_stream(info: &ArchiveInfo) -> Stream {
+    let dict = Dictionary::from_iter([("Type", Object::Name(b"Metadata".to_vec())), ("Subtype", "XML".into())]);
+    Stream::new(dict, xmp_packet(info).into_bytes()).with_compression(false)
+}
+
+/// The XMP packet (UTF-8) describing the document; every value XML-escaped.
+fn xmp_packet(info: &ArchiveInfo) -> String {
+    let lang = xml(info.language);
+    let alt = |text: &str| {
+        let t = xml(text);
+        format!(
+            "<rdf:Alt><rdf:li xml:lang=\"x-default\">{t}</rdf:li><rdf:li xml:lang=\"{lang}\">{t}</rdf:li></rdf:Alt>"
+        )
+    };
+    let subjects: String = info.keywords.iter().map(|k| format!("<rdf:li>{}</rdf:li>", xml(k))).collect();
+    let date = xmp_date(info.date);
+    let producer = xml(info.producer);
+    [
+        "<?xpacket begin=\"\u{FEFF}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n".to_string(),
+        "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n".to_string(),
+        " <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n".to_string(),
+        "  <rdf:Description rdf:about=\"\"\n".to_string(),
+        "    xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\"\n".to_string(),
+        "    xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n".to_string(),
+        "    xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"\n".to_string(),
+        "    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\">\n".to_string(),
+        "   <pdfaid:part>4</pdfaid:part>\n".to_string(),
+        "   <pdfaid:rev>2020</pdfaid:rev>\n".to_string(),
+        "   <pdfaid:conformance>F</pdfaid:conformance>\n".to_string(),
+        "   <dc:format>application/pdf</dc:format>\n".to_string(),
+        format!("   <dc:title>{}</dc:title>\n", alt(info.title)),
+        format!("   <dc:creator><rdf:Seq><rdf:li>{}</rdf:li></rdf:Seq></dc:creator>\n", xml(info.author)),
+        format!("   <dc:description>{}</dc:description>\n", alt(info.subject)),
+        format!("   <dc:subject><rdf:Bag>{subjects}</rdf:Bag></dc:subject>\n"),
+        format!("   <dc:language><rdf:Bag><rdf:li>{lang}</rdf:li></rdf:Bag></dc:language>\n"),
+        format!("   <pdf:Producer>{producer}</pdf:Producer>\n"),
+        format!("   <pdf:Keywords>{}</pdf:Keywords>\n", xml(&info.keywords.join(", "))),
+        format!("   <xmp:CreatorTool>{producer}</xmp:CreatorTool>\n"),
+        format!("   <xmp:CreateDate>{date}</xmp:CreateDate>\n"),
+        format!("   <xmp:ModifyDate>{date}</xmp:ModifyDate>\n"),
+        format!("   <xmp:MetadataDate>{date}</xmp:MetadataDate>\n"),
+        "  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"r\"?>".to_string(),
+    ]
+    .concat()
+}
+
+/// `text` escaped for XML content and attribute values; characters XML 1.0 cannot carry
+/// (control characters other than tab, line feed and carriage return) become U+FFFD.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `date` at midnight UTC as an XMP date, e.g. `2026-11-01T00:00:00Z`.
+fn xmp_date(date: NaiveDate) -> String {
+    format!("{}T00:00:00Z", date.format("%Y-%m-%d"))
+}
+
+/// `date` at midnight UTC as a PDF date string, e.g. `D:20261101000000Z`.
+fn pdf_date(date: NaiveDate) -> String {
+    format!("D:{}000000Z", date.format("%Y%m%d"))
+}
+
+/// Adds the sRGB profile stream and returns the PDF/A output intent dictionary naming it.
+fn output_intent(doc: &mut Document) -> Dictionary {
+    let profile = doc.add_object(Stream::new(Dictionary::from_iter([("N", Object::Integer(3))]), SRGB_ICC.to_vec()));
+    Dictionary::from_iter([
+        ("Type", Object::Name(b"OutputIntent".to_vec())),
+        ("S", Object::Name(b"GTS_PDFA1".to_vec())),
+        ("OutputConditionIdentifier", Object::string_literal("sRGB IEC61966-2.1")),
+        ("RegistryName", Object::string_literal("http://www.color.org")),
+        ("Info", Object::string_literal("sRGB IEC61966-2.1")),
+        ("DestOutputProfile", profile.into()),
+    ])
+}
+
+/// An embedded file as the catalog needs it: its name-tree key and its file specification.
+struct File {
+    key: Vec<u8>,
+    spec: ObjectId,
+}
+
+/// Adds each attachment's embedded-file stream and file specification to `doc`.
+fn embed_attachments(doc: &mut Document, date: NaiveDate, attachments: &[Attachment]) -> Vec<File> {
+    attachments.iter().map(|a| embed_attachment(doc, date, a)).collect()
+}
+
+/// Adds one attachment: `/EmbeddedFile` stream (MIME subtype, size, date) and its
+/// `/Filespec` with `/F`, `/UF`, `/Desc`, `/AFRelationship /Data` and `/EF`.
+fn embed_attachment(doc: &mut Document, date: NaiveDate, a: &Attachment) -> File {
+    let params = Dictionary::from_iter([
+        ("Size", Object::Integer(i64::try_from(a.bytes.len()).unwrap_or(i64::MAX))),
+        ("ModDate", Object::string_literal(pdf_date(date))),
+    ]);
+    let stream_dict = Dictionary::from_iter([
+        ("Type", Object::Name(b"EmbeddedFile".to_vec())),
+        ("Subtype", Object::Name(a.mime.as_bytes().to_vec())),
+        ("Params", Object::Dictionary(params)),
+    ]);
+    let stream = doc.add_object(Stream::new(stream_dict, a.bytes.to_vec()));
+    let unicode_name = text_string(a.file_name);
+    let spec = doc.add_object(Dictionary::from_iter([
+        ("Type", Object::Name(b"Filespec".to_vec())),
+        ("F", Object::string_literal(ascii_file_name(a.file_name))),
+        ("UF", unicode_name.clone()),
+        ("Desc", text_string(a.description)),
+        ("AFRelationship", Object::Name(b"Data".to_vec())),
+        ("EF", Object::Dictionary(Dictionary::from_iter([("F", stream.into()), ("UF", stream.into())]))),
+    ]));
+    let key = match unicode_name {
+        Object::String(bytes, _) => bytes,
+        _ => Vec::new(),
+    };
+    File { key, spec }
+}
+
+/// The file name for `/F`: printable ASCII kept, every other character replaced by `_`.
+fn ascii_file_name(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect()
+}
+
+/// A PDF text string: the bytes themselves for printable ASCII, else UTF-16BE with a BOM.
+fn text_string(text: &str) -> Object {
+    if text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+        return Object::string_literal(text);
+    }
+    let mut bytes = vec![0xFE, 0xFF];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    Object::String(bytes, StringFormat::Hexadecimal)
+}
+
+// ---------------------------------------------------------------------------------------
+// File identifier and serialization
+
+/// Writes `doc` with a classic xref table and an `/ID` derived from the content: both
+/// entries are the first 16 bytes of the SHA-256 of the file written with zero-byte IDs.
+fn serialize_with_content_id(doc: &mut Document) -> Result<Vec<u8>, ArchiveError> {
+    let placeholder = Object::String(vec![0; ID_LEN], StringFormat::Hexadecimal);
+    doc.trailer.set("ID", vec![placeholder.clone(), placeholder]);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes)?;
+    let digest = Sha256::digest(&bytes);
+    let id = hex_upper(&digest[..ID_LEN]);
+    replace_trailer_ids(&mut bytes, id.as_bytes())?;
+    Ok(bytes)
+}
+
+/// Upper-case hexadecimal digits of `bytes`.
+fn hex_upper(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// Overwrites the two zero `/ID` entries of the last trailer with `id_hex` (same length).
+fn replace_trailer_ids(bytes: &mut [u8], id_hex: &[u8]) -> Result<(), ArchiveError> {
+    let zeros = vec![b'0'; 2 * ID_LEN];
+    let trailer = rfind(bytes, b"trailer").ok_or_else(|| id_error("no trailer written"))?;
+    let mut from = trailer;
+    for _ in 0..2 {
+        let at = find(&bytes[from..], &zeros).ok_or_else(|| id_error("no placeholder /ID written"))? + from;
+        bytes[at..at + zeros.len()].copy_from_slice(id_hex);
+        from = at + zeros.len();
+    }
+    Ok(())
+}
+
+/// An I/O-kind error for an unexpected serialization of the trailer.
+fn id_error(what: &str) -> ArchiveError {
+    ArchiveError::Write(std::io::Error::other(format!("setting the document /ID: {what}")))
+}
+
+/// Position of the first occurrence of `needle` in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Position of the last occurrence of `needle` in `haystack`.
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+// ---------------------------------------------------------------------------------------
+// Font subsetting
+
+/// Cuts every bare CID-keyed CFF font program down to the CIDs the content streams show.
+fn subset_fonts(doc: &mut Document) -> Result<(), ArchiveError> {
+    let used = used_codes(doc)?;
+    let mut by_program: BTreeMap<ObjectId, (BTreeSet<u16>, Vec<ObjectId>)> = BTreeMap::new();
+    for (font_id, codes) in used {
+        if let Some(program) = cff_program_id(doc, font_id) {
+            let entry = by_program.entry(program).or_default();
+            entry.0.extend(codes);
+            entry.1.push(font_id);
+        }
+    }
+    for (program, (codes, fonts)) in by_program {
+        let name = subset_program(doc, program, &codes, &fonts)?;
+        for font in fonts {
+            rename_font(doc, font, &name);
+        }
+    }
+    Ok(())
+}
+
+/// The codes shown with each Type 0 (two-byte, Identity) font, by font dictionary id, read
+/// from every page's content (resources inherited through the page tree) and every form XObject.
+fn used_codes(doc: &Document) -> Result<BTreeMap<ObjectId, BTreeSet<u16>>, ArchiveError> {
+    let mut used = BTreeMap::new();
+    for page in doc.get_pages().into_values() {
+        let fonts = type0_fonts(doc, inherited_resources(doc, page));
+        collect_codes(&doc.get_page_content(page), &fonts, &mut used)?;
+    }
+    for object in doc.objects.values() {
+        if let Ok(stream) = object.as_stream()
+            && stream.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"Form")
+        {
+            let fonts = type0_fonts(doc, stream.dict.get(b"Resources").ok().and_then(|r| resolve_dict(doc, r)));
+            let content = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+            collect_codes(&content, &fonts, &mut used)?;
+        }
+    }
+    Ok(used)
+}
+
+/// The `/Resources` dictionary of a page, looked up through its `/Parent` chain.
+fn inherited_resources(doc: &Document, page: ObjectId) -> Option<&Dictionary> {
+    let mut node = doc.get_dictionary(page).ok()?;
+    for _ in 0..MAX_FORM_DEPTH {
+        if let Some(resources) = node.get(b"Resources").ok().and_then(|r| resolve_dict(doc, r)) {
+            return Some(resources);
+        }
+        node = doc.get_dictionary(node.get(b"Parent").and_then(Object::as_reference).ok()?).ok()?;
+    }
+    None
+}
+
+/// The Type 0 fonts with `/Encoding /Identity-H` (or `-V`) in `resources`, by resource name.
+fn type0_fonts(doc: &Document, resources: Option<&Dictionary>) -> BTreeMap<Vec<u8>, ObjectId> {
+    let Some(fonts) = resources.and_then(|r| r.get(b"Font").ok()).and_then(|f| resolve_dict(doc, f)) else {
+        return BTreeMap::new();
+    };
+    fonts
+        .iter()
+        .filter_map(|(name, value)| Some((name.clone(), value.as_reference().ok()?)))
+        .filter(|(_, id)| doc.get_dictionary(*id).is_ok_and(is_identity_type0))
+        .collect()
+}
+
+/// True for a Type 0 font dictionary with an Identity CMap (two-byte codes = CIDs).
+fn is_identity_type0(font: &Dictionary) -> bool {
+    let name_is = |key: &[u8], want: &[&[u8]]| font.get(key).and_then(Object::as_name).is_ok_and(|n| want.contains(&n));
+    name_is(b"Subtype", &[b"Type0"]) && name_is(b"Encoding", &[b"Identity-H", b"Identity-V"])
+}
+
+/// A dictionary given directly or by reference.
+fn resolve_dict<'a>(doc: &'a Document, object: &'a Object) -> Option<&'a Dictionary> {
+    match object {
+        Object::Dictionary(dict) => Some(dict),
+        Object::Reference(id) => doc.get_dictionary(*id).ok(),
+        _ => None,
+    }
+}
+
+/// Adds the two-byte codes that `content` shows with the fonts in `fonts` to `used`.
+fn collect_codes(
+    content: &[u8],
+    fonts: &BTreeMap<Vec<u8>, ObjectId>,
+    used: &mut BTreeMap<ObjectId, BTreeSet<u16>>,
+) -> Result<(), ArchiveError> {
+    if fonts.is_empty() {
+        return Ok(());
+    }
+    let mut current: Option<(&[u8], ObjectId)> = None;
+    for op in Content::decode(content)?.operations {
+        if op.operator == "Tf" {
+            let name = op.operands.first().and_then(|n| n.as_name().ok());
+            current = name.and_then(|n| fonts.get_key_value(n)).map(|(k, id)| (k.as_slice(), *id));
+            continue;
+        }
+        let Some((name, font)) = current else { continue };
+        for string in shown_strings(&op.operator, &op.operands) {
+            let codes = used.entry(font).or_default();
+            for pair in string.chunks(2) {
+                let code = u16::from_be_bytes([pair[0], pair.get(1).copied().unwrap_or(0)]);
+                if code == 0 {
+                    return Err(ArchiveError::Notdef { font: String::from_utf8_lossy(name).into_owned() });
+                }
+                codes.insert(code);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The strings a text-showing operator (`Tj`, `'`, `"`, `TJ`) shows.
+fn shown_strings<'a>(operator: &str, operands: &'a [Object]) -> Vec<&'a [u8]> {
+    let string = |o: &'a Object| o.as_str().ok();
+    match operator {
+        "Tj" | "'" => operands.first().and_then(string).into_iter().collect(),
+        "\"" => operands.get(2).and_then(string).into_iter().collect(),
+        "TJ" => operands.first().and_then(|a| a.as_array().ok()).into_iter().flatten().filter_map(string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The `/FontFile3` stream id of a Type 0 font whose descendant is a CIDFontType0 with a
+/// bare CFF program (`/Subtype /CIDFontType0C`); `None` for every other kind of font.
+fn cff_program_id(doc: &Document, font: ObjectId) -> Option<ObjectId> {
+    let descendant = descendant_font(doc, font)?;
+    let descriptor = descendant.get(b"FontDescriptor").ok().and_then(|d| resolve_dict(doc, d))?;
+    let program = descriptor.get(b"FontFile3").and_then(Object::as_reference).ok()?;
+    let subtype = doc.get_object(program).and_then(Object::as_stream).ok()?.dict.get(b"Subtype").ok()?;
+    (subtype.as_name().ok()? == b"CIDFontType0C").then_some(program)
+}
+
+/// The first (only) descendant CIDFont dictionary of a Type 0 font.
+fn descendant_font(doc: &Document, font: ObjectId) -> Option<&Dictionary> {
+    let fonts = doc.get_dictionary(font).ok()?.get(b"DescendantFonts").ok()?;
+    let fonts = match fonts {
+        Object::Reference(id) => doc.get_object(*id).ok()?,
+        direct => direct,
+    };
+    resolve_dict(doc, fonts.as_array().ok()?.first()?)
+}
+
+/// Replaces the CFF program `program` by its subset holding `cids` (plus `.notdef`) and
+/// returns the tagged PostScript name of the subset, e.g. `ABCDEF+NotoSansCJKsc-Regular`.
+fn subset_program(
+    doc: &mut Document,
+    program: ObjectId,
+    cids: &BTreeSet<u16>,
+    fonts: &[ObjectId],
+) -> Result<String, ArchiveError> {
+    let stream = doc.get_object(program).and_then(Object::as_stream)?;
+    let bytes = if stream.dict.has(b"Filter") { stream.decompressed_content()? } else { stream.content.clone() };
+    let font_label = || fonts.first().map(|id| format!("object {} {}", id.0, id.1)).unwrap_or_default();
+    let (subset, ps_name) =
+        subset_cid_cff(&bytes, cids).map_err(|reason| ArchiveError::FontSubset { font: font_label(), reason })?;
+    let tag = subset_tag(&subset);
+    let dict = Dictionary::from_iter([("Subtype", Object::Name(b"CIDFontType0C".to_vec()))]);
+    doc.objects.insert(program, Object::Stream(Stream::new(dict, subset)));
+    Ok(format!("{tag}+{ps_name}"))
+}
+
+/// Subsets a bare CID-keyed CFF font to `cids`, keeping each glyph's CID, and returns the
+/// new program and the font's PostScript name (printable ASCII, else "Font").
+fn subset_cid_cff(program: &[u8], cids: &BTreeSet<u16>) -> Result<(Vec<u8>, String), String> {
+    let cff = ReadScope::new(program).read::<CFF<'_>>().map_err(|e| e.to_string())?;
+    let font = cff.fonts.first().ok_or("the CFF holds no font")?;
+    if !font.is_cid_keyed() {
+        return Err("the CFF font is not CID-keyed".to_string());
+    }
+    let mut gids = BTreeSet::from([0u16]);
+    for &cid in cids {
+        // One charset look-up per shown CID: building the whole CID-to-glyph map costs
+        // O(glyphs²) with allsorts' per-glyph look-up (~50 ms for Noto Sans CJK).
+        let gid = font.charset.sid_to_gid(cid).filter(|gid| usize::from(*gid) < font.char_strings_index.len());
+        gids.insert(gid.ok_or_else(|| format!("CID {cid} is shown but the font has no such glyph"))?);
+    }
+    let gids: Vec<u16> = gids.into_iter().collect();
+    let subset: CFF<'_> = cff.subset(&gids, false).map_err(|e| e.to_string())?.into();
+    let mut out = WriteBuffer::new();
+    CFF::write(&mut out, &subset).map_err(|e| e.to_string())?;
+    Ok((out.into_inner(), postscript_name(&cff)))
+}
+
+/// The font's name from the CFF Name INDEX if it is a usable PostScript name, else "Font".
+fn postscript_name(cff: &CFF<'_>) -> String {
+    match cff.name_index.read_object(0) {
+        Some(name) if !name.is_empty() && name.len() <= 100 && name.iter().all(|b| b.is_ascii_graphic()) => {
+            String::from_utf8_lossy(name).into_owned()
+        }
+        _ => "Font".to_string(),
+    }
+}
+
+/// Six upper-case letters derived from the SHA-256 of the subset program.
+fn subset_tag(program: &[u8]) -> String {
+    Sha256::digest(program).iter().take(6).map(|b| char::from(b'A' + b % 26)).collect()
+}
+
+/// Names a subset font: `/BaseFont` and `/FontName` of the CIDFont and its descriptor become
+/// `name`; the Type 0 font's `/BaseFont` becomes `name-<CMap name>` (ISO 32000-2, 9.7.6.1).
+fn rename_font(doc: &mut Document, font: ObjectId, name: &str) {
+    let Ok(dict) = doc.get_dictionary(font) else { return };
+    let cmap = dict.get(b"Encoding").and_then(Object::as_name).map(|n| String::from_utf8_lossy(n).into_owned());
+    let descendant_ref =
+        dict.get(b"DescendantFonts").ok().and_then(|d| d.as_array().ok()?.first()?.as_reference().ok());
+    let descriptor_ref =
+        descendant_font(doc, font).and_then(|d| d.get(b"FontDescriptor").and_then(Object::as_reference).ok());
+    if let Some(id) = descriptor_ref
+        && let Ok(descriptor) = doc.get_object_mut(id).and_then(Object::as_dict_mut)
+    {
+        descriptor.set("FontName", Object::Name(name.as_bytes().to_vec()));
+    }
+    let descendant = match descendant_ref {
+        Some(id) => doc.get_object_mut(id).and_then(Object::as_dict_mut).ok(),
+        None => doc
+            .get_object_mut(font)
+            .and_then(Object::as_dict_mut)
+            .ok()
+            .and_then(|f| f.get_mut(b"DescendantFonts").ok()?.as_array_mut().ok()?.first_mut()?.as_dict_mut().ok()),
+    };
+    if let Some(descendant) = descendant {
+        descendant.set("BaseFont", Object::Name(name.as_bytes().to_vec()));
+    }
+    if let Ok(font) = doc.get_object_mut(font).and_then(Object::as_dict_mut) {
+        let base = cmap.map_or_else(|_| name.to_string(), |cmap| format!("{name}-{cmap}"));
+        font.set("BaseFont", Object::Name(base.into_bytes()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+    use std::sync::OnceLock;
+
+    use printpdf::{FontId, Mm, Op, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem};
+
+    use super::*;
+
+    const FONT: &[u8] = include_bytes!("../../templates/fonts/NotoSansCJKsc-Regular-kpiseal.otf");
+    const TEXT: &str = "应付金额 Valor devido: R$ 1.234,56 ção ÷ ×";
+    const JSON: &[u8] = b"{\"schema\":\"kpiseal.statement/1\",\"amount_due\":\"1234.56\"}\n";
+
+    /// The committed CJK font, parsed once for all tests.
+    fn font() -> &'static printpdf::ParsedFont {
+        static FONT_CELL: OnceLock<printpdf::ParsedFont> = OnceLock::new();
+        FONT_CELL.get_or_init(|| {
+            let mut warnings = Vec::new();
+            printpdf::ParsedFont::from_bytes(FONT, 0, &mut warnings).expect("the committed font parses")
+        })
+    }
+
+    /// A printpdf document of `pages` A4 pages, each showing `lines` at 12 pt with font "F1",
+    /// converted to lopdf the way the render code does.
+    fn layout(pages: usize, lines: &[&str]) -> Document {
+        let mut pdf = PdfDocument::new("printpdf title that must not survive");
+        let font_id = FontId("F1".to_string());
+        pdf.resources.fonts.map.insert(font_id.clone(), PdfFont::new(font().clone()));
+        // One text object per line: printpdf's SetTextCursor is `Td`, relative to the line start.
+        let mut ops = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let y = Mm(270.0 - 8.0 * i as f32);
+            ops.push(Op::StartTextSection);
+            ops.push(Op::SetFont { font: PdfFontHandle::External(font_id.clone()), size: Pt(12.0) });
+            ops.push(Op::SetTextCursor { pos: Point::new(Mm(20.0), y) });
+            ops.push(Op::ShowText { items: vec![TextItem::Text(line.to_string())] });
+            ops.push(Op::EndTextSection);
+        }
+        pdf.pages = (0..pages).map(|_| PdfPage::new(Mm(210.0), Mm(297.0), ops.clone())).collect();
+        let mut warnings = Vec::new();
+        pdf.to_lopdf_document(&PdfSaveOptions::default(), &mut warnings)
+    }
+
+    fn info() -> ArchiveInfo<'static> {
+        ArchiveInfo {
+            title: "结算单 ACME-2026-10-acme-home",
+            author: "Provedor & Cia <Ltda>",
+            subject: "Statement for ACME Home Ltd, period 2026-10",
+            keywords: &["acme-home", "2026-10", "ACME-2026-10-acme-home"],
+            language: "zh-CN",
+            date: NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid date"),
+            producer: "kpiseal 0.1.0",
+        }
+    }
+
+    fn attachment(bytes: &[u8]) -> Attachment<'_> {
+        Attachment {
+            file_name: "statement.json",
+            mime: "application/json",
+            description: "结算数据 statement data",
+            bytes,
+        }
+    }
+
+    /// The archival PDF of a one-page document showing [`TEXT`], with [`JSON`] attached.
+    fn sample() -> Vec<u8> {
+        finish(layout(1, &[TEXT]), &info(), &[attachment(JSON)]).expect("finish succeeds")
+    }
+
+    /// Writes `bytes` to a fresh temporary directory and returns (dir guard, file path).
+    fn write_temp(bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("statement.pdf");
+        std::fs::write(&path, bytes).expect("write the PDF");
+        (dir, path)
+    }
+
+    /// Runs `tool` (from Debian package `package`) and returns (exit success, stdout + stderr).
+    /// Fails the test, naming the tool, when it is not installed.
+    fn run(tool: &str, package: &str, args: &[&str], file: &Path) -> (bool, String) {
+        let output = Command::new(tool).args(args).arg(file).output().unwrap_or_else(|e| {
+            panic!(
+                "this test needs `{tool}` but it cannot be run ({e}); install it with \
+                 `apt-get install -y --no-install-recommends {package}` (.ci/run does this)"
+            )
+        });
+        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        (output.status.success(), text)
+    }
+
+    #[test]
+    fn qpdf_finds_no_errors_or_warnings_and_the_header_is_pdf_2_0() {
+        let pdf = sample();
+        assert!(pdf.starts_with(b"%PDF-2.0\n%"), "header: {:?}", String::from_utf8_lossy(&pdf[..12]));
+        assert!(pdf[10..14].iter().all(|b| *b > 127), "binary comment after the header");
+        let (_dir, path) = write_temp(&pdf);
+        let (ok, out) = run("qpdf", "qpdf", &["--check"], &path);
+        assert!(ok, "qpdf --check failed:\n{out}");
+        assert!(out.contains("No syntax or stream encoding errors found"), "{out}");
+        assert!(!out.to_lowercase().contains("warning"), "{out}");
+    }
+
+    #[test]
+    fn the_file_uses_a_classic_xref_table_and_no_object_streams() {
+        let pdf = sample();
+        assert!(find(&pdf, b"\nxref\n").is_some(), "classic xref table");
+        assert!(find(&pdf, b"/ObjStm").is_none() && find(&pdf, b"/XRef").is_none());
+        assert!(pdf.ends_with(b"%%EOF"));
+    }
+
+    #[test]
+    fn pdfdetach_lists_the_attachment_and_returns_it_byte_for_byte() {
+        let (dir, path) = write_temp(&sample());
+        let (ok, list) = run("pdfdetach", "poppler-utils", &["-list"], &path);
+        assert!(ok && list.contains("1 embedded files") && list.contains("1: statement.json"), "{list}");
+        let saved = dir.path().join("extracted.json");
+        let saved_arg = saved.to_str().expect("UTF-8 temp path");
+        let (ok, out) = run("pdfdetach", "poppler-utils", &["-save", "1", "-o", saved_arg], &path);
+        assert!(ok, "{out}");
+        assert_eq!(std::fs::read(&saved).expect("extracted file"), JSON);
+    }
+
+    #[test]
+    fn pdftotext_extracts_the_chinese_and_portuguese_text_exactly() {
+        let (_dir, path) = write_temp(&sample());
+        let (ok, text) = run("pdftotext", "poppler-utils", &["-enc", "UTF-8", "-layout"], &path.with_extension("pdf"));
+        assert!(ok, "{text}");
+        let txt = std::fs::read_to_string(path.with_extension("txt")).expect("pdftotext output");
+        assert_eq!(txt.trim_end_matches(['\n', '\u{c}']).trim(), TEXT, "extracted: {txt:?}");
+    }
+
+    #[test]
+    fn pdffonts_lists_every_font_embedded_and_subset() {
+        let (_dir, path) = write_temp(&sample());
+        let (ok, out) = run("pdffonts", "poppler-utils", &[], &path);
+        assert!(ok, "{out}");
+        let rows: Vec<&str> = out.lines().skip(2).filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(rows.len(), 1, "one font expected:\n{out}");
+        for row in rows {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            // name type(2 words: CID Type 0C) encoding emb sub uni object ID
+            let n = cols.len();
+            assert!(n >= 7, "{row}");
+            assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "emb sub uni: {row}");
+            assert!(cols[0].len() > 7 && cols[0].as_bytes()[6] == b'+', "subset tag in {row}");
+            // The CFF table of the Noto CJK collection is shared by its faces and named
+            // after the Japanese one, so the SC cut's program is "NotoSansCJKjp-Regular".
+            assert!(cols[0].contains("NotoSansCJK"), "{row}");
+        }
+    }
+
+    #[test]
+    fn the_embedded_font_holds_only_the_glyphs_shown() {
+        let pdf = sample();
+        assert!(pdf.len() < 60_000, "PDF of {} bytes: the font was not subset", pdf.len());
+    }
+
+    #[test]
+    fn the_catalog_and_xmp_carry_the_pdfa_4f_entries() {
+        let doc = Document::load_mem(&sample()).expect("lopdf reads the output");
+        assert!(doc.trailer.get(b"Info").is_err(), "no /Info in the trailer");
+        let catalog = doc.catalog().expect("catalog");
+        for key in [&b"AF"[..], b"OutputIntents", b"Metadata", b"Lang", b"Names"] {
+            assert!(catalog.has(key), "catalog lacks /{}", String::from_utf8_lossy(key));
+        }
+        assert_eq!(catalog.get(b"Lang").and_then(Object::as_str).ok(), Some(&b"zh-CN"[..]));
+        let intent =
+            catalog.get(b"OutputIntents").and_then(Object::as_array).expect("array")[0].as_dict().expect("dict");
+        assert_eq!(intent.get(b"S").and_then(Object::as_name).ok(), Some(&b"GTS_PDFA1"[..]));
+        let profile = doc.get_object(intent.get(b"DestOutputProfile").and_then(Object::as_reference).expect("ref"));
+        assert_eq!(
+            profile.and_then(Object::as_stream).expect("stream").dict.get(b"N").and_then(Object::as_i64).ok(),
+            Some(3)
+        );
+        let xmp_id = catalog.get(b"Metadata").and_then(Object::as_reference).expect("metadata ref");
+        let xmp = doc.get_object(xmp_id).and_then(Object::as_stream).expect("metadata stream");
+        assert!(!xmp.dict.has(b"Filter"), "the XMP stream must not be compressed");
+        let xmp = String::from_utf8(xmp.content.clone()).expect("UTF-8 XMP");
+        for needle in [
+            "<pdfaid:part>4</pdfaid:part>",
+            "<pdfaid:rev>2020</pdfaid:rev>",
+            "<pdfaid:conformance>F</pdfaid:conformance>",
+            "<rdf:li xml:lang=\"zh-CN\">结算单 ACME-2026-10-acme-home</rdf:li>",
+            "<rdf:li>Provedor &amp; Cia &lt;Ltda&gt;</rdf:li>",
+            "<xmp:CreateDate>2026-11-01T00:00:00Z</xmp:CreateDate>",
+            "<pdf:Keywords>acme-home, 2026-10, ACME-2026-10-acme-home</pdf:Keywords>",
+        ] {
+            assert!(xmp.contains(needle), "XMP lacks {needle}:\n{xmp}");
+        }
+        assert!(!xmp.contains("bytes=") && !xmp.contains("encoding="), "packet header attributes");
+    }
+
+    #[test]
+    fn the_attachment_is_an_associated_file_with_mime_type_size_and_date() {
+        let doc = Document::load_mem(&sample()).expect("lopdf reads the output");
+        let catalog = doc.catalog().expect("catalog");
+        let spec_id = catalog.get(b"AF").and_then(Object::as_array).expect("AF")[0].as_reference().expect("ref");
+        let spec = doc.get_dictionary(spec_id).expect("filespec");
+        assert_eq!(spec.get(b"AFRelationship").and_then(Object::as_name).ok(), Some(&b"Data"[..]));
+        assert_eq!(spec.get(b"F").and_then(Object::as_str).ok(), Some(&b"statement.json"[..]));
+        assert_eq!(spec.get(b"UF").and_then(Object::as_str).ok(), Some(&b"statement.json"[..]));
+        let ef = spec.get(b"EF").and_then(Object::as_dict).expect("EF");
+        let stream =
+            doc.get_object(ef.get(b"F").and_then(Object::as_reference).expect("ref")).and_then(Object::as_stream);
+        let stream = stream.expect("embedded file stream");
+        assert_eq!(stream.dict.get(b"Subtype").and_then(Object::as_name).ok(), Some(&b"application/json"[..]));
+        let params = stream.dict.get(b"Params").and_then(Object::as_dict).expect("Params");
+        assert_eq!(params.get(b"Size").and_then(Object::as_i64).ok(), Some(JSON.len() as i64));
+        assert_eq!(params.get(b"ModDate").and_then(Object::as_str).ok(), Some(&b"D:20261101000000Z"[..]));
+        let names = catalog.get(b"Names").and_then(Object::as_dict).expect("Names");
+        let tree = names.get(b"EmbeddedFiles").and_then(Object::as_dict).expect("EmbeddedFiles");
+        let entries = tree.get(b"Names").and_then(Object::as_array).expect("name array");
+        assert_eq!(entries[1].as_reference().ok(), Some(spec_id));
+    }
+
+    #[test]
+    fn two_runs_give_identical_bytes_and_another_attachment_changes_the_id() {
+        let first = sample();
+        assert_eq!(first, sample(), "two layouts and finishes of the same input differ");
+        let other = finish(layout(1, &[TEXT]), &info(), &[attachment(b"{}\n")]).expect("finish");
+        let id = |pdf: &[u8]| Document::load_mem(pdf).expect("load").trailer.get(b"ID").cloned().expect("ID");
+        assert_ne!(id(&first), id(&other));
+    }
+
+    #[test]
+    fn the_id_is_the_sha256_of_the_file_written_with_zero_ids() {
+        let pdf = sample();
+        let id = Document::load_mem(&pdf).expect("load").trailer.get(b"ID").cloned().expect("ID");
+        let entries = id.as_array().expect("ID array");
+        let first = entries[0].as_str().expect("string").to_vec();
+        assert_eq!(entries[1].as_str().expect("string"), first.as_slice());
+        let mut zeroed = pdf.clone();
+        let hex = hex_upper(&first);
+        for _ in 0..2 {
+            let at = rfind(&zeroed, hex.as_bytes()).expect("ID in the trailer");
+            zeroed[at..at + hex.len()].copy_from_slice(&[b'0'; 2 * ID_LEN]);
+        }
+        assert_eq!(&Sha256::digest(&zeroed)[..ID_LEN], first.as_slice());
+    }
+
+    #[test]
+    fn no_random_printpdf_string_or_info_date_remains() {
+        let pdf = sample();
+        let doc = Document::load_mem(&pdf).expect("load");
+        assert!(doc.trailer.get(b"Info").is_err());
+        assert!(find(&pdf, b"printpdf title").is_none(), "printpdf's /Info title survived");
+        assert!(find(&pdf, b"1970").is_none(), "printpdf's default 1970 dates survived");
+    }
+
+    #[test]
+    fn a_character_the_font_lacks_is_an_error_not_an_empty_box() {
+        let err = finish(layout(1, &["emoji \u{1F600}"]), &info(), &[attachment(JSON)]).unwrap_err();
+        assert!(matches!(err, ArchiveError::Notdef { ref font } if font == "F1"), "{err}");
+    }
+
+    #[test]
+    fn unusable_metadata_or_attachments_are_errors() {
+        let doc = || layout(1, &["x"]);
+        let mut bad = info();
+        bad.language = "zh CN";
+        assert!(matches!(finish(doc(), &bad, &[attachment(JSON)]), Err(ArchiveError::BadInfo { .. })));
+        let mut bad_mime = attachment(JSON);
+        bad_mime.mime = "json";
+        assert!(matches!(finish(doc(), &info(), &[bad_mime]), Err(ArchiveError::BadAttachment { .. })));
+        let twice = [attachment(JSON), attachment(JSON)];
+        assert!(matches!(finish(doc(), &info(), &twice), Err(ArchiveError::BadAttachment { .. })));
+        assert!(matches!(finish(doc(), &info(), &[]), Err(ArchiveError::BadAttachment { .. })));
+        let mut path = attachment(JSON);
+        path.file_name = "../statement.json";
+        assert!(matches!(finish(doc(), &info(), &[path]), Err(ArchiveError::BadAttachment { .. })));
+        assert!(matches!(finish(Document::new(), &info(), &[attachment(JSON)]), Err(ArchiveError::NoCatalog)));
+    }
+
+    #[test]
+    fn xml_escaping_covers_markup_and_control_characters() {
+        assert_eq!(xml("a&b<c>\"d\"'e'\u{1}\n"), "a&amp;b&lt;c&gt;&quot;d&quot;&apos;e&apos;\u{FFFD}\n");
+    }
+
+    #[test]
+    fn non_ascii_file_names_get_a_utf16_uf_and_an_ascii_f() {
+        assert_eq!(ascii_file_name("结算 ção.json"), "__ __o.json");
+        assert_eq!(text_string("é"), Object::String(vec![0xFE, 0xFF, 0x00, 0xE9], StringFormat::Hexadecimal));
+        assert_eq!(text_string("en"), Object::string_literal("en"));
+    }
+
+    /// Prints how long printpdf serialization plus `finish` take for a two-page statement
+    /// set in the CJK font, and the PDF size. Run with `--ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn time_two_page_statement() {
+        let lines: Vec<String> = (0..30).map(|i| format!("{TEXT} 第{i}行 linha {i}")).collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let runs = 20;
+        let (mut layout_total, mut finish_total, mut size) = (0.0, 0.0, 0);
+        for _ in 0..runs {
+            let start = std::time::Instant::now();
+            let doc = layout(2, &lines);
+            let laid_out = start.elapsed();
+            let pdf = finish(doc, &info(), &[attachment(JSON)]).expect("finish");
+            layout_total += laid_out.as_secs_f64();
+            finish_total += (start.elapsed() - laid_out).as_secs_f64();
+            size = pdf.len();
+        }
+        let ms = |total: f64| total * 1000.0 / f64::from(runs);
+        println!(
+            "2 pages x 30 lines, CJK font: printpdf to_lopdf_document {:.2} ms + finish {:.2} ms = {:.2} ms; {size} bytes",
+            ms(layout_total),
+            ms(finish_total),
+            ms(layout_total + finish_total)
+        );
+    }
+}
