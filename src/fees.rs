@@ -60,7 +60,7 @@ pub struct FeeInputs<'a> {
 }
 
 /// The service-fee section of a statement.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceFees {
     pub currency: Currency,
     pub rounding: RoundingMode,
@@ -92,7 +92,7 @@ pub struct ServiceFees {
 /// minor unit; `base × rate` (when both are set) is the unrounded figure it
 /// came from. The PDF localises from the structured fields; `description` is
 /// the English wording for logs and the JSON reader.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeeLine {
     pub kind: FeeLineKind,
     pub description: String,
@@ -111,7 +111,7 @@ pub struct FeeLine {
     pub trigger: Option<RuleTrigger>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FeeLineKind {
     BaseFee,
@@ -124,7 +124,7 @@ pub enum FeeLineKind {
 }
 
 /// Why a bonus or penalty line exists: `value op threshold` held.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleTrigger {
     /// Index of the rule in the contract's `fees.rules`.
     pub rule_index: usize,
@@ -139,7 +139,7 @@ pub struct RuleTrigger {
 }
 
 /// What became of one contract rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleOutcome {
     /// Index of the rule in the contract's `fees.rules`.
     pub index: usize,

@@ -13,7 +13,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::contract::RateDate;
 use crate::error::{Error, InputError, Location};
@@ -25,7 +25,7 @@ use crate::period::Period;
 pub const PTAX_SOURCE: &str = "BCB PTAX";
 
 /// One published rate: 1 `base` = `rate` `quote` on `date`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FxRate {
     pub date: NaiveDate,
     pub base: Currency,
@@ -211,13 +211,13 @@ pub fn looks_like_ptax(bytes: &[u8]) -> bool {
 /// The period's exchange rates, in a deterministic order (pair, date, rate,
 /// source) whatever order the files listed them in; exact duplicates (two
 /// files giving the same rate) are kept once.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FxTable {
     rates: Vec<FxRate>,
 }
 
 /// How a leg applies its rate to the amount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FxOperation {
     /// amount × rate: the amount is in the rate's base currency.
@@ -236,7 +236,7 @@ impl FxOperation {
 }
 
 /// Which published rate(s) a leg's rate is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FxRateBasis {
     /// The rate published on `date`.
@@ -270,7 +270,7 @@ impl fmt::Display for FxRateBasis {
 /// One rate a conversion applies: the pair as the table quotes it
 /// (1 `base` = `rate` `quote`), which published rate(s) it is, and whether
 /// the amount is multiplied or divided by it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FxLeg {
     pub base: Currency,
     pub quote: Currency,
@@ -293,7 +293,7 @@ impl FxLeg {
 }
 
 /// How a quote was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FxMethod {
     /// Same currency: no rate, no rounding beyond the minor unit.
@@ -310,7 +310,7 @@ pub enum FxMethod {
 /// How to convert `from` into `to` for one period: the legs applied in
 /// order, the date the quote is as of (the latest of its legs' dates, or
 /// the period's last day for the identity) and the sources joined.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FxQuote {
     pub from: Currency,
     pub to: Currency,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::contract::{Contract, GmvBasis, KpiTerms, RefundBasis, Target};
 use crate::kpi_id::KpiId;
@@ -18,7 +18,7 @@ use crate::money::{Currency, RoundingMode};
 pub const RATIO_DP: u32 = 4;
 
 /// Where a KPI is measured: one market, or all of the seller's markets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     AmazonUs,
@@ -74,8 +74,21 @@ impl Serialize for Unit {
     }
 }
 
+impl<'de> Deserialize<'de> for Unit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(d)?;
+        match id.as_str() {
+            "count" => Ok(Unit::Count),
+            "ratio" => Ok(Unit::Ratio),
+            code => code.parse::<Currency>().map(Unit::Money).map_err(|_| {
+                serde::de::Error::custom(format!("unit {code:?}: expected a currency code, `count` or `ratio`"))
+            }),
+        }
+    }
+}
+
 /// How a KPI compares with its contract target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Met,
@@ -89,19 +102,19 @@ pub enum Status {
 }
 
 /// A target as it applies: a minimum to reach or a maximum not to exceed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Bound {
     Min {
         #[serde(with = "rust_decimal::serde::str")]
         value: Decimal,
-        #[serde(with = "rust_decimal::serde::str_option")]
+        #[serde(with = "crate::money::opt_decimal_str")]
         alert: Option<Decimal>,
     },
     Max {
         #[serde(with = "rust_decimal::serde::str")]
         value: Decimal,
-        #[serde(with = "rust_decimal::serde::str_option")]
+        #[serde(with = "crate::money::opt_decimal_str")]
         alert: Option<Decimal>,
     },
 }
@@ -142,7 +155,7 @@ impl Bound {
 }
 
 /// One KPI of one scope, as the statement shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kpi {
     pub id: KpiId,
     pub market: Scope,
@@ -151,54 +164,101 @@ pub struct Kpi {
     pub unit: Unit,
     pub target: Option<Bound>,
     pub status: Status,
+    /// The key of the KPI's written definition: see [`definition_key`].
+    pub definition_key: String,
+    /// That definition in English (statement.json's reader need not look it
+    /// up); the PDF prints it in the statement's language from the same key.
     pub definition: String,
     /// Why there is no value, or which markets a combined value leaves out.
-    pub note: Option<String>,
+    pub note: Option<Note>,
 }
 
-/// The written definition of `id` under the contract's KPI terms, as the
-/// statement prints it. The computation below follows exactly this text.
-pub fn definition(id: KpiId, terms: &KpiTerms) -> String {
-    let shipping = if terms.include_shipping { "including shipping charged" } else { "excluding shipping and tax" };
+/// The key of `id`'s written definition under the contract's KPI terms.
+///
+/// The definitions themselves live in `templates/<language>.toml`
+/// (`[kpi_definitions]`), one text per key and language, and the statement
+/// prints them; the computation below follows exactly that text. Keys are
+/// `<kpi>` or `<kpi>.<basis>[.<shipping>]`, e.g.
+/// `gmv.net_of_refunds.excluding_shipping`.
+pub fn definition_key(id: KpiId, terms: &KpiTerms) -> String {
+    let shipping = if terms.include_shipping { "including_shipping" } else { "excluding_shipping" };
     match id {
         KpiId::Gmv => match terms.gmv_basis {
-            GmvBasis::Gross => format!(
-                "Item principal of orders dated in the period, {shipping}, before refunds; orders cancelled before shipment never count. Promotions are not deducted."
-            ),
-            GmvBasis::NetOfRefunds => format!(
-                "Item principal of orders dated in the period, {shipping}, minus principal refunded in the period; orders cancelled before shipment never count. Promotions are not deducted."
-            ),
+            GmvBasis::Gross => format!("gmv.gross.{shipping}"),
+            GmvBasis::NetOfRefunds => format!("gmv.net_of_refunds.{shipping}"),
         },
-        KpiId::GmvAttainment => "GMV ÷ the contract's GMV target for the same market.".to_string(),
-        KpiId::Orders => "Distinct orders placed in the period and not cancelled before shipment.".to_string(),
-        KpiId::Units => "Units of the orders counted in `orders`.".to_string(),
         KpiId::RefundRate => match terms.refund_basis {
-            RefundBasis::Value => format!(
-                "Principal refunded in the period ({shipping}) ÷ gross GMV of the period (before refunds)."
-            ),
-            RefundBasis::Count => "Distinct orders with a refund in the period ÷ orders.".to_string(),
+            RefundBasis::Value => format!("refund_rate.value.{shipping}"),
+            RefundBasis::Count => "refund_rate.count".to_string(),
         },
-        KpiId::ReturnRate => "Returned units ÷ shipped units (needs a returns report).".to_string(),
-        KpiId::CancelRate => {
-            "Orders cancelled by the seller ÷ all orders placed in the period, cancelled ones included.".to_string()
+        other => other.id().to_string(),
+    }
+}
+
+/// Every definition key [`definition_key`] can return, for the template
+/// completeness test.
+pub fn all_definition_keys() -> Vec<String> {
+    let mut keys = Vec::new();
+    for gmv_basis in [GmvBasis::Gross, GmvBasis::NetOfRefunds] {
+        for refund_basis in [RefundBasis::Value, RefundBasis::Count] {
+            for include_shipping in [false, true] {
+                let terms = KpiTerms { gmv_basis, refund_basis, include_shipping, ..KpiTerms::default() };
+                keys.extend(KpiId::ALL.iter().map(|&id| definition_key(id, &terms)));
+            }
         }
-        KpiId::DisputeRate => {
-            "Distinct orders with an A-to-z claim, chargeback or Mercado Livre reclamação/mediação in the period ÷ orders."
-                .to_string()
-        }
-        KpiId::LateShipmentRate => {
-            "Orders shipped after the promised date ÷ shipped orders (needs an orders report with ship dates).".to_string()
-        }
-        KpiId::AdSpend => "Sponsored-ads spend of report rows starting in the period.".to_string(),
-        KpiId::Acos => "Ad spend ÷ ad-attributed sales (the report's 7- or 14-day total sales).".to_string(),
-        KpiId::Roas => "Ad-attributed sales ÷ ad spend.".to_string(),
-        KpiId::Tacos => "Ad spend ÷ GMV.".to_string(),
-        KpiId::PlatformFees => {
-            "Marketplace fees deducted from payouts in the period (referral/commission, FBA, storage, subscription, tarifa de venda, tarifas de envio); reported, not billed."
-                .to_string()
-        }
-        KpiId::NetProceeds => {
-            "Sum of every payout amount dated in the period (sales, refunds, fees, taxes, promotions, adjustments).".to_string()
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Why a KPI has no value, or which markets a combined value leaves out.
+/// The statement prints it from `templates/<language>.toml` (`[notes]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Note {
+    /// No Amazon settlement / Mercado Livre Vendas export (`market`), or none at all.
+    NoSalesExport { market: Option<Market> },
+    /// No Sponsored Products report (`market`), or no ads report at all.
+    NoAdsReport { market: Option<Market> },
+    /// Mercado Livre Product Ads reports are not read yet.
+    MercadolivreAdsNotRead,
+    /// The ratio's denominator is zero.
+    ZeroDenominator { denominator: Denominator },
+    /// The contract sets no GMV minimum to measure attainment against.
+    NoGmvTarget,
+    /// Returned and shipped units need a returns report.
+    NeedsReturnsReport,
+    /// Amazon settlements carry no cancelled orders: needs the All Orders report.
+    NeedsAllOrdersReport,
+    /// Promised and actual ship dates need an orders report.
+    NeedsOrdersReport,
+    /// A combined value without these markets' data.
+    WithoutDataFrom { markets: Vec<Market> },
+}
+
+/// The denominator a ratio KPI divides by, named in [`Note::ZeroDenominator`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Denominator {
+    GmvTarget,
+    GrossGmv,
+    Orders,
+    AdSales,
+    AdSpend,
+    Gmv,
+}
+
+impl Denominator {
+    /// The id statement.json writes, e.g. `gross_gmv`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Denominator::GmvTarget => "gmv_target",
+            Denominator::GrossGmv => "gross_gmv",
+            Denominator::Orders => "orders",
+            Denominator::AdSales => "ad_sales",
+            Denominator::AdSpend => "ad_spend",
+            Denominator::Gmv => "gmv",
         }
     }
 }
@@ -278,14 +338,14 @@ pub fn compute<E>(
     }
     let value_of = |all: &[Kpi], id: KpiId| all.iter().find(|k| k.id == id).and_then(|k| k.value);
     if let (Some(gmv), Some(spend)) = (value_of(&all, KpiId::Gmv), value_of(&all, KpiId::AdSpend))
-        && let Ok(tacos) = ratio(spend, gmv, "GMV")
+        && let Ok(tacos) = ratio(spend, gmv, Denominator::Gmv)
         && let Some(k) = all.iter_mut().find(|k| k.id == KpiId::Tacos)
     {
         k.set_value(tacos);
     }
     let gmv_min = find_target(contract, KpiId::Gmv, Scope::All).and_then(|t| t.min);
     if let (Some(gmv), Some(min)) = (value_of(&all, KpiId::Gmv), gmv_min)
-        && let Ok(attainment) = ratio(gmv, min, "the GMV target")
+        && let Ok(attainment) = ratio(gmv, min, Denominator::GmvTarget)
         && let Some(k) = all.iter_mut().find(|k| k.id == KpiId::GmvAttainment)
     {
         k.set_value(attainment);
@@ -321,28 +381,21 @@ fn add_sales(a: SalesFigures, b: SalesFigures) -> SalesFigures {
 }
 
 /// A KPI value or the reason it has none.
-type Value = Result<Decimal, String>;
+type Value = Result<Decimal, Note>;
 
-fn ratio(numerator: Decimal, denominator: Decimal, what: &str) -> Value {
+fn ratio(numerator: Decimal, denominator: Decimal, what: Denominator) -> Value {
     if denominator.is_zero() {
-        return Err(format!("{what} is zero"));
+        return Err(Note::ZeroDenominator { denominator: what });
     }
     Ok(RoundingMode::HalfUp.round_dp(numerator / denominator, RATIO_DP))
 }
 
 fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inputs) -> Vec<Kpi> {
     let terms = &contract.kpi;
-    let no_sales = || match scope.market() {
-        Some(Market::AmazonUs) => "no Amazon settlement report for the period".to_string(),
-        Some(Market::MercadoLivreBr) => "no Mercado Livre Vendas export for the period".to_string(),
-        None => "no sales export for any market".to_string(),
-    };
+    let no_sales = || Note::NoSalesExport { market: scope.market() };
     let no_ads = || match scope.market() {
-        Some(Market::AmazonUs) => "no Sponsored Products report for the period".to_string(),
-        Some(Market::MercadoLivreBr) => {
-            "no Mercado Livre ads report is read (Product Ads not supported yet)".to_string()
-        }
-        None => "no ads report for any market".to_string(),
+        Some(Market::MercadoLivreBr) => Note::MercadolivreAdsNotRead,
+        market => Note::NoAdsReport { market },
     };
     let sales = inputs.sales.as_ref().ok_or_else(no_sales);
     let ads = inputs.ads.as_ref().ok_or_else(no_ads);
@@ -362,8 +415,8 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
             KpiId::GmvAttainment => {
                 let g = gmv.clone()?;
                 match gmv_target.and_then(|t| t.min) {
-                    Some(min) => ratio(g, min, "the GMV target"),
-                    None => Err("the contract sets no GMV minimum target here".to_string()),
+                    Some(min) => ratio(g, min, Denominator::GmvTarget),
+                    None => Err(Note::NoGmvTarget),
                 }
             }
             KpiId::Orders => sales.clone().map(|s| Decimal::from(s.orders)),
@@ -371,48 +424,45 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
             KpiId::RefundRate => {
                 let s = sales.clone()?;
                 match terms.refund_basis {
-                    RefundBasis::Value => ratio(refunded(s), gross(s), "gross GMV"),
+                    RefundBasis::Value => ratio(refunded(s), gross(s), Denominator::GrossGmv),
                     RefundBasis::Count => {
-                        ratio(Decimal::from(s.refunded_orders), Decimal::from(s.orders), "the number of orders")
+                        ratio(Decimal::from(s.refunded_orders), Decimal::from(s.orders), Denominator::Orders)
                     }
                 }
             }
             KpiId::ReturnRate => {
-                Err("returned and shipped units are not in settlement or Vendas exports (needs a returns report)"
-                    .into())
+                Err(Note::NeedsReturnsReport)
             }
             KpiId::CancelRate => {
                 let s = sales.clone()?;
                 if !s.knows_cancellations {
-                    return Err(
-                        "Amazon settlement reports carry no cancelled orders (needs the All Orders report)".into()
-                    );
+                    return Err(Note::NeedsAllOrdersReport);
                 }
                 ratio(
                     Decimal::from(s.seller_cancelled_orders),
                     Decimal::from(s.orders_incl_cancelled),
-                    "the number of orders",
+                    Denominator::Orders,
                 )
             }
             KpiId::DisputeRate => {
                 let s = sales.clone()?;
-                ratio(Decimal::from(s.disputed_orders), Decimal::from(s.orders), "the number of orders")
+                ratio(Decimal::from(s.disputed_orders), Decimal::from(s.orders), Denominator::Orders)
             }
             KpiId::LateShipmentRate => {
-                Err("promised and actual ship dates are not in these exports (needs an orders report)".into())
+                Err(Note::NeedsOrdersReport)
             }
             KpiId::AdSpend => ads.clone().map(|a| a.spend),
             KpiId::Acos => {
                 let a = ads.clone()?;
-                ratio(a.spend, a.sales, "ad-attributed sales")
+                ratio(a.spend, a.sales, Denominator::AdSales)
             }
             KpiId::Roas => {
                 let a = ads.clone()?;
-                ratio(a.sales, a.spend, "ad spend")
+                ratio(a.sales, a.spend, Denominator::AdSpend)
             }
             KpiId::Tacos => {
                 let a = ads.clone()?;
-                ratio(a.spend, gmv.clone()?, "GMV")
+                ratio(a.spend, gmv.clone()?, Denominator::Gmv)
             }
             KpiId::PlatformFees => sales.clone().map(|s| s.platform_fees),
             KpiId::NetProceeds => sales.clone().map(|s| s.net_proceeds),
@@ -435,11 +485,10 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
                 let uses_ads = matches!(id, KpiId::AdSpend | KpiId::Acos | KpiId::Roas | KpiId::Tacos);
                 let missing = if uses_ads { &inputs.missing_ads } else { &inputs.missing_sales };
                 if !missing.is_empty() {
-                    let names: Vec<&str> = missing.iter().map(|m| m.id()).collect();
-                    note = Some(format!("without data from {}", names.join(", ")));
+                    note = Some(Note::WithoutDataFrom { markets: missing.clone() });
                 }
             }
-            Kpi { id, market: scope, value, unit, target, status, definition: definition(id, terms), note }
+            Kpi { id, market: scope, value, unit, target, status, definition_key: definition_key(id, terms), definition: String::new(), note }
         })
         .collect()
 }
@@ -538,11 +587,11 @@ mod tests {
         let roas = get(&k, KpiId::Roas, Scope::AmazonUs);
         assert_eq!(roas.value, None);
         assert_eq!(roas.status, Status::NoData);
-        assert!(roas.note.unwrap().contains("Sponsored Products"));
+        assert_eq!(roas.note, Some(Note::NoAdsReport { market: Some(Market::AmazonUs) }));
         let ml = get(&k, KpiId::Gmv, Scope::MercadoLivreBr);
         assert_eq!(ml.status, Status::NoData);
         let cancel = get(&k, KpiId::CancelRate, Scope::AmazonUs);
-        assert!(cancel.note.unwrap().contains("All Orders"));
+        assert_eq!(cancel.note, Some(Note::NeedsAllOrdersReport));
     }
 
     #[test]
@@ -551,7 +600,7 @@ mod tests {
         let all = get(&k, KpiId::Gmv, Scope::All);
         assert_eq!(all.value, Some(d("1349000.00")));
         assert_eq!(all.unit, Unit::Money(Currency::Cny));
-        assert_eq!(all.note.as_deref(), Some("without data from mercadolivre_br"));
+        assert_eq!(all.note, Some(Note::WithoutDataFrom { markets: vec![Market::MercadoLivreBr] }));
     }
 
     #[test]

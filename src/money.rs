@@ -231,6 +231,24 @@ pub fn decimal_from_xlsx_float(value: f64) -> Option<Decimal> {
     Decimal::from_str(&text).or_else(|_| Decimal::from_scientific(&text)).ok()
 }
 
+/// Serde for `Option<Decimal>` as a decimal string or `null`, also inside
+/// internally tagged enums, where `rust_decimal::serde::str_option` cannot
+/// read a `null` back.
+pub mod opt_decimal_str {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        rust_decimal::serde::str_option::serialize(value, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| text.parse::<Decimal>().map_err(|e| serde::de::Error::custom(format!("{text:?}: {e}"))))
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,10 +7,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use crate::contract::Contract;
+use crate::contract::{Contract, Language};
 use crate::error::Error;
 use crate::fees::{FeeInputs, KpiReading, compute_service_fees};
 use crate::fx::{self, FxQuote, FxTable};
+use crate::i18n::Catalog;
 use crate::ingest::costs::read_costs;
 use crate::ingest::{Format, IngestContext, read_export};
 use crate::kpi::{self, Scope};
@@ -157,7 +158,7 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
     let mode = contract.fees.rounding;
     let mut fx = Rates { table: &table, contract: &contract, period, used: BTreeMap::new() };
 
-    let kpis = {
+    let mut kpis = {
         let fx = std::cell::RefCell::new(&mut fx);
         kpi::compute(&contract, &figures, &|m: Market, d: Decimal| {
             fx.borrow_mut().convert(d, m.currency(), fee_currency).map(|(v, _)| v)
@@ -203,15 +204,27 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
     let pass_total: Decimal = pass_lines.iter().map(|l| l.converted).sum();
     let pass_total_fee = fx.convert(pass_total, settlement, fee_currency)?.0;
 
+    let english = Catalog::get(Language::En).map_err(|e| Error::Internal(e.to_string()))?;
+    for k in &mut kpis {
+        k.definition = english
+            .text(&format!("kpi_definitions.{}", k.definition_key))
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .to_string();
+    }
     let readings: Vec<KpiReading> = kpis
         .iter()
-        .map(|k| KpiReading {
+        .map(|k| -> Result<KpiReading, Error> {
+            Ok(KpiReading {
             kpi: k.id,
             market: k.market.market(),
             value: k.value,
-            no_data_reason: k.note.clone().filter(|_| k.value.is_none()),
+            no_data_reason: match (&k.note, k.value) {
+                (Some(note), None) => Some(english.note(note).map_err(|e| Error::Internal(e.to_string()))?),
+                _ => None,
+            },
+            })
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let service_fees = compute_service_fees(&FeeInputs {
         terms: &contract.fees,
         commission_base: commission_base.total,
@@ -224,7 +237,18 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
     } else {
         let (s, q) = fx.convert(service_fees.subtotal, fee_currency, settlement)?;
         let (t, _) = fx.convert(service_fees.tax, fee_currency, settlement)?;
-        (s, t, Some(format!("service fees and tax converted {fee_currency}→{settlement}: {}", q.describe())))
+        (
+            s,
+            t,
+            Some(TotalsConversion {
+                from: fee_currency,
+                to: settlement,
+                rate: q.effective_rate(),
+                date: q.date,
+                source: q.source.clone(),
+                description: q.describe(),
+            }),
+        )
     };
     let totals = Totals {
         currency: settlement,
@@ -258,7 +282,7 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
         .collect();
 
     Ok(Statement {
-        schema: SCHEMA,
+        schema: SCHEMA.to_string(),
         statement_number: format!("{}-{}-{}", contract.contract.id, period.to_string().replace('-', ""), seller),
         issue_date: opts.issue_date,
         provider: ws.config.provider.clone(),
@@ -278,16 +302,8 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
         },
         period: PeriodBlock { id: period, start: period.first_day(), end: period.last_day() },
         rounding: RoundingBlock {
-            mode: mode.id(),
-            rule: format!(
-                "Every amount is rounded to the currency's minor unit (0.01) with {} ({}); conversions keep full precision until the converted amount is rounded; totals are sums of the rounded lines. Ratios are rounded half-up to {} decimal places.",
-                mode.id(),
-                match mode {
-                    crate::money::RoundingMode::HalfUp => "ties away from zero",
-                    crate::money::RoundingMode::HalfEven => "ties to even",
-                },
-                kpi::RATIO_DP
-            ),
+            mode,
+            rule: english.rounding_rule(mode).map_err(|e| Error::Internal(e.to_string()))?,
         },
         totals,
         kpis,

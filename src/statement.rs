@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::contract::Language;
 use crate::fees::ServiceFees;
@@ -13,7 +13,7 @@ use crate::ingest::Format;
 use crate::ingest::records::{CostCategory, ReconciliationCheck};
 use crate::kpi::Kpi;
 use crate::market::Market;
-use crate::money::Currency;
+use crate::money::{Currency, RoundingMode};
 use crate::period::Period;
 use crate::workspace::Provider;
 
@@ -25,9 +25,9 @@ mod dec {
 }
 
 /// One seller's statement for one period.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Statement {
-    pub schema: &'static str,
+    pub schema: String,
     pub statement_number: String,
     pub issue_date: NaiveDate,
     pub provider: Provider,
@@ -47,7 +47,7 @@ pub struct Statement {
     pub generator: Generator,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SellerBlock {
     pub id: String,
     pub legal_name: String,
@@ -56,7 +56,7 @@ pub struct SellerBlock {
     pub settlement_currency: Currency,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ContractBlock {
     pub id: String,
     pub start: NaiveDate,
@@ -65,7 +65,7 @@ pub struct ContractBlock {
     pub fee_currency: Currency,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PeriodBlock {
     pub id: Period,
     pub start: NaiveDate,
@@ -73,15 +73,15 @@ pub struct PeriodBlock {
 }
 
 /// The rounding rule, printed on the statement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RoundingBlock {
-    pub mode: &'static str,
+    pub mode: RoundingMode,
     pub rule: String,
 }
 
 /// What the seller owes, in the settlement currency: service fees and their
 /// tax (the provider's income) apart from pass-through costs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Totals {
     pub currency: Currency,
     #[serde(with = "dec::str")]
@@ -93,11 +93,27 @@ pub struct Totals {
     #[serde(with = "dec::str")]
     pub amount_due: Decimal,
     /// How fee-currency amounts reached the settlement currency, if they differ.
-    pub conversion: Option<String>,
+    pub conversion: Option<TotalsConversion>,
+}
+
+/// The conversion of service fees and tax from the fee currency into the
+/// settlement currency.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TotalsConversion {
+    pub from: Currency,
+    pub to: Currency,
+    /// The effective rate 1 `from` converted at (printed; the conversion
+    /// itself applied the quote's legs at full precision).
+    #[serde(with = "dec::str")]
+    pub rate: Decimal,
+    pub date: NaiveDate,
+    pub source: String,
+    /// The quote in English, e.g. `USD/CNY 7.1159 on 2026-10-30 (PBoC central parity)`.
+    pub description: String,
 }
 
 /// The GMV commission is charged on, market by market, in the fee currency.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CommissionBase {
     pub currency: Currency,
     pub lines: Vec<CommissionBaseLine>,
@@ -105,7 +121,7 @@ pub struct CommissionBase {
     pub total: Decimal,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CommissionBaseLine {
     pub market: Market,
     #[serde(with = "dec::str")]
@@ -118,7 +134,7 @@ pub struct CommissionBaseLine {
 }
 
 /// Costs the provider paid on the seller's behalf: not income, no commission.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PassThrough {
     pub currency: Currency,
     pub lines: Vec<PassThroughLine>,
@@ -126,7 +142,7 @@ pub struct PassThrough {
     pub total: Decimal,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PassThroughLine {
     pub date: NaiveDate,
     pub category: CostCategory,
@@ -146,7 +162,7 @@ pub struct PassThroughLine {
 }
 
 /// One market's figures for the period, in its own currency.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MarketSummary {
     pub market: Market,
     pub currency: Currency,
@@ -165,7 +181,7 @@ pub struct MarketSummary {
 }
 
 /// One input file, so a reviewer can tell which inputs produced the figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InputRecord {
     pub path: String,
     pub sha256: String,
@@ -175,15 +191,15 @@ pub struct InputRecord {
     pub rows: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Generator {
-    pub name: &'static str,
-    pub version: &'static str,
+    pub name: String,
+    pub version: String,
 }
 
 impl Generator {
     pub fn current() -> Self {
-        Generator { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") }
+        Generator { name: env!("CARGO_PKG_NAME").to_string(), version: env!("CARGO_PKG_VERSION").to_string() }
     }
 }
 
@@ -191,6 +207,19 @@ impl Statement {
     /// The reconciliation checks that failed.
     pub fn failed_checks(&self) -> impl Iterator<Item = &ReconciliationCheck> {
         self.reconciliation.iter().filter(|c| !c.ok)
+    }
+
+    /// Reads statement.json back (for `kpiseal render`).
+    ///
+    /// # Errors
+    /// The JSON error, with line and column, when `bytes` is not a statement
+    /// of schema [`SCHEMA`].
+    pub fn from_json(bytes: &[u8]) -> Result<Statement, String> {
+        let statement: Statement = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if statement.schema != SCHEMA {
+            return Err(format!("schema is {:?}, expected {SCHEMA:?}", statement.schema));
+        }
+        Ok(statement)
     }
 
     /// statement.json: pretty-printed, keys in a fixed order, trailing newline.

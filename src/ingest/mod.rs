@@ -13,7 +13,7 @@ pub mod records;
 pub mod table;
 
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 use crate::market::Market;
@@ -23,7 +23,7 @@ use records::{AdRow, MoneyLine, OrderEvent, ReconciliationCheck};
 use table::TextFormat;
 
 /// A recognised input format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     AmazonSettlementV2,
@@ -36,6 +36,24 @@ pub enum Format {
     FxTable,
     FxPtax,
     Contract,
+}
+
+impl Format {
+    /// The id statement.json writes, e.g. `amazon_settlement_v2`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::AmazonSettlementV2 => "amazon_settlement_v2",
+            Format::AmazonSettlementV1 => "amazon_settlement_v1",
+            Format::AmazonAdsCsv => "amazon_ads_csv",
+            Format::AmazonAdsXlsx => "amazon_ads_xlsx",
+            Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
+            Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
+            Format::CostLedger => "cost_ledger",
+            Format::FxTable => "fx_table",
+            Format::FxPtax => "fx_ptax",
+            Format::Contract => "contract",
+        }
+    }
 }
 
 /// What the parsers need to know besides the file: the period, and the time

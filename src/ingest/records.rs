@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::market::Market;
 use crate::money::Currency;
@@ -135,7 +135,7 @@ pub struct AdRow {
 }
 
 /// Category of a pass-through cost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CostCategory {
     Advertising,
@@ -192,7 +192,7 @@ pub struct CostLine {
 
 /// A balance assertion: the marketplace's own total against the sum of its
 /// detail, for one settlement or one file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReconciliationCheck {
     pub file: String,
     /// What the check covers, e.g. `settlement 11223344556` or `412 rows`.
