@@ -9,7 +9,10 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::contract::Language;
 use crate::error::Error;
+use crate::render::fonts::Fonts;
+use crate::render::{RenderOptions, render_pdf};
 use crate::money::Currency;
 use crate::output::{write_file_atomically, write_folder_atomically};
 use crate::pipeline::{RunOptions, build_statement};
@@ -25,6 +28,10 @@ pub struct BatchOptions {
     pub sellers: Vec<String>,
     /// Make a failed reconciliation check fatal for its seller.
     pub strict: bool,
+    /// Print every statement in this language instead of its contract's.
+    pub language: Option<Language>,
+    /// Watermark every statement as a draft.
+    pub draft: bool,
 }
 
 /// One seller's outcome.
@@ -92,12 +99,13 @@ pub fn run_batch(
         }
         opts.sellers.clone()
     };
+    let fonts = ws.fonts()?;
     let period_dir = opts.out.join(opts.run.period.to_string());
     let outcomes: Vec<SellerOutcome> = sellers
         .par_iter()
         .map(|seller| {
             let started = Instant::now();
-            let outcome = run_seller(ws, opts, &period_dir, seller);
+            let outcome = run_seller(ws, opts, fonts.as_ref(), &period_dir, seller);
             report(&outcome, started.elapsed());
             outcome
         })
@@ -115,7 +123,7 @@ pub fn run_batch(
     Ok(summary)
 }
 
-fn run_seller(ws: &Workspace, opts: &BatchOptions, period_dir: &Path, seller: &str) -> SellerOutcome {
+fn run_seller(ws: &Workspace, opts: &BatchOptions, fonts: &Fonts, period_dir: &Path, seller: &str) -> SellerOutcome {
     let mut outcome = SellerOutcome {
         seller: seller.to_string(),
         status: OutcomeStatus::Failed,
@@ -126,7 +134,7 @@ fn run_seller(ws: &Workspace, opts: &BatchOptions, period_dir: &Path, seller: &s
         error: None,
         input_rows: 0,
     };
-    match statement_for(ws, opts, period_dir, seller) {
+    match statement_for(ws, opts, fonts, period_dir, seller) {
         Ok(st) => {
             outcome.status = OutcomeStatus::Written;
             outcome.statement_number = Some(st.statement_number.clone());
@@ -144,13 +152,24 @@ fn describe_check(c: &crate::ingest::records::ReconciliationCheck) -> String {
     format!("reconciliation failed: {} {}: {}", c.file, c.scope, c.detail)
 }
 
-fn statement_for(ws: &Workspace, opts: &BatchOptions, period_dir: &Path, seller: &str) -> Result<Statement, Error> {
+/// Builds, renders and writes one seller's statement: statement.json and
+/// statement.pdf appear together or not at all.
+fn statement_for(
+    ws: &Workspace,
+    opts: &BatchOptions,
+    fonts: &Fonts,
+    period_dir: &Path,
+    seller: &str,
+) -> Result<Statement, Error> {
     let st = build_statement(ws, seller, &opts.run)?;
     if opts.strict
         && let Some(c) = st.failed_checks().next()
     {
         return Err(Error::Reconciliation(format!("{} {}: {}", c.file, c.scope, c.detail)));
     }
-    write_folder_atomically(&period_dir.join(seller), &[("statement.json", &st.to_json())])?;
+    let json = st.to_json();
+    let language = opts.language.unwrap_or(st.seller.language);
+    let pdf = render_pdf(&st, &json, &RenderOptions { language, draft: opts.draft, fonts })?;
+    write_folder_atomically(&period_dir.join(seller), &[("statement.json", &json), ("statement.pdf", &pdf)])?;
     Ok(st)
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+use kpiseal::contract::Language;
 use kpiseal::period::Period;
 
 /// Month-end KPI and fee statements for cross-border marketplace sellers.
@@ -18,8 +19,37 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compute every seller's statement for a period and write statement.json
-    /// per seller plus batch-summary.json.
+    /// and statement.pdf per seller plus batch-summary.json.
     Run(RunArgs),
+    /// Re-render statement.pdf from a statement.json (same bytes as `run` made).
+    Render(RenderArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// The statement.json to print.
+    #[arg(long, value_name = "FILE")]
+    pub json: PathBuf,
+    /// Where to write the PDF.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Print in this language instead of the contract's.
+    #[arg(long, value_name = "zh-CN|en|pt-BR", value_parser = parse_language)]
+    pub language: Option<Language>,
+    /// Watermark every page as a draft.
+    #[arg(long)]
+    pub draft: bool,
+    /// A font to print with instead of the built-in one (e.g. a fuller CJK font).
+    #[arg(long, value_name = "FILE")]
+    pub font: Option<PathBuf>,
+}
+
+/// `zh-CN`, `en` or `pt-BR`.
+fn parse_language(s: &str) -> Result<Language, String> {
+    [Language::ZhCn, Language::En, Language::PtBr]
+        .into_iter()
+        .find(|l| l.tag().eq_ignore_ascii_case(s))
+        .ok_or_else(|| format!("unknown language {s:?}: expected zh-CN, en or pt-BR"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,4 +78,10 @@ pub struct RunArgs {
     /// Print only failures and the summary line.
     #[arg(long)]
     pub quiet: bool,
+    /// Print every statement in this language instead of its contract's.
+    #[arg(long, value_name = "zh-CN|en|pt-BR", value_parser = parse_language)]
+    pub language: Option<Language>,
+    /// Watermark every statement as a draft (DRAFT / 草稿 / RASCUNHO).
+    #[arg(long)]
+    pub draft: bool,
 }

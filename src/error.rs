@@ -63,6 +63,9 @@ pub enum Error {
     /// for the seller instead of a panic.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The statement could not be printed (e.g. a character the font lacks).
+    #[error("statement.pdf: {0}")]
+    Render(#[from] crate::render::RenderError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }

@@ -6,6 +6,7 @@ pub mod contract;
 pub mod error;
 pub mod fees;
 pub mod fx;
+pub mod i18n;
 pub mod generate;
 pub mod ingest;
 pub mod kpi;

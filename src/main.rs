@@ -12,13 +12,51 @@ use kpiseal::batch::{BatchOptions, OutcomeStatus, run_batch};
 use kpiseal::pipeline::RunOptions;
 use kpiseal::workspace::Workspace;
 
-use cli::{Cli, Command, RunArgs};
+use kpiseal::output::write_file_atomically;
+use kpiseal::render::fonts::Fonts;
+use kpiseal::render::{RenderOptions, render_pdf};
+use kpiseal::statement::Statement;
+
+use cli::{Cli, Command, RenderArgs, RunArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Render(args) => render(args),
     }
+}
+
+/// `kpiseal render`: statement.pdf from a statement.json, written atomically.
+fn render(args: RenderArgs) -> ExitCode {
+    match render_file(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("kpiseal: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn render_file(args: &RenderArgs) -> Result<(), String> {
+    let show = |p: &std::path::Path| p.display().to_string();
+    let bytes = std::fs::read(&args.json).map_err(|e| format!("{}: {e}", show(&args.json)))?;
+    let statement = Statement::from_json(&bytes).map_err(|e| format!("{}: {e}", show(&args.json)))?;
+    let owned;
+    let fonts = match &args.font {
+        Some(path) => {
+            owned = Fonts::from_files(path, None).map_err(|e| e.to_string())?;
+            &owned
+        }
+        None => Fonts::builtin().map_err(|e| e.to_string())?,
+    };
+    let options = RenderOptions {
+        language: args.language.unwrap_or(statement.seller.language),
+        draft: args.draft,
+        fonts,
+    };
+    let pdf = render_pdf(&statement, &statement.to_json(), &options).map_err(|e| e.to_string())?;
+    write_file_atomically(&args.out, &pdf).map_err(|e| e.to_string())
 }
 
 /// `kpiseal run`: every selected seller's statement, one line per seller, a summary.
@@ -46,6 +84,8 @@ fn run(args: RunArgs) -> ExitCode {
         out: args.out.unwrap_or_else(|| args.workspace.join("out")),
         sellers: args.sellers,
         strict: args.strict,
+        language: args.language,
+        draft: args.draft,
     };
     let quiet = args.quiet;
     let report = |o: &kpiseal::batch::SellerOutcome, took: std::time::Duration| match o.status {

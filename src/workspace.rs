@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::period::Period;
+use crate::render::fonts::Fonts;
 
 /// The provider issuing statements, from `kpiseal.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +27,18 @@ pub struct Provider {
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceConfig {
     pub provider: Provider,
+    #[serde(default)]
+    pub render: RenderConfig,
+}
+
+/// `[render]` of `kpiseal.toml`: optional fonts replacing the built-in cut of
+/// Noto Sans CJK SC, for names with characters beyond GB2312 and Latin.
+/// Paths are relative to the workspace.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenderConfig {
+    pub font: Option<PathBuf>,
+    pub bold_font: Option<PathBuf>,
 }
 
 /// A workspace folder and its configuration.
@@ -78,6 +91,23 @@ impl Workspace {
     }
 
     /// The seller's contract file.
+    /// The statement fonts: `[render]`'s files, or the built-in cut.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `kpiseal.toml` and the key when a font file
+    /// cannot be read or parsed.
+    pub fn fonts(&self) -> Result<std::borrow::Cow<'static, Fonts>, Error> {
+        let render = &self.config.render;
+        let result = match &render.font {
+            Some(regular) => {
+                let bold = render.bold_font.as_ref().map(|b| self.root.join(b));
+                Fonts::from_files(&self.root.join(regular), bold.as_deref()).map(std::borrow::Cow::Owned)
+            }
+            None => Fonts::builtin().map(std::borrow::Cow::Borrowed),
+        };
+        result.map_err(|e| Error::config("kpiseal.toml", "render.font", e.to_string()))
+    }
+
     pub fn contract_path(seller: &str) -> String {
         format!("contracts/{seller}.toml")
     }

@@ -23,6 +23,8 @@ fn run(workspace: &Path, out: &Path, strict: bool) -> kpiseal::batch::BatchSumma
         out: out.to_path_buf(),
         sellers: Vec::new(),
         strict,
+        language: None,
+        draft: false,
     };
     run_batch(&ws, &opts, &|_, _| {}).unwrap()
 }
