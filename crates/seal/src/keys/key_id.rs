@@ -1,0 +1,94 @@
+//! The provider key's short identifier, printed on every statement.
+
+use std::fmt;
+
+use ed25519_dalek::VerifyingKey;
+use sha2::{Digest, Sha256};
+
+/// Eight bytes naming an Ed25519 public key.
+///
+/// The key id is the first 8 bytes of SHA-256 over the 32-byte raw Ed25519
+/// public key (the bytes a `VerifyingKey` encodes to, not any DER wrapping).
+/// It is shown as 16 upper-case hexadecimal digits, bytes in order, e.g.
+/// `3FA2…`; statements, certificates (serial number), the OpenSSH comment
+/// and the minisign public key all carry the same id.
+///
+/// The same 8 bytes, in the same order, are the minisign "key number"
+/// (see [`KeyId::minisign_keynum`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId([u8; 8]);
+
+impl KeyId {
+    /// The key id of `key`: SHA-256 of its 32 raw bytes, first 8 bytes.
+    pub fn of(key: &VerifyingKey) -> KeyId {
+        let digest = Sha256::digest(key.as_bytes());
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&digest[..8]);
+        KeyId(id)
+    }
+
+    /// Wraps 8 bytes read from elsewhere (e.g. a minisign key number).
+    pub fn from_bytes(bytes: [u8; 8]) -> KeyId {
+        KeyId(bytes)
+    }
+
+    /// The 8 bytes, in the order they are displayed.
+    pub fn as_bytes(&self) -> &[u8; 8] {
+        &self.0
+    }
+
+    /// The 8-byte minisign key number: the key id bytes, in the same order.
+    ///
+    /// minisign stores the key number as raw bytes in the public key and in
+    /// each signature, and prints it (e.g. in "key id mismatch" messages)
+    /// as a little-endian 64-bit integer, i.e. with the bytes reversed
+    /// relative to [`KeyId`]'s display. Signatures and public keys only
+    /// have to agree byte for byte, which they do when both use this.
+    pub fn minisign_keynum(&self) -> [u8; 8] {
+        self.0
+    }
+
+    /// The id as minisign prints it: the key number read as a little-endian
+    /// integer, in upper-case hex.
+    pub fn minisign_display(&self) -> String {
+        format!("{:016X}", u64::from_le_bytes(self.0))
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for byte in self.0 {
+            write!(f, "{byte:02X}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+
+    #[test]
+    fn key_id_is_first_8_bytes_of_sha256_of_raw_public_key() {
+        let key = SigningKey::from_bytes(&[7u8; 32]).verifying_key();
+        let digest = Sha256::digest(key.as_bytes());
+        let id = KeyId::of(&key);
+        assert_eq!(id.as_bytes()[..], digest[..8]);
+        assert_eq!(id.to_string(), hex::encode_upper(&digest[..8]));
+        assert_eq!(id.to_string().len(), 16);
+    }
+
+    #[test]
+    fn minisign_display_reverses_the_bytes() {
+        let id = KeyId::from_bytes([1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(id.to_string(), "0102030405060708");
+        assert_eq!(id.minisign_display(), "0807060504030201");
+    }
+}

@@ -1,0 +1,167 @@
+//! The four published forms of the provider's public key: SPKI PEM,
+//! minisign public key, OpenSSH `ssh-ed25519` line, X.509 certificate.
+
+use base64ct::{Base64, Encoding};
+use der::{DecodePem, Encode, EncodePem};
+use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::pkcs8::{DecodePublicKey, EncodePublicKey};
+use spki::der::pem::LineEnding;
+use x509_cert::Certificate;
+
+use super::certificate::{self, CertificateError};
+use super::{KeyError, KeyId};
+
+/// The minisign signature algorithm tag for plain Ed25519 public keys.
+const MINISIGN_ALGORITHM: &[u8; 2] = b"Ed";
+
+/// Which form a public key was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicKeyFormat {
+    SpkiPem,
+    Minisign,
+    OpenSsh,
+    Certificate,
+}
+
+/// A public key read from one of the published forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    pub verifying_key: VerifyingKey,
+    pub key_id: KeyId,
+    pub format: PublicKeyFormat,
+}
+
+impl PublicKey {
+    fn new(verifying_key: VerifyingKey, format: PublicKeyFormat) -> PublicKey {
+        PublicKey { verifying_key, key_id: KeyId::of(&verifying_key), format }
+    }
+}
+
+/// The provider's certificate with the key it certifies.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProviderCertificate {
+    certificate: Certificate,
+    der: Vec<u8>,
+    verifying_key: VerifyingKey,
+    key_id: KeyId,
+}
+
+impl ProviderCertificate {
+    /// Wraps a certificate whose subject key is Ed25519.
+    pub(crate) fn new(certificate: Certificate) -> Result<ProviderCertificate, CertificateError> {
+        let verifying_key = certificate::certified_key(&certificate)?;
+        let der = certificate.to_der().map_err(CertificateError::Encode)?;
+        Ok(ProviderCertificate { certificate, der, verifying_key, key_id: KeyId::of(&verifying_key) })
+    }
+
+    /// The certified key.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.verifying_key
+    }
+
+    /// The certified key's id.
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The certificate's DER encoding.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The certificate as PEM (`-----BEGIN CERTIFICATE-----`), LF line ends.
+    pub fn to_pem(&self) -> Result<String, KeyError> {
+        self.certificate
+            .to_pem(LineEnding::LF)
+            .map_err(|error| KeyError::Encode { what: "certificate", reason: error.to_string() })
+    }
+
+    /// Parses a certificate PEM; the error says what is wrong without a file name.
+    pub(crate) fn from_pem(text: &str) -> Result<ProviderCertificate, String> {
+        let certificate = Certificate::from_pem(text).map_err(|error| error.to_string())?;
+        ProviderCertificate::new(certificate).map_err(|error| error.to_string())
+    }
+}
+
+impl std::fmt::Debug for ProviderCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ProviderCertificate({})", self.key_id)
+    }
+}
+
+/// The SPKI PEM (`-----BEGIN PUBLIC KEY-----`) of `key`.
+pub(crate) fn spki_pem(key: &VerifyingKey) -> Result<String, KeyError> {
+    key.to_public_key_pem(LineEnding::LF)
+        .map_err(|error| KeyError::Encode { what: "SPKI public key", reason: error.to_string() })
+}
+
+/// A minisign public key file: an untrusted comment naming the key id, then
+/// base64 of `Ed` ‖ key number (8 bytes, [`KeyId::minisign_keynum`]) ‖ the
+/// 32-byte public key.
+pub(crate) fn minisign_public_key(key: &VerifyingKey) -> String {
+    let key_id = KeyId::of(key);
+    let mut packet = Vec::with_capacity(42);
+    packet.extend_from_slice(MINISIGN_ALGORITHM);
+    packet.extend_from_slice(&key_id.minisign_keynum());
+    packet.extend_from_slice(key.as_bytes());
+    format!("untrusted comment: minisign public key {key_id}\n{}\n", Base64::encode_string(&packet))
+}
+
+/// The OpenSSH public key line `ssh-ed25519 AAAA... kpiseal:<KEYID>`.
+pub(crate) fn openssh_public_key(key: &VerifyingKey) -> Result<String, KeyError> {
+    let key_data = ssh_key::public::KeyData::Ed25519(ssh_key::public::Ed25519PublicKey(key.to_bytes()));
+    let line = ssh_key::PublicKey::new(key_data, format!("kpiseal:{}", KeyId::of(key)))
+        .to_openssh()
+        .map_err(|error| KeyError::Encode { what: "OpenSSH public key", reason: error.to_string() })?;
+    Ok(format!("{line}\n"))
+}
+
+/// Recognises which published form `text` is in, by content, and reads it.
+/// `Ok(None)` means no form was recognised; `Err((format, reason))` means the
+/// form was recognised but the content is bad.
+pub(crate) fn parse_public_key(text: &str) -> Result<Option<PublicKey>, (&'static str, String)> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.contains("-----BEGIN CERTIFICATE-----") {
+        let certificate = ProviderCertificate::from_pem(trimmed).map_err(|reason| ("certificate", reason))?;
+        return Ok(Some(PublicKey::new(certificate.verifying_key(), PublicKeyFormat::Certificate)));
+    }
+    if trimmed.contains("-----BEGIN PUBLIC KEY-----") {
+        let key = VerifyingKey::from_public_key_pem(trimmed).map_err(|error| ("SPKI public key", error.to_string()))?;
+        return Ok(Some(PublicKey::new(key, PublicKeyFormat::SpkiPem)));
+    }
+    if trimmed.starts_with("ssh-") {
+        return parse_openssh(trimmed).map(Some).map_err(|reason| ("OpenSSH public key", reason));
+    }
+    if trimmed.starts_with("untrusted comment:") || trimmed.starts_with("RW") {
+        return parse_minisign(trimmed).map(Some).map_err(|reason| ("minisign public key", reason));
+    }
+    Ok(None)
+}
+
+fn parse_openssh(line: &str) -> Result<PublicKey, String> {
+    let first_line = line.lines().next().unwrap_or_default();
+    let key = ssh_key::PublicKey::from_openssh(first_line).map_err(|error| error.to_string())?;
+    let raw = key.key_data().ed25519().ok_or_else(|| format!("key type {} is not ssh-ed25519", key.algorithm()))?;
+    let verifying_key = VerifyingKey::from_bytes(&raw.0).map_err(|_| "not a valid Ed25519 public key".to_owned())?;
+    Ok(PublicKey::new(verifying_key, PublicKeyFormat::OpenSsh))
+}
+
+/// Reads a minisign public key file (comment line then base64), or the bare
+/// base64 line minisign's `-P` option takes.
+fn parse_minisign(text: &str) -> Result<PublicKey, String> {
+    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
+    let mut base64_line = lines.next().unwrap_or_default();
+    if base64_line.starts_with("untrusted comment:") {
+        base64_line = lines.next().ok_or("no key line after the untrusted comment")?;
+    }
+    let packet = Base64::decode_vec(base64_line).map_err(|_| "the key line is not base64".to_owned())?;
+    if packet.len() != 42 {
+        return Err(format!("the key is {} bytes long; expected 42 (Ed, key number, Ed25519 key)", packet.len()));
+    }
+    if &packet[..2] != MINISIGN_ALGORITHM {
+        return Err("the key algorithm is not Ed".to_owned());
+    }
+    let raw: [u8; 32] = packet[10..].try_into().map_err(|_| "truncated key".to_owned())?;
+    let verifying_key = VerifyingKey::from_bytes(&raw).map_err(|_| "not a valid Ed25519 public key".to_owned())?;
+    Ok(PublicKey::new(verifying_key, PublicKeyFormat::Minisign))
+}
