@@ -5,3 +5,4 @@
 
 mod atomic_file;
 pub mod keys;
+pub mod pdf_signature;

@@ -20,6 +20,7 @@ use chrono::NaiveDate;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use rand_core::CryptoRngCore;
 
+pub(crate) use certificate::certified_key;
 pub use certificate::{CertificateError, VALIDITY_MONTHS};
 pub use error::KeyError;
 pub use files::{

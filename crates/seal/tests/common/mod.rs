@@ -50,3 +50,59 @@ pub fn output_text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// A PDF 2.0 file as printpdf+lopdf write them (classic xref table, /ID in
+/// the trailer): `pages` A4 pages of Helvetica text, 50 lines each.
+pub fn test_pdf(pages: usize) -> Vec<u8> {
+    test_pdf_with_xref(pages, lopdf::xref::XrefType::CrossReferenceTable)
+}
+
+/// Like [`test_pdf`], with the given kind of cross-reference section.
+pub fn test_pdf_with_xref(pages: usize, xref_type: lopdf::xref::XrefType) -> Vec<u8> {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{Document, Object, Stream, StringFormat, dictionary};
+
+    let mut document = Document::with_version("2.0");
+    document.reference_table.cross_reference_type = xref_type;
+    let pages_id = document.new_object_id();
+    let font_id = document.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let resources_id = document.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
+    let mut kids = Vec::new();
+    for page in 0..pages {
+        let mut operations = vec![
+            Operation::new("BT", vec![]),
+            Operation::new("Tf", vec!["F1".into(), 10.into()]),
+            Operation::new("TL", vec![14.into()]),
+            Operation::new("Td", vec![50.into(), 800.into()]),
+        ];
+        for line in 0..50 {
+            let text = format!("Statement 2026-10, page {}, line {line}: GMV 1,234.56 USD", page + 1);
+            operations.push(Operation::new("Tj", vec![Object::string_literal(text)]));
+            operations.push(Operation::new("T*", vec![]));
+        }
+        operations.push(Operation::new("ET", vec![]));
+        let content = Content { operations }.encode().expect("content stream");
+        let content_id = document.add_object(Stream::new(dictionary! {}, content));
+        let page_id = document.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Contents" => content_id,
+            "Resources" => resources_id,
+        });
+        kids.push(Object::Reference(page_id));
+    }
+    let count = i64::try_from(kids.len()).expect("page count");
+    document
+        .objects
+        .insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
+    let catalog_id = document.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    document.trailer.set("Root", catalog_id);
+    let id = Object::String(vec![0x4B; 16], StringFormat::Hexadecimal);
+    document.trailer.set("ID", Object::Array(vec![id.clone(), id]));
+    let mut bytes = Vec::new();
+    document.save_to(&mut bytes).expect("save test PDF");
+    bytes
+}
