@@ -114,8 +114,8 @@ fn debug_output_and_errors_never_show_key_bytes() {
 #[test]
 fn generated_keys_differ_and_carry_their_certificate() {
     let date = common::issue_date();
-    let a = keys::generate(&mut rand_core::OsRng, "P", date).expect("key a");
-    let b = keys::generate(&mut rand_core::OsRng, "P", date).expect("key b");
+    let a = keys::generate(&mut keys::OsRng, "P", date).expect("key a");
+    let b = keys::generate(&mut keys::OsRng, "P", date).expect("key b");
     assert_ne!(a.key_id(), b.key_id());
     assert_eq!(a.certificate().key_id(), a.key_id());
 }

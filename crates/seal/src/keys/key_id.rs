@@ -10,8 +10,9 @@ use sha2::{Digest, Sha256};
 /// The key id is the first 8 bytes of SHA-256 over the 32-byte raw Ed25519
 /// public key (the bytes a `VerifyingKey` encodes to, not any DER wrapping).
 /// It is shown as 16 upper-case hexadecimal digits, bytes in order, e.g.
-/// `3FA2…`; statements, certificates (serial number), the OpenSSH comment
-/// and the minisign public key all carry the same id.
+/// `3FA2…`. Statements, the certificate (as its serial number), the
+/// OpenSSH comment (`kpiseal:<KEYID>`) and the minisign public key's
+/// comment all carry the same id.
 ///
 /// The same 8 bytes, in the same order, are the minisign "key number"
 /// (see [`KeyId::minisign_keynum`]).

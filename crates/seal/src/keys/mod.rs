@@ -29,6 +29,9 @@ pub use files::{
 };
 pub use key_id::KeyId;
 pub use public_key::{ProviderCertificate, PublicKey, PublicKeyFormat};
+/// The operating system's random number generator, of the `rand_core`
+/// version [`generate`] takes.
+pub use rand_core::OsRng;
 
 /// The provider's private key, as read from `provider.key`.
 ///
@@ -80,9 +83,11 @@ pub struct ProviderKey {
     certificate: ProviderCertificate,
 }
 
-/// Makes a new provider key from `rng` (use [`rand_core::OsRng`] outside
-/// tests) and its self-signed certificate for `provider_name`, valid from
-/// `not_before` for 20 years. Same as [`ProviderKey::generate`].
+/// Makes a new provider key from `rng` (use [`OsRng`] outside tests) and
+/// its self-signed certificate for `provider_name`, valid from `not_before`
+/// for 20 years (subject `CN=<provider_name>,O=<provider_name>`, serial
+/// number = key id, key usage digitalSignature + nonRepudiation). Same as
+/// [`ProviderKey::generate`].
 pub fn generate<R: CryptoRngCore + ?Sized>(
     rng: &mut R,
     provider_name: &str,
