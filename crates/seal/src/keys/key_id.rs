@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 /// OpenSSH comment (`kpiseal:<KEYID>`) and the minisign public key's
 /// comment all carry the same id.
 ///
-/// The same 8 bytes, in the same order, are the minisign "key number"
-/// (see [`KeyId::minisign_keynum`]).
+/// The same 8 bytes, reversed, are the minisign "key number" (see
+/// [`KeyId::minisign_keynum`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KeyId([u8; 8]);
 
@@ -38,21 +38,24 @@ impl KeyId {
         &self.0
     }
 
-    /// The 8-byte minisign key number: the key id bytes, in the same order.
+    /// The 8-byte minisign key number: the key id bytes in reverse order.
     ///
     /// minisign stores the key number as raw bytes in the public key and in
-    /// each signature, and prints it (e.g. in "key id mismatch" messages)
-    /// as a little-endian 64-bit integer, i.e. with the bytes reversed
-    /// relative to [`KeyId`]'s display. Signatures and public keys only
-    /// have to agree byte for byte, which they do when both use this.
+    /// each signature, and prints it (in its key comment and its "key id
+    /// mismatch" message) as a little-endian 64-bit integer in hex without
+    /// leading zeros. Reversing the bytes makes minisign print the key id as
+    /// kpiseal does (less any leading zeros). Public key files and
+    /// signatures must both use this number, or `minisign -V` refuses them.
     pub fn minisign_keynum(&self) -> [u8; 8] {
-        self.0
+        let mut keynum = self.0;
+        keynum.reverse();
+        keynum
     }
 
-    /// The id as minisign prints it: the key number read as a little-endian
-    /// integer, in upper-case hex.
+    /// The id as minisign prints it for [`KeyId::minisign_keynum`]: upper-case
+    /// hex without leading zeros.
     pub fn minisign_display(&self) -> String {
-        format!("{:016X}", u64::from_le_bytes(self.0))
+        format!("{:X}", u64::from_le_bytes(self.minisign_keynum()))
     }
 }
 
@@ -87,9 +90,10 @@ mod tests {
     }
 
     #[test]
-    fn minisign_display_reverses_the_bytes() {
-        let id = KeyId::from_bytes([1, 2, 3, 4, 5, 6, 7, 8]);
-        assert_eq!(id.to_string(), "0102030405060708");
-        assert_eq!(id.minisign_display(), "0807060504030201");
+    fn minisign_prints_the_key_id_less_leading_zeros() {
+        let id = KeyId::from_bytes([0, 2, 3, 4, 5, 6, 7, 0xAB]);
+        assert_eq!(id.to_string(), "00020304050607AB");
+        assert_eq!(id.minisign_keynum(), [0xAB, 7, 6, 5, 4, 3, 2, 0]);
+        assert_eq!(id.minisign_display(), "20304050607AB");
     }
 }

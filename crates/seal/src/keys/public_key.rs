@@ -96,8 +96,8 @@ pub(crate) fn spki_pem(key: &VerifyingKey) -> Result<String, KeyError> {
 }
 
 /// A minisign public key file: an untrusted comment naming the key id, then
-/// base64 of `Ed` ‖ key number (8 bytes, [`KeyId::minisign_keynum`]) ‖ the
-/// 32-byte public key.
+/// base64 of `Ed` ‖ key number (8 bytes, [`KeyId::minisign_keynum`], the
+/// key id reversed) ‖ the 32-byte public key.
 pub(crate) fn minisign_public_key(key: &VerifyingKey) -> String {
     let key_id = KeyId::of(key);
     let mut packet = Vec::with_capacity(42);
