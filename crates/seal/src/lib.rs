@@ -5,9 +5,13 @@
 //!
 //! - [`manifest`]: the evidence manifest (RFC 8785 canonical JSON) and the
 //!   re-hashing of the files it lists;
+//! - [`minisign`] and [`sshsig`]: detached signatures of the manifest that a
+//!   seller checks with `minisign` or `ssh-keygen`, and their Rust verifiers;
 //! - [`check`]: the outcome of one verification step.
 
 pub mod check;
 mod chunks;
 pub mod manifest;
+pub mod minisign;
 mod relpath;
+pub mod sshsig;
