@@ -7,8 +7,10 @@
 //!   re-hashing of the files it lists;
 //! - [`minisign`] and [`sshsig`]: detached signatures of the manifest that a
 //!   seller checks with `minisign` or `ssh-keygen`, and their Rust verifiers;
+//! - [`bag`]: the BagIt evidence bundle and its reproducible zip;
 //! - [`check`]: the outcome of one verification step.
 
+pub mod bag;
 pub mod check;
 mod chunks;
 pub mod manifest;
