@@ -48,6 +48,20 @@ pub struct BagInfo {
     pub software_agent: String,
 }
 
+/// Whether writing a bag or zip waits for the disk.
+///
+/// `Fsync` (the safe choice) fsyncs every file and folder before the rename,
+/// so a bag that is visible after a crash is complete. It costs one disk
+/// flush per file: about 70 ms for a 13-file bag on the development VM,
+/// against about 1.5 ms unsynced. `NoFsync` is for callers that make the
+/// result durable themselves (e.g. one `syncfs` after a whole batch) or can
+/// redo it: bags are deterministic, so a re-run writes the same bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    Fsync,
+    NoFsync,
+}
+
 /// Where a payload file's bytes come from.
 #[derive(Debug, Clone, Copy)]
 pub enum PayloadSource<'a> {

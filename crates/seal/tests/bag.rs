@@ -4,7 +4,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use kpiseal_seal::bag::{BagError, BagInfo, PayloadFile, validate_bag, write_bag, write_zip, zip_bag};
+use kpiseal_seal::bag::{BagError, BagInfo, Durability, PayloadFile, validate_bag, write_bag, write_zip, zip_bag};
 use kpiseal_seal::check::{Check, all_passed};
 
 pub fn info() -> BagInfo {
@@ -18,6 +18,10 @@ pub fn info() -> BagInfo {
 
 /// A bag with bytes, a copied file, a nested folder and a name with `%` and a space.
 fn sample_bag(root: &Path, name: &str) -> PathBuf {
+    sample_bag_with(root, name, Durability::Fsync)
+}
+
+fn sample_bag_with(root: &Path, name: &str, durability: Durability) -> PathBuf {
     let source = root.join("export.csv");
     fs::write(&source, "date,amount\n2026-10-01,12.34\n").expect("write source");
     let dir = root.join(name);
@@ -28,7 +32,7 @@ fn sample_bag(root: &Path, name: &str) -> PathBuf {
         PayloadFile::file("inputs/exports/2026-10/acme-home/100% export.csv", &source),
         PayloadFile::bytes("manifest.json", b"{}"),
     ];
-    write_bag(&dir, &files, &info()).expect("write bag");
+    write_bag(&dir, &files, &info(), durability).expect("write bag");
     dir
 }
 
@@ -65,8 +69,8 @@ fn written_bag_has_sorted_deterministic_tag_files() {
     assert_eq!(names, ["bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest-sha512.txt"]);
     assert_eq!(fs::read(dir.join("data/inputs/exports/2026-10/acme-home/100% export.csv")).expect("copy").len(), 29);
 
-    // Same payload and info, another folder: identical files.
-    let again = sample_bag(root.path(), "again");
+    // Same payload and info, another folder, without fsync: identical files.
+    let again = sample_bag_with(root.path(), "again", Durability::NoFsync);
     for tag in ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt", "tagmanifest-sha256.txt"] {
         assert_eq!(fs::read(dir.join(tag)).expect("a"), fs::read(again.join(tag)).expect("b"), "{tag}");
     }
@@ -146,26 +150,30 @@ fn write_bag_refuses_bad_names_info_and_an_existing_folder() {
     let bad_names = [vec!["../escape"], vec!["a\nb"], vec!["same", "same"], vec!["a", "a/b"], vec!["/abs"]];
     for names in bad_names {
         let files: Vec<_> = names.iter().map(|n| PayloadFile::bytes(n, b"x")).collect();
-        let err = write_bag(&target, &files, &info()).expect_err("bad name");
+        let err = write_bag(&target, &files, &info(), Durability::Fsync).expect_err("bad name");
         assert!(matches!(err, BagError::BadName { .. }), "{names:?}: {err}");
     }
     let mut bad = info();
     bad.bagging_date = "1 Nov 2026".into();
-    let err = write_bag(&target, &[PayloadFile::bytes("a", b"x")], &bad).expect_err("date");
+    let err = write_bag(&target, &[PayloadFile::bytes("a", b"x")], &bad, Durability::Fsync).expect_err("date");
     assert!(err.to_string().contains("Bagging-Date"), "{err}");
     bad = info();
     bad.source_organization = "Two\nLines".into();
-    assert!(matches!(write_bag(&target, &[], &bad), Err(BagError::BadInfo { field: "Source-Organization", .. })));
+    assert!(matches!(
+        write_bag(&target, &[], &bad, Durability::Fsync),
+        Err(BagError::BadInfo { field: "Source-Organization", .. })
+    ));
     assert!(!target.exists(), "nothing written on refusal");
 
     let missing = root.path().join("nowhere.csv");
-    let err = write_bag(&target, &[PayloadFile::file("a.csv", &missing)], &info()).expect_err("missing source");
+    let err = write_bag(&target, &[PayloadFile::file("a.csv", &missing)], &info(), Durability::Fsync)
+        .expect_err("missing source");
     assert!(err.to_string().contains("nowhere.csv"), "{err}");
     assert!(!target.exists(), "a failed bag leaves nothing");
     assert_eq!(fs::read_dir(root.path()).expect("list").count(), 0, "temporary folder removed");
 
     fs::create_dir(&target).expect("mkdir");
-    assert!(matches!(write_bag(&target, &[], &info()), Err(BagError::Exists { .. })));
+    assert!(matches!(write_bag(&target, &[], &info(), Durability::Fsync), Err(BagError::Exists { .. })));
 }
 
 #[test]
@@ -180,7 +188,7 @@ fn zip_is_byte_identical_across_runs_and_holds_the_bag_under_its_name() {
     assert_eq!(first, zip_bag(&dir).expect("zip again"));
 
     let zip_path = root.path().join("KPI-2026-10-acme-home.zip");
-    write_zip(&dir, &zip_path).expect("write zip");
+    write_zip(&dir, &zip_path, Durability::Fsync).expect("write zip");
     assert_eq!(fs::read(&zip_path).expect("read zip"), first);
 
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(first)).expect("open zip");

@@ -11,7 +11,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use kpiseal_seal::bag::{BagInfo, PayloadFile, write_bag, write_zip};
+use kpiseal_seal::bag::{BagInfo, Durability, PayloadFile, write_bag, write_zip};
 use kpiseal_seal::manifest::to_canonical_json;
 use kpiseal_seal::{minisign, sshsig};
 
@@ -198,7 +198,7 @@ fn sample_bag(root: &Path) -> PathBuf {
     files.push(PayloadFile::bytes("statement.pdf", &pdf));
     files.push(PayloadFile::bytes("inputs/exports/2026-10/acme-home/settlement 1.txt", b"settlement-id\ttotal\n"));
     let dir = root.join("KPI-2026-10-acme-home");
-    write_bag(&dir, &files, &bag_info()).expect("bag");
+    write_bag(&dir, &files, &bag_info(), Durability::Fsync).expect("bag");
     dir
 }
 
@@ -233,7 +233,7 @@ fn unzip_tests_our_zip_and_unpacks_a_valid_bag() {
     let bagit = require_tool("bagit.py", BAGIT_INSTALL);
     let root = tempfile::tempdir().expect("tempdir");
     let dir = sample_bag(root.path());
-    write_zip(&dir, &root.path().join("bag.zip")).expect("zip");
+    write_zip(&dir, &root.path().join("bag.zip"), Durability::Fsync).expect("zip");
     let (ok, out) = run(root.path(), &unzip, &["-t", "bag.zip"], None);
     assert!(ok, "{out}");
     assert!(out.contains("No errors detected"), "{out}");

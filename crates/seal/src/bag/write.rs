@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256, Sha512};
 
-use super::{ALGORITHMS, BagError, BagInfo, PayloadFile, PayloadSource, encode_manifest_path, io_error, is_iso_date};
+use super::{
+    ALGORITHMS, BagError, BagInfo, Durability, PayloadFile, PayloadSource, encode_manifest_path, io_error, is_iso_date,
+};
 use crate::{chunks, relpath};
 
 const BAGIT_TXT: &[u8] = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
@@ -35,9 +37,15 @@ struct Written {
 /// Payload names are relative `/`-separated paths (no `..`, no control
 /// characters) and must be unique. Files are written and listed in sorted
 /// order, so the same payload and `info` give byte-identical tag files. The
-/// bag is built in `.<name>.tmp-<pid>` beside `dir`, fsynced and renamed into
-/// place: `dir` appears complete or not at all. Nothing reads the clock.
-pub fn write_bag(dir: &Path, files: &[PayloadFile<'_>], info: &BagInfo) -> Result<BagSummary, BagError> {
+/// bag is built in `.<name>.tmp-<pid>` beside `dir`, fsynced (with
+/// [`Durability::Fsync`]) and renamed into place: `dir` appears complete or
+/// not at all. Nothing reads the clock.
+pub fn write_bag(
+    dir: &Path,
+    files: &[PayloadFile<'_>],
+    info: &BagInfo,
+    durability: Durability,
+) -> Result<BagSummary, BagError> {
     check_info(info)?;
     let mut sorted: Vec<&PayloadFile<'_>> = files.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(b.name));
@@ -53,9 +61,11 @@ pub fn write_bag(dir: &Path, files: &[PayloadFile<'_>], info: &BagInfo) -> Resul
     if tmp.symlink_metadata().is_ok() {
         fs::remove_dir_all(&tmp).map_err(io_error(&tmp, "remove a leftover temporary bag"))?;
     }
-    let result = fill(&tmp, &sorted, info).and_then(|summary| {
+    let result = fill(&tmp, &sorted, info, durability).and_then(|summary| {
         fs::rename(&tmp, dir).map_err(io_error(dir, "rename the finished bag into place"))?;
-        sync_dir(parent)?;
+        if durability == Durability::Fsync {
+            sync_dir(parent)?;
+        }
         Ok(summary)
     });
     if result.is_err() {
@@ -109,37 +119,42 @@ fn check_names(sorted: &[&PayloadFile<'_>]) -> Result<(), BagError> {
     Ok(())
 }
 
-fn fill(tmp: &Path, sorted: &[&PayloadFile<'_>], info: &BagInfo) -> Result<BagSummary, BagError> {
+/// Writes the whole bag into `tmp`: payload, then tag files, then (with
+/// [`Durability::Fsync`]) fsyncs every file and folder.
+fn fill(
+    tmp: &Path,
+    sorted: &[&PayloadFile<'_>],
+    info: &BagInfo,
+    durability: Durability,
+) -> Result<BagSummary, BagError> {
     let data = tmp.join("data");
     fs::create_dir_all(&data).map_err(io_error(&data, "create folder"))?;
+    let mut folders: BTreeSet<PathBuf> = [tmp.to_path_buf(), data.clone()].into();
     let mut written = Vec::with_capacity(sorted.len());
-    let mut folders = vec![tmp.to_path_buf(), data.clone()];
+    // Every file written, still open, to be fsynced once all are written.
+    let mut open_files: Vec<(File, PathBuf)> = Vec::with_capacity(sorted.len() + 6);
     for file in sorted {
         let target = relpath::join(&data, file.name);
-        if let Some(folder) = target.parent().filter(|f| !folders.iter().any(|known| known == f)) {
+        if let Some(folder) = target.parent().filter(|f| !folders.contains(*f)) {
             fs::create_dir_all(folder).map_err(io_error(folder, "create folder"))?;
-            folders.push(folder.to_path_buf());
+            folders.extend(folder.ancestors().take_while(|a| a.starts_with(&data)).map(Path::to_path_buf));
         }
-        written.push(write_payload(&target, file)?);
+        let (out, hashes) = write_payload(&target, file)?;
+        open_files.push((out, target));
+        written.push(hashes);
     }
     let total: u64 = written.iter().map(|w| w.bytes).sum();
     let payload_oxum = format!("{total}.{}", written.len());
 
-    write_tag(tmp, "bagit.txt", BAGIT_TXT)?;
     let bag_info = format!(
         "Source-Organization: {}\nExternal-Identifier: {}\nBagging-Date: {}\nPayload-Oxum: {payload_oxum}\nBag-Software-Agent: {}\n",
         info.source_organization, info.external_identifier, info.bagging_date, info.software_agent
     );
-    write_tag(tmp, "bag-info.txt", bag_info.as_bytes())?;
     let manifest = |pick: fn(&Written) -> &str| {
         written.iter().map(|w| format!("{}  data/{}\n", pick(w), encode_manifest_path(&w.name))).collect::<String>()
     };
     let payload_manifests = [manifest(|w| &w.sha256), manifest(|w| &w.sha512)];
-    for (alg, text) in ALGORITHMS.iter().zip(&payload_manifests) {
-        write_tag(tmp, &format!("manifest-{alg}.txt"), text.as_bytes())?;
-    }
-
-    // The tag files, in sorted order, and their contents for the tag manifests.
+    // The tag files a tag manifest lists, sorted by name.
     let mut tags: Vec<(String, Vec<u8>)> =
         vec![("bag-info.txt".to_string(), bag_info.into_bytes()), ("bagit.txt".to_string(), BAGIT_TXT.to_vec())];
     for (alg, text) in ALGORITHMS.iter().zip(payload_manifests) {
@@ -148,17 +163,30 @@ fn fill(tmp: &Path, sorted: &[&PayloadFile<'_>], info: &BagInfo) -> Result<BagSu
     tags.sort();
     let sha256: String = tags.iter().map(|(n, b)| format!("{}  {n}\n", hex::encode(Sha256::digest(b)))).collect();
     let sha512: String = tags.iter().map(|(n, b)| format!("{}  {n}\n", hex::encode(Sha512::digest(b)))).collect();
-    write_tag(tmp, "tagmanifest-sha256.txt", sha256.as_bytes())?;
-    write_tag(tmp, "tagmanifest-sha512.txt", sha512.as_bytes())?;
+    tags.push(("tagmanifest-sha256.txt".to_string(), sha256.into_bytes()));
+    tags.push(("tagmanifest-sha512.txt".to_string(), sha512.into_bytes()));
 
-    for folder in folders.iter().rev() {
+    for (name, contents) in &tags {
+        open_files.push(write_tag(tmp, name, contents)?);
+    }
+    if durability == Durability::NoFsync {
+        return Ok(BagSummary { payload_oxum, files: written.into_iter().map(|w| w.name).collect() });
+    }
+    for (file, path) in &open_files {
+        file.sync_all().map_err(io_error(path, "fsync file"))?;
+    }
+    // Deepest folders first, the bag's own folder last.
+    let mut folders: Vec<PathBuf> = folders.into_iter().collect();
+    folders.sort_by_key(|f| std::cmp::Reverse(f.components().count()));
+    for folder in &folders {
         sync_dir(folder)?;
     }
     Ok(BagSummary { payload_oxum, files: written.into_iter().map(|w| w.name).collect() })
 }
 
-/// Writes one payload file, hashing it with both algorithms as it goes.
-fn write_payload(target: &Path, file: &PayloadFile<'_>) -> Result<Written, BagError> {
+/// Writes one payload file, hashing it with both algorithms as it goes;
+/// returns it still open, and its hashes.
+fn write_payload(target: &Path, file: &PayloadFile<'_>) -> Result<(File, Written), BagError> {
     let mut out = File::create(target).map_err(io_error(target, "create file"))?;
     let (mut sha256, mut sha512) = (Sha256::new(), Sha512::new());
     let mut bytes = 0u64;
@@ -183,20 +211,21 @@ fn write_payload(target: &Path, file: &PayloadFile<'_>) -> Result<Written, BagEr
             }
         }
     }
-    out.sync_all().map_err(io_error(target, "fsync file"))?;
-    Ok(Written {
+    let hashes = Written {
         name: file.name.to_string(),
         sha256: hex::encode(sha256.finalize()),
         sha512: hex::encode(sha512.finalize()),
         bytes,
-    })
+    };
+    Ok((out, hashes))
 }
 
-fn write_tag(dir: &Path, name: &str, contents: &[u8]) -> Result<(), BagError> {
+/// Writes one tag file and returns it open, with its path, for the final fsync.
+fn write_tag(dir: &Path, name: &str, contents: &[u8]) -> Result<(File, PathBuf), BagError> {
     let path: PathBuf = dir.join(name);
     let mut file = File::create(&path).map_err(io_error(&path, "create file"))?;
     file.write_all(contents).map_err(io_error(&path, "write file"))?;
-    file.sync_all().map_err(io_error(&path, "fsync file"))
+    Ok((file, path))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), BagError> {
