@@ -9,6 +9,23 @@
 //!   seller checks with `minisign` or `ssh-keygen`, and their Rust verifiers;
 //! - [`bag`]: the BagIt evidence bundle and its reproducible zip;
 //! - [`check`]: the outcome of one verification step.
+//!
+//! # Checking a statement without kpiseal
+//!
+//! With the provider's public key files (`provider.minisign.pub`, and the
+//! `allowed_signers` line from [`sshsig::allowed_signers_line`]):
+//!
+//! ```sh
+//! minisign -Vm manifest.json -x manifest.json.minisig -p provider.minisign.pub
+//! ssh-keygen -Y verify -f allowed_signers -I kpiseal:<KEYID> -n kpiseal-manifest@v1 \
+//!     -s manifest.json.sig < manifest.json
+//! bagit.py --validate <bag folder>
+//! ```
+//!
+//! then compare `sha256sum statement.pdf statement.json` with the manifest's
+//! `outputs`, and, in the workspace, `sha256sum <path>` of each `inputs`,
+//! `contract` and `fx` entry with its `sha256` (paths are relative to the
+//! workspace, `/`-separated).
 
 pub mod bag;
 pub mod check;

@@ -210,3 +210,18 @@ fn zip_is_byte_identical_across_runs_and_holds_the_bag_under_its_name() {
         assert_eq!(contents, fs::read(&on_disk).expect("disk"), "{name}");
     }
 }
+
+/// Pins the zip's bytes: a change of the zip or deflate crates (or of the
+/// deflate back-end another crate selects) that alters them shows up here,
+/// since a re-run must give the zip a seller already holds.
+#[test]
+fn zip_bytes_are_pinned() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = sample_bag(root.path(), "KPI-2026-10-acme-home");
+    let zip = zip_bag(&dir).expect("zip");
+    let digest = kpiseal_seal::manifest::hash_bytes(&zip);
+    assert_eq!(
+        (digest.sha256.as_str(), digest.bytes),
+        ("e737f68bac6a9b72a5d8a6ba94f84128686c4bc06ff2b84cda7d4f2f343b83ae", 4726)
+    );
+}
