@@ -8,15 +8,14 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ed25519_dalek::SigningKey;
 use kpiseal_seal::bag::{BagInfo, Durability, PayloadFile, validate_bag, write_bag, write_zip};
 use kpiseal_seal::check::all_passed;
+use kpiseal_seal::keys::PrivateKey;
 use kpiseal_seal::manifest::{
     Figures, FileEntry, MANIFEST_SCHEMA, Manifest, OutputFile, Seller, Tool, check_outputs, hash_file,
     to_canonical_json,
 };
 use kpiseal_seal::{minisign, sshsig};
-use sha2::{Digest, Sha256};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -30,10 +29,7 @@ fn main() -> Result<(), Error> {
     fs::write(statement.join("statement.pdf"), &pdf)?;
     fs::write(statement.join("statement.json"), &json)?;
 
-    let key = SigningKey::from_bytes(&[7; 32]);
-    let public = key.verifying_key();
-    let mut key_id = [0u8; 8];
-    key_id.copy_from_slice(&Sha256::digest(public.as_bytes())[..8]);
+    let key = PrivateKey::new(ed25519_dalek::SigningKey::from_bytes(&[7; 32]));
     let info = BagInfo {
         source_organization: "Ponte Cross-Border Services Ltda.".into(),
         external_identifier: "KPI-2026-10-acme-home".into(),
@@ -43,15 +39,14 @@ fn main() -> Result<(), Error> {
 
     for durability in [Durability::Fsync, Durability::NoFsync] {
         println!("{durability:?}:");
-        bench(&statement, &key, key_id, &info, durability, iterations, root.path())?;
+        bench(&statement, &key, &info, durability, iterations, root.path())?;
     }
     Ok(())
 }
 
 fn bench(
     statement: &Path,
-    key: &SigningKey,
-    key_id: [u8; 8],
+    key: &PrivateKey,
     info: &BagInfo,
     durability: Durability,
     iterations: usize,
@@ -63,7 +58,7 @@ fn bench(
     for i in 0..iterations {
         let bag = root.join(format!("bag-{i}"));
         let start = Instant::now();
-        let sealed = seal(statement, key, key_id, &bag, info, durability)?;
+        let sealed = seal(statement, key, &bag, info, durability)?;
         seal_times.push(start.elapsed());
         for (all, one) in stages.iter_mut().zip(sealed.stages) {
             all.push(one);
@@ -71,7 +66,7 @@ fn bench(
 
         let start = Instant::now();
         let manifest = Manifest::from_json(&sealed.manifest)?;
-        minisign::verify(&sealed.manifest, &sealed.minisig, &public, key_id)?;
+        minisign::verify(&sealed.manifest, &sealed.minisig, &public)?;
         sshsig::verify(&sealed.manifest, &sealed.sshsig, &public)?;
         let ok = all_passed(&check_outputs(&manifest, statement)) && all_passed(&validate_bag(&bag));
         verify_times.push(start.elapsed());
@@ -97,8 +92,7 @@ struct Sealed {
 
 fn seal(
     statement: &Path,
-    key: &SigningKey,
-    key_id: [u8; 8],
+    key: &PrivateKey,
     bag: &Path,
     info: &BagInfo,
     durability: Durability,
@@ -117,7 +111,7 @@ fn seal(
         statement_number: "KPI-2026-10-acme-home".into(),
         issue_date: "2026-11-01".into(),
         tool: Tool { name: "kpiseal".into(), version: "0.1.0".into() },
-        key_id: hex::encode_upper(key_id),
+        key_id: key.key_id(),
         figures: Figures { amount_due: "12345.67".into(), currency: "CNY".into() },
         inputs: Vec::new(),
         contract: FileEntry { path: "contracts/acme-home.toml".into(), sha256: "0".repeat(64), bytes: 1 },
@@ -126,11 +120,11 @@ fn seal(
         supersedes: None,
     };
     let bytes = to_canonical_json(&manifest)?;
-    let comment = minisign::trusted_comment(&manifest.statement_number, &manifest.period, key_id);
-    let minisig = minisign::sign(key, key_id, &bytes, &comment)?;
+    let comment = minisign::trusted_comment(&manifest.statement_number, &manifest.period, key.key_id());
+    let minisig = minisign::sign(key, &bytes, &comment)?;
     let ssh = sshsig::sign(key, &bytes)?;
-    let minisign_pub = minisign::public_key_file(&public, key_id);
-    let ssh_pub = sshsig::openssh_public_key_line(&public, key_id);
+    let minisign_pub = minisign::public_key_file(&public);
+    let ssh_pub = format!("{}\n", sshsig::openssh_public_key_line(&public));
     let (pdf, json) = (statement.join("statement.pdf"), statement.join("statement.json"));
     let files = [
         PayloadFile::file("statement.pdf", &pdf),

@@ -17,6 +17,7 @@ use thiserror::Error;
 
 use crate::check::Check;
 use crate::chunks;
+use crate::keys::KeyId;
 use crate::relpath;
 
 /// The value of [`Manifest::schema`] this crate writes and reads.
@@ -40,8 +41,9 @@ pub struct Manifest {
     /// `YYYY-MM-DD`.
     pub issue_date: String,
     pub tool: Tool,
-    /// The signing key's id: 16 uppercase hex digits.
-    pub key_id: String,
+    /// The signing key's id; in JSON, its 16 uppercase hex digits (any
+    /// other spelling is refused when reading).
+    pub key_id: KeyId,
     pub figures: Figures,
     /// Every marketplace export and cost ledger read, relative to the workspace.
     pub inputs: Vec<InputFile>,
@@ -164,14 +166,11 @@ pub fn hash_bytes(data: &[u8]) -> FileDigest {
 
 impl Manifest {
     /// Checks what the JSON form and the verifiers rely on: the schema,
-    /// safe relative paths, 64-digit lowercase hex hashes, a 16-digit
-    /// uppercase hex key id, and sizes JSON carries exactly.
+    /// safe relative paths, 64-digit lowercase hex hashes, and sizes JSON
+    /// carries exactly. (The key id is a [`KeyId`], valid by its type.)
     pub fn validate(&self) -> Result<(), ManifestError> {
         if self.schema != MANIFEST_SCHEMA {
             return Err(invalid("schema", &self.schema, format!("expected {MANIFEST_SCHEMA:?}")));
-        }
-        if !(self.key_id.len() == 16 && self.key_id.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))) {
-            return Err(invalid("key_id", &self.key_id, "expected 16 uppercase hex digits".into()));
         }
         for (i, input) in self.inputs.iter().enumerate() {
             let at = format!("inputs[{i}]");

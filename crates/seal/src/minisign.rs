@@ -20,17 +20,17 @@
 //! written nor accepted here. Ed25519 signing is deterministic, so the same
 //! manifest, comment and key give the same file.
 //!
-//! **Key id.** minisign shows a key number as the 8 bytes read as a
-//! little-endian integer, printed in uppercase hex without leading zeros
-//! (`untrusted comment: minisign public key 54F82388AAC7BD45`, and in its
-//! key-mismatch error). The keynum written here is therefore kpiseal's key id
-//! in reverse byte order, so that minisign prints the key id as kpiseal does
-//! (less any leading zeros).
+//! **Key id.** The key number in public keys and signatures is
+//! [`KeyId::minisign_keynum`] of the key's [`KeyId`] (the key id reversed,
+//! so that minisign prints the key id as kpiseal does, less any leading
+//! zeros); it is always derived from the key, never passed separately.
 
 use base64ct::{Base64, Encoding};
 use blake2::{Blake2b512, Digest};
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use thiserror::Error;
+
+use crate::keys::{KeyId, PrivateKey};
 
 /// Prehashed Ed25519 (BLAKE2b-512 of the message), minisign's default.
 const ALG_PREHASHED: [u8; 2] = *b"ED";
@@ -40,6 +40,7 @@ const ALG_KEY: [u8; 2] = *b"Ed";
 /// comfortably (its limit is 8 KiB for the whole line).
 pub const MAX_TRUSTED_COMMENT: usize = 1024;
 const TRUSTED_PREFIX: &str = "trusted comment: ";
+const PUBLIC_KEY_COMMENT: &str = "untrusted comment:";
 
 #[derive(Debug, Error)]
 pub enum MinisignError {
@@ -48,47 +49,70 @@ pub enum MinisignError {
     #[error("minisign {what} is malformed: {detail}")]
     Malformed { what: &'static str, detail: String },
     #[error("minisign signature was made by key {found}, expected key {expected}")]
-    WrongKey { expected: String, found: String },
+    WrongKey { expected: KeyId, found: KeyId },
     #[error("minisign signature does not match the manifest or its trusted comment: {0}")]
     Invalid(String),
 }
 
-/// The key number minisign stores for kpiseal key id `key_id` (see the module docs).
-pub fn keynum(key_id: [u8; 8]) -> [u8; 8] {
-    let mut n = key_id;
-    n.reverse();
-    n
-}
-
-/// kpiseal's key id as text: 16 uppercase hex digits.
-fn key_id_text(key_id: [u8; 8]) -> String {
-    hex::encode_upper(key_id)
-}
-
 /// The trusted comment kpiseal signs with each manifest:
 /// `kpiseal <statement_number> <period> key <KEYID>`.
-pub fn trusted_comment(statement_number: &str, period: &str, key_id: [u8; 8]) -> String {
-    format!("kpiseal {statement_number} {period} key {}", key_id_text(key_id))
+pub fn trusted_comment(statement_number: &str, period: &str, key_id: KeyId) -> String {
+    format!("kpiseal {statement_number} {period} key {key_id}")
 }
 
 /// `provider.minisign.pub`: `untrusted comment: minisign public key <KEYID>`
-/// and base64(`Ed` ‖ keynum ‖ public key), each line ending in `\n`.
-pub fn public_key_file(key: &VerifyingKey, key_id: [u8; 8]) -> String {
-    format!("untrusted comment: minisign public key {}\n{}\n", key_id_text(key_id), public_key_base64(key, key_id))
+/// and base64(`Ed` ‖ keynum ‖ public key), each line ending in `\n`. The only
+/// writer of this format in kpiseal (`keys::save_key_files` calls it).
+pub fn public_key_file(key: &VerifyingKey) -> String {
+    format!("{PUBLIC_KEY_COMMENT} minisign public key {}\n{}\n", KeyId::of(key), public_key_base64(key))
 }
 
-/// The base64 public key alone, as `minisign -P` takes it.
-pub fn public_key_base64(key: &VerifyingKey, key_id: [u8; 8]) -> String {
+/// The base64 public key line alone, as `minisign -P` takes it.
+fn public_key_base64(key: &VerifyingKey) -> String {
     let mut bin = Vec::with_capacity(42);
     bin.extend_from_slice(&ALG_KEY);
-    bin.extend_from_slice(&keynum(key_id));
+    bin.extend_from_slice(&KeyId::of(key).minisign_keynum());
     bin.extend_from_slice(key.as_bytes());
     Base64::encode_string(&bin)
 }
 
-/// Signs `message` (the manifest bytes) and returns the `.minisig` file text.
-/// `trusted_comment` must be one line of at most [`MAX_TRUSTED_COMMENT`] bytes.
-pub fn sign(key: &SigningKey, key_id: [u8; 8], message: &[u8], trusted_comment: &str) -> Result<String, MinisignError> {
+/// Reads a minisign public key file (an optional untrusted comment line,
+/// then the base64 line), or the bare line `minisign -P` takes. The key
+/// number must be the key's [`KeyId::minisign_keynum`], as in every file
+/// [`public_key_file`] writes: with another number, minisign would refuse
+/// kpiseal's signatures under this file.
+pub(crate) fn read_public_key(text: &str) -> Result<VerifyingKey, MinisignError> {
+    let malformed = |detail: String| MinisignError::Malformed { what: "public key", detail };
+    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
+    let mut line = lines.next().unwrap_or_default();
+    if line.starts_with(PUBLIC_KEY_COMMENT) {
+        line = lines.next().ok_or_else(|| malformed("no key line after the untrusted comment".into()))?;
+    }
+    let bin = Base64::decode_vec(line).map_err(|_| malformed("the key line is not base64".into()))?;
+    if bin.len() != 42 {
+        return Err(malformed(format!("the key is {} bytes long; expected 42 (Ed, key number, key)", bin.len())));
+    }
+    if bin[..2] != ALG_KEY {
+        return Err(malformed("the key algorithm is not Ed".into()));
+    }
+    let (mut keynum, mut raw) = ([0u8; 8], [0u8; 32]);
+    keynum.copy_from_slice(&bin[2..10]);
+    raw.copy_from_slice(&bin[10..]);
+    let key = VerifyingKey::from_bytes(&raw).map_err(|_| malformed("not a valid Ed25519 public key".into()))?;
+    let claimed = KeyId::from_minisign_keynum(keynum);
+    if claimed != KeyId::of(&key) {
+        return Err(malformed(format!(
+            "its key number names key {claimed}, but the key it holds is {}",
+            KeyId::of(&key)
+        )));
+    }
+    Ok(key)
+}
+
+/// Signs `message` (the manifest bytes) and returns the `.minisig` file text,
+/// its key number that of `key`'s key id. `trusted_comment` must be one line
+/// of at most [`MAX_TRUSTED_COMMENT`] bytes.
+pub fn sign(key: &PrivateKey, message: &[u8], trusted_comment: &str) -> Result<String, MinisignError> {
     if trusted_comment.contains(['\n', '\r']) {
         return Err(bad_comment(trusted_comment, "must be a single line"));
     }
@@ -98,7 +122,7 @@ pub fn sign(key: &SigningKey, key_id: [u8; 8], message: &[u8], trusted_comment: 
     let signature = key.sign(&Blake2b512::digest(message)).to_bytes();
     let mut first = Vec::with_capacity(74);
     first.extend_from_slice(&ALG_PREHASHED);
-    first.extend_from_slice(&keynum(key_id));
+    first.extend_from_slice(&key.key_id().minisign_keynum());
     first.extend_from_slice(&signature);
     let mut global = Vec::with_capacity(64 + trusted_comment.len());
     global.extend_from_slice(&signature);
@@ -106,7 +130,7 @@ pub fn sign(key: &SigningKey, key_id: [u8; 8], message: &[u8], trusted_comment: 
     let global_signature = key.sign(&global).to_bytes();
     Ok(format!(
         "untrusted comment: signature from kpiseal key {}\n{}\n{TRUSTED_PREFIX}{trusted_comment}\n{}\n",
-        key_id_text(key_id),
+        key.key_id(),
         Base64::encode_string(&first),
         Base64::encode_string(&global_signature),
     ))
@@ -123,58 +147,34 @@ pub struct Verified {
 }
 
 /// Checks a `.minisig` text against `message` and the pinned key: the key
-/// number, the prehashed signature and the trusted-comment signature must
-/// all match, and the file must be laid out canonically (four lines,
-/// canonical base64). Legacy `Ed` signatures are refused. The untrusted
-/// comment (first line) is, as in minisign, not covered by any signature.
-pub fn verify(
-    message: &[u8],
-    signature_file: &str,
-    key: &VerifyingKey,
-    key_id: [u8; 8],
-) -> Result<Verified, MinisignError> {
-    let public = minisign_verify::PublicKey::from_base64(&public_key_base64(key, key_id))
+/// number must be `key`'s, and the prehashed signature and the
+/// trusted-comment signature must both verify; the file must be laid out
+/// canonically (four lines, canonical base64). Legacy `Ed` signatures are
+/// refused. The untrusted comment (first line) is, as in minisign, not
+/// covered by any signature.
+pub fn verify(message: &[u8], signature_file: &str, key: &VerifyingKey) -> Result<Verified, MinisignError> {
+    let found = check_layout(signature_file)?;
+    let expected = KeyId::of(key);
+    if found != expected {
+        return Err(MinisignError::WrongKey { expected, found });
+    }
+    let public = minisign_verify::PublicKey::from_base64(&public_key_base64(key))
         .map_err(|e| MinisignError::Malformed { what: "public key", detail: e.to_string() })?;
-    verify_with(message, signature_file, &public, key_id_text(key_id))
-}
-
-/// Like [`verify`], with the key read from a `minisign.pub` file's text.
-pub fn verify_with_public_key_file(
-    message: &[u8],
-    signature_file: &str,
-    public_key_file: &str,
-) -> Result<Verified, MinisignError> {
-    let public = minisign_verify::PublicKey::decode(public_key_file)
-        .map_err(|e| MinisignError::Malformed { what: "public key file", detail: e.to_string() })?;
-    let expected = public_key_file.lines().nth(1).map(keynum_text_of_base64).unwrap_or_default();
-    verify_with(message, signature_file, &public, expected)
-}
-
-fn verify_with(
-    message: &[u8],
-    signature_file: &str,
-    public: &minisign_verify::PublicKey,
-    expected_key: String,
-) -> Result<Verified, MinisignError> {
-    check_layout(signature_file)?;
     let signature = minisign_verify::Signature::decode(signature_file)
         .map_err(|e| MinisignError::Malformed { what: "signature file", detail: e.to_string() })?;
-    match public.verify(message, &signature, false) {
-        Ok(()) => Ok(Verified { trusted_comment: signature.trusted_comment().to_string() }),
-        Err(minisign_verify::Error::UnexpectedKeyId) => Err(MinisignError::WrongKey {
-            expected: expected_key,
-            found: signature_file.lines().nth(1).map(keynum_text_of_base64).unwrap_or_default(),
-        }),
-        Err(e) => Err(MinisignError::Invalid(e.to_string())),
-    }
+    public
+        .verify(message, &signature, false)
+        .map_err(|e| MinisignError::Invalid(e.to_string()))
+        .map(|()| Verified { trusted_comment: signature.trusted_comment().to_string() })
 }
 
 /// Refuses signature files that differ from the canonical layout in ways a
 /// lenient reader would ignore: exactly four lines (`\n` or `\r\n`, the last
 /// line end optional), and the two base64 lines in canonical padded base64
 /// (no stray bits in the padding), so that changing any byte after the
-/// untrusted comment makes verification fail.
-fn check_layout(signature_file: &str) -> Result<(), MinisignError> {
+/// untrusted comment makes verification fail. Returns the key id the
+/// signature's key number names.
+fn check_layout(signature_file: &str) -> Result<KeyId, MinisignError> {
     let text = signature_file.replace("\r\n", "\n");
     let text = text.strip_suffix('\n').unwrap_or(&text);
     let lines: Vec<&str> = text.split('\n').collect();
@@ -182,25 +182,16 @@ fn check_layout(signature_file: &str) -> Result<(), MinisignError> {
     if lines.len() != 4 {
         return Err(malformed(format!("expected 4 lines, found {}", lines.len())));
     }
+    let mut keynum = [0u8; 8];
     for (n, expected_len) in [(1, 74), (3, 64)] {
         let decoded = Base64::decode_vec(lines[n])
             .map_err(|_| malformed(format!("line {}: expected canonical base64", n + 1)))?;
         if decoded.len() != expected_len || Base64::encode_string(&decoded) != lines[n] {
             return Err(malformed(format!("line {}: expected canonical base64 of {expected_len} bytes", n + 1)));
         }
-    }
-    Ok(())
-}
-
-/// The kpiseal-style key id of a base64 minisign key or signature line
-/// (bytes 2..10 reversed, as hex), or `?` when it does not decode.
-fn keynum_text_of_base64(line: &str) -> String {
-    match Base64::decode_vec(line.trim()) {
-        Ok(bin) if bin.len() >= 10 => {
-            let mut id = [0u8; 8];
-            id.copy_from_slice(&bin[2..10]);
-            key_id_text(keynum(id))
+        if n == 1 {
+            keynum.copy_from_slice(&decoded[2..10]);
         }
-        _ => "?".to_string(),
     }
+    Ok(KeyId::from_minisign_keynum(keynum))
 }

@@ -13,11 +13,13 @@
 //! file signed with `-n file`), nor the reverse.
 
 use base64ct::{Base64, Encoding};
-use ed25519_dalek::{SigningKey, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use ssh_key::private::{Ed25519Keypair, KeypairData};
 use ssh_key::public::{Ed25519PublicKey, KeyData};
-use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
+use ssh_key::{HashAlg, LineEnding, PublicKey, SshSig};
 use thiserror::Error;
+
+use crate::keys::{KeyId, PrivateKey};
 
 /// The SSHSIG namespace of every kpiseal manifest signature. Versioned so
 /// that a future manifest format can use another without ambiguity.
@@ -35,59 +37,61 @@ pub enum SshsigError {
     WrongNamespace { found: String },
     #[error("SSH signature hash algorithm is {found}, expected sha512")]
     WrongHash { found: String },
-    #[error("SSH signature was made by another key ({found}), expected {expected}")]
-    WrongKey { expected: String, found: String },
+    /// `found` is the signer's key id, or its algorithm when not Ed25519.
+    #[error("SSH signature was made by another key ({found}), expected key {expected}")]
+    WrongKey { expected: KeyId, found: String },
     #[error("SSH signature is not in canonical form (it decodes, but re-encodes differently): refused")]
     NotCanonical,
     #[error("SSH signature does not match the manifest: {0}")]
     Invalid(ssh_key::Error),
 }
 
-/// The signer identity used in `allowed_signers` and as the key's comment:
-/// `kpiseal:<KEYID>`.
-pub fn identity(key_id: [u8; 8]) -> String {
-    format!("kpiseal:{}", hex::encode_upper(key_id))
+/// The signer identity used in `allowed_signers`, `ssh-keygen -Y verify -I`
+/// and as the OpenSSH key's comment: `kpiseal:<KEYID>`.
+pub fn identity(key_id: KeyId) -> String {
+    format!("kpiseal:{key_id}")
 }
 
-fn public_key(key: &VerifyingKey, comment: String) -> PublicKey {
-    PublicKey::new(KeyData::Ed25519(Ed25519PublicKey::from(key)), comment)
-}
-
-fn key_text(data: &KeyData) -> String {
+/// The signer of a signature, for [`SshsigError::WrongKey`]: `key <KEYID>`
+/// for an Ed25519 key, `a <algorithm> key` otherwise.
+fn describe_signer(data: &KeyData) -> String {
     match data.ed25519() {
-        Some(ed) => ssh_ed25519_base64(&ed.0),
+        Some(ed) => format!("key {}", KeyId::of_raw(&ed.0)),
         None => format!("a {} key", data.algorithm()),
     }
 }
 
-/// base64 of the SSH wire form of an Ed25519 public key:
-/// string "ssh-ed25519" ‖ string(32-byte key), each string length-prefixed (u32, big-endian).
-fn ssh_ed25519_base64(key: &[u8; 32]) -> String {
-    const ALG: &[u8] = b"ssh-ed25519";
-    let mut wire = Vec::with_capacity(4 + ALG.len() + 4 + key.len());
-    wire.extend_from_slice(&(ALG.len() as u32).to_be_bytes());
+/// base64 of the SSH wire form of an Ed25519 public key (RFC 8709):
+/// string "ssh-ed25519" ‖ string(32-byte key), each string prefixed with its
+/// length as a big-endian u32.
+fn ssh_ed25519_base64(key: &VerifyingKey) -> String {
+    const ALG: &[u8; 11] = b"ssh-ed25519";
+    let mut wire = Vec::with_capacity(4 + ALG.len() + 4 + 32);
+    wire.extend_from_slice(&11u32.to_be_bytes());
     wire.extend_from_slice(ALG);
-    wire.extend_from_slice(&(key.len() as u32).to_be_bytes());
-    wire.extend_from_slice(key);
+    wire.extend_from_slice(&32u32.to_be_bytes());
+    wire.extend_from_slice(key.as_bytes());
     Base64::encode_string(&wire)
 }
 
-/// The OpenSSH public key line `ssh-ed25519 AAAA… kpiseal:<KEYID>` (no newline).
-pub fn openssh_public_key_line(key: &VerifyingKey, key_id: [u8; 8]) -> String {
-    format!("ssh-ed25519 {} {}", ssh_ed25519_base64(key.as_bytes()), identity(key_id))
+/// The OpenSSH public key line `ssh-ed25519 AAAA… kpiseal:<KEYID>` (no
+/// newline): the content of `provider.ssh.pub`, which `keys::save_key_files`
+/// writes with this function.
+pub fn openssh_public_key_line(key: &VerifyingKey) -> String {
+    format!("ssh-ed25519 {} {}", ssh_ed25519_base64(key), identity(KeyId::of(key)))
 }
 
 /// One `allowed_signers` line trusting this key for kpiseal manifests only:
 /// `kpiseal:<KEYID> namespaces="kpiseal-manifest@v1" ssh-ed25519 AAAA…`.
-pub fn allowed_signers_line(key: &VerifyingKey, key_id: [u8; 8]) -> String {
-    format!("{} namespaces=\"{NAMESPACE}\" ssh-ed25519 {}", identity(key_id), ssh_ed25519_base64(key.as_bytes()))
+pub fn allowed_signers_line(key: &VerifyingKey) -> String {
+    format!("{} namespaces=\"{NAMESPACE}\" ssh-ed25519 {}", identity(KeyId::of(key)), ssh_ed25519_base64(key))
 }
 
 /// Signs `message` (the manifest bytes) in namespace [`NAMESPACE`] with
 /// SHA-512; returns the armored signature with `\n` line ends. Deterministic.
-pub fn sign(key: &SigningKey, message: &[u8]) -> Result<String, SshsigError> {
-    let keypair = KeypairData::Ed25519(Ed25519Keypair::from(key));
-    let private = PrivateKey::new(keypair, "").map_err(SshsigError::Sign)?;
+pub fn sign(key: &PrivateKey, message: &[u8]) -> Result<String, SshsigError> {
+    let keypair = KeypairData::Ed25519(Ed25519Keypair::from(key.signing_key()));
+    let private = ssh_key::PrivateKey::new(keypair, "").map_err(SshsigError::Sign)?;
     let signature = private.sign(NAMESPACE, HashAlg::Sha512, message).map_err(SshsigError::Sign)?;
     let mut armored = signature.to_pem(LineEnding::LF).map_err(SshsigError::Sign)?;
     if !armored.ends_with('\n') {
@@ -121,12 +125,24 @@ pub fn verify(message: &[u8], armored: &str, key: &VerifyingKey) -> Result<(), S
     if signature.hash_alg() != HashAlg::Sha512 {
         return Err(SshsigError::WrongHash { found: signature.hash_alg().to_string() });
     }
-    let expected = public_key(key, String::new());
+    let expected = PublicKey::new(KeyData::Ed25519(Ed25519PublicKey::from(key)), "");
     if expected.key_data() != signature.public_key() {
-        return Err(SshsigError::WrongKey {
-            expected: key_text(expected.key_data()),
-            found: key_text(signature.public_key()),
-        });
+        return Err(SshsigError::WrongKey { expected: KeyId::of(key), found: describe_signer(signature.public_key()) });
     }
     expected.verify(NAMESPACE, message, &signature).map_err(SshsigError::Invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+
+    /// The hand-written wire encoding agrees with the ssh-key crate's.
+    #[test]
+    fn public_key_line_is_what_ssh_key_writes() {
+        let key = SigningKey::from_bytes(&[5u8; 32]).verifying_key();
+        let comment = identity(KeyId::of(&key));
+        let theirs = PublicKey::new(KeyData::Ed25519(Ed25519PublicKey::from(&key)), comment).to_openssh().unwrap();
+        assert_eq!(openssh_public_key_line(&key), theirs);
+    }
 }

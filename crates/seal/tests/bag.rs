@@ -1,5 +1,3 @@
-mod common;
-
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -7,7 +5,7 @@ use std::path::{Path, PathBuf};
 use kpiseal_seal::bag::{BagError, BagInfo, Durability, PayloadFile, validate_bag, write_bag, write_zip, zip_bag};
 use kpiseal_seal::check::{Check, all_passed};
 
-pub fn info() -> BagInfo {
+fn info() -> BagInfo {
     BagInfo {
         source_organization: "Ponte Cross-Border Services Ltda.".into(),
         external_identifier: "KPI-2026-10-acme-home".into(),

@@ -7,11 +7,12 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
 use base64ct::{Base64, Encoding};
-use common::{key_from_seed, output_text, run_tool, test_key};
+use common::{key_from_seed, run_tool, test_key};
 use kpiseal_seal::keys::{
     self, KeyError, KeyFiles, ProviderKey, PublicKeyFormat, load_certificate, load_public_key, load_signing_key,
     save_key_files,
 };
+use kpiseal_seal::{minisign, sshsig};
 
 fn saved() -> (tempfile::TempDir, ProviderKey, KeyFiles) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -133,64 +134,43 @@ fn unknown_public_key_file_is_refused_naming_the_formats() {
 }
 
 #[test]
-fn ssh_keygen_reads_the_openssh_public_key() {
+fn public_key_files_are_what_the_signature_modules_write() {
     let (_dir, key, files) = saved();
-    let path = files.ssh_public_key.to_str().expect("utf-8 path");
-    let output = run_tool("ssh-keygen", &["-l", "-f", path], None, "Debian package openssh-client");
-    let text = output_text(&output);
-    assert!(output.status.success(), "{text}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.starts_with("256 SHA256:"), "{text}");
-    assert!(stdout.contains(&format!("kpiseal:{}", key.key_id())) && stdout.contains("(ED25519)"), "{text}");
-}
-
-/// A legacy (non-prehashed, "Ed") minisign signature of `message`, made
-/// here only to show that minisign accepts the public key file and its key
-/// number; the manifest's signatures are another module's business.
-fn minisign_signature(key: &ProviderKey, keynum: [u8; 8], message: &[u8]) -> String {
-    let signature = key.sign(message).to_bytes();
-    let mut packet = b"Ed".to_vec();
-    packet.extend_from_slice(&keynum);
-    packet.extend_from_slice(&signature);
-    let trusted_comment = "test";
-    let mut global = signature.to_vec();
-    global.extend_from_slice(trusted_comment.as_bytes());
-    let global_signature = key.sign(&global).to_bytes();
-    format!(
-        "untrusted comment: test\n{}\ntrusted comment: {trusted_comment}\n{}\n",
-        Base64::encode_string(&packet),
-        Base64::encode_string(&global_signature)
-    )
+    let read = |path| fs::read_to_string(path).expect("read");
+    assert_eq!(read(&files.minisign_public_key), minisign::public_key_file(&key.verifying_key()));
+    assert_eq!(read(&files.ssh_public_key), format!("{}\n", sshsig::openssh_public_key_line(&key.verifying_key())));
 }
 
 #[test]
-fn minisign_verifies_with_the_minisign_public_key_file() {
-    let (dir, key, files) = saved();
-    let message_path = dir.path().join("message.txt");
-    fs::write(&message_path, b"statement").expect("write");
-    let signature_path = dir.path().join("message.txt.minisig");
-    fs::write(&signature_path, minisign_signature(&key, key.key_id().minisign_keynum(), b"statement")).expect("write");
-    let args = [
-        "-V",
-        "-p",
-        files.minisign_public_key.to_str().expect("utf-8"),
-        "-m",
-        message_path.to_str().expect("utf-8"),
-        "-x",
-        signature_path.to_str().expect("utf-8"),
-    ];
-    let output = run_tool("minisign", &args, None, "Debian package minisign");
-    assert!(output.status.success(), "{}", output_text(&output));
+fn minisign_public_key_whose_key_number_is_not_its_key_id_is_refused() {
+    let (_dir, key, files) = saved();
+    let text = fs::read_to_string(&files.minisign_public_key).expect("read");
+    let (comment, line) = text.split_once('\n').expect("two lines");
+    let mut bin = Base64::decode_vec(line.trim()).expect("base64");
+    bin[2] ^= 0x01;
+    let line = Base64::encode_string(&bin);
+    fs::write(&files.minisign_public_key, format!("{comment}\n{line}\n")).expect("write");
+    let message = load_public_key(&files.minisign_public_key).expect_err("foreign key number").to_string();
+    assert!(message.contains("provider.minisign.pub") && message.contains(&key.key_id().to_string()), "{message}");
+}
 
-    // With another key number minisign refuses, printing both numbers as
-    // little-endian integers: the public key's is our key id as kpiseal
-    // prints it (less leading zeros).
-    let other = [9u8, 8, 7, 6, 5, 4, 3, 2];
-    fs::write(&signature_path, minisign_signature(&key, other, b"statement")).expect("write");
-    let output = run_tool("minisign", &args, None, "Debian package minisign");
-    let text = output_text(&output);
-    assert!(!output.status.success(), "{text}");
-    let key_id = key.key_id().to_string();
-    assert!(text.contains(&format!("key id in the public key is {}", key_id.trim_start_matches('0'))), "{text}");
-    assert!(text.contains("203040506070809"), "{text}");
+#[test]
+fn ssh_keygen_reads_the_openssh_public_key() {
+    let (dir, key, _files) = saved();
+    let output = run_tool(dir.path(), "ssh-keygen", &["-l", "-f", "provider.ssh.pub"], None);
+    assert!(output.success, "{}", output.text());
+    assert!(output.stdout.starts_with("256 SHA256:"), "{}", output.text());
+    let expected = format!("kpiseal:{}", key.key_id());
+    assert!(output.stdout.contains(&expected) && output.stdout.contains("(ED25519)"), "{}", output.text());
+}
+
+#[test]
+fn minisign_verifies_with_the_saved_minisign_public_key_file() {
+    let (dir, key, _files) = saved();
+    fs::write(dir.path().join("message.txt"), b"statement").expect("write");
+    let signature = minisign::sign(key.private_key(), b"statement", "test").expect("sign");
+    fs::write(dir.path().join("message.txt.minisig"), signature).expect("write");
+    let args = ["-V", "-p", "provider.minisign.pub", "-m", "message.txt"];
+    let output = run_tool(dir.path(), "minisign", &args, None);
+    assert!(output.success, "{}", output.text());
 }

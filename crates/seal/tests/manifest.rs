@@ -10,7 +10,7 @@ use kpiseal_seal::manifest::{
 use proptest::prelude::*;
 use serde_json::Value;
 
-use common::{sample_manifest, sample_supersedes, signing_key};
+use common::{key_from_seed, sample_manifest, sample_supersedes};
 
 fn jcs(json: &str) -> String {
     let value: Value = serde_json::from_str(json).expect("test JSON");
@@ -49,8 +49,8 @@ fn rfc8785_escapes_strings_and_formats_numbers_as_its_example() {
 
 #[test]
 fn canonical_manifest_has_sorted_keys_no_whitespace_and_omits_absent_supersedes() {
-    let key = signing_key(1).verifying_key();
-    let m = sample_manifest(&key);
+    let key = key_from_seed(1).key_id();
+    let m = sample_manifest(key);
     let text = String::from_utf8(to_canonical_json(&m).expect("canonical")).expect("UTF-8");
     assert!(text.starts_with(r#"{"contract":{"bytes":2048,"path":"contracts/acme-home.toml","sha256":""#), "{text}");
     assert!(!text.contains("supersedes"));
@@ -64,8 +64,8 @@ fn canonical_manifest_has_sorted_keys_no_whitespace_and_omits_absent_supersedes(
 
 #[test]
 fn supersedes_is_written_when_present_with_escapes() {
-    let key = signing_key(1).verifying_key();
-    let mut m = sample_manifest(&key);
+    let key = key_from_seed(1).key_id();
+    let mut m = sample_manifest(key);
     m.supersedes = Some(sample_supersedes());
     let bytes = to_canonical_json(&m).expect("canonical");
     let text = String::from_utf8(bytes.clone()).expect("UTF-8");
@@ -76,8 +76,8 @@ fn supersedes_is_written_when_present_with_escapes() {
 
 #[test]
 fn canonical_json_parses_back_to_the_same_manifest() {
-    let key = signing_key(2).verifying_key();
-    let m = sample_manifest(&key);
+    let key = key_from_seed(2).key_id();
+    let m = sample_manifest(key);
     let bytes = to_canonical_json(&m).expect("canonical");
     assert_eq!(Manifest::from_json(&bytes).expect("parse"), m);
     assert!(is_canonical(&bytes));
@@ -88,16 +88,26 @@ fn canonical_json_parses_back_to_the_same_manifest() {
 
 #[test]
 fn manifest_refuses_unknown_fields_and_wrong_schema() {
-    let key = signing_key(2).verifying_key();
-    let mut value = serde_json::to_value(sample_manifest(&key)).expect("value");
+    let key = key_from_seed(2).key_id();
+    let mut value = serde_json::to_value(sample_manifest(key)).expect("value");
     value["extra"] = Value::from(1);
     let err = Manifest::from_json(&serde_json::to_vec(&value).expect("bytes")).expect_err("unknown field");
     assert!(err.to_string().contains("extra"), "{err}");
 
-    let mut m = sample_manifest(&key);
+    let mut m = sample_manifest(key);
     m.schema = "kpiseal.manifest/2".into();
     let err = to_canonical_json(&m).expect_err("schema");
     assert!(err.to_string().contains("kpiseal.manifest/1"), "{err}");
+}
+
+#[test]
+fn manifest_refuses_a_key_id_in_another_spelling() {
+    let key = key_from_seed(2).key_id();
+    let mut value = serde_json::to_value(sample_manifest(key)).expect("value");
+    assert_eq!(value["key_id"], Value::from(key.to_string()));
+    value["key_id"] = Value::from(key.to_string().to_lowercase());
+    let err = Manifest::from_json(&serde_json::to_vec(&value).expect("bytes")).expect_err("lowercase key id");
+    assert!(err.to_string().contains("expected 16 uppercase hexadecimal digits"), "{err}");
 }
 
 /// One edit of a valid manifest.
@@ -105,8 +115,8 @@ type Change = fn(&mut Manifest);
 
 #[test]
 fn manifest_refuses_unsafe_paths_bad_hashes_and_inexact_numbers() {
-    let key = signing_key(2).verifying_key();
-    let cases: [(Change, &str); 8] = [
+    let key = key_from_seed(2).key_id();
+    let cases: [(Change, &str); 7] = [
         (|m| m.inputs[0].path = "../secret.txt".into(), "inputs[0].path"),
         (|m| m.inputs[0].path = "exports\\a.txt".into(), "inputs[0].path"),
         (|m| m.fx[0].path = "/abs/fx.csv".into(), "fx[0].path"),
@@ -114,17 +124,16 @@ fn manifest_refuses_unsafe_paths_bad_hashes_and_inexact_numbers() {
         (|m| m.contract.sha256 = m.contract.sha256.to_uppercase(), "contract.sha256"),
         (|m| m.inputs[1].rows = MAX_EXACT_INTEGER + 1, "inputs[1].rows"),
         (|m| m.outputs[0].bytes = u64::MAX, "outputs[0].bytes"),
-        (|m| m.key_id = m.key_id.to_lowercase(), "key_id"),
     ];
     for (change, field) in cases {
-        let mut m = sample_manifest(&key);
+        let mut m = sample_manifest(key);
         change(&mut m);
         match to_canonical_json(&m) {
             Err(ManifestError::Invalid { field: f, .. }) => assert_eq!(f, field),
             other => panic!("{field}: expected Invalid, got {other:?}"),
         }
     }
-    let mut m = sample_manifest(&key);
+    let mut m = sample_manifest(key);
     m.inputs[0].bytes = MAX_EXACT_INTEGER;
     let text = String::from_utf8(to_canonical_json(&m).expect("2^53-1 is exact")).expect("UTF-8");
     assert!(text.contains("9007199254740991"));
@@ -175,8 +184,8 @@ fn workspace_for(m: &mut Manifest) -> tempfile::TempDir {
 
 #[test]
 fn checks_pass_for_untouched_files_and_name_each_changed_or_missing_one() {
-    let key = signing_key(3).verifying_key();
-    let mut m = sample_manifest(&key);
+    let key = key_from_seed(3).key_id();
+    let mut m = sample_manifest(key);
     let root = workspace_for(&mut m);
     let out = root.path().join("out");
 
@@ -204,8 +213,8 @@ fn checks_pass_for_untouched_files_and_name_each_changed_or_missing_one() {
 
 #[test]
 fn checks_never_read_outside_the_base_folder() {
-    let key = signing_key(3).verifying_key();
-    let mut m = sample_manifest(&key);
+    let key = key_from_seed(3).key_id();
+    let mut m = sample_manifest(key);
     let root = workspace_for(&mut m);
     m.inputs[0].path = "../../etc/passwd".into();
     let checks = check_inputs(&m, root.path());
@@ -231,8 +240,8 @@ proptest! {
         bytes in 0u64..=MAX_EXACT_INTEGER,
         seed in any::<u64>(),
     ) {
-        let key = signing_key(4).verifying_key();
-        let mut m = sample_manifest(&key);
+        let key = key_from_seed(4).key_id();
+        let mut m = sample_manifest(key);
         m.seller.legal_name = legal_name;
         m.figures.amount_due = format!("{}.{:02}", amount / 100, amount % 100);
         m.inputs[0].bytes = bytes;

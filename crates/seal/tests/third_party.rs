@@ -1,7 +1,9 @@
 //! The third-party tools a seller or reviewer uses, run on what this crate
-//! writes: `minisign`, `ssh-keygen`, `bagit.py` (bagit-python) and `unzip`.
-//! Each test fails with a message naming the tool when it is not installed
-//! (`.ci/run` installs them). Run with `--nocapture` to see what they print.
+//! writes: `pyhanko` and `qpdf` on the signed PDF, `minisign` and
+//! `ssh-keygen` on the manifest's signatures, `bagit.py` (bagit-python) and
+//! `unzip` on the evidence bag. Each test fails with a message naming the
+//! tool when it is not installed (`.ci/run` installs them). Run with
+//! `--nocapture` to see what they print.
 
 mod common;
 
@@ -9,85 +11,64 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use chrono::{TimeZone, Utc};
 use kpiseal_seal::bag::{BagInfo, Durability, PayloadFile, write_bag, write_zip};
+use kpiseal_seal::keys::ProviderKey;
 use kpiseal_seal::manifest::to_canonical_json;
+use kpiseal_seal::pdf_signature::sign_pdf;
 use kpiseal_seal::{minisign, sshsig};
 
-use common::{key_id, key_id_text, require_tool, sample_manifest, signing_key};
+use common::{ToolRun, flip_byte, key_from_seed, run_tool, sample_manifest, test_key, test_pdf};
 
-/// Runs `program args…` in `dir` (stdin from `stdin` if given), prints the
-/// command and what it printed, and returns (success, stdout + stderr).
-fn run(dir: &Path, program: &Path, args: &[&str], stdin: Option<&Path>) -> (bool, String) {
-    let mut command = Command::new(program);
-    command.args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped());
-    command.stdin(match stdin {
-        Some(path) => Stdio::from(fs::File::open(dir.join(path)).expect("stdin file")),
-        None => Stdio::null(),
-    });
-    let output = command.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    let redirect = stdin.map(|p| format!(" < {}", p.display())).unwrap_or_default();
-    let name = program.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    eprintln!("$ {name} {}{redirect}\n{}[exit {}]\n", args.join(" "), text, output.status.code().unwrap_or(-1));
-    (output.status.success(), text)
+/// Runs a tool (see [`common::run_tool`]); returns whether it succeeded and
+/// everything it printed.
+fn run(dir: &Path, program: &str, args: &[&str], stdin: Option<&str>) -> (bool, String) {
+    let ToolRun { success, stdout, stderr } = run_tool(dir, program, args, stdin.map(Path::new));
+    (success, format!("{stdout}{stderr}"))
 }
 
-fn flip_byte(path: &Path, at: usize) {
-    let mut bytes = fs::read(path).expect("read");
-    bytes[at] ^= 0x01;
-    fs::write(path, bytes).expect("write");
-}
-
-/// A statement folder with manifest.json and both detached signatures.
+/// A statement folder with manifest.json, both detached signatures and the
+/// public key files to check them.
 struct Signed {
     dir: tempfile::TempDir,
-    key_id_text: String,
+    key: ProviderKey,
 }
 
 fn signed_manifest(seed: u8) -> Signed {
-    let key = signing_key(seed);
+    let key = key_from_seed(seed);
     let public = key.verifying_key();
-    let id = key_id(&public);
-    let manifest = to_canonical_json(&sample_manifest(&public)).expect("canonical");
+    let manifest = to_canonical_json(&sample_manifest(key.key_id())).expect("canonical");
     let dir = tempfile::tempdir().expect("tempdir");
-    let comment = minisign::trusted_comment("KPI-2026-10-acme-home", "2026-10", id);
+    let comment = minisign::trusted_comment("KPI-2026-10-acme-home", "2026-10", key.key_id());
     let put = |name: &str, contents: &[u8]| fs::write(dir.path().join(name), contents).expect("write");
     put("manifest.json", &manifest);
-    put("manifest.json.minisig", minisign::sign(&key, id, &manifest, &comment).expect("minisign").as_bytes());
-    put("provider.minisign.pub", minisign::public_key_file(&public, id).as_bytes());
-    put("manifest.json.sig", sshsig::sign(&key, &manifest).expect("sshsig").as_bytes());
-    put("allowed_signers", format!("{}\n", sshsig::allowed_signers_line(&public, id)).as_bytes());
-    Signed { dir, key_id_text: key_id_text(&public) }
+    put("manifest.json.minisig", minisign::sign(key.private_key(), &manifest, &comment).expect("minisign").as_bytes());
+    put("provider.minisign.pub", minisign::public_key_file(&public).as_bytes());
+    put("manifest.json.sig", sshsig::sign(key.private_key(), &manifest).expect("sshsig").as_bytes());
+    put("allowed_signers", format!("{}\n", sshsig::allowed_signers_line(&public)).as_bytes());
+    Signed { dir, key }
 }
-
-const MINISIGN_INSTALL: &str = "apt-get install -y --no-install-recommends minisign";
-const SSH_KEYGEN_INSTALL: &str = "apt-get install -y --no-install-recommends openssh-client";
-const BAGIT_INSTALL: &str = "pip install bagit";
-const UNZIP_INSTALL: &str = "apt-get install -y --no-install-recommends unzip";
 
 #[test]
 fn minisign_cli_accepts_our_signature_and_public_key() {
-    let minisign = require_tool("minisign", MINISIGN_INSTALL);
     let s = signed_manifest(1);
     let args = ["-Vm", "manifest.json", "-x", "manifest.json.minisig", "-p", "provider.minisign.pub"];
-    let (ok, out) = run(s.dir.path(), &minisign, &args, None);
+    let (ok, out) = run(s.dir.path(), "minisign", &args, None);
     assert!(ok, "{out}");
     assert!(out.contains("Signature and comment signature verified"), "{out}");
-    assert!(out.contains(&format!("Trusted comment: kpiseal KPI-2026-10-acme-home 2026-10 key {}", s.key_id_text)));
+    assert!(out.contains(&format!("Trusted comment: kpiseal KPI-2026-10-acme-home 2026-10 key {}", s.key.key_id())));
     // -H: only prehashed signatures (what we write) are acceptable.
-    let (ok, out) = run(s.dir.path(), &minisign, &["-H", "-Vm", "manifest.json", "-p", "provider.minisign.pub"], None);
+    let (ok, out) = run(s.dir.path(), "minisign", &["-H", "-Vm", "manifest.json", "-p", "provider.minisign.pub"], None);
     assert!(ok, "{out}");
 }
 
 #[test]
 fn minisign_cli_rejects_a_flipped_manifest_or_signature_byte() {
-    let minisign = require_tool("minisign", MINISIGN_INSTALL);
     let s = signed_manifest(1);
     let args = ["-Vm", "manifest.json", "-p", "provider.minisign.pub"];
     flip_byte(&s.dir.path().join("manifest.json"), 40);
-    let (ok, out) = run(s.dir.path(), &minisign, &args, None);
+    let (ok, out) = run(s.dir.path(), "minisign", &args, None);
     assert!(!ok, "tampered manifest accepted: {out}");
     assert!(out.contains("Signature verification failed"), "{out}");
 
@@ -97,50 +78,47 @@ fn minisign_cli_rejects_a_flipped_manifest_or_signature_byte() {
     // A byte inside the base64 signature (line 2), then one in the trusted comment.
     let line2 = text.find('\n').expect("line 1") + 30;
     flip_byte(&sig, line2);
-    let (ok, out) = run(s.dir.path(), &minisign, &args, None);
+    let (ok, out) = run(s.dir.path(), "minisign", &args, None);
     assert!(!ok, "tampered signature accepted: {out}");
     fs::write(&sig, text.replace("2026-10 key", "2026-11 key")).expect("write");
-    let (ok, out) = run(s.dir.path(), &minisign, &args, None);
+    let (ok, out) = run(s.dir.path(), "minisign", &args, None);
     assert!(!ok, "edited trusted comment accepted: {out}");
     assert!(out.contains("Comment signature verification failed"), "{out}");
 }
 
 #[test]
 fn minisign_cli_prints_key_ids_as_kpiseal_does() {
-    let minisign = require_tool("minisign", MINISIGN_INSTALL);
     let signer = signed_manifest(1);
-    let other = signing_key(2).verifying_key();
-    let other_pub = minisign::public_key_file(&other, key_id(&other));
+    let other = key_from_seed(2);
+    let other_pub = minisign::public_key_file(&other.verifying_key());
     fs::write(signer.dir.path().join("other.pub"), other_pub).expect("write");
-    let (ok, out) = run(signer.dir.path(), &minisign, &["-Vm", "manifest.json", "-p", "other.pub"], None);
+    let (ok, out) = run(signer.dir.path(), "minisign", &["-Vm", "manifest.json", "-p", "other.pub"], None);
     assert!(!ok, "{out}");
     // minisign prints key numbers without leading zeros.
     let shown = |hex: &str| hex.trim_start_matches('0').to_string();
-    assert!(out.contains(&format!("is {}", shown(&signer.key_id_text))), "{out}");
-    assert!(out.contains(&format!("public key is {}", shown(&key_id_text(&other)))), "{out}");
+    assert!(out.contains(&format!("is {}", shown(&signer.key.key_id().to_string()))), "{out}");
+    assert!(out.contains(&format!("public key is {}", shown(&other.key_id().to_string()))), "{out}");
 }
 
 #[test]
 fn ssh_keygen_accepts_our_sshsig_with_the_allowed_signers_line() {
-    let ssh_keygen = require_tool("ssh-keygen", SSH_KEYGEN_INSTALL);
     let s = signed_manifest(1);
-    let identity = format!("kpiseal:{}", s.key_id_text);
+    let identity = format!("kpiseal:{}", s.key.key_id());
     let args =
         ["-Y", "verify", "-f", "allowed_signers", "-I", &identity, "-n", sshsig::NAMESPACE, "-s", "manifest.json.sig"];
-    let (ok, out) = run(s.dir.path(), &ssh_keygen, &args, Some(Path::new("manifest.json")));
+    let (ok, out) = run(s.dir.path(), "ssh-keygen", &args, Some("manifest.json"));
     assert!(ok, "{out}");
     assert!(out.contains(&format!("Good \"{}\" signature for {identity}", sshsig::NAMESPACE)), "{out}");
 }
 
 #[test]
 fn ssh_keygen_rejects_a_flipped_byte_or_another_namespace() {
-    let ssh_keygen = require_tool("ssh-keygen", SSH_KEYGEN_INSTALL);
     let s = signed_manifest(1);
-    let identity = format!("kpiseal:{}", s.key_id_text);
+    let identity = format!("kpiseal:{}", s.key.key_id());
     let verify = |namespace: &str| {
         let args =
             ["-Y", "verify", "-f", "allowed_signers", "-I", &identity, "-n", namespace, "-s", "manifest.json.sig"];
-        run(s.dir.path(), &ssh_keygen, &args, Some(Path::new("manifest.json")))
+        run(s.dir.path(), "ssh-keygen", &args, Some("manifest.json"))
     };
     let (ok, out) = verify("file");
     assert!(!ok, "another namespace accepted: {out}");
@@ -161,21 +139,21 @@ fn ssh_keygen_rejects_a_flipped_byte_or_another_namespace() {
 
 #[test]
 fn ssh_keygen_signs_the_same_bytes_as_we_do_and_we_verify_its_signature() {
-    let ssh_keygen = require_tool("ssh-keygen", SSH_KEYGEN_INSTALL);
     let s = signed_manifest(1);
-    let key = signing_key(1);
-    let private = ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from(&key));
+    // The secret of `key_from_seed(1)`, as an OpenSSH private key file.
+    let seed = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+    let private = ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from(&seed));
     let pem = private.to_openssh(ssh_key::LineEnding::LF).expect("openssh key");
     let key_path = s.dir.path().join("id_ed25519");
     let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&key_path).expect("key");
     file.write_all(pem.as_bytes()).expect("write key");
     fs::copy(s.dir.path().join("manifest.json"), s.dir.path().join("copy.json")).expect("copy");
     let args = ["-Y", "sign", "-f", "id_ed25519", "-n", sshsig::NAMESPACE, "copy.json"];
-    let (ok, out) = run(s.dir.path(), &ssh_keygen, &args, None);
+    let (ok, out) = run(s.dir.path(), "ssh-keygen", &args, None);
     assert!(ok, "{out}");
     let theirs = fs::read_to_string(s.dir.path().join("copy.json.sig")).expect("ssh-keygen's signature");
     let manifest = fs::read(s.dir.path().join("manifest.json")).expect("manifest");
-    sshsig::verify(&manifest, &theirs, &key.verifying_key()).expect("ssh-keygen's signature verifies in Rust");
+    sshsig::verify(&manifest, &theirs, &s.key.verifying_key()).expect("ssh-keygen's signature verifies in Rust");
     assert_eq!(theirs, fs::read_to_string(s.dir.path().join("manifest.json.sig")).expect("ours"));
 }
 
@@ -204,46 +182,119 @@ fn sample_bag(root: &Path) -> PathBuf {
 
 #[test]
 fn bagit_python_validates_our_bag_and_rejects_a_changed_payload_byte() {
-    let bagit = require_tool("bagit.py", BAGIT_INSTALL);
     let root = tempfile::tempdir().expect("tempdir");
     let dir = sample_bag(root.path());
-    let (ok, out) = run(root.path(), &bagit, &["--validate", "KPI-2026-10-acme-home"], None);
+    let (ok, out) = run(root.path(), "bagit.py", &["--validate", "KPI-2026-10-acme-home"], None);
     assert!(ok, "{out}");
     assert!(out.contains("is valid"), "{out}");
 
     flip_byte(&dir.join("data/statement.pdf"), 1234);
-    let (ok, out) = run(root.path(), &bagit, &["--validate", "KPI-2026-10-acme-home"], None);
+    let (ok, out) = run(root.path(), "bagit.py", &["--validate", "KPI-2026-10-acme-home"], None);
     assert!(!ok, "tampered bag accepted: {out}");
     assert!(out.contains("data/statement.pdf"), "{out}");
 }
 
 #[test]
 fn bagit_python_rejects_an_added_payload_file() {
-    let bagit = require_tool("bagit.py", BAGIT_INSTALL);
     let root = tempfile::tempdir().expect("tempdir");
     let dir = sample_bag(root.path());
     fs::write(dir.join("data/extra.txt"), "not in the manifest").expect("write");
-    let (ok, out) = run(root.path(), &bagit, &["--validate", "KPI-2026-10-acme-home"], None);
+    let (ok, out) = run(root.path(), "bagit.py", &["--validate", "KPI-2026-10-acme-home"], None);
     assert!(!ok, "bag with an extra file accepted: {out}");
 }
 
 #[test]
 fn unzip_tests_our_zip_and_unpacks_a_valid_bag() {
-    let unzip = require_tool("unzip", UNZIP_INSTALL);
-    let bagit = require_tool("bagit.py", BAGIT_INSTALL);
     let root = tempfile::tempdir().expect("tempdir");
     let dir = sample_bag(root.path());
     write_zip(&dir, &root.path().join("bag.zip"), Durability::Fsync).expect("zip");
-    let (ok, out) = run(root.path(), &unzip, &["-t", "bag.zip"], None);
+    let (ok, out) = run(root.path(), "unzip", &["-t", "bag.zip"], None);
     assert!(ok, "{out}");
     assert!(out.contains("No errors detected"), "{out}");
 
     let unpacked = root.path().join("unpacked");
     fs::create_dir(&unpacked).expect("mkdir");
-    let (ok, out) = run(&unpacked, &unzip, &["-q", "../bag.zip"], None);
+    let (ok, out) = run(&unpacked, "unzip", &["-q", "../bag.zip"], None);
     assert!(ok, "{out}");
-    let (ok, out) = run(&unpacked, &bagit, &["--validate", "KPI-2026-10-acme-home"], None);
+    let (ok, out) = run(&unpacked, "bagit.py", &["--validate", "KPI-2026-10-acme-home"], None);
     assert!(ok, "{out}");
     let original = fs::read(dir.join("data/statement.pdf")).expect("original");
     assert_eq!(fs::read(unpacked.join("KPI-2026-10-acme-home/data/statement.pdf")).expect("unpacked"), original);
+}
+
+/// Signs a fresh test PDF with `test_key()` and writes it and the key's
+/// certificate into `dir`.
+fn signed_pdf(dir: &Path) {
+    let time = Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).single().expect("valid time");
+    let signed = sign_pdf(&test_pdf(2), &test_key(), time, "Month-end statement 2026-10", "São Paulo").expect("sign");
+    fs::write(dir.join("statement.pdf"), signed).expect("write PDF");
+    write_certificate(dir, "provider.cert.pem", &test_key());
+}
+
+fn write_certificate(dir: &Path, name: &str, key: &ProviderKey) {
+    fs::write(dir.join(name), key.certificate().to_pem().expect("PEM")).expect("write certificate");
+}
+
+/// `pyhanko sign validate` of `statement.pdf` in `dir`, trusting only `certificate`.
+fn pyhanko_validate(dir: &Path, certificate: &str, extra: &[&str]) -> ToolRun {
+    let mut args = vec!["sign", "validate", "--trust-replace", "--trust", certificate];
+    args.extend_from_slice(extra);
+    args.push("statement.pdf");
+    run_tool(dir, "pyhanko", &args, None)
+}
+
+#[test]
+fn pyhanko_reports_the_signature_intact_trusted_and_covering_the_whole_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    signed_pdf(dir.path());
+    let output = pyhanko_validate(dir.path(), "provider.cert.pem", &[]);
+    assert!(output.success, "{}", output.text());
+    // One line per signature: `<field>:<cert sha256>:INTACT:TRUSTED,UNTOUCHED`.
+    let summary = output.stdout.trim();
+    assert!(summary.starts_with("Signature1:") && summary.ends_with(":INTACT:TRUSTED,UNTOUCHED"), "{}", output.text());
+
+    let output = pyhanko_validate(dir.path(), "provider.cert.pem", &["--pretty-print"]);
+    let text = output.text();
+    assert!(output.success, "{text}");
+    for expected in [
+        "The signature is cryptographically sound.",
+        "The digest algorithm used was 'sha512'.",
+        "The signature mechanism used was 'ed25519'.",
+        "Signing time as reported by signer: 2026-11-01T08:00:00+00:00",
+        "The signature covers the entire file.",
+        "The signature is judged VALID.",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+}
+
+#[test]
+fn pyhanko_rejects_a_file_with_one_changed_byte() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    signed_pdf(dir.path());
+    flip_byte(&dir.path().join("statement.pdf"), 600);
+    let output = pyhanko_validate(dir.path(), "provider.cert.pem", &[]);
+    assert!(!output.success, "{}", output.text());
+    assert!(output.stdout.contains(":INVALID"), "{}", output.text());
+}
+
+#[test]
+fn pyhanko_does_not_trust_the_signature_under_another_providers_certificate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    signed_pdf(dir.path());
+    write_certificate(dir.path(), "other.cert.pem", &key_from_seed(5));
+    let output = pyhanko_validate(dir.path(), "other.cert.pem", &[]);
+    assert!(!output.success, "{}", output.text());
+    assert!(output.stdout.contains(":INTACT:UNTRUSTED"), "{}", output.text());
+}
+
+#[test]
+fn qpdf_check_finds_no_errors_in_the_signed_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    signed_pdf(dir.path());
+    let output = run_tool(dir.path(), "qpdf", &["--check", "statement.pdf"], None);
+    let text = output.text();
+    assert!(output.success, "{text}");
+    assert!(text.contains("No syntax or stream encoding errors found"), "{text}");
+    assert!(text.contains("PDF Version: 2.0"), "{text}");
 }

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use super::public_key::{self, ProviderCertificate, PublicKey};
 use super::{KeyError, PrivateKey, ProviderKey};
 use crate::atomic_file::write_atomically;
+use crate::{minisign, sshsig};
 
 /// The private key, PKCS#8 PEM, mode 0600.
 pub const PRIVATE_KEY_FILE: &str = "provider.key";
@@ -71,11 +72,12 @@ pub fn save_key_files(dir: &Path, key: &ProviderKey) -> Result<KeyFiles, KeyErro
         .signing_key()
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|error| KeyError::Encode { what: "PKCS#8 private key", reason: error.to_string() })?;
+    let ssh_line = format!("{}\n", sshsig::openssh_public_key_line(&verifying_key));
     let contents: [(&Path, Zeroizing<String>, u32); 5] = [
         (&files.private_key, private_pem, 0o600),
         (&files.spki_public_key, Zeroizing::new(public_key::spki_pem(&verifying_key)?), 0o644),
-        (&files.minisign_public_key, Zeroizing::new(public_key::minisign_public_key(&verifying_key)), 0o644),
-        (&files.ssh_public_key, Zeroizing::new(public_key::openssh_public_key(&verifying_key)?), 0o644),
+        (&files.minisign_public_key, Zeroizing::new(minisign::public_key_file(&verifying_key)), 0o644),
+        (&files.ssh_public_key, Zeroizing::new(ssh_line), 0o644),
         (&files.certificate, Zeroizing::new(key.certificate().to_pem()?), 0o644),
     ];
     for (path, text, mode) in &contents {

@@ -27,7 +27,7 @@ pub use files::{
     CERTIFICATE_FILE, KeyFiles, MINISIGN_PUBLIC_KEY_FILE, PRIVATE_KEY_FILE, SPKI_PUBLIC_KEY_FILE, SSH_PUBLIC_KEY_FILE,
     load_certificate, load_public_key, load_signing_key, save_key_files,
 };
-pub use key_id::KeyId;
+pub use key_id::{KeyId, KeyIdParseError};
 pub use public_key::{ProviderCertificate, PublicKey, PublicKeyFormat};
 /// The operating system's random number generator, of the `rand_core`
 /// version [`generate`] takes.

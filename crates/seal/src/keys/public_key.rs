@@ -1,7 +1,9 @@
 //! The four published forms of the provider's public key: SPKI PEM,
 //! minisign public key, OpenSSH `ssh-ed25519` line, X.509 certificate.
+//! The minisign and OpenSSH forms are written by [`crate::minisign`] and
+//! [`crate::sshsig`], which own those formats; this module writes the SPKI
+//! PEM and reads all four.
 
-use base64ct::{Base64, Encoding};
 use der::{DecodePem, Encode, EncodePem};
 use ed25519_dalek::VerifyingKey;
 use ed25519_dalek::pkcs8::{DecodePublicKey, EncodePublicKey};
@@ -10,9 +12,6 @@ use x509_cert::Certificate;
 
 use super::certificate::{self, CertificateError};
 use super::{KeyError, KeyId};
-
-/// The minisign signature algorithm tag for plain Ed25519 public keys.
-const MINISIGN_ALGORITHM: &[u8; 2] = b"Ed";
 
 /// Which form a public key was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,27 +94,6 @@ pub(crate) fn spki_pem(key: &VerifyingKey) -> Result<String, KeyError> {
         .map_err(|error| KeyError::Encode { what: "SPKI public key", reason: error.to_string() })
 }
 
-/// A minisign public key file: an untrusted comment naming the key id, then
-/// base64 of `Ed` ‖ key number (8 bytes, [`KeyId::minisign_keynum`], the
-/// key id reversed) ‖ the 32-byte public key.
-pub(crate) fn minisign_public_key(key: &VerifyingKey) -> String {
-    let key_id = KeyId::of(key);
-    let mut packet = Vec::with_capacity(42);
-    packet.extend_from_slice(MINISIGN_ALGORITHM);
-    packet.extend_from_slice(&key_id.minisign_keynum());
-    packet.extend_from_slice(key.as_bytes());
-    format!("untrusted comment: minisign public key {key_id}\n{}\n", Base64::encode_string(&packet))
-}
-
-/// The OpenSSH public key line `ssh-ed25519 AAAA... kpiseal:<KEYID>`.
-pub(crate) fn openssh_public_key(key: &VerifyingKey) -> Result<String, KeyError> {
-    let key_data = ssh_key::public::KeyData::Ed25519(ssh_key::public::Ed25519PublicKey(key.to_bytes()));
-    let line = ssh_key::PublicKey::new(key_data, format!("kpiseal:{}", KeyId::of(key)))
-        .to_openssh()
-        .map_err(|error| KeyError::Encode { what: "OpenSSH public key", reason: error.to_string() })?;
-    Ok(format!("{line}\n"))
-}
-
 /// Recognises which published form `text` is in, by content, and reads it.
 /// `Ok(None)` means no form was recognised; `Err((format, reason))` means the
 /// form was recognised but the content is bad.
@@ -147,21 +125,11 @@ fn parse_openssh(line: &str) -> Result<PublicKey, String> {
 }
 
 /// Reads a minisign public key file (comment line then base64), or the bare
-/// base64 line minisign's `-P` option takes.
+/// base64 line minisign's `-P` option takes; [`crate::minisign`] owns the format.
 fn parse_minisign(text: &str) -> Result<PublicKey, String> {
-    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
-    let mut base64_line = lines.next().unwrap_or_default();
-    if base64_line.starts_with("untrusted comment:") {
-        base64_line = lines.next().ok_or("no key line after the untrusted comment")?;
-    }
-    let packet = Base64::decode_vec(base64_line).map_err(|_| "the key line is not base64".to_owned())?;
-    if packet.len() != 42 {
-        return Err(format!("the key is {} bytes long; expected 42 (Ed, key number, Ed25519 key)", packet.len()));
-    }
-    if &packet[..2] != MINISIGN_ALGORITHM {
-        return Err("the key algorithm is not Ed".to_owned());
-    }
-    let raw: [u8; 32] = packet[10..].try_into().map_err(|_| "truncated key".to_owned())?;
-    let verifying_key = VerifyingKey::from_bytes(&raw).map_err(|_| "not a valid Ed25519 public key".to_owned())?;
+    let verifying_key = crate::minisign::read_public_key(text).map_err(|error| match error {
+        crate::minisign::MinisignError::Malformed { detail, .. } => detail,
+        other => other.to_string(),
+    })?;
     Ok(PublicKey::new(verifying_key, PublicKeyFormat::Minisign))
 }

@@ -1,64 +1,105 @@
-//! Helpers shared by the integration tests: fixed keys, a test PDF, a
-//! sample manifest, and running the third-party tools that must accept what
-//! kpiseal writes.
+//! Helpers shared by the integration tests: fixed provider keys, a test
+//! PDF, a sample manifest, and running the third-party tools that must
+//! accept what kpiseal writes.
+//!
+//! Each test file compiles this module on its own, so a helper that some
+//! of them do not use is marked `#[allow(dead_code)]`, saying who uses it.
 
-#![allow(dead_code)]
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use chrono::NaiveDate;
-use ed25519_dalek::{SigningKey, VerifyingKey};
-use kpiseal_seal::keys::{PrivateKey, ProviderKey};
+use kpiseal_seal::keys::{KeyId, PrivateKey, ProviderKey};
 use kpiseal_seal::manifest::{
     Figures, FileEntry, InputFile, MANIFEST_SCHEMA, Manifest, OutputFile, Seller, Supersedes, Tool,
 };
 use sha2::{Digest, Sha256};
 
-/// A fixed provider key, so that test outputs are reproducible.
+/// A fixed provider key (never a real one), so that test outputs are reproducible.
+#[allow(dead_code)] // not used by the manifest and signature tests
 pub fn test_key() -> ProviderKey {
     key_from_seed(1)
 }
 
-/// A provider key made from a 32-byte seed filled with `seed`.
+/// A provider key made from a 32-byte seed filled with `seed`, with its
+/// certificate valid from [`issue_date`].
 pub fn key_from_seed(seed: u8) -> ProviderKey {
     let private = PrivateKey::new(ed25519_dalek::SigningKey::from_bytes(&[seed; 32]));
     ProviderKey::with_new_certificate(private, "Acme Cross-Border Services Ltd", issue_date()).expect("certificate")
 }
 
+/// The demo statement's issue date, 2026-11-01.
 pub fn issue_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid date")
 }
 
-/// Runs `program args...`, failing the test with a message naming the tool
-/// (and what installs it) if it is not installed.
-pub fn run_tool(program: &str, args: &[&str], cwd: Option<&Path>, install_hint: &str) -> Output {
-    let mut command = Command::new(program);
-    command.args(args);
-    if let Some(dir) = cwd {
-        command.current_dir(dir);
-    }
-    match command.output() {
-        Ok(output) => output,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            panic!("required tool `{program}` is not installed ({install_hint}); .ci/run installs it")
-        }
-        Err(error) => panic!("cannot run `{program}`: {error}"),
+/// What a third-party tool printed and whether it succeeded.
+#[allow(dead_code)] // used by the key file, third-party and end-to-end tests only
+pub struct ToolRun {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+#[allow(dead_code)] // used by the key file, third-party and end-to-end tests only
+impl ToolRun {
+    /// Exit status, stdout and stderr, for assertion messages.
+    pub fn text(&self) -> String {
+        format!("success: {}\n--- stdout\n{}--- stderr\n{}", self.success, self.stdout, self.stderr)
     }
 }
 
-/// The tool's stdout and stderr, for assertion messages.
-pub fn output_text(output: &Output) -> String {
-    format!(
-        "status {}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+/// Runs `program args…` in `dir`, with stdin from `stdin` (relative to
+/// `dir`) or empty, and echoes the command and what it printed to stderr
+/// (seen with `--nocapture`). A tool that is not installed fails the test
+/// naming it and what installs it.
+#[allow(dead_code)] // used by the key file, third-party and end-to-end tests only
+pub fn run_tool(dir: &Path, program: &str, args: &[&str], stdin: Option<&Path>) -> ToolRun {
+    let mut command = Command::new(program);
+    command.args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.stdin(match stdin {
+        Some(path) => Stdio::from(fs::File::open(dir.join(path)).expect("stdin file")),
+        None => Stdio::null(),
+    });
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            panic!("required tool `{program}` is not installed ({}; .ci/run installs it)", install_hint(program))
+        }
+        Err(error) => panic!("cannot run `{program}`: {error}"),
+    };
+    let run = ToolRun {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    let redirect = stdin.map(|path| format!(" < {}", path.display())).unwrap_or_default();
+    eprintln!("$ {program} {}{redirect}\n{}{}[{}]\n", args.join(" "), run.stdout, run.stderr, output.status);
+    run
+}
+
+fn install_hint(program: &str) -> &'static str {
+    match program {
+        "pyhanko" => "pip install pyhanko pyhanko-cli",
+        "bagit.py" => "pip install bagit",
+        "ssh-keygen" => "Debian package openssh-client",
+        "qpdf" | "minisign" | "unzip" => "the Debian package of that name",
+        _ => "see .ci/run",
+    }
+}
+
+/// Flips the lowest bit of byte `at` of the file at `path`.
+#[allow(dead_code)] // used by the third-party and end-to-end tests only
+pub fn flip_byte(path: &Path, at: usize) {
+    let mut bytes = fs::read(path).expect("read");
+    bytes[at] ^= 0x01;
+    fs::write(path, bytes).expect("write");
 }
 
 /// A PDF 2.0 file as printpdf+lopdf write them (classic xref table, /ID in
 /// the trailer): `pages` A4 pages of Helvetica text, 50 lines each.
+#[allow(dead_code)] // not used by the key file, manifest and signature tests
 pub fn test_pdf(pages: usize) -> Vec<u8> {
     test_pdf_with_xref(pages, lopdf::xref::XrefType::CrossReferenceTable)
 }
@@ -113,29 +154,13 @@ pub fn test_pdf_with_xref(pages: usize, xref_type: lopdf::xref::XrefType) -> Vec
     bytes
 }
 
-/// A fixed test key (never a real one).
-pub fn signing_key(seed: u8) -> SigningKey {
-    SigningKey::from_bytes(&[seed; 32])
-}
-
-/// The key id as kpiseal derives it: the first 8 bytes of SHA-256 over the raw public key.
-pub fn key_id(key: &VerifyingKey) -> [u8; 8] {
-    let digest = Sha256::digest(key.as_bytes());
-    let mut id = [0u8; 8];
-    id.copy_from_slice(&digest[..8]);
-    id
-}
-
-pub fn key_id_text(key: &VerifyingKey) -> String {
-    hex::encode_upper(key_id(key))
-}
-
 fn sha(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// A manifest like the demo's acme-home statement.
-pub fn sample_manifest(key: &VerifyingKey) -> Manifest {
+/// A manifest like the demo's acme-home statement, signed by `key_id`.
+#[allow(dead_code)] // used by the manifest, signature and third-party tests only
+pub fn sample_manifest(key_id: KeyId) -> Manifest {
     Manifest {
         schema: MANIFEST_SCHEMA.to_string(),
         seller: Seller { id: "acme-home".into(), legal_name: "Acme Home Goods Co., Ltd. (深圳)".into() },
@@ -143,7 +168,7 @@ pub fn sample_manifest(key: &VerifyingKey) -> Manifest {
         statement_number: "KPI-2026-10-acme-home".into(),
         issue_date: "2026-11-01".into(),
         tool: Tool { name: "kpiseal".into(), version: "0.1.0".into() },
-        key_id: key_id_text(key),
+        key_id,
         figures: Figures { amount_due: "12345.67".into(), currency: "CNY".into() },
         inputs: vec![
             InputFile {
@@ -171,21 +196,11 @@ pub fn sample_manifest(key: &VerifyingKey) -> Manifest {
     }
 }
 
+#[allow(dead_code)] // used by the manifest tests only
 pub fn sample_supersedes() -> Supersedes {
     Supersedes {
         statement_number: "KPI-2026-10-acme-home".into(),
         sha256: sha("old manifest"),
         reason: "corrected FX rate \"PTAX\"\n(BCB)".into(),
-    }
-}
-
-/// The path of a third-party tool, or a panic naming it and how CI installs it.
-pub fn require_tool(tool: &str, install: &str) -> PathBuf {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output();
-    match found {
-        Ok(out) if out.status.success() => PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()),
-        _ => panic!(
-            "this test needs the third-party tool `{tool}`, which is not on PATH; install it with: {install} (.ci/run does)"
-        ),
     }
 }
