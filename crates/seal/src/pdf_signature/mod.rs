@@ -1,0 +1,170 @@
+//! The PDF's embedded signature: a CAdES-detached CMS SignedData with
+//! Ed25519 (ISO 32002), added to the rendered statement as an incremental
+//! update, and the check of such a signature.
+//!
+//! Signing is deterministic: the same PDF, key, time, reason and location
+//! give the same bytes. The signature dictionary carries the signing time
+//! in `/M` only; the CMS has no signing-time attribute (PAdES baseline
+//! signatures keep the claimed time in the dictionary).
+
+mod cms_signature;
+mod incremental_update;
+mod pdf_syntax;
+mod signature_location;
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::VerifyingKey;
+use sha2::{Digest, Sha512};
+
+use crate::keys::{KeyId, ProviderKey};
+pub use incremental_update::CONTENTS_HEX_DIGITS;
+use incremental_update::SignatureFields;
+
+/// Why a PDF could not be signed.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("the PDF to sign cannot be read: {reason}")]
+    NotAPdf { reason: String },
+    #[error("the PDF to sign is {what}, which kpiseal cannot sign")]
+    Unsupported { what: &'static str },
+    #[error("the CMS signature is {bytes} bytes, more than the {reserved} bytes reserved in /Contents")]
+    SignatureTooLarge { bytes: usize, reserved: usize },
+    #[error("cannot encode the CMS signature: {0}")]
+    Encode(#[from] der::Error),
+}
+
+/// Signs `pdf` with `key`: appends an incremental update (the input stays a
+/// byte-exact prefix of the result) that adds an invisible signature field
+/// on page 1, `/AcroForm /SigFlags 3` on the catalog, and a signature
+/// dictionary (`/Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached`,
+/// `/M` = `signing_time`, `/Reason`, `/Location`) whose `/Contents` holds a
+/// CMS SignedData over the SHA-512 of every byte but `/Contents` itself.
+/// The input must have a classic xref table and no encryption.
+pub fn sign_pdf(
+    pdf: &[u8],
+    key: &ProviderKey,
+    signing_time: DateTime<Utc>,
+    reason: &str,
+    location: &str,
+) -> Result<Vec<u8>, SealError> {
+    let mut prepared = incremental_update::prepare(pdf, &SignatureFields { signing_time, reason, location })?;
+    let [before, after] = prepared.signed_ranges();
+    let digest = Sha512::new().chain_update(before).chain_update(after).finalize();
+    let cms = cms_signature::sign_detached(&digest, key)?;
+    prepared.insert_signature(&cms)?;
+    Ok(prepared.bytes)
+}
+
+/// Why a PDF's signature could not be checked at all (as opposed to being
+/// checked and found invalid, which [`PdfSignatureReport`] says).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PdfVerifyError {
+    #[error("the file has no PDF signature (no /ByteRange)")]
+    NoSignature,
+}
+
+/// One check made on a signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfCheck {
+    /// A short stable name, e.g. `byte-range`.
+    pub name: &'static str,
+    pub passed: bool,
+    /// What was found; for a failure, what was wrong.
+    pub detail: String,
+}
+
+/// What [`verify_pdf`] found about the last signature in a PDF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfSignatureReport {
+    /// The key id of the signer's certificate, when one was found.
+    pub key_id: Option<KeyId>,
+    /// The certificate subject, e.g. `CN=Acme,O=Acme`.
+    pub signer: Option<String>,
+    /// The claimed signing time (`/M`), when readable.
+    pub signing_time: Option<DateTime<Utc>>,
+    /// True only when a trusted key was given and the signer's key is that
+    /// key. Without one, a valid signature proves integrity, not who signed.
+    pub signer_pinned: bool,
+    /// Every check, in order: `byte-range`, `cms-structure`,
+    /// `message-digest`, `signature`, `signing-certificate`, and
+    /// `pinned-key` when a trusted key was given.
+    pub checks: Vec<PdfCheck>,
+}
+
+impl PdfSignatureReport {
+    /// True when every check passed.
+    pub fn is_valid(&self) -> bool {
+        self.checks.iter().all(|check| check.passed)
+    }
+
+    /// The checks that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &PdfCheck> {
+        self.checks.iter().filter(|check| !check.passed)
+    }
+}
+
+/// Checks the last signature in `pdf`: that its `/ByteRange` covers the
+/// whole file except exactly the `/Contents` hex string, that the CMS is a
+/// detached SHA-512/Ed25519 SignedData whose message-digest is the digest
+/// of those ranges, that the Ed25519 signature over the signed attributes
+/// verifies with the embedded certificate's key, that the ESS
+/// signing-certificate-v2 names that certificate, and, with `trusted`, that
+/// the certificate's key is `trusted`. Never panics, whatever the input.
+pub fn verify_pdf(pdf: &[u8], trusted: Option<&VerifyingKey>) -> Result<PdfSignatureReport, PdfVerifyError> {
+    let located = signature_location::last_signature(pdf).ok_or(PdfVerifyError::NoSignature)?;
+    let mut report =
+        PdfSignatureReport { key_id: None, signer: None, signing_time: None, signer_pinned: false, checks: Vec::new() };
+    let gap = located.and_then(|found| {
+        report.signing_time = signature_location::signing_time(pdf, found.key_at);
+        signature_location::excluded_contents(pdf, found.byte_range)
+    });
+    let (gap_start, gap_end) = match gap {
+        Ok(gap) => gap,
+        Err(reason) => {
+            report.push("byte-range", Err(reason));
+            let not_checked = || Err("not checked: no usable /ByteRange".to_owned());
+            for name in ["cms-structure", "message-digest", "signature", "signing-certificate"] {
+                report.push(name, not_checked());
+            }
+            if trusted.is_some() {
+                report.push("pinned-key", not_checked());
+            }
+            return Ok(report);
+        }
+    };
+    report.push("byte-range", Ok(format!("covers the whole file except /Contents (bytes {gap_start}..{gap_end})")));
+
+    // The gap is `<hex>` with an even number of hex digits, checked above.
+    let cms_bytes = hex::decode(&pdf[gap_start + 1..gap_end - 1]).unwrap_or_default();
+    let findings = cms_signature::verify_detached(&cms_bytes, [&pdf[..gap_start], &pdf[gap_end..]]);
+    report.push("cms-structure", findings.structure.map(|()| "CAdES detached SignedData, SHA-512, Ed25519".into()));
+    report.push("message-digest", findings.message_digest.map(|()| "matches the SHA-512 of the signed ranges".into()));
+    report.push("signature", findings.signature.map(|()| "Ed25519 signature verifies".into()));
+    report.push("signing-certificate", findings.signing_certificate.map(|()| "names the embedded certificate".into()));
+    if let Some((certificate, key)) = &findings.signer {
+        report.key_id = Some(KeyId::of(key));
+        report.signer = Some(certificate.tbs_certificate.subject.to_string());
+    }
+    if let Some(trusted) = trusted {
+        let pinned = match &findings.signer {
+            Some((_, key)) if key == trusted => Ok(format!("signer key {} is the trusted key", KeyId::of(key))),
+            Some((_, key)) => {
+                Err(format!("signer key {} is not the trusted key {}", KeyId::of(key), KeyId::of(trusted)))
+            }
+            None => Err("no signer certificate to compare with the trusted key".into()),
+        };
+        report.signer_pinned = pinned.is_ok() && report.is_valid();
+        report.push("pinned-key", pinned);
+    }
+    Ok(report)
+}
+
+impl PdfSignatureReport {
+    fn push(&mut self, name: &'static str, outcome: Result<String, String>) {
+        let (passed, detail) = match outcome {
+            Ok(detail) => (true, detail),
+            Err(detail) => (false, detail),
+        };
+        self.checks.push(PdfCheck { name, passed, detail });
+    }
+}
