@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use crate::contract::Language;
 use crate::error::Error;
-use crate::render::fonts::Fonts;
-use crate::render::{RenderOptions, render_pdf};
 use crate::money::Currency;
 use crate::output::{write_file_atomically, write_folder_atomically};
 use crate::pipeline::{RunOptions, build_statement};
+use crate::render::fonts::Fonts;
+use crate::render::{RenderOptions, render_pdf};
 use crate::statement::Statement;
 use crate::workspace::Workspace;
 

@@ -50,11 +50,8 @@ fn render_file(args: &RenderArgs) -> Result<(), String> {
         }
         None => Fonts::builtin().map_err(|e| e.to_string())?,
     };
-    let options = RenderOptions {
-        language: args.language.unwrap_or(statement.seller.language),
-        draft: args.draft,
-        fonts,
-    };
+    let options =
+        RenderOptions { language: args.language.unwrap_or(statement.seller.language), draft: args.draft, fonts };
     let pdf = render_pdf(&statement, &statement.to_json(), &options).map_err(|e| e.to_string())?;
     write_file_atomically(&args.out, &pdf).map_err(|e| e.to_string())
 }

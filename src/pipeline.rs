@@ -215,13 +215,13 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
         .iter()
         .map(|k| -> Result<KpiReading, Error> {
             Ok(KpiReading {
-            kpi: k.id,
-            market: k.market.market(),
-            value: k.value,
-            no_data_reason: match (&k.note, k.value) {
-                (Some(note), None) => Some(english.note(note).map_err(|e| Error::Internal(e.to_string()))?),
-                _ => None,
-            },
+                kpi: k.id,
+                market: k.market.market(),
+                value: k.value,
+                no_data_reason: match (&k.note, k.value) {
+                    (Some(note), None) => Some(english.note(note).map_err(|e| Error::Internal(e.to_string()))?),
+                    _ => None,
+                },
             })
         })
         .collect::<Result<_, _>>()?;

@@ -31,6 +31,9 @@ pub struct LoadedFace {
     pub font: ParsedFont,
     pub id: FontId,
     units_per_em: f32,
+    /// Advance width + 1 of each Basic Multilingual Plane character, 0 when
+    /// the face has no glyph for it: measuring is an index, not a tree walk.
+    bmp_advances: Vec<u32>,
 }
 
 /// The regular and bold faces.
@@ -51,7 +54,8 @@ impl Fonts {
         BUILTIN
             .get_or_init(|| {
                 Ok(Fonts {
-                    regular: LoadedFace::parse(BUILTIN_REGULAR, REGULAR_ID, "built-in regular font")?.named("NotoSansCJKsc-Regular"),
+                    regular: LoadedFace::parse(BUILTIN_REGULAR, REGULAR_ID, "built-in regular font")?
+                        .named("NotoSansCJKsc-Regular"),
                     bold: LoadedFace::parse(BUILTIN_BOLD, BOLD_ID, "built-in bold font")?.named("NotoSansCJKsc-Bold"),
                 })
             })
@@ -88,20 +92,21 @@ impl Fonts {
 
     /// The first character of `text` that `face` has no glyph for.
     pub fn missing_glyph(&self, face: Face, text: &str) -> Option<char> {
-        let f = &self.face(face).font;
-        text.chars().find(|&c| !c.is_control() && f.lookup_glyph_index(c as u32).is_none())
+        let f = self.face(face);
+        text.chars().find(|&c| !c.is_control() && f.advance(c).is_none())
     }
 
     /// The advance width of `text` set in `face` at `size` points.
     pub fn width(&self, face: Face, text: &str, size: f32) -> f32 {
         let f = self.face(face);
-        let units: u32 = text
-            .chars()
-            .map(|c| {
-                f.font.lookup_glyph_index(c as u32).and_then(|g| f.font.get_glyph_width(g)).map_or(0, u32::from)
-            })
-            .sum();
+        let units: u32 = text.chars().map(|c| f.advance(c).unwrap_or(0)).sum();
         units as f32 / f.units_per_em * size
+    }
+
+    /// The advance width of one character, in points at `size`.
+    pub fn char_width(&self, face: Face, c: char, size: f32) -> f32 {
+        let f = self.face(face);
+        f.advance(c).unwrap_or(0) as f32 / f.units_per_em * size
     }
 }
 
@@ -116,7 +121,24 @@ impl LoadedFace {
         let font = ParsedFont::from_bytes(bytes, 0, &mut warnings)
             .ok_or_else(|| RenderError::Font(format!("{what}: not an OpenType/TrueType font")))?;
         let units_per_em = f32::from(font.units_per_em.max(1));
-        Ok(LoadedFace { font, id: FontId(id.to_string()), units_per_em })
+        let mut bmp_advances = vec![0; 0x1_0000];
+        for (&codepoint, &glyph) in &font.codepoint_to_glyph {
+            if let Some(slot) = bmp_advances.get_mut(codepoint as usize) {
+                *slot = u32::from(font.get_glyph_width(glyph).unwrap_or(0)) + 1;
+            }
+        }
+        Ok(LoadedFace { font, id: FontId(id.to_string()), units_per_em, bmp_advances })
+    }
+
+    /// The advance of `c` in font units, `None` when the face lacks it.
+    fn advance(&self, c: char) -> Option<u32> {
+        match self.bmp_advances.get(c as usize) {
+            Some(0) => None,
+            Some(a) => Some(a - 1),
+            None => {
+                self.font.lookup_glyph_index(c as u32).map(|g| u32::from(self.font.get_glyph_width(g).unwrap_or(0)))
+            }
+        }
     }
 }
 

@@ -296,8 +296,7 @@ impl<'f> Canvas<'f> {
         let st = row_style(table, row);
         let lines = match row.kind {
             RowKind::Group | RowKind::Note => {
-                wrap(self.fonts, row.cells.first().map_or("", String::as_str), st, table_width(table) - 2.0 * pad)
-                    .len()
+                wrap(self.fonts, row.cells.first().map_or("", String::as_str), st, table_width(table) - 2.0 * pad).len()
             }
             _ => table
                 .columns
@@ -468,12 +467,13 @@ pub fn wrap(fonts: &Fonts, text: &str, style: Style, width: f32) -> Vec<String> 
 }
 
 fn wrap_paragraph(fonts: &Fonts, text: &str, style: Style, width: f32, lines: &mut Vec<String>) {
-    let w = |s: &str| fonts.width(style.face, s, style.size);
-    if w(text) <= width {
+    let cw = |c: char| fonts.char_width(style.face, c, style.size);
+    if fonts.width(style.face, text, style.size) <= width {
         lines.push(text.to_string());
         return;
     }
     let mut line = String::new();
+    let mut line_width = 0.0;
     // Byte index in `line` just after the last place it may break.
     let mut last_break: Option<usize> = None;
     for c in text.chars() {
@@ -481,7 +481,8 @@ fn wrap_paragraph(fonts: &Fonts, text: &str, style: Style, width: f32, lines: &m
             last_break = Some(line.len());
         }
         line.push(c);
-        if w(&line) > width {
+        line_width += cw(c);
+        if line_width > width {
             let cut = match last_break {
                 Some(i) if i > 0 => i,
                 // No break opportunity: break before this character.
@@ -490,12 +491,14 @@ fn wrap_paragraph(fonts: &Fonts, text: &str, style: Style, width: f32, lines: &m
             if cut == 0 {
                 // A single character wider than the line: keep it alone.
                 lines.push(std::mem::take(&mut line));
+                line_width = 0.0;
                 last_break = None;
                 continue;
             }
             let rest = line.split_off(cut);
             lines.push(line.trim_end().to_string());
             line = rest.trim_start().to_string();
+            line_width = line.chars().map(cw).sum();
             last_break = None;
         }
         if c == ' ' || c == '/' || c == '-' || c == '_' || breaks_anywhere(c) {
@@ -595,7 +598,8 @@ mod tests {
             assert_eq!(count_text(page, "Amount"), 1, "page {}", i + 1);
             assert_eq!(count_text(page, "Items (continued)"), usize::from(i > 0), "page {}", i + 1);
         }
-        let rows: usize = pages.iter().map(|p| (0..600).filter(|i| count_text(p, &format!("line {i}")) == 1).count()).sum();
+        let rows: usize =
+            pages.iter().map(|p| (0..600).filter(|i| count_text(p, &format!("line {i}")) == 1).count()).sum();
         assert_eq!(rows, 600);
     }
 
