@@ -253,11 +253,12 @@ impl<'f> Canvas<'f> {
         self.table_header(table, &header_lines, header_style, pad);
         for (index, row) in table.rows.iter().enumerate() {
             let height = self.row_height(table, row, pad);
-            // A group heading keeps its first row with it.
-            let keep = if row.kind == RowKind::Group {
-                table.rows.get(index + 1).map_or(0.0, |r| self.row_height(table, r, pad))
-            } else {
-                0.0
+            // A group heading keeps its first row with it, and a row keeps
+            // the note that explains it.
+            let next = table.rows.get(index + 1);
+            let keep = match next {
+                Some(r) if row.kind == RowKind::Group || r.kind == RowKind::Note => self.row_height(table, r, pad),
+                _ => 0.0,
             };
             if height + keep > self.room() {
                 self.new_page();
@@ -612,5 +613,24 @@ mod tests {
         assert_eq!(pages.len(), 2);
         assert_eq!(count_text(&pages[0], "Amount"), 0);
         assert_eq!(count_text(&pages[1], "Amount"), 1);
+    }
+
+    #[test]
+    fn a_row_and_its_note_stay_on_one_page() {
+        let mut rows = Vec::new();
+        for i in 0..200 {
+            rows.push(TableRow::body(vec![format!("kpi {i}"), "1.00".into()]));
+            rows.push(TableRow::spanning(RowKind::Note, format!("note {i}")));
+        }
+        let t = Table { rows, ..table(0) };
+        let mut canvas = Canvas::new(fonts(), '.');
+        canvas.table(&t, "cont.");
+        let pages = canvas.into_pages();
+        assert!(pages.len() > 2);
+        for page in &pages {
+            for i in 0..200 {
+                assert_eq!(count_text(page, &format!("kpi {i}")), count_text(page, &format!("note {i}")), "row {i}");
+            }
+        }
     }
 }

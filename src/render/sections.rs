@@ -416,8 +416,8 @@ fn pass_through(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
     }
     let columns = vec![
         Column { header: c.text("columns.date")?.to_string(), width: 68.0, align: Align::Left },
-        Column { header: c.text("columns.category")?.to_string(), width: 52.0, align: Align::Left },
-        Column { header: c.text("columns.vendor")?.to_string(), width: 134.0, align: Align::Left },
+        Column { header: c.text("columns.category")?.to_string(), width: 64.0, align: Align::Left },
+        Column { header: c.text("columns.vendor")?.to_string(), width: 122.0, align: Align::Left },
         Column { header: c.text("columns.invoice")?.to_string(), width: 76.0, align: Align::Left },
         Column { header: c.text("columns.original")?.to_string(), width: 72.0, align: Align::Right },
         Column { header: c.text("columns.fx_rate")?.to_string(), width: 47.0, align: Align::Decimal },
@@ -466,10 +466,10 @@ fn fx_rates(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), Rende
     }
     canvas.heading(title, 60.0);
     let columns = vec![
-        Column { header: c.text("columns.pair")?.to_string(), width: 150.0, align: Align::Left },
-        Column { header: c.text("columns.rate")?.to_string(), width: 80.0, align: Align::Decimal },
-        Column { header: c.text("columns.rate_date")?.to_string(), width: 110.0, align: Align::Left },
-        Column { header: c.text("columns.source")?.to_string(), width: CONTENT_WIDTH - 340.0, align: Align::Left },
+        Column { header: c.text("columns.pair")?.to_string(), width: 120.0, align: Align::Left },
+        Column { header: c.text("columns.rate")?.to_string(), width: 70.0, align: Align::Decimal },
+        Column { header: c.text("columns.rate_date")?.to_string(), width: 170.0, align: Align::Left },
+        Column { header: c.text("columns.source")?.to_string(), width: CONTENT_WIDTH - 360.0, align: Align::Left },
     ];
     let mut rows = Vec::new();
     for q in quotes {
