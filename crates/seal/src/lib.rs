@@ -11,7 +11,9 @@
 //! - [`minisign`] and [`sshsig`]: detached signatures of the manifest that a
 //!   seller checks with `minisign` or `ssh-keygen`, and their Rust verifiers;
 //! - [`bag`]: the BagIt evidence bundle and its reproducible zip;
-//! - [`check`]: the outcome of one verification step.
+//! - [`check`]: the outcome of one verification step;
+//! - [`verify`]: everything checkable about a delivered statement, from its
+//!   PDF, its folder, its evidence bag or the bag's zip.
 //!
 //! # Checking a statement without kpiseal
 //!
@@ -42,3 +44,4 @@ pub mod minisign;
 pub mod pdf_signature;
 mod relpath;
 pub mod sshsig;
+pub mod verify;
