@@ -81,7 +81,11 @@ pub enum VerifyError {
 /// [`VerifyError`] only when nothing could be checked (a missing path, an
 /// unknown kind of file, an unreadable zip). A failed check is a
 /// [`Verification`] with `is_valid() == false`.
-pub fn verify_path(path: &Path, key: Option<&PublicKey>, workspace: Option<&Path>) -> Result<Verification, VerifyError> {
+pub fn verify_path(
+    path: &Path,
+    key: Option<&PublicKey>,
+    workspace: Option<&Path>,
+) -> Result<Verification, VerifyError> {
     let io = |source| VerifyError::Io { path: path.to_owned(), source };
     let meta = fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
@@ -192,14 +196,24 @@ fn verify_folder(
                 Some(&delivered)
             }
             Err(e) => {
-                v.checks.push(Check::fail("public-key", DELIVERED_PUBLIC_KEY, "the provider's public key", e.to_string()));
+                v.checks.push(Check::fail(
+                    "public-key",
+                    DELIVERED_PUBLIC_KEY,
+                    "the provider's public key",
+                    e.to_string(),
+                ));
                 None
             }
         },
     };
     v.signer = Some(manifest.key_id);
     if let Some(public) = public {
-        v.checks.push(Check::compare("manifest key-id", MANIFEST, public.key_id.to_string(), manifest.key_id.to_string()));
+        v.checks.push(Check::compare(
+            "manifest key-id",
+            MANIFEST,
+            public.key_id.to_string(),
+            manifest.key_id.to_string(),
+        ));
         signature_checks(&mut v, dir, &manifest_bytes, &manifest, public);
     }
     v.checks.extend(check_outputs(&manifest, dir));
@@ -226,7 +240,12 @@ fn signature_checks(v: &mut Verification, dir: &Path, message: &[u8], manifest: 
             Ok(verified) => {
                 v.checks.push(Check::pass("minisign", MANIFEST_MINISIG, format!("signed by key {}", key.key_id)));
                 let expected = minisign::trusted_comment(&manifest.statement_number, &manifest.period, manifest.key_id);
-                v.checks.push(Check::compare("minisign trusted-comment", MANIFEST_MINISIG, expected, verified.trusted_comment));
+                v.checks.push(Check::compare(
+                    "minisign trusted-comment",
+                    MANIFEST_MINISIG,
+                    expected,
+                    verified.trusted_comment,
+                ));
             }
             Err(e) => v.checks.push(Check::fail("minisign", MANIFEST_MINISIG, "a valid signature", e.to_string())),
         },
