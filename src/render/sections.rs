@@ -53,9 +53,12 @@ fn header(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), RenderE
     ];
     let label_style = SMALL.color(MUTED);
     let value_style = Style::new(Face::Bold, 8.5);
+    // Labels end a gap before the widest value, however long the number.
+    let widest =
+        meta.iter().map(|(_, v)| canvas.fonts().width(value_style.face, v, value_style.size)).fold(0.0, f32::max);
     for (i, (label, value)) in meta.iter().enumerate() {
         let baseline = top + 8.0 + i as f32 * 11.0;
-        canvas.text_right(right - 150.0, baseline, label, label_style);
+        canvas.text_right(right - widest - 8.0, baseline, label, label_style);
         canvas.text_right(right, baseline, value, value_style);
     }
     canvas.advance(42.0);
