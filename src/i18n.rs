@@ -10,9 +10,9 @@ use rust_decimal::Decimal;
 
 use crate::contract::Language;
 use crate::kpi::{Note, RATIO_DP, Scope};
-use crate::money::RoundingMode;
 use crate::kpi_id::KpiId;
 use crate::market::Market;
+use crate::money::RoundingMode;
 
 /// The template sources, one per language.
 const SOURCES: [(Language, &str); 3] = [

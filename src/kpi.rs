@@ -430,9 +430,7 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
                     }
                 }
             }
-            KpiId::ReturnRate => {
-                Err(Note::NeedsReturnsReport)
-            }
+            KpiId::ReturnRate => Err(Note::NeedsReturnsReport),
             KpiId::CancelRate => {
                 let s = sales.clone()?;
                 if !s.knows_cancellations {
@@ -448,9 +446,7 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
                 let s = sales.clone()?;
                 ratio(Decimal::from(s.disputed_orders), Decimal::from(s.orders), Denominator::Orders)
             }
-            KpiId::LateShipmentRate => {
-                Err(Note::NeedsOrdersReport)
-            }
+            KpiId::LateShipmentRate => Err(Note::NeedsOrdersReport),
             KpiId::AdSpend => ads.clone().map(|a| a.spend),
             KpiId::Acos => {
                 let a = ads.clone()?;
@@ -488,7 +484,17 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
                     note = Some(Note::WithoutDataFrom { markets: missing.clone() });
                 }
             }
-            Kpi { id, market: scope, value, unit, target, status, definition_key: definition_key(id, terms), definition: String::new(), note }
+            Kpi {
+                id,
+                market: scope,
+                value,
+                unit,
+                target,
+                status,
+                definition_key: definition_key(id, terms),
+                definition: String::new(),
+                note,
+            }
         })
         .collect()
 }

@@ -51,7 +51,8 @@ impl Fonts {
         BUILTIN
             .get_or_init(|| {
                 Ok(Fonts {
-                    regular: LoadedFace::parse(BUILTIN_REGULAR, REGULAR_ID, "built-in regular font")?.named("NotoSansCJKsc-Regular"),
+                    regular: LoadedFace::parse(BUILTIN_REGULAR, REGULAR_ID, "built-in regular font")?
+                        .named("NotoSansCJKsc-Regular"),
                     bold: LoadedFace::parse(BUILTIN_BOLD, BOLD_ID, "built-in bold font")?.named("NotoSansCJKsc-Bold"),
                 })
             })
@@ -97,9 +98,7 @@ impl Fonts {
         let f = self.face(face);
         let units: u32 = text
             .chars()
-            .map(|c| {
-                f.font.lookup_glyph_index(c as u32).and_then(|g| f.font.get_glyph_width(g)).map_or(0, u32::from)
-            })
+            .map(|c| f.font.lookup_glyph_index(c as u32).and_then(|g| f.font.get_glyph_width(g)).map_or(0, u32::from))
             .sum();
         units as f32 / f.units_per_em * size
     }
