@@ -78,12 +78,18 @@ impl Rates<'_> {
     }
 }
 
-/// Builds one seller's statement from the workspace.
+/// Builds one seller's statement from the workspace, to be signed with the
+/// key `signing` describes.
 ///
 /// # Errors
 /// The first problem met: an unreadable or invalid input (naming file, line
 /// and column), an invalid contract (naming the key), or a missing FX rate.
-pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result<Statement, Error> {
+pub fn build_statement(
+    ws: &Workspace,
+    seller: &str,
+    opts: &RunOptions,
+    signing: SigningBlock,
+) -> Result<Statement, Error> {
     let period = opts.period;
     let mut inputs = Vec::new();
 
@@ -215,13 +221,13 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
         .iter()
         .map(|k| -> Result<KpiReading, Error> {
             Ok(KpiReading {
-            kpi: k.id,
-            market: k.market.market(),
-            value: k.value,
-            no_data_reason: match (&k.note, k.value) {
-                (Some(note), None) => Some(english.note(note).map_err(|e| Error::Internal(e.to_string()))?),
-                _ => None,
-            },
+                kpi: k.id,
+                market: k.market.market(),
+                value: k.value,
+                no_data_reason: match (&k.note, k.value) {
+                    (Some(note), None) => Some(english.note(note).map_err(|e| Error::Internal(e.to_string()))?),
+                    _ => None,
+                },
             })
         })
         .collect::<Result<_, _>>()?;
@@ -315,5 +321,6 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
         reconciliation: checks,
         inputs,
         generator: Generator::current(),
+        signing,
     })
 }

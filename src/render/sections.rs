@@ -241,7 +241,8 @@ fn scorecard(
                 None => c.text("values.none")?.to_string(),
             };
             let status = c.text(&format!("status.{}", status_id(k.status)))?.to_string();
-            let mut row = TableRow::body(vec![format!("{} [{number}]", c.kpi(k.id)?), value, target_text(c, k)?, status]);
+            let mut row =
+                TableRow::body(vec![format!("{} [{number}]", c.kpi(k.id)?), value, target_text(c, k)?, status]);
             if matches!(k.status, Status::Missed | Status::Alert) {
                 row.highlight = Some(3);
             }
@@ -327,11 +328,8 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
                 match &line.trigger {
                     Some(t) => {
                         let scope = Scope::of(t.market);
-                        let unit = s
-                            .kpis
-                            .iter()
-                            .find(|k| k.id == t.kpi && k.market == scope)
-                            .map_or(Unit::Ratio, |k| k.unit);
+                        let unit =
+                            s.kpis.iter().find(|k| k.id == t.kpi && k.market == scope).map_or(Unit::Ratio, |k| k.unit);
                         c.fill(
                             key,
                             &[
@@ -431,7 +429,8 @@ fn pass_through(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
     ];
     let mut rows = Vec::with_capacity(p.lines.len() + 1);
     for l in &p.lines {
-        let vendor = if l.description.is_empty() { l.vendor.clone() } else { format!("{}\n{}", l.vendor, l.description) };
+        let vendor =
+            if l.description.is_empty() { l.vendor.clone() } else { format!("{}\n{}", l.vendor, l.description) };
         rows.push(TableRow::body(vec![
             c.date(l.date),
             c.text(&format!("cost_categories.{}", l.category.id()))?.to_string(),
@@ -628,15 +627,24 @@ fn evidence(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), Rende
         .inputs
         .iter()
         .map(|i| {
-            TableRow::body(vec![i.path.clone(), i.format.id().to_string(), c.number(Decimal::from(i.rows)), i.sha256.clone()])
+            TableRow::body(vec![
+                i.path.clone(),
+                i.format.id().to_string(),
+                c.number(Decimal::from(i.rows)),
+                i.sha256.clone(),
+            ])
         })
         .collect();
     let style = Style::new(Face::Regular, 6.5);
     canvas.table(&Table { columns, rows, style }, &c.fill("document.continued", &[("section", title)])?);
     canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("evidence.data")?, SMALL);
-    canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("evidence.verify")?, SMALL);
-    let generator =
-        c.fill("evidence.generator", &[("name", &s.generator.name), ("version", &s.generator.version)])?;
+    let key_id = [("key_id", s.signing.key_id.as_str())];
+    canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &c.fill("evidence.signed", &key_id)?, SMALL);
+    if s.signing.demo {
+        canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("evidence.demo")?, SMALL.color(super::layout::ALERT));
+    }
+    canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &c.fill("evidence.verify", &key_id)?, SMALL);
+    let generator = c.fill("evidence.generator", &[("name", &s.generator.name), ("version", &s.generator.version)])?;
     canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &generator, SMALL.color(MUTED));
     Ok(())
 }
