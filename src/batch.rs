@@ -12,10 +12,12 @@ use serde::Serialize;
 use crate::contract::Language;
 use crate::error::Error;
 use crate::money::Currency;
-use crate::output::{write_file_atomically, write_folder_atomically};
+use crate::output::{write_file_atomically, write_tree_atomically};
 use crate::pipeline::{RunOptions, build_statement};
 use crate::render::fonts::Fonts;
 use crate::render::{RenderOptions, render_pdf};
+use crate::seal_config::Signer;
+use crate::sealing::{seal, write_sealed};
 use crate::statement::Statement;
 use crate::workspace::Workspace;
 
@@ -32,6 +34,8 @@ pub struct BatchOptions {
     pub language: Option<Language>,
     /// Watermark every statement as a draft.
     pub draft: bool,
+    /// Copy every input file into the seller's evidence bag (`data/inputs/`).
+    pub include_inputs: bool,
 }
 
 /// One seller's outcome.
@@ -47,6 +51,8 @@ pub struct SellerOutcome {
     pub warnings: Vec<String>,
     pub error: Option<String>,
     pub input_rows: usize,
+    /// The id of the key the statement is signed with.
+    pub key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,8 +77,9 @@ impl BatchSummary {
     }
 }
 
-/// Runs every selected seller, writing `<out>/<period>/<seller>/statement.json`
-/// for each that succeeds and `<out>/<period>/batch-summary.json`. `report`
+/// Runs every selected seller, writing the sealed file set of
+/// `crate::sealing` to `<out>/<period>/<seller>/` for each that succeeds,
+/// signed with `signer`, and `<out>/<period>/batch-summary.json`. `report`
 /// is called as each seller finishes (from worker threads).
 ///
 /// # Errors
@@ -82,6 +89,7 @@ impl BatchSummary {
 pub fn run_batch(
     ws: &Workspace,
     opts: &BatchOptions,
+    signer: &Signer,
     report: &(dyn Fn(&SellerOutcome, std::time::Duration) + Sync),
 ) -> Result<BatchSummary, Error> {
     let all = ws.sellers()?;
@@ -105,7 +113,7 @@ pub fn run_batch(
         .par_iter()
         .map(|seller| {
             let started = Instant::now();
-            let outcome = run_seller(ws, opts, fonts.as_ref(), &period_dir, seller);
+            let outcome = run_seller(ws, opts, signer, fonts.as_ref(), &period_dir, seller);
             report(&outcome, started.elapsed());
             outcome
         })
@@ -123,7 +131,14 @@ pub fn run_batch(
     Ok(summary)
 }
 
-fn run_seller(ws: &Workspace, opts: &BatchOptions, fonts: &Fonts, period_dir: &Path, seller: &str) -> SellerOutcome {
+fn run_seller(
+    ws: &Workspace,
+    opts: &BatchOptions,
+    signer: &Signer,
+    fonts: &Fonts,
+    period_dir: &Path,
+    seller: &str,
+) -> SellerOutcome {
     let mut outcome = SellerOutcome {
         seller: seller.to_string(),
         status: OutcomeStatus::Failed,
@@ -133,8 +148,9 @@ fn run_seller(ws: &Workspace, opts: &BatchOptions, fonts: &Fonts, period_dir: &P
         warnings: Vec::new(),
         error: None,
         input_rows: 0,
+        key_id: None,
     };
-    match statement_for(ws, opts, fonts, period_dir, seller) {
+    match statement_for(ws, opts, signer, fonts, period_dir, seller) {
         Ok(st) => {
             outcome.status = OutcomeStatus::Written;
             outcome.statement_number = Some(st.statement_number.clone());
@@ -142,6 +158,7 @@ fn run_seller(ws: &Workspace, opts: &BatchOptions, fonts: &Fonts, period_dir: &P
             outcome.amount_due = Some(st.totals.amount_due);
             outcome.warnings = st.failed_checks().map(describe_check).collect();
             outcome.input_rows = st.inputs.iter().map(|i| i.rows).sum();
+            outcome.key_id = Some(st.signing.key_id.clone());
         }
         Err(e) => outcome.error = Some(e.to_string()),
     }
@@ -152,16 +169,17 @@ fn describe_check(c: &crate::ingest::records::ReconciliationCheck) -> String {
     format!("reconciliation failed: {} {}: {}", c.file, c.scope, c.detail)
 }
 
-/// Builds, renders and writes one seller's statement: statement.json and
-/// statement.pdf appear together or not at all.
+/// Builds, renders, seals and writes one seller's statement: its whole
+/// folder appears together or not at all.
 fn statement_for(
     ws: &Workspace,
     opts: &BatchOptions,
+    signer: &Signer,
     fonts: &Fonts,
     period_dir: &Path,
     seller: &str,
 ) -> Result<Statement, Error> {
-    let st = build_statement(ws, seller, &opts.run)?;
+    let st = build_statement(ws, seller, &opts.run, signer.block())?;
     if opts.strict
         && let Some(c) = st.failed_checks().next()
     {
@@ -170,6 +188,8 @@ fn statement_for(
     let json = st.to_json();
     let language = opts.language.unwrap_or(st.seller.language);
     let pdf = render_pdf(&st, &json, &RenderOptions { language, draft: opts.draft, fonts })?;
-    write_folder_atomically(&period_dir.join(seller), &[("statement.json", &json), ("statement.pdf", &pdf)])?;
+    let sealed = seal(&st, &json, &pdf, signer.key())?;
+    let inputs_from = opts.include_inputs.then_some(ws.root.as_path());
+    write_tree_atomically(&period_dir.join(seller), |dir| Ok(write_sealed(dir, &st, &sealed, inputs_from)?))?;
     Ok(st)
 }

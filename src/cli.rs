@@ -18,9 +18,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Compute every seller's statement for a period and write statement.json
-    /// and statement.pdf per seller plus batch-summary.json.
+    /// Compute every seller's statement for a period and write, per seller,
+    /// the signed statement.pdf, statement.json, the signed manifest.json and
+    /// the evidence bag, plus batch-summary.json.
     Run(RunArgs),
+    /// Make the provider's Ed25519 signing key: provider.key (mode 0600), its
+    /// certificate and public key files.
+    Keygen(KeygenArgs),
     /// Re-render statement.pdf from a statement.json (same bytes as `run` made).
     Render(RenderArgs),
 }
@@ -84,4 +88,21 @@ pub struct RunArgs {
     /// Watermark every statement as a draft (DRAFT / 草稿 / RASCUNHO).
     #[arg(long)]
     pub draft: bool,
+    /// Also copy every input file into each seller's evidence bag (data/inputs/<path>).
+    #[arg(long)]
+    pub include_inputs: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct KeygenArgs {
+    /// The folder to write the key files into (created if missing); existing
+    /// key files are never overwritten.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The provider name the certificate is issued to (its CN and O).
+    #[arg(long, value_name = "NAME")]
+    pub provider: String,
+    /// The first day the certificate is valid (it is valid for 20 years). Default: today (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub not_before: Option<NaiveDate>,
 }

@@ -68,6 +68,12 @@ pub enum Error {
     Render(#[from] crate::render::RenderError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    /// The signing key or certificate cannot be used (the error names the file).
+    #[error(transparent)]
+    Key(#[from] kpiseal_seal::keys::KeyError),
+    /// The statement could not be sealed (signed, its manifest signed, bagged).
+    #[error(transparent)]
+    Seal(#[from] crate::sealing::SealingError),
 }
 
 impl Error {

@@ -18,5 +18,7 @@ pub mod output;
 pub mod period;
 pub mod pipeline;
 pub mod render;
+pub mod seal_config;
+pub mod sealing;
 pub mod statement;
 pub mod workspace;

@@ -1,6 +1,6 @@
 //! The kpiseal binary: parse the command line, run one command, map the
 //! outcome to an exit code (0 all statements written, 1 some sellers failed,
-//! 2 usage or configuration error).
+//! 2 usage or configuration error, including an unusable signing key).
 
 mod cli;
 
@@ -17,14 +17,63 @@ use kpiseal::render::fonts::Fonts;
 use kpiseal::render::{RenderOptions, render_pdf};
 use kpiseal::statement::Statement;
 
-use cli::{Cli, Command, RenderArgs, RunArgs};
+use kpiseal::seal_config::Signer;
+
+use cli::{Cli, Command, KeygenArgs, RenderArgs, RunArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args),
         Command::Render(args) => render(args),
+        Command::Keygen(args) => keygen(args),
     }
+}
+
+/// `kpiseal keygen`: a new provider key and its public files; prints the key
+/// id and the files written, never the key.
+fn keygen(args: KeygenArgs) -> ExitCode {
+    use kpiseal_seal::keys::{OsRng, ProviderKey, save_key_files};
+    let not_before = match args.not_before.or_else(today_utc) {
+        Some(date) => date,
+        None => {
+            eprintln!("kpiseal: cannot read today's date from the clock; give --not-before YYYY-MM-DD");
+            return ExitCode::from(2);
+        }
+    };
+    let result = std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("{}: {e}", args.out.display()))
+        .and_then(|()| ProviderKey::generate(&mut OsRng, &args.provider, not_before).map_err(|e| e.to_string()))
+        .and_then(|key| save_key_files(&args.out, &key).map(|files| (key, files)).map_err(|e| e.to_string()));
+    match result {
+        Ok((key, files)) => {
+            println!("key id {}", key.key_id());
+            for path in [
+                &files.private_key,
+                &files.certificate,
+                &files.spki_public_key,
+                &files.minisign_public_key,
+                &files.ssh_public_key,
+            ] {
+                println!("wrote  {}", path.display());
+            }
+            println!(
+                "keep {} private (mode 0600); name it in kpiseal.toml: [signing] key = \"keys/provider.key\", certificate = \"keys/provider.cert.pem\"",
+                files.private_key.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("kpiseal: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Today's date in UTC (for a new certificate's first valid day).
+fn today_utc() -> Option<chrono::NaiveDate> {
+    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    chrono::DateTime::from_timestamp(i64::try_from(seconds).ok()?, 0).map(|t| t.date_naive())
 }
 
 /// `kpiseal render`: statement.pdf from a statement.json, written atomically.
@@ -72,6 +121,20 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let signer = match Signer::load(&ws) {
+        Ok(signer) => signer,
+        Err(e) => {
+            eprintln!("kpiseal: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if signer.is_demo() {
+        eprintln!(
+            "WARNING signing with the public demo key {} ({}): every statement is marked DEMO KEY — NOT A VALID STATEMENT",
+            signer.key().key_id(),
+            signer.key_path().display()
+        );
+    }
     let mut run_opts = RunOptions::new(args.period);
     if let Some(d) = args.issue_date {
         run_opts.issue_date = d;
@@ -83,6 +146,7 @@ fn run(args: RunArgs) -> ExitCode {
         strict: args.strict,
         language: args.language,
         draft: args.draft,
+        include_inputs: args.include_inputs,
     };
     let quiet = args.quiet;
     let report = |o: &kpiseal::batch::SellerOutcome, took: std::time::Duration| match o.status {
@@ -102,7 +166,7 @@ fn run(args: RunArgs) -> ExitCode {
         OutcomeStatus::Written => {}
         OutcomeStatus::Failed => eprintln!("FAILED  {:<20} {}", o.seller, o.error.as_deref().unwrap_or("")),
     };
-    match run_batch(&ws, &opts, &report) {
+    match run_batch(&ws, &opts, &signer, &report) {
         Ok(summary) => {
             let rows: usize = summary.sellers.iter().map(|s| s.input_rows).sum();
             let warned = summary.sellers.iter().filter(|s| !s.warnings.is_empty()).count();

@@ -1,6 +1,6 @@
 //! Writing a seller's outputs so that they appear all together or not at
-//! all: each file is written into a temporary folder beside the final one and
-//! fsynced, then the folder is renamed into place.
+//! all: everything is written into a temporary folder beside the final one,
+//! fsynced once (every file and folder), then the folder is renamed into place.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -15,6 +15,27 @@ use crate::error::Error;
 /// # Errors
 /// [`Error::Io`] naming the path that failed; `dir` is then untouched.
 pub fn write_folder_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), Error> {
+    write_tree_atomically(dir, |tmp| {
+        for (file, bytes) in files {
+            let path = tmp.join(file);
+            let mut f = File::create(&path).map_err(|e| Error::io(&path, e))?;
+            f.write_all(bytes).map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(())
+    })
+}
+
+/// Makes the folder `dir` from what `fill` writes into the empty temporary
+/// folder it is given (files and sub-folders, e.g. a BagIt bag, written
+/// without fsync), then fsyncs every file and folder under it once, renames
+/// it to `dir` (replacing any previous `dir` only then) and fsyncs the
+/// parent. A crash leaves either the old folder or the complete new one,
+/// plus at most a hidden temporary folder. Returns what `fill` returned.
+///
+/// # Errors
+/// `fill`'s error, or [`Error::Io`] naming the path that failed; `dir` is
+/// then untouched and the temporary folder removed.
+pub fn write_tree_atomically<T>(dir: &Path, fill: impl FnOnce(&Path) -> Result<T, Error>) -> Result<T, Error> {
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -24,13 +45,8 @@ pub fn write_folder_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<()
     }
     fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let result = (|| {
-        for (file, bytes) in files {
-            let path = tmp.join(file);
-            let mut f = File::create(&path).map_err(|e| Error::io(&path, e))?;
-            f.write_all(bytes).map_err(|e| Error::io(&path, e))?;
-            f.sync_all().map_err(|e| Error::io(&path, e))?;
-        }
-        sync_dir(&tmp)?;
+        let value = fill(&tmp)?;
+        sync_tree(&tmp)?;
         let old: Option<PathBuf> = if dir.exists() {
             let old = parent.join(format!(".{name}.old-{}", std::process::id()));
             fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
@@ -43,12 +59,27 @@ pub fn write_folder_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<()
         if let Some(old) = old {
             fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
         }
-        Ok(())
+        Ok(value)
     })();
     if result.is_err() {
         let _ = fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Fsyncs every file under `dir`, then every folder, deepest first, `dir` last.
+fn sync_tree(dir: &Path) -> Result<(), Error> {
+    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if kind.is_dir() {
+            sync_tree(&path)?;
+        } else if kind.is_file() {
+            File::open(&path).and_then(|f| f.sync_all()).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    sync_dir(dir)
 }
 
 /// Writes one file atomically: temporary file in the same folder, fsync, rename.
@@ -84,6 +115,29 @@ mod tests {
         assert_eq!(fs::read(dir.join("a.json")).unwrap(), b"2");
         assert!(!dir.join("old.txt").exists());
         let names: Vec<_> = fs::read_dir(dir.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("acme")]);
+    }
+
+    #[test]
+    fn a_tree_appears_whole_and_a_failed_fill_leaves_the_old_folder_and_no_temporary() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("acme");
+        write_tree_atomically(&dir, |tmp| {
+            fs::create_dir_all(tmp.join("evidence/data")).unwrap();
+            fs::write(tmp.join("evidence/data/a.txt"), b"a").unwrap();
+            fs::write(tmp.join("top.txt"), b"t").unwrap();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(fs::read(dir.join("evidence/data/a.txt")).unwrap(), b"a");
+        let failed: Result<(), Error> = write_tree_atomically(&dir, |tmp| {
+            fs::write(tmp.join("half.txt"), b"h").unwrap();
+            Err(Error::Internal("stop".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read(dir.join("top.txt")).unwrap(), b"t");
+        assert!(!dir.join("half.txt").exists());
+        let names: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("acme")]);
     }
 }

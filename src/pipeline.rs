@@ -78,12 +78,18 @@ impl Rates<'_> {
     }
 }
 
-/// Builds one seller's statement from the workspace.
+/// Builds one seller's statement from the workspace, to be signed with the
+/// key `signing` describes.
 ///
 /// # Errors
 /// The first problem met: an unreadable or invalid input (naming file, line
 /// and column), an invalid contract (naming the key), or a missing FX rate.
-pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result<Statement, Error> {
+pub fn build_statement(
+    ws: &Workspace,
+    seller: &str,
+    opts: &RunOptions,
+    signing: SigningBlock,
+) -> Result<Statement, Error> {
     let period = opts.period;
     let mut inputs = Vec::new();
 
@@ -315,5 +321,6 @@ pub fn build_statement(ws: &Workspace, seller: &str, opts: &RunOptions) -> Resul
         reconciliation: checks,
         inputs,
         generator: Generator::current(),
+        signing,
     })
 }

@@ -45,6 +45,18 @@ pub struct Statement {
     pub reconciliation: Vec<ReconciliationCheck>,
     pub inputs: Vec<InputRecord>,
     pub generator: Generator,
+    pub signing: SigningBlock,
+}
+
+/// Which key signs the statement (its PDF signature and its manifest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningBlock {
+    /// The key id: 16 uppercase hex digits, the first 8 bytes of the SHA-256
+    /// of the raw Ed25519 public key (see `kpiseal_seal::keys::KeyId`).
+    pub key_id: String,
+    /// True for the published demo key: such a statement is not valid and
+    /// says so on every page.
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -29,6 +29,19 @@ pub struct WorkspaceConfig {
     pub provider: Provider,
     #[serde(default)]
     pub render: RenderConfig,
+    /// `[signing]`; `run` refuses to start without it (see `seal_config`).
+    pub signing: Option<SigningConfig>,
+}
+
+/// `[signing]` of `kpiseal.toml`: the provider's key files, as `kpiseal
+/// keygen` writes them. Paths are relative to the workspace.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningConfig {
+    /// The private key, PKCS#8 PEM, mode 0600 (e.g. `keys/provider.key`).
+    pub key: PathBuf,
+    /// Its self-signed certificate, PEM (e.g. `keys/provider.cert.pem`).
+    pub certificate: PathBuf,
 }
 
 /// `[render]` of `kpiseal.toml`: optional fonts replacing the built-in cut of

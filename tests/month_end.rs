@@ -7,6 +7,7 @@ use std::process::Command;
 
 use kpiseal::batch::{BatchOptions, OutcomeStatus, run_batch};
 use kpiseal::pipeline::RunOptions;
+use kpiseal::seal_config::Signer;
 use kpiseal::workspace::Workspace;
 
 const PERIOD: &str = "2026-10";
@@ -25,8 +26,10 @@ fn run(workspace: &Path, out: &Path, strict: bool) -> kpiseal::batch::BatchSumma
         strict,
         language: None,
         draft: false,
+        include_inputs: false,
     };
-    run_batch(&ws, &opts, &|_, _| {}).unwrap()
+    let signer = Signer::load(&ws).unwrap();
+    run_batch(&ws, &opts, &signer, &|_, _| {}).unwrap()
 }
 
 fn statement(out: &Path, seller: &str) -> Vec<u8> {

@@ -34,6 +34,7 @@ mod amazon;
 mod contracts;
 mod costs;
 mod data;
+mod demo_key;
 mod fx;
 mod mercadolivre;
 mod text;
@@ -102,7 +103,11 @@ impl GenerateSummary {
 pub fn generate_workspace(dir: &Path, opts: &GenerateOptions) -> io::Result<GenerateSummary> {
     let ws = Workspace::new(dir, opts);
     let mut summary = GenerateSummary::default();
-    summary.add(ws.write_text("kpiseal.toml", 0, |w| w.write_all(contracts::workspace_config().as_bytes()))?);
+    summary.add(ws.write_text("kpiseal.toml", 0, |w| {
+        w.write_all(contracts::workspace_config().as_bytes())?;
+        w.write_all(demo_key::SIGNING_SECTION.as_bytes())
+    })?);
+    summary.add(demo_key::write(&ws)?);
     summary.add(fx::write(&ws)?);
 
     let sellers: Vec<Seller> = (0..opts.sellers).map(Seller::new).collect();

@@ -387,7 +387,11 @@ impl<'f> Canvas<'f> {
     /// the content so it cannot be cropped away or hidden by a shaded box,
     /// while the figures under it stay legible.
     pub fn watermark(fonts: &Fonts, word: &str) -> Vec<Op> {
-        let style = Style::new(Face::Bold, 110.0).color(WATERMARK);
+        // 110 pt, or smaller so that a long text fits 85 % of the diagonal.
+        let diagonal = (PAGE_WIDTH * PAGE_WIDTH + PAGE_HEIGHT * PAGE_HEIGHT).sqrt();
+        let at_one_point = fonts.width(Face::Bold, word, 1.0);
+        let size = if at_one_point > 0.0 { (diagonal * 0.85 / at_one_point).min(110.0) } else { 110.0 };
+        let style = Style::new(Face::Bold, size).color(WATERMARK);
         let w = fonts.width(style.face, word, style.size);
         // Rotate 45° about the page centre: the word's centre (w/2, size/3 in
         // text space) lands on the centre of the page.

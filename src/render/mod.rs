@@ -93,8 +93,11 @@ pub fn render_pdf(statement: &Statement, json: &[u8], options: &RenderOptions) -
     archive::finish(lopdf_doc, &info, &[attachment]).map_err(|e| RenderError::Pdf(e.to_string()))
 }
 
-/// Adds the footer ("n / N", statement number and seller) to every page and,
-/// for drafts, the watermark over each page and the word in the footer.
+/// Adds the footer ("n / N", statement number and seller) to every page;
+/// for drafts, the draft word in the footer and as a watermark; for
+/// statements signed with the demo key, "DEMO KEY — NOT A VALID STATEMENT"
+/// (in the reader's language) in the footer and, unless the draft word is
+/// there already, as the watermark.
 fn finish_pages(
     pages: Vec<Vec<Op>>,
     s: &Statement,
@@ -104,16 +107,18 @@ fn finish_pages(
     let total = pages.len();
     let footer_style = Style::new(Face::Regular, 7.0).color(MUTED);
     let footer = c.fill("document.footer", &[("number", &s.statement_number), ("seller", &s.seller.legal_name)])?;
-    let watermark = if options.draft { Some(c.text("document.draft")?) } else { None };
+    let draft = if options.draft { Some(c.text("document.draft")?) } else { None };
+    let demo = if s.signing.demo { Some(c.text("document.demo_key")?) } else { None };
+    let watermark = draft.or(demo);
     let mut out = Vec::with_capacity(total);
     for (index, content) in pages.into_iter().enumerate() {
         let mut canvas = Canvas::new(options.fonts, '.');
         let rule_y = PAGE_HEIGHT - 34.0;
         canvas.rule(MARGIN_X, PAGE_WIDTH - MARGIN_X, rule_y, 0.4, RULE);
         let mut x = MARGIN_X;
-        if let Some(word) = watermark {
-            // Also in plain text in the footer, so a draft is a draft in any
-            // text extraction too.
+        for word in [draft, demo].into_iter().flatten() {
+            // Also in plain text in the footer, so a draft (or a demo) is one
+            // in any text extraction too.
             let style = Style::new(Face::Bold, 7.0).color(ALERT);
             canvas.text_at(x, rule_y + 11.0, word, style);
             x += options.fonts.width(style.face, word, style.size) + 6.0;
@@ -144,6 +149,7 @@ fn check_printable(s: &Statement, fonts: &Fonts) -> Result<(), RenderError> {
         ("seller.legal_name".into(), &s.seller.legal_name),
         ("seller.tax_id".into(), &s.seller.tax_id),
         ("contract.id".into(), &s.contract.id),
+        ("signing.key_id".into(), &s.signing.key_id),
     ];
     if let Some(conv) = &s.totals.conversion {
         fields.push(("totals.conversion.source".into(), &conv.source));
@@ -186,11 +192,13 @@ fn check_printable(s: &Statement, fonts: &Fonts) -> Result<(), RenderError> {
 mod tests {
     use super::*;
     use crate::pipeline::{RunOptions, build_statement};
+    use crate::statement::SigningBlock;
     use crate::workspace::Workspace;
 
     fn demo_statement() -> Statement {
         let ws = Workspace::open(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")).unwrap();
-        build_statement(&ws, "acme-home", &RunOptions::new("2026-10".parse().unwrap())).unwrap()
+        let signing = SigningBlock { key_id: crate::seal_config::DEMO_KEY_ID.to_string(), demo: true };
+        build_statement(&ws, "acme-home", &RunOptions::new("2026-10".parse().unwrap()), signing).unwrap()
     }
 
     fn options() -> RenderOptions<'static> {
@@ -219,6 +227,20 @@ mod tests {
         let s = demo_statement();
         let json = s.to_json();
         assert!(render_pdf(&s, &json, &options()).unwrap() == render_pdf(&s, &json, &options()).unwrap());
+    }
+
+    #[test]
+    fn every_label_of_every_language_is_printable_with_the_builtin_fonts() {
+        let fonts = Fonts::builtin().unwrap();
+        for language in [Language::ZhCn, Language::En, Language::PtBr] {
+            let c = Catalog::get(language).unwrap();
+            for key in c.keys() {
+                let text = c.text(key).unwrap();
+                for face in [Face::Regular, Face::Bold] {
+                    assert_eq!(fonts.missing_glyph(face, text), None, "{} {key}: {text}", language.tag());
+                }
+            }
+        }
     }
 
     #[test]

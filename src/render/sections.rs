@@ -641,7 +641,12 @@ fn evidence(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), Rende
     let style = Style::new(Face::Regular, 6.5);
     canvas.table(&Table { columns, rows, style }, &c.fill("document.continued", &[("section", title)])?);
     canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("evidence.data")?, SMALL);
-    canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("evidence.verify")?, SMALL);
+    let key_id = [("key_id", s.signing.key_id.as_str())];
+    canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &c.fill("evidence.signed", &key_id)?, SMALL);
+    if s.signing.demo {
+        canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("evidence.demo")?, SMALL.color(super::layout::ALERT));
+    }
+    canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &c.fill("evidence.verify", &key_id)?, SMALL);
     let generator = c.fill("evidence.generator", &[("name", &s.generator.name), ("version", &s.generator.version)])?;
     canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &generator, SMALL.color(MUTED));
     Ok(())

@@ -10,7 +10,7 @@ use base64ct::{Base64, Encoding};
 use common::{key_from_seed, run_tool, test_key};
 use kpiseal_seal::keys::{
     self, KeyError, KeyFiles, ProviderKey, PublicKeyFormat, load_certificate, load_public_key, load_signing_key,
-    save_key_files,
+    load_signing_key_allowing, save_key_files,
 };
 use kpiseal_seal::{minisign, sshsig};
 
@@ -82,6 +82,22 @@ fn private_key_readable_by_group_or_others_is_refused_naming_file_and_mode() {
     }
     fs::set_permissions(&files.private_key, fs::Permissions::from_mode(0o400)).expect("chmod");
     load_signing_key(&files.private_key).expect("0400 is fine");
+}
+
+#[test]
+fn an_open_key_file_is_accepted_only_when_it_holds_a_published_key() {
+    let (_dir, key, files) = saved();
+    fs::set_permissions(&files.private_key, fs::Permissions::from_mode(0o644)).expect("chmod");
+    let published = [key_from_seed(9).key_id(), key.key_id()];
+    let loaded = load_signing_key_allowing(&files.private_key, &published).expect("published key");
+    assert_eq!(loaded.key_id(), key.key_id());
+    let loaded = ProviderKey::load_allowing(&files.private_key, &files.certificate, &published).expect("provider key");
+    assert_eq!(loaded.key_id(), key.key_id());
+
+    let error = load_signing_key_allowing(&files.private_key, &[key_from_seed(9).key_id()]).expect_err("not published");
+    let message = error.to_string();
+    assert!(matches!(error, KeyError::PrivateKeyTooOpen { mode: 0o644, .. }), "{message}");
+    assert!(message.contains("provider.key") && message.contains("0644"), "{message}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use spki::der::pem::LineEnding;
 use zeroize::Zeroizing;
 
 use super::public_key::{self, ProviderCertificate, PublicKey};
-use super::{KeyError, PrivateKey, ProviderKey};
+use super::{KeyError, KeyId, PrivateKey, ProviderKey};
 use crate::atomic_file::write_atomically;
 use crate::{minisign, sshsig};
 
@@ -91,14 +91,32 @@ pub fn save_key_files(dir: &Path, key: &ProviderKey) -> Result<KeyFiles, KeyErro
 /// mode grants any permission to group or others, naming the file and mode.
 /// The key bytes never appear in errors.
 pub fn load_signing_key(path: &Path) -> Result<PrivateKey, KeyError> {
+    load_signing_key_allowing(path, &[])
+}
+
+/// Reads an Ed25519 private key like [`load_signing_key`], except that a
+/// file open to group or others is accepted when the key it holds is one of
+/// `published`: keys whose private half is public by design (a demo key
+/// shipped in a repository, where git keeps no 0600 mode). Any other key in
+/// such a file is refused exactly as [`load_signing_key`] refuses it.
+pub fn load_signing_key_allowing(path: &Path, published: &[KeyId]) -> Result<PrivateKey, KeyError> {
     let io_error = |source| KeyError::Io { path: path.to_owned(), source };
     let mut file = File::open(path).map_err(io_error)?;
-    check_private_mode(path, &file)?;
+    // A file open to others is read only to see whether it holds a published key.
+    let too_open = match check_private_mode(path, &file) {
+        Ok(()) => None,
+        Err(error @ KeyError::PrivateKeyTooOpen { .. }) if !published.is_empty() => Some(error),
+        Err(error) => return Err(error),
+    };
     let mut text = Zeroizing::new(String::new());
     file.read_to_string(&mut text).map_err(io_error)?;
     let signing = SigningKey::from_pkcs8_pem(text.trim_start_matches('\u{feff}'))
         .map_err(|error| KeyError::NotAPrivateKey { path: path.to_owned(), reason: error.to_string() })?;
-    Ok(PrivateKey::new(signing))
+    let key = PrivateKey::new(signing);
+    match too_open {
+        Some(error) if !published.contains(&key.key_id()) => Err(error),
+        _ => Ok(key),
+    }
 }
 
 #[cfg(unix)]

@@ -25,7 +25,7 @@ pub use certificate::{CertificateError, VALIDITY_MONTHS};
 pub use error::KeyError;
 pub use files::{
     CERTIFICATE_FILE, KeyFiles, MINISIGN_PUBLIC_KEY_FILE, PRIVATE_KEY_FILE, SPKI_PUBLIC_KEY_FILE, SSH_PUBLIC_KEY_FILE,
-    load_certificate, load_public_key, load_signing_key, save_key_files,
+    load_certificate, load_public_key, load_signing_key, load_signing_key_allowing, save_key_files,
 };
 pub use key_id::{KeyId, KeyIdParseError};
 pub use public_key::{ProviderCertificate, PublicKey, PublicKeyFormat};
@@ -136,7 +136,18 @@ impl ProviderKey {
     /// Reads `provider.key` (refusing it if group or others may access it)
     /// and `provider.cert.pem`, and checks that they belong together.
     pub fn load(private_key_path: &Path, certificate_path: &Path) -> Result<ProviderKey, KeyError> {
-        let private = load_signing_key(private_key_path)?;
+        ProviderKey::load_allowing(private_key_path, certificate_path, &[])
+    }
+
+    /// Like [`ProviderKey::load`], but accepts a private key file open to
+    /// group or others when it holds one of the `published` keys (see
+    /// [`load_signing_key_allowing`]).
+    pub fn load_allowing(
+        private_key_path: &Path,
+        certificate_path: &Path,
+        published: &[KeyId],
+    ) -> Result<ProviderKey, KeyError> {
+        let private = load_signing_key_allowing(private_key_path, published)?;
         let certificate = load_certificate(certificate_path)?;
         ProviderKey::from_parts(private, certificate).map_err(|error| match error {
             KeyError::CertificateForAnotherKey { certificate_key_id, key_id } => {

@@ -1,0 +1,251 @@
+//! A seller's sealed file set, made from the [`Statement`], its JSON, its
+//! rendered PDF and the provider key (README, "Output layout"):
+//!
+//! ```text
+//! statement.pdf            the rendered PDF with its embedded signature (incremental update)
+//! statement.json           the statement's data, as attached to the PDF
+//! manifest.json            RFC 8785: inputs, outputs, figures, key id
+//! manifest.json.minisig    minisign signature of manifest.json
+//! manifest.json.sig        SSHSIG of manifest.json, namespace kpiseal-manifest@v1
+//! provider.minisign.pub    the public key for minisign
+//! provider.ssh.pub         the public key as an OpenSSH line
+//! allowed_signers          the line ssh-keygen -Y verify -f takes
+//! provider.cert.pem        the self-signed certificate (pyhanko --trust)
+//! evidence/                BagIt bag: data/ holds all of the above (and inputs/ on request)
+//! evidence.zip             reproducible zip of evidence/
+//! ```
+//!
+//! [`seal`] makes the files in memory; [`write_sealed`] writes them, the bag
+//! and the zip into a folder without fsync (the caller makes the folder
+//! durable once, see `output::write_tree_atomically`). Nothing reads the
+//! clock: the signing time and the Bagging-Date are the issue date, so the
+//! same statement, key and binary give byte-identical files.
+
+use std::path::Path;
+
+use chrono::NaiveTime;
+use kpiseal_seal::bag::{BagError, BagInfo, Durability, PayloadFile, write_bag, write_zip};
+use kpiseal_seal::keys::{KeyError, ProviderKey};
+use kpiseal_seal::manifest::{
+    self, Figures, FileEntry, InputFile, MANIFEST_SCHEMA, Manifest, ManifestError, OutputFile, Seller, Tool,
+};
+use kpiseal_seal::minisign::{self, MinisignError};
+use kpiseal_seal::pdf_signature::{SealError, sign_pdf};
+use kpiseal_seal::sshsig::{self, SshsigError};
+
+use crate::ingest::Format;
+use crate::statement::{InputRecord, Statement};
+
+pub const STATEMENT_PDF: &str = "statement.pdf";
+pub const STATEMENT_JSON: &str = "statement.json";
+pub const MANIFEST_JSON: &str = "manifest.json";
+pub const MANIFEST_MINISIG: &str = "manifest.json.minisig";
+pub const MANIFEST_SSHSIG: &str = "manifest.json.sig";
+pub const MINISIGN_PUBLIC_KEY: &str = "provider.minisign.pub";
+pub const SSH_PUBLIC_KEY: &str = "provider.ssh.pub";
+pub const ALLOWED_SIGNERS: &str = "allowed_signers";
+pub const CERTIFICATE: &str = "provider.cert.pem";
+/// The BagIt bag's folder.
+pub const EVIDENCE_BAG: &str = "evidence";
+/// The zip of the bag.
+pub const EVIDENCE_ZIP: &str = "evidence.zip";
+/// Where `--include-inputs` puts the input copies inside the bag's `data/`.
+pub const BAG_INPUTS: &str = "inputs";
+
+/// Why a statement could not be sealed; each names the file concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum SealingError {
+    #[error("statement.json names key {statement}, but the run signs with key {key}")]
+    KeyMismatch { statement: String, key: String },
+    #[error("statement.pdf: cannot sign: {0}")]
+    SignPdf(#[from] SealError),
+    #[error("manifest.json: {0}")]
+    Manifest(#[from] ManifestError),
+    #[error("manifest.json: the statement lists {count} contract inputs, expected exactly 1")]
+    Contract { count: usize },
+    #[error("manifest.json.minisig: {0}")]
+    Minisign(#[from] MinisignError),
+    #[error("manifest.json.sig: {0}")]
+    Sshsig(#[from] SshsigError),
+    #[error("provider.cert.pem: {0}")]
+    Certificate(#[from] KeyError),
+    #[error("evidence: {0}")]
+    Bag(#[from] BagError),
+    #[error(
+        "{path}: changed while the run read it: the statement lists sha256 {expected}, \
+         the copy in the evidence bag is sha256 {found}; re-run"
+    )]
+    InputChanged { path: String, expected: String, found: String },
+    #[error("evidence/data/{BAG_INPUTS}/{path}: cannot re-hash the copied input: {source}")]
+    InputCopy { path: String, source: ManifestError },
+    #[error("{path}: cannot write: {source}")]
+    Write { path: String, source: std::io::Error },
+}
+
+/// The sealed files of one statement, in memory: every file of the seller's
+/// folder except the bag and its zip, in [`SealedFiles::files`] order.
+#[derive(Debug, Clone)]
+pub struct SealedFiles {
+    /// (file name, bytes): statement.pdf (signed), statement.json,
+    /// manifest.json, its two signatures and the four public key files.
+    pub files: Vec<(&'static str, Vec<u8>)>,
+    /// The manifest as signed.
+    pub manifest: Manifest,
+}
+
+impl SealedFiles {
+    /// The bytes of the file called `name`, if it is one of the sealed files.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.files.iter().find(|(n, _)| *n == name).map(|(_, b)| b.as_slice())
+    }
+}
+
+/// Signs the rendered `pdf` (signing time = the issue date at 00:00 UTC,
+/// reason `kpiseal statement <number>`, location = the provider's name),
+/// writes the manifest of `statement`'s inputs and of the signed PDF and
+/// `json`, signs it with minisign and SSHSIG, and adds the public key files.
+/// Deterministic: the same arguments give the same bytes.
+///
+/// # Errors
+/// [`SealingError::KeyMismatch`] when the statement names another key than
+/// `key`; otherwise whichever signing or encoding step failed.
+pub fn seal(statement: &Statement, json: &[u8], pdf: &[u8], key: &ProviderKey) -> Result<SealedFiles, SealingError> {
+    let key_id = key.key_id();
+    if statement.signing.key_id != key_id.to_string() {
+        return Err(SealingError::KeyMismatch { statement: statement.signing.key_id.clone(), key: key_id.to_string() });
+    }
+    let signing_time = statement.issue_date.and_time(NaiveTime::MIN).and_utc();
+    let reason = format!("kpiseal statement {}", statement.statement_number);
+    let signed_pdf = sign_pdf(pdf, key, signing_time, &reason, &statement.provider.name)?;
+
+    let outputs = vec![output_entry(STATEMENT_PDF, &signed_pdf), output_entry(STATEMENT_JSON, json)];
+    let manifest = manifest_of(statement, key, outputs)?;
+    let manifest_json = manifest::to_canonical_json(&manifest)?;
+    let comment = minisign::trusted_comment(&statement.statement_number, &statement.period.id.to_string(), key_id);
+    let minisig = minisign::sign(key.private_key(), &manifest_json, &comment)?;
+    let sshsig = sshsig::sign(key.private_key(), &manifest_json)?;
+    let public = key.verifying_key();
+    let line = |text: String| format!("{text}\n").into_bytes();
+    let files = vec![
+        (STATEMENT_PDF, signed_pdf),
+        (STATEMENT_JSON, json.to_vec()),
+        (MANIFEST_JSON, manifest_json),
+        (MANIFEST_MINISIG, minisig.into_bytes()),
+        (MANIFEST_SSHSIG, sshsig.into_bytes()),
+        (MINISIGN_PUBLIC_KEY, minisign::public_key_file(&public).into_bytes()),
+        (SSH_PUBLIC_KEY, line(sshsig::openssh_public_key_line(&public))),
+        (ALLOWED_SIGNERS, line(sshsig::allowed_signers_line(&public))),
+        (CERTIFICATE, key.certificate().to_pem()?.into_bytes()),
+    ];
+    Ok(SealedFiles { files, manifest })
+}
+
+fn output_entry(name: &str, bytes: &[u8]) -> OutputFile {
+    let digest = manifest::hash_bytes(bytes);
+    OutputFile { name: name.to_string(), sha256: digest.sha256, bytes: digest.bytes }
+}
+
+/// The evidence manifest of `statement`: every input record (the contract
+/// and FX tables also in their own fields), `outputs`, the amount due, the
+/// tool and the key id.
+///
+/// # Errors
+/// [`SealingError::Contract`] unless exactly one input is the contract.
+pub fn manifest_of(
+    statement: &Statement,
+    key: &ProviderKey,
+    outputs: Vec<OutputFile>,
+) -> Result<Manifest, SealingError> {
+    let entry = |r: &InputRecord| FileEntry { path: r.path.clone(), sha256: r.sha256.clone(), bytes: r.bytes };
+    let contracts: Vec<&InputRecord> = statement.inputs.iter().filter(|r| r.format == Format::Contract).collect();
+    let [contract] = contracts.as_slice() else {
+        return Err(SealingError::Contract { count: contracts.len() });
+    };
+    Ok(Manifest {
+        schema: MANIFEST_SCHEMA.to_string(),
+        seller: Seller { id: statement.seller.id.clone(), legal_name: statement.seller.legal_name.clone() },
+        period: statement.period.id.to_string(),
+        statement_number: statement.statement_number.clone(),
+        issue_date: statement.issue_date.to_string(),
+        tool: Tool { name: statement.generator.name.clone(), version: statement.generator.version.clone() },
+        key_id: key.key_id(),
+        figures: Figures {
+            amount_due: statement.totals.amount_due.to_string(),
+            currency: statement.totals.currency.code().to_string(),
+        },
+        inputs: statement
+            .inputs
+            .iter()
+            .map(|r| InputFile {
+                path: r.path.clone(),
+                sha256: r.sha256.clone(),
+                bytes: r.bytes,
+                format: r.format.id().to_string(),
+                rows: r.rows as u64,
+            })
+            .collect(),
+        contract: entry(contract),
+        fx: statement
+            .inputs
+            .iter()
+            .filter(|r| matches!(r.format, Format::FxTable | Format::FxPtax))
+            .map(entry)
+            .collect(),
+        outputs,
+        supersedes: None,
+    })
+}
+
+/// Writes `sealed`'s files into `dir` (an existing folder), then the BagIt
+/// bag `evidence/` holding them under `data/` (and, when `inputs_from` is
+/// the workspace root, a copy of every input under `data/inputs/<path>`,
+/// each checked against the hash the statement lists), then
+/// `evidence.zip`. Bagging-Date and zip times are the issue date. Nothing
+/// is fsynced here.
+///
+/// # Errors
+/// [`SealingError::Write`] or [`SealingError::Bag`] naming the path;
+/// [`SealingError::InputChanged`] when an input's copy differs from what
+/// the statement was computed from.
+pub fn write_sealed(
+    dir: &Path,
+    statement: &Statement,
+    sealed: &SealedFiles,
+    inputs_from: Option<&Path>,
+) -> Result<(), SealingError> {
+    for (name, bytes) in &sealed.files {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(|source| SealingError::Write { path: path.display().to_string(), source })?;
+    }
+    let input_names: Vec<(String, std::path::PathBuf)> = match inputs_from {
+        Some(root) => {
+            statement.inputs.iter().map(|r| (format!("{BAG_INPUTS}/{}", r.path), root.join(&r.path))).collect()
+        }
+        None => Vec::new(),
+    };
+    let mut payload: Vec<PayloadFile<'_>> =
+        sealed.files.iter().map(|(name, bytes)| PayloadFile::bytes(name, bytes)).collect();
+    payload.extend(input_names.iter().map(|(name, path)| PayloadFile::file(name, path)));
+    let info = BagInfo {
+        source_organization: statement.provider.legal_name.clone(),
+        external_identifier: statement.statement_number.clone(),
+        bagging_date: statement.issue_date.to_string(),
+        software_agent: format!("{} {}", statement.generator.name, statement.generator.version),
+    };
+    let bag = dir.join(EVIDENCE_BAG);
+    write_bag(&bag, &payload, &info, Durability::NoFsync)?;
+    for (record, (name, _)) in statement.inputs.iter().zip(&input_names) {
+        let copied = manifest::hash_file(&bag.join("data").join(name))
+            .map_err(|source| SealingError::InputCopy { path: record.path.clone(), source })?;
+        if copied.sha256 != record.sha256 {
+            return Err(SealingError::InputChanged {
+                path: record.path.clone(),
+                expected: record.sha256.clone(),
+                found: copied.sha256,
+            });
+        }
+    }
+    write_zip(&bag, &dir.join(EVIDENCE_ZIP), Durability::NoFsync)?;
+    Ok(())
+}
