@@ -6,7 +6,8 @@ use std::path::Path;
 use kpiseal::pipeline::{RunOptions, build_statement};
 use kpiseal::render::fonts::Fonts;
 use kpiseal::render::{RenderOptions, render_pdf};
-use kpiseal::statement::Statement;
+use kpiseal::seal_config::DEMO_KEY_ID;
+use kpiseal::statement::{SigningBlock, Statement};
 use kpiseal::workspace::Workspace;
 
 fn main() {
@@ -15,7 +16,8 @@ fn main() {
 
 fn demo_statement(seller: &str) -> Statement {
     let ws = Workspace::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")).unwrap();
-    build_statement(&ws, seller, &RunOptions::new("2026-10".parse().unwrap())).unwrap()
+    let signing = SigningBlock { key_id: DEMO_KEY_ID.to_string(), demo: true };
+    build_statement(&ws, seller, &RunOptions::new("2026-10".parse().unwrap()), signing).unwrap()
 }
 
 /// The three demo statements: zh-CN with two markets (acme-home), en with

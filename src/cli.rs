@@ -27,6 +27,27 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Re-render statement.pdf from a statement.json (same bytes as `run` made).
     Render(RenderArgs),
+    /// Check delivered statements: the PDF signature, the manifest's minisign
+    /// and SSH signatures, the output hashes, the evidence bag, and with
+    /// --workspace the input files. Exit 0 all valid, 1 something invalid,
+    /// 2 could not check.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// statement.pdf, a statement folder or its manifest.json, an evidence
+    /// bag folder, or evidence.zip.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The provider's public key to pin the signer to (provider.minisign.pub,
+    /// provider.ssh.pub, provider.pub.pem or provider.cert.pem). Without it
+    /// the signer is reported as unpinned.
+    #[arg(long, value_name = "PUBKEY")]
+    pub key: Option<PathBuf>,
+    /// The workspace the statement was made from: re-hash its input files.
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -21,4 +21,5 @@ pub mod render;
 pub mod seal_config;
 pub mod sealing;
 pub mod statement;
+pub mod verify_report;
 pub mod workspace;

@@ -16,10 +16,13 @@ use kpiseal::output::write_file_atomically;
 use kpiseal::render::fonts::Fonts;
 use kpiseal::render::{RenderOptions, render_pdf};
 use kpiseal::statement::Statement;
+use kpiseal::verify_report;
+use kpiseal_seal::keys::load_public_key;
+use kpiseal_seal::verify::verify_path;
 
 use kpiseal::seal_config::Signer;
 
-use cli::{Cli, Command, KeygenArgs, RenderArgs, RunArgs};
+use cli::{Cli, Command, KeygenArgs, RenderArgs, RunArgs, VerifyArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Render(args) => render(args),
         Command::Keygen(args) => keygen(args),
+        Command::Verify(args) => verify(args),
     }
 }
 
@@ -103,6 +107,34 @@ fn render_file(args: &RenderArgs) -> Result<(), String> {
         RenderOptions { language: args.language.unwrap_or(statement.seller.language), draft: args.draft, fonts };
     let pdf = render_pdf(&statement, &statement.to_json(), &options).map_err(|e| e.to_string())?;
     write_file_atomically(&args.out, &pdf).map_err(|e| e.to_string())
+}
+
+/// `kpiseal verify`: every check of every path, then 0 (all valid), 1 (some
+/// check failed) or 2 (some path could not be checked).
+fn verify(args: VerifyArgs) -> ExitCode {
+    let key = match args.key.as_deref().map(load_public_key).transpose() {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("kpiseal: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut worst = 0;
+    for path in &args.paths {
+        match verify_path(path, key.as_ref(), args.workspace.as_deref()) {
+            Ok(v) => {
+                print!("{}", verify_report::describe(&v));
+                if !v.is_valid() {
+                    worst = worst.max(1);
+                }
+            }
+            Err(e) => {
+                eprintln!("kpiseal: cannot check {e}");
+                worst = 2;
+            }
+        }
+    }
+    ExitCode::from(worst)
 }
 
 /// `kpiseal run`: every selected seller's statement, one line per seller, a summary.

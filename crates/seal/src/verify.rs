@@ -173,19 +173,6 @@ fn verify_folder(
             return v;
         }
     };
-    let manifest = match Manifest::from_json(&manifest_bytes) {
-        Ok(m) => m,
-        Err(e) => {
-            v.checks.push(Check::fail("manifest", MANIFEST, "a kpiseal manifest", e.to_string()));
-            return v;
-        }
-    };
-    v.checks.push(if is_canonical(&manifest_bytes) {
-        Check::pass("manifest", MANIFEST, "RFC 8785 canonical JSON")
-    } else {
-        Check::fail("manifest", MANIFEST, "RFC 8785 canonical JSON", "not canonical")
-    });
-
     // The key to check signatures with: the pinned one, else the delivered one.
     let delivered;
     let public = match key {
@@ -206,7 +193,25 @@ fn verify_folder(
             }
         },
     };
+    v.signer = public.map(|k| k.key_id);
+    // The signatures are over the bytes, so they are checked even when the
+    // manifest no longer parses.
+    if let Some(public) = public {
+        signature_checks(&mut v, dir, &manifest_bytes, public);
+    }
+    let manifest = match Manifest::from_json(&manifest_bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            v.checks.push(Check::fail("manifest", MANIFEST, "a kpiseal manifest", e.to_string()));
+            return v;
+        }
+    };
     v.signer = Some(manifest.key_id);
+    v.checks.push(if is_canonical(&manifest_bytes) {
+        Check::pass("manifest", MANIFEST, "RFC 8785 canonical JSON")
+    } else {
+        Check::fail("manifest", MANIFEST, "RFC 8785 canonical JSON", "not canonical")
+    });
     if let Some(public) = public {
         v.checks.push(Check::compare(
             "manifest key-id",
@@ -214,7 +219,7 @@ fn verify_folder(
             public.key_id.to_string(),
             manifest.key_id.to_string(),
         ));
-        signature_checks(&mut v, dir, &manifest_bytes, &manifest, public);
+        trusted_comment_check(&mut v, dir, &manifest, public);
     }
     v.checks.extend(check_outputs(&manifest, dir));
     match fs::read(dir.join(STATEMENT_PDF)) {
@@ -230,23 +235,12 @@ fn verify_folder(
     v
 }
 
-/// The manifest's minisign and SSHSIG signatures; the minisign trusted
-/// comment must name this statement, so a signature cannot be moved to
-/// another statement's manifest unnoticed.
-fn signature_checks(v: &mut Verification, dir: &Path, message: &[u8], manifest: &Manifest, key: &PublicKey) {
+/// The manifest's minisign and SSHSIG signatures over its bytes.
+fn signature_checks(v: &mut Verification, dir: &Path, message: &[u8], key: &PublicKey) {
     let read = |name: &str| fs::read_to_string(dir.join(name));
     match read(MANIFEST_MINISIG) {
         Ok(sig) => match minisign::verify(message, &sig, &key.verifying_key) {
-            Ok(verified) => {
-                v.checks.push(Check::pass("minisign", MANIFEST_MINISIG, format!("signed by key {}", key.key_id)));
-                let expected = minisign::trusted_comment(&manifest.statement_number, &manifest.period, manifest.key_id);
-                v.checks.push(Check::compare(
-                    "minisign trusted-comment",
-                    MANIFEST_MINISIG,
-                    expected,
-                    verified.trusted_comment,
-                ));
-            }
+            Ok(_) => v.checks.push(Check::pass("minisign", MANIFEST_MINISIG, format!("signed by key {}", key.key_id))),
             Err(e) => v.checks.push(Check::fail("minisign", MANIFEST_MINISIG, "a valid signature", e.to_string())),
         },
         Err(e) => v.checks.push(Check::fail("minisign", MANIFEST_MINISIG, "present", e.to_string())),
@@ -261,6 +255,17 @@ fn signature_checks(v: &mut Verification, dir: &Path, message: &[u8], manifest: 
             Err(e) => v.checks.push(Check::fail("sshsig", MANIFEST_SSHSIG, "a valid signature", e.to_string())),
         },
         Err(e) => v.checks.push(Check::fail("sshsig", MANIFEST_SSHSIG, "present", e.to_string())),
+    }
+}
+
+/// The minisign trusted comment (signed too) must name this manifest's
+/// statement, so a signature cannot be moved to another statement unnoticed.
+fn trusted_comment_check(v: &mut Verification, dir: &Path, manifest: &Manifest, key: &PublicKey) {
+    let Ok(sig) = fs::read_to_string(dir.join(MANIFEST_MINISIG)) else { return };
+    let Ok(manifest_bytes) = fs::read(dir.join(MANIFEST)) else { return };
+    if let Ok(verified) = minisign::verify(&manifest_bytes, &sig, &key.verifying_key) {
+        let expected = minisign::trusted_comment(&manifest.statement_number, &manifest.period, manifest.key_id);
+        v.checks.push(Check::compare("minisign trusted-comment", MANIFEST_MINISIG, expected, verified.trusted_comment));
     }
 }
 
