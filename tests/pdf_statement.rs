@@ -47,9 +47,10 @@ fn seller_dir(out: &Path, seller: &str) -> PathBuf {
 /// Runs a third-party tool, failing the test with a clear message when it
 /// is not installed.
 fn tool(program: &str, args: &[&str]) -> std::process::Output {
-    Command::new(program).args(args).output().unwrap_or_else(|e| {
-        panic!("cannot run {program} ({e}): install poppler-utils and qpdf (.ci/run does)")
-    })
+    Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} ({e}): install poppler-utils and qpdf (.ci/run does)"))
 }
 
 /// The PDF's text as pdftotext extracts it, pages `first..=last` (all when None).

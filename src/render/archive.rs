@@ -35,6 +35,8 @@
 //!   so the content streams, `/W` and `/ToUnicode` stay valid unchanged; the font gets a
 //!   `XXXXXX+` subset tag derived from the subset program's SHA-256. printpdf 0.12 built
 //!   without its `text_layout` feature embeds whole fonts, which is why this step exists.
+//!   A program that already holds exactly the glyphs shown (what `render` hands printpdf:
+//!   `fonts::LoadedFace::document_font`) is kept byte for byte.
 //! - **No `.notdef`**: a Type 0 text string showing code 0 (the `.notdef` glyph, which is
 //!   what printpdf emits for a character the font lacks) is an error (PDF/A-4 6.2.10.9).
 //! - **Determinism**: no clock and no randomness. Every date comes from
@@ -647,11 +649,22 @@ fn subset_cid_cff(program: &[u8], cids: &BTreeSet<u16>) -> Result<(Vec<u8>, Stri
         let gid = font.charset.sid_to_gid(cid).filter(|gid| usize::from(*gid) < font.char_strings_index.len());
         gids.insert(gid.ok_or_else(|| format!("CID {cid} is shown but the font has no such glyph"))?);
     }
+    if gids.len() == font.char_strings_index.len() {
+        // Already cut to exactly the glyphs shown (render::fonts hands printpdf a
+        // per-document subset): keep the program as it is.
+        return Ok((program.to_vec(), postscript_name(&cff)));
+    }
     let gids: Vec<u16> = gids.into_iter().collect();
-    let subset: CFF<'_> = cff.subset(&gids, false).map_err(|e| e.to_string())?.into();
+    Ok((cff_subset(&cff, &gids)?, postscript_name(&cff)))
+}
+
+/// The CFF program holding the glyphs `gids` (ascending, starting with 0) of `cff`, in
+/// that order; a CID-keyed font keeps each glyph's CID in the subset's charset.
+pub(crate) fn cff_subset<'a>(cff: &'a CFF<'a>, gids: &[u16]) -> Result<Vec<u8>, String> {
+    let subset: CFF<'_> = cff.subset(gids, false).map_err(|e| e.to_string())?.into();
     let mut out = WriteBuffer::new();
     CFF::write(&mut out, &subset).map_err(|e| e.to_string())?;
-    Ok((out.into_inner(), postscript_name(&cff)))
+    Ok(out.into_inner())
 }
 
 /// The font's name from the CFF Name INDEX if it is a usable PostScript name, else "Font".
