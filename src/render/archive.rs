@@ -147,11 +147,42 @@ pub enum ArchiveError {
 /// an associated file, `/Lang` set, CID-keyed CFF fonts subset, and an `/ID` derived from
 /// the content, so the same input always gives the same bytes. Never panics; any input it
 /// cannot handle is an [`ArchiveError`].
-pub fn finish(mut doc: Document, info: &ArchiveInfo, attachments: &[Attachment]) -> Result<Vec<u8>, ArchiveError> {
+pub fn finish(doc: Document, info: &ArchiveInfo, attachments: &[Attachment]) -> Result<Vec<u8>, ArchiveError> {
+    finish_with(doc, info, attachments, Shown::Scan)
+}
+
+/// [`finish`] for a document whose producer guarantees that every CID-keyed CFF font
+/// program already holds exactly the glyphs its content shows (plus `.notdef`) and that
+/// no text shows code 0 (`.notdef`): the content streams are not read back (decoding
+/// them is most of what [`finish`] costs), and each such program is kept as it is and
+/// named as a subset, so the bytes are those [`finish`] writes for the same document.
+/// `render` checks both guarantees before it calls this.
+///
+/// # Errors
+/// As [`finish`], except that a `.notdef` is not looked for.
+pub fn finish_cut(doc: Document, info: &ArchiveInfo, attachments: &[Attachment]) -> Result<Vec<u8>, ArchiveError> {
+    finish_with(doc, info, attachments, Shown::AlreadyCut)
+}
+
+/// How [`subset_fonts`] learns which glyphs each font shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// Decode every content stream.
+    Scan,
+    /// Every program holds just the glyphs shown: keep them all.
+    AlreadyCut,
+}
+
+fn finish_with(
+    mut doc: Document,
+    info: &ArchiveInfo,
+    attachments: &[Attachment],
+    shown: Shown,
+) -> Result<Vec<u8>, ArchiveError> {
     check_info(info)?;
     check_attachments(attachments)?;
     let catalog_id = catalog_id(&doc)?;
-    subset_fonts(&mut doc)?;
+    subset_fonts(&mut doc, shown)?;
     let metadata = doc.add_object(metadata_stream(info));
     let output_intent = output_intent(&mut doc);
     let files = embed_attachments(&mut doc, info.date, attachments);
@@ -475,18 +506,24 @@ fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 // Font subsetting
 
 /// Cuts every bare CID-keyed CFF font program down to the CIDs the content streams show.
-fn subset_fonts(doc: &mut Document) -> Result<(), ArchiveError> {
-    let used = used_codes(doc)?;
-    let mut by_program: BTreeMap<ObjectId, (BTreeSet<u16>, Vec<ObjectId>)> = BTreeMap::new();
+/// With [`Shown::AlreadyCut`], names every such program as a subset and keeps it whole.
+fn subset_fonts(doc: &mut Document, shown: Shown) -> Result<(), ArchiveError> {
+    let used = match shown {
+        Shown::Scan => used_codes(doc)?.into_iter().map(|(font, codes)| (font, Some(codes))).collect(),
+        Shown::AlreadyCut => type0_font_objects(doc).into_iter().map(|font| (font, None)).collect::<Vec<_>>(),
+    };
+    let mut by_program: BTreeMap<ObjectId, (Option<BTreeSet<u16>>, Vec<ObjectId>)> = BTreeMap::new();
     for (font_id, codes) in used {
         if let Some(program) = cff_program_id(doc, font_id) {
             let entry = by_program.entry(program).or_default();
-            entry.0.extend(codes);
+            if let Some(codes) = codes {
+                entry.0.get_or_insert_default().extend(codes);
+            }
             entry.1.push(font_id);
         }
     }
     for (program, (codes, fonts)) in by_program {
-        let name = subset_program(doc, program, &codes, &fonts)?;
+        let name = subset_program(doc, program, codes.as_ref(), &fonts)?;
         for font in fonts {
             rename_font(doc, font, &name);
         }
@@ -512,6 +549,15 @@ fn used_codes(doc: &Document) -> Result<BTreeMap<ObjectId, BTreeSet<u16>>, Archi
         }
     }
     Ok(used)
+}
+
+/// Every Type 0 font dictionary with an Identity CMap in `doc`, by object id.
+fn type0_font_objects(doc: &Document) -> Vec<ObjectId> {
+    doc.objects
+        .iter()
+        .filter(|(_, object)| object.as_dict().is_ok_and(|d| d.has_type(b"Font") && is_identity_type0(d)))
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 /// The `/Resources` dictionary of a page, looked up through its `/Parent` chain.
@@ -620,7 +666,7 @@ fn descendant_font(doc: &Document, font: ObjectId) -> Option<&Dictionary> {
 fn subset_program(
     doc: &mut Document,
     program: ObjectId,
-    cids: &BTreeSet<u16>,
+    cids: Option<&BTreeSet<u16>>,
     fonts: &[ObjectId],
 ) -> Result<String, ArchiveError> {
     let stream = doc.get_object(program).and_then(Object::as_stream)?;
@@ -636,12 +682,14 @@ fn subset_program(
 
 /// Subsets a bare CID-keyed CFF font to `cids`, keeping each glyph's CID, and returns the
 /// new program and the font's PostScript name (printable ASCII, else "Font").
-fn subset_cid_cff(program: &[u8], cids: &BTreeSet<u16>) -> Result<(Vec<u8>, String), String> {
+/// `None` for `cids` keeps every glyph: the program is returned as it is.
+fn subset_cid_cff(program: &[u8], cids: Option<&BTreeSet<u16>>) -> Result<(Vec<u8>, String), String> {
     let cff = ReadScope::new(program).read::<CFF<'_>>().map_err(|e| e.to_string())?;
     let font = cff.fonts.first().ok_or("the CFF holds no font")?;
     if !font.is_cid_keyed() {
         return Err("the CFF font is not CID-keyed".to_string());
     }
+    let Some(cids) = cids else { return Ok((program.to_vec(), postscript_name(&cff))) };
     let mut gids = BTreeSet::from([0u16]);
     for &cid in cids {
         // One charset look-up per shown CID: building the whole CID-to-glyph map costs

@@ -142,18 +142,15 @@ impl LoadedFace {
 
     /// The face as handed to printpdf for one document that shows `chars` in it.
     ///
-    /// For a CID-keyed CFF face (the built-in ones) this is a cut holding only the glyphs
+    /// For a CID-keyed CFF face (the built-in ones), a cut holding only the glyphs
     /// of `chars` (plus `.notdef`), exactly the program `archive::finish` would cut
     /// the embedded font to: same glyphs in the same order, each keeping its CID, so the
     /// codes printpdf writes (charset CIDs), `/W` and `/ToUnicode` are those of the whole
     /// face, and printpdf no longer copies and scans the whole 1.5 MB program per document.
     /// Any other face, or a cut that fails, is the whole face. A character the face lacks
-    /// is left out; printpdf then shows `.notdef` for it, which `archive::finish` reports.
-    pub fn document_font(&self, chars: &BTreeSet<char>) -> ParsedFont {
-        self.cut(chars).unwrap_or_else(|| self.font.clone())
-    }
-
-    fn cut(&self, chars: &BTreeSet<char>) -> Option<ParsedFont> {
+    /// is left out (printpdf then shows `.notdef` for it). `None` for any other face, or
+    /// when the cut fails: then printpdf gets the whole face and `archive::finish` cuts it.
+    pub fn document_font(&self, chars: &BTreeSet<char>) -> Option<ParsedFont> {
         let program = self.cid_cff.as_deref()?;
         let shown: Vec<(u32, u16)> =
             chars.iter().filter_map(|&c| Some((c as u32, self.font.lookup_glyph_index(c as u32)?))).collect();
@@ -186,6 +183,17 @@ impl LoadedFace {
             font_type: f.font_type,
             pdf_font_metrics: f.pdf_font_metrics.clone(),
         })
+    }
+
+    /// Whether the face's outlines are a CID-keyed CFF, which `archive` subsets.
+    pub fn is_cid_keyed_cff(&self) -> bool {
+        self.cid_cff.is_some()
+    }
+
+    /// The first of `chars` the face has no glyph for (control characters included: a
+    /// content stream would show `.notdef` for them).
+    pub fn first_missing<'c>(&self, chars: impl IntoIterator<Item = &'c char>) -> Option<char> {
+        chars.into_iter().copied().find(|&c| self.font.lookup_glyph_index(c as u32).is_none())
     }
 
     /// The advance of `c` in font units, `None` when the face lacks it.
@@ -271,7 +279,7 @@ mod tests {
     fn a_document_cut_holds_the_shown_glyphs_with_their_cids_and_widths() {
         let face = &Fonts::builtin().unwrap().regular;
         let chars: BTreeSet<char> = "应付金额 R$ 1.234,56 ção".chars().collect();
-        let cut = face.document_font(&chars);
+        let cut = face.document_font(&chars).unwrap();
         assert!(cut.original_bytes.len() < 40_000, "{} bytes", cut.original_bytes.len());
         let file = ReadScope::new(&cut.original_bytes).read::<FontData<'_>>().unwrap();
         let provider = file.table_provider(0).unwrap();
@@ -287,6 +295,14 @@ mod tests {
             assert_eq!(cut.get_glyph_width(gid), face.font.get_glyph_width(whole), "{c:?}");
         }
         assert_eq!(cut.lookup_glyph_index('X' as u32), None, "a character not shown is not in the cut");
+    }
+
+    #[test]
+    fn first_missing_finds_characters_without_a_glyph_control_characters_too() {
+        let face = &Fonts::builtin().unwrap().bold;
+        assert_eq!(face.first_missing(&BTreeSet::from(['a', '应', 'ç'])), None);
+        assert_eq!(face.first_missing(&BTreeSet::from(['a', '😀'])), Some('😀'));
+        assert_eq!(face.first_missing(&BTreeSet::from(['a', '\n'])), Some('\n'));
     }
 
     #[test]

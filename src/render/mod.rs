@@ -57,8 +57,9 @@ pub fn render_pdf(statement: &Statement, json: &[u8], options: &RenderOptions) -
     render(statement, json, options, true)
 }
 
-/// [`render_pdf`]; `cut_fonts` false hands printpdf the whole faces (which
-/// `archive::finish` then cuts to the same program), only for a test to compare.
+/// [`render_pdf`]; `cut_fonts` false hands printpdf the whole faces, which
+/// `archive::finish` then cuts to the same programs after reading the content
+/// streams back (what render did before per-document cuts), for a test to compare.
 fn render(
     statement: &Statement,
     json: &[u8],
@@ -75,12 +76,21 @@ fn render(
     let title = format!("{} {}", catalog.text("document.title")?, statement.statement_number);
     let mut doc = PdfDocument::new(&title);
     let shown = shown_chars(&pages, options.fonts);
+    // Whether archive::finish must read the content streams back to cut some font.
+    let mut scan = !cut_fonts;
     for (face, chars) in [Face::Regular, Face::Bold].into_iter().zip(&shown) {
         let f = options.fonts.face(face);
-        if !chars.is_empty() {
-            let font = if cut_fonts { f.document_font(chars) } else { f.font.clone() };
-            doc.resources.fonts.map.insert(f.id.clone(), PdfFont::new(font));
+        if chars.is_empty() {
+            continue;
         }
+        if cut_fonts && f.first_missing(chars).is_some() {
+            // printpdf would show .notdef: what archive::finish reports.
+            let notdef = archive::ArchiveError::Notdef { font: f.id.0.clone() };
+            return Err(RenderError::Pdf(notdef.to_string()));
+        }
+        let cut = if cut_fonts { f.document_font(chars) } else { None };
+        scan |= cut.is_none() && f.is_cid_keyed_cff();
+        doc.resources.fonts.map.insert(f.id.clone(), PdfFont::new(cut.unwrap_or_else(|| f.font.clone())));
     }
     doc.pages = pages.into_iter().map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops)).collect();
     let save = PdfSaveOptions { optimize: false, subset_fonts: true, secure: true, image_optimization: None };
@@ -107,7 +117,8 @@ fn render(
         description: "kpiseal statement data (schema kpiseal.statement/1)",
         bytes: json,
     };
-    archive::finish(lopdf_doc, &info, &[attachment]).map_err(|e| RenderError::Pdf(e.to_string()))
+    let finish = if scan { archive::finish } else { archive::finish_cut };
+    finish(lopdf_doc, &info, &[attachment]).map_err(|e| RenderError::Pdf(e.to_string()))
 }
 
 /// The characters each face (regular, bold) shows on `pages`.
