@@ -65,6 +65,7 @@
 //! accessibility side, not required by 4f).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use allsorts::binary::read::ReadScope;
 use allsorts::binary::write::{WriteBinary, WriteBuffer};
@@ -289,23 +290,28 @@ fn update_catalog(
 /// for a few hundred bytes less), keeping a stream as is when compression
 /// does not make it smaller.
 fn compress_streams(doc: &mut Document) {
-    use std::io::Write;
     for object in doc.objects.values_mut() {
-        if let Object::Stream(stream) = object
-            && stream.allows_compression
-            && !stream.dict.has(b"Filter")
-        {
-            let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-            if encoder.write_all(&stream.content).is_err() {
-                continue;
-            }
-            if let Ok(compressed) = encoder.finish()
-                && compressed.len() < stream.content.len()
-            {
-                stream.dict.set("Filter", "FlateDecode");
-                stream.set_content(compressed);
-            }
+        if let Object::Stream(stream) = object {
+            compress_stream(stream);
         }
+    }
+}
+
+/// [`compress_streams`] for one stream.
+fn compress_stream(stream: &mut Stream) {
+    use std::io::Write;
+    if !stream.allows_compression || stream.dict.has(b"Filter") {
+        return;
+    }
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+    if encoder.write_all(&stream.content).is_err() {
+        return;
+    }
+    if let Ok(compressed) = encoder.finish()
+        && compressed.len() < stream.content.len()
+    {
+        stream.dict.set("Filter", "FlateDecode");
+        stream.set_content(compressed);
     }
 }
 
@@ -387,7 +393,14 @@ fn pdf_date(date: NaiveDate) -> String {
 
 /// Adds the sRGB profile stream and returns the PDF/A output intent dictionary naming it.
 fn output_intent(doc: &mut Document) -> Dictionary {
-    let profile = doc.add_object(Stream::new(Dictionary::from_iter([("N", Object::Integer(3))]), SRGB_ICC.to_vec()));
+    // The same profile in every file: compressed once per process.
+    static PROFILE: OnceLock<Stream> = OnceLock::new();
+    let stream = PROFILE.get_or_init(|| {
+        let mut stream = Stream::new(Dictionary::from_iter([("N", Object::Integer(3))]), SRGB_ICC.to_vec());
+        compress_stream(&mut stream);
+        stream
+    });
+    let profile = doc.add_object(stream.clone());
     Dictionary::from_iter([
         ("Type", Object::Name(b"OutputIntent".to_vec())),
         ("S", Object::Name(b"GTS_PDFA1".to_vec())),
