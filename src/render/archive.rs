@@ -35,6 +35,8 @@
 //!   so the content streams, `/W` and `/ToUnicode` stay valid unchanged; the font gets a
 //!   `XXXXXX+` subset tag derived from the subset program's SHA-256. printpdf 0.12 built
 //!   without its `text_layout` feature embeds whole fonts, which is why this step exists.
+//!   A program that already holds exactly the glyphs shown (what `render` hands printpdf:
+//!   `fonts::LoadedFace::document_font`) is kept byte for byte.
 //! - **No `.notdef`**: a Type 0 text string showing code 0 (the `.notdef` glyph, which is
 //!   what printpdf emits for a character the font lacks) is an error (PDF/A-4 6.2.10.9).
 //! - **Determinism**: no clock and no randomness. Every date comes from
@@ -63,6 +65,7 @@
 //! accessibility side, not required by 4f).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use allsorts::binary::read::ReadScope;
 use allsorts::binary::write::{WriteBinary, WriteBuffer};
@@ -77,6 +80,13 @@ use sha2::{Digest, Sha256};
 const SRGB_ICC: &[u8] = include_bytes!("../../templates/icc/sRGB.icc");
 /// Length of each `/ID` entry in bytes.
 const ID_LEN: usize = 16;
+/// The zlib level of every compressed stream. Level 2 (zlib-rs's "fast" deflate) compresses
+/// the subset CFF programs, most of a statement's bytes and of its compression time, as well
+/// as level 6 in ~25% less time; content streams and statement.json come out ~20% larger
+/// (a demo statement: +3 KB of ~110 KB), for ~1 ms less per statement. Level 1 (zlib-rs's
+/// "quick" deflate) is twice as fast again but +20% on the whole file. lopdf's own
+/// `compress` uses level 9, several times slower for a few hundred bytes less.
+const FLATE_LEVEL: u32 = 2;
 /// How deep form XObjects may nest before their text is no longer searched for glyphs.
 const MAX_FORM_DEPTH: usize = 16;
 
@@ -145,11 +155,42 @@ pub enum ArchiveError {
 /// an associated file, `/Lang` set, CID-keyed CFF fonts subset, and an `/ID` derived from
 /// the content, so the same input always gives the same bytes. Never panics; any input it
 /// cannot handle is an [`ArchiveError`].
-pub fn finish(mut doc: Document, info: &ArchiveInfo, attachments: &[Attachment]) -> Result<Vec<u8>, ArchiveError> {
+pub fn finish(doc: Document, info: &ArchiveInfo, attachments: &[Attachment]) -> Result<Vec<u8>, ArchiveError> {
+    finish_with(doc, info, attachments, Shown::Scan)
+}
+
+/// [`finish`] for a document whose producer guarantees that every CID-keyed CFF font
+/// program already holds exactly the glyphs its content shows (plus `.notdef`) and that
+/// no text shows code 0 (`.notdef`): the content streams are not read back (decoding
+/// them is most of what [`finish`] costs), and each such program is kept as it is and
+/// named as a subset, so the bytes are those [`finish`] writes for the same document.
+/// `render` checks both guarantees before it calls this.
+///
+/// # Errors
+/// As [`finish`], except that a `.notdef` is not looked for.
+pub fn finish_cut(doc: Document, info: &ArchiveInfo, attachments: &[Attachment]) -> Result<Vec<u8>, ArchiveError> {
+    finish_with(doc, info, attachments, Shown::AlreadyCut)
+}
+
+/// How [`subset_fonts`] learns which glyphs each font shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// Decode every content stream.
+    Scan,
+    /// Every program holds just the glyphs shown: keep them all.
+    AlreadyCut,
+}
+
+fn finish_with(
+    mut doc: Document,
+    info: &ArchiveInfo,
+    attachments: &[Attachment],
+    shown: Shown,
+) -> Result<Vec<u8>, ArchiveError> {
     check_info(info)?;
     check_attachments(attachments)?;
     let catalog_id = catalog_id(&doc)?;
-    subset_fonts(&mut doc)?;
+    subset_fonts(&mut doc, shown)?;
     let metadata = doc.add_object(metadata_stream(info));
     let output_intent = output_intent(&mut doc);
     let files = embed_attachments(&mut doc, info.date, attachments);
@@ -252,27 +293,31 @@ fn update_catalog(
 }
 
 /// Flate-compresses every stream that allows it and has no filter yet, at
-/// zlib level 6 (lopdf's own `compress` uses level 9, several times slower
-/// for a few hundred bytes less), keeping a stream as is when compression
-/// does not make it smaller.
+/// zlib level [`FLATE_LEVEL`], keeping a stream as is when compression does
+/// not make it smaller.
 fn compress_streams(doc: &mut Document) {
-    use std::io::Write;
     for object in doc.objects.values_mut() {
-        if let Object::Stream(stream) = object
-            && stream.allows_compression
-            && !stream.dict.has(b"Filter")
-        {
-            let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-            if encoder.write_all(&stream.content).is_err() {
-                continue;
-            }
-            if let Ok(compressed) = encoder.finish()
-                && compressed.len() < stream.content.len()
-            {
-                stream.dict.set("Filter", "FlateDecode");
-                stream.set_content(compressed);
-            }
+        if let Object::Stream(stream) = object {
+            compress_stream(stream);
         }
+    }
+}
+
+/// [`compress_streams`] for one stream.
+fn compress_stream(stream: &mut Stream) {
+    use std::io::Write;
+    if !stream.allows_compression || stream.dict.has(b"Filter") {
+        return;
+    }
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(FLATE_LEVEL));
+    if encoder.write_all(&stream.content).is_err() {
+        return;
+    }
+    if let Ok(compressed) = encoder.finish()
+        && compressed.len() < stream.content.len()
+    {
+        stream.dict.set("Filter", "FlateDecode");
+        stream.set_content(compressed);
     }
 }
 
@@ -354,7 +399,14 @@ fn pdf_date(date: NaiveDate) -> String {
 
 /// Adds the sRGB profile stream and returns the PDF/A output intent dictionary naming it.
 fn output_intent(doc: &mut Document) -> Dictionary {
-    let profile = doc.add_object(Stream::new(Dictionary::from_iter([("N", Object::Integer(3))]), SRGB_ICC.to_vec()));
+    // The same profile in every file: compressed once per process.
+    static PROFILE: OnceLock<Stream> = OnceLock::new();
+    let stream = PROFILE.get_or_init(|| {
+        let mut stream = Stream::new(Dictionary::from_iter([("N", Object::Integer(3))]), SRGB_ICC.to_vec());
+        compress_stream(&mut stream);
+        stream
+    });
+    let profile = doc.add_object(stream.clone());
     Dictionary::from_iter([
         ("Type", Object::Name(b"OutputIntent".to_vec())),
         ("S", Object::Name(b"GTS_PDFA1".to_vec())),
@@ -473,18 +525,24 @@ fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 // Font subsetting
 
 /// Cuts every bare CID-keyed CFF font program down to the CIDs the content streams show.
-fn subset_fonts(doc: &mut Document) -> Result<(), ArchiveError> {
-    let used = used_codes(doc)?;
-    let mut by_program: BTreeMap<ObjectId, (BTreeSet<u16>, Vec<ObjectId>)> = BTreeMap::new();
+/// With [`Shown::AlreadyCut`], names every such program as a subset and keeps it whole.
+fn subset_fonts(doc: &mut Document, shown: Shown) -> Result<(), ArchiveError> {
+    let used = match shown {
+        Shown::Scan => used_codes(doc)?.into_iter().map(|(font, codes)| (font, Some(codes))).collect(),
+        Shown::AlreadyCut => type0_font_objects(doc).into_iter().map(|font| (font, None)).collect::<Vec<_>>(),
+    };
+    let mut by_program: BTreeMap<ObjectId, (Option<BTreeSet<u16>>, Vec<ObjectId>)> = BTreeMap::new();
     for (font_id, codes) in used {
         if let Some(program) = cff_program_id(doc, font_id) {
             let entry = by_program.entry(program).or_default();
-            entry.0.extend(codes);
+            if let Some(codes) = codes {
+                entry.0.get_or_insert_default().extend(codes);
+            }
             entry.1.push(font_id);
         }
     }
     for (program, (codes, fonts)) in by_program {
-        let name = subset_program(doc, program, &codes, &fonts)?;
+        let name = subset_program(doc, program, codes.as_ref(), &fonts)?;
         for font in fonts {
             rename_font(doc, font, &name);
         }
@@ -510,6 +568,15 @@ fn used_codes(doc: &Document) -> Result<BTreeMap<ObjectId, BTreeSet<u16>>, Archi
         }
     }
     Ok(used)
+}
+
+/// Every Type 0 font dictionary with an Identity CMap in `doc`, by object id.
+fn type0_font_objects(doc: &Document) -> Vec<ObjectId> {
+    doc.objects
+        .iter()
+        .filter(|(_, object)| object.as_dict().is_ok_and(|d| d.has_type(b"Font") && is_identity_type0(d)))
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 /// The `/Resources` dictionary of a page, looked up through its `/Parent` chain.
@@ -618,7 +685,7 @@ fn descendant_font(doc: &Document, font: ObjectId) -> Option<&Dictionary> {
 fn subset_program(
     doc: &mut Document,
     program: ObjectId,
-    cids: &BTreeSet<u16>,
+    cids: Option<&BTreeSet<u16>>,
     fonts: &[ObjectId],
 ) -> Result<String, ArchiveError> {
     let stream = doc.get_object(program).and_then(Object::as_stream)?;
@@ -634,12 +701,14 @@ fn subset_program(
 
 /// Subsets a bare CID-keyed CFF font to `cids`, keeping each glyph's CID, and returns the
 /// new program and the font's PostScript name (printable ASCII, else "Font").
-fn subset_cid_cff(program: &[u8], cids: &BTreeSet<u16>) -> Result<(Vec<u8>, String), String> {
+/// `None` for `cids` keeps every glyph: the program is returned as it is.
+fn subset_cid_cff(program: &[u8], cids: Option<&BTreeSet<u16>>) -> Result<(Vec<u8>, String), String> {
     let cff = ReadScope::new(program).read::<CFF<'_>>().map_err(|e| e.to_string())?;
     let font = cff.fonts.first().ok_or("the CFF holds no font")?;
     if !font.is_cid_keyed() {
         return Err("the CFF font is not CID-keyed".to_string());
     }
+    let Some(cids) = cids else { return Ok((program.to_vec(), postscript_name(&cff))) };
     let mut gids = BTreeSet::from([0u16]);
     for &cid in cids {
         // One charset look-up per shown CID: building the whole CID-to-glyph map costs
@@ -647,11 +716,22 @@ fn subset_cid_cff(program: &[u8], cids: &BTreeSet<u16>) -> Result<(Vec<u8>, Stri
         let gid = font.charset.sid_to_gid(cid).filter(|gid| usize::from(*gid) < font.char_strings_index.len());
         gids.insert(gid.ok_or_else(|| format!("CID {cid} is shown but the font has no such glyph"))?);
     }
+    if gids.len() == font.char_strings_index.len() {
+        // Already cut to exactly the glyphs shown (render::fonts hands printpdf a
+        // per-document subset): keep the program as it is.
+        return Ok((program.to_vec(), postscript_name(&cff)));
+    }
     let gids: Vec<u16> = gids.into_iter().collect();
-    let subset: CFF<'_> = cff.subset(&gids, false).map_err(|e| e.to_string())?.into();
+    Ok((cff_subset(&cff, &gids)?, postscript_name(&cff)))
+}
+
+/// The CFF program holding the glyphs `gids` (ascending, starting with 0) of `cff`, in
+/// that order; a CID-keyed font keeps each glyph's CID in the subset's charset.
+pub(crate) fn cff_subset<'a>(cff: &'a CFF<'a>, gids: &[u16]) -> Result<Vec<u8>, String> {
+    let subset: CFF<'_> = cff.subset(gids, false).map_err(|e| e.to_string())?.into();
     let mut out = WriteBuffer::new();
     CFF::write(&mut out, &subset).map_err(|e| e.to_string())?;
-    Ok((out.into_inner(), postscript_name(&cff)))
+    Ok(out.into_inner())
 }
 
 /// The font's name from the CFF Name INDEX if it is a usable PostScript name, else "Font".

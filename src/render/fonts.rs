@@ -1,9 +1,15 @@
 //! The statement's typefaces: a regular and a bold face that cover Chinese,
 //! English and Portuguese, measured here so the layout can align and wrap.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
+use allsorts::binary::read::ReadScope;
+use allsorts::cff::CFF;
+use allsorts::font_data::FontData;
+use allsorts::tables::FontTableProvider;
+use allsorts::tag;
 use printpdf::{FontId, ParsedFont};
 
 use super::RenderError;
@@ -34,6 +40,9 @@ pub struct LoadedFace {
     /// Advance width + 1 of each Basic Multilingual Plane character, 0 when
     /// the face has no glyph for it: measuring is an index, not a tree walk.
     bmp_advances: Vec<u32>,
+    /// The face's `CFF ` table when it is CID-keyed: what [`LoadedFace::document_font`]
+    /// cuts per document.
+    cid_cff: Option<Vec<u8>>,
 }
 
 /// The regular and bold faces.
@@ -127,7 +136,64 @@ impl LoadedFace {
                 *slot = u32::from(font.get_glyph_width(glyph).unwrap_or(0)) + 1;
             }
         }
-        Ok(LoadedFace { font, id: FontId(id.to_string()), units_per_em, bmp_advances })
+        let cid_cff = cid_keyed_cff(bytes);
+        Ok(LoadedFace { font, id: FontId(id.to_string()), units_per_em, bmp_advances, cid_cff })
+    }
+
+    /// The face as handed to printpdf for one document that shows `chars` in it.
+    ///
+    /// For a CID-keyed CFF face (the built-in ones), a cut holding only the glyphs
+    /// of `chars` (plus `.notdef`), exactly the program `archive::finish` would cut
+    /// the embedded font to: same glyphs in the same order, each keeping its CID, so the
+    /// codes printpdf writes (charset CIDs), `/W` and `/ToUnicode` are those of the whole
+    /// face, and printpdf no longer copies and scans the whole 1.5 MB program per document.
+    /// Any other face, or a cut that fails, is the whole face. A character the face lacks
+    /// is left out (printpdf then shows `.notdef` for it). `None` for any other face, or
+    /// when the cut fails: then printpdf gets the whole face and `archive::finish` cuts it.
+    pub fn document_font(&self, chars: &BTreeSet<char>) -> Option<ParsedFont> {
+        let program = self.cid_cff.as_deref()?;
+        let shown: Vec<(u32, u16)> =
+            chars.iter().filter_map(|&c| Some((c as u32, self.font.lookup_glyph_index(c as u32)?))).collect();
+        let mut gids: Vec<u16> = std::iter::once(0).chain(shown.iter().map(|&(_, gid)| gid)).collect();
+        gids.sort_unstable();
+        gids.dedup();
+        let cff = ReadScope::new(program).read::<CFF<'_>>().ok()?;
+        let subset = super::archive::cff_subset(&cff, &gids).ok()?;
+        // Glyph i of the cut is glyph gids[i] of the face.
+        let new_gid = |gid: u16| gids.binary_search(&gid).ok().and_then(|i| u16::try_from(i).ok());
+        let mut codepoint_to_glyph = BTreeMap::new();
+        for &(codepoint, gid) in &shown {
+            codepoint_to_glyph.insert(codepoint, new_gid(gid)?);
+        }
+        let mut glyph_widths = BTreeMap::new();
+        for &gid in &gids {
+            if let Some(width) = self.font.get_glyph_width(gid) {
+                glyph_widths.insert(new_gid(gid)?, width);
+            }
+        }
+        let f = &self.font;
+        Some(ParsedFont {
+            original_bytes: sfnt_with_cff(&subset),
+            font_index: 0,
+            font_name: f.font_name.clone(),
+            codepoint_to_glyph,
+            glyph_widths,
+            units_per_em: f.units_per_em,
+            font_metrics: f.font_metrics.clone(),
+            font_type: f.font_type,
+            pdf_font_metrics: f.pdf_font_metrics.clone(),
+        })
+    }
+
+    /// Whether the face's outlines are a CID-keyed CFF, which `archive` subsets.
+    pub fn is_cid_keyed_cff(&self) -> bool {
+        self.cid_cff.is_some()
+    }
+
+    /// The first of `chars` the face has no glyph for (control characters included: a
+    /// content stream would show `.notdef` for them).
+    pub fn first_missing<'c>(&self, chars: impl IntoIterator<Item = &'c char>) -> Option<char> {
+        chars.into_iter().copied().find(|&c| self.font.lookup_glyph_index(c as u32).is_none())
     }
 
     /// The advance of `c` in font units, `None` when the face lacks it.
@@ -140,6 +206,38 @@ impl LoadedFace {
             }
         }
     }
+}
+
+/// The `CFF ` table of the (first) face in `bytes` when its font is CID-keyed.
+fn cid_keyed_cff(bytes: &[u8]) -> Option<Vec<u8>> {
+    let file = ReadScope::new(bytes).read::<FontData<'_>>().ok()?;
+    let provider = file.table_provider(0).ok()?;
+    let table = provider.read_table_data(tag::CFF).ok()?;
+    let cid_keyed = ReadScope::new(&table).read::<CFF<'_>>().ok()?.fonts.first()?.is_cid_keyed();
+    cid_keyed.then(|| table.into_owned())
+}
+
+/// A minimal OpenType (`OTTO`) font holding only the `CFF ` table `cff`: all printpdf
+/// reads from a face's bytes when it writes a CID-keyed CFF font (it embeds the bare table).
+fn sfnt_with_cff(cff: &[u8]) -> Vec<u8> {
+    const HEADER: usize = 12 + 16;
+    let mut table = cff.to_vec();
+    table.resize(cff.len().div_ceil(4) * 4, 0);
+    let checksum =
+        table.chunks_exact(4).fold(0u32, |sum, w| sum.wrapping_add(u32::from_be_bytes([w[0], w[1], w[2], w[3]])));
+    let length = u32::try_from(cff.len()).unwrap_or(u32::MAX);
+    let mut out = Vec::with_capacity(HEADER + table.len());
+    out.extend_from_slice(b"OTTO");
+    // One table: numTables, searchRange, entrySelector, rangeShift.
+    for field in [1u16, 16, 0, 0] {
+        out.extend_from_slice(&field.to_be_bytes());
+    }
+    out.extend_from_slice(b"CFF ");
+    out.extend_from_slice(&checksum.to_be_bytes());
+    out.extend_from_slice(&(HEADER as u32).to_be_bytes());
+    out.extend_from_slice(&length.to_be_bytes());
+    out.extend_from_slice(&table);
+    out
 }
 
 #[cfg(test)]
@@ -175,6 +273,36 @@ mod tests {
         // U+1F600 (emoji) and U+4DB5 (CJK Extension A) are not in the cut.
         assert_eq!(fonts.missing_glyph(Face::Regular, "ok 😀"), Some('😀'));
         assert_eq!(fonts.missing_glyph(Face::Regular, "䶵"), Some('䶵'));
+    }
+
+    #[test]
+    fn a_document_cut_holds_the_shown_glyphs_with_their_cids_and_widths() {
+        let face = &Fonts::builtin().unwrap().regular;
+        let chars: BTreeSet<char> = "应付金额 R$ 1.234,56 ção".chars().collect();
+        let cut = face.document_font(&chars).unwrap();
+        assert!(cut.original_bytes.len() < 40_000, "{} bytes", cut.original_bytes.len());
+        let file = ReadScope::new(&cut.original_bytes).read::<FontData<'_>>().unwrap();
+        let provider = file.table_provider(0).unwrap();
+        let table = provider.read_table_data(tag::CFF).unwrap();
+        let cff = ReadScope::new(&table).read::<CFF<'_>>().unwrap();
+        let font = &cff.fonts[0];
+        assert!(font.is_cid_keyed());
+        assert_eq!(font.char_strings_index.len(), chars.len() + 1, "the shown glyphs and .notdef");
+        for c in chars {
+            let whole = face.font.lookup_glyph_index(c as u32).unwrap();
+            let gid = cut.lookup_glyph_index(c as u32).unwrap();
+            assert_eq!(font.charset.id_for_glyph(gid), Some(whole), "{c:?}: the built-in cut has CID == glyph id");
+            assert_eq!(cut.get_glyph_width(gid), face.font.get_glyph_width(whole), "{c:?}");
+        }
+        assert_eq!(cut.lookup_glyph_index('X' as u32), None, "a character not shown is not in the cut");
+    }
+
+    #[test]
+    fn first_missing_finds_characters_without_a_glyph_control_characters_too() {
+        let face = &Fonts::builtin().unwrap().bold;
+        assert_eq!(face.first_missing(&BTreeSet::from(['a', '应', 'ç'])), None);
+        assert_eq!(face.first_missing(&BTreeSet::from(['a', '😀'])), Some('😀'));
+        assert_eq!(face.first_missing(&BTreeSet::from(['a', '\n'])), Some('\n'));
     }
 
     #[test]

@@ -9,7 +9,9 @@ pub mod fonts;
 pub mod layout;
 mod sections;
 
-use printpdf::{Mm, Op, PdfDocument, PdfFont, PdfPage, PdfSaveOptions};
+use std::collections::BTreeSet;
+
+use printpdf::{Mm, Op, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, TextItem};
 
 use crate::contract::Language;
 use crate::i18n::{Catalog, LabelError};
@@ -52,6 +54,18 @@ pub enum RenderError {
 /// from the templates; [`RenderError::Pdf`] if the document cannot be
 /// finished.
 pub fn render_pdf(statement: &Statement, json: &[u8], options: &RenderOptions) -> Result<Vec<u8>, RenderError> {
+    render(statement, json, options, true)
+}
+
+/// [`render_pdf`]; `cut_fonts` false hands printpdf the whole faces, which
+/// `archive::finish` then cuts to the same programs after reading the content
+/// streams back (what render did before per-document cuts), for a test to compare.
+fn render(
+    statement: &Statement,
+    json: &[u8],
+    options: &RenderOptions,
+    cut_fonts: bool,
+) -> Result<Vec<u8>, RenderError> {
     check_printable(statement, options.fonts)?;
     let catalog = Catalog::get(options.language)?;
     let separator = catalog.text("locale.decimal_separator")?.chars().next().unwrap_or('.');
@@ -61,9 +75,22 @@ pub fn render_pdf(statement: &Statement, json: &[u8], options: &RenderOptions) -
 
     let title = format!("{} {}", catalog.text("document.title")?, statement.statement_number);
     let mut doc = PdfDocument::new(&title);
-    for face in [Face::Regular, Face::Bold] {
+    let shown = shown_chars(&pages, options.fonts);
+    // Whether archive::finish must read the content streams back to cut some font.
+    let mut scan = !cut_fonts;
+    for (face, chars) in [Face::Regular, Face::Bold].into_iter().zip(&shown) {
         let f = options.fonts.face(face);
-        doc.resources.fonts.map.insert(f.id.clone(), PdfFont::new(f.font.clone()));
+        if chars.is_empty() {
+            continue;
+        }
+        if cut_fonts && f.first_missing(chars).is_some() {
+            // printpdf would show .notdef: what archive::finish reports.
+            let notdef = archive::ArchiveError::Notdef { font: f.id.0.clone() };
+            return Err(RenderError::Pdf(notdef.to_string()));
+        }
+        let cut = if cut_fonts { f.document_font(chars) } else { None };
+        scan |= cut.is_none() && f.is_cid_keyed_cff();
+        doc.resources.fonts.map.insert(f.id.clone(), PdfFont::new(cut.unwrap_or_else(|| f.font.clone())));
     }
     doc.pages = pages.into_iter().map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops)).collect();
     let save = PdfSaveOptions { optimize: false, subset_fonts: true, secure: true, image_optimization: None };
@@ -90,7 +117,41 @@ pub fn render_pdf(statement: &Statement, json: &[u8], options: &RenderOptions) -
         description: "kpiseal statement data (schema kpiseal.statement/1)",
         bytes: json,
     };
-    archive::finish(lopdf_doc, &info, &[attachment]).map_err(|e| RenderError::Pdf(e.to_string()))
+    let finish = if scan { archive::finish } else { archive::finish_cut };
+    finish(lopdf_doc, &info, &[attachment]).map_err(|e| RenderError::Pdf(e.to_string()))
+}
+
+/// The characters each face (regular, bold) shows on `pages`.
+fn shown_chars(pages: &[Vec<Op>], fonts: &Fonts) -> [BTreeSet<char>; 2] {
+    let mut shown = [BTreeSet::new(), BTreeSet::new()];
+    let ids = [&fonts.face(Face::Regular).id, &fonts.face(Face::Bold).id];
+    for ops in pages {
+        let mut current = None;
+        for op in ops {
+            match op {
+                Op::SetFont { font: PdfFontHandle::External(id), .. } => {
+                    current = ids.iter().position(|face| *face == id);
+                }
+                Op::SetFont { .. } => current = None,
+                Op::ShowText { items } => {
+                    if let Some(face) = current {
+                        for item in items {
+                            if let TextItem::Text(text) = item {
+                                shown[face].extend(text.chars());
+                            }
+                        }
+                    }
+                }
+                Op::MoveToNextLineShowText { text } | Op::SetSpacingMoveAndShowText { text, .. } => {
+                    if let Some(face) = current {
+                        shown[face].extend(text.chars());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    shown
 }
 
 /// Adds the footer ("n / N", statement number and seller) to every page;
@@ -196,9 +257,27 @@ mod tests {
     use crate::workspace::Workspace;
 
     fn demo_statement() -> Statement {
+        seller_statement("acme-home")
+    }
+
+    fn seller_statement(seller: &str) -> Statement {
         let ws = Workspace::open(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")).unwrap();
         let signing = SigningBlock { key_id: crate::seal_config::DEMO_KEY_ID.to_string(), demo: true };
-        build_statement(&ws, "acme-home", &RunOptions::new("2026-10".parse().unwrap()), signing).unwrap()
+        build_statement(&ws, seller, &RunOptions::new("2026-10".parse().unwrap()), signing).unwrap()
+    }
+
+    #[test]
+    fn per_document_font_cuts_give_the_same_bytes_as_whole_fonts() {
+        for seller in ["acme-home", "sunny-gadgets", "rio-casa"] {
+            let s = seller_statement(seller);
+            let json = s.to_json();
+            for draft in [false, true] {
+                let options = RenderOptions { language: s.seller.language, draft, fonts: Fonts::builtin().unwrap() };
+                let cut = render(&s, &json, &options, true).unwrap();
+                let whole = render(&s, &json, &options, false).unwrap();
+                assert!(cut == whole, "{seller} (draft {draft}): {} vs {} bytes", cut.len(), whole.len());
+            }
+        }
     }
 
     fn options() -> RenderOptions<'static> {
