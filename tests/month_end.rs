@@ -1,6 +1,9 @@
 //! The month-end run over the bundled demo workspace, end to end: golden
 //! statements, determinism, isolation of a bad seller, exit codes.
 
+mod common;
+use common::{copy_dir, demo};
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,10 +15,6 @@ use kpiseal::workspace::Workspace;
 
 const PERIOD: &str = "2026-10";
 const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
-
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
-}
 
 fn run(workspace: &Path, out: &Path, strict: bool) -> kpiseal::batch::BatchSummary {
     let ws = Workspace::open(workspace).unwrap();
@@ -34,19 +33,6 @@ fn run(workspace: &Path, out: &Path, strict: bool) -> kpiseal::batch::BatchSumma
 
 fn statement(out: &Path, seller: &str) -> Vec<u8> {
     fs::read(out.join(PERIOD).join(seller).join("statement.json")).unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -3,6 +3,9 @@
 //! text a reader sees, the attached data, the file's structure, pagination,
 //! languages and determinism.
 
+mod common;
+use common::demo;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,10 +24,6 @@ use kpiseal::workspace::Workspace;
 
 const PERIOD: &str = "2026-10";
 const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
-
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
-}
 
 /// Runs the demo month end into `out`.
 fn run_demo(out: &Path, language: Option<Language>, draft: bool) {

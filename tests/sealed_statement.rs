@@ -5,6 +5,9 @@
 //! determinism, the demo key's mark, and the key rules of `run` and
 //! `keygen`. Run with `--nocapture` to see what the tools print.
 
+mod common;
+use common::demo;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -33,10 +36,6 @@ const SEALED_FILES: [&str; 9] = [
     "allowed_signers",
     "provider.cert.pem",
 ];
-
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
-}
 
 /// Runs the demo month end into `out` in-process.
 fn run_demo(out: &Path, include_inputs: bool) -> BatchSummary {

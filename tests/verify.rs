@@ -2,15 +2,14 @@
 //! statement verifies from each of its forms, and every tampering is caught
 //! and named (exit 1), as the binary reports it.
 
+mod common;
+use common::{copy_dir, demo};
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const PERIOD: &str = "2026-10";
-
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
-}
 
 fn kpiseal(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kpiseal")).args(args).output().unwrap()
@@ -25,19 +24,6 @@ fn sealed_workspace() -> tempfile::TempDir {
     let out = kpiseal(&["run", "--workspace", &ws, "--period", PERIOD, "--quiet"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn folder(ws: &Path, seller: &str) -> PathBuf {

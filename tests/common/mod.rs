@@ -1,0 +1,26 @@
+//! Helpers shared by the end-to-end test binaries. Each binary compiles this
+//! module on its own and uses only some of it, hence the `dead_code` allows.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The bundled demo workspace.
+#[allow(dead_code)] // not every test binary starts from the demo folder itself
+pub fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
+}
+
+/// Copies the tree at `from` into `to` (created if missing).
+#[allow(dead_code)] // used by the binaries that tamper with a workspace copy
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
