@@ -1,9 +1,17 @@
 //! The month-end run over many sellers: each seller isolated, in parallel,
-//! outputs written atomically, and a summary of what was written and what
-//! failed and why.
+//! its outputs written as one folder that appears whole or not at all, the
+//! statement lifecycle enforced (`crate::lifecycle`), every final statement
+//! registered (`crate::register`), and a summary of what was written and
+//! what failed and why (batch-summary.json and batch-summary.csv).
+//!
+//! The summary describes the statements, not the run: a run resumed after
+//! a crash, or repeated over unchanged inputs, writes the same summary bytes
+//! as one uninterrupted run. What this run did for each seller (issued,
+//! unchanged, resumed, …) is [`SellerOutcome::action`], reported as sellers
+//! finish and never written to the summary.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -11,20 +19,37 @@ use serde::Serialize;
 
 use crate::contract::Language;
 use crate::error::Error;
+use crate::lifecycle::{self, IssueMode, Prior, Reissue};
 use crate::money::Currency;
-use crate::output::{write_file_atomically, write_tree_atomically};
+use crate::output::{
+    remove_stale_temporaries, write_file_atomically, write_tree_archiving_previous, write_tree_atomically,
+};
 use crate::pipeline::{RunOptions, build_statement};
+use crate::register::{Issued, Register};
 use crate::render::fonts::Fonts;
 use crate::render::{RenderOptions, render_pdf};
 use crate::seal_config::Signer;
-use crate::sealing::{seal, write_sealed};
+use crate::sealing::{EVIDENCE_BAG, EVIDENCE_ZIP, MANIFEST_JSON, STATEMENT_JSON, STATEMENT_PDF, seal, write_sealed};
 use crate::statement::Statement;
 use crate::workspace::Workspace;
+use kpiseal_seal::keys::PublicKey;
+use kpiseal_seal::manifest::hash_bytes;
+use kpiseal_seal::verify::verify_path;
+
+/// The summary's file names in the period folder.
+pub const SUMMARY_JSON: &str = "batch-summary.json";
+pub const SUMMARY_CSV: &str = "batch-summary.csv";
+/// Drafts live apart from final statements: `<out>/drafts/<period>/`.
+pub const DRAFTS_DIR: &str = "drafts";
+/// Superseded final statements are kept in `<out>/superseded/<period>/<number>/`.
+pub const SUPERSEDED_DIR: &str = "superseded";
 
 /// How a batch run is set up.
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
     pub run: RunOptions,
+    /// The output folder: statements, drafts, superseded statements and the
+    /// register `statements.log`.
     pub out: PathBuf,
     /// Only these sellers; all of the workspace's when empty.
     pub sellers: Vec<String>,
@@ -32,10 +57,41 @@ pub struct BatchOptions {
     pub strict: bool,
     /// Print every statement in this language instead of its contract's.
     pub language: Option<Language>,
-    /// Watermark every statement as a draft.
-    pub draft: bool,
+    /// Final statements, drafts, or corrections.
+    pub mode: IssueMode,
+    /// Keep every seller whose folder already holds its current statement
+    /// and verifies with the signing key, instead of recomputing it.
+    pub resume: bool,
     /// Copy every input file into the seller's evidence bag (`data/inputs/`).
     pub include_inputs: bool,
+}
+
+impl BatchOptions {
+    /// Final statements for `period` into `out`, every seller, nothing else set.
+    pub fn new(period: crate::period::Period, out: impl Into<PathBuf>) -> BatchOptions {
+        BatchOptions {
+            run: RunOptions::new(period),
+            out: out.into(),
+            sellers: Vec::new(),
+            strict: false,
+            language: None,
+            mode: IssueMode::Final,
+            resume: false,
+            include_inputs: false,
+        }
+    }
+
+    /// True for a run of watermarked drafts.
+    pub fn draft(&self) -> bool {
+        self.mode == IssueMode::Draft
+    }
+
+    /// The folder this run's seller folders and summary go to:
+    /// `<out>/<period>/`, or `<out>/drafts/<period>/` for drafts.
+    pub fn period_dir(&self) -> PathBuf {
+        let period = self.run.period.to_string();
+        if self.draft() { self.out.join(DRAFTS_DIR).join(period) } else { self.out.join(period) }
+    }
 }
 
 /// One seller's outcome.
@@ -53,6 +109,9 @@ pub struct SellerOutcome {
     pub input_rows: usize,
     /// The id of the key the statement is signed with.
     pub key_id: Option<String>,
+    /// What this run did; `None` when the seller failed. Not in the summary.
+    #[serde(skip)]
+    pub action: Option<Action>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,10 +121,40 @@ pub enum OutcomeStatus {
     Failed,
 }
 
+/// What a run did for a seller whose statement is in place afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A first final statement, registered.
+    Issued,
+    /// The same final statement as already issued, written again byte for byte.
+    Unchanged,
+    /// A correction issued; the superseded statement archived.
+    Superseded,
+    /// `--resume`: the folder already held the statement and verified.
+    Resumed,
+    /// A draft written (or overwritten).
+    Drafted,
+}
+
+impl Action {
+    /// The word the log prints.
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Issued => "issued",
+            Action::Unchanged => "unchanged",
+            Action::Superseded => "superseded",
+            Action::Resumed => "resumed",
+            Action::Drafted => "drafted",
+        }
+    }
+}
+
 /// The whole run's outcome, written as batch-summary.json.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchSummary {
     pub period: String,
+    pub draft: bool,
     pub sellers: Vec<SellerOutcome>,
     pub written: usize,
     pub failed: usize,
@@ -77,119 +166,286 @@ impl BatchSummary {
     }
 }
 
-/// Runs every selected seller, writing the sealed file set of
-/// `crate::sealing` to `<out>/<period>/<seller>/` for each that succeeds,
-/// signed with `signer`, and `<out>/<period>/batch-summary.json`. `report`
-/// is called as each seller finishes (from worker threads).
+/// Told about a batch as it goes (from worker threads).
+pub trait Progress: Sync {
+    /// The run will process `sellers` sellers (called once, before any).
+    fn start(&self, _sellers: usize) {}
+    /// A seller finished, successfully or not, after `took`.
+    fn finish(&self, outcome: &SellerOutcome, took: Duration);
+}
+
+/// Reports nothing (for library callers and tests).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn finish(&self, _outcome: &SellerOutcome, _took: Duration) {}
+}
+
+/// The sellers a run over `ws` with `opts` processes, in id order.
 ///
 /// # Errors
-/// Only problems that stop the whole run: an unreadable workspace, an
-/// unknown `--seller`, or an unwritable summary. A seller's own failure is
-/// in its [`SellerOutcome`], never an error here.
+/// An unreadable `contracts/` folder, or a `--seller` with no contract.
+pub fn select_sellers(ws: &Workspace, opts: &BatchOptions) -> Result<Vec<String>, Error> {
+    let all = ws.sellers()?;
+    if opts.sellers.is_empty() {
+        return Ok(all);
+    }
+    for s in &opts.sellers {
+        if !all.contains(s) {
+            return Err(Error::config("contracts/", s, "no such seller: there is no contracts/<seller>.toml for it"));
+        }
+    }
+    Ok(opts.sellers.clone())
+}
+
+/// Runs every selected seller, writing the sealed file set of
+/// `crate::sealing` to `<period dir>/<seller>/` for each that succeeds,
+/// signed with `signer`, then the summary (JSON and CSV) into the period
+/// folder. Final statements are registered in `<out>/statements.log`.
+///
+/// # Errors
+/// Only problems that stop the whole run: an unreadable workspace or
+/// register, an unknown `--seller`, or an unwritable summary. A seller's own
+/// failure is in its [`SellerOutcome`], never an error here.
 pub fn run_batch(
     ws: &Workspace,
     opts: &BatchOptions,
     signer: &Signer,
-    report: &(dyn Fn(&SellerOutcome, std::time::Duration) + Sync),
+    progress: &dyn Progress,
 ) -> Result<BatchSummary, Error> {
-    let all = ws.sellers()?;
-    let sellers = if opts.sellers.is_empty() {
-        all
-    } else {
-        for s in &opts.sellers {
-            if !all.contains(s) {
-                return Err(Error::config(
-                    "contracts/",
-                    s,
-                    "no such seller: there is no contracts/<seller>.toml for it",
-                ));
-            }
-        }
-        opts.sellers.clone()
-    };
+    let sellers = select_sellers(ws, opts)?;
     let fonts = ws.fonts()?;
-    let period_dir = opts.out.join(opts.run.period.to_string());
+    let register = if opts.draft() { None } else { Some(Register::open(&opts.out)?) };
+    let job = Job {
+        ws,
+        opts,
+        signer,
+        public_key: signer.key().public_key(),
+        fonts: fonts.as_ref(),
+        register: register.as_ref(),
+        period_dir: opts.period_dir(),
+    };
+    progress.start(sellers.len());
     let outcomes: Vec<SellerOutcome> = sellers
         .par_iter()
         .map(|seller| {
             let started = Instant::now();
-            let outcome = run_seller(ws, opts, signer, fonts.as_ref(), &period_dir, seller);
-            report(&outcome, started.elapsed());
+            let outcome = job.run_seller(seller);
+            progress.finish(&outcome, started.elapsed());
             outcome
         })
         .collect();
     let failed = outcomes.iter().filter(|o| o.status == OutcomeStatus::Failed).count();
     let summary = BatchSummary {
         period: opts.run.period.to_string(),
+        draft: opts.draft(),
         written: outcomes.len() - failed,
         failed,
         sellers: outcomes,
     };
-    let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
-    json.push(b'\n');
-    write_file_atomically(&period_dir.join("batch-summary.json"), &json)?;
+    write_summary(&job.period_dir, &summary)?;
     Ok(summary)
 }
 
-fn run_seller(
-    ws: &Workspace,
-    opts: &BatchOptions,
-    signer: &Signer,
-    fonts: &Fonts,
-    period_dir: &Path,
-    seller: &str,
-) -> SellerOutcome {
-    let mut outcome = SellerOutcome {
-        seller: seller.to_string(),
-        status: OutcomeStatus::Failed,
-        statement_number: None,
-        currency: None,
-        amount_due: None,
-        warnings: Vec::new(),
-        error: None,
-        input_rows: 0,
-        key_id: None,
-    };
-    match statement_for(ws, opts, signer, fonts, period_dir, seller) {
-        Ok(st) => {
-            outcome.status = OutcomeStatus::Written;
-            outcome.statement_number = Some(st.statement_number.clone());
-            outcome.currency = Some(st.totals.currency);
-            outcome.amount_due = Some(st.totals.amount_due);
-            outcome.warnings = st.failed_checks().map(describe_check).collect();
-            outcome.input_rows = st.inputs.iter().map(|i| i.rows).sum();
-            outcome.key_id = Some(st.signing.key_id.clone());
-        }
-        Err(e) => outcome.error = Some(e.to_string()),
+/// Writes `summary` as batch-summary.json and batch-summary.csv in `dir`.
+fn write_summary(dir: &Path, summary: &BatchSummary) -> Result<(), Error> {
+    let mut json = serde_json::to_vec_pretty(summary).map_err(|e| Error::Internal(e.to_string()))?;
+    json.push(b'\n');
+    write_file_atomically(&dir.join(SUMMARY_JSON), &json)?;
+    write_file_atomically(&dir.join(SUMMARY_CSV), &summary_csv(summary)?)
+}
+
+/// The summary as CSV: one row per seller, in seller order.
+fn summary_csv(summary: &BatchSummary) -> Result<Vec<u8>, Error> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let csv_error = |e: csv::Error| Error::Internal(format!("batch-summary.csv: {e}"));
+    w.write_record([
+        "seller",
+        "status",
+        "statement_number",
+        "currency",
+        "amount_due",
+        "input_rows",
+        "key_id",
+        "warnings",
+        "error",
+    ])
+    .map_err(csv_error)?;
+    for s in &summary.sellers {
+        let status = match s.status {
+            OutcomeStatus::Written => "written",
+            OutcomeStatus::Failed => "failed",
+        };
+        w.write_record([
+            s.seller.as_str(),
+            status,
+            s.statement_number.as_deref().unwrap_or(""),
+            s.currency.map(|c| c.code()).unwrap_or(""),
+            &s.amount_due.map(|d| d.to_string()).unwrap_or_default(),
+            &s.input_rows.to_string(),
+            s.key_id.as_deref().unwrap_or(""),
+            &s.warnings.join("; "),
+            s.error.as_deref().unwrap_or(""),
+        ])
+        .map_err(csv_error)?;
     }
-    outcome
+    w.into_inner().map_err(|e| Error::Internal(format!("batch-summary.csv: {e}")))
+}
+
+/// What every seller of one run shares.
+struct Job<'a> {
+    ws: &'a Workspace,
+    opts: &'a BatchOptions,
+    signer: &'a Signer,
+    public_key: PublicKey,
+    fonts: &'a Fonts,
+    register: Option<&'a Register>,
+    period_dir: PathBuf,
+}
+
+impl Job<'_> {
+    fn run_seller(&self, seller: &str) -> SellerOutcome {
+        let mut outcome = SellerOutcome {
+            seller: seller.to_string(),
+            status: OutcomeStatus::Failed,
+            statement_number: None,
+            currency: None,
+            amount_due: None,
+            warnings: Vec::new(),
+            error: None,
+            input_rows: 0,
+            key_id: None,
+            action: None,
+        };
+        match self.statement_for(seller) {
+            Ok((st, action)) => {
+                outcome.status = OutcomeStatus::Written;
+                outcome.statement_number = Some(st.statement_number.clone());
+                outcome.currency = Some(st.totals.currency);
+                outcome.amount_due = Some(st.totals.amount_due);
+                outcome.warnings = st.failed_checks().map(describe_check).collect();
+                outcome.input_rows = st.inputs.iter().map(|i| i.rows).sum();
+                outcome.key_id = Some(st.signing.key_id.clone());
+                outcome.action = Some(action);
+            }
+            Err(e) => outcome.error = Some(e.to_string()),
+        }
+        outcome
+    }
+
+    /// The final statement in force for `seller`, if any (never for drafts).
+    fn prior(&self, seller: &str, folder: &Path) -> Option<Prior> {
+        let register = self.register?;
+        register
+            .latest(seller, &self.opts.run.period.to_string())
+            .map(|entry| Prior::from_register(&entry))
+            .or_else(|| Prior::from_folder(folder))
+    }
+
+    /// Builds, renders, seals and writes one seller's statement (or keeps
+    /// it, with `--resume`): its whole folder appears together or not at all.
+    fn statement_for(&self, seller: &str) -> Result<(Statement, Action), Error> {
+        let opts = self.opts;
+        let folder = self.period_dir.join(seller);
+        remove_stale_temporaries(&folder)?;
+        let prior = self.prior(seller, &folder);
+        if opts.resume
+            && let Some(kept) = self.resumable(&folder, prior.as_ref())
+        {
+            return Ok((kept, Action::Resumed));
+        }
+
+        let mut st = build_statement(self.ws, seller, &opts.run, self.signer.block())?;
+        if opts.strict
+            && let Some(c) = st.failed_checks().next()
+        {
+            return Err(Error::Reconciliation(format!("{} {}: {}", c.file, c.scope, c.detail)));
+        }
+        let identity = lifecycle::identity(&opts.mode, prior.as_ref(), &st.statement_number)?;
+        st.statement_number = identity.statement_number;
+        st.supersedes = identity.supersedes;
+
+        let json = st.to_json();
+        let language = opts.language.unwrap_or(st.seller.language);
+        let pdf = render_pdf(&st, &json, &RenderOptions { language, draft: opts.draft(), fonts: self.fonts })?;
+        let sealed = seal(&st, &json, &pdf, self.signer.key())?;
+        let manifest_sha256 = sealed.get(MANIFEST_JSON).map(|m| hash_bytes(m).sha256).unwrap_or_default();
+        let inputs_from = opts.include_inputs.then_some(self.ws.root.as_path());
+        let fill = |dir: &Path| Ok(write_sealed(dir, &st, &sealed, inputs_from)?);
+
+        let Some(register) = self.register else {
+            write_tree_atomically(&folder, fill)?;
+            return Ok((st, Action::Drafted));
+        };
+        let reissue = lifecycle::reissue(&opts.mode, prior.as_ref(), &manifest_sha256)?;
+        match (reissue, Prior::from_folder(&folder)) {
+            (Reissue::Correction, Some(current)) => {
+                let archive = self
+                    .opts
+                    .out
+                    .join(SUPERSEDED_DIR)
+                    .join(opts.run.period.to_string())
+                    .join(&current.statement_number);
+                write_tree_archiving_previous(&folder, &archive, fill)?;
+            }
+            _ => write_tree_atomically(&folder, fill)?,
+        }
+        if reissue != Reissue::Unchanged || prior.as_ref().is_some_and(|p| !p.registered) {
+            let pdf_sha256 = sealed.get(STATEMENT_PDF).map(|p| hash_bytes(p).sha256).unwrap_or_default();
+            register.append(&Issued {
+                statement_number: st.statement_number.clone(),
+                seller: seller.to_string(),
+                period: opts.run.period.to_string(),
+                issue_date: st.issue_date.to_string(),
+                currency: st.totals.currency.code().to_string(),
+                amount_due: st.totals.amount_due.to_string(),
+                manifest_sha256,
+                statement_pdf_sha256: pdf_sha256,
+                key_id: st.signing.key_id.clone(),
+                folder: relative_folder(&opts.out, &folder),
+                supersedes: st.supersedes.clone(),
+            })?;
+        }
+        let action = match reissue {
+            Reissue::First => Action::Issued,
+            Reissue::Unchanged => Action::Unchanged,
+            Reissue::Correction => Action::Superseded,
+        };
+        Ok((st, action))
+    }
+
+    /// The statement in `folder` when `--resume` may keep it: it is the
+    /// statement in force (the register's latest, or for drafts whatever
+    /// is there; for a correction, one with this run's reason), its folder
+    /// verifies with the signing key, and its evidence bag validates.
+    fn resumable(&self, folder: &Path, prior: Option<&Prior>) -> Option<Statement> {
+        if self.register.is_some() {
+            let prior = prior.filter(|p| p.registered)?;
+            let here = Prior::from_folder(folder)?;
+            if here.manifest_sha256 != prior.manifest_sha256 {
+                return None;
+            }
+            if let IssueMode::Supersede { reason } = &self.opts.mode
+                && prior.supersedes.as_ref().is_none_or(|s| s.reason != reason.trim())
+            {
+                return None;
+            }
+        }
+        let valid = |path: &Path| verify_path(path, Some(&self.public_key), None).is_ok_and(|v| v.is_valid());
+        if !valid(folder) || !valid(&folder.join(EVIDENCE_BAG)) || !folder.join(EVIDENCE_ZIP).is_file() {
+            return None;
+        }
+        Statement::from_json(&std::fs::read(folder.join(STATEMENT_JSON)).ok()?).ok()
+    }
+}
+
+/// `folder` relative to `out`, with `/` separators (for the register).
+fn relative_folder(out: &Path, folder: &Path) -> String {
+    let rel = folder.strip_prefix(out).unwrap_or(folder);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 fn describe_check(c: &crate::ingest::records::ReconciliationCheck) -> String {
     format!("reconciliation failed: {} {}: {}", c.file, c.scope, c.detail)
-}
-
-/// Builds, renders, seals and writes one seller's statement: its whole
-/// folder appears together or not at all.
-fn statement_for(
-    ws: &Workspace,
-    opts: &BatchOptions,
-    signer: &Signer,
-    fonts: &Fonts,
-    period_dir: &Path,
-    seller: &str,
-) -> Result<Statement, Error> {
-    let st = build_statement(ws, seller, &opts.run, signer.block())?;
-    if opts.strict
-        && let Some(c) = st.failed_checks().next()
-    {
-        return Err(Error::Reconciliation(format!("{} {}: {}", c.file, c.scope, c.detail)));
-    }
-    let json = st.to_json();
-    let language = opts.language.unwrap_or(st.seller.language);
-    let pdf = render_pdf(&st, &json, &RenderOptions { language, draft: opts.draft, fonts })?;
-    let sealed = seal(&st, &json, &pdf, signer.key())?;
-    let inputs_from = opts.include_inputs.then_some(ws.root.as_path());
-    write_tree_atomically(&period_dir.join(seller), |dir| Ok(write_sealed(dir, &st, &sealed, inputs_from)?))?;
-    Ok(st)
 }

@@ -20,7 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Compute every seller's statement for a period and write, per seller,
     /// the signed statement.pdf, statement.json, the signed manifest.json and
-    /// the evidence bag, plus batch-summary.json.
+    /// the evidence bag, plus batch-summary.json and .csv. Exit 0 every
+    /// seller written, 1 some seller failed or was refused, 2 usage or
+    /// configuration error (nothing written).
     Run(RunArgs),
     /// Make the provider's Ed25519 signing key: provider.key (mode 0600), its
     /// certificate and public key files.
@@ -97,16 +99,32 @@ pub struct RunArgs {
     /// Fail a seller whose exports do not reconcile, instead of warning.
     #[arg(long)]
     pub strict: bool,
-    /// Sellers processed in parallel. Default: one per core.
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
-    /// Print only failures and the summary line.
-    #[arg(long)]
+    /// Sellers processed in parallel. Default: one per core. (polars' own
+    /// thread pool gets the cores left over, at least one; POLARS_MAX_THREADS
+    /// overrides.)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Print only failures and the summary line (no progress bar).
+    #[arg(long, conflicts_with = "json_log")]
     pub quiet: bool,
+    /// Print one JSON object per seller as it finishes, then one for the run,
+    /// on standard output (no progress bar).
+    #[arg(long)]
+    pub json_log: bool,
+    /// Keep every seller whose folder already holds its current statement and
+    /// verifies with the signing key; redo the rest (after a crash or kill).
+    #[arg(long)]
+    pub resume: bool,
+    /// Issue corrections: each selected seller's current final statement is
+    /// superseded by a new one numbered <number>-R<k> that names it, its
+    /// hashes and this reason; the old folder moves to <out>/superseded/.
+    #[arg(long, value_name = "REASON", conflicts_with = "draft")]
+    pub supersede: Option<String>,
     /// Print every statement in this language instead of its contract's.
     #[arg(long, value_name = "zh-CN|en|pt-BR", value_parser = parse_language)]
     pub language: Option<Language>,
-    /// Watermark every statement as a draft (DRAFT / 草稿 / RASCUNHO).
+    /// Make watermarked drafts (DRAFT / 草稿 / RASCUNHO) in <out>/drafts/<period>/:
+    /// overwritten freely, never registered as issued.
     #[arg(long)]
     pub draft: bool,
     /// Also copy every input file into each seller's evidence bag (data/inputs/<path>).

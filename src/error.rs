@@ -74,6 +74,10 @@ pub enum Error {
     /// The statement could not be sealed (signed, its manifest signed, bagged).
     #[error(transparent)]
     Seal(#[from] crate::sealing::SealingError),
+    /// The statement lifecycle forbids this (re)issue, e.g. over a different
+    /// final statement without --supersede.
+    #[error(transparent)]
+    Lifecycle(#[from] crate::lifecycle::LifecycleError),
 }
 
 impl Error {

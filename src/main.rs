@@ -3,12 +3,13 @@
 //! 2 usage or configuration error, including an unusable signing key).
 
 mod cli;
+mod progress;
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use clap::Parser;
-use kpiseal::batch::{BatchOptions, OutcomeStatus, run_batch};
+use kpiseal::batch::{BatchOptions, SUMMARY_JSON, run_batch, select_sellers};
+use kpiseal::lifecycle::IssueMode;
 use kpiseal::pipeline::RunOptions;
 use kpiseal::workspace::Workspace;
 
@@ -23,6 +24,7 @@ use kpiseal_seal::verify::verify_path;
 use kpiseal::seal_config::Signer;
 
 use cli::{Cli, Command, KeygenArgs, RenderArgs, RunArgs, VerifyArgs};
+use progress::{LogMode, RunLog};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -137,28 +139,47 @@ fn verify(args: VerifyArgs) -> ExitCode {
     ExitCode::from(worst)
 }
 
-/// `kpiseal run`: every selected seller's statement, one line per seller, a summary.
+/// `kpiseal run`: every selected seller's statement, reported as each
+/// finishes, then the summary line. Exit 0 all written, 1 some failed, 2
+/// nothing could run.
 fn run(args: RunArgs) -> ExitCode {
-    let started = Instant::now();
-    if let Some(jobs) = args.jobs
-        && let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build_global()
-    {
-        eprintln!("kpiseal: cannot start {jobs} workers: {e}");
-        return ExitCode::from(2);
-    }
+    let fail = |message: String| {
+        eprintln!("kpiseal: {message}");
+        ExitCode::from(2)
+    };
     let ws = match Workspace::open(&args.workspace) {
         Ok(ws) => ws,
-        Err(e) => {
-            eprintln!("kpiseal: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(e.to_string()),
     };
+    let mut run_opts = RunOptions::new(args.period);
+    if let Some(d) = args.issue_date {
+        run_opts.issue_date = d;
+    }
+    let mode = match (args.draft, args.supersede) {
+        (true, _) => IssueMode::Draft,
+        (false, Some(reason)) => IssueMode::Supersede { reason },
+        (false, None) => IssueMode::Final,
+    };
+    let opts = BatchOptions {
+        run: run_opts,
+        out: args.out.unwrap_or_else(|| args.workspace.join("out")),
+        sellers: args.sellers,
+        strict: args.strict,
+        language: args.language,
+        mode,
+        resume: args.resume,
+        include_inputs: args.include_inputs,
+    };
+    let sellers = match select_sellers(&ws, &opts) {
+        Ok(sellers) => sellers,
+        Err(e) => return fail(e.to_string()),
+    };
+    if let Err(message) = start_workers(args.jobs.map(usize::from), sellers.len()) {
+        return fail(message);
+    }
     let signer = match Signer::load(&ws) {
         Ok(signer) => signer,
-        Err(e) => {
-            eprintln!("kpiseal: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(e.to_string()),
     };
     if signer.is_demo() {
         eprintln!(
@@ -167,54 +188,31 @@ fn run(args: RunArgs) -> ExitCode {
             signer.key_path().display()
         );
     }
-    let mut run_opts = RunOptions::new(args.period);
-    if let Some(d) = args.issue_date {
-        run_opts.issue_date = d;
-    }
-    let opts = BatchOptions {
-        run: run_opts,
-        out: args.out.unwrap_or_else(|| args.workspace.join("out")),
-        sellers: args.sellers,
-        strict: args.strict,
-        language: args.language,
-        draft: args.draft,
-        include_inputs: args.include_inputs,
-    };
-    let quiet = args.quiet;
-    let report = |o: &kpiseal::batch::SellerOutcome, took: std::time::Duration| match o.status {
-        OutcomeStatus::Written if !quiet => {
-            let due = o.amount_due.map(|d| d.to_string()).unwrap_or_default();
-            let cur = o.currency.map(|c| c.code()).unwrap_or("");
-            println!(
-                "ok      {:<20} amount due {cur} {due:>14}  {:>7} rows  {:>6.1} ms",
-                o.seller,
-                o.input_rows,
-                took.as_secs_f64() * 1e3
-            );
-            for w in &o.warnings {
-                println!("WARNING {:<20} {w}", o.seller);
-            }
-        }
-        OutcomeStatus::Written => {}
-        OutcomeStatus::Failed => eprintln!("FAILED  {:<20} {}", o.seller, o.error.as_deref().unwrap_or("")),
-    };
-    match run_batch(&ws, &opts, &signer, &report) {
+    let log = RunLog::new(LogMode::choose(args.quiet, args.json_log));
+    match run_batch(&ws, &opts, &signer, &log) {
         Ok(summary) => {
-            let rows: usize = summary.sellers.iter().map(|s| s.input_rows).sum();
-            let warned = summary.sellers.iter().filter(|s| !s.warnings.is_empty()).count();
-            println!(
-                "{} sellers: {} written, {} failed, {warned} with reconciliation warnings; {rows} rows in {:.2} s; summary: {}",
-                summary.sellers.len(),
-                summary.written,
-                summary.failed,
-                started.elapsed().as_secs_f64(),
-                opts.out.join(opts.run.period.to_string()).join("batch-summary.json").display()
-            );
+            log.finish_run(&summary, &opts.period_dir().join(SUMMARY_JSON));
             if summary.all_written() { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
-        Err(e) => {
-            eprintln!("kpiseal: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => fail(e.to_string()),
     }
+}
+
+/// Sizes the worker pools before any work starts: `jobs` sellers at a time
+/// (default one per core), and polars' own pool the cores left over per
+/// running seller (at least one), unless POLARS_MAX_THREADS is set.
+fn start_workers(jobs: Option<usize>, sellers: usize) -> Result<(), String> {
+    let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+    let jobs = jobs.unwrap_or(cores).max(1);
+    if std::env::var_os("POLARS_MAX_THREADS").is_none() {
+        let polars_threads = (cores / jobs.min(sellers.max(1))).max(1);
+        // SAFETY: called from main before any other thread exists (no worker
+        // pool, progress bar or polars pool has started), so nothing can read
+        // the environment concurrently.
+        unsafe { std::env::set_var("POLARS_MAX_THREADS", polars_threads.to_string()) };
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build_global()
+        .map_err(|e| format!("cannot start {jobs} workers: {e}"))
 }

@@ -36,6 +36,29 @@ pub fn write_folder_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<()
 /// `fill`'s error, or [`Error::Io`] naming the path that failed; `dir` is
 /// then untouched and the temporary folder removed.
 pub fn write_tree_atomically<T>(dir: &Path, fill: impl FnOnce(&Path) -> Result<T, Error>) -> Result<T, Error> {
+    replace_tree(dir, None, fill)
+}
+
+/// As [`write_tree_atomically`], but a previous `dir` is kept: it is moved
+/// to `archive` (its parent created) after the new folder is durable and
+/// just before the new one is renamed into place. A crash leaves the old
+/// folder in place or in `archive`, and the new folder complete or absent.
+///
+/// # Errors
+/// As [`write_tree_atomically`]; also when `archive` already exists.
+pub fn write_tree_archiving_previous<T>(
+    dir: &Path,
+    archive: &Path,
+    fill: impl FnOnce(&Path) -> Result<T, Error>,
+) -> Result<T, Error> {
+    replace_tree(dir, Some(archive), fill)
+}
+
+fn replace_tree<T>(
+    dir: &Path,
+    archive: Option<&Path>,
+    fill: impl FnOnce(&Path) -> Result<T, Error>,
+) -> Result<T, Error> {
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -47,12 +70,26 @@ pub fn write_tree_atomically<T>(dir: &Path, fill: impl FnOnce(&Path) -> Result<T
     let result = (|| {
         let value = fill(&tmp)?;
         sync_tree(&tmp)?;
-        let old: Option<PathBuf> = if dir.exists() {
-            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-            fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
-            Some(old)
-        } else {
-            None
+        let old: Option<PathBuf> = match (dir.exists(), archive) {
+            (false, _) => None,
+            (true, Some(archive)) => {
+                if archive.exists() {
+                    return Err(Error::io(
+                        archive,
+                        std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the archive folder already exists"),
+                    ));
+                }
+                let archive_parent = archive.parent().unwrap_or(Path::new("."));
+                fs::create_dir_all(archive_parent).map_err(|e| Error::io(archive_parent, e))?;
+                fs::rename(dir, archive).map_err(|e| Error::io(dir, e))?;
+                sync_dir(archive_parent)?;
+                None
+            }
+            (true, None) => {
+                let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+                fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
+                Some(old)
+            }
         };
         fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
         sync_dir(parent)?;
@@ -65,6 +102,34 @@ pub fn write_tree_atomically<T>(dir: &Path, fill: impl FnOnce(&Path) -> Result<T
         let _ = fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Removes what a crashed [`write_tree_atomically`] of `dir` may have left
+/// beside it (any process's `.<name>.tmp-<pid>` and `.<name>.old-<pid>`
+/// folders); `dir` itself is untouched. Call only when no other process
+/// is writing `dir`.
+///
+/// # Errors
+/// [`Error::Io`] naming the folder that could not be listed or removed.
+pub fn remove_stale_temporaries(dir: &Path) -> Result<(), Error> {
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let entries = match fs::read_dir(parent) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(parent, e)),
+    };
+    let (tmp, old) = (format!(".{name}.tmp-"), format!(".{name}.old-"));
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(parent, e))?;
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let pid = file.strip_prefix(&tmp).or_else(|| file.strip_prefix(&old));
+        if pid.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+            let path = entry.path();
+            fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Fsyncs every file under `dir`, then every folder, deepest first, `dir` last.
@@ -139,5 +204,35 @@ mod tests {
         assert!(!dir.join("half.txt").exists());
         let names: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("acme")]);
+    }
+
+    #[test]
+    fn archiving_moves_the_previous_folder_aside_whole() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("2026-10").join("acme");
+        let archive = root.path().join("superseded").join("2026-10").join("N-1");
+        write_folder_atomically(&dir, &[("a.json", b"1")]).unwrap();
+        write_tree_archiving_previous(&dir, &archive, |tmp| Ok(fs::write(tmp.join("a.json"), b"2").unwrap())).unwrap();
+        assert_eq!(fs::read(dir.join("a.json")).unwrap(), b"2");
+        assert_eq!(fs::read(archive.join("a.json")).unwrap(), b"1");
+        let again =
+            write_tree_archiving_previous(&dir, &archive, |tmp| Ok(fs::write(tmp.join("a.json"), b"3").unwrap()));
+        assert!(again.is_err(), "an existing archive is never overwritten");
+        assert_eq!(fs::read(dir.join("a.json")).unwrap(), b"2");
+    }
+
+    #[test]
+    fn stale_temporaries_of_a_crashed_write_are_removed_and_nothing_else() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("acme");
+        write_folder_atomically(&dir, &[("a.json", b"1")]).unwrap();
+        for stale in [".acme.tmp-123", ".acme.old-9", ".acme-home.tmp-5", ".acme.tmp-x"] {
+            fs::create_dir(root.path().join(stale)).unwrap();
+        }
+        remove_stale_temporaries(&dir).unwrap();
+        let mut names: Vec<_> =
+            fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, [".acme-home.tmp-5", ".acme.tmp-x", "acme"]);
     }
 }

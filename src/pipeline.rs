@@ -322,5 +322,6 @@ pub fn build_statement(
         inputs,
         generator: Generator::current(),
         signing,
+        supersedes: None,
     })
 }

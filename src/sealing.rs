@@ -192,7 +192,7 @@ pub fn manifest_of(
             .map(entry)
             .collect(),
         outputs,
-        supersedes: None,
+        supersedes: statement.supersedes.clone(),
     })
 }
 

@@ -3,6 +3,7 @@
 //! output is rendered; every figure is here, with the text that explains it.
 
 use chrono::NaiveDate;
+use kpiseal_seal::manifest::Supersedes;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +47,10 @@ pub struct Statement {
     pub inputs: Vec<InputRecord>,
     pub generator: Generator,
     pub signing: SigningBlock,
+    /// The final statement this one corrects (`run --supersede`); absent on
+    /// a first issue, and then not written to statement.json at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<Supersedes>,
 }
 
 /// Which key signs the statement (its PDF signature and its manifest).

@@ -8,8 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use kpiseal::batch::{BatchOptions, OutcomeStatus, run_batch};
-use kpiseal::pipeline::RunOptions;
+use kpiseal::batch::{BatchOptions, OutcomeStatus, Silent, run_batch};
 use kpiseal::seal_config::Signer;
 use kpiseal::workspace::Workspace;
 
@@ -18,17 +17,10 @@ const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
 
 fn run(workspace: &Path, out: &Path, strict: bool) -> kpiseal::batch::BatchSummary {
     let ws = Workspace::open(workspace).unwrap();
-    let opts = BatchOptions {
-        run: RunOptions::new(PERIOD.parse().unwrap()),
-        out: out.to_path_buf(),
-        sellers: Vec::new(),
-        strict,
-        language: None,
-        draft: false,
-        include_inputs: false,
-    };
+    let mut opts = BatchOptions::new(PERIOD.parse().unwrap(), out);
+    opts.strict = strict;
     let signer = Signer::load(&ws).unwrap();
-    run_batch(&ws, &opts, &signer, &|_, _| {}).unwrap()
+    run_batch(&ws, &opts, &signer, &Silent).unwrap()
 }
 
 fn statement(out: &Path, seller: &str) -> Vec<u8> {
@@ -136,7 +128,7 @@ fn the_binary_exits_1_when_a_seller_fails_and_0_when_all_are_written() {
         .unwrap();
     assert_eq!(failed.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert!(stderr.contains("FAILED  broken") && stderr.contains("contracts/broken.toml"), "{stderr}");
+    assert!(stderr.contains("FAILED     broken") && stderr.contains("contracts/broken.toml"), "{stderr}");
 
     let usage = Command::new(bin).args(["run", "--workspace", "/nonexistent", "--period", PERIOD]).output().unwrap();
     assert_eq!(usage.status.code(), Some(2));

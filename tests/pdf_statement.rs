@@ -10,12 +10,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use kpiseal::batch::{BatchOptions, run_batch};
+use kpiseal::batch::{BatchOptions, Silent, run_batch};
 use kpiseal::contract::Language;
 use kpiseal::i18n::Catalog;
 use kpiseal::kpi::{Kpi, Unit};
 use kpiseal::kpi_id::KpiId;
-use kpiseal::pipeline::RunOptions;
+use kpiseal::lifecycle::IssueMode;
 use kpiseal::render::fonts::Fonts;
 use kpiseal::render::{RenderOptions, render_pdf};
 use kpiseal::seal_config::Signer;
@@ -28,17 +28,13 @@ const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
 /// Runs the demo month end into `out`.
 fn run_demo(out: &Path, language: Option<Language>, draft: bool) {
     let ws = Workspace::open(&demo()).unwrap();
-    let opts = BatchOptions {
-        run: RunOptions::new(PERIOD.parse().unwrap()),
-        out: out.to_path_buf(),
-        sellers: Vec::new(),
-        strict: false,
-        language,
-        draft,
-        include_inputs: false,
-    };
+    let mut opts = BatchOptions::new(PERIOD.parse().unwrap(), out);
+    opts.language = language;
+    if draft {
+        opts.mode = IssueMode::Draft;
+    }
     let signer = Signer::load(&ws).unwrap();
-    let summary = run_batch(&ws, &opts, &signer, &|_, _| {}).unwrap();
+    let summary = run_batch(&ws, &opts, &signer, &Silent).unwrap();
     assert_eq!(summary.failed, 0, "{:#?}", summary.sellers);
 }
 
@@ -208,7 +204,7 @@ fn drafts_carry_a_watermark_on_every_page_in_the_readers_language() {
     let out = tempfile::tempdir().unwrap();
     run_demo(out.path(), None, true);
     for (seller, word) in [("acme-home", "草稿"), ("sunny-gadgets", "DRAFT"), ("rio-casa", "RASCUNHO")] {
-        let pdf = seller_dir(out.path(), seller).join("statement.pdf");
+        let pdf = seller_dir(&out.path().join("drafts"), seller).join("statement.pdf");
         for page in 1..=page_count(&pdf) {
             let text = pdf_text(&pdf, Some((page, page)));
             assert!(text.contains(word), "{seller} page {page}: no {word}");

@@ -6,17 +6,15 @@
 //! `keygen`. Run with `--nocapture` to see what the tools print.
 
 mod common;
-use common::demo;
+use common::{demo, tree};
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use kpiseal::batch::{BatchOptions, BatchSummary, run_batch};
+use kpiseal::batch::{BatchOptions, BatchSummary, Silent, run_batch};
 use kpiseal::i18n::Catalog;
-use kpiseal::pipeline::RunOptions;
 use kpiseal::seal_config::{DEMO_KEY_ID, Signer};
 use kpiseal::statement::Statement;
 use kpiseal::workspace::Workspace;
@@ -40,17 +38,10 @@ const SEALED_FILES: [&str; 9] = [
 /// Runs the demo month end into `out` in-process.
 fn run_demo(out: &Path, include_inputs: bool) -> BatchSummary {
     let ws = Workspace::open(&demo()).unwrap();
-    let opts = BatchOptions {
-        run: RunOptions::new(PERIOD.parse().unwrap()),
-        out: out.to_path_buf(),
-        sellers: Vec::new(),
-        strict: false,
-        language: None,
-        draft: false,
-        include_inputs,
-    };
+    let mut opts = BatchOptions::new(PERIOD.parse().unwrap(), out);
+    opts.include_inputs = include_inputs;
     let signer = Signer::load(&ws).unwrap();
-    let summary = run_batch(&ws, &opts, &signer, &|_, _| {}).unwrap();
+    let summary = run_batch(&ws, &opts, &signer, &Silent).unwrap();
     assert_eq!(summary.failed, 0, "{:#?}", summary.sellers);
     summary
 }
@@ -79,23 +70,6 @@ fn tool(dir: &Path, program: &str, args: &[&str], stdin: Option<&Path>) -> (bool
 
 fn manifest(dir: &Path) -> Manifest {
     Manifest::from_json(&fs::read(dir.join("manifest.json")).unwrap()).unwrap()
-}
-
-/// Every file under `dir`, by relative path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.insert(path.strip_prefix(root).unwrap().display().to_string(), fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 #[test]

@@ -107,6 +107,19 @@ fn header(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), RenderE
     canvas.advance(27.0);
     canvas.rule(MARGIN_X, PAGE_WIDTH - MARGIN_X, canvas.y(), 0.6, super::layout::RULE);
     canvas.advance(8.0);
+    if let Some(old) = &s.supersedes {
+        let text = c.fill(
+            "header.supersedes",
+            &[
+                ("number", &old.statement_number),
+                ("reason", &old.reason),
+                ("manifest", &old.manifest_sha256),
+                ("pdf", &old.statement_pdf_sha256),
+            ],
+        )?;
+        canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &text, Style::new(Face::Bold, 8.5).color(super::layout::ALERT));
+        canvas.advance(6.0);
+    }
     Ok(())
 }
 

@@ -10,17 +10,41 @@ pub fn demo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
 }
 
-/// Copies the tree at `from` into `to` (created if missing).
+/// Copies the tree at `from` into `to` (created if missing), leaving out
+/// any `out` folder (statements a local run of the demo wrote, and their
+/// register, are not part of a workspace's inputs).
 #[allow(dead_code)] // used by the binaries that tamper with a workspace copy
 pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
+        if entry.path().is_dir() && entry.file_name() == "out" {
+            continue;
+        }
         if entry.path().is_dir() {
             copy_dir(&entry.path(), &target);
         } else {
             fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// Every file under `dir` (relative path → bytes), sorted by path.
+#[allow(dead_code)] // used by the binaries that compare whole output trees
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
 }

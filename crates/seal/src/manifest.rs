@@ -110,13 +110,18 @@ pub struct OutputFile {
     pub bytes: u64,
 }
 
-/// The earlier statement a corrected one replaces.
+/// The earlier final statement a corrected one replaces (`run --supersede`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Supersedes {
+    /// The superseded statement's number.
     pub statement_number: String,
-    /// SHA-256 of the superseded statement's manifest.
-    pub sha256: String,
+    /// SHA-256 of the superseded statement's manifest.json (which lists the
+    /// hashes of its PDF and JSON).
+    pub manifest_sha256: String,
+    /// SHA-256 of the superseded statement.pdf as delivered (signed).
+    pub statement_pdf_sha256: String,
+    /// Why it was superseded, as finance gave it.
     pub reason: String,
 }
 
@@ -185,7 +190,8 @@ impl Manifest {
             check_entry(&format!("outputs[{i}]"), &output.name, &output.sha256, output.bytes)?;
         }
         if let Some(s) = &self.supersedes {
-            check_sha256("supersedes.sha256", &s.sha256)?;
+            check_sha256("supersedes.manifest_sha256", &s.manifest_sha256)?;
+            check_sha256("supersedes.statement_pdf_sha256", &s.statement_pdf_sha256)?;
         }
         Ok(())
     }

@@ -182,6 +182,12 @@ impl ProviderKey {
         &self.certificate
     }
 
+    /// The public key as its certificate publishes it, to verify what this
+    /// key signed (e.g. before a re-run keeps an earlier statement).
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::new(self.verifying_key(), PublicKeyFormat::Certificate)
+    }
+
     /// A plain Ed25519 signature over `message` (see [`PrivateKey::sign`]).
     pub fn sign(&self, message: &[u8]) -> Signature {
         self.private.sign(message)

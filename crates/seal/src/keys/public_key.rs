@@ -31,7 +31,7 @@ pub struct PublicKey {
 }
 
 impl PublicKey {
-    fn new(verifying_key: VerifyingKey, format: PublicKeyFormat) -> PublicKey {
+    pub(crate) fn new(verifying_key: VerifyingKey, format: PublicKeyFormat) -> PublicKey {
         PublicKey { verifying_key, key_id: KeyId::of(&verifying_key), format }
     }
 }

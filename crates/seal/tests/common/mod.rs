@@ -200,7 +200,8 @@ pub fn sample_manifest(key_id: KeyId) -> Manifest {
 pub fn sample_supersedes() -> Supersedes {
     Supersedes {
         statement_number: "KPI-2026-10-acme-home".into(),
-        sha256: sha("old manifest"),
+        manifest_sha256: sha("old manifest"),
+        statement_pdf_sha256: sha("old statement.pdf"),
         reason: "corrected FX rate \"PTAX\"\n(BCB)".into(),
     }
 }

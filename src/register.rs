@@ -1,0 +1,221 @@
+//! The register of issued statements: `statements.log` in the output folder
+//! (`<workspace>/out/statements.log` by default), one JSON object per line,
+//! appended to and never rewritten. It is the authority on which final
+//! statement is current for a seller and period: a re-run compares what it
+//! would issue with the register's latest entry, and `--supersede` names the
+//! entry it replaces.
+//!
+//! Appends are one `write` of a whole line on a file opened for appending,
+//! followed by `fdatasync`, so concurrent processes (shards on one shared
+//! folder) never interleave within a line. A crash can leave at most a last
+//! line without its newline; reading ignores such a torn line (it names no
+//! statement that was ever reported issued) and the next append starts on a
+//! fresh line.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use kpiseal_seal::manifest::Supersedes;
+
+/// The register's file name inside the output folder.
+pub const REGISTER_FILE: &str = "statements.log";
+
+/// One issued final statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issued {
+    pub statement_number: String,
+    pub seller: String,
+    pub period: String,
+    pub issue_date: String,
+    pub currency: String,
+    pub amount_due: String,
+    /// SHA-256 of the statement's manifest.json (the statement's identity:
+    /// it lists the hashes of the PDF, the JSON and every input).
+    pub manifest_sha256: String,
+    /// SHA-256 of statement.pdf as delivered.
+    pub statement_pdf_sha256: String,
+    pub key_id: String,
+    /// Where the statement's folder is, relative to the output folder.
+    pub folder: String,
+    /// The statement this one corrects, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<Supersedes>,
+}
+
+/// The register as read at the start of a run, plus appends made since.
+#[derive(Debug)]
+pub struct Register {
+    path: PathBuf,
+    /// The latest entry per (seller, period), by file order.
+    latest: Mutex<BTreeMap<(String, String), Issued>>,
+    /// Serialises this process's appends.
+    append: Mutex<()>,
+}
+
+impl Register {
+    /// Reads `<out>/statements.log` (an absent file is an empty register).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read; [`Error::Config`] naming
+    /// the line when a complete line is not a register entry.
+    pub fn open(out: &Path) -> Result<Register, Error> {
+        let path = out.join(REGISTER_FILE);
+        let text = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let mut latest = BTreeMap::new();
+        for entry in parse_lines(&path, &text)? {
+            latest.insert((entry.seller.clone(), entry.period.clone()), entry);
+        }
+        Ok(Register { path, latest: Mutex::new(latest), append: Mutex::new(()) })
+    }
+
+    /// The register's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The current final statement of `seller` for `period`, if one was issued.
+    pub fn latest(&self, seller: &str, period: &str) -> Option<Issued> {
+        let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+        latest.get(&(seller.to_string(), period.to_string())).cloned()
+    }
+
+    /// Appends `entry` as one line and makes it durable; it becomes the
+    /// seller's latest entry.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the register.
+    pub fn append(&self, entry: &Issued) -> Result<(), Error> {
+        let mut line = serde_json::to_vec(entry).map_err(|e| Error::Internal(e.to_string()))?;
+        line.push(b'\n');
+        {
+            let _guard = self.append.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(parent) = self.path.parent() {
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            let mut file =
+                OpenOptions::new().create(true).append(true).open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+            if ends_torn(&self.path)? {
+                line.insert(0, b'\n');
+            }
+            file.write_all(&line).and_then(|()| file.sync_data()).map_err(|e| Error::io(&self.path, e))?;
+        }
+        let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+        latest.insert((entry.seller.clone(), entry.period.clone()), entry.clone());
+        Ok(())
+    }
+}
+
+/// True when the file's last byte is not a newline (a torn last line).
+fn ends_torn(path: &Path) -> Result<bool, Error> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::Start(len - 1)).and_then(|_| file.read_exact(&mut last)).map_err(|e| Error::io(path, e))?;
+    Ok(last[0] != b'\n')
+}
+
+/// The register's lines as entries, in file order. A line that is not
+/// complete JSON is the remains of an append torn by a crash (a last line
+/// without its newline, or such a fragment followed by later appends) and is
+/// skipped; a complete JSON value that is not an entry is an error.
+fn parse_lines(path: &Path, bytes: &[u8]) -> Result<Vec<Issued>, Error> {
+    let complete = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(end) => &bytes[..=end],
+        None => &[][..],
+    };
+    let mut entries = Vec::new();
+    for (i, line) in complete.split(|&b| b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        let entry: Issued = serde_json::from_value(value).map_err(|e| {
+            Error::config(
+                path.display().to_string(),
+                format!("line {}", i + 1),
+                format!("is not a register entry: {e}"),
+            )
+        })?;
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(seller: &str, number: &str) -> Issued {
+        Issued {
+            statement_number: number.into(),
+            seller: seller.into(),
+            period: "2026-10".into(),
+            issue_date: "2026-11-01".into(),
+            currency: "USD".into(),
+            amount_due: "12.34".into(),
+            manifest_sha256: "a".repeat(64),
+            statement_pdf_sha256: "b".repeat(64),
+            key_id: "20E9D2E54F7831FB".into(),
+            folder: format!("2026-10/{seller}"),
+            supersedes: None,
+        }
+    }
+
+    #[test]
+    fn an_absent_register_is_empty_and_appends_become_the_latest_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let register = Register::open(dir.path()).unwrap();
+        assert_eq!(register.latest("acme", "2026-10"), None);
+        register.append(&entry("acme", "C-202610-acme")).unwrap();
+        register.append(&entry("acme", "C-202610-acme-R1")).unwrap();
+        assert_eq!(register.latest("acme", "2026-10").unwrap().statement_number, "C-202610-acme-R1");
+        let reread = Register::open(dir.path()).unwrap();
+        assert_eq!(reread.latest("acme", "2026-10").unwrap().statement_number, "C-202610-acme-R1");
+        assert_eq!(reread.latest("acme", "2026-11"), None);
+        let text = fs::read_to_string(dir.path().join(REGISTER_FILE)).unwrap();
+        assert_eq!(text.lines().count(), 2);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_ignored_and_the_next_append_starts_a_fresh_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = serde_json::to_vec(&entry("acme", "C-202610-acme")).unwrap();
+        first.push(b'\n');
+        first.extend_from_slice(br#"{"statement_number":"C-202610-ri"#);
+        fs::write(dir.path().join(REGISTER_FILE), &first).unwrap();
+        let register = Register::open(dir.path()).unwrap();
+        assert!(register.latest("acme", "2026-10").is_some());
+        assert_eq!(register.latest("rio", "2026-10"), None);
+        register.append(&entry("rio", "C-202610-rio")).unwrap();
+        let reread = Register::open(dir.path()).unwrap();
+        assert_eq!(reread.latest("rio", "2026-10").unwrap().statement_number, "C-202610-rio");
+        let text = fs::read_to_string(dir.path().join(REGISTER_FILE)).unwrap();
+        assert!(text.lines().last().unwrap().starts_with(r#"{"statement_number":"C-202610-rio","#), "{text}");
+    }
+
+    #[test]
+    fn a_corrupt_complete_line_is_an_error_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = serde_json::to_vec(&entry("acme", "C-202610-acme")).unwrap();
+        text.extend_from_slice(b"\n{\"statement_number\":42}\n");
+        fs::write(dir.path().join(REGISTER_FILE), &text).unwrap();
+        let err = Register::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("statements.log") && err.contains("line 2"), "{err}");
+    }
+}
