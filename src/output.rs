@@ -212,11 +212,17 @@ mod tests {
         let dir = root.path().join("2026-10").join("acme");
         let archive = root.path().join("superseded").join("2026-10").join("N-1");
         write_folder_atomically(&dir, &[("a.json", b"1")]).unwrap();
-        write_tree_archiving_previous(&dir, &archive, |tmp| Ok(fs::write(tmp.join("a.json"), b"2").unwrap())).unwrap();
+        write_tree_archiving_previous(&dir, &archive, |tmp| {
+            fs::write(tmp.join("a.json"), b"2").unwrap();
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(fs::read(dir.join("a.json")).unwrap(), b"2");
         assert_eq!(fs::read(archive.join("a.json")).unwrap(), b"1");
-        let again =
-            write_tree_archiving_previous(&dir, &archive, |tmp| Ok(fs::write(tmp.join("a.json"), b"3").unwrap()));
+        let again = write_tree_archiving_previous(&dir, &archive, |tmp| {
+            fs::write(tmp.join("a.json"), b"3").unwrap();
+            Ok(())
+        });
         assert!(again.is_err(), "an existing archive is never overwritten");
         assert_eq!(fs::read(dir.join("a.json")).unwrap(), b"2");
     }

@@ -24,6 +24,13 @@ pub fn describe(v: &Verification) -> String {
             m.statement_number, m.seller.legal_name, m.seller.id, m.period, m.issue_date
         );
         let _ = writeln!(out, "  amount due {} {}", m.figures.currency, m.figures.amount_due);
+        if let Some(old) = &m.supersedes {
+            let _ = writeln!(
+                out,
+                "  supersedes {} (manifest SHA-256 {}): {}",
+                old.statement_number, old.manifest_sha256, old.reason
+            );
+        }
     }
     match (v.signer, v.pinned) {
         (Some(key), true) => {

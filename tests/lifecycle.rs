@@ -128,6 +128,7 @@ fn changed_inputs_are_refused_over_a_final_statement_until_superseded_with_a_rea
 
     let verify = Command::new(env!("CARGO_BIN_EXE_kpiseal")).arg("verify").arg(&dir).output().unwrap();
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+    assert!(text(&verify).contains(&format!("supersedes {old_number} (manifest SHA-256")), "{}", text(&verify));
 
     let register = register_lines(ws.path());
     assert_eq!(register.len(), 4);
