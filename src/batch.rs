@@ -248,8 +248,11 @@ pub fn run_batch(
     Ok(summary)
 }
 
-/// Writes `summary` as batch-summary.json and batch-summary.csv in `dir`.
+/// Writes `summary` as batch-summary.json and batch-summary.csv in `dir`
+/// (clearing what a killed run's summary write left).
 fn write_summary(dir: &Path, summary: &BatchSummary) -> Result<(), Error> {
+    remove_stale_temporaries(&dir.join(SUMMARY_JSON))?;
+    remove_stale_temporaries(&dir.join(SUMMARY_CSV))?;
     let mut json = serde_json::to_vec_pretty(summary).map_err(|e| Error::Internal(e.to_string()))?;
     json.push(b'\n');
     write_file_atomically(&dir.join(SUMMARY_JSON), &json)?;

@@ -104,10 +104,11 @@ fn replace_tree<T>(
     result
 }
 
-/// Removes what a crashed [`write_tree_atomically`] of `dir` may have left
-/// beside it (any process's `.<name>.tmp-<pid>` and `.<name>.old-<pid>`
-/// folders); `dir` itself is untouched. Call only when no other process
-/// is writing `dir`.
+/// Removes what a crashed [`write_tree_atomically`] or
+/// [`write_file_atomically`] of `dir` may have left beside it (any
+/// process's `.<name>.tmp-<pid>` and `.<name>.old-<pid>` folders or files);
+/// `dir` itself is untouched. Call only when no other process is writing
+/// `dir`.
 ///
 /// # Errors
 /// [`Error::Io`] naming the folder that could not be listed or removed.
@@ -126,7 +127,12 @@ pub fn remove_stale_temporaries(dir: &Path) -> Result<(), Error> {
         let pid = file.strip_prefix(&tmp).or_else(|| file.strip_prefix(&old));
         if pid.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
             let path = entry.path();
-            fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+            removed.map_err(|e| Error::io(&path, e))?;
         }
     }
     Ok(())
@@ -235,6 +241,7 @@ mod tests {
         for stale in [".acme.tmp-123", ".acme.old-9", ".acme-home.tmp-5", ".acme.tmp-x"] {
             fs::create_dir(root.path().join(stale)).unwrap();
         }
+        fs::write(root.path().join(".acme.tmp-77"), b"half a summary").unwrap();
         remove_stale_temporaries(&dir).unwrap();
         let mut names: Vec<_> =
             fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
