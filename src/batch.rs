@@ -18,6 +18,7 @@ use crate::render::fonts::Fonts;
 use crate::render::{RenderOptions, render_pdf};
 use crate::seal_config::Signer;
 use crate::sealing::{seal, write_sealed};
+use crate::shard::{self, ShardSpec};
 use crate::statement::Statement;
 use crate::workspace::Workspace;
 
@@ -36,6 +37,8 @@ pub struct BatchOptions {
     pub draft: bool,
     /// Copy every input file into the seller's evidence bag (`data/inputs/`).
     pub include_inputs: bool,
+    /// Only the sellers of this shard (of those selected); all when `None`.
+    pub shard: Option<ShardSpec>,
 }
 
 /// One seller's outcome.
@@ -69,6 +72,8 @@ pub struct BatchSummary {
     pub sellers: Vec<SellerOutcome>,
     pub written: usize,
     pub failed: usize,
+    /// The shard this run made (`{index, count, hash}`); null when unsharded.
+    pub shard: Option<ShardSpec>,
 }
 
 impl BatchSummary {
@@ -79,7 +84,9 @@ impl BatchSummary {
 
 /// Runs every selected seller, writing the sealed file set of
 /// `crate::sealing` to `<out>/<period>/<seller>/` for each that succeeds,
-/// signed with `signer`, and `<out>/<period>/batch-summary.json`. `report`
+/// signed with `signer`, and `<out>/<period>/batch-summary.json`; with
+/// `opts.shard`, only that shard's sellers, and the summary named by
+/// `shard::summary_file_name`. `report`
 /// is called as each seller finishes (from worker threads).
 ///
 /// # Errors
@@ -107,6 +114,7 @@ pub fn run_batch(
         }
         opts.sellers.clone()
     };
+    let sellers = shard::select(opts.shard, sellers);
     let fonts = ws.fonts()?;
     let period_dir = opts.out.join(opts.run.period.to_string());
     let outcomes: Vec<SellerOutcome> = sellers
@@ -124,10 +132,11 @@ pub fn run_batch(
         written: outcomes.len() - failed,
         failed,
         sellers: outcomes,
+        shard: opts.shard,
     };
     let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     json.push(b'\n');
-    write_file_atomically(&period_dir.join("batch-summary.json"), &json)?;
+    write_file_atomically(&period_dir.join(shard::summary_file_name(opts.shard)), &json)?;
     Ok(summary)
 }
 

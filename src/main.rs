@@ -1,6 +1,7 @@
 //! The kpiseal binary: parse the command line, run one command, map the
 //! outcome to an exit code (0 all statements written, 1 some sellers failed,
-//! 2 usage or configuration error, including an unusable signing key).
+//! 2 usage or configuration error, including an unusable signing key; for
+//! `merge`, 1 is an incomplete or invalid period).
 
 mod cli;
 
@@ -9,6 +10,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use kpiseal::batch::{BatchOptions, OutcomeStatus, run_batch};
+use kpiseal::merge::{MergeError, MergeOptions};
 use kpiseal::pipeline::RunOptions;
 use kpiseal::workspace::Workspace;
 
@@ -22,7 +24,7 @@ use kpiseal_seal::verify::verify_path;
 
 use kpiseal::seal_config::Signer;
 
-use cli::{Cli, Command, KeygenArgs, RenderArgs, RunArgs, VerifyArgs};
+use cli::{Cli, Command, KeygenArgs, MergeArgs, RenderArgs, RunArgs, VerifyArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -31,6 +33,48 @@ fn main() -> ExitCode {
         Command::Render(args) => render(args),
         Command::Keygen(args) => keygen(args),
         Command::Verify(args) => verify(args),
+        Command::Merge(args) => merge(args),
+    }
+}
+
+/// `kpiseal merge`: the period's shards checked complete and verified, then
+/// its signed period manifest written; every problem is one `INCOMPLETE`
+/// line naming the seller, shard or file (exit 1), nothing written.
+fn merge(args: MergeArgs) -> ExitCode {
+    let loaded = Workspace::open(&args.workspace).and_then(|ws| Signer::load(&ws).map(|signer| (ws, signer)));
+    let (ws, signer) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("kpiseal: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if signer.is_demo() {
+        eprintln!("WARNING signing the period manifest with the public demo key {}", signer.key().key_id());
+    }
+    let opts = MergeOptions { out: args.out.unwrap_or_else(|| args.workspace.join("out")), period: args.period };
+    match kpiseal::merge::merge(&ws, &opts, &signer) {
+        Ok(merged) => {
+            println!(
+                "merged {} statements from {}: merkle root {}; wrote {}",
+                merged.manifest.count,
+                merged.summaries.join(", "),
+                merged.manifest.merkle_root,
+                merged.path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(MergeError::Incomplete(problems)) => {
+            for problem in &problems {
+                eprintln!("INCOMPLETE {problem}");
+            }
+            eprintln!("kpiseal: merge: {} problem(s); period-manifest.json not written", problems.len());
+            ExitCode::from(1)
+        }
+        Err(MergeError::Usage(e)) => {
+            eprintln!("kpiseal: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -140,6 +184,15 @@ fn verify(args: VerifyArgs) -> ExitCode {
 /// `kpiseal run`: every selected seller's statement, one line per seller, a summary.
 fn run(args: RunArgs) -> ExitCode {
     let started = Instant::now();
+    let shard = match kpiseal::shard::requested(args.shard, args.shards, |name| {
+        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+    }) {
+        Ok(shard) => shard,
+        Err(e) => {
+            eprintln!("kpiseal: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if let Some(jobs) = args.jobs
         && let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build_global()
     {
@@ -179,6 +232,7 @@ fn run(args: RunArgs) -> ExitCode {
         language: args.language,
         draft: args.draft,
         include_inputs: args.include_inputs,
+        shard,
     };
     let quiet = args.quiet;
     let report = |o: &kpiseal::batch::SellerOutcome, took: std::time::Duration| match o.status {
@@ -202,13 +256,14 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(summary) => {
             let rows: usize = summary.sellers.iter().map(|s| s.input_rows).sum();
             let warned = summary.sellers.iter().filter(|s| !s.warnings.is_empty()).count();
+            let of_shard = shard.map(|s| format!(" of shard {s}")).unwrap_or_default();
             println!(
-                "{} sellers: {} written, {} failed, {warned} with reconciliation warnings; {rows} rows in {:.2} s; summary: {}",
+                "{} sellers{of_shard}: {} written, {} failed, {warned} with reconciliation warnings; {rows} rows in {:.2} s; summary: {}",
                 summary.sellers.len(),
                 summary.written,
                 summary.failed,
                 started.elapsed().as_secs_f64(),
-                opts.out.join(opts.run.period.to_string()).join("batch-summary.json").display()
+                opts.out.join(opts.run.period.to_string()).join(kpiseal::shard::summary_file_name(shard)).display()
             );
             if summary.all_written() { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }

@@ -26,6 +26,7 @@ fn run(workspace: &Path, out: &Path, strict: bool) -> kpiseal::batch::BatchSumma
         language: None,
         draft: false,
         include_inputs: false,
+        shard: None,
     };
     let signer = Signer::load(&ws).unwrap();
     run_batch(&ws, &opts, &signer, &|_, _| {}).unwrap()

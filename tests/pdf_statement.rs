@@ -36,6 +36,7 @@ fn run_demo(out: &Path, language: Option<Language>, draft: bool) {
         language,
         draft,
         include_inputs: false,
+        shard: None,
     };
     let signer = Signer::load(&ws).unwrap();
     let summary = run_batch(&ws, &opts, &signer, &|_, _| {}).unwrap();

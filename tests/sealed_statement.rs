@@ -48,6 +48,7 @@ fn run_demo(out: &Path, include_inputs: bool) -> BatchSummary {
         language: None,
         draft: false,
         include_inputs,
+        shard: None,
     };
     let signer = Signer::load(&ws).unwrap();
     let summary = run_batch(&ws, &opts, &signer, &|_, _| {}).unwrap();
