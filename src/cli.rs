@@ -119,7 +119,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub include_inputs: bool,
     /// Run only shard INDEX of COUNT (e.g. 0/4, indexes from 0): the sellers
-    /// whose shard hash v1 is INDEX modulo COUNT. The summary is then
+    /// whose shard hash v1 modulo COUNT is INDEX. The summary is then
     /// batch-summary.shard-INDEX-of-COUNT.json; `kpiseal merge` joins the shards.
     #[arg(long, value_name = "INDEX/COUNT", conflicts_with = "shards")]
     pub shard: Option<ShardSpec>,

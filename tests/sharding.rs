@@ -315,3 +315,51 @@ fn without_shard_flags_the_environment_does_not_shard_the_run() {
     assert_eq!(summary_sellers(&s), ["acme-home", "rio-casa"]);
     assert!(s["shard"].is_null());
 }
+
+/// `kpiseal verify` on a period manifest: both signatures and the root
+/// recomputed from the seller manifests beside it.
+#[test]
+fn verify_checks_the_period_manifest_signatures_and_recomputes_its_root() {
+    let ws = workspace();
+    let out = ws.path().join("out");
+    run(ws.path(), &out, &[], &[]);
+    let (code, said) = merge(ws.path(), &out);
+    assert_eq!(code, 0, "{said}");
+    let dir = out.join(PERIOD);
+    let manifest = dir.join("period-manifest.json");
+    let verify = |path: &Path, extra: &[&str]| {
+        let shown = path.display().to_string();
+        let args: Vec<&str> = ["verify", shown.as_str()].into_iter().chain(extra.iter().copied()).collect();
+        let result = kpiseal(&args, &[]);
+        (result.status.code().unwrap_or(-1), text(&result))
+    };
+    let key = dir.join("acme-home").join("provider.ssh.pub").display().to_string();
+    for path in [&manifest, &dir] {
+        let (code, said) = verify(path, &["--key", &key]);
+        assert_eq!(code, 0, "{said}");
+        assert!(said.contains("(period manifest)") && said.contains(&format!("{SELLERS} statements")), "{said}");
+        assert!(
+            said.contains("PASS  sshsig  period-manifest.json.sig  namespace kpiseal-period-manifest@v1"),
+            "{said}"
+        );
+        assert!(said.contains("PASS  merkle-root"), "{said}");
+    }
+
+    let all = sellers(ws.path());
+    let seller_manifest = dir.join(&all[4]).join("manifest.json");
+    let mut bytes = fs::read(&seller_manifest).unwrap();
+    bytes[60] ^= 0x20;
+    fs::write(&seller_manifest, bytes).unwrap();
+    let (code, said) = verify(&manifest, &[]);
+    assert_eq!(code, 1, "{said}");
+    let failed: Vec<&str> = said.lines().filter(|l| l.trim_start().starts_with("FAIL")).collect();
+    assert!(failed.iter().any(|l| l.contains("leaf") && l.contains(&format!("{}/manifest.json", all[4]))), "{said}");
+    assert!(failed.iter().any(|l| l.contains("merkle-root")), "{said}");
+
+    let mut bytes = fs::read(&manifest).unwrap();
+    bytes[40] ^= 0x01;
+    fs::write(&manifest, bytes).unwrap();
+    let (code, said) = verify(&manifest, &[]);
+    assert_eq!(code, 1, "{said}");
+    assert!(said.lines().any(|l| l.contains("FAIL  minisign  period-manifest.json.minisig")), "{said}");
+}
