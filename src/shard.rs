@@ -120,7 +120,9 @@ impl ShardSpec {
         let Some((variable, value)) = INDEX_VARIABLES.iter().find_map(|name| lookup(name).map(|v| (*name, v))) else {
             return Err(ShardError::NoIndexVariable { count });
         };
-        let index = parse_whole(&value).ok_or_else(|| ShardError::VariableNotANumber { variable, value })?;
+        let Some(index) = parse_whole(&value) else {
+            return Err(ShardError::VariableNotANumber { variable, value });
+        };
         ShardSpec::new(index, count).map_err(|_| ShardError::VariableTooLarge { variable, index, count })
     }
 }
