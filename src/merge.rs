@@ -411,3 +411,87 @@ fn write_signed(dir: &Path, manifest: &PeriodManifest, signer: &Signer) -> Resul
     write_file_atomically(&dir.join(PERIOD_MANIFEST_SSHSIG), sshsig.as_bytes())?;
     write_file_atomically(&dir.join(PERIOD_MANIFEST), &json)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(name: &str, shard: Option<ShardSpec>, sellers: &[(&str, &str)]) -> Summary {
+        let sellers = sellers
+            .iter()
+            .map(|(seller, status)| SummaryEntry {
+                seller: seller.to_string(),
+                status: status.to_string(),
+                statement_number: Some(format!("ST-{seller}")),
+                error: (*status != "written").then(|| "exports/x.txt:3: bad".to_string()),
+            })
+            .collect();
+        Summary { name: name.to_string(), shard, file: SummaryFile { period: "2026-10".into(), shard, sellers } }
+    }
+
+    fn spec(i: u32, n: u32) -> Option<ShardSpec> {
+        ShardSpec::new(i, n).ok()
+    }
+
+    fn owned(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn every_index_of_one_count_must_be_present() {
+        let mut problems = Vec::new();
+        let summaries = [summary("s0", spec(0, 3), &[]), summary("s2", spec(2, 3), &[])];
+        check_shards(&summaries, &mut problems);
+        assert_eq!(
+            problems,
+            ["shard 1/3: missing: no batch-summary.shard-1-of-3.json (its run has not finished, or wrote elsewhere)"]
+        );
+        let mut problems = Vec::new();
+        check_shards(&[summary("a", spec(0, 2), &[]), summary("b", spec(0, 3), &[])], &mut problems);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains("disagree on the shard count (a, b)"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_seller_missing_failed_listed_twice_or_without_contract_is_named() {
+        let mut problems = Vec::new();
+        let summaries = [summary(
+            "batch-summary.json",
+            None,
+            &[("acme-home", "written"), ("rio-casa", "failed"), ("ghost", "written"), ("acme-home", "written")],
+        )];
+        let written = check_sellers(&owned(&["acme-home", "rio-casa", "sunny-gadgets"]), &summaries, &mut problems);
+        assert!(written.is_empty());
+        assert_eq!(
+            problems,
+            [
+                "seller acme-home: listed 2 times (in batch-summary.json, batch-summary.json)",
+                "seller ghost: listed in batch-summary.json, but has no contract (contracts/ghost.toml)",
+                "seller rio-casa: failed in batch-summary.json: exports/x.txt:3: bad",
+                "seller sunny-gadgets: not in batch-summary.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_seller_in_the_wrong_shard_or_in_none_is_named_with_its_shard() {
+        // By shard hash v1 among 3: acme-home is in shard 2, rio-casa in 1.
+        let mut problems = Vec::new();
+        let summaries = [summary("s0", spec(0, 3), &[("acme-home", "written")])];
+        let written = check_sellers(&owned(&["acme-home", "rio-casa"]), &summaries, &mut problems);
+        assert!(written.is_empty());
+        assert_eq!(
+            problems,
+            [
+                "seller acme-home: listed in s0 (shard 0/3), but kpiseal-shard-v1 puts it in shard 2/3",
+                "seller rio-casa: in no summary; by kpiseal-shard-v1 it is in shard 1/3 \
+                 (batch-summary.shard-1-of-3.json)",
+            ]
+        );
+        let mut problems = Vec::new();
+        let summaries = [summary("s2", spec(2, 3), &[("acme-home", "written")])];
+        let written = check_sellers(&owned(&["acme-home"]), &summaries, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(written.keys().collect::<Vec<_>>(), ["acme-home"]);
+    }
+}
