@@ -30,15 +30,13 @@ use crate::render::fonts::Fonts;
 use crate::render::{RenderOptions, render_pdf};
 use crate::seal_config::Signer;
 use crate::sealing::{EVIDENCE_BAG, EVIDENCE_ZIP, MANIFEST_JSON, STATEMENT_JSON, STATEMENT_PDF, seal, write_sealed};
+use crate::shard::{self, ShardSpec};
 use crate::statement::Statement;
 use crate::workspace::Workspace;
 use kpiseal_seal::keys::PublicKey;
 use kpiseal_seal::manifest::hash_bytes;
 use kpiseal_seal::verify::verify_path;
 
-/// The summary's file names in the period folder.
-pub const SUMMARY_JSON: &str = "batch-summary.json";
-pub const SUMMARY_CSV: &str = "batch-summary.csv";
 /// Drafts live apart from final statements: `<out>/drafts/<period>/`.
 pub const DRAFTS_DIR: &str = "drafts";
 /// Superseded final statements are kept in `<out>/superseded/<period>/<number>/`.
@@ -64,6 +62,8 @@ pub struct BatchOptions {
     pub resume: bool,
     /// Copy every input file into the seller's evidence bag (`data/inputs/`).
     pub include_inputs: bool,
+    /// Only the sellers of this shard (of those selected); all when `None`.
+    pub shard: Option<ShardSpec>,
 }
 
 impl BatchOptions {
@@ -78,6 +78,7 @@ impl BatchOptions {
             mode: IssueMode::Final,
             resume: false,
             include_inputs: false,
+            shard: None,
         }
     }
 
@@ -158,6 +159,8 @@ pub struct BatchSummary {
     pub sellers: Vec<SellerOutcome>,
     pub written: usize,
     pub failed: usize,
+    /// The shard this run made (`{index, count, hash}`); null when unsharded.
+    pub shard: Option<ShardSpec>,
 }
 
 impl BatchSummary {
@@ -182,27 +185,30 @@ impl Progress for Silent {
     fn finish(&self, _outcome: &SellerOutcome, _took: Duration) {}
 }
 
-/// The sellers a run over `ws` with `opts` processes, in id order.
+/// The sellers a run over `ws` with `opts` processes, in id order: the
+/// `--seller`s given (else every seller with a contract), then only those
+/// of `opts.shard`.
 ///
 /// # Errors
 /// An unreadable `contracts/` folder, or a `--seller` with no contract.
 pub fn select_sellers(ws: &Workspace, opts: &BatchOptions) -> Result<Vec<String>, Error> {
     let all = ws.sellers()?;
     if opts.sellers.is_empty() {
-        return Ok(all);
+        return Ok(shard::select(opts.shard, all));
     }
     for s in &opts.sellers {
         if !all.contains(s) {
             return Err(Error::config("contracts/", s, "no such seller: there is no contracts/<seller>.toml for it"));
         }
     }
-    Ok(opts.sellers.clone())
+    Ok(shard::select(opts.shard, opts.sellers.clone()))
 }
 
-/// Runs every selected seller, writing the sealed file set of
-/// `crate::sealing` to `<period dir>/<seller>/` for each that succeeds,
-/// signed with `signer`, then the summary (JSON and CSV) into the period
-/// folder. Final statements are registered in `<out>/statements.log`.
+/// Runs every selected seller (of `opts.shard` only, when set), writing the
+/// sealed file set of `crate::sealing` to `<period dir>/<seller>/` for each
+/// that succeeds, signed with `signer`, then the summary (JSON and CSV,
+/// named by [`summary_paths`]) into the period folder. Final statements are
+/// registered in `<out>/statements.log`.
 ///
 /// # Errors
 /// Only problems that stop the whole run: an unreadable workspace or
@@ -243,20 +249,31 @@ pub fn run_batch(
         written: outcomes.len() - failed,
         failed,
         sellers: outcomes,
+        shard: opts.shard,
     };
-    write_summary(&job.period_dir, &summary)?;
+    write_summary(opts, &summary)?;
     Ok(summary)
 }
 
-/// Writes `summary` as batch-summary.json and batch-summary.csv in `dir`
-/// (clearing what a killed run's summary write left).
-fn write_summary(dir: &Path, summary: &BatchSummary) -> Result<(), Error> {
-    remove_stale_temporaries(&dir.join(SUMMARY_JSON))?;
-    remove_stale_temporaries(&dir.join(SUMMARY_CSV))?;
+/// Where a run's summary goes: `batch-summary.json` and `.csv` in the
+/// period folder, or `batch-summary.shard-<i>-of-<n>.json`/`.csv` for a
+/// shard (`shard::summary_file_name`).
+pub fn summary_paths(opts: &BatchOptions) -> (PathBuf, PathBuf) {
+    let json = opts.period_dir().join(shard::summary_file_name(opts.shard));
+    let csv = json.with_extension("csv");
+    (json, csv)
+}
+
+/// Writes `summary` as JSON and CSV at [`summary_paths`] (first clearing
+/// what a killed run's summary write left).
+fn write_summary(opts: &BatchOptions, summary: &BatchSummary) -> Result<(), Error> {
+    let (json_path, csv_path) = summary_paths(opts);
+    remove_stale_temporaries(&json_path)?;
+    remove_stale_temporaries(&csv_path)?;
     let mut json = serde_json::to_vec_pretty(summary).map_err(|e| Error::Internal(e.to_string()))?;
     json.push(b'\n');
-    write_file_atomically(&dir.join(SUMMARY_JSON), &json)?;
-    write_file_atomically(&dir.join(SUMMARY_CSV), &summary_csv(summary)?)
+    write_file_atomically(&json_path, &json)?;
+    write_file_atomically(&csv_path, &summary_csv(summary)?)
 }
 
 /// The summary as CSV: one row per seller, in seller order.

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use kpiseal::contract::Language;
 use kpiseal::period::Period;
+use kpiseal::shard::ShardSpec;
 
 /// Month-end KPI and fee statements for cross-border marketplace sellers.
 #[derive(Debug, Parser)]
@@ -29,6 +30,11 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Re-render statement.pdf from a statement.json (same bytes as `run` made).
     Render(RenderArgs),
+    /// After every shard of a month end has run: check that together they made
+    /// every seller's statement exactly once and that each verifies, then write
+    /// the signed period-manifest.json (Merkle root over the seller manifests).
+    /// Exit 0 written, 1 incomplete or invalid, 2 usage or configuration.
+    Merge(MergeArgs),
     /// Check delivered statements: the PDF signature, the manifest's minisign
     /// and SSH signatures, the output hashes, the evidence bag, and with
     /// --workspace the input files. Exit 0 all valid, 1 something invalid,
@@ -130,6 +136,30 @@ pub struct RunArgs {
     /// Also copy every input file into each seller's evidence bag (data/inputs/<path>).
     #[arg(long)]
     pub include_inputs: bool,
+    /// Run only shard INDEX of COUNT (e.g. 0/4, indexes from 0): the sellers
+    /// whose shard hash v1 modulo COUNT is INDEX. The summary is then
+    /// batch-summary.shard-INDEX-of-COUNT.json; `kpiseal merge` joins the shards.
+    #[arg(long, value_name = "INDEX/COUNT", conflicts_with = "shards")]
+    pub shard: Option<ShardSpec>,
+    /// Run one shard of COUNT, its index read from the job array's environment:
+    /// JOB_COMPLETION_INDEX (Kubernetes Indexed Job), AWS_BATCH_JOB_ARRAY_INDEX
+    /// or SLURM_ARRAY_TASK_ID, the first one set. Without --shard or --shards
+    /// the run is not sharded, whatever the environment says.
+    #[arg(long, value_name = "COUNT")]
+    pub shards: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The workspace the shards ran over (its contracts say which sellers to expect).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: PathBuf,
+    /// The period, e.g. 2026-10.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+    /// The folder the shards wrote into (<out>/<period>/). Defaults to <workspace>/out.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

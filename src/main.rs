@@ -1,6 +1,7 @@
 //! The kpiseal binary: parse the command line, run one command, map the
 //! outcome to an exit code (0 all statements written, 1 some sellers failed,
-//! 2 usage or configuration error, including an unusable signing key).
+//! 2 usage or configuration error, including an unusable signing key; for
+//! `merge`, 1 is an incomplete or invalid period).
 
 mod cli;
 mod progress;
@@ -8,8 +9,9 @@ mod progress;
 use std::process::ExitCode;
 
 use clap::Parser;
-use kpiseal::batch::{BatchOptions, SUMMARY_JSON, run_batch, select_sellers};
+use kpiseal::batch::{BatchOptions, run_batch, select_sellers, summary_paths};
 use kpiseal::lifecycle::IssueMode;
+use kpiseal::merge::{MergeError, MergeOptions};
 use kpiseal::pipeline::RunOptions;
 use kpiseal::workspace::Workspace;
 
@@ -23,7 +25,7 @@ use kpiseal_seal::verify::verify_path;
 
 use kpiseal::seal_config::Signer;
 
-use cli::{Cli, Command, KeygenArgs, RenderArgs, RunArgs, VerifyArgs};
+use cli::{Cli, Command, KeygenArgs, MergeArgs, RenderArgs, RunArgs, VerifyArgs};
 use progress::{LogMode, RunLog};
 
 fn main() -> ExitCode {
@@ -33,6 +35,48 @@ fn main() -> ExitCode {
         Command::Render(args) => render(args),
         Command::Keygen(args) => keygen(args),
         Command::Verify(args) => verify(args),
+        Command::Merge(args) => merge(args),
+    }
+}
+
+/// `kpiseal merge`: the period's shards checked complete and verified, then
+/// its signed period manifest written; every problem is one `INCOMPLETE`
+/// line naming the seller, shard or file (exit 1), nothing written.
+fn merge(args: MergeArgs) -> ExitCode {
+    let loaded = Workspace::open(&args.workspace).and_then(|ws| Signer::load(&ws).map(|signer| (ws, signer)));
+    let (ws, signer) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("kpiseal: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if signer.is_demo() {
+        eprintln!("WARNING signing the period manifest with the public demo key {}", signer.key().key_id());
+    }
+    let opts = MergeOptions { out: args.out.unwrap_or_else(|| args.workspace.join("out")), period: args.period };
+    match kpiseal::merge::merge(&ws, &opts, &signer) {
+        Ok(merged) => {
+            println!(
+                "merged {} statements from {}: merkle root {}; wrote {}",
+                merged.manifest.count,
+                merged.summaries.join(", "),
+                merged.manifest.merkle_root,
+                merged.path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(MergeError::Incomplete(problems)) => {
+            for problem in &problems {
+                eprintln!("INCOMPLETE {problem}");
+            }
+            eprintln!("kpiseal: merge: {} problem(s); period-manifest.json not written", problems.len());
+            ExitCode::from(1)
+        }
+        Err(MergeError::Usage(e)) => {
+            eprintln!("kpiseal: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -147,6 +191,12 @@ fn run(args: RunArgs) -> ExitCode {
         eprintln!("kpiseal: {message}");
         ExitCode::from(2)
     };
+    let shard = match kpiseal::shard::requested(args.shard, args.shards, |name| {
+        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+    }) {
+        Ok(shard) => shard,
+        Err(e) => return fail(e.to_string()),
+    };
     let ws = match Workspace::open(&args.workspace) {
         Ok(ws) => ws,
         Err(e) => return fail(e.to_string()),
@@ -169,6 +219,7 @@ fn run(args: RunArgs) -> ExitCode {
         mode,
         resume: args.resume,
         include_inputs: args.include_inputs,
+        shard,
     };
     let sellers = match select_sellers(&ws, &opts) {
         Ok(sellers) => sellers,
@@ -191,7 +242,7 @@ fn run(args: RunArgs) -> ExitCode {
     let log = RunLog::new(LogMode::choose(args.quiet, args.json_log));
     match run_batch(&ws, &opts, &signer, &log) {
         Ok(summary) => {
-            log.finish_run(&summary, &opts.period_dir().join(SUMMARY_JSON));
+            log.finish_run(&summary, &summary_paths(&opts).0);
             if summary.all_written() { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         Err(e) => fail(e.to_string()),

@@ -76,10 +76,12 @@ impl RunLog {
         let rows: usize = summary.sellers.iter().map(|s| s.input_rows).sum();
         let warned = summary.sellers.iter().filter(|s| !s.warnings.is_empty()).count();
         let seconds = self.started.elapsed().as_secs_f64();
+        let of_shard = summary.shard.map(|s| format!(" of shard {s}")).unwrap_or_default();
         if self.mode == LogMode::Json {
             let line = json!({
                 "event": "run",
                 "period": summary.period,
+                "shard": summary.shard.map(|s| s.to_string()),
                 "sellers": summary.sellers.len(),
                 "written": summary.written,
                 "failed": summary.failed,
@@ -92,7 +94,7 @@ impl RunLog {
             return;
         }
         println!(
-            "{} sellers: {} written, {} failed, {warned} with reconciliation warnings; {rows} rows in {seconds:.2} s; summary: {}",
+            "{} sellers{of_shard}: {} written, {} failed, {warned} with reconciliation warnings; {rows} rows in {seconds:.2} s; summary: {}",
             summary.sellers.len(),
             summary.written,
             summary.failed,

@@ -15,6 +15,7 @@ pub fn describe(v: &Verification) -> String {
         Kind::StatementFolder => "statement folder",
         Kind::Bag => "evidence bag",
         Kind::Zip => "evidence zip",
+        Kind::PeriodManifest => "period manifest",
     };
     let _ = writeln!(out, "{} ({kind})", v.path.display());
     if let Some(m) = &v.manifest {
@@ -31,6 +32,14 @@ pub fn describe(v: &Verification) -> String {
                 old.statement_number, old.manifest_sha256, old.reason
             );
         }
+    }
+    if let Some(p) = &v.period_manifest {
+        let _ = writeln!(
+            out,
+            "  period     {}  {} statements  provider {} ({})",
+            p.period, p.count, p.provider.legal_name, p.provider.name
+        );
+        let _ = writeln!(out, "  merkle root {}", p.merkle_root);
     }
     match (v.signer, v.pinned) {
         (Some(key), true) => {

@@ -11,6 +11,9 @@
 //! - [`minisign`] and [`sshsig`]: detached signatures of the manifest that a
 //!   seller checks with `minisign` or `ssh-keygen`, and their Rust verifiers;
 //! - [`bag`]: the BagIt evidence bundle and its reproducible zip;
+//! - [`merkle`]: RFC 6962 Merkle tree hashes; [`period_manifest`]: the
+//!   signed record of a whole period's statements (`kpiseal merge`), whose
+//!   root is the Merkle root over the seller manifests' hashes;
 //! - [`check`]: the outcome of one verification step;
 //! - [`verify`]: everything checkable about a delivered statement, from its
 //!   PDF, its folder, its evidence bag or the bag's zip.
@@ -40,8 +43,10 @@ pub mod check;
 mod chunks;
 pub mod keys;
 pub mod manifest;
+pub mod merkle;
 pub mod minisign;
 pub mod pdf_signature;
+pub mod period_manifest;
 mod relpath;
 pub mod sshsig;
 pub mod verify;

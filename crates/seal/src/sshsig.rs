@@ -25,6 +25,11 @@ use crate::keys::{KeyId, PrivateKey};
 /// that a future manifest format can use another without ambiguity.
 pub const NAMESPACE: &str = "kpiseal-manifest@v1";
 
+/// The SSHSIG namespace of a period manifest's signature
+/// (`period-manifest.json.sig`, see [`crate::period_manifest`]): distinct
+/// from [`NAMESPACE`], so that neither signature can stand for the other.
+pub const PERIOD_NAMESPACE: &str = "kpiseal-period-manifest@v1";
+
 #[derive(Debug, Error)]
 pub enum SshsigError {
     #[error("cannot make the SSH signature: {0}")]
@@ -33,8 +38,8 @@ pub enum SshsigError {
     Malformed(ssh_key::Error),
     #[error("SSH signature format version is {found}, expected 1")]
     WrongVersion { found: u32 },
-    #[error("SSH signature namespace is {found:?}, expected {NAMESPACE:?}")]
-    WrongNamespace { found: String },
+    #[error("SSH signature namespace is {found:?}, expected {expected:?}")]
+    WrongNamespace { found: String, expected: String },
     #[error("SSH signature hash algorithm is {found}, expected sha512")]
     WrongHash { found: String },
     /// `found` is the signer's key id, or its algorithm when not Ed25519.
@@ -84,15 +89,27 @@ pub fn openssh_public_key_line(key: &VerifyingKey) -> String {
 /// One `allowed_signers` line trusting this key for kpiseal manifests only:
 /// `kpiseal:<KEYID> namespaces="kpiseal-manifest@v1" ssh-ed25519 AAAA…`.
 pub fn allowed_signers_line(key: &VerifyingKey) -> String {
-    format!("{} namespaces=\"{NAMESPACE}\" ssh-ed25519 {}", identity(KeyId::of(key)), ssh_ed25519_base64(key))
+    allowed_signers_line_in(key, NAMESPACE)
+}
+
+/// One `allowed_signers` line trusting this key in `namespace` only:
+/// `kpiseal:<KEYID> namespaces="<namespace>" ssh-ed25519 AAAA…`.
+pub fn allowed_signers_line_in(key: &VerifyingKey, namespace: &str) -> String {
+    format!("{} namespaces=\"{namespace}\" ssh-ed25519 {}", identity(KeyId::of(key)), ssh_ed25519_base64(key))
 }
 
 /// Signs `message` (the manifest bytes) in namespace [`NAMESPACE`] with
 /// SHA-512; returns the armored signature with `\n` line ends. Deterministic.
 pub fn sign(key: &PrivateKey, message: &[u8]) -> Result<String, SshsigError> {
+    sign_in(key, message, NAMESPACE)
+}
+
+/// Signs `message` in `namespace` with SHA-512; returns the armored
+/// signature with `\n` line ends. Deterministic.
+pub fn sign_in(key: &PrivateKey, message: &[u8], namespace: &str) -> Result<String, SshsigError> {
     let keypair = KeypairData::Ed25519(Ed25519Keypair::from(key.signing_key()));
     let private = ssh_key::PrivateKey::new(keypair, "").map_err(SshsigError::Sign)?;
-    let signature = private.sign(NAMESPACE, HashAlg::Sha512, message).map_err(SshsigError::Sign)?;
+    let signature = private.sign(namespace, HashAlg::Sha512, message).map_err(SshsigError::Sign)?;
     let mut armored = signature.to_pem(LineEnding::LF).map_err(SshsigError::Sign)?;
     if !armored.ends_with('\n') {
         armored.push('\n');
@@ -110,6 +127,11 @@ pub fn sign(key: &PrivateKey, message: &[u8]) -> Result<String, SshsigError> {
 /// key), and a verifier for evidence should not accept a file that differs
 /// from what was signed in any byte.
 pub fn verify(message: &[u8], armored: &str, key: &VerifyingKey) -> Result<(), SshsigError> {
+    verify_in(message, armored, key, NAMESPACE)
+}
+
+/// [`verify`] in `namespace` instead of [`NAMESPACE`].
+pub fn verify_in(message: &[u8], armored: &str, key: &VerifyingKey, namespace: &str) -> Result<(), SshsigError> {
     let signature = SshSig::from_pem(armored).map_err(SshsigError::Malformed)?;
     let canonical = signature.to_pem(LineEnding::LF).map_err(SshsigError::Malformed)?;
     let given = armored.replace("\r\n", "\n");
@@ -119,8 +141,11 @@ pub fn verify(message: &[u8], armored: &str, key: &VerifyingKey) -> Result<(), S
     if signature.version() != SshSig::VERSION {
         return Err(SshsigError::WrongVersion { found: signature.version() });
     }
-    if signature.namespace() != NAMESPACE {
-        return Err(SshsigError::WrongNamespace { found: signature.namespace().to_string() });
+    if signature.namespace() != namespace {
+        return Err(SshsigError::WrongNamespace {
+            found: signature.namespace().to_string(),
+            expected: namespace.to_string(),
+        });
     }
     if signature.hash_alg() != HashAlg::Sha512 {
         return Err(SshsigError::WrongHash { found: signature.hash_alg().to_string() });
@@ -129,7 +154,7 @@ pub fn verify(message: &[u8], armored: &str, key: &VerifyingKey) -> Result<(), S
     if expected.key_data() != signature.public_key() {
         return Err(SshsigError::WrongKey { expected: KeyId::of(key), found: describe_signer(signature.public_key()) });
     }
-    expected.verify(NAMESPACE, message, &signature).map_err(SshsigError::Invalid)
+    expected.verify(namespace, message, &signature).map_err(SshsigError::Invalid)
 }
 
 #[cfg(test)]

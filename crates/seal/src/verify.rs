@@ -12,6 +12,12 @@
 //! delivered with the statement: that proves the files agree with each
 //! other and were not altered since that key signed them, not who holds the
 //! key. [`Verification::pinned`] says which.
+//!
+//! A period manifest (`period-manifest.json`, written by `kpiseal merge`
+//! beside the seller folders, or the period folder holding it) is checked
+//! for its two signatures and its Merkle root, recomputed from the seller
+//! folders' `manifest.json` next to it; each seller folder is checked on
+//! its own by verifying it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,6 +27,10 @@ use crate::check::{Check, all_passed};
 use crate::keys::{KeyId, PublicKey, load_public_key};
 use crate::manifest::{Manifest, check_inputs, check_outputs, is_canonical};
 use crate::pdf_signature::verify_pdf;
+use crate::period_manifest::{
+    self, PERIOD_MANIFEST, PERIOD_MANIFEST_MINISIG, PERIOD_MANIFEST_SSHSIG, PeriodManifest, check_leaves,
+    looks_like_period_manifest,
+};
 use crate::{minisign, sshsig};
 
 /// The files of a statement folder, by name.
@@ -38,6 +48,8 @@ pub enum Kind {
     StatementFolder,
     Bag,
     Zip,
+    /// A period manifest, or the period folder holding one.
+    PeriodManifest,
 }
 
 /// The outcome of verifying one path.
@@ -51,6 +63,8 @@ pub struct Verification {
     pub pinned: bool,
     /// The manifest, when one was read (seller, period, amount due).
     pub manifest: Option<Manifest>,
+    /// The period manifest, when one was read.
+    pub period_manifest: Option<PeriodManifest>,
     pub checks: Vec<Check>,
 }
 
@@ -66,14 +80,18 @@ impl Verification {
 pub enum VerifyError {
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{}: not a PDF, a statement folder, manifest.json, an evidence bag or its zip", path.display())]
+    #[error(
+        "{}: not a PDF, a statement folder, manifest.json, an evidence bag or its zip, or a period manifest",
+        path.display()
+    )]
     UnknownKind { path: PathBuf },
     #[error("{}: cannot unpack the zip: {message}", path.display())]
     Zip { path: PathBuf, message: String },
 }
 
 /// Verifies `path`: a `statement.pdf`, a statement folder or its
-/// `manifest.json`, an evidence bag folder, or an evidence `.zip`. With
+/// `manifest.json`, an evidence bag folder, an evidence `.zip`, or a
+/// `period-manifest.json` or the period folder holding it. With
 /// `key`, every signature must be by that key; with `workspace`, the input
 /// files the manifest lists are re-hashed there too.
 ///
@@ -95,6 +113,9 @@ pub fn verify_path(
         if path.join(MANIFEST).is_file() {
             return Ok(verify_folder(path, path, Kind::StatementFolder, key, workspace));
         }
+        if path.join(PERIOD_MANIFEST).is_file() {
+            return Ok(verify_period(path, path, key));
+        }
         return Err(VerifyError::UnknownKind { path: path.to_owned() });
     }
     let bytes = fs::read(path).map_err(io)?;
@@ -108,6 +129,9 @@ pub fn verify_path(
     }
     if bytes.starts_with(b"PK\x03\x04") {
         return verify_zip(path, &bytes, key, workspace);
+    }
+    if path.file_name().is_some_and(|n| n == PERIOD_MANIFEST) || looks_like_period_manifest(&bytes) {
+        return Ok(verify_period(parent, path, key));
     }
     if path.file_name().is_some_and(|n| n == MANIFEST) {
         return Ok(verify_folder(parent, path, Kind::StatementFolder, key, workspace));
@@ -123,6 +147,7 @@ fn verify_lone_pdf(path: &Path, bytes: &[u8], key: Option<&PublicKey>) -> Verifi
         signer: None,
         pinned: false,
         manifest: None,
+        period_manifest: None,
         checks: Vec::new(),
     };
     pdf_checks(&mut v, path, bytes, key.map(|k| &k.verifying_key));
@@ -175,6 +200,7 @@ fn verify_folder(
         signer: None,
         pinned: key.is_some(),
         manifest: None,
+        period_manifest: None,
         checks: Vec::new(),
     };
     let manifest_path = dir.join(MANIFEST);
@@ -249,25 +275,132 @@ fn verify_folder(
 
 /// The manifest's minisign and SSHSIG signatures over its bytes.
 fn signature_checks(v: &mut Verification, dir: &Path, message: &[u8], key: &PublicKey) {
+    let files = SignatureFiles { minisig: MANIFEST_MINISIG, sshsig: MANIFEST_SSHSIG, namespace: sshsig::NAMESPACE };
+    detached_signature_checks(v, dir, message, key, &files);
+}
+
+/// Where a signed record's two detached signatures are, and the SSHSIG namespace.
+struct SignatureFiles {
+    minisig: &'static str,
+    sshsig: &'static str,
+    namespace: &'static str,
+}
+
+/// The minisign and SSHSIG signatures `files` names, over `message`.
+fn detached_signature_checks(
+    v: &mut Verification,
+    dir: &Path,
+    message: &[u8],
+    key: &PublicKey,
+    files: &SignatureFiles,
+) {
     let read = |name: &str| fs::read_to_string(dir.join(name));
-    match read(MANIFEST_MINISIG) {
+    match read(files.minisig) {
         Ok(sig) => match minisign::verify(message, &sig, &key.verifying_key) {
-            Ok(_) => v.checks.push(Check::pass("minisign", MANIFEST_MINISIG, format!("signed by key {}", key.key_id))),
-            Err(e) => v.checks.push(Check::fail("minisign", MANIFEST_MINISIG, "a valid signature", e.to_string())),
+            Ok(_) => v.checks.push(Check::pass("minisign", files.minisig, format!("signed by key {}", key.key_id))),
+            Err(e) => v.checks.push(Check::fail("minisign", files.minisig, "a valid signature", e.to_string())),
         },
-        Err(e) => v.checks.push(Check::fail("minisign", MANIFEST_MINISIG, "present", e.to_string())),
+        Err(e) => v.checks.push(Check::fail("minisign", files.minisig, "present", e.to_string())),
     }
-    match read(MANIFEST_SSHSIG) {
-        Ok(sig) => match sshsig::verify(message, &sig, &key.verifying_key) {
+    match read(files.sshsig) {
+        Ok(sig) => match sshsig::verify_in(message, &sig, &key.verifying_key, files.namespace) {
             Ok(()) => v.checks.push(Check::pass(
                 "sshsig",
-                MANIFEST_SSHSIG,
-                format!("namespace {}, key {}", sshsig::NAMESPACE, key.key_id),
+                files.sshsig,
+                format!("namespace {}, key {}", files.namespace, key.key_id),
             )),
-            Err(e) => v.checks.push(Check::fail("sshsig", MANIFEST_SSHSIG, "a valid signature", e.to_string())),
+            Err(e) => v.checks.push(Check::fail("sshsig", files.sshsig, "a valid signature", e.to_string())),
         },
-        Err(e) => v.checks.push(Check::fail("sshsig", MANIFEST_SSHSIG, "present", e.to_string())),
+        Err(e) => v.checks.push(Check::fail("sshsig", files.sshsig, "present", e.to_string())),
     }
+}
+
+/// The public key to check `dir`'s signatures with: the pinned one, else
+/// the one delivered in `dir` (a failed `public-key` check when unreadable).
+fn signing_key(v: &mut Verification, dir: &Path, key: Option<&PublicKey>) -> Option<PublicKey> {
+    match key {
+        Some(k) => Some(k.clone()),
+        None => match load_public_key(&dir.join(DELIVERED_PUBLIC_KEY)) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                v.checks.push(Check::fail(
+                    "public-key",
+                    DELIVERED_PUBLIC_KEY,
+                    "the provider's public key",
+                    e.to_string(),
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// A period manifest in `dir`: its two signatures (SSHSIG in namespace
+/// `kpiseal-period-manifest@v1`), its form, its key id and trusted comment,
+/// and every leaf re-hashed from `dir/<seller>/manifest.json` with the
+/// Merkle root recomputed from them.
+fn verify_period(dir: &Path, subject: &Path, key: Option<&PublicKey>) -> Verification {
+    let mut v = Verification {
+        path: subject.to_owned(),
+        kind: Kind::PeriodManifest,
+        signer: None,
+        pinned: key.is_some(),
+        manifest: None,
+        period_manifest: None,
+        checks: Vec::new(),
+    };
+    let bytes = match fs::read(dir.join(PERIOD_MANIFEST)) {
+        Ok(b) => b,
+        Err(e) => {
+            v.checks.push(Check::fail("period-manifest", PERIOD_MANIFEST, "readable", e.to_string()));
+            return v;
+        }
+    };
+    let public = signing_key(&mut v, dir, key);
+    v.signer = public.as_ref().map(|k| k.key_id);
+    let files = SignatureFiles {
+        minisig: PERIOD_MANIFEST_MINISIG,
+        sshsig: PERIOD_MANIFEST_SSHSIG,
+        namespace: sshsig::PERIOD_NAMESPACE,
+    };
+    if let Some(public) = &public {
+        detached_signature_checks(&mut v, dir, &bytes, public, &files);
+    }
+    let manifest = match PeriodManifest::from_json(&bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            v.checks.push(Check::fail("period-manifest", PERIOD_MANIFEST, "a kpiseal period manifest", e.to_string()));
+            return v;
+        }
+    };
+    v.signer = Some(manifest.key_id);
+    v.checks.push(if period_manifest::is_canonical(&bytes) {
+        Check::pass("period-manifest", PERIOD_MANIFEST, "RFC 8785 canonical JSON")
+    } else {
+        Check::fail("period-manifest", PERIOD_MANIFEST, "RFC 8785 canonical JSON", "not canonical")
+    });
+    if let Some(public) = &public {
+        v.checks.push(Check::compare(
+            "period-manifest key-id",
+            PERIOD_MANIFEST,
+            public.key_id.to_string(),
+            manifest.key_id.to_string(),
+        ));
+        if let Ok(sig) = fs::read_to_string(dir.join(PERIOD_MANIFEST_MINISIG))
+            && let Ok(verified) = minisign::verify(&bytes, &sig, &public.verifying_key)
+        {
+            let expected = period_manifest::trusted_comment(&manifest.period, &manifest.merkle_root, manifest.key_id);
+            v.checks.push(Check::compare(
+                "minisign trusted-comment",
+                PERIOD_MANIFEST_MINISIG,
+                expected,
+                verified.trusted_comment,
+            ));
+        }
+    }
+    v.checks.extend(check_leaves(&manifest, dir));
+    v.period_manifest = Some(manifest);
+    v
 }
 
 /// The minisign trusted comment (signed too) must name this manifest's

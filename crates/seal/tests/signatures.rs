@@ -145,7 +145,7 @@ fn sshsig_rejects_another_key_naming_it_and_another_namespace() {
     let foreign = private.sign("file", ssh_key::HashAlg::Sha512, &message).expect("sign");
     let foreign = foreign.to_pem(ssh_key::LineEnding::LF).expect("pem");
     match sshsig::verify(&message, &foreign, &signer.verifying_key()) {
-        Err(SshsigError::WrongNamespace { found }) => assert_eq!(found, "file"),
+        Err(SshsigError::WrongNamespace { found, .. }) => assert_eq!(found, "file"),
         other => panic!("expected WrongNamespace, got {other:?}"),
     }
 }
