@@ -15,15 +15,13 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::contract::Language;
 use crate::error::Error;
 use crate::lifecycle::{self, IssueMode, Prior, Reissue};
 use crate::money::Currency;
-use crate::output::{
-    remove_stale_temporaries, write_file_atomically, write_tree_archiving_previous, write_tree_atomically,
-};
+use crate::output::{remove_stale_temporaries, write_tree_archiving_previous, write_tree_atomically};
 use crate::pipeline::{RunOptions, build_statement};
 use crate::register::{Issued, Register};
 use crate::render::fonts::Fonts;
@@ -96,7 +94,7 @@ impl BatchOptions {
 }
 
 /// One seller's outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SellerOutcome {
     pub seller: String,
     pub status: OutcomeStatus,
@@ -115,7 +113,7 @@ pub struct SellerOutcome {
     pub action: Option<Action>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeStatus {
     Written,
@@ -151,16 +149,20 @@ impl Action {
     }
 }
 
-/// The whole run's outcome, written as batch-summary.json.
-#[derive(Debug, Clone, Serialize)]
+/// A batch summary: this run's outcome as `run_batch` returns it, or the
+/// contents of a batch-summary.json (see `crate::summary`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BatchSummary {
     pub period: String,
     pub draft: bool,
     pub sellers: Vec<SellerOutcome>,
     pub written: usize,
     pub failed: usize,
-    /// The shard this run made (`{index, count, hash}`); null when unsharded.
+    /// The shard this summary is of (`{index, count, hash}`); null when unsharded.
     pub shard: Option<ShardSpec>,
+    /// The summary files this run wrote or updated. Not written to them.
+    #[serde(skip)]
+    pub files: Vec<PathBuf>,
 }
 
 impl BatchSummary {
@@ -206,9 +208,9 @@ pub fn select_sellers(ws: &Workspace, opts: &BatchOptions) -> Result<Vec<String>
 
 /// Runs every selected seller (of `opts.shard` only, when set), writing the
 /// sealed file set of `crate::sealing` to `<period dir>/<seller>/` for each
-/// that succeeds, signed with `signer`, then the summary (JSON and CSV,
-/// named by [`summary_paths`]) into the period folder. Final statements are
-/// registered in `<out>/statements.log`.
+/// that succeeds, signed with `signer`, then records the outcomes in the
+/// period folder's summaries (`crate::summary::record`). Final statements
+/// are registered in `<out>/statements.log`.
 ///
 /// # Errors
 /// Only problems that stop the whole run: an unreadable workspace or
@@ -250,67 +252,10 @@ pub fn run_batch(
         failed,
         sellers: outcomes,
         shard: opts.shard,
+        files: Vec::new(),
     };
-    write_summary(opts, &summary)?;
-    Ok(summary)
-}
-
-/// Where a run's summary goes: `batch-summary.json` and `.csv` in the
-/// period folder, or `batch-summary.shard-<i>-of-<n>.json`/`.csv` for a
-/// shard (`shard::summary_file_name`).
-pub fn summary_paths(opts: &BatchOptions) -> (PathBuf, PathBuf) {
-    let json = opts.period_dir().join(shard::summary_file_name(opts.shard));
-    let csv = json.with_extension("csv");
-    (json, csv)
-}
-
-/// Writes `summary` as JSON and CSV at [`summary_paths`] (first clearing
-/// what a killed run's summary write left).
-fn write_summary(opts: &BatchOptions, summary: &BatchSummary) -> Result<(), Error> {
-    let (json_path, csv_path) = summary_paths(opts);
-    remove_stale_temporaries(&json_path)?;
-    remove_stale_temporaries(&csv_path)?;
-    let mut json = serde_json::to_vec_pretty(summary).map_err(|e| Error::Internal(e.to_string()))?;
-    json.push(b'\n');
-    write_file_atomically(&json_path, &json)?;
-    write_file_atomically(&csv_path, &summary_csv(summary)?)
-}
-
-/// The summary as CSV: one row per seller, in seller order.
-fn summary_csv(summary: &BatchSummary) -> Result<Vec<u8>, Error> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    let csv_error = |e: csv::Error| Error::Internal(format!("batch-summary.csv: {e}"));
-    w.write_record([
-        "seller",
-        "status",
-        "statement_number",
-        "currency",
-        "amount_due",
-        "input_rows",
-        "key_id",
-        "warnings",
-        "error",
-    ])
-    .map_err(csv_error)?;
-    for s in &summary.sellers {
-        let status = match s.status {
-            OutcomeStatus::Written => "written",
-            OutcomeStatus::Failed => "failed",
-        };
-        w.write_record([
-            s.seller.as_str(),
-            status,
-            s.statement_number.as_deref().unwrap_or(""),
-            s.currency.map(|c| c.code()).unwrap_or(""),
-            &s.amount_due.map(|d| d.to_string()).unwrap_or_default(),
-            &s.input_rows.to_string(),
-            s.key_id.as_deref().unwrap_or(""),
-            &s.warnings.join("; "),
-            s.error.as_deref().unwrap_or(""),
-        ])
-        .map_err(csv_error)?;
-    }
-    w.into_inner().map_err(|e| Error::Internal(format!("batch-summary.csv: {e}")))
+    let files = crate::summary::record(&job.period_dir, &summary, &ws.sellers()?)?;
+    Ok(BatchSummary { files, ..summary })
 }
 
 /// What every seller of one run shares.

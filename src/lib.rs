@@ -25,5 +25,6 @@ pub mod seal_config;
 pub mod sealing;
 pub mod shard;
 pub mod statement;
+pub mod summary;
 pub mod verify_report;
 pub mod workspace;

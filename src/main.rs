@@ -9,7 +9,7 @@ mod progress;
 use std::process::ExitCode;
 
 use clap::Parser;
-use kpiseal::batch::{BatchOptions, run_batch, select_sellers, summary_paths};
+use kpiseal::batch::{BatchOptions, run_batch, select_sellers};
 use kpiseal::lifecycle::IssueMode;
 use kpiseal::merge::{MergeError, MergeOptions};
 use kpiseal::pipeline::RunOptions;
@@ -242,7 +242,7 @@ fn run(args: RunArgs) -> ExitCode {
     let log = RunLog::new(LogMode::choose(args.quiet, args.json_log));
     match run_batch(&ws, &opts, &signer, &log) {
         Ok(summary) => {
-            log.finish_run(&summary, &summary_paths(&opts).0);
+            log.finish_run(&summary);
             if summary.all_written() { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         Err(e) => fail(e.to_string()),

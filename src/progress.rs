@@ -67,15 +67,16 @@ impl RunLog {
         self.rows.load(Ordering::Relaxed) as f64 / self.started.elapsed().as_secs_f64().max(1e-3)
     }
 
-    /// Ends the bar and prints the run's last line: `summary_path` is where
-    /// batch-summary.json went.
-    pub fn finish_run(&self, summary: &BatchSummary, summary_path: &std::path::Path) {
+    /// Ends the bar and prints the run's last line, naming the summary
+    /// files the run recorded its outcomes in.
+    pub fn finish_run(&self, summary: &BatchSummary) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
         let rows: usize = summary.sellers.iter().map(|s| s.input_rows).sum();
         let warned = summary.sellers.iter().filter(|s| !s.warnings.is_empty()).count();
         let seconds = self.started.elapsed().as_secs_f64();
+        let files: Vec<String> = summary.files.iter().map(|f| f.display().to_string()).collect();
         let of_shard = summary.shard.map(|s| format!(" of shard {s}")).unwrap_or_default();
         if self.mode == LogMode::Json {
             let line = json!({
@@ -88,7 +89,7 @@ impl RunLog {
                 "with_warnings": warned,
                 "rows": rows,
                 "seconds": (seconds * 1e3).round() / 1e3,
-                "summary": summary_path.display().to_string(),
+                "summary": files,
             });
             println!("{line}");
             return;
@@ -98,7 +99,7 @@ impl RunLog {
             summary.sellers.len(),
             summary.written,
             summary.failed,
-            summary_path.display()
+            files.join(", ")
         );
     }
 

@@ -136,6 +136,23 @@ fn changed_inputs_are_refused_over_a_final_statement_until_superseded_with_a_rea
     assert_eq!(last["statement_number"], format!("{old_number}-R1"));
     assert_eq!(last["supersedes"]["reason"], "contract amended");
 
+    // The summary still lists every seller, with the correction's number,
+    // and the period merges.
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(ws.path().join("out").join(PERIOD).join("batch-summary.json")).unwrap())
+            .unwrap();
+    let numbers: Vec<&str> =
+        summary["sellers"].as_array().unwrap().iter().map(|s| s["statement_number"].as_str().unwrap()).collect();
+    assert_eq!(numbers.len(), 3);
+    assert!(numbers.contains(&format!("{old_number}-R1").as_str()), "{numbers:?}");
+    let merge = Command::new(env!("CARGO_BIN_EXE_kpiseal"))
+        .args(["merge", "--workspace"])
+        .arg(ws.path())
+        .args(["--period", PERIOD])
+        .output()
+        .unwrap();
+    assert_eq!(merge.status.code(), Some(0), "{}", text(&merge));
+
     // Re-running over the correction is harmless again.
     let rerun = run(ws.path(), &["--json-log"]);
     assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));

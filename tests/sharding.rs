@@ -5,9 +5,8 @@
 //! missing shard or a tampered statement stops `merge` naming the seller.
 
 mod common;
-use common::copy_dir;
+use common::{copy_dir, tree};
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -62,24 +61,6 @@ fn run_three_shards(ws: &Path, out: &Path) {
     run(ws, out, &["--shard", "0/3"], &[]);
     run(ws, out, &["--shards", "3"], &[("JOB_COMPLETION_INDEX", "1")]);
     run(ws, out, &["--shard", "2/3"], &[]);
-}
-
-/// Every file under `dir`, by `/`-separated relative path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(base, &path, files);
-            } else {
-                let rel = path.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
-                files.insert(rel, fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(dir, dir, &mut files);
-    files
 }
 
 fn sellers(ws: &Path) -> Vec<String> {
@@ -263,7 +244,15 @@ fn stale_or_mismatched_summaries_are_refused() {
     let ws = workspace();
     let out = ws.path().join("out");
     run_three_shards(ws.path(), &out);
+    // An unsharded run over a sharded period records into the shard summaries.
     run(ws.path(), &out, &[], &[]);
+    assert!(!out.join(PERIOD).join("batch-summary.json").exists());
+    let (code, said) = merge(ws.path(), &out);
+    assert_eq!(code, 0, "{said}");
+    // A summary of another, unsharded run copied in is stale.
+    let other = ws.path().join("out-other");
+    run(ws.path(), &other, &[], &[]);
+    fs::copy(other.join(PERIOD).join("batch-summary.json"), out.join(PERIOD).join("batch-summary.json")).unwrap();
     let (code, said) = merge(ws.path(), &out);
     assert_eq!(code, 1, "{said}");
     assert!(said.contains("an unsharded run's summary beside shard summaries"), "{said}");
@@ -362,4 +351,32 @@ fn verify_checks_the_period_manifest_signatures_and_recomputes_its_root() {
     let (code, said) = verify(&manifest, &[]);
     assert_eq!(code, 1, "{said}");
     assert!(said.lines().any(|l| l.contains("FAIL  minisign  period-manifest.json.minisig")), "{said}");
+}
+
+#[test]
+fn a_correction_after_a_sharded_month_end_updates_its_shard_summary_and_merges_again() {
+    let ws = workspace();
+    let out = ws.path().join("out");
+    run_three_shards(ws.path(), &out);
+    let (code, said) = merge(ws.path(), &out);
+    assert_eq!(code, 0, "{said}");
+    let before: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join(PERIOD).join("period-manifest.json")).unwrap()).unwrap();
+
+    let seller = sellers(ws.path())[4].clone();
+    let contract = ws.path().join("contracts").join(format!("{seller}.toml"));
+    let mut amended = fs::read_to_string(&contract).unwrap();
+    amended.push_str("# amended after issue\n");
+    fs::write(&contract, amended).unwrap();
+    run(ws.path(), &out, &["--seller", &seller, "--supersede", "contract amended"], &[]);
+    assert!(!out.join(PERIOD).join("batch-summary.json").exists(), "routed to the shard summary, not a new one");
+
+    let (code, said) = merge(ws.path(), &out);
+    assert_eq!(code, 0, "{said}");
+    let after: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join(PERIOD).join("period-manifest.json")).unwrap()).unwrap();
+    assert_ne!(before["merkle_root"], after["merkle_root"]);
+    let leaf = after["leaves"].as_array().unwrap().iter().find(|l| l["seller"] == seller.as_str()).unwrap();
+    assert!(leaf["statement_number"].as_str().unwrap().ends_with("-R1"), "{leaf}");
+    assert_eq!(after["count"], SELLERS);
 }
