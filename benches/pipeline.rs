@@ -15,9 +15,7 @@ use std::sync::OnceLock;
 
 use divan::Bencher;
 use kpiseal::generate::{GenerateOptions, generate_workspace};
-use kpiseal::pipeline::{
-    RunOptions, SellerInputs, assemble_statement, compute_fees, compute_kpis, read_seller_inputs,
-};
+use kpiseal::pipeline::{RunOptions, SellerInputs, assemble_statement, compute_fees, compute_kpis, read_seller_inputs};
 use kpiseal::render::fonts::Fonts;
 use kpiseal::render::{RenderOptions, render_pdf};
 use kpiseal::seal_config::Signer;

@@ -143,8 +143,7 @@ fn read_xlsx_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Fo
     let mut ordered: Vec<&String> = sheets.iter().filter(|s| s.starts_with("Vendas")).collect();
     ordered.extend(sheets.iter().filter(|s| !s.starts_with("Vendas")));
     for sheet in ordered {
-        let Ok(t) = workbook.read(sheet, |c| mercadolivre::is_header(c) || amazon_ads::is_header(c))
-        else {
+        let Ok(t) = workbook.read(sheet, |c| mercadolivre::is_header(c) || amazon_ads::is_header(c)) else {
             continue;
         };
         if mercadolivre::is_header(&t.headers) {

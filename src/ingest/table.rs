@@ -21,7 +21,10 @@ use crate::money::{DecimalStyle, RoundingMode, decimal_from_xlsx_float, parse_de
 enum Cell {
     Empty,
     /// Non-blank text, trimmed: `Row::text[start..end]`.
-    Text { start: usize, end: usize },
+    Text {
+        start: usize,
+        end: usize,
+    },
     /// A numeric XLSX cell, already exact (see [`decimal_from_xlsx_float`]).
     Number(Decimal),
     /// A date-formatted XLSX cell.
