@@ -93,6 +93,10 @@ impl Ledger {
     /// with more than 2 decimal places (ingest rounds every amount, so this
     /// would be a bug, reported rather than rounded silently).
     pub fn figures(&self) -> Result<BTreeMap<Market, MarketFigures>, String> {
+        outside_rayon(|| self.aggregate())
+    }
+
+    fn aggregate(&self) -> Result<BTreeMap<Market, MarketFigures>, String> {
         let mut out: BTreeMap<Market, MarketFigures> = BTreeMap::new();
         let events = event_sums(&self.events).map_err(|e| e.to_string())?;
         let lines = line_sums(&self.lines)?;
@@ -126,6 +130,29 @@ impl Ledger {
         }
         Ok(out)
     }
+}
+
+/// Runs `f` (which uses polars) so that the calling thread only waits for it.
+///
+/// Polars runs its work on its own rayon pool. A worker of another rayon
+/// pool (the batch's, one seller per task) that calls into it does not just
+/// wait: rayon lets it run other tasks of its own pool meanwhile, i.e. start
+/// another seller on top of the suspended one, so the sellers in memory at
+/// once grow with their number. Called from a rayon worker, `f` therefore
+/// runs on a short-lived plain thread, which the worker waits for without
+/// taking on other work; elsewhere it runs in place.
+fn outside_rayon<T: Send>(f: impl FnOnce() -> Result<T, String> + Send) -> Result<T, String> {
+    if rayon::current_thread_index().is_none() {
+        return f();
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("kpiseal-ledger".into())
+            .spawn_scoped(scope, f)
+            .map_err(|e| format!("cannot start the aggregation thread: {e}"))?
+            .join()
+            .map_err(|_| "the aggregation thread panicked".to_string())?
+    })
 }
 
 fn minor(amount: Decimal) -> Result<i64, String> {

@@ -147,6 +147,9 @@ pub enum DecimalStyle {
 /// expected when the text is not a number.
 pub fn parse_decimal(text: &str, style: DecimalStyle) -> Result<Decimal, String> {
     let raw = text.trim();
+    if let Some(value) = plain_decimal(raw, style) {
+        return Ok(value);
+    }
     let mut s: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
     let mut negative = false;
     if s.starts_with('(') && s.ends_with(')') && s.len() > 2 {
@@ -211,6 +214,37 @@ pub fn parse_decimal(text: &str, style: DecimalStyle) -> Result<Decimal, String>
         value = -value;
     }
     Ok(value)
+}
+
+/// The common spelling `[-]digits[<point>digits]` (no grouping, sign or
+/// currency marks, at most 18 characters after the sign) read without
+/// allocating, to the same value and scale [`parse_decimal`]'s general path
+/// gives; `None` for anything else.
+fn plain_decimal(raw: &str, style: DecimalStyle) -> Option<Decimal> {
+    let point = match style {
+        DecimalStyle::Point => b'.',
+        DecimalStyle::Comma => b',',
+    };
+    let (negative, body) = match raw.strip_prefix('-') {
+        Some(rest) => (true, rest.as_bytes()),
+        None => (false, raw.as_bytes()),
+    };
+    if body.is_empty() || body.len() > 18 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale = 0;
+    for (i, &b) in body.iter().enumerate() {
+        if b.is_ascii_digit() {
+            mantissa = mantissa * 10 + i64::from(b - b'0');
+        } else if b == point && scale == 0 && i > 0 && i + 1 < body.len() {
+            scale = (body.len() - i - 1) as u32;
+        } else {
+            return None;
+        }
+    }
+    let value = Decimal::new(mantissa, scale);
+    Some(if negative { -value } else { value })
 }
 
 fn valid_grouping(int_part: &str, group: char) -> bool {

@@ -1,10 +1,12 @@
 //! Writing a seller's outputs so that they appear all together or not at
 //! all: everything is written into a temporary folder beside the final one,
-//! fsynced once (every file and folder), then the folder is renamed into place.
+//! fsynced once (every file and folder, concurrently), then the folder is
+//! renamed into place.
 
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::Error;
 
@@ -27,9 +29,9 @@ pub fn write_folder_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<()
 
 /// Makes the folder `dir` from what `fill` writes into the empty temporary
 /// folder it is given (files and sub-folders, e.g. a BagIt bag, written
-/// without fsync), then fsyncs every file and folder under it once, renames
-/// it to `dir` (replacing any previous `dir` only then) and fsyncs the
-/// parent. A crash leaves either the old folder or the complete new one,
+/// without fsync), then fsyncs every file and folder under it once (many at
+/// a time), renames it to `dir` (replacing any previous `dir` only then)
+/// and fsyncs the parent. A crash leaves either the old folder or the complete new one,
 /// plus at most a hidden temporary folder. Returns what `fill` returned.
 ///
 /// # Errors
@@ -138,19 +140,53 @@ pub fn remove_stale_temporaries(dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Fsyncs every file under `dir`, then every folder, deepest first, `dir` last.
+/// Fsyncs every file and folder under `dir`, and `dir` itself, returning
+/// once all of them are durable.
+///
+/// The fsyncs are issued from several threads at once: each one alone
+/// waits for its own journal commit, while concurrent ones are committed
+/// together, so a statement folder (~27 entries) costs about one commit
+/// instead of one per entry. Nothing is renamed until this returns, so the
+/// folder still appears complete or not at all.
 fn sync_tree(dir: &Path) -> Result<(), Error> {
+    let mut entries = Vec::new();
+    collect_tree(dir, &mut entries)?;
+    let next = AtomicUsize::new(0);
+    let threads = entries.len().min(SYNC_THREADS);
+    let sync_next = || -> Result<(), Error> {
+        while let Some(path) = entries.get(next.fetch_add(1, Ordering::Relaxed)) {
+            File::open(path).and_then(|f| f.sync_all()).map_err(|e| Error::io(path, e))?;
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(sync_next)).collect();
+        let mut result = sync_next();
+        for helper in helpers {
+            let helped = helper.join().unwrap_or_else(|_| Err(Error::Internal("an fsync thread panicked".into())));
+            result = result.and(helped);
+        }
+        result
+    })
+}
+
+/// How many fsyncs [`sync_tree`] keeps in flight.
+const SYNC_THREADS: usize = 8;
+
+/// Every file and folder under `dir`, and `dir` itself.
+fn collect_tree(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let path = entry.path();
         let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
         if kind.is_dir() {
-            sync_tree(&path)?;
+            collect_tree(&path, out)?;
         } else if kind.is_file() {
-            File::open(&path).and_then(|f| f.sync_all()).map_err(|e| Error::io(&path, e))?;
+            out.push(path);
         }
     }
-    sync_dir(dir)
+    out.push(dir.to_path_buf());
+    Ok(())
 }
 
 /// Writes one file atomically: temporary file in the same folder, fsync, rename.

@@ -9,14 +9,15 @@ use sha2::{Digest, Sha256};
 
 use crate::contract::{Contract, Language};
 use crate::error::Error;
-use crate::fees::{FeeInputs, KpiReading, compute_service_fees};
+use crate::fees::{FeeInputs, KpiReading, ServiceFees, compute_service_fees};
 use crate::fx::{self, FxQuote, FxTable};
 use crate::i18n::Catalog;
 use crate::ingest::costs::read_costs;
+use crate::ingest::records::{CostLine, ReconciliationCheck};
 use crate::ingest::{Format, IngestContext, read_export};
-use crate::kpi::{self, Scope};
+use crate::kpi::{self, Kpi, Scope};
 use crate::kpi_id::KpiId;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, MarketFigures};
 use crate::market::Market;
 use crate::money::Currency;
 use crate::period::Period;
@@ -60,7 +61,12 @@ struct Rates<'a> {
     used: BTreeMap<(Currency, Currency), FxQuote>,
 }
 
-impl Rates<'_> {
+impl<'a> Rates<'a> {
+    /// The rates of `inputs`' FX table and contract, with the quotes `used` so far.
+    fn new(inputs: &'a SellerInputs, used: BTreeMap<(Currency, Currency), FxQuote>) -> Self {
+        Rates { table: &inputs.fx, contract: &inputs.contract, period: inputs.period, used }
+    }
+
     fn quote(&mut self, from: Currency, to: Currency) -> Result<FxQuote, Error> {
         if let Some(q) = self.used.get(&(from, to)) {
             return Ok(q.clone());
@@ -79,7 +85,8 @@ impl Rates<'_> {
 }
 
 /// Builds one seller's statement from the workspace, to be signed with the
-/// key `signing` describes.
+/// key `signing` describes: [`read_seller_inputs`], [`compute_kpis`],
+/// [`compute_fees`] and [`assemble_statement`], in that order.
 ///
 /// # Errors
 /// The first problem met: an unreadable or invalid input (naming file, line
@@ -90,7 +97,37 @@ pub fn build_statement(
     opts: &RunOptions,
     signing: SigningBlock,
 ) -> Result<Statement, Error> {
-    let period = opts.period;
+    let inputs = read_seller_inputs(ws, seller, opts.period)?;
+    let kpis = compute_kpis(&inputs)?;
+    let fees = compute_fees(&inputs, kpis)?;
+    assemble_statement(ws, inputs, fees, opts, signing)
+}
+
+/// One seller's period, read and ingested: the contract, the FX table, every
+/// export's facts, the cost ledger and what each input file was.
+#[derive(Debug)]
+pub struct SellerInputs {
+    pub seller: String,
+    pub period: Period,
+    pub contract: Contract,
+    pub fx: FxTable,
+    pub ledger: Ledger,
+    pub costs: Vec<CostLine>,
+    pub checks: Vec<ReconciliationCheck>,
+    /// The market of each check (in `checks` order) and whether it passed.
+    check_markets: Vec<(Option<Market>, bool)>,
+    /// Every file read, in reading order: contract, FX files, exports, costs.
+    pub inputs: Vec<InputRecord>,
+}
+
+/// Reads and ingests every input of `seller` for `period`: the contract
+/// (checked to be the seller's), the period's FX files, the seller's exports
+/// (each checked to be for a market of the contract) and its cost ledger.
+///
+/// # Errors
+/// The first unreadable or invalid file, naming file, line and column, or
+/// the contract key that is wrong.
+pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Result<SellerInputs, Error> {
     let mut inputs = Vec::new();
 
     let contract_file = ws.read(&Workspace::contract_path(seller))?;
@@ -114,7 +151,7 @@ pub fn build_statement(
         inputs.push(record(&file, format, parsed.len()));
         rates.extend(parsed);
     }
-    let table = FxTable::new(rates);
+    let fx = FxTable::new(rates);
 
     let mut ctx = IngestContext::new(period);
     ctx.amazon_tz = contract.time_zone(Market::AmazonUs);
@@ -158,21 +195,70 @@ pub fn build_statement(
         None => Vec::new(),
     };
 
-    let figures = ledger.figures().map_err(Error::Internal)?;
-    let fee_currency = contract.fees.currency;
-    let settlement = contract.seller.settlement_currency;
-    let mode = contract.fees.rounding;
-    let mut fx = Rates { table: &table, contract: &contract, period, used: BTreeMap::new() };
+    Ok(SellerInputs { seller: seller.to_string(), period, contract, fx, ledger, costs, checks, check_markets, inputs })
+}
 
+/// A seller's per-market figures and KPIs, and the FX quotes used so far.
+#[derive(Debug, Clone)]
+pub struct KpiStage {
+    pub figures: BTreeMap<Market, MarketFigures>,
+    /// Every KPI of the contract, each with its English definition.
+    pub kpis: Vec<Kpi>,
+    fx_used: BTreeMap<(Currency, Currency), FxQuote>,
+}
+
+/// Aggregates the ledger per market and computes every KPI of the contract
+/// (overall KPIs converted into the fee currency), each with the English
+/// text of its definition.
+///
+/// # Errors
+/// A missing FX rate, or an internal error from the aggregation or the
+/// template catalog.
+pub fn compute_kpis(inputs: &SellerInputs) -> Result<KpiStage, Error> {
+    let figures = inputs.ledger.figures().map_err(Error::Internal)?;
+    let fee_currency = inputs.contract.fees.currency;
+    let mut fx = Rates::new(inputs, BTreeMap::new());
     let mut kpis = {
         let fx = std::cell::RefCell::new(&mut fx);
-        kpi::compute(&contract, &figures, &|m: Market, d: Decimal| {
+        kpi::compute(&inputs.contract, &figures, &|m: Market, d: Decimal| {
             fx.borrow_mut().convert(d, m.currency(), fee_currency).map(|(v, _)| v)
         })?
     };
+    let english = english()?;
+    for k in &mut kpis {
+        k.definition = english
+            .text(&format!("kpi_definitions.{}", k.definition_key))
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .to_string();
+    }
+    Ok(KpiStage { figures, kpis, fx_used: fx.used })
+}
+
+/// A seller's KPIs with the money they lead to: the commission base, the
+/// pass-through costs, the service fees and the totals.
+#[derive(Debug, Clone)]
+pub struct FeeStage {
+    pub kpis: KpiStage,
+    pub commission_base: CommissionBase,
+    pub pass_through: PassThrough,
+    pub service_fees: ServiceFees,
+    pub totals: Totals,
+}
+
+/// Computes the commission base (each market's GMV in the fee currency), the
+/// pass-through lines in the settlement currency, the service fees by the
+/// contract's rules and the totals due.
+///
+/// # Errors
+/// A missing FX rate, or an internal error from the template catalog.
+pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, Error> {
+    let contract = &inputs.contract;
+    let fee_currency = contract.fees.currency;
+    let settlement = contract.seller.settlement_currency;
+    let mut fx = Rates::new(inputs, kpis.fx_used.clone());
 
     let mut base_lines = Vec::new();
-    for k in kpis.iter().filter(|k| k.id == KpiId::Gmv) {
+    for k in kpis.kpis.iter().filter(|k| k.id == KpiId::Gmv) {
         let (Some(market), Some(gmv)) = (k.market.market(), k.value) else { continue };
         let (converted, q) = fx.convert(gmv, market.currency(), fee_currency)?;
         base_lines.push(CommissionBaseLine {
@@ -190,34 +276,29 @@ pub fn build_statement(
     };
 
     let mut pass_lines = Vec::new();
-    for c in costs {
+    for c in &inputs.costs {
         let (converted, q) = fx.convert(c.amount, c.currency, settlement)?;
         pass_lines.push(PassThroughLine {
             date: c.date,
             category: c.category,
-            vendor: c.vendor,
-            invoice_no: c.invoice_no,
-            description: c.description,
+            vendor: c.vendor.clone(),
+            invoice_no: c.invoice_no.clone(),
+            description: c.description.clone(),
             amount: c.amount,
             currency: c.currency,
             fx_rate: q.effective_rate(),
             fx_date: q.date,
             fx_source: q.source.clone(),
             converted,
-            evidence: c.evidence,
+            evidence: c.evidence.clone(),
         });
     }
     let pass_total: Decimal = pass_lines.iter().map(|l| l.converted).sum();
     let pass_total_fee = fx.convert(pass_total, settlement, fee_currency)?.0;
 
-    let english = Catalog::get(Language::En).map_err(|e| Error::Internal(e.to_string()))?;
-    for k in &mut kpis {
-        k.definition = english
-            .text(&format!("kpi_definitions.{}", k.definition_key))
-            .map_err(|e| Error::Internal(e.to_string()))?
-            .to_string();
-    }
+    let english = english()?;
     let readings: Vec<KpiReading> = kpis
+        .kpis
         .iter()
         .map(|k| -> Result<KpiReading, Error> {
             Ok(KpiReading {
@@ -264,7 +345,32 @@ pub fn build_statement(
         amount_due: service_total + tax_total + pass_total,
         conversion,
     };
+    let fx_used = fx.used;
+    Ok(FeeStage {
+        kpis: KpiStage { fx_used, ..kpis },
+        commission_base,
+        pass_through: PassThrough { currency: settlement, lines: pass_lines, total: pass_total },
+        service_fees,
+        totals,
+    })
+}
 
+/// Puts a seller's inputs, KPIs and fees together as its [`Statement`],
+/// to be signed with the key `signing` describes.
+///
+/// # Errors
+/// An internal error from the template catalog.
+pub fn assemble_statement(
+    ws: &Workspace,
+    inputs: SellerInputs,
+    fees: FeeStage,
+    opts: &RunOptions,
+    signing: SigningBlock,
+) -> Result<Statement, Error> {
+    let SellerInputs { seller, period, contract, checks, check_markets, inputs, .. } = inputs;
+    let FeeStage { kpis: KpiStage { figures, kpis, fx_used }, commission_base, pass_through, service_fees, totals } =
+        fees;
+    let mode = contract.fees.rounding;
     let markets = contract
         .contract
         .markets
@@ -297,26 +403,26 @@ pub fn build_statement(
             legal_name: contract.seller.legal_name.clone(),
             tax_id: contract.seller.tax_id.clone(),
             language: contract.seller.language,
-            settlement_currency: settlement,
+            settlement_currency: contract.seller.settlement_currency,
         },
         contract: ContractBlock {
             id: contract.contract.id.clone(),
             start: contract.contract.start,
             end: contract.contract.end,
             markets: contract.contract.markets.clone(),
-            fee_currency,
+            fee_currency: contract.fees.currency,
         },
         period: PeriodBlock { id: period, start: period.first_day(), end: period.last_day() },
         rounding: RoundingBlock {
             mode,
-            rule: english.rounding_rule(mode).map_err(|e| Error::Internal(e.to_string()))?,
+            rule: english()?.rounding_rule(mode).map_err(|e| Error::Internal(e.to_string()))?,
         },
         totals,
         kpis,
         commission_base,
         service_fees,
-        pass_through: PassThrough { currency: settlement, lines: pass_lines, total: pass_total },
-        fx: fx.used.into_values().collect(),
+        pass_through,
+        fx: fx_used.into_values().collect(),
         markets,
         reconciliation: checks,
         inputs,
@@ -324,4 +430,9 @@ pub fn build_statement(
         signing,
         supersedes: None,
     })
+}
+
+/// The English catalog, whose texts statement.json carries.
+fn english() -> Result<&'static Catalog, Error> {
+    Catalog::get(Language::En).map_err(|e| Error::Internal(e.to_string()))
 }

@@ -72,7 +72,7 @@ impl Common {
     fn date(&self, t: &Table, row: &Row, ctx: &IngestContext) -> Result<NaiveDate, InputError> {
         for col in [self.posted_date_time, self.posted_date].into_iter().flatten() {
             if !t.is_blank(row, col) {
-                return amazon_local_date(&t.text(row, col), ctx.amazon_tz).map_err(|m| t.error(row, col, m));
+                return amazon_local_date(&t.text_ref(row, col), ctx.amazon_tz).map_err(|m| t.error(row, col, m));
             }
         }
         let col = self.posted_date.or(self.posted_date_time).unwrap_or(0);
@@ -108,16 +108,15 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     let mut settlements: BTreeMap<String, Settlement> = BTreeMap::new();
     for row in &t.rows {
         out.rows_total += 1;
-        let id = t.text(row, common.settlement_id);
-        let transaction_type = t.text(row, common.transaction_type);
-        let total_cell = t.text(row, common.total_amount);
-        if transaction_type.is_empty() && !total_cell.is_empty() {
-            let currency_cell = t.text(row, common.currency);
+        let id = t.text_ref(row, common.settlement_id);
+        let transaction_type = t.text_ref(row, common.transaction_type);
+        if transaction_type.is_empty() && !t.is_blank(row, common.total_amount) {
+            let currency_cell = t.text_ref(row, common.currency);
             let currency: Currency = currency_cell.parse().map_err(|m| t.error(row, common.currency, m))?;
             if currency != Currency::Usd {
                 return Err(t.error(row, common.currency, format!("expected USD (Amazon US), found {currency}")));
             }
-            settlements.entry(id).or_default().reported = Some(t.money(row, common.total_amount)?);
+            settlements.entry(id.into_owned()).or_default().reported = Some(t.money(row, common.total_amount)?);
             continue;
         }
         let details = match v2_cols {
@@ -126,7 +125,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                     Vec::new()
                 } else {
                     vec![Detail {
-                        transaction_type: transaction_type.clone(),
+                        transaction_type: transaction_type.to_string(),
                         amount_type: t.text(row, amount_type),
                         description: t.text(row, description),
                         amount: t.money(row, amount)?,
@@ -144,7 +143,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             Some(col) => t.whole(row, col)?,
             None => 0,
         };
-        let settlement = settlements.entry(id).or_default();
+        let settlement = settlements.entry(id.into_owned()).or_default();
         settlement.rows += 1;
         for d in &details {
             settlement.computed += d.amount;

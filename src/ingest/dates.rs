@@ -20,6 +20,9 @@ pub fn amazon_local_date(text: &str, tz: Tz) -> Result<NaiveDate, String> {
     if s.is_empty() {
         return Err("the date is missing".to_string());
     }
+    if let Some(date) = fixed_width::amazon_date(s, tz) {
+        return Ok(date);
+    }
     if let Some(utc) = s.strip_suffix(" UTC").or_else(|| s.strip_suffix(" GMT")) {
         let naive = NaiveDateTime::parse_from_str(utc.trim(), "%Y-%m-%d %H:%M:%S").map_err(|_| expected())?;
         return Ok(tz.from_utc_datetime(&naive).date_naive());
@@ -38,6 +41,57 @@ pub fn amazon_local_date(text: &str, tz: Tz) -> Result<NaiveDate, String> {
         }
     }
     Err(expected())
+}
+
+/// Fast readers for the fixed-width spellings that fill large Amazon exports
+/// (`2026-10-01 07:00:00 UTC`, `10/01/26`, `10/01/2026`, `2026-10-01`),
+/// giving exactly what [`amazon_local_date`]'s general parsing gives. Any
+/// other spelling, or an impossible date or time, is left to it (`None`).
+mod fixed_width {
+    use chrono::{NaiveDate, NaiveTime, TimeZone};
+    use chrono_tz::Tz;
+
+    /// The number written by the ASCII digits `digits`, if all are digits.
+    fn number(digits: &[u8]) -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, &b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
+    }
+
+    /// `YYYY-MM-DD` at the start of `b`.
+    fn iso_date(b: &[u8]) -> Option<NaiveDate> {
+        if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let year = i32::try_from(number(&b[0..4])?).ok()?;
+        NaiveDate::from_ymd_opt(year, number(&b[5..7])?, number(&b[8..10])?)
+    }
+
+    /// The local date of an Amazon date or timestamp in one of the
+    /// fixed-width spellings above.
+    pub(super) fn amazon_date(s: &str, tz: Tz) -> Option<NaiveDate> {
+        let b = s.as_bytes();
+        match b.len() {
+            // 2026-10-01 07:00:00 UTC (or GMT): a UTC instant.
+            23 if b[10] == b' ' && b[13] == b':' && b[16] == b':' && (s.ends_with(" UTC") || s.ends_with(" GMT")) => {
+                let time = NaiveTime::from_hms_opt(number(&b[11..13])?, number(&b[14..16])?, number(&b[17..19])?)?;
+                let naive = iso_date(b)?.and_time(time);
+                Some(tz.from_utc_datetime(&naive).date_naive())
+            }
+            // 2026-10-01: already local.
+            10 if b[4] == b'-' => iso_date(b),
+            // 10/01/2026 and 10/01/26 (MM/DD): already local; a two-digit
+            // year is 2000-2069 below 70, else 1970-1999.
+            10 | 8 if b[2] == b'/' && b[5] == b'/' => {
+                let year = number(&b[6..])?;
+                let year = match b.len() {
+                    8 if year < 70 => 2000 + year,
+                    8 => 1900 + year,
+                    _ => year,
+                };
+                NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, number(&b[0..2])?, number(&b[3..5])?)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Reads a calendar date as report cells write them: `2026-10-01`,

@@ -222,7 +222,7 @@ fn sale_date(t: &Table, row: &Row, col: usize) -> Result<NaiveDate, InputError> 
     if let Some(dt) = t.datetime_cell(row, col) {
         return Ok(dt.date());
     }
-    let text = t.text(row, col);
+    let text = t.text_ref(row, col);
     if text.is_empty() {
         return Err(t.error(row, col, "the sale date is missing"));
     }
@@ -232,10 +232,10 @@ fn sale_date(t: &Table, row: &Row, col: usize) -> Result<NaiveDate, InputError> 
 /// Classifies a sale by its Estado and Descrição do status (free text,
 /// compared without case or accents) and its claim/mediation flags.
 fn outcome(t: &Table, row: &Row, cols: &Columns) -> Outcome {
-    let mut status = fold_text(&t.text(row, cols.status));
+    let mut status = fold_text(&t.text_ref(row, cols.status));
     if let Some(col) = cols.status_description {
         status.push_str(" | ");
-        status.push_str(&fold_text(&t.text(row, col)));
+        status.push_str(&fold_text(&t.text_ref(row, col)));
     }
     let cancelled = (status.contains("cancelad") || status.contains("cancelou")).then(|| {
         let by_seller = ["pelo vendedor", "voce cancelou", "cancelada por voce", "cancelado por voce"]
@@ -243,7 +243,7 @@ fn outcome(t: &Table, row: &Row, cols: &Columns) -> Outcome {
             .any(|s| status.contains(s));
         if by_seller { OrderEventKind::CancelledBySeller } else { OrderEventKind::CancelledOther }
     });
-    let flagged = |col: Option<usize>| col.is_some_and(|c| fold_text(&t.text(row, c)) == "sim");
+    let flagged = |col: Option<usize>| col.is_some_and(|c| fold_text(&t.text_ref(row, c)) == "sim");
     Outcome {
         cancelled,
         refunded: cancelled.is_none() && status.contains("reembols"),

@@ -137,13 +137,13 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
 }
 
 fn read_xlsx_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Format, ParsedExport), InputError> {
-    let sheets = table::xlsx_sheet_names(file, bytes)?;
+    let mut workbook = table::Workbook::open(file, bytes)?;
+    let sheets = workbook.sheet_names();
     // The Vendas sheet is "Vendas BR" in real exports; try it first, then any.
     let mut ordered: Vec<&String> = sheets.iter().filter(|s| s.starts_with("Vendas")).collect();
     ordered.extend(sheets.iter().filter(|s| !s.starts_with("Vendas")));
     for sheet in ordered {
-        let Ok(t) = table::read_xlsx(file, bytes, sheet, |c| mercadolivre::is_header(c) || amazon_ads::is_header(c))
-        else {
+        let Ok(t) = workbook.read(sheet, |c| mercadolivre::is_header(c) || amazon_ads::is_header(c)) else {
             continue;
         };
         if mercadolivre::is_header(&t.headers) {

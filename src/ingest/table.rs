@@ -5,10 +5,11 @@
 //! headers, cells holding a single space, title rows above the header, and
 //! XLSX floats (turned into decimals here and never carried as `f64`).
 
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::str::FromStr;
 
-use calamine::{Data, Reader};
+use calamine::{Data, Reader, Sheets};
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
@@ -16,10 +17,14 @@ use crate::error::{InputError, Location};
 use crate::money::{DecimalStyle, RoundingMode, decimal_from_xlsx_float, parse_decimal};
 
 /// One cell, as typed as its source allows.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cell {
     Empty,
-    Text(String),
+    /// Non-blank text, trimmed: `Row::text[start..end]`.
+    Text {
+        start: usize,
+        end: usize,
+    },
     /// A numeric XLSX cell, already exact (see [`decimal_from_xlsx_float`]).
     Number(Decimal),
     /// A date-formatted XLSX cell.
@@ -27,10 +32,59 @@ pub enum Cell {
 }
 
 /// One data row and where it came from (1-based line or sheet row).
+///
+/// A row's text cells share one buffer, so reading a row costs two
+/// allocations whatever its width; cells past the last non-blank one are
+/// not stored (they read as blank).
 #[derive(Debug, Clone)]
 pub struct Row {
     pub number: usize,
-    pub cells: Vec<Cell>,
+    text: String,
+    cells: Vec<Cell>,
+}
+
+impl Row {
+    fn new(number: usize) -> Self {
+        Row { number, text: String::new(), cells: Vec::new() }
+    }
+
+    /// Appends a text cell (blank when it holds only spaces).
+    fn push_text(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            self.cells.push(Cell::Empty);
+        } else {
+            let start = self.text.len();
+            self.text.push_str(text);
+            self.cells.push(Cell::Text { start, end: self.text.len() });
+        }
+    }
+
+    /// Whether every cell is blank.
+    fn is_blank(&self) -> bool {
+        self.cells.iter().all(|c| matches!(c, Cell::Empty))
+    }
+
+    /// The trimmed text of cell `col`, empty unless it is a text cell.
+    fn text_of(&self, col: usize) -> &str {
+        match self.cells.get(col) {
+            Some(Cell::Text { start, end }) => self.text.get(*start..*end).unwrap_or(""),
+            _ => "",
+        }
+    }
+
+    /// The row's cells as header names (text cells trimmed, others empty).
+    fn header_names(&self) -> Vec<String> {
+        (0..self.cells.len()).map(|col| self.text_of(col).to_string()).collect()
+    }
+
+    /// The row without its trailing blank cells.
+    fn finish(mut self) -> Self {
+        while matches!(self.cells.last(), Some(Cell::Empty)) {
+            self.cells.pop();
+        }
+        self
+    }
 }
 
 /// A table whose columns are found by header name, never by position.
@@ -102,34 +156,42 @@ impl Table {
         }
     }
 
-    fn cell<'a>(&self, row: &'a Row, col: usize) -> &'a Cell {
-        row.cells.get(col).unwrap_or(&Cell::Empty)
+    fn cell(&self, row: &Row, col: usize) -> Cell {
+        row.cells.get(col).copied().unwrap_or(Cell::Empty)
     }
 
     /// The cell as trimmed text; empty for blank cells and cells holding only
     /// spaces. Numbers print as decimals, dates as `YYYY-MM-DD HH:MM:SS`.
     pub fn text(&self, row: &Row, col: usize) -> String {
+        self.text_ref(row, col).into_owned()
+    }
+
+    /// [`Table::text`], borrowed from the table when the cell holds text.
+    pub fn text_ref<'a>(&self, row: &'a Row, col: usize) -> Cow<'a, str> {
         match self.cell(row, col) {
-            Cell::Empty => String::new(),
-            Cell::Text(s) => s.trim().to_string(),
-            Cell::Number(d) => d.normalize().to_string(),
-            Cell::DateTime(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
+            Cell::Empty => Cow::Borrowed(""),
+            Cell::Text { .. } => Cow::Borrowed(row.text_of(col)),
+            Cell::Number(d) => Cow::Owned(d.normalize().to_string()),
+            Cell::DateTime(dt) => Cow::Owned(dt.format("%Y-%m-%d %H:%M:%S").to_string()),
         }
     }
 
     /// Whether the cell is blank (or only spaces).
     pub fn is_blank(&self, row: &Row, col: usize) -> bool {
-        self.text(row, col).is_empty()
+        match self.cell(row, col) {
+            Cell::Empty => true,
+            Cell::Text { .. } | Cell::Number(_) | Cell::DateTime(_) => false,
+        }
     }
 
     /// The cell as a decimal, `None` when blank. Text is read in the table's
     /// [`DecimalStyle`]; an unreadable value is an error naming the cell.
     pub fn decimal(&self, row: &Row, col: usize) -> Result<Option<Decimal>, InputError> {
         match self.cell(row, col) {
-            Cell::Number(d) => Ok(Some(*d)),
+            Cell::Number(d) => Ok(Some(d)),
             Cell::DateTime(_) => Err(self.error(row, col, "expected a number, found a date")),
             _ => {
-                let text = self.text(row, col);
+                let text = self.text_ref(row, col);
                 if text.is_empty() {
                     return Ok(None);
                 }
@@ -159,19 +221,20 @@ impl Table {
     /// The date-time of a date-formatted XLSX cell, if it is one.
     pub fn datetime_cell(&self, row: &Row, col: usize) -> Option<NaiveDateTime> {
         match self.cell(row, col) {
-            Cell::DateTime(dt) => Some(*dt),
+            Cell::DateTime(dt) => Some(dt),
             _ => None,
         }
     }
 }
 
 /// Decodes text bytes: UTF-8 (a BOM is dropped), falling back to
-/// Windows-1252 as older Brazilian exports are written.
-pub fn decode_text(bytes: &[u8]) -> String {
+/// Windows-1252 as older Brazilian exports are written. UTF-8 text is
+/// borrowed, not copied.
+pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
     }
 }
 
@@ -204,25 +267,34 @@ pub fn read_text(
     let mut header: Option<(usize, Vec<String>)> = None;
     let mut rows = Vec::new();
     let mut lines = LineCounter { text: text.as_bytes(), byte: 0, line: 1 };
-    for record in reader.records() {
-        let record = record.map_err(|e| {
+    // One record buffer for the whole file; a row keeps only its non-blank
+    // cells' text (blank cells, and blank cells at the end, cost nothing).
+    let mut record = csv::StringRecord::new();
+    loop {
+        let more = reader.read_record(&mut record).map_err(|e| {
             let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
             InputError { file: file.to_string(), location: Location::Line(line), column: None, message: e.to_string() }
         })?;
-        let line = record.position().map(|p| lines.line_at(p.byte() as usize)).unwrap_or(0);
-        let cells: Vec<String> = record.iter().map(|c| c.to_string()).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
+        if !more {
+            break;
+        }
+        if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        let line = record.position().map(|p| lines.line_at(p.byte() as usize)).unwrap_or(0);
         if header.is_none() {
+            let cells: Vec<String> = record.iter().map(str::to_string).collect();
             if is_header(&cells) {
                 header =
                     Some((line, cells.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_string()).collect()));
             }
             continue;
         }
-        let cells = cells.into_iter().map(|c| if c.trim().is_empty() { Cell::Empty } else { Cell::Text(c) }).collect();
-        rows.push(Row { number: line, cells });
+        let mut row = Row::new(line);
+        for cell in &record {
+            row.push_text(cell);
+        }
+        rows.push(row.finish());
     }
     let (header_number, headers) =
         header.ok_or_else(|| InputError::file(file, "no header row found (the file is empty or not this format)"))?;
@@ -254,11 +326,43 @@ impl LineCounter<'_> {
     }
 }
 
-/// The names of an XLSX workbook's sheets, in order.
-pub fn xlsx_sheet_names(file: &str, bytes: &[u8]) -> Result<Vec<String>, InputError> {
-    let workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| InputError::file(file, format!("not a readable XLSX workbook: {e}")))?;
-    Ok(workbook.sheet_names().to_vec())
+/// An XLSX workbook opened once (its shared strings read once), from which
+/// any of its sheets can be read as a [`Table`].
+pub struct Workbook<'a> {
+    file: String,
+    sheets: Sheets<Cursor<&'a [u8]>>,
+}
+
+impl<'a> Workbook<'a> {
+    /// Opens the workbook in `bytes`; `file` is its path as errors print it.
+    ///
+    /// # Errors
+    /// An [`InputError`] naming the file when it is not a readable workbook.
+    pub fn open(file: &str, bytes: &'a [u8]) -> Result<Self, InputError> {
+        let sheets = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+            .map_err(|e| InputError::file(file, format!("not a readable XLSX workbook: {e}")))?;
+        Ok(Workbook { file: file.to_string(), sheets })
+    }
+
+    /// The names of the workbook's sheets, in order.
+    pub fn sheet_names(&self) -> Vec<String> {
+        self.sheets.sheet_names().to_vec()
+    }
+
+    /// Reads sheet `sheet`; the header is the first row for which
+    /// `is_header` holds. Row numbers are the sheet's own, 1-based.
+    ///
+    /// # Errors
+    /// An [`InputError`] naming the file (and sheet and row) when the sheet
+    /// cannot be read, a cell holds a spreadsheet error, or no row is a header.
+    pub fn read(&mut self, sheet: &str, is_header: impl Fn(&[String]) -> bool) -> Result<Table, InputError> {
+        let file = self.file.as_str();
+        let range = self
+            .sheets
+            .worksheet_range(sheet)
+            .map_err(|e| InputError::file(file, format!("cannot read sheet {sheet:?}: {e}")))?;
+        sheet_table(file, sheet, &range, is_header)
+    }
 }
 
 /// Reads sheet `sheet` of an XLSX workbook; the header is the first row for
@@ -269,38 +373,38 @@ pub fn read_xlsx(
     sheet: &str,
     is_header: impl Fn(&[String]) -> bool,
 ) -> Result<Table, InputError> {
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| InputError::file(file, format!("not a readable XLSX workbook: {e}")))?;
-    let range = workbook
-        .worksheet_range(sheet)
-        .map_err(|e| InputError::file(file, format!("cannot read sheet {sheet:?}: {e}")))?;
+    Workbook::open(file, bytes)?.read(sheet, is_header)
+}
+
+/// The table of one sheet's cells (see [`Workbook::read`]).
+fn sheet_table(
+    file: &str,
+    sheet: &str,
+    range: &calamine::Range<Data>,
+    is_header: impl Fn(&[String]) -> bool,
+) -> Result<Table, InputError> {
     let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
     let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
     let mut header: Option<(usize, Vec<String>)> = None;
     let mut rows = Vec::new();
     for (i, raw) in range.rows().enumerate() {
         let number = first_row + i + 1;
-        let mut cells: Vec<Cell> = vec![Cell::Empty; first_col];
+        let mut row = Row::new(number);
+        row.cells.resize(first_col, Cell::Empty);
         for data in raw {
-            cells.push(cell_from_xlsx(file, sheet, number, data)?);
+            push_xlsx_cell(&mut row, file, sheet, data)?;
         }
-        if cells.iter().all(|c| matches!(c, Cell::Empty)) {
+        if row.is_blank() {
             continue;
         }
         if header.is_none() {
-            let texts: Vec<String> = cells
-                .iter()
-                .map(|c| match c {
-                    Cell::Text(s) => s.trim().to_string(),
-                    _ => String::new(),
-                })
-                .collect();
+            let texts = row.header_names();
             if is_header(&texts) {
                 header = Some((number, texts));
             }
             continue;
         }
-        rows.push(Row { number, cells });
+        rows.push(row.finish());
     }
     let (header_number, headers) =
         header.ok_or_else(|| InputError::file(file, format!("sheet {sheet:?} has no header row of this format")))?;
@@ -314,30 +418,41 @@ pub fn read_xlsx(
     })
 }
 
-fn cell_from_xlsx(file: &str, sheet: &str, row: usize, data: &Data) -> Result<Cell, InputError> {
+/// Appends one XLSX cell to `row`, typed as the sheet stores it.
+fn push_xlsx_cell(row: &mut Row, file: &str, sheet: &str, data: &Data) -> Result<(), InputError> {
+    let number = row.number;
     let bad = |message: String| InputError {
         file: file.to_string(),
-        location: Location::Row { sheet: sheet.to_string(), row },
+        location: Location::Row { sheet: sheet.to_string(), row: number },
         column: None,
         message,
     };
-    Ok(match data {
+    let cell = match data {
         Data::Empty => Cell::Empty,
-        Data::String(s) if s.trim().is_empty() => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::String(s) | Data::DurationIso(s) => {
+            row.push_text(s);
+            return Ok(());
+        }
         Data::Int(i) => Cell::Number(Decimal::from(*i)),
         Data::Float(f) => {
             Cell::Number(decimal_from_xlsx_float(*f).ok_or_else(|| bad(format!("unreadable number {f}")))?)
         }
-        Data::Bool(b) => Cell::Text(if *b { "TRUE".into() } else { "FALSE".into() }),
+        Data::Bool(b) => {
+            row.push_text(if *b { "TRUE" } else { "FALSE" });
+            return Ok(());
+        }
         Data::DateTime(dt) => Cell::DateTime(dt.as_datetime().ok_or_else(|| bad("unreadable date cell".to_string()))?),
         Data::DateTimeIso(s) => match NaiveDateTime::from_str(s) {
             Ok(dt) => Cell::DateTime(dt),
-            Err(_) => Cell::Text(s.clone()),
+            Err(_) => {
+                row.push_text(s);
+                return Ok(());
+            }
         },
-        Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => return Err(bad(format!("the cell holds the spreadsheet error {e:?}"))),
-    })
+    };
+    row.cells.push(cell);
+    Ok(())
 }
 
 #[cfg(test)]
