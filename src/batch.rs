@@ -234,6 +234,7 @@ pub fn run_batch(
         register: register.as_ref(),
         period_dir: opts.period_dir(),
     };
+    remove_stale_temporaries(&job.period_dir, &sellers)?;
     progress.start(sellers.len());
     let outcomes: Vec<SellerOutcome> = sellers
         .par_iter()
@@ -313,7 +314,6 @@ impl Job<'_> {
     fn statement_for(&self, seller: &str) -> Result<(Statement, Action), Error> {
         let opts = self.opts;
         let folder = self.period_dir.join(seller);
-        remove_stale_temporaries(&folder)?;
         let prior = self.prior(seller, &folder);
         if opts.resume
             && let Some(kept) = self.resumable(&folder, prior.as_ref())

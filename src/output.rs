@@ -106,28 +106,31 @@ fn replace_tree<T>(
     result
 }
 
-/// Removes what a crashed [`write_tree_atomically`] or
-/// [`write_file_atomically`] of `dir` may have left beside it (any
-/// process's `.<name>.tmp-<pid>` and `.<name>.old-<pid>` folders or files);
-/// `dir` itself is untouched. Call only when no other process is writing
-/// `dir`.
+/// Removes from `parent` what a crashed [`write_tree_atomically`] or
+/// [`write_file_atomically`] of any of `names` (entries of `parent`) may
+/// have left: any process's `.<name>.tmp-<pid>` and `.<name>.old-<pid>`
+/// folders or files. The entries themselves are untouched; `parent` is
+/// listed once. Call only when no other process is writing those entries.
 ///
 /// # Errors
 /// [`Error::Io`] naming the folder that could not be listed or removed.
-pub fn remove_stale_temporaries(dir: &Path) -> Result<(), Error> {
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+pub fn remove_stale_temporaries<S: AsRef<str>>(parent: &Path, names: &[S]) -> Result<(), Error> {
+    let names: std::collections::BTreeSet<&str> = names.iter().map(AsRef::as_ref).collect();
     let entries = match fs::read_dir(parent) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(Error::io(parent, e)),
     };
-    let (tmp, old) = (format!(".{name}.tmp-"), format!(".{name}.old-"));
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(parent, e))?;
         let file = entry.file_name().to_string_lossy().into_owned();
-        let pid = file.strip_prefix(&tmp).or_else(|| file.strip_prefix(&old));
-        if pid.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        let Some(hidden) = file.strip_prefix('.') else { continue };
+        let stale = [".tmp-", ".old-"].iter().any(|marker| {
+            hidden.rsplit_once(marker).is_some_and(|(name, pid)| {
+                names.contains(name) && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+            })
+        });
+        if stale {
             let path = entry.path();
             let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 fs::remove_dir_all(&path)
@@ -278,7 +281,7 @@ mod tests {
             fs::create_dir(root.path().join(stale)).unwrap();
         }
         fs::write(root.path().join(".acme.tmp-77"), b"half a summary").unwrap();
-        remove_stale_temporaries(&dir).unwrap();
+        remove_stale_temporaries(root.path(), &["acme"]).unwrap();
         let mut names: Vec<_> =
             fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();

@@ -99,8 +99,8 @@ fn read(path: &Path) -> Option<BatchSummary> {
 /// what a killed run's summary write left).
 fn write(path: &Path, summary: &BatchSummary) -> Result<(), Error> {
     let csv_path = path.with_extension("csv");
-    remove_stale_temporaries(path)?;
-    remove_stale_temporaries(&csv_path)?;
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    remove_stale_temporaries(path.parent().unwrap_or(Path::new(".")), &[name(path), name(&csv_path)])?;
     let mut json = serde_json::to_vec_pretty(summary).map_err(|e| Error::Internal(e.to_string()))?;
     json.push(b'\n');
     write_file_atomically(path, &json)?;
