@@ -27,7 +27,9 @@ use crate::register::{Issued, Register};
 use crate::render::fonts::Fonts;
 use crate::render::{RenderOptions, render_pdf};
 use crate::seal_config::Signer;
-use crate::sealing::{EVIDENCE_BAG, EVIDENCE_ZIP, MANIFEST_JSON, STATEMENT_JSON, STATEMENT_PDF, seal, write_sealed};
+use crate::sealing::{
+    EVIDENCE_BAG, EVIDENCE_ZIP, MANIFEST_JSON, STATEMENT_JSON, STATEMENT_PDF, SealedFiles, seal, write_sealed,
+};
 use crate::shard::{self, ShardSpec};
 use crate::statement::Statement;
 use crate::workspace::Workspace;
@@ -346,31 +348,12 @@ impl Job<'_> {
         let reissue = lifecycle::reissue(&opts.mode, prior.as_ref(), &manifest_sha256)?;
         match (reissue, Prior::from_folder(&folder)) {
             (Reissue::Correction, Some(current)) => {
-                let archive = self
-                    .opts
-                    .out
-                    .join(SUPERSEDED_DIR)
-                    .join(opts.run.period.to_string())
-                    .join(&current.statement_number);
-                write_tree_archiving_previous(&folder, &archive, fill)?;
+                write_tree_archiving_previous(&folder, &self.archive_folder(&current.statement_number), fill)?;
             }
             _ => write_tree_atomically(&folder, fill)?,
         }
         if reissue != Reissue::Unchanged || prior.as_ref().is_some_and(|p| !p.registered) {
-            let pdf_sha256 = sealed.get(STATEMENT_PDF).map(|p| hash_bytes(p).sha256).unwrap_or_default();
-            register.append(&Issued {
-                statement_number: st.statement_number.clone(),
-                seller: seller.to_string(),
-                period: opts.run.period.to_string(),
-                issue_date: st.issue_date.to_string(),
-                currency: st.totals.currency.code().to_string(),
-                amount_due: st.totals.amount_due.to_string(),
-                manifest_sha256,
-                statement_pdf_sha256: pdf_sha256,
-                key_id: st.signing.key_id.clone(),
-                folder: relative_folder(&opts.out, &folder),
-                supersedes: st.supersedes.clone(),
-            })?;
+            register.append(&self.register_entry(&st, &sealed, &folder))?;
         }
         let action = match reissue {
             Reissue::First => Action::Issued,
@@ -378,6 +361,31 @@ impl Job<'_> {
             Reissue::Correction => Action::Superseded,
         };
         Ok((st, action))
+    }
+
+    /// Where a superseded statement's folder is kept:
+    /// `<out>/superseded/<period>/<number>/`.
+    fn archive_folder(&self, statement_number: &str) -> PathBuf {
+        self.opts.out.join(SUPERSEDED_DIR).join(self.opts.run.period.to_string()).join(statement_number)
+    }
+
+    /// The register line of final statement `st`, sealed as `sealed` and
+    /// written to `folder`.
+    fn register_entry(&self, st: &Statement, sealed: &SealedFiles, folder: &Path) -> Issued {
+        let sha256 = |name: &str| sealed.get(name).map(|bytes| hash_bytes(bytes).sha256).unwrap_or_default();
+        Issued {
+            statement_number: st.statement_number.clone(),
+            seller: st.seller.id.clone(),
+            period: self.opts.run.period.to_string(),
+            issue_date: st.issue_date.to_string(),
+            currency: st.totals.currency.code().to_string(),
+            amount_due: st.totals.amount_due.to_string(),
+            manifest_sha256: sha256(MANIFEST_JSON),
+            statement_pdf_sha256: sha256(STATEMENT_PDF),
+            key_id: st.signing.key_id.clone(),
+            folder: relative_folder(&self.opts.out, folder),
+            supersedes: st.supersedes.clone(),
+        }
     }
 
     /// The statement in `folder` when `--resume` may keep it: it is the
