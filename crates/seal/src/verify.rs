@@ -440,7 +440,7 @@ fn verify_zip(
     let zip_error = |message: String| VerifyError::Zip { path: path.to_owned(), message };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| zip_error(e.to_string()))?;
     let temp = tempfile::tempdir().map_err(|source| VerifyError::Io { path: path.to_owned(), source })?;
-    archive.extract(temp.path()).map_err(|e| zip_error(e.to_string()))?;
+    unpack(&mut archive, temp.path()).map_err(zip_error)?;
     let entries: Vec<PathBuf> = fs::read_dir(temp.path())
         .map_err(|source| VerifyError::Io { path: path.to_owned(), source })?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -449,6 +449,34 @@ fn verify_zip(
         [top] if top.join("bagit.txt").is_file() => Ok(verify_bag(top, path, Kind::Zip, key, workspace)),
         _ => Err(zip_error("expected one bag folder at the top of the zip".into())),
     }
+}
+
+/// Writes every entry of `archive` under `dir`: one `create_dir_all` per
+/// folder and one write per file. (`ZipArchive::extract` opens every path
+/// component of every entry, ~150 opens for one evidence zip, which made
+/// verifying a zip 15× slower than verifying its unpacked bag.) An entry
+/// whose name would leave `dir` is refused.
+fn unpack<R: std::io::Read + std::io::Seek>(archive: &mut zip::ZipArchive<R>, dir: &Path) -> Result<(), String> {
+    use std::io::Read;
+    let mut made = std::collections::BTreeSet::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|e| e.to_string())?;
+        let name = entry.name().map_or_else(|_| format!("entry {i}"), |n| n.into_owned());
+        let rel = entry.enclosed_name().ok_or_else(|| format!("entry {name:?} would be written outside the bag"))?;
+        let target = dir.join(rel);
+        let folder = if entry.is_dir() { Some(target.as_path()) } else { target.parent() };
+        if let Some(folder) = folder
+            && made.insert(folder.to_path_buf())
+        {
+            fs::create_dir_all(folder).map_err(|e| format!("{name}: {e}"))?;
+        }
+        if !entry.is_dir() {
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).map_err(|e| format!("{name}: {e}"))?;
+            fs::write(&target, bytes).map_err(|e| format!("{name}: {e}"))?;
+        }
+    }
+    Ok(())
 }
 
 fn display_name(path: &Path) -> String {

@@ -223,3 +223,20 @@ fn zip_bytes_are_pinned() {
         ("e737f68bac6a9b72a5d8a6ba94f84128686c4bc06ff2b84cda7d4f2f343b83ae", 4726)
     );
 }
+
+#[test]
+fn a_zip_entry_that_would_land_outside_the_bag_is_refused_not_written() {
+    use std::io::Write;
+    let root = tempfile::tempdir().expect("temp dir");
+    let path = root.path().join("evil.zip");
+    let mut zip = zip::ZipWriter::new(fs::File::create(&path).expect("create zip"));
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file("bag/bagit.txt", options).expect("entry");
+    zip.write_all(b"BagIt-Version: 1.0\n").expect("write");
+    zip.start_file("../escaped.txt", options).expect("entry");
+    zip.write_all(b"outside").expect("write");
+    zip.finish().expect("finish");
+    let err = kpiseal_seal::verify::verify_path(&path, None, None).expect_err("refused");
+    assert!(err.to_string().contains("outside the bag"), "{err}");
+    assert!(!root.path().join("escaped.txt").exists());
+}
