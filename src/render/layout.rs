@@ -674,4 +674,33 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn consecutive_texts_share_a_text_object_that_other_drawing_closes() {
+        let mut canvas = Canvas::new(fonts(), '.');
+        let body = Style::new(Face::Regular, 8.0);
+        canvas.text_at(50.0, 100.0, "a", body);
+        canvas.text_at(80.0, 100.0, "b", body);
+        canvas.text_at(50.0, 110.0, "c", body.color(ALERT));
+        canvas.rule(50.0, 100.0, 115.0, 0.5, RULE);
+        canvas.text_at(50.0, 120.0, "d", body);
+        let ops = canvas.into_pages().remove(0);
+        let count = |wanted: fn(&Op) -> bool| ops.iter().filter(|op| wanted(op)).count();
+        assert_eq!(count(|op| matches!(op, Op::StartTextSection)), 2);
+        assert_eq!(count(|op| matches!(op, Op::EndTextSection)), 2);
+        assert_eq!(count(|op| matches!(op, Op::SetFont { .. })), 2, "set again only in the new text object");
+        assert_eq!(count(|op| matches!(op, Op::SetFillColor { .. })), 3, "set again when it changes");
+        let placed: Vec<[f32; 6]> = ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::SetTextMatrix { matrix } => Some(matrix.as_array()),
+                _ => None,
+            })
+            .collect();
+        let at = |x: f32, baseline: f32| [1.0, 0.0, 0.0, 1.0, x, PAGE_HEIGHT - baseline];
+        assert_eq!(placed, vec![at(50.0, 100.0), at(80.0, 100.0), at(50.0, 110.0), at(50.0, 120.0)]);
+        let rule = ops.iter().position(|op| matches!(op, Op::DrawLine { .. }));
+        let first_end = ops.iter().position(|op| matches!(op, Op::EndTextSection));
+        assert!(first_end < rule, "the rule is drawn outside any text object");
+    }
 }
