@@ -64,8 +64,8 @@
 //! `/Params /CheckSum` (an MD5) is not written; no tagged structure (PDF/A-4's
 //! accessibility side, not required by 4f).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 use allsorts::binary::read::ReadScope;
 use allsorts::binary::write::{WriteBinary, WriteBuffer};
@@ -294,30 +294,96 @@ fn update_catalog(
 
 /// Flate-compresses every stream that allows it and has no filter yet, at
 /// zlib level [`FLATE_LEVEL`], keeping a stream as is when compression does
-/// not make it smaller.
+/// not make it smaller. One compressor serves every stream of the document.
 fn compress_streams(doc: &mut Document) {
+    let mut deflater = Deflater::new();
     for object in doc.objects.values_mut() {
         if let Object::Stream(stream) = object {
-            compress_stream(stream);
+            compress_stream_with(stream, &mut deflater);
         }
     }
 }
 
 /// [`compress_streams`] for one stream.
 fn compress_stream(stream: &mut Stream) {
-    use std::io::Write;
+    compress_stream_with(stream, &mut Deflater::new());
+}
+
+/// [`compress_stream`] with `deflater`. A CID-keyed CFF font program (`/Subtype
+/// /CIDFontType0C`) is compressed through [`FONT_PROGRAMS`], as the same cut recurs
+/// in many statements of a run; the bytes are those compressing it here would give.
+fn compress_stream_with(stream: &mut Stream, deflater: &mut Deflater) {
     if !stream.allows_compression || stream.dict.has(b"Filter") {
         return;
     }
-    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(FLATE_LEVEL));
-    if encoder.write_all(&stream.content).is_err() {
-        return;
-    }
-    if let Ok(compressed) = encoder.finish()
+    let is_font_program = stream.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"CIDFontType0C");
+    let compressed = if is_font_program {
+        FONT_PROGRAMS.get_or_compress(&stream.content, deflater)
+    } else {
+        deflater.deflate(&stream.content)
+    };
+    if let Some(compressed) = compressed
         && compressed.len() < stream.content.len()
     {
         stream.dict.set("Filter", "FlateDecode");
         stream.set_content(compressed);
+    }
+}
+
+/// A zlib (RFC 1950) compressor at level [`FLATE_LEVEL`] whose state (some hundred
+/// KB of windows and tables) is allocated once and reset for each stream.
+struct Deflater(flate2::Compress);
+
+impl Deflater {
+    fn new() -> Deflater {
+        Deflater(flate2::Compress::new(flate2::Compression::new(FLATE_LEVEL), true))
+    }
+
+    /// `data` as one complete zlib stream; `None` if the compressor fails.
+    fn deflate(&mut self, data: &[u8]) -> Option<Vec<u8>> {
+        self.0.reset();
+        let mut out = Vec::with_capacity(data.len() / 2 + 64);
+        loop {
+            let consumed = usize::try_from(self.0.total_in()).ok()?;
+            let rest = data.get(consumed..)?;
+            match self.0.compress_vec(rest, &mut out, flate2::FlushCompress::Finish).ok()? {
+                flate2::Status::StreamEnd => return Some(out),
+                // Output space ran out: grow it and go on.
+                flate2::Status::Ok | flate2::Status::BufError => out.reserve(out.capacity().max(4096)),
+            }
+        }
+    }
+}
+
+/// How many compressed font programs [`FONT_PROGRAMS`] keeps before it starts over.
+const FONT_PROGRAM_CACHE_SIZE: usize = 64;
+
+/// Compressed font programs by their uncompressed bytes, for this process.
+static FONT_PROGRAMS: FontProgramCache = FontProgramCache(Mutex::new(None));
+
+/// A map from a font program to its compressed bytes, of at most
+/// [`FONT_PROGRAM_CACHE_SIZE`] entries (emptied when full). Compression is a pure
+/// function of the bytes, so a file never depends on what was compressed before it.
+struct FontProgramCache(Mutex<Option<HashMap<Vec<u8>, Vec<u8>>>>);
+
+impl FontProgramCache {
+    /// `program` compressed by `deflater`, or as it was compressed before.
+    fn get_or_compress(&self, program: &[u8], deflater: &mut Deflater) -> Option<Vec<u8>> {
+        // A poisoned lock only means a panic elsewhere: entries are complete or absent.
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let map = cache.get_or_insert_default();
+        if let Some(compressed) = map.get(program) {
+            return Some(compressed.clone());
+        }
+        drop(cache);
+        let compressed = deflater.deflate(program)?;
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let map = cache.get_or_insert_default();
+        if map.len() >= FONT_PROGRAM_CACHE_SIZE {
+            map.clear();
+        }
+        map.insert(program.to_vec(), compressed.clone());
+        Some(compressed)
     }
 }
 

@@ -1,9 +1,9 @@
 //! The statement's typefaces: a regular and a bold face that cover Chinese,
 //! English and Portuguese, measured here so the layout can align and wrap.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use allsorts::binary::read::ReadScope;
 use allsorts::cff::CFF;
@@ -43,6 +43,50 @@ pub struct LoadedFace {
     /// The face's `CFF ` table when it is CID-keyed: what [`LoadedFace::document_font`]
     /// cuts per document.
     cid_cff: Option<Vec<u8>>,
+    /// Cuts already made, by the characters they hold.
+    cuts: CutCache,
+}
+
+/// How many cuts of one face [`CutCache`] keeps before it starts over.
+const CUT_CACHE_SIZE: usize = 64;
+
+/// The cuts of a face made so far in this process, by character set, shared by every
+/// statement rendered with the face (a batch renders many with one [`Fonts`]). A cut is
+/// a pure function of the face and the characters, so a statement's bytes never depend
+/// on what was rendered before it; the cache only saves cutting the same set twice.
+/// At most [`CUT_CACHE_SIZE`] cuts are kept: when full it is emptied. A clone starts empty.
+#[derive(Default)]
+struct CutCache(Mutex<HashMap<BTreeSet<char>, ParsedFont>>);
+
+impl CutCache {
+    /// The cut for `chars`, made by `cut` unless it is cached; `None` when `cut` fails.
+    fn get_or_cut(&self, chars: &BTreeSet<char>, cut: impl FnOnce() -> Option<ParsedFont>) -> Option<ParsedFont> {
+        // A poisoned lock only means another thread panicked while holding it: the
+        // map holds complete cuts or nothing, so it is still good to use.
+        if let Some(font) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(chars) {
+            return Some(font.clone());
+        }
+        let font = cut()?;
+        let mut cuts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if cuts.len() >= CUT_CACHE_SIZE {
+            cuts.clear();
+        }
+        cuts.insert(chars.clone(), font.clone());
+        Some(font)
+    }
+}
+
+impl Clone for CutCache {
+    fn clone(&self) -> CutCache {
+        CutCache::default()
+    }
+}
+
+impl std::fmt::Debug for CutCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cached = self.0.lock().map_or(0, |cuts| cuts.len());
+        f.debug_struct("CutCache").field("cached", &cached).finish()
+    }
 }
 
 /// The regular and bold faces.
@@ -137,7 +181,14 @@ impl LoadedFace {
             }
         }
         let cid_cff = cid_keyed_cff(bytes);
-        Ok(LoadedFace { font, id: FontId(id.to_string()), units_per_em, bmp_advances, cid_cff })
+        Ok(LoadedFace {
+            font,
+            id: FontId(id.to_string()),
+            units_per_em,
+            bmp_advances,
+            cid_cff,
+            cuts: CutCache::default(),
+        })
     }
 
     /// The face as handed to printpdf for one document that shows `chars` in it.
@@ -150,8 +201,14 @@ impl LoadedFace {
     /// Any other face, or a cut that fails, is the whole face. A character the face lacks
     /// is left out (printpdf then shows `.notdef` for it). `None` for any other face, or
     /// when the cut fails: then printpdf gets the whole face and `archive::finish` cuts it.
+    /// The same `chars` always give the same cut; one made before is reused.
     pub fn document_font(&self, chars: &BTreeSet<char>) -> Option<ParsedFont> {
         let program = self.cid_cff.as_deref()?;
+        self.cuts.get_or_cut(chars, || self.cut(program, chars))
+    }
+
+    /// [`LoadedFace::document_font`] made from the face's CID-keyed `program`, uncached.
+    fn cut(&self, program: &[u8], chars: &BTreeSet<char>) -> Option<ParsedFont> {
         let shown: Vec<(u32, u16)> =
             chars.iter().filter_map(|&c| Some((c as u32, self.font.lookup_glyph_index(c as u32)?))).collect();
         let mut gids: Vec<u16> = std::iter::once(0).chain(shown.iter().map(|&(_, gid)| gid)).collect();

@@ -112,11 +112,22 @@ pub struct Canvas<'f> {
     /// Distance from the page top to the next block's top.
     y: f32,
     decimal_separator: char,
+    /// The font, size and colour in force when the current page's operations end
+    /// with a text object (`BT … ET`) that the next text may join; `None` otherwise.
+    open_text: Option<TextState>,
+}
+
+/// What a text object has set so far: the next text joining it sets only what differs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TextState {
+    face: Face,
+    size: f32,
+    color: (f32, f32, f32),
 }
 
 impl<'f> Canvas<'f> {
     pub fn new(fonts: &'f Fonts, decimal_separator: char) -> Canvas<'f> {
-        Canvas { fonts, pages: vec![Vec::new()], y: MARGIN_TOP, decimal_separator }
+        Canvas { fonts, pages: vec![Vec::new()], y: MARGIN_TOP, decimal_separator, open_text: None }
     }
 
     pub fn fonts(&self) -> &Fonts {
@@ -141,6 +152,7 @@ impl<'f> Canvas<'f> {
     pub fn new_page(&mut self) {
         self.pages.push(Vec::new());
         self.y = MARGIN_TOP;
+        self.open_text = None;
     }
 
     /// Breaks the page unless `height` points still fit. Returns whether it broke.
@@ -158,7 +170,15 @@ impl<'f> Canvas<'f> {
         self.pages
     }
 
+    /// The current page's operations, for drawing that is not text: whatever is
+    /// appended closes the page's last text object for good.
     fn ops(&mut self) -> &mut Vec<Op> {
+        self.open_text = None;
+        self.page_ops()
+    }
+
+    /// The current page's operations, leaving [`Canvas::open_text`] as it is.
+    fn page_ops(&mut self) -> &mut Vec<Op> {
         // `pages` is never empty: `new` starts with one page.
         let last = self.pages.len() - 1;
         &mut self.pages[last]
@@ -166,9 +186,38 @@ impl<'f> Canvas<'f> {
 
     /// Sets `text` with its baseline `baseline` points below the page top,
     /// starting at `x` (left edge).
+    ///
+    /// Consecutive texts share one text object (`BT … ET`): each is placed by an
+    /// absolute text matrix at the same point a text object of its own would
+    /// place it, and the font and colour are set only when they change, so the
+    /// page looks the same with far fewer operations.
     pub fn text_at(&mut self, x: f32, baseline: f32, text: &str, style: Style) {
-        let ops = text_ops(self.fonts, x, baseline, text, style);
-        self.ops().extend(ops);
+        let state = TextState { face: style.face, size: style.size, color: style.color };
+        let open = self.open_text.take();
+        let id = &self.fonts.face(style.face).id;
+        let ops = self.page_ops();
+        // The page ends with this canvas's `ET` when `open` is set: reopen that text object.
+        let joined = match open {
+            Some(previous) if ops.last() == Some(&Op::EndTextSection) => {
+                ops.pop();
+                Some(previous)
+            }
+            _ => {
+                ops.push(Op::StartTextSection);
+                None
+            }
+        };
+        if joined.is_none_or(|s| s.face != state.face || s.size != state.size) {
+            ops.push(Op::SetFont { font: PdfFontHandle::External(id.clone()), size: Pt(style.size) });
+        }
+        if joined.is_none_or(|s| s.color != state.color) {
+            ops.push(Op::SetFillColor { col: rgb(style.color) });
+        }
+        let (x, y) = (Pt(x), Pt(PAGE_HEIGHT - baseline));
+        ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(x, y) });
+        ops.push(Op::ShowText { items: vec![TextItem::Text(text.to_string())] });
+        ops.push(Op::EndTextSection);
+        self.open_text = Some(state);
     }
 
     /// Sets `text` so that it ends at `right`.
@@ -414,18 +463,6 @@ impl<'f> Canvas<'f> {
     }
 }
 
-/// The operations that set `text` at (`x`, `baseline` below the page top).
-pub fn text_ops(fonts: &Fonts, x: f32, baseline: f32, text: &str, style: Style) -> Vec<Op> {
-    vec![
-        Op::StartTextSection,
-        Op::SetFont { font: PdfFontHandle::External(fonts.face(style.face).id.clone()), size: Pt(style.size) },
-        Op::SetFillColor { col: rgb(style.color) },
-        Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(PAGE_HEIGHT - baseline) } },
-        Op::ShowText { items: vec![TextItem::Text(text.to_string())] },
-        Op::EndTextSection,
-    ]
-}
-
 fn rgb((r, g, b): (f32, f32, f32)) -> Color {
     Color::Rgb(Rgb { r, g, b, icc_profile: None })
 }
@@ -636,5 +673,34 @@ mod tests {
                 assert_eq!(count_text(page, &format!("kpi {i}")), count_text(page, &format!("note {i}")), "row {i}");
             }
         }
+    }
+
+    #[test]
+    fn consecutive_texts_share_a_text_object_that_other_drawing_closes() {
+        let mut canvas = Canvas::new(fonts(), '.');
+        let body = Style::new(Face::Regular, 8.0);
+        canvas.text_at(50.0, 100.0, "a", body);
+        canvas.text_at(80.0, 100.0, "b", body);
+        canvas.text_at(50.0, 110.0, "c", body.color(ALERT));
+        canvas.rule(50.0, 100.0, 115.0, 0.5, RULE);
+        canvas.text_at(50.0, 120.0, "d", body);
+        let ops = canvas.into_pages().remove(0);
+        let count = |wanted: fn(&Op) -> bool| ops.iter().filter(|op| wanted(op)).count();
+        assert_eq!(count(|op| matches!(op, Op::StartTextSection)), 2);
+        assert_eq!(count(|op| matches!(op, Op::EndTextSection)), 2);
+        assert_eq!(count(|op| matches!(op, Op::SetFont { .. })), 2, "set again only in the new text object");
+        assert_eq!(count(|op| matches!(op, Op::SetFillColor { .. })), 3, "set again when it changes");
+        let placed: Vec<[f32; 6]> = ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::SetTextMatrix { matrix } => Some(matrix.as_array()),
+                _ => None,
+            })
+            .collect();
+        let at = |x: f32, baseline: f32| [1.0, 0.0, 0.0, 1.0, x, PAGE_HEIGHT - baseline];
+        assert_eq!(placed, vec![at(50.0, 100.0), at(80.0, 100.0), at(50.0, 110.0), at(50.0, 120.0)]);
+        let rule = ops.iter().position(|op| matches!(op, Op::DrawLine { .. }));
+        let first_end = ops.iter().position(|op| matches!(op, Op::EndTextSection));
+        assert!(first_end < rule, "the rule is drawn outside any text object");
     }
 }
