@@ -302,13 +302,14 @@ impl Job<'_> {
         outcome
     }
 
-    /// The final statement in force for `seller`, if any (never for drafts).
-    fn prior(&self, seller: &str, folder: &Path) -> Option<Prior> {
+    /// The final statement in force for `seller`, if any (never for drafts):
+    /// the register's latest entry, else the statement `in_folder`.
+    fn prior(&self, seller: &str, in_folder: Option<&Prior>) -> Option<Prior> {
         let register = self.register?;
         register
             .latest(seller, &self.opts.run.period.to_string())
             .map(|entry| Prior::from_register(&entry))
-            .or_else(|| Prior::from_folder(folder))
+            .or_else(|| in_folder.cloned())
     }
 
     /// Builds, renders, seals and writes one seller's statement (or keeps
@@ -316,9 +317,10 @@ impl Job<'_> {
     fn statement_for(&self, seller: &str) -> Result<(Statement, Action), Error> {
         let opts = self.opts;
         let folder = self.period_dir.join(seller);
-        let prior = self.prior(seller, &folder);
+        let in_folder = Prior::from_folder(&folder);
+        let prior = self.prior(seller, in_folder.as_ref());
         if opts.resume
-            && let Some(kept) = self.resumable(&folder, prior.as_ref())
+            && let Some(kept) = self.resumable(&folder, in_folder.as_ref(), prior.as_ref())
         {
             return Ok((kept, Action::Resumed));
         }
@@ -346,7 +348,7 @@ impl Job<'_> {
             return Ok((st, Action::Drafted));
         };
         let reissue = lifecycle::reissue(&opts.mode, prior.as_ref(), &manifest_sha256)?;
-        match (reissue, Prior::from_folder(&folder)) {
+        match (reissue, in_folder) {
             (Reissue::Correction, Some(current)) => {
                 write_tree_archiving_previous(&folder, &self.archive_folder(&current.statement_number), fill)?;
             }
@@ -392,10 +394,11 @@ impl Job<'_> {
     /// statement in force (the register's latest, or for drafts whatever
     /// is there; for a correction, one with this run's reason), its folder
     /// verifies with the signing key, and its evidence bag validates.
-    fn resumable(&self, folder: &Path, prior: Option<&Prior>) -> Option<Statement> {
+    /// `in_folder` is what the folder's manifest says it holds.
+    fn resumable(&self, folder: &Path, in_folder: Option<&Prior>, prior: Option<&Prior>) -> Option<Statement> {
         if self.register.is_some() {
             let prior = prior.filter(|p| p.registered)?;
-            let here = Prior::from_folder(folder)?;
+            let here = in_folder?;
             if here.manifest_sha256 != prior.manifest_sha256 {
                 return None;
             }

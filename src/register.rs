@@ -102,9 +102,13 @@ impl Register {
             if let Some(parent) = self.path.parent() {
                 fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
             }
-            let mut file =
-                OpenOptions::new().create(true).append(true).open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-            if ends_torn(&self.path)? {
+            let mut file = OpenOptions::new()
+                .create(true)
+                .read(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(|e| Error::io(&self.path, e))?;
+            if ends_torn(&mut file).map_err(|e| Error::io(&self.path, e))? {
                 line.insert(0, b'\n');
             }
             file.write_all(&line).and_then(|()| file.sync_data()).map_err(|e| Error::io(&self.path, e))?;
@@ -115,16 +119,16 @@ impl Register {
     }
 }
 
-/// True when the file's last byte is not a newline (a torn last line).
-fn ends_torn(path: &Path) -> Result<bool, Error> {
+/// True when `file`'s last byte is not a newline (a torn last line).
+fn ends_torn(file: &mut File) -> io::Result<bool> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let len = file.metadata()?.len();
     if len == 0 {
         return Ok(false);
     }
     let mut last = [0u8; 1];
-    file.seek(SeekFrom::Start(len - 1)).and_then(|_| file.read_exact(&mut last)).map_err(|e| Error::io(path, e))?;
+    file.seek(SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut last)?;
     Ok(last[0] != b'\n')
 }
 

@@ -211,26 +211,8 @@ fn verify_folder(
             return v;
         }
     };
-    // The key to check signatures with: the pinned one, else the delivered one.
-    let delivered;
-    let public = match key {
-        Some(k) => Some(k),
-        None => match load_public_key(&dir.join(DELIVERED_PUBLIC_KEY)) {
-            Ok(k) => {
-                delivered = k;
-                Some(&delivered)
-            }
-            Err(e) => {
-                v.checks.push(Check::fail(
-                    "public-key",
-                    DELIVERED_PUBLIC_KEY,
-                    "the provider's public key",
-                    e.to_string(),
-                ));
-                None
-            }
-        },
-    };
+    let public = signing_key(&mut v, dir, key);
+    let public = public.as_ref();
     v.signer = public.map(|k| k.key_id);
     // The signatures are over the bytes, so they are checked even when the
     // manifest no longer parses.
