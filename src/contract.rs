@@ -45,6 +45,9 @@ pub struct Contract {
     pub kpi: KpiTerms,
     pub fees: FeeTerms,
     pub fx: FxTerms,
+    /// How the pass-through cost ledger is dated (optional table).
+    #[serde(default)]
+    pub costs: CostTerms,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,11 +232,37 @@ pub enum RateDate {
     PeriodAverage,
 }
 
+/// How old a `period_end` rate may be when the contract does not say.
+pub const DEFAULT_FX_MAX_AGE_DAYS: u32 = 7;
+
+/// The largest `fx.max_age_days` accepted: a rate older than a month is
+/// another month's rate.
+pub const MAX_FX_MAX_AGE_DAYS: u32 = 31;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FxTerms {
     pub source: String,
     pub rate_date: RateDate,
+    /// Under `period_end`, how many days before the period's last day the
+    /// rate used may be dated (weekends and holidays publish nothing).
+    #[serde(default = "default_fx_max_age_days")]
+    pub max_age_days: u32,
+}
+
+fn default_fx_max_age_days() -> u32 {
+    DEFAULT_FX_MAX_AGE_DAYS
+}
+
+/// How pass-through cost rows may be dated (`[costs]`, optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostTerms {
+    /// Whether a cost dated before the period (an invoice that arrived
+    /// late) may be billed on this period's statement, keeping its own date
+    /// and marked as late-billed. Off by default: such a row is refused.
+    #[serde(default)]
+    pub allow_late_billed: bool,
 }
 
 impl Contract {
@@ -333,6 +362,12 @@ impl Contract {
         {
             return err("fees.pass_through_markup".into(), "must be between 0 and 1");
         }
+        if self.fx.max_age_days > MAX_FX_MAX_AGE_DAYS {
+            return err(
+                "fx.max_age_days".into(),
+                &format!("is {}; it must be at most {MAX_FX_MAX_AGE_DAYS} days", self.fx.max_age_days),
+            );
+        }
         for (i, r) in f.rules.iter().enumerate() {
             match (r.percent_of_commission, r.amount) {
                 (Some(p), None) if !unit(p) => {
@@ -383,6 +418,29 @@ mod tests {
         assert_eq!(c.fees.rules[1].op, CompareOp::Gt);
         assert_eq!(c.fx.rate_date, RateDate::PeriodEnd);
         assert_eq!(c.time_zone(Market::AmazonUs), chrono_tz::America::Los_Angeles);
+        assert_eq!(c.fx.max_age_days, DEFAULT_FX_MAX_AGE_DAYS, "fx.max_age_days defaults to 7");
+        assert!(!c.costs.allow_late_billed, "late-billed costs are refused unless the contract allows them");
+    }
+
+    #[test]
+    fn fx_max_age_and_late_billed_costs_are_read_when_given() {
+        let text = EXAMPLE.replacen("rate_date = \"period_end\"", "rate_date = \"period_end\"\nmax_age_days = 3", 1)
+            + "\n[costs]\nallow_late_billed = true\n";
+        let c = Contract::parse("c.toml", &text).unwrap();
+        assert_eq!(c.fx.max_age_days, 3);
+        assert!(c.costs.allow_late_billed);
+    }
+
+    #[test]
+    fn fx_max_age_above_a_month_is_rejected_with_key_path() {
+        rejects(("rate_date = \"period_end\"", "rate_date = \"period_end\"\nmax_age_days = 45"), "fx.max_age_days");
+    }
+
+    #[test]
+    fn unknown_key_under_costs_is_rejected() {
+        let text = EXAMPLE.to_string() + "\n[costs]\nallow_late = true\n";
+        let e = Contract::parse("c.toml", &text).unwrap_err().to_string();
+        assert!(e.contains("allow_late"), "{e}");
     }
 
     fn rejects(edit: (&str, &str), key: &str) {

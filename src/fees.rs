@@ -191,6 +191,25 @@ pub struct RuleOutcome {
 /// # Panics
 /// Only on `Decimal` overflow, i.e. amounts beyond ~7.9 × 10²⁸.
 pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
+    compute_prorated_service_fees(inputs, None)
+}
+
+/// The days of a period a contract term covers, when it covers only part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermDays {
+    /// Days of the period inside the term (at least 1).
+    pub covered: u32,
+    /// Days in the period.
+    pub period: u32,
+}
+
+/// [`compute_service_fees`] for a period the contract term covers only in
+/// part (`term`; `None` is the whole period): the base fee line is
+/// `base_monthly × covered / period`, rounded like every line, with
+/// `base_monthly` as its base and `covered / period` as its rate. Nothing
+/// else changes here: the commission follows from the commission base,
+/// which the caller limits to sales inside the term.
+pub fn compute_prorated_service_fees(inputs: &FeeInputs, term: Option<TermDays>) -> ServiceFees {
     let terms = inputs.terms;
     let currency = terms.currency;
     let mode = terms.rounding;
@@ -198,15 +217,7 @@ pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
     let mut lines = Vec::new();
 
     if !terms.base_monthly.is_zero() {
-        lines.push(FeeLine {
-            kind: FeeLineKind::BaseFee,
-            description: "Base monthly fee".to_string(),
-            tier: None,
-            base: None,
-            rate: None,
-            amount: round(terms.base_monthly),
-            trigger: None,
-        });
+        lines.push(base_fee_line(terms.base_monthly, term, round));
     }
 
     let commission_lines = commission_lines(terms.tier_mode, &terms.tiers, inputs.commission_base, round);
@@ -283,6 +294,37 @@ pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
         tax_rate: terms.vat_rate,
         tax,
         total: unsigned_zero(subtotal + tax),
+    }
+}
+
+/// The base fee line: the whole monthly fee, or its share of the days the
+/// term covers (multiplied before dividing, so the one rounding is last).
+fn base_fee_line(monthly: Decimal, term: Option<TermDays>, round: impl Fn(Decimal) -> Decimal) -> FeeLine {
+    match term {
+        Some(TermDays { covered, period }) if covered < period && period > 0 => {
+            let (covered_d, period_d) = (Decimal::from(covered), Decimal::from(period));
+            FeeLine {
+                kind: FeeLineKind::BaseFee,
+                description: format!(
+                    "Base monthly fee {} × {covered}/{period} days of the period in the contract term",
+                    group(monthly)
+                ),
+                tier: None,
+                base: Some(monthly),
+                rate: Some(covered_d / period_d),
+                amount: round(monthly * covered_d / period_d),
+                trigger: None,
+            }
+        }
+        _ => FeeLine {
+            kind: FeeLineKind::BaseFee,
+            description: "Base monthly fee".to_string(),
+            tier: None,
+            base: None,
+            rate: None,
+            amount: round(monthly),
+            trigger: None,
+        },
     }
 }
 
@@ -520,6 +562,34 @@ mod tests {
         });
         assert_adds_up(&fees);
         fees
+    }
+
+    #[test]
+    fn a_term_covering_part_of_the_period_prorates_the_base_fee_by_days() {
+        let mut terms = bare(TierMode::Marginal, &[(None, "0.03")]);
+        terms.base_monthly = d("8000.00");
+        let inputs =
+            FeeInputs { terms: &terms, commission_base: d("1000.00"), kpis: &[], pass_through_total: Decimal::ZERO };
+        let fees = compute_prorated_service_fees(&inputs, Some(TermDays { covered: 17, period: 31 }));
+        assert_adds_up(&fees);
+        let base = &fees.lines[0];
+        assert_eq!(base.kind, FeeLineKind::BaseFee);
+        // 8000 × 17 / 31 = 4387.0967… → 4387.10
+        assert_eq!(base.amount.to_string(), "4387.10");
+        assert_eq!(base.base, Some(d("8000.00")));
+        assert_eq!(base.rate, Some(Decimal::from(17) / Decimal::from(31)));
+        assert_eq!(base.description, "Base monthly fee 8,000.00 × 17/31 days of the period in the contract term");
+        assert_eq!(fees.commission.to_string(), "30.00", "the commission is untouched here");
+    }
+
+    #[test]
+    fn a_term_covering_the_whole_period_bills_the_whole_base_fee() {
+        let terms = example();
+        let inputs = FeeInputs { terms: &terms, commission_base: d("0"), kpis: &[], pass_through_total: Decimal::ZERO };
+        let whole = compute_prorated_service_fees(&inputs, Some(TermDays { covered: 31, period: 31 }));
+        assert_eq!(whole, compute_service_fees(&inputs));
+        assert_eq!(whole.lines[0].amount.to_string(), "8000.00");
+        assert_eq!((whole.lines[0].base, whole.lines[0].rate), (None, None));
     }
 
     fn roas(v: &str) -> KpiReading {

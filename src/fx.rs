@@ -528,6 +528,30 @@ impl FxQuote {
         FxQuote { from, to, legs, date, source, method }
     }
 
+    /// Checks the quote's day rates are recent enough for `period`: each leg
+    /// taken from one published day (the `period_end` rule) must be dated at
+    /// most `max_age_days` before the period's last day. Averages (dated
+    /// within the period by construction) and the identity always pass.
+    ///
+    /// # Errors
+    /// [`Error::Fx`] naming the pair, the date of the rate found, its
+    /// source, how many days before the period's end it is and the limit,
+    /// for the first leg that is too old.
+    pub fn check_age(&self, period: Period, max_age_days: u32) -> Result<(), Error> {
+        let last = period.last_day();
+        for leg in &self.legs {
+            let FxRateBasis::Day { date } = leg.basis else { continue };
+            let age = (last - date).num_days();
+            if age > i64::from(max_age_days) {
+                return Err(Error::Fx(format!(
+                    "the latest {}/{} rate on or before {last} in the FX table is dated {date} ({}), {age} days before the period's last day, more than the {max_age_days} days the contract allows (fx.max_age_days): add {period}'s rates to the FX files",
+                    leg.base, leg.quote, leg.source
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// `amount` in `from` converted into `to`: multiplied or divided through
     /// the legs at full rust_decimal precision, then rounded once to the
     /// target's minor unit with `mode`.
@@ -868,6 +892,47 @@ mod tests {
         assert_eq!(q.convert(d("12.345"), RoundingMode::HalfEven).to_string(), "12.34");
         assert_eq!(q.effective_rate(), Decimal::ONE);
         assert_eq!(q.describe(), "CNY→CNY: same currency, no conversion");
+    }
+
+    #[test]
+    fn a_period_end_rate_within_the_max_age_passes() {
+        // 2026-10-31 is a Saturday: Friday's rate is 1 day old.
+        let q = end_of_october().quote(Usd, Cny, RateDate::PeriodEnd, october()).unwrap();
+        assert!(q.check_age(october(), 7).is_ok());
+        assert!(q.check_age(october(), 1).is_ok());
+        assert!(q.check_age(october(), 0).is_err());
+    }
+
+    #[test]
+    fn a_period_end_rate_older_than_the_max_age_names_pair_date_and_limit() {
+        // October's table run for December: its latest USD/CNY rate is 2 November's.
+        let december = Period::new(2026, 12).unwrap();
+        let q = end_of_october().quote(Usd, Cny, RateDate::PeriodEnd, december).unwrap();
+        assert_eq!(
+            q.check_age(december, 7).unwrap_err().to_string(),
+            "the latest USD/CNY rate on or before 2026-12-31 in the FX table is dated 2026-11-02 (PBoC), 59 days before the period's last day, more than the 7 days the contract allows (fx.max_age_days): add 2026-12's rates to the FX files"
+        );
+    }
+
+    #[test]
+    fn a_stale_cross_leg_is_named_even_when_the_other_leg_is_fresh() {
+        let mut rates = end_of_october().rates().to_vec();
+        rates.push(rate(day(2026, 11, 30), Usd, Cny, "7.2", "PBoC"));
+        let november = Period::new(2026, 11).unwrap();
+        let q = FxTable::new(rates).quote(Brl, Cny, RateDate::PeriodEnd, november).unwrap();
+        let e = q.check_age(november, 7).unwrap_err().to_string();
+        assert!(
+            e.starts_with("the latest USD/BRL rate on or before 2026-11-30 in the FX table is dated 2026-10-30"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn averages_and_the_identity_are_never_too_old() {
+        let table = FxTable::new(vec![rate(day(2026, 10, 1), Usd, Cny, "7.1", "PBoC")]);
+        let q = table.quote(Usd, Cny, RateDate::PeriodAverage, october()).unwrap();
+        assert!(q.check_age(october(), 0).is_ok());
+        assert!(FxQuote::identity(Usd, day(2026, 10, 31)).check_age(october(), 0).is_ok());
     }
 
     #[test]

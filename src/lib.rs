@@ -26,5 +26,6 @@ pub mod sealing;
 pub mod shard;
 pub mod statement;
 pub mod summary;
+pub mod term;
 pub mod verify_report;
 pub mod workspace;

@@ -113,18 +113,24 @@ impl Columns {
 
 /// Reads a Sponsored Products report into [`AdRow`]s of [`Market::AmazonUs`].
 ///
-/// **Which rows belong to the period:** a row counts in the period of its
-/// Start Date. Amazon's console assigns a summary row (one row for a date
-/// range) to the start of its range, and a daily report ("Date" column) has
-/// one day per row, so the start date is the only date that files a row in
-/// exactly one month. The dates are the report's own calendar dates (the
-/// advertising account's time zone, America/Los_Angeles for Amazon US) and
-/// are not shifted.
+/// **Which rows belong to the period:** a row counts when its whole date
+/// range (Start Date to End Date) lies in `ctx.counted`, the period or the
+/// part of it the contract term covers; a row wholly outside the period is
+/// skipped (a daily report downloaded with a few days either side). A row
+/// whose range crosses the period's first or last day, or the term's start
+/// or end inside the period, is refused: a summary row's spend cannot be
+/// split between months by the number of days without guessing, so the
+/// error asks for a daily report (one row per day), whose rows never span.
+/// The dates are the report's own calendar dates (the advertising account's
+/// time zone, America/Los_Angeles for Amazon US) and are not shifted.
 ///
 /// Other rules:
 /// - End Date is optional and defaults to the start; an end before the start
 ///   is an error.
-/// - Currency is optional; a missing column or blank cell means USD.
+/// - Currency is optional; a missing column or blank cell means USD, the
+///   currency of Amazon US. Any other currency is refused: the spend and
+///   sales are never relabelled as USD, and kpiseal does not convert an ads
+///   report.
 /// - Spend and sales are rounded half-up to cents; orders, units, clicks and
 ///   impressions must be whole numbers (`12.0` from XLSX is fine); blank
 ///   numeric cells read as zero.
@@ -151,8 +157,32 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         out.rows_total += 1;
         let ad = read_row(t, row, &cols)?;
-        if ctx.period.contains(ad.start) {
-            out.rows_in_period += 1;
+        out.saw(ad.start);
+        out.saw(ad.end);
+        let (period_first, period_last) = (ctx.period.first_day(), ctx.period.last_day());
+        if ad.end < period_first || ad.start > period_last {
+            continue;
+        }
+        let bounds = [
+            (period_first, format!("the first day of {}", ctx.period)),
+            (period_last.succ_opt().unwrap_or(period_last), format!("the last day of {}", ctx.period)),
+            (ctx.counted.0, format!("the contract term's start ({})", ctx.counted.0)),
+            (ctx.counted.1.succ_opt().unwrap_or(ctx.counted.1), format!("the contract term's end ({})", ctx.counted.1)),
+        ];
+        // A row spans a bound when it holds both the day before it and the day itself.
+        if let Some((_, what)) = bounds.iter().find(|(day, _)| ad.start < *day && ad.end >= *day) {
+            let col = cols.end.unwrap_or(cols.start);
+            return Err(t.error(
+                row,
+                col,
+                format!(
+                    "the row runs from {} to {}, across {what}; kpiseal does not split a row's spend between days by guesswork: download the report with a daily time unit (one row per day)",
+                    ad.start, ad.end
+                ),
+            ));
+        }
+        out.rows_in_period += 1;
+        if ad.start >= ctx.counted.0 && ad.end <= ctx.counted.1 {
             out.ads.push(ad);
         }
     }
@@ -179,6 +209,16 @@ fn read_row(t: &Table, row: &Row, cols: &Columns) -> Result<AdRow, InputError> {
         Some(col) if !t.is_blank(row, col) => t.text(row, col).parse::<Currency>().map_err(|m| t.error(row, col, m))?,
         _ => Currency::Usd,
     };
+    if currency != Market::AmazonUs.currency() {
+        let col = cols.currency.unwrap_or(cols.spend);
+        return Err(t.error(
+            row,
+            col,
+            format!(
+                "reads {currency}; Amazon US ad spend is billed in USD and kpiseal neither relabels nor converts an ads report: download the report in USD (or the report of the advertising account for amazon.com)"
+            ),
+        ));
+    }
     for &col in &cols.checked_numbers {
         let text = t.text(row, col);
         if !matches!(text.as_str(), "-" | "--" | "—" | "–") {
@@ -297,15 +337,62 @@ mod tests {
         assert_eq!((a.attribution_days, a.sales, a.orders), (7, d("40.00"), 4));
     }
 
+    const RANGE_HEAD: &str = "Start Date,End Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales,7 Day Total Orders (#),7 Day Total Units (#)\n";
+
     #[test]
-    fn rows_are_filed_in_the_period_of_their_start_date() {
-        let csv = "Start Date,End Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales,7 Day Total Orders (#),7 Day Total Units (#)\n\
-09/30/2026,10/06/2026,Straddles into October,1,1,1.00,0,0,0\n\
-10/31/2026,11/06/2026,Starts on the last day,1,1,2.00,0,0,0\n\
-11/01/2026,11/01/2026,November,1,1,4.00,0,0,0\n";
-        let (_, parsed) = read_csv(csv).unwrap();
+    fn rows_inside_the_period_count_and_rows_outside_it_are_skipped() {
+        let csv = format!(
+            "{RANGE_HEAD}09/30/2026,09/30/2026,September,1,1,1.00,0,0,0\n\
+10/01/2026,10/31/2026,The whole month,1,1,2.00,0,0,0\n\
+11/01/2026,11/03/2026,November,1,1,4.00,0,0,0\n"
+        );
+        let (_, parsed) = read_csv(&csv).unwrap();
         assert_eq!((parsed.rows_total, parsed.rows_in_period), (3, 1));
-        assert_eq!(parsed.ads[0].campaign, "Starts on the last day");
+        assert_eq!(parsed.ads[0].campaign, "The whole month");
+        assert_eq!(parsed.dates, Some((day(2026, 9, 30), day(2026, 11, 3))));
+    }
+
+    #[test]
+    fn a_row_spanning_the_end_of_the_period_is_refused_asking_for_a_daily_report() {
+        let csv =
+            format!("{RANGE_HEAD}10/01/2026,10/01/2026,A,1,1,1.00,0,0,0\n10/31/2026,11/06/2026,B,1,1,2.00,0,0,0\n");
+        assert_eq!(
+            read_csv(&csv).unwrap_err().to_string(),
+            "exports/2026-10/acme/sp.csv:3: column \"End Date\": the row runs from 2026-10-31 to 2026-11-06, across the last day of 2026-10; kpiseal does not split a row's spend between days by guesswork: download the report with a daily time unit (one row per day)"
+        );
+    }
+
+    #[test]
+    fn a_row_spanning_the_start_of_the_period_is_refused() {
+        let csv = format!("{RANGE_HEAD}09/30/2026,10/06/2026,A,1,1,1.00,0,0,0\n");
+        let e = read_csv(&csv).unwrap_err().to_string();
+        assert!(e.contains("the row runs from 2026-09-30 to 2026-10-06, across the first day of 2026-10"), "{e}");
+    }
+
+    #[test]
+    fn rows_are_counted_only_inside_the_contract_term_and_refused_across_its_start() {
+        let mut ctx = ctx();
+        ctx.counted = (day(2026, 10, 15), day(2026, 10, 31));
+        let inside = format!(
+            "{RANGE_HEAD}10/14/2026,10/14/2026,Before,1,1,1.00,0,0,0\n10/15/2026,10/31/2026,After,1,1,2.00,0,0,0\n"
+        );
+        let (_, parsed) = read_export("sp.csv", inside.as_bytes(), &ctx).unwrap();
+        assert_eq!((parsed.rows_in_period, parsed.ads.len()), (2, 1));
+        assert_eq!(parsed.ads[0].campaign, "After");
+        let across = format!("{RANGE_HEAD}10/01/2026,10/31/2026,Month,1,1,1.00,0,0,0\n");
+        let e = read_export("sp.csv", across.as_bytes(), &ctx).unwrap_err().to_string();
+        assert!(e.contains("across the contract term's start (2026-10-15)"), "{e}");
+    }
+
+    #[test]
+    fn spend_in_another_currency_is_refused_not_relabelled_as_usd() {
+        let csv = "Start Date,End Date,Currency,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales,7 Day Total Orders (#),7 Day Total Units (#)\n\
+10/01/2026,10/01/2026,USD,A,1,1,1.00,0,0,0\n\
+10/02/2026,10/02/2026,CNY,A,1,1,7.10,0,0,0\n";
+        assert_eq!(
+            read_csv(csv).unwrap_err().to_string(),
+            "exports/2026-10/acme/sp.csv:3: column \"Currency\": reads CNY; Amazon US ad spend is billed in USD and kpiseal neither relabels nor converts an ads report: download the report in USD (or the report of the advertising account for amazon.com)"
+        );
     }
 
     #[test]

@@ -114,7 +114,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             let currency_cell = t.text_ref(row, common.currency);
             let currency: Currency = currency_cell.parse().map_err(|m| t.error(row, common.currency, m))?;
             if currency != Currency::Usd {
-                return Err(t.error(row, common.currency, format!("expected USD (Amazon US), found {currency}")));
+                return Err(not_usd(t, row, common.currency, currency));
             }
             settlements.entry(id.into_owned()).or_default().reported = Some(t.money(row, common.total_amount)?);
             continue;
@@ -139,6 +139,15 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         if details.is_empty() {
             continue;
         }
+        // Detail rows usually leave currency blank; one that names a
+        // currency must name the settlement's.
+        if !t.is_blank(row, common.currency) {
+            let currency: Currency =
+                t.text_ref(row, common.currency).parse().map_err(|m| t.error(row, common.currency, m))?;
+            if currency != Currency::Usd {
+                return Err(not_usd(t, row, common.currency, currency));
+            }
+        }
         let quantity = match common.quantity {
             Some(col) => t.whole(row, col)?,
             None => 0,
@@ -149,6 +158,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             settlement.computed += d.amount;
         }
         let date = common.date(t, row, ctx)?;
+        out.saw(date);
         if !ctx.period.contains(date) {
             continue;
         }
@@ -177,6 +187,18 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         });
     }
     Ok(out)
+}
+
+/// The refusal of an amount in another currency than Amazon US's: kpiseal
+/// never relabels it as USD.
+fn not_usd(t: &Table, row: &Row, col: usize, found: Currency) -> InputError {
+    t.error(
+        row,
+        col,
+        format!(
+            "expected USD, found {found}: an Amazon US settlement is paid in USD and kpiseal does not relabel or convert a settlement; use the report of the US marketplace"
+        ),
+    )
 }
 
 fn is_principal(d: &Detail) -> bool {
@@ -450,6 +472,26 @@ mod tests {
         let text = sample().replacen("\tUSD\t", "\tCAD\t", 1);
         let err = read_export("s.txt", text.as_bytes(), &ctx()).unwrap_err();
         assert!(err.to_string().contains("column \"currency\""), "{err}");
+    }
+
+    #[test]
+    fn a_detail_row_in_another_currency_is_refused_not_relabelled() {
+        let text = sample().replacen("111\t\t\t\t\t\tOrder\tB", "111\t\t\t\t\tCNY\tOrder\tB", 1);
+        assert_ne!(text, sample());
+        let err = read_export("s.txt", text.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "s.txt:5: column \"currency\": expected USD, found CNY: an Amazon US settlement is paid in USD and kpiseal does not relabel or convert a settlement; use the report of the US marketplace"
+        );
+        let usd = sample().replacen("111\t\t\t\t\t\tOrder\tB", "111\t\t\t\t\tUSD\tOrder\tB", 1);
+        assert!(read_export("s.txt", usd.as_bytes(), &ctx()).is_ok(), "a detail row saying USD is fine");
+    }
+
+    #[test]
+    fn the_dates_a_file_covers_are_those_of_all_its_detail_rows() {
+        let (_, parsed) = read_export("s.txt", sample().as_bytes(), &ctx()).unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        assert_eq!(parsed.dates, Some((day(9, 30), day(11, 2))));
     }
 
     #[test]

@@ -80,9 +80,13 @@ pub fn is_header(headers: &[String]) -> bool {
 /// column is missing, a number, unit count or sale date cannot be read, or a
 /// line with amounts has no sale number.
 pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
+    refuse_other_currencies(t)?;
     let cols = Columns::find(t)?;
     let sales = read_sales(t, &cols)?;
     let mut out = ParsedExport { rows_total: t.rows.len(), ..ParsedExport::default() };
+    for sale in &sales {
+        out.saw(sale.date);
+    }
     out.checks.push(reconcile(t, &cols, &sales));
     for sale in sales.iter().filter(|s| ctx.period.contains(s.date)) {
         out.rows_in_period += sale.rows;
@@ -324,6 +328,30 @@ fn emit(sale: &Sale, out: &mut ParsedExport) {
     if sale.outcome.disputed {
         out.events.push(event(OrderEventKind::Disputed, 0, zero, zero));
     }
+}
+
+/// Refuses a header naming a currency other than BRL in a trailing
+/// `(XXX)`, e.g. `Receita por produtos (USD)` or `Total (ARS)`: Mercado
+/// Livre Brasil's money is in BRL (headers say "(BRL)", or nothing in older
+/// exports), and an export of another site is never read as if it were.
+fn refuse_other_currencies(t: &Table) -> Result<(), InputError> {
+    for header in &t.headers {
+        let Some(inner) = header.trim().strip_suffix(')').and_then(|h| h.rsplit_once('(')).map(|(_, c)| c.trim())
+        else {
+            continue;
+        };
+        if inner.len() == 3 && inner.chars().all(|c| c.is_ascii_uppercase()) && inner != "BRL" {
+            return Err(InputError {
+                file: t.file.clone(),
+                location: t.location(t.header_number),
+                column: Some(header.trim().to_string()),
+                message: format!(
+                    "the column is in {inner}; a Mercado Livre Brasil export is in BRL and kpiseal neither relabels nor converts it: export the sales of the Brazilian account (mercadolivre.com.br)"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Folds a header for the sale-number match: BOM, '.', 'º' and '°' dropped,
@@ -621,6 +649,31 @@ mod tests {
     fn check(p: &ParsedExport) -> &ReconciliationCheck {
         assert_eq!(p.checks.len(), 1, "one reconciliation check per file");
         &p.checks[0]
+    }
+
+    #[test]
+    fn a_money_column_in_another_currency_is_refused_not_read_as_brl() {
+        let headers: Vec<&str> = HEADERS.iter().map(|h| if *h == "Total (BRL)" { "Total (ARS)" } else { h }).collect();
+        let text = csv_text(&headers, &[sale("2000009876543210", OCT_3, "Entregue", "2", DELIVERED, "26.47")]);
+        assert_eq!(
+            parse_csv_bytes(text.as_bytes()).unwrap_err().to_string(),
+            "vendas.csv:3: column \"Total (ARS)\": the column is in ARS; a Mercado Livre Brasil export is in BRL and kpiseal neither relabels nor converts it: export the sales of the Brazilian account (mercadolivre.com.br)"
+        );
+    }
+
+    #[test]
+    fn the_dates_an_export_covers_are_its_sales_dates_whatever_the_period() {
+        let p = parse_csv(&[sale("2000009876543210", OCT_3, "Entregue", "2", DELIVERED, "26.47")]).unwrap();
+        assert_eq!(p.dates, Some((date(2026, 10, 3), date(2026, 10, 3))));
+        let t = table::read_text(
+            "vendas.csv",
+            csv_text(&HEADERS, &[sale("1", OCT_3, "Entregue", "2", DELIVERED, "26.47")]).as_bytes(),
+            CSV,
+            is_header,
+        )
+        .unwrap();
+        let november = parse(&t, &IngestContext::new(Period::new(2026, 11).unwrap())).unwrap();
+        assert_eq!((november.rows_in_period, november.dates), (0, Some((date(2026, 10, 3), date(2026, 10, 3)))));
     }
 
     #[test]

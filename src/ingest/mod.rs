@@ -12,6 +12,7 @@ pub mod mercadolivre;
 pub mod records;
 pub mod table;
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -63,15 +64,20 @@ pub struct IngestContext {
     pub period: Period,
     pub amazon_tz: Tz,
     pub mercadolivre_tz: Tz,
+    /// The first and last day whose ads count: the period, or the part of it
+    /// the contract term covers. A report row spanning one of these bounds
+    /// is refused (see [`amazon_ads::parse`]).
+    pub counted: (NaiveDate, NaiveDate),
 }
 
 impl IngestContext {
-    /// The context with each market's own time zone.
+    /// The context with each market's own time zone, counting the whole period.
     pub fn new(period: Period) -> Self {
         IngestContext {
             period,
             amazon_tz: Market::AmazonUs.default_time_zone(),
             mercadolivre_tz: Market::MercadoLivreBr.default_time_zone(),
+            counted: (period.first_day(), period.last_day()),
         }
     }
 }
@@ -88,6 +94,19 @@ pub struct ParsedExport {
     pub rows_total: usize,
     /// Data rows that contributed a fact dated in the period.
     pub rows_in_period: usize,
+    /// The first and last date of the file's dated data rows, whatever the
+    /// period (`None` when it has none): what a file of the wrong month covers.
+    pub dates: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl ParsedExport {
+    /// Widens [`ParsedExport::dates`] to take in `date`.
+    pub fn saw(&mut self, date: NaiveDate) {
+        self.dates = Some(match self.dates {
+            Some((first, last)) => (first.min(date), last.max(date)),
+            None => (date, date),
+        });
+    }
 }
 
 const XLSX_MAGIC: &[u8] = b"PK\x03\x04";

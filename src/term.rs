@@ -1,0 +1,165 @@
+//! The contract term against the statement period: whether a statement is
+//! due at all, and which days of the period count when the term starts or
+//! ends inside it.
+//!
+//! The rule (README, "What kpiseal refuses, and why"): a period wholly
+//! outside `contract.start`..=`contract.end` is refused; a period the term
+//! covers in part is billed for the days inside the term only: the base fee
+//! by days (`base_monthly × covered days / days in the period`), commission
+//! and KPIs on the sales and ads dated inside the term.
+
+use chrono::NaiveDate;
+
+use crate::contract::ContractTerms;
+use crate::error::Error;
+use crate::fees::TermDays;
+use crate::period::Period;
+
+/// The days of `period` the contract term covers: `first..=last`, never empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coverage {
+    pub period: Period,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl Coverage {
+    /// The whole of `period`.
+    pub fn whole(period: Period) -> Self {
+        Coverage { period, first: period.first_day(), last: period.last_day() }
+    }
+
+    /// Whether the term covers every day of the period.
+    pub fn is_whole(&self) -> bool {
+        self.first == self.period.first_day() && self.last == self.period.last_day()
+    }
+
+    /// Whether `date` is a day of the period inside the term.
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.first <= date && date <= self.last
+    }
+
+    /// The covered days against the period's days, when the term covers only
+    /// part of the period (`None` when it covers all of it).
+    pub fn term_days(&self) -> Option<TermDays> {
+        (!self.is_whole()).then(|| TermDays { covered: days(self.first, self.last), period: self.period_days() })
+    }
+
+    /// Days in the period.
+    pub fn period_days(&self) -> u32 {
+        days(self.period.first_day(), self.period.last_day())
+    }
+
+    /// The runs of days of the period outside the term (at most two: before
+    /// the term starts and after it ends), as first and last day.
+    pub fn excluded(&self) -> Vec<(NaiveDate, NaiveDate)> {
+        let mut out = Vec::new();
+        if let Some(before) = self.first.pred_opt().filter(|d| *d >= self.period.first_day()) {
+            out.push((self.period.first_day(), before));
+        }
+        if let Some(after) = self.last.succ_opt().filter(|d| *d <= self.period.last_day()) {
+            out.push((after, self.period.last_day()));
+        }
+        out
+    }
+}
+
+/// Days from `first` to `last`, both included.
+fn days(first: NaiveDate, last: NaiveDate) -> u32 {
+    u32::try_from((last - first).num_days() + 1).unwrap_or(0)
+}
+
+/// The part of `period` the term of the contract in `file` covers.
+///
+/// # Errors
+/// [`Error::Config`] naming `file` and the key (`contract.end` when the term
+/// ended before the period begins, `contract.start` when it starts after
+/// the period ends), the date found and what to do: a period wholly outside
+/// the term has no statement.
+pub fn coverage(file: &str, terms: &ContractTerms, period: Period) -> Result<Coverage, Error> {
+    let (first, last) = (period.first_day(), period.last_day());
+    if terms.end < first {
+        return Err(Error::config(
+            file,
+            "contract.end",
+            format!(
+                "is {}, before period {period} begins: a period outside the contract term is not billed; run a period inside the term, or extend contract.end if the contract was renewed",
+                terms.end
+            ),
+        ));
+    }
+    if terms.start > last {
+        return Err(Error::config(
+            file,
+            "contract.start",
+            format!(
+                "is {}, after period {period} ends: a period outside the contract term is not billed; run a period inside the term, or correct contract.start",
+                terms.start
+            ),
+        ));
+    }
+    Ok(Coverage { period, first: terms.start.max(first), last: terms.end.min(last) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::Market;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn terms(start: NaiveDate, end: NaiveDate) -> ContractTerms {
+        ContractTerms { id: "LX-1".into(), start, end, markets: vec![Market::AmazonUs], time_zones: Default::default() }
+    }
+
+    fn october() -> Period {
+        Period::new(2026, 10).unwrap()
+    }
+
+    #[test]
+    fn a_term_around_the_period_covers_all_of_it() {
+        let c = coverage("c.toml", &terms(day(2026, 1, 1), day(2026, 12, 31)), october()).unwrap();
+        assert!(c.is_whole());
+        assert_eq!(c.term_days(), None);
+        assert!(c.excluded().is_empty());
+        assert_eq!(c, Coverage::whole(october()));
+    }
+
+    #[test]
+    fn a_term_starting_mid_month_covers_the_days_from_its_start() {
+        let c = coverage("c.toml", &terms(day(2026, 10, 15), day(2027, 10, 14)), october()).unwrap();
+        assert_eq!((c.first, c.last), (day(2026, 10, 15), day(2026, 10, 31)));
+        assert_eq!(c.term_days(), Some(TermDays { covered: 17, period: 31 }));
+        assert_eq!(c.excluded(), vec![(day(2026, 10, 1), day(2026, 10, 14))]);
+        assert!(!c.contains(day(2026, 10, 14)) && c.contains(day(2026, 10, 15)));
+    }
+
+    #[test]
+    fn a_term_ending_mid_month_covers_the_days_to_its_end() {
+        let c = coverage("c.toml", &terms(day(2025, 11, 1), day(2026, 10, 31)), october()).unwrap();
+        assert!(c.is_whole(), "ending on the period's last day covers all of it");
+        let c = coverage("c.toml", &terms(day(2026, 10, 10), day(2026, 10, 10)), october()).unwrap();
+        assert_eq!(c.term_days(), Some(TermDays { covered: 1, period: 31 }));
+        assert_eq!(c.excluded(), vec![(day(2026, 10, 1), day(2026, 10, 9)), (day(2026, 10, 11), day(2026, 10, 31))]);
+    }
+
+    #[test]
+    fn a_period_after_the_term_is_refused_naming_contract_end() {
+        let e = coverage("contracts/acme.toml", &terms(day(2026, 1, 1), day(2026, 9, 30)), october()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "contracts/acme.toml: contract.end: is 2026-09-30, before period 2026-10 begins: a period outside the contract term is not billed; run a period inside the term, or extend contract.end if the contract was renewed"
+        );
+    }
+
+    #[test]
+    fn a_period_before_the_term_is_refused_naming_contract_start() {
+        let e = coverage("contracts/acme.toml", &terms(day(2026, 11, 1), day(2027, 10, 31)), october()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "contracts/acme.toml: contract.start: is 2026-11-01, after period 2026-10 ends: a period outside the contract term is not billed; run a period inside the term, or correct contract.start"
+        );
+    }
+}
