@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod contract;
+pub mod cost_dates;
 pub mod error;
 pub mod fees;
 pub mod fx;

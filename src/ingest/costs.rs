@@ -99,6 +99,7 @@ fn read_line(t: &Table, row: &Row, cols: &Columns) -> Result<CostLine, InputErro
 
     let evidence = cols.evidence.map(|c| t.text(row, c)).filter(|e| !e.is_empty());
     Ok(CostLine {
+        line: row.number,
         date,
         category,
         vendor,

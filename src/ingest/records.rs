@@ -179,6 +179,8 @@ impl CostCategory {
 /// One cost the provider paid on the seller's behalf.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CostLine {
+    /// The 1-based line of the ledger file the row is on.
+    pub line: usize,
     pub date: NaiveDate,
     pub category: CostCategory,
     pub vendor: String,
