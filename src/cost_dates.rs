@@ -42,12 +42,14 @@ pub struct CostDating {
 
 /// Sorts the rows of the ledger `file` for `period` by their dates (see the
 /// module documentation); `allow_late_billed` is the contract's
-/// `[costs] allow_late_billed`.
+/// `[costs] allow_late_billed`. `term` is `None` when the period itself is
+/// outside the contract term (refused on its own): the rows are then not
+/// refused once more each for being outside it.
 pub fn check_cost_dates(
     file: &str,
     costs: &[CostLine],
     period: Period,
-    term: &ContractTerms,
+    term: Option<&ContractTerms>,
     allow_late_billed: bool,
 ) -> CostDating {
     let mut out = CostDating::default();
@@ -58,7 +60,7 @@ pub fn check_cost_dates(
         message,
     };
     for c in costs {
-        if c.date < term.start || c.date > term.end {
+        if let Some(term) = term.filter(|t| c.date < t.start || c.date > t.end) {
             out.refused.push(refuse(
                 c.line,
                 format!(
@@ -142,12 +144,12 @@ mod tests {
     #[test]
     fn rows_dated_in_the_period_are_billed() {
         let costs = [cost(2, day(2026, 10, 1), "A"), cost(3, day(2026, 10, 31), "B")];
-        assert_eq!(check_cost_dates(FILE, &costs, october(), &term(), false), CostDating::default());
+        assert_eq!(check_cost_dates(FILE, &costs, october(), Some(&term()), false), CostDating::default());
     }
 
     #[test]
     fn a_row_dated_before_the_period_is_refused_by_default() {
-        let d = check_cost_dates(FILE, &[cost(4, day(2026, 9, 28), "A")], october(), &term(), false);
+        let d = check_cost_dates(FILE, &[cost(4, day(2026, 9, 28), "A")], october(), Some(&term()), false);
         assert!(d.late.is_empty());
         assert_eq!(
             d.refused.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -159,14 +161,14 @@ mod tests {
 
     #[test]
     fn a_row_dated_before_the_period_is_late_billed_when_the_contract_allows_it() {
-        let d = check_cost_dates(FILE, &[cost(4, day(2026, 9, 28), "INV-9")], october(), &term(), true);
+        let d = check_cost_dates(FILE, &[cost(4, day(2026, 9, 28), "INV-9")], october(), Some(&term()), true);
         assert!(d.refused.is_empty());
         assert_eq!(d.late, vec![LateCost { line: 4, date: day(2026, 9, 28), invoice_no: "INV-9".into() }]);
     }
 
     #[test]
     fn a_row_dated_after_the_period_is_refused_even_when_late_billing_is_allowed() {
-        let d = check_cost_dates(FILE, &[cost(2, day(2026, 11, 3), "A")], october(), &term(), true);
+        let d = check_cost_dates(FILE, &[cost(2, day(2026, 11, 3), "A")], october(), Some(&term()), true);
         assert_eq!(
             d.refused[0].to_string(),
             "costs/2026-10/acme-home.csv:2: column \"date\": 2026-11-03 is after period 2026-10 ends: a cost is billed in the month of its date or later, never earlier; move the row to the ledger of 2026-11"
@@ -175,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_row_dated_outside_the_contract_term_is_refused() {
-        let d = check_cost_dates(FILE, &[cost(2, day(2025, 12, 30), "A")], october(), &term(), true);
+        let d = check_cost_dates(FILE, &[cost(2, day(2025, 12, 30), "A")], october(), Some(&term()), true);
         assert_eq!(
             d.refused[0].to_string(),
             "costs/2026-10/acme-home.csv:2: column \"date\": 2025-12-30 is outside the contract term (2026-01-01 to 2026-12-31): only costs paid under the contract are passed through; correct the date or remove the row"
@@ -185,7 +187,7 @@ mod tests {
     #[test]
     fn every_refused_row_is_reported_in_file_order() {
         let costs = [cost(2, day(2026, 8, 1), "A"), cost(3, day(2026, 10, 2), "B"), cost(4, day(2026, 9, 1), "C")];
-        let d = check_cost_dates(FILE, &costs, october(), &term(), false);
+        let d = check_cost_dates(FILE, &costs, october(), Some(&term()), false);
         let lines: Vec<_> = d.refused.iter().map(|e| e.location.clone()).collect();
         assert_eq!(lines, [Location::Line(2), Location::Line(4)]);
     }

@@ -406,6 +406,41 @@ impl FxTable {
         }
     }
 
+    /// Every FX problem a statement would meet, found up front so that a
+    /// stage reports them all together: for each pair of `needed` (pairs the
+    /// statement converts for certain), the error of [`FxTable::quote`] when
+    /// the table cannot quote it; for each pair of `needed` and `maybe`
+    /// (pairs it converts only if there is an amount to convert) that the
+    /// table can quote, the error of [`FxQuote::check_age`] when a rate is
+    /// too old. Each distinct message once, `needed` first.
+    pub fn problems(
+        &self,
+        needed: &[(Currency, Currency)],
+        maybe: &[(Currency, Currency)],
+        rule: RateDate,
+        period: Period,
+        max_age_days: u32,
+    ) -> Vec<Error> {
+        let mut seen: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        let certain = needed.iter().map(|p| (p, true));
+        for (&(from, to), must) in certain.chain(maybe.iter().map(|p| (p, false))) {
+            let problem = match self.quote(from, to, rule, period) {
+                Ok(q) => q.check_age(period, max_age_days).err(),
+                Err(e) if must => Some(e),
+                Err(_) => None,
+            };
+            if let Some(e) = problem {
+                let text = e.to_string();
+                if !seen.contains(&text) {
+                    seen.push(text);
+                    out.push(e);
+                }
+            }
+        }
+        out
+    }
+
     /// The one leg converting `from` into `to`, direct or inverse.
     fn pair(&self, from: Currency, to: Currency, rule: RateDate, period: Period) -> Result<Option<FxLeg>, Error> {
         match self.find(from, to, rule, period) {
@@ -924,6 +959,33 @@ mod tests {
         assert!(
             e.starts_with("the latest USD/BRL rate on or before 2026-11-30 in the FX table is dated 2026-10-30"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn problems_lists_each_too_old_rate_once_and_missing_rates_only_of_needed_pairs() {
+        let december = Period::new(2026, 12).unwrap();
+        let table = FxTable::new(vec![rate(day(2026, 10, 30), Usd, Cny, "7.1055", "PBoC")]);
+        let found: Vec<String> = table
+            .problems(
+                &[(Usd, Cny), (Cny, Usd), (Usd, Usd)],
+                &[(Brl, Cny), (Usd, Cny)],
+                RateDate::PeriodEnd,
+                december,
+                7,
+            )
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("the latest USD/CNY rate on or before 2026-12-31 in the FX table is dated 2026-10-30")
+        );
+        assert!(table.problems(&[(Usd, Cny)], &[(Brl, Cny)], RateDate::PeriodEnd, october(), 7).is_empty());
+        let missing = table.problems(&[(Brl, Usd)], &[], RateDate::PeriodEnd, october(), 7);
+        assert_eq!(
+            missing.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["no BRL/USD rate on or before 2026-10-31 in the FX table (looked for BRL/USD and USD/BRL)"]
         );
     }
 

@@ -20,6 +20,7 @@
 //! English text, and listed in the batch summary. Nothing is dropped,
 //! doubled, relabelled or assumed without one of the three.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -54,6 +55,20 @@ pub enum NoteKind {
     /// The same export (byte-identical content, or the same settlement / sale
     /// / row with identical money) was given twice; the copy was not counted.
     DuplicateDropped { what: String, kept: String, dropped: String },
+    /// The contract term covers only `first..=last` of the period: the base
+    /// fee is prorated by days, and sales and ads dated on the `excluded`
+    /// days (`first/last` runs) are not counted (`crate::term`).
+    TermPartial {
+        first: NaiveDate,
+        last: NaiveDate,
+        covered_days: u32,
+        period_days: u32,
+        base_monthly: String,
+        excluded: Vec<String>,
+    },
+    /// A cost dated before the period, billed in it because the contract
+    /// sets `[costs] allow_late_billed` (`crate::cost_dates`).
+    LateBilledCost { invoice_no: String, date: NaiveDate },
 }
 
 impl NoteKind {
@@ -71,6 +86,7 @@ impl NoteKind {
             NoteKind::ReconciliationFailed { .. }
             | NoteKind::MarketNotReconciled { .. }
             | NoteKind::DuplicateDropped { .. } => NoteClass::Data,
+            NoteKind::TermPartial { .. } | NoteKind::LateBilledCost { .. } => NoteClass::Choice,
         }
     }
 
@@ -206,6 +222,18 @@ mod tests {
             NoteKind::ReconciliationFailed { scope: "s".into(), detail: "d".into() },
             NoteKind::MarketNotReconciled { market: "amazon_us".into() },
             NoteKind::DuplicateDropped { what: "w".into(), kept: "a".into(), dropped: "b".into() },
+            NoteKind::TermPartial {
+                first: NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(),
+                last: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+                covered_days: 17,
+                period_days: 31,
+                base_monthly: "8000.00".into(),
+                excluded: vec!["2026-10-01/2026-10-14".into()],
+            },
+            NoteKind::LateBilledCost {
+                invoice_no: "INV-1".into(),
+                date: NaiveDate::from_ymd_opt(2026, 9, 28).unwrap(),
+            },
         ]
     }
 

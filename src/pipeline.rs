@@ -8,8 +8,9 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::contract::{Contract, Language};
+use crate::cost_dates::check_cost_dates;
 use crate::error::Error;
-use crate::fees::{FeeInputs, KpiReading, ServiceFees, compute_service_fees};
+use crate::fees::{FeeInputs, KpiReading, ServiceFees, compute_prorated_service_fees};
 use crate::fx::{self, FxQuote, FxTable};
 use crate::i18n::Catalog;
 use crate::ingest::costs::read_costs;
@@ -23,6 +24,7 @@ use crate::money::Currency;
 use crate::notes::{DataNote, Findings, NoteKind};
 use crate::period::Period;
 use crate::statement::*;
+use crate::term::{self, Coverage};
 use crate::workspace::{InputFile, Workspace};
 
 /// What a run needs besides the workspace.
@@ -73,6 +75,7 @@ impl<'a> Rates<'a> {
             return Ok(q.clone());
         }
         let q = self.table.quote(from, to, self.contract.fx.rate_date, self.period)?;
+        q.check_age(self.period, self.contract.fx.max_age_days)?;
         if from != to {
             self.used.insert((from, to), q.clone());
         }
@@ -122,6 +125,8 @@ pub struct SellerInputs {
     pub inputs: Vec<InputRecord>,
     /// The choices and data notes reading the inputs led to.
     pub notes: Vec<DataNote>,
+    /// The days of the period the contract term covers.
+    pub coverage: Coverage,
 }
 
 /// Reads and ingests every input of `seller` for `period`: the contract
@@ -151,6 +156,12 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
         ));
     }
     inputs.push(record(&contract_file, Format::Contract, 1));
+    let coverage = term::coverage(&contract_file.path, &contract.contract, period);
+    let in_term = coverage.is_ok();
+    let coverage = coverage.unwrap_or_else(|e| {
+        findings.refuse(e);
+        Coverage::whole(period)
+    });
 
     let mut rates = Vec::new();
     for rel in ws.fx_files(period)? {
@@ -165,18 +176,24 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
     let mut ctx = IngestContext::new(period);
     ctx.amazon_tz = contract.time_zone(Market::AmazonUs);
     ctx.mercadolivre_tz = contract.time_zone(Market::MercadoLivreBr);
+    ctx.counted = (coverage.first, coverage.last);
     let mut ledger = Ledger::default();
     let mut checks = Vec::new();
     let mut check_markets = Vec::new();
     for rel in ws.export_files(period, seller)? {
         let file = ws.read(&rel)?;
-        let (format, parsed) = match read_export(&file.path, &file.bytes, &ctx) {
+        let (format, mut parsed) = match read_export(&file.path, &file.bytes, &ctx) {
             Ok(read) => read,
             Err(e) => {
                 findings.refuse(e);
                 continue;
             }
         };
+        if let Err(e) = parsed.check_in_period(&file.path, period) {
+            findings.refuse(e);
+            continue;
+        }
+        coverage.keep_inside(&mut parsed);
         let (sales_market, ad_market) = match format {
             Format::AmazonSettlementV1 | Format::AmazonSettlementV2 => (Some(Market::AmazonUs), None),
             Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => (Some(Market::MercadoLivreBr), None),
@@ -206,6 +223,17 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
             match read_costs(&file.path, &file.bytes) {
                 Ok(lines) => {
                     inputs.push(record(&file, Format::CostLedger, lines.len()));
+                    let term = in_term.then_some(&contract.contract);
+                    let dating = check_cost_dates(&file.path, &lines, period, term, contract.costs.allow_late_billed);
+                    for e in dating.refused {
+                        findings.refuse(e);
+                    }
+                    for late in dating.late {
+                        findings.note(
+                            NoteKind::LateBilledCost { invoice_no: late.invoice_no, date: late.date },
+                            vec![format!("{}:{}", file.path, late.line)],
+                        )?;
+                    }
                     lines
                 }
                 Err(e) => {
@@ -229,6 +257,17 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
             findings.note(NoteKind::MarketNotReconciled { market: m.id().to_string() }, vec![])?;
         }
     }
+    let (fee_currency, settlement) = (contract.fees.currency, contract.seller.settlement_currency);
+    let mut needed: Vec<(Currency, Currency)> = costs.iter().map(|c| (c.currency, settlement)).collect();
+    needed.extend([(settlement, fee_currency), (fee_currency, settlement)]);
+    let maybe: Vec<(Currency, Currency)> =
+        contract.contract.markets.iter().map(|m| (m.currency(), fee_currency)).collect();
+    for e in fx.problems(&needed, &maybe, contract.fx.rate_date, period, contract.fx.max_age_days) {
+        findings.refuse(e);
+    }
+    if let Some(note) = coverage.note(contract.fees.base_monthly) {
+        findings.note(note, vec![contract_file.path.clone()])?;
+    }
     findings.check()?;
 
     Ok(SellerInputs {
@@ -242,6 +281,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
         check_markets,
         inputs,
         notes: findings.into_notes(),
+        coverage,
     })
 }
 
@@ -359,12 +399,15 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
             })
         })
         .collect::<Result<_, _>>()?;
-    let service_fees = compute_service_fees(&FeeInputs {
-        terms: &contract.fees,
-        commission_base: commission_base.total,
-        kpis: &readings,
-        pass_through_total: pass_total_fee,
-    });
+    let service_fees = compute_prorated_service_fees(
+        &FeeInputs {
+            terms: &contract.fees,
+            commission_base: commission_base.total,
+            kpis: &readings,
+            pass_through_total: pass_total_fee,
+        },
+        inputs.coverage.term_days(),
+    );
 
     let (service_total, tax_total, conversion) = if fee_currency == settlement {
         (service_fees.subtotal, service_fees.tax, None)

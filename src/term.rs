@@ -9,10 +9,13 @@
 //! and KPIs on the sales and ads dated inside the term.
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use crate::contract::ContractTerms;
 use crate::error::Error;
 use crate::fees::TermDays;
+use crate::ingest::ParsedExport;
+use crate::notes::NoteKind;
 use crate::period::Period;
 
 /// The days of `period` the contract term covers: `first..=last`, never empty.
@@ -61,6 +64,40 @@ impl Coverage {
             out.push((after, self.period.last_day()));
         }
         out
+    }
+}
+
+impl Coverage {
+    /// Drops the sales facts (money lines and order events) of `parsed`
+    /// dated outside the term, so commission and KPIs count only the days
+    /// inside it. Ads are kept or refused by the ads parser itself
+    /// (`IngestContext::counted`); reconciliation checks still cover the
+    /// whole file.
+    pub fn keep_inside(&self, parsed: &mut ParsedExport) {
+        if self.is_whole() {
+            return;
+        }
+        parsed.lines.retain(|l| self.contains(l.date));
+        parsed.events.retain(|e| self.contains(e.date));
+    }
+
+    /// The choice note printed when the term covers only part of the
+    /// period, `base_monthly` being the contract's monthly base fee; `None`
+    /// when it covers all of it.
+    pub fn note(&self, base_monthly: Decimal) -> Option<NoteKind> {
+        let TermDays { covered, period } = self.term_days()?;
+        Some(NoteKind::TermPartial {
+            first: self.first,
+            last: self.last,
+            covered_days: covered,
+            period_days: period,
+            base_monthly: base_monthly.to_string(),
+            excluded: self
+                .excluded()
+                .iter()
+                .map(|(a, b)| if a == b { a.to_string() } else { format!("{a}/{b}") })
+                .collect(),
+        })
     }
 }
 
@@ -143,6 +180,53 @@ mod tests {
         let c = coverage("c.toml", &terms(day(2026, 10, 10), day(2026, 10, 10)), october()).unwrap();
         assert_eq!(c.term_days(), Some(TermDays { covered: 1, period: 31 }));
         assert_eq!(c.excluded(), vec![(day(2026, 10, 1), day(2026, 10, 9)), (day(2026, 10, 11), day(2026, 10, 31))]);
+    }
+
+    #[test]
+    fn only_sales_facts_inside_the_term_are_kept() {
+        use crate::ingest::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind};
+        let c = coverage("c.toml", &terms(day(2026, 10, 15), day(2027, 10, 14)), october()).unwrap();
+        let line = |d| MoneyLine {
+            market: Market::AmazonUs,
+            date: d,
+            order_id: "A".into(),
+            kind: MoneyKind::Principal,
+            amount: Decimal::ONE,
+        };
+        let event = |d| OrderEvent {
+            market: Market::AmazonUs,
+            date: d,
+            order_id: "A".into(),
+            kind: OrderEventKind::Placed,
+            units: 1,
+            principal: Decimal::ONE,
+            shipping: Decimal::ZERO,
+        };
+        let mut parsed = ParsedExport {
+            lines: vec![line(day(2026, 10, 14)), line(day(2026, 10, 15))],
+            events: vec![event(day(2026, 10, 1)), event(day(2026, 10, 31))],
+            ..ParsedExport::default()
+        };
+        c.keep_inside(&mut parsed);
+        assert_eq!(parsed.lines, vec![line(day(2026, 10, 15))]);
+        assert_eq!(parsed.events, vec![event(day(2026, 10, 31))]);
+    }
+
+    #[test]
+    fn the_note_states_the_days_the_rule_and_the_days_left_out() {
+        let c = coverage("c.toml", &terms(day(2026, 10, 15), day(2027, 10, 14)), october()).unwrap();
+        assert_eq!(
+            c.note(Decimal::new(800000, 2)),
+            Some(NoteKind::TermPartial {
+                first: day(2026, 10, 15),
+                last: day(2026, 10, 31),
+                covered_days: 17,
+                period_days: 31,
+                base_monthly: "8000.00".into(),
+                excluded: vec!["2026-10-01/2026-10-14".into()],
+            })
+        );
+        assert_eq!(Coverage::whole(october()).note(Decimal::ONE), None);
     }
 
     #[test]

@@ -100,6 +100,27 @@ pub struct ParsedExport {
 }
 
 impl ParsedExport {
+    /// Checks the export has a row dated in `period`.
+    ///
+    /// # Errors
+    /// An [`InputError`] about `file` as a whole saying which dates its rows
+    /// cover (a file of another month left in this period's folder) or that
+    /// it has no dated data row at all, and what to do.
+    pub fn check_in_period(&self, file: &str, period: Period) -> Result<(), InputError> {
+        if self.rows_in_period > 0 {
+            return Ok(());
+        }
+        let message = match self.dates {
+            Some((first, last)) => format!(
+                "has no row dated in {period}: its rows run from {first} to {last} (a file of another month left in this period's folder?); move it to the folder of the month it covers, or remove it"
+            ),
+            None => format!(
+                "has no data rows: an empty export cannot be told from a failed download; download it again, or remove it if the market had no activity in {period}"
+            ),
+        };
+        Err(InputError::file(file, message))
+    }
+
     /// Widens [`ParsedExport::dates`] to take in `date`.
     pub fn saw(&mut self, date: NaiveDate) {
         self.dates = Some(match self.dates {
@@ -197,4 +218,37 @@ fn unrecognised(file: &str, first_line: &str) -> InputError {
 pub(crate) fn has_all(headers: &[String], names: &[&str]) -> bool {
     let folded: Vec<String> = headers.iter().map(|h| table::fold_header(h)).collect();
     names.iter().all(|n| folded.contains(&table::fold_header(n)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    #[test]
+    fn an_export_with_rows_only_in_another_month_is_refused_naming_its_dates() {
+        let december = Period::new(2026, 12).unwrap();
+        let mut parsed = ParsedExport { rows_total: 3, ..ParsedExport::default() };
+        for d in [day(10, 8), day(9, 24), day(10, 2)] {
+            parsed.saw(d);
+        }
+        assert_eq!(
+            parsed.check_in_period("exports/2026-12/acme-home/17723285873.txt", december).unwrap_err().to_string(),
+            "exports/2026-12/acme-home/17723285873.txt: has no row dated in 2026-12: its rows run from 2026-09-24 to 2026-10-08 (a file of another month left in this period's folder?); move it to the folder of the month it covers, or remove it"
+        );
+        parsed.rows_in_period = 1;
+        assert!(parsed.check_in_period("f", december).is_ok());
+    }
+
+    #[test]
+    fn an_export_without_data_rows_is_refused() {
+        let e = ParsedExport::default().check_in_period("sp.csv", Period::new(2026, 10).unwrap()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "sp.csv: has no data rows: an empty export cannot be told from a failed download; download it again, or remove it if the market had no activity in 2026-10"
+        );
+    }
 }
