@@ -578,9 +578,14 @@ impl FxQuote {
             let FxRateBasis::Day { date } = leg.basis else { continue };
             let age = (last - date).num_days();
             if age > i64::from(max_age_days) {
+                let days = |n: i64| if n == 1 { "1 day".to_string() } else { format!("{n} days") };
                 return Err(Error::Fx(format!(
-                    "the latest {}/{} rate on or before {last} in the FX table is dated {date} ({}), {age} days before the period's last day, more than the {max_age_days} days the contract allows (fx.max_age_days): add {period}'s rates to the FX files",
-                    leg.base, leg.quote, leg.source
+                    "the latest {}/{} rate on or before {last} in the FX table is dated {date} ({}), {} before the period's last day, more than the {} the contract allows (fx.max_age_days): add {period}'s rates to the FX files",
+                    leg.base,
+                    leg.quote,
+                    leg.source,
+                    days(age),
+                    days(i64::from(max_age_days))
                 )));
             }
         }
