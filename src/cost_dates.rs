@@ -185,6 +185,16 @@ mod tests {
     }
 
     #[test]
+    fn without_a_term_rows_are_judged_by_the_period_alone() {
+        // March 2027 is after the term: the period is refused on its own, so
+        // its rows are not refused once more each.
+        let march = Period::new(2027, 3).unwrap();
+        let rows = [cost(2, day(2027, 3, 3), "A")];
+        assert!(check_cost_dates(FILE, &rows, march, None, false).refused.is_empty());
+        assert_eq!(check_cost_dates(FILE, &rows, march, Some(&term()), false).refused.len(), 1);
+    }
+
+    #[test]
     fn every_refused_row_is_reported_in_file_order() {
         let costs = [cost(2, day(2026, 8, 1), "A"), cost(3, day(2026, 10, 2), "B"), cost(4, day(2026, 9, 1), "C")];
         let d = check_cost_dates(FILE, &costs, october(), Some(&term()), false);
