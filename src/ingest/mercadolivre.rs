@@ -693,10 +693,6 @@ mod tests {
     /// 120.00 − 18.00 + 15.00 − 15.00 − 102.00 = 0: the buyer gets 135.00
     /// back, the seller both fees (33.00).
     const REFUNDED: [&str; 6] = ["120.00", "-18.00", "15.00", "-15.00", "0", "-102.00"];
-    /// The optional money columns, in this order: Receita por acréscimo,
-    /// Taxa de parcelamento, Custo de envio por troca de produto, Custo de
-    /// envio com base nas medidas e peso declarados, Custo por diferenças.
-    const NO_EXTRA: [&str; 5] = ["", "", "", "", ""];
 
     /// One line of the export, as text; numbers written with a decimal point
     /// (the CSV writer turns money and units into decimal commas, the XLSX
@@ -711,6 +707,10 @@ mod tests {
         pacote: &'static str,
         units: &'static str,
         money: [&'static str; 6],
+        /// The optional money columns, in this order: Receita por
+        /// acréscimo, Taxa de parcelamento, Custo de envio por troca de
+        /// produto, Custo de envio com base nas medidas e peso declarados,
+        /// Custo por diferenças.
         extra: [&'static str; 5],
         total: &'static str,
         sku: &'static str,
@@ -807,9 +807,7 @@ mod tests {
 
     /// Whether `header` holds numbers: units, a money column or the total.
     fn numeric(header: &str) -> bool {
-        header == "Unidades"
-            || TOTAL.contains(&header)
-            || MONEY_COLUMNS.iter().any(|c| c.names.contains(&header))
+        header == "Unidades" || TOTAL.contains(&header) || MONEY_COLUMNS.iter().any(|c| c.names.contains(&header))
     }
 
     /// The CSV form: a title line and a group line above the header, `;`,
