@@ -54,6 +54,9 @@ pub enum NoteKind {
     /// The same export (byte-identical content, or the same settlement / sale
     /// / row with identical money) was given twice; the copy was not counted.
     DuplicateDropped { what: String, kept: String, dropped: String },
+    /// `[contract.time_zones]` dates this market's rows in another zone than
+    /// the marketplace's own.
+    TimeZone { market: String, zone: String, default_zone: String },
 }
 
 impl NoteKind {
@@ -71,6 +74,7 @@ impl NoteKind {
             NoteKind::ReconciliationFailed { .. }
             | NoteKind::MarketNotReconciled { .. }
             | NoteKind::DuplicateDropped { .. } => NoteClass::Data,
+            NoteKind::TimeZone { .. } => NoteClass::Choice,
         }
     }
 
@@ -206,6 +210,7 @@ mod tests {
             NoteKind::ReconciliationFailed { scope: "s".into(), detail: "d".into() },
             NoteKind::MarketNotReconciled { market: "amazon_us".into() },
             NoteKind::DuplicateDropped { what: "w".into(), kept: "a".into(), dropped: "b".into() },
+            NoteKind::TimeZone { market: "amazon_us".into(), zone: "UTC".into(), default_zone: "America/Los_Angeles".into() },
         ]
     }
 
