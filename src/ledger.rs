@@ -34,7 +34,8 @@ pub struct SalesFigures {
     pub seller_cancelled_orders: i64,
     /// Distinct orders placed in the period, cancelled or not.
     pub orders_incl_cancelled: i64,
-    /// Marketplace fees deducted, as a positive amount.
+    /// Fees the marketplace retained (fees it gave back netted out), as a
+    /// positive amount.
     pub platform_fees: Decimal,
     /// Everything the marketplace paid out for the period's rows.
     pub net_proceeds: Decimal,

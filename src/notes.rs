@@ -69,6 +69,9 @@ pub enum NoteKind {
     /// A cost dated before the period, billed in it because the contract
     /// sets `[costs] allow_late_billed` (`crate::cost_dates`).
     LateBilledCost { invoice_no: String, date: NaiveDate },
+    /// `[contract.time_zones]` dates this market's rows in another zone than
+    /// the marketplace's own.
+    TimeZone { market: String, zone: String, default_zone: String },
 }
 
 impl NoteKind {
@@ -87,6 +90,7 @@ impl NoteKind {
             | NoteKind::MarketNotReconciled { .. }
             | NoteKind::DuplicateDropped { .. } => NoteClass::Data,
             NoteKind::TermPartial { .. } | NoteKind::LateBilledCost { .. } => NoteClass::Choice,
+            NoteKind::TimeZone { .. } => NoteClass::Choice,
         }
     }
 
@@ -233,6 +237,11 @@ mod tests {
             NoteKind::LateBilledCost {
                 invoice_no: "INV-1".into(),
                 date: NaiveDate::from_ymd_opt(2026, 9, 28).unwrap(),
+            },
+            NoteKind::TimeZone {
+                market: "amazon_us".into(),
+                zone: "UTC".into(),
+                default_zone: "America/Los_Angeles".into(),
             },
         ]
     }

@@ -162,6 +162,17 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
         findings.refuse(e);
         Coverage::whole(period)
     });
+    for &m in contract.contract.time_zones.keys() {
+        let (zone, default_zone) = (contract.time_zone(m), m.default_time_zone());
+        if zone != default_zone {
+            let kind = NoteKind::TimeZone {
+                market: m.id().to_string(),
+                zone: zone.name().to_string(),
+                default_zone: default_zone.name().to_string(),
+            };
+            findings.note(kind, vec![format!("{}: contract.time_zones.{m}", contract_file.path)])?;
+        }
+    }
 
     let mut rates = Vec::new();
     for rel in ws.fx_files(period)? {
