@@ -309,6 +309,7 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
                     (Some(note), None) => Some(english.note(note).map_err(|e| Error::Internal(e.to_string()))?),
                     _ => None,
                 },
+                covers: k.covers.clone(),
             })
         })
         .collect::<Result<_, _>>()?;
