@@ -134,9 +134,10 @@ impl Catalog {
         self.number(v)
     }
 
-    /// A money amount with two decimals (amounts are rounded to the cent).
+    /// A money amount with two decimals (amounts are rounded to the cent),
+    /// never `-0.00`.
     pub fn money(&self, value: Decimal) -> String {
-        self.fixed(value, 2)
+        self.fixed(crate::money::with_minor_digits(value, crate::money::Currency::Usd), 2)
     }
 
     /// A ratio as a percentage, exact: `0.0207` → `2.07%` (at least two
@@ -310,6 +311,8 @@ mod tests {
         assert_eq!(en.money(d("-1000")), "-1,000.00");
         assert_eq!(en.number(d("0.0207")), "0.0207");
         assert_eq!(en.money(d("100")), "100.00");
+        assert_eq!(en.money(-d("0.00")), "0.00");
+        assert_eq!(pt.money(-d("0")), "0,00");
     }
 
     #[test]

@@ -60,6 +60,16 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// The unit of `id`'s value; money in `currency` (a market's own, or
+    /// the fee currency overall).
+    pub fn of(id: KpiId, currency: Currency) -> Unit {
+        match id {
+            KpiId::Gmv | KpiId::AdSpend | KpiId::PlatformFees | KpiId::NetProceeds => Unit::Money(currency),
+            KpiId::Orders | KpiId::Units => Unit::Count,
+            _ => Unit::Ratio,
+        }
+    }
+
     /// The unit as statement.json writes it: a currency code, `count` or `ratio`.
     pub fn id(self) -> &'static str {
         match self {
@@ -402,7 +412,7 @@ pub fn compute<E>(
         let covers: Vec<Market> = markets.iter().copied().filter(|&m| needs.met_by(figure(m))).collect();
         let value: Value = if covers.is_empty() {
             Err(uncovered(&needs, markets.iter().map(|&m| figure(m))))
-        } else if matches!(unit(id, fee_currency), Unit::Money(_)) {
+        } else if matches!(Unit::of(id, fee_currency), Unit::Money(_)) {
             Ok(money(id, &covers)?)
         } else if id == KpiId::Tacos {
             ratio(money(KpiId::AdSpend, &covers)?, money(KpiId::Gmv, &covers)?, Denominator::Gmv)
@@ -542,15 +552,6 @@ fn unsigned_zero(mut value: Decimal) -> Decimal {
     value
 }
 
-/// The unit of `id`'s value; money in `currency`.
-fn unit(id: KpiId, currency: Currency) -> Unit {
-    match id {
-        KpiId::Gmv | KpiId::AdSpend | KpiId::PlatformFees | KpiId::NetProceeds => Unit::Money(currency),
-        KpiId::Orders | KpiId::Units => Unit::Count,
-        _ => Unit::Ratio,
-    }
-}
-
 /// Every threshold `id`'s value is compared with in `scope`: its target,
 /// the target's alert, and each fee rule on it.
 fn thresholds(contract: &Contract, id: KpiId, scope: Scope, target: Option<Bound>) -> Vec<Decimal> {
@@ -570,7 +571,7 @@ fn thresholds(contract: &Contract, id: KpiId, scope: Scope, target: Option<Bound
 /// The KPI `id` of `scope` with `value`: status from the unrounded value,
 /// printed value by its unit (see [`Kpi::value`]).
 fn make(contract: &Contract, id: KpiId, scope: Scope, currency: Currency, value: Value, covers: Vec<Market>) -> Kpi {
-    let unit = unit(id, currency);
+    let unit = Unit::of(id, currency);
     let target = find_target(contract, id, scope).and_then(Bound::of);
     let (value, status, note) = match value {
         Ok(exact) => {

@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod market;
 pub mod merge;
+pub mod minor_units;
 pub mod money;
 pub mod output;
 pub mod period;

@@ -357,7 +357,8 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
 }
 
 /// Puts a seller's inputs, KPIs and fees together as its [`Statement`],
-/// to be signed with the key `signing` describes.
+/// to be signed with the key `signing` describes; every money amount is
+/// written with its minor unit and never as `-0.00` ([`crate::minor_units`]).
 ///
 /// # Errors
 /// An internal error from the template catalog.
@@ -394,7 +395,7 @@ pub fn assemble_statement(
         })
         .collect();
 
-    Ok(Statement {
+    let mut statement = Statement {
         schema: SCHEMA.to_string(),
         statement_number: format!("{}-{}-{}", contract.contract.id, period.to_string().replace('-', ""), seller),
         issue_date: opts.issue_date,
@@ -430,7 +431,9 @@ pub fn assemble_statement(
         generator: Generator::current(),
         signing,
         supersedes: None,
-    })
+    };
+    crate::minor_units::normalize(&mut statement);
+    Ok(statement)
 }
 
 /// The English catalog, whose texts statement.json carries.
