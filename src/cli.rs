@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use kpiseal::contract::Language;
+use kpiseal::market::Market;
 use kpiseal::period::Period;
 use kpiseal::shard::ShardSpec;
 
@@ -85,6 +86,11 @@ fn parse_language(s: &str) -> Result<Language, String> {
         .ok_or_else(|| format!("unknown language {s:?}: expected zh-CN, en or pt-BR"))
 }
 
+/// `amazon_us` or `mercadolivre_br`.
+fn parse_market(s: &str) -> Result<Market, String> {
+    s.parse()
+}
+
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The workspace folder (kpiseal.toml, contracts/, fx/, exports/, costs/).
@@ -105,6 +111,13 @@ pub struct RunArgs {
     /// Fail a seller whose exports do not reconcile, instead of warning.
     #[arg(long)]
     pub strict: bool,
+    /// A contract market whose exports may be missing this period
+    /// (repeatable): its sellers' statements say "no data for MARKET"
+    /// instead of being refused. Without it every market of a contract needs
+    /// its sales export, and Amazon its Sponsored Products report when the
+    /// contract sets a target or rule on an ads KPI.
+    #[arg(long = "allow-missing", value_name = "amazon_us|mercadolivre_br", value_parser = parse_market)]
+    pub allow_missing: Vec<Market>,
     /// Sellers processed in parallel. Default: one per core. (polars' own
     /// thread pool gets the cores left over, at least one; POLARS_MAX_THREADS
     /// overrides.)

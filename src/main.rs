@@ -205,6 +205,7 @@ fn run(args: RunArgs) -> ExitCode {
     if let Some(d) = args.issue_date {
         run_opts.issue_date = d;
     }
+    run_opts.allow_missing = args.allow_missing.iter().copied().collect();
     let mode = match (args.draft, args.supersede) {
         (true, _) => IssueMode::Draft,
         (false, Some(reason)) => IssueMode::Supersede { reason },

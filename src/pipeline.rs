@@ -1,7 +1,7 @@
 //! One seller's statement, end to end: read the inputs, ingest, aggregate,
 //! compute KPIs and fees, and assemble the [`Statement`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -30,12 +30,17 @@ pub struct RunOptions {
     pub period: Period,
     /// The statement's issue date (an input, never the clock).
     pub issue_date: NaiveDate,
+    /// `--allow-missing MARKET`: contract markets whose exports may be
+    /// absent this period (see [`crate::markets::check_exports`]); each
+    /// seller's contract may allow more (`contract.allow_missing`).
+    pub allow_missing: BTreeSet<Market>,
 }
 
 impl RunOptions {
-    /// Options with the default issue date: the day after the period ends.
+    /// Options with the default issue date (the day after the period ends)
+    /// and no market allowed to be missing.
     pub fn new(period: Period) -> Self {
-        RunOptions { period, issue_date: period.next().first_day() }
+        RunOptions { period, issue_date: period.next().first_day(), allow_missing: BTreeSet::new() }
     }
 }
 
