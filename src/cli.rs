@@ -183,6 +183,10 @@ pub struct CheckArgs {
     /// Check as `run --strict` would: a failed reconciliation refuses the seller.
     #[arg(long)]
     pub strict: bool,
+    /// Check as `run --allow-missing MARKET` would (repeatable): that
+    /// market's missing exports are a printed choice, not a refusal.
+    #[arg(long = "allow-missing", value_name = "amazon_us|mercadolivre_br", value_parser = parse_market)]
+    pub allow_missing: Vec<Market>,
     /// Print the report as JSON (one object: period, sellers with outcome,
     /// amount due, errors and notes) instead of a table.
     #[arg(long)]

@@ -14,6 +14,7 @@ pub mod kpi_id;
 pub mod ledger;
 pub mod lifecycle;
 pub mod market;
+pub mod markets;
 pub mod merge;
 pub mod minor_units;
 pub mod money;

@@ -54,6 +54,13 @@ pub enum NoteKind {
     /// The same export (byte-identical content, or the same settlement / sale
     /// / row with identical money) was given twice; the copy was not counted.
     DuplicateDropped { what: String, kept: String, dropped: String },
+    /// A market of the contract had no sales export for the period, and
+    /// `--allow-missing` or `contract.allow_missing` (`allowed_by`) allowed
+    /// it: no data for the market (`crate::markets`).
+    MarketSalesMissing { market: String, allowed_by: String },
+    /// Amazon's Sponsored Products report was missing although the contract
+    /// key `needed_by` reads an ads KPI, and `allowed_by` allowed it.
+    MarketAdsMissing { market: String, needed_by: String, allowed_by: String },
 }
 
 impl NoteKind {
@@ -71,6 +78,7 @@ impl NoteKind {
             NoteKind::ReconciliationFailed { .. }
             | NoteKind::MarketNotReconciled { .. }
             | NoteKind::DuplicateDropped { .. } => NoteClass::Data,
+            NoteKind::MarketSalesMissing { .. } | NoteKind::MarketAdsMissing { .. } => NoteClass::Choice,
         }
     }
 
@@ -206,6 +214,12 @@ mod tests {
             NoteKind::ReconciliationFailed { scope: "s".into(), detail: "d".into() },
             NoteKind::MarketNotReconciled { market: "amazon_us".into() },
             NoteKind::DuplicateDropped { what: "w".into(), kept: "a".into(), dropped: "b".into() },
+            NoteKind::MarketSalesMissing { market: "mercadolivre_br".into(), allowed_by: "--allow-missing".into() },
+            NoteKind::MarketAdsMissing {
+                market: "amazon_us".into(),
+                needed_by: "fees.rules[0] (roas)".into(),
+                allowed_by: "contract.allow_missing".into(),
+            },
         ]
     }
 
