@@ -426,8 +426,11 @@ mod tests {
 
     #[test]
     fn allow_missing_names_markets_of_the_contract_only() {
-        let c = Contract::parse("c.toml", &EXAMPLE.replacen("markets = [", "allow_missing = [\"mercadolivre_br\"]\nmarkets = [", 1))
-            .unwrap();
+        let c = Contract::parse(
+            "c.toml",
+            &EXAMPLE.replacen("markets = [", "allow_missing = [\"mercadolivre_br\"]\nmarkets = [", 1),
+        )
+        .unwrap();
         assert_eq!(c.contract.allow_missing, vec![Market::MercadoLivreBr]);
         assert!(Contract::parse("c.toml", EXAMPLE).unwrap().contract.allow_missing.is_empty());
         let one_market = EXAMPLE.replacen(

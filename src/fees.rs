@@ -671,7 +671,8 @@ mod tests {
 
     #[test]
     fn no_data_without_a_reason_still_says_no_data() {
-        let kpis = [KpiReading { kpi: KpiId::Roas, market: None, value: None, no_data_reason: None, covers: Vec::new() }];
+        let kpis =
+            [KpiReading { kpi: KpiId::Roas, market: None, value: None, no_data_reason: None, covers: Vec::new() }];
         let fees = run(&example(), "1100000.00", &kpis);
         assert_eq!(fees.rules[0].reason, "no data: roas (overall) has no value");
     }

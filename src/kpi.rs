@@ -393,9 +393,8 @@ pub fn compute<E>(
         converted.insert(market, convert_inputs(&inputs, &|d| convert(market, d))?);
     }
 
-    let market_value = |id: KpiId, m: Market| {
-        out.iter().find(|k| k.id == id && k.market == Scope::of(Some(m))).and_then(|k| k.value)
-    };
+    let market_value =
+        |id: KpiId, m: Market| out.iter().find(|k| k.id == id && k.market == Scope::of(Some(m))).and_then(|k| k.value);
     // The covered markets' money `id`, each market's value converted as a whole.
     let money = |id: KpiId, covers: &[Market]| -> Result<Decimal, E> {
         let mut sum = Decimal::new(0, fee_currency.minor_digits());
@@ -825,10 +824,10 @@ mod tests {
         let figures = BTreeMap::from([(Market::AmazonUs, amazon), (Market::MercadoLivreBr, ml)]);
         // 1 USD = 7 CNY, 1 BRL = 1.3 CNY.
         compute(c, &figures, &|m, v| {
-            Ok::<_, String>(RoundingMode::HalfUp.round_money(
-                v * if m == Market::AmazonUs { d("7") } else { d("1.3") },
-                Currency::Cny,
-            ))
+            Ok::<_, String>(
+                RoundingMode::HalfUp
+                    .round_money(v * if m == Market::AmazonUs { d("7") } else { d("1.3") }, Currency::Cny),
+            )
         })
         .unwrap()
     }

@@ -116,9 +116,8 @@ pub fn check_exports(
             None
         };
         match (allowed_by, r.export) {
-            (Some(allowed_by), Export::Sales) => {
-                findings.note(NoteKind::MarketSalesMissing { market: m.to_string(), allowed_by }, vec![folder.to_string()])?
-            }
+            (Some(allowed_by), Export::Sales) => findings
+                .note(NoteKind::MarketSalesMissing { market: m.to_string(), allowed_by }, vec![folder.to_string()])?,
             (Some(allowed_by), Export::Ads) => findings.note(
                 NoteKind::MarketAdsMissing { market: m.to_string(), needed_by: r.needed_by, allowed_by },
                 vec![folder.to_string()],
@@ -166,8 +165,15 @@ mod tests {
     fn check(c: &Contract, given: &[(Market, Export)], allowed: &[Market]) -> (Vec<String>, Vec<String>) {
         let mut findings = Findings::default();
         let allowed: BTreeSet<Market> = allowed.iter().copied().collect();
-        check_exports(c, "contracts/acme.toml", "exports/2026-10/acme", |m, e| given.contains(&(m, e)), &allowed, &mut findings)
-            .unwrap();
+        check_exports(
+            c,
+            "contracts/acme.toml",
+            "exports/2026-10/acme",
+            |m, e| given.contains(&(m, e)),
+            &allowed,
+            &mut findings,
+        )
+        .unwrap();
         let errors = match findings.check() {
             Ok(()) => Vec::new(),
             Err(e) => e.problems(),
@@ -226,7 +232,10 @@ mod tests {
         let (errors, notes) = check(&contract(), &given, &[Market::MercadoLivreBr, Market::AmazonUs]);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(notes.len(), 2, "{notes:?}");
-        assert!(notes[0].contains("--allow-missing amazon_us") && notes[0].contains("fees.rules[0] (roas)"), "{notes:?}");
+        assert!(
+            notes[0].contains("--allow-missing amazon_us") && notes[0].contains("fees.rules[0] (roas)"),
+            "{notes:?}"
+        );
         assert!(notes[1].contains("--allow-missing mercadolivre_br"), "{notes:?}");
         let mut c = contract();
         c.contract.allow_missing = vec![Market::MercadoLivreBr];

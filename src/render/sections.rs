@@ -288,7 +288,12 @@ fn op_symbol(op: crate::contract::CompareOp) -> &'static str {
 /// The scope a fee rule read, as printed: the market's name, "All markets",
 /// or, when the overall value leaves some of the contract's markets out,
 /// the markets it covers ("Amazon US only").
-fn rule_scope(c: &Catalog, s: &Statement, scope: Scope, covers: &[crate::market::Market]) -> Result<String, RenderError> {
+fn rule_scope(
+    c: &Catalog,
+    s: &Statement,
+    scope: Scope,
+    covers: &[crate::market::Market],
+) -> Result<String, RenderError> {
     if scope == Scope::All && !covers.is_empty() && covers != s.contract.markets.as_slice() {
         return Ok(c.fill("scopes.all_covering", &[("markets", &c.market_list(covers)?)])?);
     }
