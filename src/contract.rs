@@ -71,6 +71,11 @@ pub struct ContractTerms {
     /// IANA time zones overriding a market's own (e.g. `amazon_us = "UTC"`).
     #[serde(default)]
     pub time_zones: BTreeMap<Market, String>,
+    /// Markets of `markets` whose exports may be missing in a period (the
+    /// seller had no sales or ads there): the statement then says "no data
+    /// for …" instead of being refused. Same as `--allow-missing MARKET`.
+    #[serde(default)]
+    pub allow_missing: Vec<Market>,
 }
 
 /// Whether GMV is before or after refunds.
@@ -305,6 +310,11 @@ impl Contract {
                 return err(format!("contract.markets[{i}]"), "repeats a market");
             }
         }
+        for (i, m) in self.contract.allow_missing.iter().enumerate() {
+            if !self.contract.markets.contains(m) {
+                return err(format!("contract.allow_missing[{i}]"), "is not one of contract.markets");
+            }
+        }
         for (market, tz) in &self.contract.time_zones {
             if tz.parse::<chrono_tz::Tz>().is_err() {
                 return err(format!("contract.time_zones.{market}"), "is not an IANA time zone");
@@ -470,6 +480,24 @@ mod tests {
     #[test]
     fn rule_naming_unknown_kpi_is_rejected_with_line() {
         rejects(("kpi = \"dispute_rate\"\nop", "kpi = \"happiness\"\nop"), "line");
+    }
+
+    #[test]
+    fn allow_missing_names_markets_of_the_contract_only() {
+        let c = Contract::parse(
+            "c.toml",
+            &EXAMPLE.replacen("markets = [", "allow_missing = [\"mercadolivre_br\"]\nmarkets = [", 1),
+        )
+        .unwrap();
+        assert_eq!(c.contract.allow_missing, vec![Market::MercadoLivreBr]);
+        assert!(Contract::parse("c.toml", EXAMPLE).unwrap().contract.allow_missing.is_empty());
+        let one_market = EXAMPLE.replacen(
+            "markets = [\"amazon_us\", \"mercadolivre_br\"]",
+            "markets = [\"amazon_us\"]\nallow_missing = [\"mercadolivre_br\"]",
+            1,
+        );
+        let e = Contract::parse("c.toml", &one_market).unwrap_err().to_string();
+        assert!(e.contains("contract.allow_missing[0]") && e.contains("is not one of contract.markets"), "{e}");
     }
 
     #[test]

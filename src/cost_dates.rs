@@ -104,7 +104,6 @@ mod tests {
 
     use super::*;
     use crate::ingest::records::CostCategory;
-    use crate::market::Market;
     use crate::money::Currency;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -125,14 +124,10 @@ mod tests {
         }
     }
 
+    /// The example contract's term: 2026-01-01 to 2026-12-31.
     fn term() -> ContractTerms {
-        ContractTerms {
-            id: "LX-1".into(),
-            start: day(2026, 1, 1),
-            end: day(2026, 12, 31),
-            markets: vec![Market::AmazonUs],
-            time_zones: Default::default(),
-        }
+        let example = include_str!("../fixtures/contracts/domain-example.toml");
+        crate::contract::Contract::parse("c.toml", example).unwrap().contract
     }
 
     const FILE: &str = "costs/2026-10/acme-home.csv";

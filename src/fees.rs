@@ -33,17 +33,21 @@ pub struct KpiReading {
     pub value: Option<Decimal>,
     /// Why there is no data, e.g. "no Sponsored Products report for the period".
     pub no_data_reason: Option<String>,
+    /// The markets the value is made of (`kpi::Kpi::covers`); a rule on the
+    /// reading names them. Empty when not known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<Market>,
 }
 
 impl KpiReading {
     /// A reading with a value.
     pub fn value(kpi: KpiId, market: Option<Market>, value: Decimal) -> Self {
-        KpiReading { kpi, market, value: Some(value), no_data_reason: None }
+        KpiReading { kpi, market, value: Some(value), no_data_reason: None, covers: Vec::new() }
     }
 
     /// A reading without data, saying why.
     pub fn no_data(kpi: KpiId, market: Option<Market>, reason: impl Into<String>) -> Self {
-        KpiReading { kpi, market, value: None, no_data_reason: Some(reason.into()) }
+        KpiReading { kpi, market, value: None, no_data_reason: Some(reason.into()), covers: Vec::new() }
     }
 }
 
@@ -136,6 +140,9 @@ pub struct RuleTrigger {
     pub op: CompareOp,
     #[serde(with = "rust_decimal::serde::str")]
     pub threshold: Decimal,
+    /// The markets `value` is made of, as the scorecard says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<Market>,
 }
 
 /// What became of one contract rule.
@@ -158,6 +165,9 @@ pub struct RuleOutcome {
     pub amount: Option<Decimal>,
     /// English explanation: the comparison that held or did not, or `no data: …`.
     pub reason: String,
+    /// The markets the compared value is made of, as the scorecard says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<Market>,
 }
 
 /// Computes the service fees of one period.
@@ -383,7 +393,10 @@ fn commission_lines(mode: TierMode, tiers: &[Tier], base: Decimal, round: impl F
 }
 
 /// Evaluates one rule against the readings; returns its outcome and, if it
-/// applied, its line.
+/// applied, its line. The rule compares the reading's value as printed on
+/// the scorecard (for a statement, `kpi::printed_ratio` makes that compare
+/// with the threshold exactly as the unrounded value does) and carries the
+/// markets the reading covers.
 fn apply_rule(
     index: usize,
     rule: &FeeRule,
@@ -391,8 +404,15 @@ fn apply_rule(
     commission: Decimal,
     round: impl Fn(Decimal) -> Decimal,
 ) -> (RuleOutcome, Option<FeeLine>) {
+    let reading = kpis.iter().find(|r| r.kpi == rule.kpi && r.market == rule.market);
+    let covers = reading.map(|r| r.covers.clone()).unwrap_or_default();
+    // A rule on an overall figure names the markets that figure is made of.
     let label = match rule.market {
         Some(m) => format!("{} ({m})", rule.kpi),
+        None if !covers.is_empty() => {
+            let ids: Vec<&str> = covers.iter().map(|m| m.id()).collect();
+            format!("{} (overall of {})", rule.kpi, ids.join(", "))
+        }
         None => rule.kpi.to_string(),
     };
     let scope = match rule.market {
@@ -410,8 +430,8 @@ fn apply_rule(
         applied: false,
         amount: None,
         reason: String::new(),
+        covers,
     };
-    let reading = kpis.iter().find(|r| r.kpi == rule.kpi && r.market == rule.market);
     let value = match reading {
         None => {
             outcome.reason = format!("no data: no reading for {scope}");
@@ -468,6 +488,7 @@ fn apply_rule(
             value,
             op: rule.op,
             threshold: rule.threshold,
+            covers: outcome.covers.clone(),
         }),
     };
     (outcome, Some(line))
@@ -720,7 +741,8 @@ mod tests {
 
     #[test]
     fn no_data_without_a_reason_still_says_no_data() {
-        let kpis = [KpiReading { kpi: KpiId::Roas, market: None, value: None, no_data_reason: None }];
+        let kpis =
+            [KpiReading { kpi: KpiId::Roas, market: None, value: None, no_data_reason: None, covers: Vec::new() }];
         let fees = run(&example(), "1100000.00", &kpis);
         assert_eq!(fees.rules[0].reason, "no data: roas (overall) has no value");
     }

@@ -93,6 +93,12 @@ impl Ledger {
         self.sales_markets.contains(&market)
     }
 
+    /// Whether some ads report was given for `market`, even one without
+    /// rows in the period.
+    pub fn has_ads(&self, market: Market) -> bool {
+        self.ad_markets.contains(&market)
+    }
+
     /// Aggregates the facts per market with polars.
     ///
     /// # Errors

@@ -72,6 +72,13 @@ pub enum NoteKind {
     /// `[contract.time_zones]` dates this market's rows in another zone than
     /// the marketplace's own.
     TimeZone { market: String, zone: String, default_zone: String },
+    /// A market of the contract had no sales export for the period, and
+    /// `--allow-missing` or `contract.allow_missing` (`allowed_by`) allowed
+    /// it: no data for the market (`crate::markets`).
+    MarketSalesMissing { market: String, allowed_by: String },
+    /// Amazon's Sponsored Products report was missing although the contract
+    /// key `needed_by` reads an ads KPI, and `allowed_by` allowed it.
+    MarketAdsMissing { market: String, needed_by: String, allowed_by: String },
 }
 
 impl NoteKind {
@@ -91,6 +98,7 @@ impl NoteKind {
             | NoteKind::DuplicateDropped { .. } => NoteClass::Data,
             NoteKind::TermPartial { .. } | NoteKind::LateBilledCost { .. } => NoteClass::Choice,
             NoteKind::TimeZone { .. } => NoteClass::Choice,
+            NoteKind::MarketSalesMissing { .. } | NoteKind::MarketAdsMissing { .. } => NoteClass::Choice,
         }
     }
 
@@ -242,6 +250,12 @@ mod tests {
                 market: "amazon_us".into(),
                 zone: "UTC".into(),
                 default_zone: "America/Los_Angeles".into(),
+            },
+            NoteKind::MarketSalesMissing { market: "mercadolivre_br".into(), allowed_by: "--allow-missing".into() },
+            NoteKind::MarketAdsMissing {
+                market: "amazon_us".into(),
+                needed_by: "fees.rules[0] (roas)".into(),
+                allowed_by: "contract.allow_missing".into(),
             },
         ]
     }

@@ -1,7 +1,7 @@
 //! One seller's statement, end to end: read the inputs, ingest, aggregate,
 //! compute KPIs and fees, and assemble the [`Statement`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -20,6 +20,7 @@ use crate::kpi::{self, Kpi, Scope};
 use crate::kpi_id::KpiId;
 use crate::ledger::{Ledger, MarketFigures};
 use crate::market::Market;
+use crate::markets::{Export, check_exports};
 use crate::money::Currency;
 use crate::notes::{DataNote, Findings, NoteKind};
 use crate::period::Period;
@@ -33,12 +34,17 @@ pub struct RunOptions {
     pub period: Period,
     /// The statement's issue date (an input, never the clock).
     pub issue_date: NaiveDate,
+    /// `--allow-missing MARKET`: contract markets whose exports may be
+    /// absent this period (see [`crate::markets::check_exports`]); each
+    /// seller's contract may allow more (`contract.allow_missing`).
+    pub allow_missing: BTreeSet<Market>,
 }
 
 impl RunOptions {
-    /// Options with the default issue date: the day after the period ends.
+    /// Options with the default issue date (the day after the period ends)
+    /// and no market allowed to be missing.
     pub fn new(period: Period) -> Self {
-        RunOptions { period, issue_date: period.next().first_day() }
+        RunOptions { period, issue_date: period.next().first_day(), allow_missing: BTreeSet::new() }
     }
 }
 
@@ -102,7 +108,7 @@ pub fn build_statement(
     opts: &RunOptions,
     signing: SigningBlock,
 ) -> Result<Statement, Error> {
-    let inputs = read_seller_inputs(ws, seller, opts.period)?;
+    let inputs = read_seller_inputs(ws, seller, opts)?;
     let kpis = compute_kpis(&inputs)?;
     let fees = compute_fees(&inputs, kpis)?;
     assemble_statement(ws, inputs, fees, opts, signing)
@@ -129,9 +135,12 @@ pub struct SellerInputs {
     pub coverage: Coverage,
 }
 
-/// Reads and ingests every input of `seller` for `period`: the contract
-/// (checked to be the seller's), the period's FX files, the seller's exports
-/// (each checked to be for a market of the contract) and its cost ledger.
+/// Reads and ingests every input of `seller` for `opts.period`: the
+/// contract (checked to be the seller's), the period's FX files, the
+/// seller's exports (each checked to be for a market of the contract, and
+/// every export each contract market needs checked to be there, unless
+/// `opts.allow_missing` or the contract allows it: [`check_exports`]) and
+/// its cost ledger.
 ///
 /// Every export and cost file is read even after one fails, so that all
 /// their problems are reported together.
@@ -140,7 +149,8 @@ pub struct SellerInputs {
 /// An unreadable or invalid contract or FX file (naming the file and key or
 /// line); or [`Error::Refused`] with every export or cost file that cannot
 /// be read or breaks a check, each naming file, line and column.
-pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Result<SellerInputs, Error> {
+pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result<SellerInputs, Error> {
+    let period = opts.period;
     let mut inputs = Vec::new();
     let mut findings = Findings::default();
 
@@ -191,17 +201,20 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
     let mut ledger = Ledger::default();
     let mut checks = Vec::new();
     let mut check_markets = Vec::new();
+    let mut unreadable_export = false;
     for rel in ws.export_files(period, seller)? {
         let file = ws.read(&rel)?;
         let (format, mut parsed) = match read_export(&file.path, &file.bytes, &ctx) {
             Ok(read) => read,
             Err(e) => {
                 findings.refuse(e);
+                unreadable_export = true;
                 continue;
             }
         };
         if let Err(e) = parsed.check_in_period(&file.path, period) {
             findings.refuse(e);
+            unreadable_export = true; // refused by its own error, not reported missing
             continue;
         }
         coverage.keep_inside(&mut parsed);
@@ -256,6 +269,15 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
         None => Vec::new(),
     };
 
+    // An unreadable export may be the one that seems missing: its own error says what is wrong.
+    if !unreadable_export {
+        let given = |m: Market, export: Export| match export {
+            Export::Sales => ledger.has_sales(m),
+            Export::Ads => ledger.has_ads(m),
+        };
+        let folder = Workspace::export_dir(period, seller);
+        check_exports(&contract, &contract_file.path, &folder, given, &opts.allow_missing, &mut findings)?;
+    }
     for c in checks.iter().filter(|c| !c.ok) {
         findings.note(
             NoteKind::ReconciliationFailed { scope: c.scope.clone(), detail: c.detail.clone() },
@@ -407,6 +429,7 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
                     (Some(note), None) => Some(english.note(note).map_err(|e| Error::Internal(e.to_string()))?),
                     _ => None,
                 },
+                covers: k.covers.clone(),
             })
         })
         .collect::<Result<_, _>>()?;
@@ -457,7 +480,8 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
 }
 
 /// Puts a seller's inputs, KPIs and fees together as its [`Statement`],
-/// to be signed with the key `signing` describes.
+/// to be signed with the key `signing` describes; every money amount is
+/// written with its minor unit and never as `-0.00` ([`crate::minor_units`]).
 ///
 /// # Errors
 /// An internal error from the template catalog.
@@ -494,7 +518,7 @@ pub fn assemble_statement(
         })
         .collect();
 
-    Ok(Statement {
+    let mut statement = Statement {
         schema: SCHEMA.to_string(),
         statement_number: format!("{}-{}-{}", contract.contract.id, period.to_string().replace('-', ""), seller),
         issue_date: opts.issue_date,
@@ -531,7 +555,9 @@ pub fn assemble_statement(
         signing,
         notes,
         supersedes: None,
-    })
+    };
+    crate::minor_units::normalize(&mut statement);
+    Ok(statement)
 }
 
 /// The English catalog, whose texts statement.json carries.

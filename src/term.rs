@@ -148,7 +148,10 @@ mod tests {
     }
 
     fn terms(start: NaiveDate, end: NaiveDate) -> ContractTerms {
-        ContractTerms { id: "LX-1".into(), start, end, markets: vec![Market::AmazonUs], time_zones: Default::default() }
+        let example = include_str!("../fixtures/contracts/domain-example.toml");
+        let mut terms = crate::contract::Contract::parse("c.toml", example).unwrap().contract;
+        (terms.start, terms.end) = (start, end);
+        terms
     }
 
     fn october() -> Period {

@@ -285,6 +285,21 @@ fn op_symbol(op: crate::contract::CompareOp) -> &'static str {
     }
 }
 
+/// The scope a fee rule read, as printed: the market's name, "All markets",
+/// or, when the overall value leaves some of the contract's markets out,
+/// the markets it covers ("Amazon US only").
+fn rule_scope(
+    c: &Catalog,
+    s: &Statement,
+    scope: Scope,
+    covers: &[crate::market::Market],
+) -> Result<String, RenderError> {
+    if scope == Scope::All && !covers.is_empty() && covers != s.contract.markets.as_slice() {
+        return Ok(c.fill("scopes.all_covering", &[("markets", &c.market_list(covers)?)])?);
+    }
+    Ok(c.scope(scope)?.to_string())
+}
+
 fn status_id(status: Status) -> &'static str {
     match status {
         Status::Met => "met",
@@ -352,7 +367,7 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
                             key,
                             &[
                                 ("kpi", c.kpi(t.kpi)?),
-                                ("scope", c.scope(scope)?),
+                                ("scope", &rule_scope(c, s, scope, &t.covers)?),
                                 ("value", &kpi_value(c, t.kpi, unit, t.value)),
                                 ("op", op_symbol(t.op)),
                                 ("threshold", &kpi_value(c, t.kpi, unit, t.threshold)),
@@ -406,7 +421,7 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
                 "fees.rule_not_applied",
                 &[
                     ("kpi", c.kpi(r.kpi)?),
-                    ("scope", c.scope(scope)?),
+                    ("scope", &rule_scope(c, s, scope, &r.covers)?),
                     ("value", &value),
                     ("op", op_symbol(r.op)),
                     ("threshold", &kpi_value(c, r.kpi, unit, r.threshold)),
