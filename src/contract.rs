@@ -215,6 +215,11 @@ pub struct FeeTerms {
     /// A handling markup on pass-through costs, billed as its own service-fee line.
     #[serde(default)]
     pub pass_through_markup: Option<Decimal>,
+    /// Whether `minimum` and `maximum` bound the handling markup too. Unset
+    /// (and `false`): they bound base fee + commission + bonuses/penalties,
+    /// and the markup is charged outside them (see [`crate::fee_bounds`]).
+    #[serde(default)]
+    pub bounds_include_markup: Option<bool>,
     #[serde(default)]
     pub rules: Vec<FeeRule>,
 }
@@ -258,7 +263,9 @@ impl Contract {
 
     /// Checks the values make sense together: rates in 0..=1, tiers in
     /// ascending order with only the last unbounded, minimum ≤ maximum,
-    /// rules with exactly one effect amount, targets with a bound.
+    /// `bounds_include_markup` only beside a minimum or maximum (and, when
+    /// true, a markup), rules with exactly one effect amount, targets with a
+    /// bound.
     pub fn validate(&self, file: &str) -> Result<(), Error> {
         let err = |key: String, message: &str| Err(Error::config(file, key, message));
         let unit = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE;
@@ -332,6 +339,20 @@ impl Contract {
             && !unit(m)
         {
             return err("fees.pass_through_markup".into(), "must be between 0 and 1");
+        }
+        if let Some(include) = f.bounds_include_markup {
+            if f.minimum.is_none() && f.maximum.is_none() {
+                return err(
+                    "fees.bounds_include_markup".into(),
+                    "is set but the contract has neither fees.minimum nor fees.maximum for it to apply to",
+                );
+            }
+            if include && f.pass_through_markup.is_none() {
+                return err(
+                    "fees.bounds_include_markup".into(),
+                    "is true but the contract has no fees.pass_through_markup to include",
+                );
+            }
         }
         for (i, r) in f.rules.iter().enumerate() {
             match (r.percent_of_commission, r.amount) {
@@ -417,5 +438,35 @@ mod tests {
     #[test]
     fn unknown_key_is_rejected() {
         rejects(("tier_mode = \"marginal\"", "tier_mode = \"marginal\"\ntier_mod = 1"), "tier_mod");
+    }
+
+    #[test]
+    fn bounds_include_markup_without_a_minimum_or_maximum_is_rejected() {
+        rejects(("minimum = \"10000.00\"", "bounds_include_markup = false"), "fees.bounds_include_markup");
+    }
+
+    #[test]
+    fn bounds_include_markup_true_without_a_markup_is_rejected() {
+        let edit = ("minimum = \"10000.00\"", "minimum = \"10000.00\"\nbounds_include_markup = true");
+        rejects(edit, "fees.bounds_include_markup");
+        let e = Contract::parse("c.toml", &EXAMPLE.replacen(edit.0, edit.1, 1)).unwrap_err().to_string();
+        assert!(e.contains("no fees.pass_through_markup"), "{e}");
+    }
+
+    #[test]
+    fn bounds_include_markup_that_is_not_a_boolean_is_rejected_with_line() {
+        rejects(("minimum = \"10000.00\"", "minimum = \"10000.00\"\nbounds_include_markup = \"yes\""), "line");
+    }
+
+    #[test]
+    fn bounds_include_markup_beside_a_minimum_and_a_markup_is_read() {
+        let text = EXAMPLE.replacen(
+            "minimum = \"10000.00\"",
+            "minimum = \"10000.00\"\npass_through_markup = \"0.05\"\nbounds_include_markup = true",
+            1,
+        );
+        let c = Contract::parse("c.toml", &text).unwrap();
+        assert_eq!(c.fees.bounds_include_markup, Some(true));
+        assert_eq!(Contract::parse("c.toml", EXAMPLE).unwrap().fees.bounds_include_markup, None);
     }
 }

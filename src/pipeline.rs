@@ -346,6 +346,7 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
         conversion,
     };
     let fx_used = fx.used;
+    crate::fx_source::check(contract, &Workspace::contract_path(&inputs.seller), fx_used.values())?;
     Ok(FeeStage {
         kpis: KpiStage { fx_used, ..kpis },
         commission_base,
@@ -411,6 +412,7 @@ pub fn assemble_statement(
             end: contract.contract.end,
             markets: contract.contract.markets.clone(),
             fee_currency: contract.fees.currency,
+            fx: Some(contract.fx.clone()),
         },
         period: PeriodBlock { id: period, start: period.first_day(), end: period.last_day() },
         rounding: RoundingBlock {
