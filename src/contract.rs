@@ -62,12 +62,37 @@ pub struct SellerTerms {
 #[serde(deny_unknown_fields)]
 pub struct ContractTerms {
     pub id: String,
+    #[serde(deserialize_with = "toml_date::deserialize")]
     pub start: NaiveDate,
+    #[serde(deserialize_with = "toml_date::deserialize")]
     pub end: NaiveDate,
     pub markets: Vec<Market>,
     /// IANA time zones overriding a market's own (e.g. `amazon_us = "UTC"`).
     #[serde(default)]
     pub time_zones: BTreeMap<Market, String>,
+}
+
+/// A contract date written either as a TOML date (`start = 2026-01-01`) or
+/// as a string (`start = "2026-01-01"`, as in DOMAIN.md's example).
+mod toml_date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let expected = "a date such as 2026-01-01 or \"2026-01-01\"";
+        match toml::Value::deserialize(d)? {
+            toml::Value::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .map_err(|_| D::Error::custom(format!("{s:?} is not a date; expected {expected}"))),
+            toml::Value::Datetime(dt) => match (dt.date, dt.time, dt.offset) {
+                (Some(date), None, None) => {
+                    NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day))
+                        .ok_or_else(|| D::Error::custom(format!("{dt} is not a date; expected {expected}")))
+                }
+                _ => Err(D::Error::custom(format!("{dt} has a time of day; expected {expected}"))),
+            },
+            other => Err(D::Error::custom(format!("found {}, expected {expected}", other.type_str()))),
+        }
+    }
 }
 
 /// Whether GMV is before or after refunds.
@@ -468,5 +493,17 @@ mod tests {
         let c = Contract::parse("c.toml", &text).unwrap();
         assert_eq!(c.fees.bounds_include_markup, Some(true));
         assert_eq!(Contract::parse("c.toml", EXAMPLE).unwrap().fees.bounds_include_markup, None);
+    }
+
+    #[test]
+    fn term_dates_are_read_as_toml_dates_or_strings_and_anything_else_is_rejected_with_its_line() {
+        let native = EXAMPLE.replacen("start = \"2026-01-01\"", "start = 2026-01-01", 1);
+        assert_ne!(native, EXAMPLE);
+        let c = Contract::parse("c.toml", &native).unwrap();
+        assert_eq!(c, Contract::parse("c.toml", EXAMPLE).unwrap());
+        rejects(("start = \"2026-01-01\"", "start = 2026-01-01T08:00:00"), "has a time of day");
+        rejects(("start = \"2026-01-01\"", "start = \"01/01/2026\""), "line 10");
+        rejects(("start = \"2026-01-01\"", "start = \"01/01/2026\""), "\"01/01/2026\" is not a date");
+        rejects(("end = \"2026-12-31\"", "end = 20261231"), "found integer");
     }
 }
