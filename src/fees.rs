@@ -274,11 +274,7 @@ fn markup_line(terms: &FeeTerms, pass_through_total: Decimal, round: impl Fn(Dec
     }
     Some(FeeLine {
         kind: FeeLineKind::HandlingMarkup,
-        description: format!(
-            "Handling markup: pass-through costs {} × {}",
-            group(pass_through_total),
-            percent(markup)
-        ),
+        description: format!("Handling markup: pass-through costs {} × {}", group(pass_through_total), percent(markup)),
         tier: None,
         base: Some(pass_through_total),
         rate: Some(markup),
@@ -982,7 +978,10 @@ mod tests {
             t.bounds_include_markup = Some(true);
         });
         let adj = inside.lines.last().unwrap();
-        assert_eq!((adj.kind, adj.base, adj.amount), (FeeLineKind::MaximumAdjustment, Some(d("3871.93")), d("-871.93")));
+        assert_eq!(
+            (adj.kind, adj.base, adj.amount),
+            (FeeLineKind::MaximumAdjustment, Some(d("3871.93")), d("-871.93"))
+        );
         assert_eq!(
             adj.description,
             "Maximum fee adjustment: base fee + commission + bonuses/penalties + handling markup 3,871.93 lowered to the maximum 3,000.00"

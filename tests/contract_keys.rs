@@ -523,7 +523,11 @@ fn fees_are_computed_in_cny(b: &Statement, a: &Statement) -> Checked {
     let line = &a.commission_base.lines[0];
     ensure!(line.fx_rate == d("7.1159"), "commission base rate {}", line.fx_rate);
     let expected = round(a, b.commission_base.total * d("7.1159"), Currency::Cny);
-    ensure!(a.commission_base.total == expected, "commission base {} CNY, expected {expected}", a.commission_base.total);
+    ensure!(
+        a.commission_base.total == expected,
+        "commission base {} CNY, expected {expected}",
+        a.commission_base.total
+    );
     let conv = a.totals.conversion.as_ref().ok_or("service fees not converted into the USD settlement currency")?;
     ensure!(conv.from == Currency::Cny && conv.to == Currency::Usd, "{conv:?}");
     Ok(())
@@ -538,10 +542,8 @@ fn base_fee_line_is_9000(b: &Statement, a: &Statement) -> Checked {
 
 fn marginal_tiers_split_the_base(_: &Statement, a: &Statement) -> Checked {
     let tiers: Vec<_> = lines(a, FeeLineKind::Commission).iter().map(|l| (l.base, l.rate, l.amount)).collect();
-    let expected = vec![
-        (Some(d("10000.00")), Some(d("0.08")), d("800.00")),
-        (Some(d("6097.15")), Some(d("0.06")), d("365.83")),
-    ];
+    let expected =
+        vec![(Some(d("10000.00")), Some(d("0.08")), d("800.00")), (Some(d("6097.15")), Some(d("0.06")), d("365.83"))];
     ensure!(tiers == expected, "{tiers:?}");
     Ok(())
 }
@@ -633,7 +635,10 @@ fn bonus_becomes_a_penalty(b: &Statement, a: &Statement) -> Checked {
 
 fn bonus_is_10_percent_of_commission(_: &Statement, a: &Statement) -> Checked {
     let l = one_line(a, FeeLineKind::Bonus)?;
-    ensure!(l.rate == Some(d("0.10")) && l.amount == round(a, a.service_fees.commission * d("0.10"), Currency::Usd), "{l:?}");
+    ensure!(
+        l.rate == Some(d("0.10")) && l.amount == round(a, a.service_fees.commission * d("0.10"), Currency::Usd),
+        "{l:?}"
+    );
     Ok(())
 }
 
