@@ -13,7 +13,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::FeeTerms;
-use crate::fees::{FeeLine, FeeLineKind, group, sum, unsigned_zero};
+use crate::fees::{FeeLine, FeeLineKind, ServiceFees, group, sum, unsigned_zero};
+use crate::notes::NoteKind;
 
 /// What the contract's minimum and maximum fee bound, as the statement
 /// prints it.
@@ -110,4 +111,17 @@ pub fn bound(
         }
     });
     Some((FeeBounds { minimum, maximum, bounded: kinds, outside, bounded_sum: running }, adjustment))
+}
+
+/// The contract choice to print when it took effect: with
+/// `fees.bounds_include_markup = true`, a handling markup line counted
+/// towards the minimum and maximum. `None` otherwise (the default scope is
+/// printed with the fees themselves, from [`FeeBounds`]).
+pub fn note(fees: &ServiceFees) -> Option<NoteKind> {
+    let bounds = fees.bounds.as_ref()?;
+    if !bounds.bounded.contains(&FeeLineKind::HandlingMarkup) {
+        return None;
+    }
+    let markup = fees.lines.iter().find(|l| l.kind == FeeLineKind::HandlingMarkup)?;
+    Some(NoteKind::MarkupInsideFeeLimits { markup: format!("{} {}", fees.currency.code(), group(markup.amount)) })
 }

@@ -54,6 +54,10 @@ pub enum NoteKind {
     /// The same export (byte-identical content, or the same settlement / sale
     /// / row with identical money) was given twice; the copy was not counted.
     DuplicateDropped { what: String, kept: String, dropped: String },
+    /// `fees.bounds_include_markup = true` took effect: the handling markup
+    /// (`markup`, with its currency) counts towards the minimum and maximum
+    /// fee with the other service-fee lines.
+    MarkupInsideFeeLimits { markup: String },
 }
 
 impl NoteKind {
@@ -71,6 +75,7 @@ impl NoteKind {
             NoteKind::ReconciliationFailed { .. }
             | NoteKind::MarketNotReconciled { .. }
             | NoteKind::DuplicateDropped { .. } => NoteClass::Data,
+            NoteKind::MarkupInsideFeeLimits { .. } => NoteClass::Choice,
         }
     }
 
@@ -206,6 +211,7 @@ mod tests {
             NoteKind::ReconciliationFailed { scope: "s".into(), detail: "d".into() },
             NoteKind::MarketNotReconciled { market: "amazon_us".into() },
             NoteKind::DuplicateDropped { what: "w".into(), kept: "a".into(), dropped: "b".into() },
+            NoteKind::MarkupInsideFeeLimits { markup: "USD 1.00".into() },
         ]
     }
 

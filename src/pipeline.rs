@@ -290,6 +290,8 @@ pub struct FeeStage {
     pub pass_through: PassThrough,
     pub service_fees: ServiceFees,
     pub totals: Totals,
+    /// The contract choices the fees took (e.g. the markup inside the fee limits).
+    pub notes: Vec<DataNote>,
 }
 
 /// Computes the commission base (each market's GMV in the fee currency), the
@@ -394,12 +396,17 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
     };
     let fx_used = fx.used;
     crate::fx_source::check(contract, &Workspace::contract_path(&inputs.seller), fx_used.values())?;
+    let notes = crate::fee_bounds::note(&service_fees)
+        .map(|kind| DataNote::new(kind, vec![Workspace::contract_path(&inputs.seller)]))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(FeeStage {
         kpis: KpiStage { fx_used, ..kpis },
         commission_base,
         pass_through: PassThrough { currency: settlement, lines: pass_lines, total: pass_total },
         service_fees,
         totals,
+        notes,
     })
 }
 
@@ -416,8 +423,15 @@ pub fn assemble_statement(
     signing: SigningBlock,
 ) -> Result<Statement, Error> {
     let SellerInputs { seller, period, contract, checks, check_markets, inputs, notes, .. } = inputs;
-    let FeeStage { kpis: KpiStage { figures, kpis, fx_used }, commission_base, pass_through, service_fees, totals } =
-        fees;
+    let FeeStage {
+        kpis: KpiStage { figures, kpis, fx_used },
+        commission_base,
+        pass_through,
+        service_fees,
+        totals,
+        notes: fee_notes,
+    } = fees;
+    let notes: Vec<DataNote> = notes.into_iter().chain(fee_notes).collect();
     let mode = contract.fees.rounding;
     let markets = contract
         .contract

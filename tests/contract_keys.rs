@@ -37,6 +37,7 @@ use kpiseal::kpi::{Bound, Kpi, Scope, Status};
 use kpiseal::kpi_id::KpiId;
 use kpiseal::market::Market;
 use kpiseal::money::{Currency, RoundingMode};
+use kpiseal::notes::NoteClass;
 use kpiseal::pipeline::{RunOptions, build_statement};
 use kpiseal::render::fonts::Fonts;
 use kpiseal::render::{RenderOptions, render_pdf};
@@ -601,6 +602,9 @@ fn markup_fills_the_minimum(b: &Statement, a: &Statement) -> Checked {
     let bounds = a.service_fees.bounds.as_ref().ok_or("no bounds printed")?;
     ensure!(bounds.bounded.contains(&FeeLineKind::HandlingMarkup) && bounds.outside.is_empty(), "{bounds:?}");
     ensure!(a.service_fees.subtotal == b.service_fees.subtotal - d("185.88"), "subtotal {}", a.service_fees.subtotal);
+    let choice = a.notes.iter().find(|n| n.kind.code() == "markup_inside_fee_limits").ok_or("no choice note")?;
+    ensure!(choice.class == NoteClass::Choice && choice.text.contains("(USD 2,257.81)"), "{choice:?}");
+    ensure!(!b.notes.iter().any(|n| n.kind.code() == "markup_inside_fee_limits"), "baseline has the choice note");
     Ok(())
 }
 

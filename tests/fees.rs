@@ -113,6 +113,7 @@ fn the_handling_markup_does_not_fill_the_minimum_and_every_statement_says_what_i
     assert_eq!(fees["subtotal"], "4057.81");
     assert_eq!(sunny["totals"]["amount_due"], SUNNY_DUE);
     assert_eq!(seller_row(&summary(out.path()), "sunny-gadgets")["amount_due"], SUNNY_DUE);
+    assert!(!sunny["notes"].as_array().unwrap().iter().any(|n| n["code"] == "markup_inside_fee_limits"));
     let pdf = pdf_text(out.path(), "sunny-gadgets");
     let sentence = "Monthly fee limits (minimum USD 1,800.00) apply to the sum of the base fee, commission and KPI \
                     bonuses/penalties (USD 1,614.12 before adjustment). The handling markup on pass-through costs \
@@ -170,6 +171,16 @@ fn bounds_include_markup_lets_the_markup_count_towards_the_minimum_and_the_state
         "{pdf}"
     );
     assert!(!pdf.contains("charged outside these limits"), "{pdf}");
+    // The contract's choice is a note of the statement (class choice), in the PDF's Data notes too.
+    let notes = sunny["notes"].as_array().unwrap();
+    let choice = notes.iter().find(|n| n["code"] == "markup_inside_fee_limits").expect("the choice note");
+    assert_eq!(choice["class"], "choice");
+    assert_eq!(choice["markup"], "USD 2,257.81");
+    assert_eq!(choice["at"], serde_json::json!(["contracts/sunny-gadgets.toml"]));
+    let note = "By the contract (fees.bounds_include_markup = true), the handling markup on pass-through costs \
+                (USD 2,257.81) counts towards the monthly minimum and maximum fee.";
+    assert_eq!(choice["text"], note);
+    assert!(pdf.contains(note), "{pdf}");
     let all = summary(out.path());
     assert_eq!(seller_row(&all, "acme-home")["amount_due"], ACME_DUE);
     assert_eq!(seller_row(&all, "rio-casa")["amount_due"], RIO_DUE);
