@@ -58,6 +58,10 @@ pub enum NoteKind {
     /// (`markup`, with its currency) counts towards the minimum and maximum
     /// fee with the other service-fee lines.
     MarkupInsideFeeLimits { markup: String },
+    /// The contract names its own time zone for `market`, but `rows` rows of
+    /// one file near the month boundary carry a date without a time of day:
+    /// the zone cannot be applied to them, so they count on the date printed.
+    TimeZoneNotApplied { market: String, zone: String, rows: String },
 }
 
 impl NoteKind {
@@ -74,7 +78,8 @@ impl NoteKind {
         match self {
             NoteKind::ReconciliationFailed { .. }
             | NoteKind::MarketNotReconciled { .. }
-            | NoteKind::DuplicateDropped { .. } => NoteClass::Data,
+            | NoteKind::DuplicateDropped { .. }
+            | NoteKind::TimeZoneNotApplied { .. } => NoteClass::Data,
             NoteKind::MarkupInsideFeeLimits { .. } => NoteClass::Choice,
         }
     }
@@ -142,6 +147,21 @@ impl DataNote {
     pub fn line(&self) -> String {
         if self.at.is_empty() { self.text.clone() } else { format!("{} ({})", self.text, self.at.join(", ")) }
     }
+}
+
+/// Ascending line numbers as short ranges: `[3, 4, 5, 9]` → `3-5,9`.
+pub fn line_ranges(lines: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j + 1 < lines.len() && lines[j + 1] == lines[j] + 1 {
+            j += 1;
+        }
+        parts.push(if j == i { lines[i].to_string() } else { format!("{}-{}", lines[i], lines[j]) });
+        i = j + 1;
+    }
+    parts.join(",")
 }
 
 /// The notes and refusals of one seller's run, gathered as its stages go.
@@ -212,6 +232,7 @@ mod tests {
             NoteKind::MarketNotReconciled { market: "amazon_us".into() },
             NoteKind::DuplicateDropped { what: "w".into(), kept: "a".into(), dropped: "b".into() },
             NoteKind::MarkupInsideFeeLimits { markup: "USD 1.00".into() },
+            NoteKind::TimeZoneNotApplied { market: "amazon_us".into(), zone: "UTC".into(), rows: "3".into() },
         ]
     }
 
@@ -237,6 +258,13 @@ mod tests {
         assert_eq!(json["class"], "data");
         let back: DataNote = serde_json::from_value(json).unwrap();
         assert_eq!(back, note);
+    }
+
+    #[test]
+    fn line_ranges_join_consecutive_lines() {
+        assert_eq!(line_ranges(&[3, 4, 5, 9, 11, 12]), "3-5,9,11-12");
+        assert_eq!(line_ranges(&[7]), "7");
+        assert_eq!(line_ranges(&[]), "");
     }
 
     #[test]

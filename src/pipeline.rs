@@ -192,6 +192,20 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
             ));
             continue;
         }
+        if let Some(m) = sales_market
+            && !parsed.date_only_near_boundary.is_empty()
+            && contract.time_zone(m) != m.default_time_zone()
+        {
+            let lines = &parsed.date_only_near_boundary;
+            findings.note(
+                NoteKind::TimeZoneNotApplied {
+                    market: m.id().to_string(),
+                    zone: contract.time_zone(m).name().to_string(),
+                    rows: lines.len().to_string(),
+                },
+                vec![format!("{}:{}", file.path, crate::notes::line_ranges(lines))],
+            )?;
+        }
         inputs.push(record(&file, format, parsed.rows_in_period));
         for c in &parsed.checks {
             check_markets.push((sales_market.or(ad_market), c.ok));

@@ -88,6 +88,7 @@ const CASES: &[Case] = &[
     Case { key: "contract.end", seller: SUNNY, given: &[], edits: &[("contract.end", "\"2027-12-31\"")], expect: Changes(term_end_is_printed) },
     Case { key: "contract.markets", seller: ACME, given: &[], edits: &[("contract.markets", "[\"amazon_us\"]")], expect: Refused(&["Vendas_BR_outubro_2026.csv", "mercadolivre_br", "does not cover"]) },
     Case { key: "contract.time_zones.amazon_us", seller: ACME, given: &[], edits: &[("contract.time_zones.amazon_us", "\"UTC\"")], expect: Changes(amazon_rows_move_across_the_month_boundary) },
+    Case { key: "contract.time_zones.amazon_us", seller: SUNNY, given: &[], edits: &[("contract.time_zones.amazon_us", "\"UTC\"")], expect: Changes(date_only_amazon_rows_are_noted) },
     Case { key: "contract.time_zones.mercadolivre_br", seller: ACME, given: &[], edits: &[("contract.time_zones.mercadolivre_br", "\"Asia/Tokyo\"")], expect: Changes(mercadolivre_rows_move_across_the_month_boundary) },
     // kpi.*
     Case { key: "kpi.gmv_basis", seller: ACME, given: &[], edits: &[("kpi.gmv_basis", "\"gross\"")], expect: Changes(gross_gmv_adds_back_the_refunds) },
@@ -437,6 +438,22 @@ fn amazon_rows_move_across_the_month_boundary(b: &Statement, a: &Statement) -> C
     let (gb, ga) = (value(b, KpiId::Gmv, Scope::AmazonUs)?, value(a, KpiId::Gmv, Scope::AmazonUs)?);
     ensure!(gb != ga, "Amazon GMV {gb} either way");
     ensure!(value(a, KpiId::Gmv, Scope::MercadoLivreBr)? == value(b, KpiId::Gmv, Scope::MercadoLivreBr)?, "ML moved");
+    ensure!(!a.notes.iter().any(|n| n.kind.code() == "time_zone_not_applied"), "every acme row has a time of day");
+    Ok(())
+}
+
+fn date_only_amazon_rows_are_noted(b: &Statement, a: &Statement) -> Checked {
+    // The V1 settlement has posted-date only: its rows cannot be re-zoned, and the statement says which.
+    ensure!(!b.notes.iter().any(|n| n.kind.code() == "time_zone_not_applied"), "baseline has the note");
+    let note =
+        a.notes.iter().find(|n| n.kind.code() == "time_zone_not_applied").ok_or("no time_zone_not_applied note")?;
+    ensure!(note.class == NoteClass::Data && note.text.contains("time zone UTC cannot be applied"), "{note:?}");
+    ensure!(
+        note.at.len() == 1 && note.at[0].starts_with("exports/2026-10/sunny-gadgets/flat-file-v1-"),
+        "{:?}",
+        note.at
+    );
+    ensure!(market_rows(a, "AmazonSettlementV2") != market_rows(b, "AmazonSettlementV2"), "V2 rows did not move");
     Ok(())
 }
 

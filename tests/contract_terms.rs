@@ -1,9 +1,11 @@
-//! The fee classes of issue 10 through the binary, each on a copy of the
-//! demo workspace with one change: what the minimum and maximum fee bound
-//! (the handling markup outside them unless `fees.bounds_include_markup`),
-//! that key's validation, and rates from a source the contract's
-//! `fx.source` does not name. The PDF text is read with poppler's
-//! pdftotext, as in `tests/pdf_statement.rs`.
+//! The contract-term classes of issue 10 through the binary, each on a copy
+//! of the demo workspace with one change: what the minimum and maximum fee
+//! bound (the handling markup outside them unless
+//! `fees.bounds_include_markup`), that key's validation, rates from a source
+//! the contract's `fx.source` does not name, and a contract time zone that
+//! cannot apply to rows dated without a time of day. (That every contract
+//! key takes effect is `tests/contract_keys.rs`.) The PDF text is read with
+//! poppler's pdftotext, as in `tests/pdf_statement.rs`.
 
 mod common;
 use common::{copy_dir, demo};
@@ -259,4 +261,50 @@ fn the_contracts_fx_terms_are_printed_with_the_rates() {
         ),
         "{en}"
     );
+}
+
+#[test]
+fn a_contract_time_zone_cannot_move_rows_dated_without_a_time_of_day_and_the_statement_says_which() {
+    // sunny-gadgets' V1 settlement has posted-date only; its V2 settlements carry posted-date-time.
+    let ws = workspace("sunny-gadgets", |t| {
+        t.replace("markets = [\"amazon_us\"]\n", "markets = [\"amazon_us\"]\ntime_zones = { amazon_us = \"UTC\" }\n")
+    });
+    let out = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), out.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let sunny = statement(out.path(), "sunny-gadgets");
+    let notes = sunny["notes"].as_array().unwrap();
+    let note = notes.iter().find(|n| n["code"] == "time_zone_not_applied").expect("the time zone note");
+    assert_eq!(note["class"], "data");
+    assert_eq!(note["market"], "amazon_us");
+    assert_eq!(note["zone"], "UTC");
+    assert_eq!(note["rows"], "111");
+    assert_eq!(
+        note["at"],
+        serde_json::json!(["exports/2026-10/sunny-gadgets/flat-file-v1-settlement-18154489766.txt:348-458"])
+    );
+    let sentence = "111 Amazon US rows on or next to the first or last day of the month carry a date without a time \
+                    of day, so the contract's time zone UTC cannot be applied to them: they count on the date the \
+                    marketplace printed.";
+    assert_eq!(note["text"], sentence);
+    assert!(pdf_text(out.path(), "sunny-gadgets").contains(sentence));
+    assert!(seller_row(&summary(out.path()), "sunny-gadgets")["warnings"].to_string().contains("time zone UTC"));
+
+    // The V1 file's rows stay where they were; the V2 files' rows are dated in UTC.
+    let demo_out = tempfile::tempdir().unwrap();
+    let clean = tempfile::tempdir().unwrap();
+    copy_dir(&demo(), clean.path());
+    assert_eq!(run(clean.path(), demo_out.path()).status.code(), Some(0));
+    let before = statement(demo_out.path(), "sunny-gadgets");
+    let rows = |s: &Value, name: &str| -> u64 {
+        s["inputs"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().contains(name)).unwrap()["rows"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(rows(&sunny, "flat-file-v1-settlement"), rows(&before, "flat-file-v1-settlement"));
+    assert_ne!(rows(&sunny, "settlement_18158755684"), rows(&before, "settlement_18158755684"));
+    assert!(!before["notes"].as_array().unwrap().iter().any(|n| n["code"] == "time_zone_not_applied"));
+    let all = summary(out.path());
+    assert_eq!(seller_row(&all, "acme-home")["amount_due"], ACME_DUE);
+    assert_eq!(seller_row(&all, "rio-casa")["amount_due"], RIO_DUE);
 }
