@@ -118,7 +118,7 @@ fn the_handling_markup_does_not_fill_the_minimum_and_every_statement_says_what_i
     assert!(!sunny["notes"].as_array().unwrap().iter().any(|n| n["code"] == "markup_inside_fee_limits"));
     let pdf = pdf_text(out.path(), "sunny-gadgets");
     let sentence = "Monthly fee limits (minimum USD 1,800.00) apply to the sum of the base fee, commission and KPI \
-                    bonuses/penalties (USD 1,614.12 before adjustment). The handling markup on pass-through costs \
+                    bonuses/penalties (USD 1,614.12 before any adjustment). The handling markup on pass-through costs \
                     is charged outside these limits.";
     assert!(pdf.contains(sentence), "{pdf}");
 
@@ -137,7 +137,7 @@ fn the_handling_markup_does_not_fill_the_minimum_and_every_statement_says_what_i
     assert!(
         pt.contains(
             "Limites mensais da taxa (máximo BRL 4.000,00) aplicam-se à soma da taxa mensal fixa, da comissão e dos \
-             bônus e multas por KPI (BRL 4.249,02 antes do ajuste)."
+             bônus e multas por KPI (BRL 4.249,02 antes de qualquer ajuste)."
         ),
         "{pt}"
     );
@@ -168,7 +168,7 @@ fn bounds_include_markup_lets_the_markup_count_towards_the_minimum_and_the_state
     assert!(
         pdf.contains(
             "Monthly fee limits (minimum USD 1,800.00) apply to the sum of the base fee, commission, KPI \
-             bonuses/penalties and the handling markup on pass-through costs (USD 3,871.93 before adjustment)."
+             bonuses/penalties and the handling markup on pass-through costs (USD 3,871.93 before any adjustment)."
         ),
         "{pdf}"
     );
