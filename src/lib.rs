@@ -4,8 +4,10 @@
 pub mod batch;
 pub mod contract;
 pub mod error;
+pub mod fee_bounds;
 pub mod fees;
 pub mod fx;
+pub mod fx_source;
 pub mod generate;
 pub mod i18n;
 pub mod ingest;
