@@ -233,6 +233,20 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             ));
             continue;
         }
+        if let Some(m) = sales_market
+            && !parsed.date_only_near_boundary.is_empty()
+            && contract.time_zone(m) != m.default_time_zone()
+        {
+            let lines = &parsed.date_only_near_boundary;
+            findings.note(
+                NoteKind::TimeZoneNotApplied {
+                    market: m.id().to_string(),
+                    zone: contract.time_zone(m).name().to_string(),
+                    rows: lines.len().to_string(),
+                },
+                vec![format!("{}:{}", file.path, crate::notes::line_ranges(lines))],
+            )?;
+        }
         inputs.push(record(&file, format, parsed.rows_in_period));
         for c in &parsed.checks {
             check_markets.push((sales_market.or(ad_market), c.ok));
@@ -363,6 +377,8 @@ pub struct FeeStage {
     pub pass_through: PassThrough,
     pub service_fees: ServiceFees,
     pub totals: Totals,
+    /// The contract choices the fees took (e.g. the markup inside the fee limits).
+    pub notes: Vec<DataNote>,
 }
 
 /// Computes the commission base (each market's GMV in the fee currency), the
@@ -470,12 +486,18 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
         conversion,
     };
     let fx_used = fx.used;
+    let notes = crate::fee_bounds::note(&service_fees)
+        .into_iter()
+        .chain(crate::fx_source::note(contract, fx_used.values()))
+        .map(|kind| DataNote::new(kind, vec![Workspace::contract_path(&inputs.seller)]))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(FeeStage {
         kpis: KpiStage { fx_used, ..kpis },
         commission_base,
         pass_through: PassThrough { currency: settlement, lines: pass_lines, total: pass_total },
         service_fees,
         totals,
+        notes,
     })
 }
 
@@ -493,8 +515,15 @@ pub fn assemble_statement(
     signing: SigningBlock,
 ) -> Result<Statement, Error> {
     let SellerInputs { seller, period, contract, checks, check_markets, inputs, notes, .. } = inputs;
-    let FeeStage { kpis: KpiStage { figures, kpis, fx_used }, commission_base, pass_through, service_fees, totals } =
-        fees;
+    let FeeStage {
+        kpis: KpiStage { figures, kpis, fx_used },
+        commission_base,
+        pass_through,
+        service_fees,
+        totals,
+        notes: fee_notes,
+    } = fees;
+    let notes: Vec<DataNote> = notes.into_iter().chain(fee_notes).collect();
     let mode = contract.fees.rounding;
     let markets = contract
         .contract
@@ -536,6 +565,7 @@ pub fn assemble_statement(
             end: contract.contract.end,
             markets: contract.contract.markets.clone(),
             fee_currency: contract.fees.currency,
+            fx: Some(contract.fx.clone()),
         },
         period: PeriodBlock { id: period, start: period.first_day(), end: period.last_day() },
         rounding: RoundingBlock {

@@ -154,7 +154,7 @@ fn a_contract_market_without_its_sales_export_is_refused_unless_allowed_then_say
     assert_eq!(n["at"], serde_json::json!(["exports/2026-10/acme-home"]));
     assert_eq!(n["text"], text);
     assert!(
-        outcome(&summary(out.path()), "acme-home")["warnings"]
+        outcome(&summary(out.path()), "acme-home")["choices"]
             .as_array()
             .unwrap()
             .iter()

@@ -97,6 +97,12 @@ pub struct ParsedExport {
     /// The first and last date of the file's dated data rows, whatever the
     /// period (`None` when it has none): what a file of the wrong month covers.
     pub dates: Option<(NaiveDate, NaiveDate)>,
+    /// Line (or sheet row) numbers of rows dated by a calendar date without a
+    /// time of day within a day of the period's first or last day: no time
+    /// zone can be applied to them, so a contract's own zone for the market
+    /// cannot move them across the month boundary (see
+    /// [`Period::near_boundary`](crate::period::Period::near_boundary)).
+    pub date_only_near_boundary: Vec<usize>,
 }
 
 impl ParsedExport {
