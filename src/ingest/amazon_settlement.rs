@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use super::dates::amazon_local_date;
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
+use super::units::{Fingerprint, Unit, UnitKey};
 use super::table::{Row, Table};
 use super::{Format, IngestContext, ParsedExport};
 use crate::error::InputError;
@@ -80,12 +81,22 @@ impl Common {
     }
 }
 
-/// The running reconciliation of one settlement.
+/// One settlement of the file as it is read: its reconciliation so far, its
+/// facts dated in the period, and the fingerprint of all its facts.
 #[derive(Default)]
 struct Settlement {
     reported: Option<Decimal>,
     computed: Decimal,
     rows: usize,
+    /// Line/row of its summary row, and of its first row of any kind.
+    summary_number: Option<usize>,
+    first_number: Option<usize>,
+    /// Every fact of the settlement, whatever its date, and the total: the
+    /// same in a V1 and a V2 file of one settlement.
+    fingerprint: Fingerprint,
+    /// Facts dated in the period (`lines` and `events` only).
+    facts: ParsedExport,
+    rows_in_period: usize,
 }
 
 /// Parses either layout, keeping the facts dated in `ctx.period` and checking
@@ -116,7 +127,12 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             if currency != Currency::Usd {
                 return Err(t.error(row, common.currency, format!("expected USD (Amazon US), found {currency}")));
             }
-            settlements.entry(id.into_owned()).or_default().reported = Some(t.money(row, common.total_amount)?);
+            let settlement = settlements.entry(id.into_owned()).or_default();
+            let total = t.money(row, common.total_amount)?;
+            settlement.reported = Some(total);
+            settlement.summary_number.get_or_insert(row.number);
+            settlement.first_number.get_or_insert(row.number);
+            settlement.fingerprint.add(("total-amount", total));
             continue;
         }
         let details = match v2_cols {
@@ -145,27 +161,53 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         };
         let settlement = settlements.entry(id.into_owned()).or_default();
         settlement.rows += 1;
+        settlement.first_number.get_or_insert(row.number);
         for d in &details {
             settlement.computed += d.amount;
         }
         let date = common.date(t, row, ctx)?;
-        if !ctx.period.contains(date) {
-            continue;
-        }
-        out.rows_in_period += 1;
+        let facts = &mut settlement.facts;
+        let (lines, events) = (facts.lines.len(), facts.events.len());
         for mut d in details {
             if is_principal(&d) {
                 d.quantity = quantity;
             }
-            record(&mut out, date, d);
+            record(facts, date, d);
+        }
+        for l in &facts.lines[lines..] {
+            settlement.fingerprint.add((l.date, &l.order_id, l.kind, l.amount));
+        }
+        for e in &facts.events[events..] {
+            settlement.fingerprint.add((e.date, &e.order_id, e.kind, e.units, e.principal, e.shipping));
+        }
+        if ctx.period.contains(date) {
+            settlement.rows_in_period += 1;
+        } else {
+            facts.lines.truncate(lines);
+            facts.events.truncate(events);
         }
     }
+    let id_column = t.headers.get(common.settlement_id).cloned().unwrap_or_else(|| "settlement-id".to_string());
     for (id, s) in settlements {
         let (reported, ok, detail) = match s.reported {
             Some(r) if r == s.computed => (r, true, String::new()),
             Some(r) => (r, false, format!("detail rows sum to {}, total-amount reads {r}", s.computed)),
             None => (Decimal::ZERO, false, "no summary row with total-amount for this settlement".to_string()),
         };
+        let number = s.summary_number.or(s.first_number).unwrap_or(t.header_number);
+        let mut unit = Unit::new(UnitKey::Settlement(id.clone()), t.location(number), &id_column, format!("settlement {id}"));
+        unit.fingerprint = s.fingerprint;
+        unit.summary = match s.reported {
+            Some(r) => format!("total-amount {r} USD, {} detail rows", s.rows),
+            None => format!("no total-amount, {} detail rows", s.rows),
+        };
+        unit.rows_in_period = s.rows_in_period;
+        unit.lines = out.lines.len()..out.lines.len() + s.facts.lines.len();
+        unit.events = out.events.len()..out.events.len() + s.facts.events.len();
+        unit.checks = out.checks.len()..out.checks.len() + 1;
+        out.rows_in_period += s.rows_in_period;
+        out.lines.extend(s.facts.lines);
+        out.events.extend(s.facts.events);
         out.checks.push(ReconciliationCheck {
             file: t.file.clone(),
             scope: format!("settlement {id} ({} detail rows)", s.rows),
@@ -175,6 +217,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             ok,
             detail,
         });
+        out.units.push(unit);
     }
     Ok(out)
 }

@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 
 use super::dates;
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
+use super::units::{Unit, UnitKey};
 use super::table::{Row, Table};
 use super::{IngestContext, ParsedExport};
 use crate::error::InputError;
@@ -84,11 +85,40 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     let sales = read_sales(t, &cols)?;
     let mut out = ParsedExport { rows_total: t.rows.len(), ..ParsedExport::default() };
     out.checks.push(reconcile(t, &cols, &sales));
-    for sale in sales.iter().filter(|s| ctx.period.contains(s.date)) {
-        out.rows_in_period += sale.rows;
-        emit(sale, &mut out);
+    for sale in &sales {
+        let mut unit = unit(t, &cols, sale);
+        if ctx.period.contains(sale.date) {
+            let (lines, events) = (out.lines.len(), out.events.len());
+            out.rows_in_period += sale.rows;
+            emit(sale, &mut out);
+            unit.lines = lines..out.lines.len();
+            unit.events = events..out.events.len();
+            unit.rows_in_period = sale.rows;
+        }
+        out.units.push(unit);
     }
     Ok(out)
+}
+
+/// The sale as a unit of money, keyed by its sale number; its date,
+/// outcome, units and every money column are the fingerprint.
+fn unit(t: &Table, cols: &Columns, sale: &Sale) -> Unit {
+    let column = t.headers.get(cols.sale).cloned().unwrap_or_else(|| SALE_NUMBER[0].to_string());
+    let total_header = t.headers.get(cols.total).map_or("Total (BRL)", String::as_str);
+    let mut unit = Unit::new(
+        UnitKey::Sale(sale.order_id.clone()),
+        t.location(sale.number),
+        column,
+        format!("sale {}", sale.order_id),
+    );
+    let o = sale.outcome;
+    unit.fingerprint.add((sale.date, o.cancelled.map(OrderEventKind::id), o.refunded, o.disputed, sale.units));
+    for (i, (kind, amount)) in sale.amounts.iter().enumerate() {
+        unit.fingerprint.add((i, kind.id(), amount));
+    }
+    unit.fingerprint.add(("total", sale.total));
+    unit.summary = format!("{total_header} {}, sold {}", sale.total, sale.date);
+    unit
 }
 
 /// Where the columns this parser reads sit in the table.

@@ -11,6 +11,9 @@ pub mod dates;
 pub mod mercadolivre;
 pub mod records;
 pub mod table;
+pub mod units;
+
+use std::ops::Range;
 
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -21,6 +24,7 @@ use crate::money::DecimalStyle;
 use crate::period::Period;
 use records::{AdRow, MoneyLine, OrderEvent, ReconciliationCheck};
 use table::TextFormat;
+use units::Unit;
 
 /// A recognised input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -88,6 +92,76 @@ pub struct ParsedExport {
     pub rows_total: usize,
     /// Data rows that contributed a fact dated in the period.
     pub rows_in_period: usize,
+    /// The units of money the file carries (settlements, sales, ads rows),
+    /// each naming its facts above; every fact belongs to one unit, except
+    /// file-wide checks (see `crate::dedup`).
+    pub units: Vec<Unit>,
+}
+
+impl ParsedExport {
+    /// Removes the units for which `drop` is true, with their facts, their
+    /// checks and their rows in the period; the other units' ranges are
+    /// renumbered to match. `drop` is indexed like `units` (missing entries
+    /// mean keep).
+    pub fn drop_units(&mut self, drop: &[bool]) {
+        if !drop.iter().any(|&d| d) {
+            return;
+        }
+        fn mask(len: usize, units: &[Unit], drop: &[bool], range: impl Fn(&Unit) -> Range<usize>) -> Vec<bool> {
+            let mut keep = vec![true; len];
+            for (unit, _) in units.iter().zip(drop).filter(|(_, d)| **d) {
+                for i in range(unit) {
+                    keep[i] = false;
+                }
+            }
+            keep
+        }
+        fn retain<T>(items: &mut Vec<T>, keep: &[bool]) {
+            let mut i = 0;
+            items.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+        /// For each index, how many kept items come before it (and one
+        /// more entry for the end): a range's new bounds.
+        fn renumber(keep: &[bool]) -> Vec<usize> {
+            let mut kept = Vec::with_capacity(keep.len() + 1);
+            let mut n = 0;
+            kept.push(0);
+            for &k in keep {
+                n += usize::from(k);
+                kept.push(n);
+            }
+            kept
+        }
+        let lines = mask(self.lines.len(), &self.units, drop, |u| u.lines.clone());
+        let events = mask(self.events.len(), &self.units, drop, |u| u.events.clone());
+        let ads = mask(self.ads.len(), &self.units, drop, |u| u.ads.clone());
+        let checks = mask(self.checks.len(), &self.units, drop, |u| u.checks.clone());
+        let mut units = std::mem::take(&mut self.units);
+        let mut i = 0;
+        units.retain(|u| {
+            i += 1;
+            let dropped = drop.get(i - 1).copied().unwrap_or(false);
+            if dropped {
+                self.rows_in_period = self.rows_in_period.saturating_sub(u.rows_in_period);
+            }
+            !dropped
+        });
+        let (l, e, a, c) = (renumber(&lines), renumber(&events), renumber(&ads), renumber(&checks));
+        for u in &mut units {
+            u.lines = l[u.lines.start]..l[u.lines.end];
+            u.events = e[u.events.start]..e[u.events.end];
+            u.ads = a[u.ads.start]..a[u.ads.end];
+            u.checks = c[u.checks.start]..c[u.checks.end];
+        }
+        self.units = units;
+        retain(&mut self.lines, &lines);
+        retain(&mut self.events, &events);
+        retain(&mut self.ads, &ads);
+        retain(&mut self.checks, &checks);
+    }
 }
 
 const XLSX_MAGIC: &[u8] = b"PK\x03\x04";

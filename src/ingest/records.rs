@@ -122,6 +122,11 @@ pub struct AdRow {
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub campaign: String,
+    /// Ad Group Name, Advertised SKU and Advertised ASIN; `None` when the
+    /// report has no such column.
+    pub ad_group: Option<String>,
+    pub sku: Option<String>,
+    pub asin: Option<String>,
     pub currency: Currency,
     pub spend: Decimal,
     /// Ad-attributed sales in the report's attribution window.
@@ -188,6 +193,9 @@ pub struct CostLine {
     pub amount: Decimal,
     pub currency: Currency,
     pub evidence: Option<String>,
+    /// The ledger line it was read from (1-based; 0 when not read from a file).
+    #[serde(skip)]
+    pub line: usize,
 }
 
 /// A balance assertion: the marketplace's own total against the sum of its
