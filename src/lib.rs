@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod contract;
+pub mod dedup;
 pub mod error;
 pub mod fees;
 pub mod fx;

@@ -69,10 +69,10 @@ impl UnitKey {
         }
     }
 
-    /// The first day of an ads row.
-    pub fn start(&self) -> Option<NaiveDate> {
+    /// The first and last day of an ads row.
+    pub fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
         match self {
-            UnitKey::Ad { start, .. } => Some(*start),
+            UnitKey::Ad { start, end, .. } => Some((*start, *end)),
             _ => None,
         }
     }
