@@ -85,10 +85,8 @@ pub struct Verdict {
 /// conflict. A unit of an `Issued` source is never dropped nor reported;
 /// among input units, the first of each key is kept.
 pub fn compare(sources: &[Source]) -> Verdict {
-    let mut verdict = Verdict {
-        dropped: sources.iter().map(|s| vec![false; s.units.len()]).collect(),
-        ..Verdict::default()
-    };
+    let mut verdict =
+        Verdict { dropped: sources.iter().map(|s| vec![false; s.units.len()]).collect(), ..Verdict::default() };
     let mut conflicts = Conflicts::default();
     let mut first: HashMap<&UnitKey, (usize, usize)> = HashMap::new();
     for (s, source) in sources.iter().enumerate() {
@@ -356,8 +354,16 @@ mod tests {
         let v = compare(&[Source { origin: &a, units: &ua }, Source { origin: &b, units: &ub }]);
         let messages: Vec<String> = v.conflicts.iter().map(ToString::to_string).collect();
         assert_eq!(messages.len(), 2, "{messages:#?}");
-        assert!(messages[0].starts_with("month.csv:2: column \"key\": ads row 1-31 S overlaps ads row 1-1 S in daily.csv (line 2)"));
-        assert!(messages[1].starts_with("month.csv:2: column \"key\": ads row 1-31 S overlaps ads row 2-2 S in daily.csv (line 3)"));
+        assert!(
+            messages[0].starts_with(
+                "month.csv:2: column \"key\": ads row 1-31 S overlaps ads row 1-1 S in daily.csv (line 2)"
+            )
+        );
+        assert!(
+            messages[1].starts_with(
+                "month.csv:2: column \"key\": ads row 1-31 S overlaps ads row 2-2 S in daily.csv (line 3)"
+            )
+        );
     }
 
     #[test]
@@ -367,6 +373,9 @@ mod tests {
         let ub: Vec<Unit> = (0..15).map(|i| sale(&i.to_string(), i + 2, 2)).collect();
         let v = compare(&[Source { origin: &a, units: &ua }, Source { origin: &b, units: &ub }]);
         assert_eq!(v.conflicts.len(), CONFLICTS_LISTED + 1);
-        assert_eq!(v.conflicts.last().unwrap().to_string(), "b.csv: and 5 more conflicts with a.csv, not listed one by one");
+        assert_eq!(
+            v.conflicts.last().unwrap().to_string(),
+            "b.csv: and 5 more conflicts with a.csv, not listed one by one"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! sellers. See ARCHITECTURE.md for the map of this crate.
 
 pub mod batch;
+pub mod billed;
 pub mod contract;
 pub mod dedup;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod seal_config;
 pub mod sealing;
 pub mod shard;
 pub mod statement;
+pub mod strays;
 pub mod summary;
 pub mod verify_report;
 pub mod workspace;

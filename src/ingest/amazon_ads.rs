@@ -9,8 +9,8 @@
 use chrono::NaiveDate;
 
 use super::records::AdRow;
-use super::units::{Fingerprint, Unit, UnitKey};
 use super::table::{Row, Table};
+use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
 use crate::error::InputError;
 use crate::market::Market;
@@ -186,12 +186,11 @@ fn unit(t: &Table, row: &Row, cols: &Columns, ad: &AdRow) -> Unit {
         sku: ad.sku.clone(),
         asin: ad.asin.clone(),
     };
-    let named: Vec<&str> =
-        [Some(ad.campaign.as_str()), ad.ad_group.as_deref(), ad.sku.as_deref(), ad.asin.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect();
+    let named: Vec<&str> = [Some(ad.campaign.as_str()), ad.ad_group.as_deref(), ad.sku.as_deref(), ad.asin.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect();
     let days = if ad.start == ad.end { ad.start.to_string() } else { format!("{} to {}", ad.start, ad.end) };
     let column = t.headers.get(cols.campaign).cloned().unwrap_or_else(|| CAMPAIGN[0].to_string());
     let mut unit = Unit::new(key, t.location(row.number), column, format!("ads row {days} {}", named.join(" / ")));

@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 
 use super::dates::amazon_local_date;
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
-use super::units::{Fingerprint, Unit, UnitKey};
 use super::table::{Row, Table};
+use super::units::{Fingerprint, Unit, UnitKey};
 use super::{Format, IngestContext, ParsedExport};
 use crate::error::InputError;
 use crate::market::Market;
@@ -195,7 +195,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             None => (Decimal::ZERO, false, "no summary row with total-amount for this settlement".to_string()),
         };
         let number = s.summary_number.or(s.first_number).unwrap_or(t.header_number);
-        let mut unit = Unit::new(UnitKey::Settlement(id.clone()), t.location(number), &id_column, format!("settlement {id}"));
+        let mut unit =
+            Unit::new(UnitKey::Settlement(id.clone()), t.location(number), &id_column, format!("settlement {id}"));
         unit.fingerprint = s.fingerprint;
         unit.summary = match s.reported {
             Some(r) => format!("total-amount {r} USD, {} detail rows", s.rows),

@@ -117,8 +117,7 @@ fn read_line(t: &Table, row: &Row, cols: &Columns) -> Result<CostLine, InputErro
 /// number, with every field the statement prints as its fingerprint.
 pub fn unit(cost: &CostLine, location: Location) -> Unit {
     let key = UnitKey::Invoice { vendor: fold(&cost.vendor), invoice_no: fold(&cost.invoice_no) };
-    let mut unit =
-        Unit::new(key, location, "invoice_no", format!("invoice {} of {}", cost.invoice_no, cost.vendor));
+    let mut unit = Unit::new(key, location, "invoice_no", format!("invoice {} of {}", cost.invoice_no, cost.vendor));
     unit.fingerprint = Fingerprint::of((
         cost.date,
         cost.category.id(),

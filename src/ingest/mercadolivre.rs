@@ -18,8 +18,8 @@ use rust_decimal::Decimal;
 
 use super::dates;
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
-use super::units::{Unit, UnitKey};
 use super::table::{Row, Table};
+use super::units::{Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
 use crate::error::InputError;
 use crate::market::Market;

@@ -49,13 +49,7 @@ impl UnitKey {
                     (Some(x), Some(y)) => x == y,
                     _ => true,
                 };
-                self != other
-                    && c1 == c2
-                    && s1 <= e2
-                    && s2 <= e1
-                    && agree(g1, g2)
-                    && agree(k1, k2)
-                    && agree(a1, a2)
+                self != other && c1 == c2 && s1 <= e2 && s2 <= e1 && agree(g1, g2) && agree(k1, k2) && agree(a1, a2)
             }
             _ => false,
         }

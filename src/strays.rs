@@ -1,0 +1,225 @@
+//! Files a run would not read: nothing in a period's folders is silently
+//! ignored.
+//!
+//! A seller's inputs for a period are the files in
+//! `exports/<period>/<seller>/`, the ledger `costs/<period>/<seller>.csv` and
+//! the FX files `fx/<period>.csv`, `fx/<period>-<name>.csv`. Anything else in
+//! `exports/<period>/`, `costs/<period>/` or `fx/` that looks like it belongs
+//! to the period is a stray: a second download (`acme-home (1).csv`), a file
+//! in a sub-folder, a renamed file. [`Strays::scan`] lists them once per
+//! period and says whose they are:
+//!
+//! - an entry whose name starts with a seller id (followed by anything but a
+//!   letter or digit: `acme-home (1).csv`, `acme-home.zip`) is that seller's
+//!   (the longest such id wins);
+//! - an entry naming no seller is *unclaimed*: it may hold the inputs of any
+//!   seller that has none of its own;
+//! - an FX file of the period with another name (`fx/2026-10 (1).csv`) is
+//!   every seller's.
+//!
+//! Hidden files (names starting with `.`) are not inputs and not strays.
+//! What a stray means for a statement (refused, or a note for a
+//! byte-identical copy) is the pipeline's to say.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use crate::error::Error;
+use crate::period::Period;
+use crate::workspace::Workspace;
+
+/// The strays of one period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Strays {
+    /// Per seller id: its entries in `exports/<period>/` other than its
+    /// folder, and in `costs/<period>/` other than its ledger.
+    by_seller: BTreeMap<String, SellerStrays>,
+    /// Entries of `exports/<period>/` naming no seller.
+    pub unclaimed_exports: Vec<String>,
+    /// Entries of `costs/<period>/` naming no seller.
+    pub unclaimed_costs: Vec<String>,
+    /// Files of `fx/` named for the period that are not read.
+    pub fx: Vec<String>,
+}
+
+/// One seller's strays (workspace-relative paths, sorted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SellerStrays {
+    pub exports: Vec<String>,
+    pub costs: Vec<String>,
+}
+
+impl Strays {
+    /// Lists the strays of `period` in `ws`, for the sellers with a contract.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when a folder that exists cannot be listed.
+    pub fn scan(ws: &Workspace, period: Period) -> Result<Strays, Error> {
+        let sellers: BTreeSet<String> = ws.sellers()?.into_iter().collect();
+        let mut strays = Strays::default();
+
+        let exports = format!("exports/{period}");
+        for (name, is_dir) in entries(&ws.root.join(&exports))? {
+            if is_dir && sellers.contains(&name) {
+                continue;
+            }
+            let path = format!("{exports}/{name}");
+            match owner(&name, &sellers) {
+                Some(seller) => strays.by_seller.entry(seller).or_default().exports.push(path),
+                None => strays.unclaimed_exports.push(path),
+            }
+        }
+
+        let costs = format!("costs/{period}");
+        for (name, is_dir) in entries(&ws.root.join(&costs))? {
+            if !is_dir && name.strip_suffix(".csv").is_some_and(|id| sellers.contains(id)) {
+                continue;
+            }
+            let path = format!("{costs}/{name}");
+            match owner(&name, &sellers) {
+                Some(seller) => strays.by_seller.entry(seller).or_default().costs.push(path),
+                None => strays.unclaimed_costs.push(path),
+            }
+        }
+
+        let read: BTreeSet<String> = ws.fx_files(period)?.into_iter().collect();
+        let prefix = period.to_string();
+        for (name, _) in entries(&ws.root.join("fx"))? {
+            let path = format!("fx/{name}");
+            let of_period =
+                name.strip_prefix(&prefix).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()));
+            if of_period && !read.contains(&path) {
+                strays.fx.push(path);
+            }
+        }
+        Ok(strays)
+    }
+
+    /// `seller`'s own strays.
+    pub fn of(&self, seller: &str) -> SellerStrays {
+        self.by_seller.get(seller).cloned().unwrap_or_default()
+    }
+}
+
+/// Sub-folders of a seller's export folder (`exports/<period>/<seller>/`),
+/// which are not read (workspace-relative paths, sorted).
+///
+/// # Errors
+/// [`Error::Io`] when the folder exists but cannot be listed.
+pub fn export_subfolders(ws: &Workspace, period: Period, seller: &str) -> Result<Vec<String>, Error> {
+    let rel = format!("exports/{period}/{seller}");
+    Ok(entries(&ws.root.join(&rel))?.into_iter().filter(|(_, dir)| *dir).map(|(n, _)| format!("{rel}/{n}")).collect())
+}
+
+/// The seller an entry named `name` belongs to: the longest seller id that
+/// `name` starts with, followed by its end or a character that is not a
+/// letter or digit.
+fn owner(name: &str, sellers: &BTreeSet<String>) -> Option<String> {
+    let boundaries = name.char_indices().filter(|(_, c)| !c.is_alphanumeric()).map(|(i, _)| i);
+    boundaries
+        .chain([name.len()])
+        .filter(|&i| i > 0)
+        .map(|i| &name[..i])
+        .filter(|id| sellers.contains(*id))
+        .last()
+        .map(str::to_string)
+}
+
+/// The non-hidden entries of `dir` (name, is a folder), sorted by name;
+/// none when `dir` does not exist.
+fn entries(dir: &Path) -> Result<Vec<(String, bool)>, Error> {
+    let list = match fs::read_dir(dir) {
+        Ok(list) => list,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let mut out = Vec::new();
+    for entry in list {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        out.push((name, entry.path().is_dir()));
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn an_entry_belongs_to_the_longest_seller_id_it_starts_with() {
+        let sellers = ids(&["acme", "acme-home", "rio"]);
+        assert_eq!(owner("acme-home (1).csv", &sellers).as_deref(), Some("acme-home"));
+        assert_eq!(owner("acme (1).csv", &sellers).as_deref(), Some("acme"));
+        assert_eq!(owner("acme-garden.csv", &sellers).as_deref(), Some("acme"));
+        assert_eq!(owner("acme-home", &sellers).as_deref(), Some("acme-home"));
+        assert_eq!(owner("acmehome.csv", &sellers), None, "a longer word is another name");
+        assert_eq!(owner("rio-casa.csv", &sellers).as_deref(), Some("rio"));
+        assert_eq!(owner("Acme.csv", &sellers), None);
+    }
+
+    fn workspace(files: &[&str]) -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("kpiseal.toml"), "[provider]\nname = \"P\"\nlegal_name = \"P Ltd\"\n").unwrap();
+        for f in files {
+            let path = dir.path().join(f);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            if f.ends_with('/') {
+                fs::create_dir_all(&path).unwrap();
+            } else {
+                fs::write(&path, "x").unwrap();
+            }
+        }
+        let ws = Workspace::open(dir.path()).unwrap();
+        (dir, ws)
+    }
+
+    #[test]
+    fn a_period_lists_every_entry_no_seller_reads() {
+        let (_dir, ws) = workspace(&[
+            "contracts/acme-home.toml",
+            "contracts/rio.toml",
+            "exports/2026-10/acme-home/a.txt",
+            "exports/2026-10/acme-home/old/b.txt",
+            "exports/2026-10/acme-home (1)/a.txt",
+            "exports/2026-10/rio/v.csv",
+            "exports/2026-10/nobody/x.txt",
+            "exports/2026-10/.DS_Store",
+            "exports/2026-09/acme-home (1)/a.txt",
+            "costs/2026-10/acme-home.csv",
+            "costs/2026-10/acme-home (1).csv",
+            "costs/2026-10/rio.xlsx",
+            "costs/2026-10/ledger.csv",
+            "fx/2026-10.csv",
+            "fx/2026-10-ptax.csv",
+            "fx/2026-10 (1).csv",
+            "fx/2026-10.xlsx",
+            "fx/2026-09.csv",
+            "fx/2026-101.csv",
+        ]);
+        let period: Period = "2026-10".parse().unwrap();
+        let strays = Strays::scan(&ws, period).unwrap();
+        assert_eq!(
+            strays.of("acme-home"),
+            SellerStrays {
+                exports: vec!["exports/2026-10/acme-home (1)".into()],
+                costs: vec!["costs/2026-10/acme-home (1).csv".into()],
+            }
+        );
+        assert_eq!(strays.of("rio"), SellerStrays { exports: vec![], costs: vec!["costs/2026-10/rio.xlsx".into()] });
+        assert_eq!(strays.unclaimed_exports, ["exports/2026-10/nobody"]);
+        assert_eq!(strays.unclaimed_costs, ["costs/2026-10/ledger.csv"]);
+        assert_eq!(strays.fx, ["fx/2026-10 (1).csv", "fx/2026-10.xlsx"]);
+        assert_eq!(export_subfolders(&ws, period, "acme-home").unwrap(), ["exports/2026-10/acme-home/old"]);
+        assert!(export_subfolders(&ws, period, "nobody-at-all").unwrap().is_empty());
+    }
+}
