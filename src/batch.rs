@@ -104,7 +104,8 @@ pub struct SellerOutcome {
     pub currency: Option<Currency>,
     #[serde(with = "rust_decimal::serde::str_option")]
     pub amount_due: Option<Decimal>,
-    /// Failed reconciliation checks (written anyway unless --strict).
+    /// The statement's choices and data notes (`crate::notes`), one line
+    /// each with the files and lines they come from.
     pub warnings: Vec<String>,
     pub error: Option<String>,
     pub input_rows: usize,
@@ -292,7 +293,7 @@ impl Job<'_> {
                 outcome.statement_number = Some(st.statement_number.clone());
                 outcome.currency = Some(st.totals.currency);
                 outcome.amount_due = Some(st.totals.amount_due);
-                outcome.warnings = st.failed_checks().map(describe_check).collect();
+                outcome.warnings = st.notes.iter().map(|n| n.line()).collect();
                 outcome.input_rows = st.inputs.iter().map(|i| i.rows).sum();
                 outcome.key_id = Some(st.signing.key_id.clone());
                 outcome.action = Some(action);
@@ -420,8 +421,4 @@ impl Job<'_> {
 fn relative_folder(out: &Path, folder: &Path) -> String {
     let rel = folder.strip_prefix(out).unwrap_or(folder);
     rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
-}
-
-fn describe_check(c: &crate::ingest::records::ReconciliationCheck) -> String {
-    format!("reconciliation failed: {} {}: {}", c.file, c.scope, c.detail)
 }

@@ -25,6 +25,13 @@ pub enum Command {
     /// seller written, 1 some seller failed or was refused, 2 usage or
     /// configuration error (nothing written).
     Run(RunArgs),
+    /// The preflight before the final run: every seller through exactly what
+    /// `run` computes (ingest, every input check, KPIs, fees), nothing
+    /// rendered, signed or written. Prints every problem that would refuse a
+    /// statement and every note it would carry, with file and line. Exit 0
+    /// every seller would be issued without a data note, 1 some would be
+    /// refused or carry data notes, 2 usage or configuration.
+    Check(CheckArgs),
     /// Make the provider's Ed25519 signing key: provider.key (mode 0600), its
     /// certificate and public key files.
     Keygen(KeygenArgs),
@@ -147,6 +154,29 @@ pub struct RunArgs {
     /// the run is not sharded, whatever the environment says.
     #[arg(long, value_name = "COUNT")]
     pub shards: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The workspace folder (kpiseal.toml, contracts/, fx/, exports/, costs/).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: PathBuf,
+    /// The period, e.g. 2026-10.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Period,
+    /// Only this seller (repeatable). Default: every seller with a contract.
+    #[arg(long = "seller", value_name = "ID")]
+    pub sellers: Vec<String>,
+    /// Check as `run --strict` would: a failed reconciliation refuses the seller.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the report as JSON (one object: period, sellers with outcome,
+    /// amount due, errors and notes) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Sellers checked in parallel. Default: one per core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -78,12 +78,33 @@ pub enum Error {
     /// final statement without --supersede.
     #[error(transparent)]
     Lifecycle(#[from] crate::lifecycle::LifecycleError),
+    /// The inputs break one or more of the checks that keep a statement from
+    /// being silently wrong (`crate::notes`): every problem found, in order.
+    #[error("{}", refusals_text(.0))]
+    Refused(Vec<Error>),
+}
+
+/// Refusals as one text: a single one as is, several as `N problems: a; b`.
+fn refusals_text(all: &[Error]) -> String {
+    match all {
+        [one] => one.to_string(),
+        _ => format!("{} problems: {}", all.len(), all.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
+    }
 }
 
 impl Error {
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
+    }
+
+    /// Every problem this error stands for, one message each: the refusals
+    /// of [`Error::Refused`] (flattened), or the error itself.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            Error::Refused(all) => all.iter().flat_map(Error::problems).collect(),
+            other => vec![other.to_string()],
+        }
     }
 
     /// A configuration error at `key` of `file`.

@@ -13,6 +13,7 @@ use crate::kpi::{Note, RATIO_DP, Scope};
 use crate::kpi_id::KpiId;
 use crate::market::Market;
 use crate::money::RoundingMode;
+use crate::notes::{NoteKind, Param};
 
 /// The template sources, one per language.
 const SOURCES: [(Language, &str); 3] = [
@@ -204,6 +205,37 @@ impl Catalog {
                 self.fill("notes.without_data_from", &[("markets", &list)])
             }
         }
+    }
+}
+
+impl Catalog {
+    /// A choice or data note as a sentence: `data_notes.<code>` with each
+    /// field filled in; `market`/`markets` fields print as the markets'
+    /// names, lists joined by `notes.list_separator`.
+    ///
+    /// # Errors
+    /// As [`Catalog::text`].
+    pub fn data_note(&self, kind: &NoteKind) -> Result<String, LabelError> {
+        let separator = self.text("notes.list_separator")?;
+        let market_name = |id: &str| self.text(&format!("scopes.{id}")).map(str::to_string).unwrap_or(id.to_string());
+        let params: Vec<(String, String)> = kind
+            .params()
+            .into_iter()
+            .map(|(name, value)| {
+                let localise = name == "market" || name == "markets";
+                let text = match value {
+                    Param::Text(t) if localise => market_name(&t),
+                    Param::Text(t) => t,
+                    Param::List(items) if localise => {
+                        items.iter().map(|m| market_name(m)).collect::<Vec<_>>().join(separator)
+                    }
+                    Param::List(items) => items.join(separator),
+                };
+                (name, text)
+            })
+            .collect();
+        let args: Vec<(&str, &str)> = params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        self.fill(&format!("data_notes.{}", kind.code()), &args)
     }
 }
 

@@ -86,6 +86,12 @@ impl Ledger {
         }
     }
 
+    /// Whether some sales export (settlement, Vendas) was given for `market`,
+    /// even one without rows in the period.
+    pub fn has_sales(&self, market: Market) -> bool {
+        self.sales_markets.contains(&market)
+    }
+
     /// Aggregates the facts per market with polars.
     ///
     /// # Errors

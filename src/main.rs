@@ -25,13 +25,14 @@ use kpiseal_seal::verify::verify_path;
 
 use kpiseal::seal_config::Signer;
 
-use cli::{Cli, Command, KeygenArgs, MergeArgs, RenderArgs, RunArgs, VerifyArgs};
+use cli::{CheckArgs, Cli, Command, KeygenArgs, MergeArgs, RenderArgs, RunArgs, VerifyArgs};
 use progress::{LogMode, RunLog};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Check(args) => check(args),
         Command::Render(args) => render(args),
         Command::Keygen(args) => keygen(args),
         Command::Verify(args) => verify(args),
@@ -244,6 +245,43 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(summary) => {
             log.finish_run(&summary);
             if summary.all_written() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        }
+        Err(e) => fail(e.to_string()),
+    }
+}
+
+/// `kpiseal check`: the preflight report (table or JSON) on stdout. Exit 0
+/// every seller clean, 1 some refused or with data notes, 2 nothing could run.
+fn check(args: CheckArgs) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("kpiseal: {message}");
+        ExitCode::from(2)
+    };
+    let ws = match Workspace::open(&args.workspace) {
+        Ok(ws) => ws,
+        Err(e) => return fail(e.to_string()),
+    };
+    let mut opts = BatchOptions::new(args.period, args.workspace.join("out"));
+    opts.sellers = args.sellers;
+    opts.strict = args.strict;
+    let sellers = match select_sellers(&ws, &opts) {
+        Ok(sellers) => sellers,
+        Err(e) => return fail(e.to_string()),
+    };
+    if let Err(message) = start_workers(args.jobs.map(usize::from), sellers.len()) {
+        return fail(message);
+    }
+    match kpiseal::preflight::check(&ws, &opts) {
+        Ok(report) => {
+            if args.json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(text) => println!("{text}"),
+                    Err(e) => return fail(e.to_string()),
+                }
+            } else {
+                print!("{}", kpiseal::preflight::table(&report));
+            }
+            if report.clean() { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         Err(e) => fail(e.to_string()),
     }

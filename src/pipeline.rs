@@ -20,6 +20,7 @@ use crate::kpi_id::KpiId;
 use crate::ledger::{Ledger, MarketFigures};
 use crate::market::Market;
 use crate::money::Currency;
+use crate::notes::{DataNote, Findings, NoteKind};
 use crate::period::Period;
 use crate::statement::*;
 use crate::workspace::{InputFile, Workspace};
@@ -89,8 +90,9 @@ impl<'a> Rates<'a> {
 /// [`compute_fees`] and [`assemble_statement`], in that order.
 ///
 /// # Errors
-/// The first problem met: an unreadable or invalid input (naming file, line
-/// and column), an invalid contract (naming the key), or a missing FX rate.
+/// [`Error::Refused`] with every problem a stage found (each naming file,
+/// line and column, or the contract key), or the first error that stops a
+/// stage outright (an unreadable workspace, an invalid contract).
 pub fn build_statement(
     ws: &Workspace,
     seller: &str,
@@ -118,17 +120,24 @@ pub struct SellerInputs {
     check_markets: Vec<(Option<Market>, bool)>,
     /// Every file read, in reading order: contract, FX files, exports, costs.
     pub inputs: Vec<InputRecord>,
+    /// The choices and data notes reading the inputs led to.
+    pub notes: Vec<DataNote>,
 }
 
 /// Reads and ingests every input of `seller` for `period`: the contract
 /// (checked to be the seller's), the period's FX files, the seller's exports
 /// (each checked to be for a market of the contract) and its cost ledger.
 ///
+/// Every export and cost file is read even after one fails, so that all
+/// their problems are reported together.
+///
 /// # Errors
-/// The first unreadable or invalid file, naming file, line and column, or
-/// the contract key that is wrong.
+/// An unreadable or invalid contract or FX file (naming the file and key or
+/// line); or [`Error::Refused`] with every export or cost file that cannot
+/// be read or breaks a check, each naming file, line and column.
 pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Result<SellerInputs, Error> {
     let mut inputs = Vec::new();
+    let mut findings = Findings::default();
 
     let contract_file = ws.read(&Workspace::contract_path(seller))?;
     let text = std::str::from_utf8(&contract_file.bytes)
@@ -161,7 +170,13 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
     let mut check_markets = Vec::new();
     for rel in ws.export_files(period, seller)? {
         let file = ws.read(&rel)?;
-        let (format, parsed) = read_export(&file.path, &file.bytes, &ctx)?;
+        let (format, parsed) = match read_export(&file.path, &file.bytes, &ctx) {
+            Ok(read) => read,
+            Err(e) => {
+                findings.refuse(e);
+                continue;
+            }
+        };
         let (sales_market, ad_market) = match format {
             Format::AmazonSettlementV1 | Format::AmazonSettlementV2 => (Some(Market::AmazonUs), None),
             Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => (Some(Market::MercadoLivreBr), None),
@@ -171,11 +186,11 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
         if let Some(m) = sales_market.or(ad_market)
             && !contract.contract.markets.contains(&m)
         {
-            return Err(crate::error::InputError::file(
+            findings.refuse(crate::error::InputError::file(
                 &file.path,
                 format!("is an export for {m}, which contract {} does not cover", contract.contract.id),
-            )
-            .into());
+            ));
+            continue;
         }
         inputs.push(record(&file, format, parsed.rows_in_period));
         for c in &parsed.checks {
@@ -188,14 +203,46 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, period: Period) -> Resul
     let costs = match ws.cost_file(period, seller) {
         Some(rel) => {
             let file = ws.read(&rel)?;
-            let lines = read_costs(&file.path, &file.bytes)?;
-            inputs.push(record(&file, Format::CostLedger, lines.len()));
-            lines
+            match read_costs(&file.path, &file.bytes) {
+                Ok(lines) => {
+                    inputs.push(record(&file, Format::CostLedger, lines.len()));
+                    lines
+                }
+                Err(e) => {
+                    findings.refuse(e);
+                    Vec::new()
+                }
+            }
         }
         None => Vec::new(),
     };
 
-    Ok(SellerInputs { seller: seller.to_string(), period, contract, fx, ledger, costs, checks, check_markets, inputs })
+    for c in checks.iter().filter(|c| !c.ok) {
+        findings.note(
+            NoteKind::ReconciliationFailed { scope: c.scope.clone(), detail: c.detail.clone() },
+            vec![c.file.clone()],
+        )?;
+    }
+    for &m in &contract.contract.markets {
+        let has_sales = ledger.has_sales(m);
+        if has_sales && !check_markets.iter().any(|(cm, _)| *cm == Some(m)) {
+            findings.note(NoteKind::MarketNotReconciled { market: m.id().to_string() }, vec![])?;
+        }
+    }
+    findings.check()?;
+
+    Ok(SellerInputs {
+        seller: seller.to_string(),
+        period,
+        contract,
+        fx,
+        ledger,
+        costs,
+        checks,
+        check_markets,
+        inputs,
+        notes: findings.into_notes(),
+    })
 }
 
 /// A seller's per-market figures and KPIs, and the FX quotes used so far.
@@ -367,7 +414,7 @@ pub fn assemble_statement(
     opts: &RunOptions,
     signing: SigningBlock,
 ) -> Result<Statement, Error> {
-    let SellerInputs { seller, period, contract, checks, check_markets, inputs, .. } = inputs;
+    let SellerInputs { seller, period, contract, checks, check_markets, inputs, notes, .. } = inputs;
     let FeeStage { kpis: KpiStage { figures, kpis, fx_used }, commission_base, pass_through, service_fees, totals } =
         fees;
     let mode = contract.fees.rounding;
@@ -388,7 +435,7 @@ pub fn assemble_statement(
                 refunds: sales.as_ref().map(|s| s.refunded_principal),
                 platform_fees: value(KpiId::PlatformFees),
                 net_proceeds: value(KpiId::NetProceeds),
-                reconciled: check_markets.iter().filter(|(cm, _)| *cm == Some(m)).all(|(_, ok)| *ok),
+                reconciled: Reconciled::of(check_markets.iter().filter(|(cm, _)| *cm == Some(m)).map(|(_, ok)| *ok)),
             }
         })
         .collect();
@@ -428,6 +475,7 @@ pub fn assemble_statement(
         inputs,
         generator: Generator::current(),
         signing,
+        notes,
         supersedes: None,
     })
 }

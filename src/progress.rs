@@ -95,7 +95,7 @@ impl RunLog {
             return;
         }
         println!(
-            "{} sellers{of_shard}: {} written, {} failed, {warned} with reconciliation warnings; {rows} rows in {seconds:.2} s; summary: {}",
+            "{} sellers{of_shard}: {} written, {} failed, {warned} with data notes; {rows} rows in {seconds:.2} s; summary: {}",
             summary.sellers.len(),
             summary.written,
             summary.failed,

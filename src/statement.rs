@@ -15,6 +15,7 @@ use crate::ingest::records::{CostCategory, ReconciliationCheck};
 use crate::kpi::Kpi;
 use crate::market::Market;
 use crate::money::{Currency, RoundingMode};
+use crate::notes::DataNote;
 use crate::period::Period;
 use crate::workspace::Provider;
 
@@ -44,6 +45,9 @@ pub struct Statement {
     pub fx: Vec<FxQuote>,
     pub markets: Vec<MarketSummary>,
     pub reconciliation: Vec<ReconciliationCheck>,
+    /// The contract choices that took effect and what the inputs showed
+    /// (`crate::notes`), printed in the statement's "Data notes" section.
+    pub notes: Vec<DataNote>,
     pub inputs: Vec<InputRecord>,
     pub generator: Generator,
     pub signing: SigningBlock,
@@ -193,8 +197,34 @@ pub struct MarketSummary {
     pub platform_fees: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::str_option")]
     pub net_proceeds: Option<Decimal>,
-    /// Whether every reconciliation check of this market's files passed.
-    pub reconciled: bool,
+    /// Whether this market's figures agree with the marketplace's own totals.
+    pub reconciled: Reconciled,
+}
+
+/// How a market's figures compare with the marketplace's own totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reconciled {
+    /// Every check of the market's files passed (and there was at least one).
+    Yes,
+    /// Some check failed.
+    Differs,
+    /// No file of the market carries a total to check against.
+    NotReconciled,
+}
+
+impl Reconciled {
+    /// The outcome of a market's checks, given whether each passed.
+    pub fn of(checks: impl IntoIterator<Item = bool>) -> Reconciled {
+        let mut any = false;
+        for ok in checks {
+            if !ok {
+                return Reconciled::Differs;
+            }
+            any = true;
+        }
+        if any { Reconciled::Yes } else { Reconciled::NotReconciled }
+    }
 }
 
 /// One input file, so a reviewer can tell which inputs produced the figures.
@@ -221,6 +251,11 @@ impl Generator {
 }
 
 impl Statement {
+    /// The notes that are data notes (not contract choices).
+    pub fn data_notes(&self) -> impl Iterator<Item = &DataNote> {
+        self.notes.iter().filter(|n| n.class == crate::notes::NoteClass::Data)
+    }
+
     /// The reconciliation checks that failed.
     pub fn failed_checks(&self) -> impl Iterator<Item = &ReconciliationCheck> {
         self.reconciliation.iter().filter(|c| !c.ok)

@@ -15,7 +15,8 @@ use crate::i18n::Catalog;
 use crate::kpi::{Bound, Kpi, Scope, Status, Unit};
 use crate::kpi_id::KpiId;
 use crate::money::RoundingMode;
-use crate::statement::Statement;
+use crate::notes::NoteClass;
+use crate::statement::{Reconciled, Statement};
 
 const BODY: Style = Style::new(Face::Regular, 8.5);
 const SMALL: Style = Style::new(Face::Regular, 7.5);
@@ -32,6 +33,7 @@ pub fn draw(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), Rende
     fx_rates(canvas, s, c)?;
     markets(canvas, s, c)?;
     reconciliation(canvas, s, c)?;
+    data_notes(canvas, s, c)?;
     definitions_section(canvas, s, c, &definitions)?;
     evidence(canvas, s, c)?;
     Ok(())
@@ -551,7 +553,12 @@ fn markets(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), Render
             money(m.refunds),
             money(m.platform_fees),
             money(m.net_proceeds),
-            c.text(if m.reconciled { "values.yes" } else { "values.no" })?.to_string(),
+            c.text(match m.reconciled {
+                Reconciled::Yes => "values.yes",
+                Reconciled::Differs => "values.differs",
+                Reconciled::NotReconciled => "values.not_reconciled",
+            })?
+            .to_string(),
         ]));
     }
     canvas.table(&Table { columns, rows, style: TABLE }, &c.fill("document.continued", &[("section", title)])?);
@@ -594,6 +601,43 @@ fn reconciliation(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(),
     canvas.table(&Table { columns, rows, style: TABLE }, &c.fill("document.continued", &[("section", title)])?);
     if s.reconciliation.iter().any(|r| !r.ok) {
         canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("reconciliation.warning")?, SMALL.color(super::layout::ALERT));
+    }
+    Ok(())
+}
+
+/// The contract choices that took effect and the data notes, each with the
+/// files and lines it comes from (`crate::notes`).
+fn data_notes(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), RenderError> {
+    canvas.heading(c.text("sections.data_notes")?, 40.0);
+    if s.notes.is_empty() {
+        canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("data_notes.none")?, BODY);
+        return Ok(());
+    }
+    canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("data_notes.intro")?, SMALL.color(MUTED));
+    canvas.advance(3.0);
+    let number_width = 22.0;
+    for (i, note) in s.notes.iter().enumerate() {
+        let label_style = Style::new(Face::Bold, 8.0);
+        canvas.ensure(label_style.leading() * 2.0);
+        let y = canvas.y();
+        let class = match note.class {
+            NoteClass::Choice => c.text("data_notes.choice")?,
+            NoteClass::Data => c.text("data_notes.data")?,
+        };
+        let color = if note.class == NoteClass::Data { super::layout::ALERT } else { MUTED };
+        canvas.text_at(MARGIN_X, y + label_style.size, &format!("({})", i + 1), label_style);
+        canvas.text_at(MARGIN_X + number_width, y + label_style.size, class, label_style.color(color));
+        canvas.advance(label_style.leading());
+        canvas.paragraph(MARGIN_X + number_width, CONTENT_WIDTH - number_width, &c.data_note(&note.kind)?, SMALL);
+        if !note.at.is_empty() {
+            canvas.paragraph(
+                MARGIN_X + number_width,
+                CONTENT_WIDTH - number_width,
+                &note.at.join(" · "),
+                SMALL.color(MUTED),
+            );
+        }
+        canvas.advance(2.0);
     }
     Ok(())
 }

@@ -1,0 +1,248 @@
+//! What every assumption about a seller's inputs came to.
+//!
+//! kpiseal assumes things about the files it is given: that they are for the
+//! period, in the currency they say, each counted once, complete for every
+//! market of the contract. Each assumption is checked, and ends in exactly
+//! one of three ways:
+//!
+//! - a **refusal**: the seller's statement is not issued; the error names
+//!   file, line/row and column and what to do ([`Findings::refuse`], turned
+//!   into [`crate::error::Error::Refused`] at the end of a stage);
+//! - a **choice**: a contract key or command-line flag decided it, and the
+//!   statement says so where it takes effect ([`NoteClass::Choice`]);
+//! - a **data note**: the statement is issued and says what was found
+//!   ([`NoteClass::Data`]).
+//!
+//! Choices and data notes are [`DataNote`]s: printed in the statement's
+//! "Data notes" section in its language (`templates/<language>.toml`,
+//! `[data_notes]`, one text per code with `{param}` placeholders filled
+//! from the note's fields), written to statement.json `notes` with their
+//! English text, and listed in the batch summary. Nothing is dropped,
+//! doubled, relabelled or assumed without one of the three.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::i18n::Catalog;
+
+/// Whether a note records a choice the contract or command line made, or
+/// a fact found in the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteClass {
+    /// A contract key or command-line flag took effect (`kpiseal check` lists
+    /// it, but it does not make the check fail).
+    Choice,
+    /// Something found in the inputs that a reader of the statement must know.
+    Data,
+}
+
+/// What a note says, with the figures it says it with. The variant's
+/// snake_case name is the note's `code` and its template key
+/// (`data_notes.<code>`); every field is a `{field}` placeholder there.
+/// Fields named `market` or `markets` hold market ids, which the statement
+/// prints as the market's name in its language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum NoteKind {
+    /// A reconciliation check of one file failed: the marketplace's own total
+    /// disagrees with the sum of its detail.
+    ReconciliationFailed { scope: String, detail: String },
+    /// No check could compare this market's figures with the marketplace's
+    /// own totals (e.g. no file of it carries one).
+    MarketNotReconciled { market: String },
+    /// The same export (byte-identical content, or the same settlement / sale
+    /// / row with identical money) was given twice; the copy was not counted.
+    DuplicateDropped { what: String, kept: String, dropped: String },
+}
+
+impl NoteKind {
+    /// The note's code: its variant's snake_case name.
+    pub fn code(&self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => map.get("code").and_then(|c| c.as_str()).unwrap_or("").to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// Whether this is a choice or a data note.
+    pub fn class(&self) -> NoteClass {
+        match self {
+            NoteKind::ReconciliationFailed { .. }
+            | NoteKind::MarketNotReconciled { .. }
+            | NoteKind::DuplicateDropped { .. } => NoteClass::Data,
+        }
+    }
+
+    /// The `{placeholder}` values of the note's text, in field order: every
+    /// field but `code`, each as text (lists joined by `list_separator`).
+    pub fn params(&self) -> Vec<(String, Param)> {
+        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(self) else { return Vec::new() };
+        map.into_iter()
+            .filter(|(k, _)| k != "code")
+            .map(|(k, v)| {
+                let param = match v {
+                    serde_json::Value::String(s) => Param::Text(s),
+                    serde_json::Value::Array(items) => Param::List(
+                        items
+                            .into_iter()
+                            .map(|i| match i {
+                                serde_json::Value::String(s) => s,
+                                other => other.to_string(),
+                            })
+                            .collect(),
+                    ),
+                    other => Param::Text(other.to_string()),
+                };
+                (k, param)
+            })
+            .collect()
+    }
+}
+
+/// One placeholder value of a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    Text(String),
+    List(Vec<String>),
+}
+
+/// A choice or data note as the statement carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataNote {
+    pub class: NoteClass,
+    #[serde(flatten)]
+    pub kind: NoteKind,
+    /// Where it was found: workspace-relative `file`, `file:line` or
+    /// `file [sheet "S"] row N`; empty for notes about no file in particular.
+    pub at: Vec<String>,
+    /// The note in English (the PDF prints it in the statement's language
+    /// from `code` and the fields).
+    pub text: String,
+}
+
+impl DataNote {
+    /// The note `kind`, found `at` those places, with its English text.
+    ///
+    /// # Errors
+    /// An internal error when the English template lacks the note's text
+    /// (a test checks every code has one in every language).
+    pub fn new(kind: NoteKind, at: Vec<String>) -> Result<DataNote, Error> {
+        let english = Catalog::get(crate::contract::Language::En).map_err(|e| Error::Internal(e.to_string()))?;
+        let text = english.data_note(&kind).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(DataNote { class: kind.class(), kind, at, text })
+    }
+
+    /// The note as one line for logs and summaries: `text (at …)`.
+    pub fn line(&self) -> String {
+        if self.at.is_empty() { self.text.clone() } else { format!("{} ({})", self.text, self.at.join(", ")) }
+    }
+}
+
+/// The notes and refusals of one seller's run, gathered as its stages go.
+#[derive(Debug, Default)]
+pub struct Findings {
+    notes: Vec<DataNote>,
+    refusals: Vec<Error>,
+}
+
+impl Findings {
+    /// Records a choice or data note.
+    ///
+    /// # Errors
+    /// As [`DataNote::new`].
+    pub fn note(&mut self, kind: NoteKind, at: Vec<String>) -> Result<(), Error> {
+        self.notes.push(DataNote::new(kind, at)?);
+        Ok(())
+    }
+
+    /// Records a problem that refuses the statement; the stage goes on so
+    /// that every such problem is reported together.
+    pub fn refuse(&mut self, error: impl Into<Error>) {
+        self.refusals.push(error.into());
+    }
+
+    /// Whether anything refuses the statement so far.
+    pub fn refused(&self) -> bool {
+        !self.refusals.is_empty()
+    }
+
+    /// Ends a stage: every refusal so far as one [`Error::Refused`], or
+    /// nothing.
+    ///
+    /// # Errors
+    /// [`Error::Refused`] with every refusal recorded, in order.
+    pub fn check(&mut self) -> Result<(), Error> {
+        match self.refusals.len() {
+            0 => Ok(()),
+            _ => Err(Error::Refused(std::mem::take(&mut self.refusals))),
+        }
+    }
+
+    /// The notes, in the order recorded, with exact repeats removed.
+    pub fn into_notes(self) -> Vec<DataNote> {
+        let mut out: Vec<DataNote> = Vec::with_capacity(self.notes.len());
+        for n in self.notes {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        out
+    }
+
+    /// Adds `other`'s notes and refusals after this one's.
+    pub fn extend(&mut self, other: Findings) {
+        self.notes.extend(other.notes);
+        self.refusals.extend(other.refusals);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds() -> Vec<NoteKind> {
+        vec![
+            NoteKind::ReconciliationFailed { scope: "s".into(), detail: "d".into() },
+            NoteKind::MarketNotReconciled { market: "amazon_us".into() },
+            NoteKind::DuplicateDropped { what: "w".into(), kept: "a".into(), dropped: "b".into() },
+        ]
+    }
+
+    #[test]
+    fn every_note_has_a_text_in_every_language_with_every_placeholder_filled() {
+        for language in
+            [crate::contract::Language::En, crate::contract::Language::ZhCn, crate::contract::Language::PtBr]
+        {
+            let catalog = Catalog::get(language).unwrap();
+            for kind in kinds() {
+                let text = catalog.data_note(&kind).unwrap();
+                assert!(!text.contains('{'), "{language:?} {}: {text}", kind.code());
+            }
+        }
+    }
+
+    #[test]
+    fn a_note_round_trips_through_json_with_its_code_and_fields_at_top_level() {
+        let note = DataNote::new(NoteKind::MarketNotReconciled { market: "amazon_us".into() }, vec![]).unwrap();
+        let json = serde_json::to_value(&note).unwrap();
+        assert_eq!(json["code"], "market_not_reconciled");
+        assert_eq!(json["market"], "amazon_us");
+        assert_eq!(json["class"], "data");
+        let back: DataNote = serde_json::from_value(json).unwrap();
+        assert_eq!(back, note);
+    }
+
+    #[test]
+    fn findings_check_refuses_with_every_problem_in_order() {
+        let mut f = Findings::default();
+        assert!(f.check().is_ok());
+        f.refuse(Error::Fx("first".into()));
+        f.refuse(Error::Fx("second".into()));
+        let e = f.check().unwrap_err();
+        let Error::Refused(all) = &e else { panic!("{e}") };
+        assert_eq!(all.len(), 2);
+        assert!(e.to_string().contains("first") && e.to_string().contains("second"), "{e}");
+        assert!(f.check().is_ok(), "the refusals were handed over");
+    }
+}
