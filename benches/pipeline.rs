@@ -52,7 +52,7 @@ fn setup() -> &'static Setup {
 
 fn inputs(seller: &str) -> SellerInputs {
     let s = setup();
-    read_seller_inputs(&s.ws, seller, s.run.period).expect("the seller's inputs")
+    read_seller_inputs(&s.ws, seller, &s.run).expect("the seller's inputs")
 }
 
 fn statement(seller: &str) -> Statement {
@@ -72,7 +72,7 @@ fn pdf(st: &Statement, json: &[u8]) -> Vec<u8> {
 #[divan::bench(args = SELLERS, sample_count = 10, sample_size = 1)]
 fn ingest(bencher: Bencher, seller: &str) {
     let s = setup();
-    bencher.bench(|| read_seller_inputs(&s.ws, divan::black_box(seller), s.run.period).expect("inputs"));
+    bencher.bench(|| read_seller_inputs(&s.ws, divan::black_box(seller), &s.run).expect("inputs"));
 }
 
 /// Per-market figures (the polars aggregation) and every KPI.

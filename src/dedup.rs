@@ -24,8 +24,13 @@
 
 use std::collections::HashMap;
 
-use crate::error::{InputError, Location};
+use crate::billed::BilledStatement;
+use crate::error::{Error, InputError, Location};
+use crate::ingest::ParsedExport;
+use crate::ingest::costs;
+use crate::ingest::records::CostLine;
 use crate::ingest::units::{Unit, UnitKey};
+use crate::notes::{Findings, NoteKind};
 
 /// How many conflicts between one pair of files are listed one by one; the
 /// rest are counted in one more error.
@@ -78,6 +83,135 @@ pub struct Verdict {
     /// Conflicting repeats and overlapping ads rows, each naming both places
     /// (at most [`CONFLICTS_LISTED`] per pair of files, then a count).
     pub conflicts: Vec<InputError>,
+}
+
+/// How many units a note names before it only counts them.
+const UNITS_NAMED: usize = 3;
+
+/// Counts one seller's money once: compares the units of its `exports` (in
+/// reading order), of its cost `ledger` (the file and its lines) and the
+/// costs its statements of other periods `billed`, then drops every
+/// identical repeat from the exports and the ledger, notes each drop in
+/// `findings` (one [`NoteKind::DuplicateDropped`] per pair of files, one
+/// [`NoteKind::CostAlreadyBilled`] per ledger line billed before) and
+/// refuses every conflict there.
+///
+/// # Errors
+/// An internal error when a note has no text (see `DataNote::new`).
+pub fn count_once(
+    exports: &mut [(&str, &mut ParsedExport)],
+    ledger: Option<(&str, &mut Vec<CostLine>)>,
+    billed: &[BilledStatement],
+    findings: &mut Findings,
+) -> Result<(), Error> {
+    let mut origins: Vec<Origin> = Vec::new();
+    let mut units: Vec<Vec<Unit>> = Vec::new();
+    for b in billed {
+        origins.push(b.origin.clone());
+        units.push(b.costs.iter().map(|c| costs::unit(c, Location::File)).collect());
+    }
+    let first_export = origins.len();
+    for (file, _) in exports.iter() {
+        origins.push(Origin::Input { file: file.to_string() });
+        units.push(Vec::new());
+    }
+    let ledger_source = ledger.as_ref().map(|(file, lines)| {
+        origins.push(Origin::Input { file: file.to_string() });
+        units.push(lines.iter().map(|c| costs::unit(c, Location::Line(c.line))).collect());
+        origins.len() - 1
+    });
+    let verdict = {
+        let sources: Vec<Source> = origins
+            .iter()
+            .enumerate()
+            .map(|(i, origin)| {
+                let units = match i.checked_sub(first_export).and_then(|e| exports.get(e)) {
+                    Some((_, parsed)) => parsed.units.as_slice(),
+                    None => units[i].as_slice(),
+                };
+                Source { origin, units }
+            })
+            .collect();
+        let verdict = compare(&sources);
+        note_repeats(&sources, &verdict.repeats, findings)?;
+        verdict
+    };
+    for conflict in verdict.conflicts {
+        findings.refuse(conflict);
+    }
+    for (e, (_, parsed)) in exports.iter_mut().enumerate() {
+        parsed.drop_units(&verdict.dropped[first_export + e]);
+    }
+    if let (Some(s), Some((_, lines))) = (ledger_source, ledger) {
+        let mut i = 0;
+        lines.retain(|_| {
+            i += 1;
+            !verdict.dropped[s][i - 1]
+        });
+    }
+    Ok(())
+}
+
+/// One note per pair of files for the repeats among the inputs (naming the
+/// units, and their lines when there is one), one per ledger line for costs
+/// billed before.
+fn note_repeats(sources: &[Source], repeats: &[Repeat], findings: &mut Findings) -> Result<(), Error> {
+    let mut pairs: Vec<((usize, usize), Vec<Repeat>)> = Vec::new();
+    for r in repeats {
+        if let Origin::Issued { statement_number, period, .. } = sources[r.of_source].origin {
+            let unit = &sources[r.source].units[r.unit];
+            findings.note(
+                NoteKind::CostAlreadyBilled {
+                    invoice: unit.label.clone(),
+                    statement: statement_number.clone(),
+                    period: period.clone(),
+                },
+                vec![at(sources[r.source].origin.file(), &unit.location)],
+            )?;
+            continue;
+        }
+        match pairs.iter_mut().find(|(pair, _)| *pair == (r.source, r.of_source)) {
+            Some((_, list)) => list.push(*r),
+            None => pairs.push(((r.source, r.of_source), vec![*r])),
+        }
+    }
+    for ((source, of_source), list) in pairs {
+        let (file, of_file) = (sources[source].origin.file(), sources[of_source].origin.file());
+        let named: Vec<&Unit> = list.iter().map(|r| &sources[r.source].units[r.unit]).collect();
+        let (dropped, kept) = match list.as_slice() {
+            [one] => (
+                at(file, &sources[source].units[one.unit].location),
+                at(of_file, &sources[of_source].units[one.of_unit].location),
+            ),
+            _ => (file.to_string(), of_file.to_string()),
+        };
+        let what = match named.as_slice() {
+            [one] => one.label.clone(),
+            all => {
+                let shown: Vec<&str> = all.iter().take(UNITS_NAMED).map(|u| u.label.as_str()).collect();
+                let more = if all.len() > UNITS_NAMED {
+                    format!(" and {} more", all.len() - UNITS_NAMED)
+                } else {
+                    String::new()
+                };
+                format!("{} {} ({}{more})", all.len(), all[0].key.plural(), shown.join(", "))
+            }
+        };
+        findings.note(
+            NoteKind::DuplicateDropped { what, kept: kept.clone(), dropped: dropped.clone() },
+            vec![dropped, kept],
+        )?;
+    }
+    Ok(())
+}
+
+/// `file`, `file:line` or `file [sheet "S"] row N`, as notes name places.
+pub fn at(file: &str, location: &Location) -> String {
+    match location {
+        Location::File => file.to_string(),
+        Location::Line(n) => format!("{file}:{n}"),
+        Location::Row { sheet, row } => format!("{file} [sheet {sheet:?}] row {row}"),
+    }
 }
 
 /// Compares the units of `sources` (in reading order: statements already

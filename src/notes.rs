@@ -54,6 +54,12 @@ pub enum NoteKind {
     /// The same export (byte-identical content, or the same settlement / sale
     /// / row with identical money) was given twice; the copy was not counted.
     DuplicateDropped { what: String, kept: String, dropped: String },
+    /// An input file is a byte-identical copy of another one; it was read
+    /// once.
+    DuplicateFile { kept: String, dropped: String },
+    /// A pass-through cost of the ledger was already billed, identically, on
+    /// the seller's statement of another period; it was not billed again.
+    CostAlreadyBilled { invoice: String, statement: String, period: String },
 }
 
 impl NoteKind {
@@ -70,7 +76,9 @@ impl NoteKind {
         match self {
             NoteKind::ReconciliationFailed { .. }
             | NoteKind::MarketNotReconciled { .. }
-            | NoteKind::DuplicateDropped { .. } => NoteClass::Data,
+            | NoteKind::DuplicateDropped { .. }
+            | NoteKind::DuplicateFile { .. }
+            | NoteKind::CostAlreadyBilled { .. } => NoteClass::Data,
         }
     }
 
@@ -206,6 +214,8 @@ mod tests {
             NoteKind::ReconciliationFailed { scope: "s".into(), detail: "d".into() },
             NoteKind::MarketNotReconciled { market: "amazon_us".into() },
             NoteKind::DuplicateDropped { what: "w".into(), kept: "a".into(), dropped: "b".into() },
+            NoteKind::DuplicateFile { kept: "a".into(), dropped: "b".into() },
+            NoteKind::CostAlreadyBilled { invoice: "i".into(), statement: "s".into(), period: "p".into() },
         ]
     }
 

@@ -25,8 +25,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use crate::error::Error;
+use crate::error::{Error, InputError};
+use crate::notes::{Findings, NoteKind};
 use crate::period::Period;
+use crate::statement::InputRecord;
 use crate::workspace::Workspace;
 
 /// The strays of one period.
@@ -100,6 +102,105 @@ impl Strays {
     pub fn of(&self, seller: &str) -> SellerStrays {
         self.by_seller.get(seller).cloned().unwrap_or_default()
     }
+}
+
+/// Reports what `seller`'s statement for `period` would not read, given
+/// the files it did read (`read`, with their SHA-256):
+///
+/// - its own strays in `exports/<period>/` and sub-folders of its export
+///   folder are refused;
+/// - its own strays in `costs/<period>/` and the period's unread FX files
+///   are noted as [`NoteKind::DuplicateFile`] when byte-identical to a file
+///   that was read (the ledger, an FX file), refused otherwise;
+/// - unclaimed entries are refused when the seller has none of its own
+///   (no export folder; no ledger), since they may be its inputs.
+///
+/// # Errors
+/// [`Error::Io`] when a folder or a stray cannot be read; an internal error
+/// when a note has no text.
+pub fn report(
+    ws: &Workspace,
+    period: Period,
+    seller: &str,
+    read: &[InputRecord],
+    findings: &mut Findings,
+) -> Result<(), Error> {
+    let strays = ws.strays(period)?;
+    let mine = strays.of(seller);
+    let exports = format!("exports/{period}/{seller}");
+    let ledger = format!("costs/{period}/{seller}.csv");
+    for path in &mine.exports {
+        findings.refuse(InputError::file(
+            path,
+            format!(
+                "not read: {seller}'s exports for {period} are the files directly in {exports}/. Move the exports it holds there (each once) or remove it"
+            ),
+        ));
+    }
+    for path in export_subfolders(ws, period, seller)? {
+        findings.refuse(InputError::file(
+            &path,
+            format!(
+                "not read: a folder inside {exports}/ is not an export. Move the exports it holds up into {exports}/ (each once) or the folder out of it"
+            ),
+        ));
+    }
+    // The file read that `path` is a byte-identical copy of, among those `candidate` accepts.
+    let copy_of = |path: &str, candidate: &dyn Fn(&InputRecord) -> bool| -> Result<Option<String>, Error> {
+        let file = ws.read(path)?;
+        let sha256 = crate::pipeline::sha256_hex(&file.bytes);
+        Ok(read.iter().find(|r| candidate(r) && r.sha256 == sha256).map(|r| r.path.clone()))
+    };
+    let has_ledger = ws.cost_file(period, seller).is_some();
+    for path in &mine.costs {
+        match copy_of(path, &|r| r.path == ledger)? {
+            Some(kept) => findings.note(NoteKind::DuplicateFile { kept: kept.clone(), dropped: path.clone() }, vec![path.clone(), kept])?,
+            None if has_ledger => findings.refuse(InputError::file(
+                path,
+                format!(
+                    "not read: {seller}'s cost ledger for {period} is {ledger} alone. Merge the lines it holds into that file (each invoice once) or remove it"
+                ),
+            )),
+            None => findings.refuse(InputError::file(
+                path,
+                format!(
+                    "not read: {seller}'s cost ledger for {period} must be named {ledger}, which does not exist. Rename this file if it is the ledger, or remove it"
+                ),
+            )),
+        }
+    }
+    for path in &strays.fx {
+        match copy_of(path, &|r| r.path.starts_with("fx/"))? {
+            Some(kept) => findings.note(NoteKind::DuplicateFile { kept: kept.clone(), dropped: path.clone() }, vec![path.clone(), kept])?,
+            None => findings.refuse(InputError::file(
+                path,
+                format!(
+                    "not read: the FX files for {period} are fx/{period}.csv and fx/{period}-<name>.csv. Rename it to one of those (each rate once) or remove it"
+                ),
+            )),
+        }
+    }
+    if !ws.root.join(&exports).is_dir() {
+        for path in &strays.unclaimed_exports {
+            findings.refuse(InputError::file(
+                path,
+                format!(
+                    "not read: it names no seller (exports are in exports/{period}/<seller>/ for a seller with a contract), and {seller} has no {exports}/. If it holds {seller}'s exports, rename it {exports}; otherwise remove it"
+                ),
+            ));
+        }
+    }
+    if !has_ledger {
+        for path in &strays.unclaimed_costs {
+            findings.refuse(InputError::file(
+                path,
+                format!(
+                    "not read: it names no seller (ledgers are costs/{period}/<seller>.csv for a seller with a contract), and {seller} has no {ledger}. If it is {seller}'s ledger, rename it {ledger}; otherwise remove it"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Sub-folders of a seller's export folder (`exports/<period>/<seller>/`),

@@ -63,6 +63,16 @@ impl UnitKey {
         }
     }
 
+    /// What several units of this kind are called, e.g. `settlements`.
+    pub fn plural(&self) -> &'static str {
+        match self {
+            UnitKey::Settlement(_) => "settlements",
+            UnitKey::Sale(_) => "sales",
+            UnitKey::Ad { .. } => "ads rows",
+            UnitKey::Invoice { .. } => "invoices",
+        }
+    }
+
     /// The first and last day of an ads row.
     pub fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
         match self {
