@@ -54,8 +54,8 @@ pub enum NoteKind {
     /// The same export (byte-identical content, or the same settlement / sale
     /// / row with identical money) was given twice; the copy was not counted.
     DuplicateDropped { what: String, kept: String, dropped: String },
-    /// An input file is a byte-identical copy of another one; it was read
-    /// once.
+    /// Two input files are byte-identical; the content was read once, as
+    /// `kept`.
     DuplicateFile { kept: String, dropped: String },
     /// A pass-through cost of the ledger was already billed, identically, on
     /// the seller's statement of another period; it was not billed again.

@@ -29,7 +29,8 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
         Profile::SunnyGadgets => SUNNY_COSTS,
         Profile::RioCasa => RIO_COSTS,
     };
-    let mut rng = seller.rng(ws.seed, Purpose::Costs);
+    // Each month bills its own invoices.
+    let mut rng = seller.rng_for(ws.seed, Purpose::Costs, ws.period);
     let n = between(&mut rng, 8, 20) as usize;
     // Every template once, in random order, then random repeats.
     let mut order: Vec<usize> = (0..templates.len()).collect();

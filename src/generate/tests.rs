@@ -423,3 +423,23 @@ fn no_vendor_invoice_is_listed_twice_in_a_ledger() {
         }
     }
 }
+
+#[test]
+fn consecutive_months_bill_different_invoices() {
+    let invoices = |period: Period| {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path(), &GenerateOptions { period, ..options(2026, 3, 1) });
+        let mut out = BTreeSet::new();
+        for i in 0..3 {
+            costs::write(&ws, &Seller::new(i)).unwrap();
+        }
+        for (_, bytes) in read_tree(dir.path()) {
+            let mut reader = csv::Reader::from_reader(bytes.as_slice());
+            out.extend(reader.records().map(|r| r.unwrap()[3].to_string()));
+        }
+        out
+    };
+    let (october, november) = (invoices(october()), invoices(october().next()));
+    assert!(october.len() > 30 && november.len() > 30);
+    assert_eq!(october.intersection(&november).count(), 0, "an invoice billed in October again in November");
+}
