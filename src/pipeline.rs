@@ -174,11 +174,22 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     inputs.push(record(&contract_file, Format::Contract, 1));
 
     let mut rates = Vec::new();
+    let mut fx_copies: BTreeMap<String, String> = BTreeMap::new();
     for rel in ws.fx_files(period)? {
         let file = ws.read(&rel)?;
         let format = if fx::looks_like_ptax(&file.bytes) { Format::FxPtax } else { Format::FxTable };
+        let sha256 = sha256_hex(&file.bytes);
+        if let Some(kept) = fx_copies.get(&sha256) {
+            findings.note(
+                NoteKind::DuplicateFile { kept: kept.clone(), dropped: file.path.clone() },
+                vec![file.path.clone(), kept.clone()],
+            )?;
+            inputs.push(hashed_record(&file, sha256, format, 0));
+            continue;
+        }
+        fx_copies.insert(sha256.clone(), file.path.clone());
         let parsed = fx::read_rates(&file.path, &file.bytes)?;
-        inputs.push(record(&file, format, parsed.len()));
+        inputs.push(hashed_record(&file, sha256, format, parsed.len()));
         rates.extend(parsed);
     }
     let fx = FxTable::new(rates);

@@ -4,22 +4,24 @@
 //! A seller's inputs for a period are the files in
 //! `exports/<period>/<seller>/`, the ledger `costs/<period>/<seller>.csv` and
 //! the FX files `fx/<period>.csv`, `fx/<period>-<name>.csv`. Anything else in
-//! `exports/<period>/`, `costs/<period>/` or `fx/` that looks like it belongs
-//! to the period is a stray: a second download (`acme-home (1).csv`), a file
-//! in a sub-folder, a renamed file. [`Strays::scan`] lists them once per
-//! period and says whose they are:
+//! `exports/<period>/`, `costs/<period>/` or `fx/` that may belong to the
+//! period is a stray: a second download (`acme-home (1).csv`), a file in a
+//! sub-folder, a renamed file. [`Strays::scan`] lists them once per period
+//! and says whose they are:
 //!
 //! - an entry whose name starts with a seller id (followed by anything but a
 //!   letter or digit: `acme-home (1).csv`, `acme-home.zip`) is that seller's
 //!   (the longest such id wins);
-//! - an entry naming no seller is *unclaimed*: it may hold the inputs of any
-//!   seller that has none of its own;
-//! - an FX file of the period with another name (`fx/2026-10 (1).csv`) is
-//!   every seller's.
+//! - an entry naming no seller is *unclaimed*: it may hold any seller's
+//!   money, so it is every seller's, except a byte-identical copy of one
+//!   seller's ledger, which is that seller's;
+//! - a file of `fx/` named for the period but not read (`fx/2026-10 (1).csv`),
+//!   or named for no period at all (`fx/rates.csv`), is every seller's; files
+//!   named for other periods (`fx/2026-09.csv`) are theirs.
 //!
 //! Hidden files (names starting with `.`) are not inputs and not strays.
 //! What a stray means for a statement (refused, or a note for a
-//! byte-identical copy) is the pipeline's to say.
+//! byte-identical copy) is [`report`]'s to say.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -39,9 +41,11 @@ pub struct Strays {
     by_seller: BTreeMap<String, SellerStrays>,
     /// Entries of `exports/<period>/` naming no seller.
     pub unclaimed_exports: Vec<String>,
-    /// Entries of `costs/<period>/` naming no seller.
-    pub unclaimed_costs: Vec<String>,
-    /// Files of `fx/` named for the period that are not read.
+    /// Entries of `costs/<period>/` naming no seller, each with the seller
+    /// whose ledger it is a byte-identical copy of, if any.
+    pub unclaimed_costs: Vec<(String, Option<String>)>,
+    /// Files of `fx/` not read for the period: named for it but not as read,
+    /// or named for no period.
     pub fx: Vec<String>,
 }
 
@@ -74,6 +78,7 @@ impl Strays {
         }
 
         let costs = format!("costs/{period}");
+        let mut unclaimed_costs = Vec::new();
         for (name, is_dir) in entries(&ws.root.join(&costs))? {
             if !is_dir && name.strip_suffix(".csv").is_some_and(|id| sellers.contains(id)) {
                 continue;
@@ -81,17 +86,33 @@ impl Strays {
             let path = format!("{costs}/{name}");
             match owner(&name, &sellers) {
                 Some(seller) => strays.by_seller.entry(seller).or_default().costs.push(path),
-                None => strays.unclaimed_costs.push(path),
+                None => unclaimed_costs.push((path, is_dir)),
+            }
+        }
+        if !unclaimed_costs.is_empty() {
+            // Whose ledger each unclaimed file copies: hash every ledger once.
+            let mut ledgers = BTreeMap::new();
+            for seller in &sellers {
+                if let Some(rel) = ws.cost_file(period, seller) {
+                    ledgers.entry(sha256_of(ws, &rel)?).or_insert_with(|| seller.clone());
+                }
+            }
+            for (path, is_dir) in unclaimed_costs {
+                let copy_of = if is_dir { None } else { ledgers.get(&sha256_of(ws, &path)?).cloned() };
+                strays.unclaimed_costs.push((path, copy_of));
             }
         }
 
-        let read: BTreeSet<String> = ws.fx_files(period)?.into_iter().collect();
-        let prefix = period.to_string();
-        for (name, _) in entries(&ws.root.join("fx"))? {
+        let fx = ws.root.join("fx");
+        let read: BTreeSet<String> =
+            if fx.is_dir() { ws.fx_files(period)?.into_iter().collect() } else { BTreeSet::new() };
+        for (name, _) in entries(&fx)? {
             let path = format!("fx/{name}");
-            let of_period =
-                name.strip_prefix(&prefix).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()));
-            if of_period && !read.contains(&path) {
+            let ours = match named_for(&name) {
+                Some(p) => p == period,
+                None => true,
+            };
+            if ours && !read.contains(&path) {
                 strays.fx.push(path);
             }
         }
@@ -180,24 +201,27 @@ pub fn report(
             )),
         }
     }
-    if !ws.root.join(&exports).is_dir() {
-        for path in &strays.unclaimed_exports {
-            findings.refuse(InputError::file(
-                path,
-                format!(
-                    "not read: it names no seller (exports are in exports/{period}/<seller>/ for a seller with a contract), and {seller} has no {exports}/. If it holds {seller}'s exports, rename it {exports}; otherwise remove it"
-                ),
-            ));
-        }
+    for path in &strays.unclaimed_exports {
+        findings.refuse(InputError::file(
+            path,
+            format!(
+                "not read: it names no seller (exports are in exports/{period}/<seller>/ for a seller with a contract), so it may hold any seller's money. Rename it for its seller, or remove it"
+            ),
+        ));
     }
-    if !has_ledger {
-        for path in &strays.unclaimed_costs {
-            findings.refuse(InputError::file(
+    for (path, copy_of) in &strays.unclaimed_costs {
+        match copy_of {
+            Some(s) if s == seller => findings.note(
+                NoteKind::DuplicateFile { kept: ledger.clone(), dropped: path.clone() },
+                vec![path.clone(), ledger.clone()],
+            )?,
+            Some(_) => {}
+            None => findings.refuse(InputError::file(
                 path,
                 format!(
-                    "not read: it names no seller (ledgers are costs/{period}/<seller>.csv for a seller with a contract), and {seller} has no {ledger}. If it is {seller}'s ledger, rename it {ledger}; otherwise remove it"
+                    "not read: it names no seller (ledgers are costs/{period}/<seller>.csv for a seller with a contract), so it may hold any seller's costs. Rename it for its seller, or remove it"
                 ),
-            ));
+            )),
         }
     }
     Ok(())
@@ -211,6 +235,22 @@ pub fn report(
 pub fn export_subfolders(ws: &Workspace, period: Period, seller: &str) -> Result<Vec<String>, Error> {
     let rel = format!("exports/{period}/{seller}");
     Ok(entries(&ws.root.join(&rel))?.into_iter().filter(|(_, dir)| *dir).map(|(n, _)| format!("{rel}/{n}")).collect())
+}
+
+/// The period an FX file is named for (`2026-10.csv`, `2026-10-ptax.csv`,
+/// `2026-10 (1).csv`: its first seven characters, not followed by a digit).
+fn named_for(name: &str) -> Option<Period> {
+    let head = name.get(..7)?;
+    let rest = &name[7..];
+    if rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    head.parse().ok()
+}
+
+/// The SHA-256 of the workspace file `rel`.
+fn sha256_of(ws: &Workspace, rel: &str) -> Result<String, Error> {
+    Ok(crate::pipeline::sha256_hex(&ws.read(rel)?.bytes))
 }
 
 /// The seller an entry named `name` belongs to: the longest seller id that
@@ -277,7 +317,7 @@ mod tests {
             if f.ends_with('/') {
                 fs::create_dir_all(&path).unwrap();
             } else {
-                fs::write(&path, "x").unwrap();
+                fs::write(&path, f).unwrap();
             }
         }
         let ws = Workspace::open(dir.path()).unwrap();
@@ -300,6 +340,7 @@ mod tests {
             "costs/2026-10/acme-home (1).csv",
             "costs/2026-10/rio.xlsx",
             "costs/2026-10/ledger.csv",
+            "costs/2026-10/old/",
             "fx/2026-10.csv",
             "fx/2026-10-ptax.csv",
             "fx/2026-10 (1).csv",
@@ -318,9 +359,20 @@ mod tests {
         );
         assert_eq!(strays.of("rio"), SellerStrays { exports: vec![], costs: vec!["costs/2026-10/rio.xlsx".into()] });
         assert_eq!(strays.unclaimed_exports, ["exports/2026-10/nobody"]);
-        assert_eq!(strays.unclaimed_costs, ["costs/2026-10/ledger.csv"]);
-        assert_eq!(strays.fx, ["fx/2026-10 (1).csv", "fx/2026-10.xlsx"]);
+        assert_eq!(
+            strays.unclaimed_costs,
+            [("costs/2026-10/ledger.csv".to_string(), None), ("costs/2026-10/old".to_string(), None)]
+        );
+        assert_eq!(strays.fx, ["fx/2026-10 (1).csv", "fx/2026-10.xlsx", "fx/2026-101.csv"], "2026-101 is no period");
         assert_eq!(export_subfolders(&ws, period, "acme-home").unwrap(), ["exports/2026-10/acme-home/old"]);
         assert!(export_subfolders(&ws, period, "nobody-at-all").unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_unclaimed_copy_of_a_ledger_is_that_sellers() {
+        let (dir, ws) = workspace(&["contracts/acme-home.toml", "contracts/rio.toml", "costs/2026-10/rio.csv"]);
+        fs::copy(dir.path().join("costs/2026-10/rio.csv"), dir.path().join("costs/2026-10/copy.csv")).unwrap();
+        let strays = Strays::scan(&ws, "2026-10".parse().unwrap()).unwrap();
+        assert_eq!(strays.unclaimed_costs, [("costs/2026-10/copy.csv".to_string(), Some("rio".to_string()))]);
     }
 }

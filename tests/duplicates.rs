@@ -674,15 +674,39 @@ fn a_renamed_cost_ledger_is_refused_not_silently_missing() {
         "costs/2026-10/acme-home-october.csv: not read: acme-home's cost ledger for 2026-10 must be named costs/2026-10/acme-home.csv, which does not exist. Rename this file if it is the ledger, or remove it"
     );
 
-    // A name that is no seller's: refused for the seller without a ledger only.
+    // A name that is no seller's: it may be anyone's ledger, so every seller
+    // is refused until it is named for its seller.
     fs::rename(&renamed, ws.path().join("costs/2026-10/ledger.csv")).unwrap();
     let r = run(ws.path());
-    assert_eq!(
-        r.refused("acme-home"),
-        "costs/2026-10/ledger.csv: not read: it names no seller (ledgers are costs/2026-10/<seller>.csv for a seller with a contract), and acme-home has no costs/2026-10/acme-home.csv. If it is acme-home's ledger, rename it costs/2026-10/acme-home.csv; otherwise remove it"
-    );
-    for seller in ["rio-casa", "sunny-gadgets"] {
-        assert_eq!(figures(&r.statement(seller)), demo_figures(seller), "{seller} has its own ledger");
+    for seller in SELLERS {
+        assert_eq!(
+            r.refused(seller),
+            "costs/2026-10/ledger.csv: not read: it names no seller (ledgers are costs/2026-10/<seller>.csv for a seller with a contract), so it may hold any seller's costs. Rename it for its seller, or remove it"
+        );
+    }
+}
+
+#[test]
+fn a_copy_of_a_ledger_under_another_name_is_noted_on_its_sellers_statement() {
+    let ws = demo_copy();
+    let (kept, dropped) = ("costs/2026-10/rio-casa.csv", "costs/2026-10/ledger (copy).csv");
+    fs::copy(ws.path().join(kept), ws.path().join(dropped)).unwrap();
+    let r = run(ws.path());
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    for seller in SELLERS {
+        let st = r.statement(seller);
+        assert_eq!(figures(&st), demo_figures(seller));
+        let expected = if seller == "rio-casa" {
+            vec![note(
+                "duplicate_file",
+                json!({ "kept": kept, "dropped": dropped }),
+                &[dropped, kept],
+                format!("{dropped} and {kept} are byte-identical; the file was read once, as {kept}."),
+            )]
+        } else {
+            vec![]
+        };
+        assert_eq!(new_notes(&st), expected, "{seller}");
     }
 }
 
