@@ -765,3 +765,125 @@ fn an_unread_fx_file_of_the_period_is_noted_when_identical_and_refused_otherwise
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// The property: a file given twice, or under another name, never changes a
+// figure silently.
+
+/// What the pipeline makes of each seller of a workspace: its figures and
+/// notes, or the problems that refuse it.
+fn outcomes(ws: &Path) -> BTreeMap<String, Result<(Value, Vec<Value>), String>> {
+    use kpiseal::pipeline::{RunOptions, build_statement};
+    let workspace = kpiseal::workspace::Workspace::open(ws).unwrap();
+    let opts = RunOptions::new(PERIOD.parse().unwrap());
+    let signing = kpiseal::statement::SigningBlock { key_id: String::new(), demo: false };
+    workspace
+        .sellers()
+        .unwrap()
+        .into_iter()
+        .map(|seller| {
+            let outcome = build_statement(&workspace, &seller, &opts, signing.clone())
+                .map(|st| {
+                    let st: Value = serde_json::from_slice(&st.to_json()).unwrap();
+                    (figures(&st), st["notes"].as_array().unwrap().clone())
+                })
+                .map_err(|e| e.to_string());
+            (seller, outcome)
+        })
+        .collect()
+}
+
+/// Every input file of a workspace for the period (contracts, FX files,
+/// exports, cost ledgers), workspace-relative, sorted.
+fn input_files(ws: &Path) -> Vec<String> {
+    common::tree(ws)
+        .into_keys()
+        .filter(|p| {
+            p.starts_with("contracts/")
+                || p.starts_with("fx/")
+                || p.starts_with(&format!("exports/{PERIOD}/"))
+                || p.starts_with(&format!("costs/{PERIOD}/"))
+        })
+        .collect()
+}
+
+/// Another name for `path` in the same folder, in one of the ways files get
+/// renamed or downloaded again.
+fn other_name(path: &str, variant: usize) -> String {
+    let (dir, name) = path.rsplit_once('/').unwrap();
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    let dot = if ext.is_empty() { "" } else { "." };
+    let names = [
+        format!("{stem} (1){dot}{ext}"),
+        format!("{stem}-renamed{dot}{ext}"),
+        format!("renamed{dot}{ext}"),
+        format!("{}{dot}{ext}", stem.to_uppercase()),
+        format!("{name}.bak"),
+    ];
+    let chosen = &names[variant % names.len()];
+    let chosen = if chosen == name { &names[0] } else { chosen };
+    format!("{dir}/{chosen}")
+}
+
+/// Whether seller `seller`'s statement reads `path` (its exports and
+/// ledger, and every FX file).
+fn read_by(path: &str, seller: &str) -> bool {
+    path.starts_with("fx/")
+        || path.starts_with(&format!("exports/{PERIOD}/{seller}/"))
+        || path == format!("costs/{PERIOD}/{seller}.csv")
+}
+
+#[test]
+fn duplicating_or_renaming_any_input_file_keeps_every_figure_or_refuses_the_seller() {
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+    let base = tempfile::tempdir().unwrap();
+    let opts =
+        kpiseal::generate::GenerateOptions { seed: 4242, sellers: 3, orders: 25, period: PERIOD.parse().unwrap() };
+    kpiseal::generate::generate_workspace(base.path(), &opts).unwrap();
+    let files = input_files(base.path());
+    let before = outcomes(base.path());
+    for (seller, outcome) in &before {
+        assert!(outcome.is_ok(), "the generated workspace issues {seller}: {outcome:?}");
+    }
+
+    let mut runner = TestRunner::new(Config { cases: 64, failure_persistence: None, ..Config::default() });
+    let cases = (0..files.len(), proptest::bool::ANY, 0..5usize);
+    runner
+        .run(&cases, |(i, duplicate, variant)| {
+            let ws = tempfile::tempdir().unwrap();
+            copy_dir(base.path(), ws.path());
+            let (from, to) = (&files[i], other_name(&files[i], variant));
+            if duplicate {
+                fs::copy(ws.path().join(from), ws.path().join(&to)).unwrap();
+            } else {
+                fs::rename(ws.path().join(from), ws.path().join(&to)).unwrap();
+            }
+            let what = format!("{} {from} as {to}", if duplicate { "copied" } else { "renamed" });
+            let after = outcomes(ws.path());
+            for (seller, outcome) in &after {
+                let Ok((figures, notes)) = outcome else { continue };
+                let Some(Ok((figures_before, _))) = before.get(seller) else {
+                    return Err(TestCaseError::fail(format!("{what}: a new seller {seller} was issued")));
+                };
+                if figures != figures_before {
+                    return Err(TestCaseError::fail(format!("{what}: {seller}'s figures changed without a refusal")));
+                }
+                let noted = notes
+                    .iter()
+                    .any(|n| n["at"].as_array().unwrap().iter().any(|a| a.as_str().unwrap().starts_with(to.as_str())));
+                if duplicate && read_by(from, seller) && !noted {
+                    return Err(TestCaseError::fail(format!(
+                        "{what}: {seller} issued without a note naming the copy: {notes:#?}"
+                    )));
+                }
+            }
+            for seller in before.keys() {
+                let contract_renamed = !duplicate && *from == format!("contracts/{seller}.toml");
+                if !after.contains_key(seller) && !contract_renamed {
+                    return Err(TestCaseError::fail(format!("{what}: {seller} is gone")));
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
