@@ -262,8 +262,7 @@ fn owner(name: &str, sellers: &BTreeSet<String>) -> Option<String> {
         .chain([name.len()])
         .filter(|&i| i > 0)
         .map(|i| &name[..i])
-        .filter(|id| sellers.contains(*id))
-        .last()
+        .rfind(|id| sellers.contains(*id))
         .map(str::to_string)
 }
 

@@ -63,8 +63,11 @@ pub struct Workspace {
     pub config: WorkspaceConfig,
     /// The strays of the last period asked for, scanned once per run
     /// (shared by clones).
-    strays: Arc<Mutex<Option<(Period, Arc<Strays>)>>>,
+    strays: StraysMemo,
 }
+
+/// The strays of one period, once scanned (see [`Workspace::strays`]).
+type StraysMemo = Arc<Mutex<Option<(Period, Arc<Strays>)>>>;
 
 /// One input file: its path relative to the workspace and its bytes.
 #[derive(Debug, Clone)]

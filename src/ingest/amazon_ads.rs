@@ -274,6 +274,7 @@ mod tests {
     use rust_xlsxwriter::{ExcelDateTime, Format as XlsxFormat, Workbook};
 
     use super::*;
+    use crate::ingest::units::UnitKey;
     use crate::ingest::{Format, read_export};
     use crate::period::Period;
 
@@ -329,6 +330,32 @@ mod tests {
         assert_eq!(a.currency, Currency::Usd);
         assert_eq!(a.spend.to_string(), "1.50");
         assert_eq!(a.sales.to_string(), "20.00");
+    }
+
+    #[test]
+    fn each_row_is_a_unit_keyed_by_dates_campaign_ad_group_sku_and_asin() {
+        let (_, parsed) = read_csv(CONSOLE_CSV).unwrap();
+        let keys: Vec<&UnitKey> = parsed.units.iter().map(|u| &u.key).collect();
+        assert_eq!(
+            keys[0],
+            &UnitKey::Ad {
+                start: day(2026, 10, 1),
+                end: day(2026, 10, 31),
+                campaign: "SP - Lamps - Auto".into(),
+                ad_group: Some("Auto".into()),
+                sku: Some("LAMP-01".into()),
+                asin: Some("B0C1234567".into()),
+            }
+        );
+        assert_eq!(parsed.units[1].label, "ads row 2026-10-02 SP - Lamps - Exact / Exact / LAMP-02 / B0C1234568");
+        assert_eq!(parsed.units[1].ads, 1..2);
+        // A daily report without those columns covers every ad group, SKU and ASIN.
+        let csv = "Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales ($),7 Day Total Orders (#),7 Day Total Units (#)\n\
+2026-09-30,Brand,100,3,1.5,20,1,1\n";
+        let (_, parsed) = read_csv(csv).unwrap();
+        let UnitKey::Ad { ad_group, sku, asin, .. } = &parsed.units[0].key else { panic!() };
+        assert_eq!((ad_group, sku, asin), (&None, &None, &None));
+        assert_eq!((parsed.units[0].ads.clone(), parsed.units[0].rows_in_period), (0..0, 0), "September: no fact");
     }
 
     #[test]

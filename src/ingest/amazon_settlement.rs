@@ -554,4 +554,75 @@ mod tests {
         assert_eq!(parsed.events[0].units, 1);
         assert_eq!(parsed.lines.iter().filter(|l| l.kind == MoneyKind::PlatformFee).count(), 2);
     }
+
+    /// One settlement (an order of 50.00 less 7.50 commission, and a 1.00
+    /// storage fee) in the V1 layout.
+    fn v1_settlement(id: &str, total: &str) -> String {
+        let base = [("settlement-id", id), ("order-id", "X"), ("posted-date", "10/02/2026")];
+        let rows = [
+            v1_row(&[("settlement-id", id), ("total-amount", total), ("currency", "USD")]),
+            v1_row(&[
+                base[0],
+                base[1],
+                base[2],
+                ("transaction-type", "Order"),
+                ("quantity-purchased", "1"),
+                ("price-type", "Principal"),
+                ("price-amount", "50.00"),
+            ]),
+            v1_row(&[
+                base[0],
+                base[1],
+                base[2],
+                ("transaction-type", "Order"),
+                ("item-related-fee-type", "Commission"),
+                ("item-related-fee-amount", "-7.50"),
+            ]),
+            v1_row(&[
+                base[0],
+                base[2],
+                ("transaction-type", "other-transaction"),
+                ("other-fee-amount", "1.00"),
+                ("other-fee-reason-description", "Storage Fee"),
+            ]),
+        ];
+        format!("{V1_HEADER}\n{}\n", rows.join("\n"))
+    }
+
+    #[test]
+    fn a_settlement_is_one_unit_with_the_same_fingerprint_in_v1_and_v2() {
+        let posted = "2026-10-02 10:00:00 UTC";
+        let v2 = v2(
+            "43.50",
+            &[
+                v2_row("other-transaction", "", "other-transaction", "Storage Fee", "1.00", posted, ""),
+                v2_row("Order", "X", "ItemFees", "Commission", "-7.50", posted, ""),
+                v2_row("Order", "X", "ItemPrice", "Principal", "50.00", posted, "1"),
+            ],
+        );
+        let (_, a) = read_export("v2.txt", v2.as_bytes(), &ctx()).unwrap();
+        let (_, b) = read_export("v1.txt", v1_settlement("111", "43.50").as_bytes(), &ctx()).unwrap();
+        assert_eq!((a.units.len(), b.units.len()), (1, 1));
+        let (ua, ub) = (&a.units[0], &b.units[0]);
+        assert_eq!(ua.key, UnitKey::Settlement("111".into()));
+        assert_eq!(ua.key, ub.key);
+        assert_eq!(ua.fingerprint, ub.fingerprint, "the same facts in another layout and order");
+        assert_eq!((ua.lines.clone(), ua.events.clone(), ua.checks.clone(), ua.rows_in_period), (0..3, 0..1, 0..1, 3));
+        assert_eq!(ua.summary, "total-amount 43.50 USD, 3 detail rows");
+
+        let (_, other) = read_export("v1.txt", v1_settlement("111", "43.51").as_bytes(), &ctx()).unwrap();
+        assert_ne!(other.units[0].fingerprint, ub.fingerprint, "another total is another settlement");
+    }
+
+    #[test]
+    fn each_settlement_of_a_file_names_its_own_facts() {
+        let text = v1_settlement("111", "43.50")
+            + &v1_settlement("222", "43.50").lines().skip(1).collect::<Vec<_>>().join("\n");
+        let (_, parsed) = read_export("v1.txt", text.as_bytes(), &ctx()).unwrap();
+        let ids: Vec<&UnitKey> = parsed.units.iter().map(|u| &u.key).collect();
+        assert_eq!(ids, [&UnitKey::Settlement("111".into()), &UnitKey::Settlement("222".into())]);
+        assert_eq!(parsed.units[0].fingerprint, parsed.units[1].fingerprint);
+        assert_eq!((parsed.units[1].lines.clone(), parsed.units[1].checks.clone()), (3..6, 1..2));
+        assert_eq!(parsed.units[1].location, crate::error::Location::Line(6));
+    }
 }

@@ -391,6 +391,7 @@ mod tests {
 
     use super::*;
     use crate::ingest::table::{self, TextFormat};
+    use crate::ingest::units::UnitKey;
     use crate::ingest::{Format as ExportFormat, read_export};
     use crate::money::{Currency, DecimalStyle};
     use crate::period::Period;
@@ -872,6 +873,32 @@ mod tests {
             assert_eq!(check(&p).reported, dec("1138.79"), "{form}");
             assert_eq!(check(&p).scope, "6 rows: money columns = Total (BRL)", "{form}");
         }
+    }
+
+    #[test]
+    fn each_sale_is_a_unit_keyed_by_its_number_whatever_its_date() {
+        let sales = [
+            sale("1", "30 de setembro de 2026 23:59 hs.", "Entregue", "1", DELIVERED, "26.47"),
+            sale("2", OCT_5, "Entregue", "2", BIG, "1059.38"),
+            extra_line("2", "1"),
+        ];
+        for (form, p) in parse_both(&sales) {
+            let keys: Vec<&UnitKey> = p.units.iter().map(|u| &u.key).collect();
+            assert_eq!(keys, [&UnitKey::Sale("1".into()), &UnitKey::Sale("2".into())], "{form}");
+            let (september, october) = (&p.units[0], &p.units[1]);
+            assert_eq!((september.lines.len(), september.events.len(), september.rows_in_period), (0, 0, 0), "{form}");
+            assert_eq!(
+                (october.lines.clone(), october.events.clone()),
+                (0..p.lines.len(), 0..p.events.len()),
+                "{form}"
+            );
+            assert_eq!(october.rows_in_period, 2, "{form}: the extra product line is the sale's");
+            assert!(october.summary.starts_with("Total (BRL) 1059.38, sold 2026-10-05"), "{form}: {}", october.summary);
+        }
+        let (a, b) = (parse_csv(&sales).unwrap(), parse_xlsx(&sales).unwrap());
+        assert_eq!(a.units[1].fingerprint, b.units[1].fingerprint, "the CSV and XLSX of one export agree");
+        let dearer = [sales[0].clone(), S { total: "1059.39", ..sales[1].clone() }, sales[2].clone()];
+        assert_ne!(parse_csv(&dearer).unwrap().units[1].fingerprint, a.units[1].fingerprint);
     }
 
     #[test]

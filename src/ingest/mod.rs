@@ -253,3 +253,47 @@ pub(crate) fn has_all(headers: &[String], names: &[&str]) -> bool {
     let folded: Vec<String> = headers.iter().map(|h| table::fold_header(h)).collect();
     names.iter().all(|n| folded.contains(&table::fold_header(n)))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::error::Location;
+    use crate::ingest::records::MoneyKind;
+    use crate::ingest::units::UnitKey;
+
+    fn line(order: &str) -> MoneyLine {
+        MoneyLine {
+            market: Market::AmazonUs,
+            date: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            order_id: order.into(),
+            kind: MoneyKind::Principal,
+            amount: Decimal::ONE,
+        }
+    }
+
+    fn unit(id: &str, lines: Range<usize>, rows: usize) -> Unit {
+        let mut u = Unit::new(UnitKey::Sale(id.into()), Location::Line(1), "c", id);
+        u.lines = lines;
+        u.rows_in_period = rows;
+        u
+    }
+
+    #[test]
+    fn dropping_a_unit_removes_its_facts_and_rows_and_renumbers_the_rest() {
+        let mut p = ParsedExport {
+            lines: vec![line("a"), line("b"), line("b"), line("c")],
+            rows_in_period: 4,
+            units: vec![unit("a", 0..1, 1), unit("b", 1..3, 2), unit("c", 3..4, 1)],
+            ..ParsedExport::default()
+        };
+        p.drop_units(&[false, true, false]);
+        let orders: Vec<&str> = p.lines.iter().map(|l| l.order_id.as_str()).collect();
+        assert_eq!(orders, ["a", "c"]);
+        assert_eq!(p.rows_in_period, 2);
+        let kept: Vec<(String, Range<usize>)> = p.units.iter().map(|u| (u.label.clone(), u.lines.clone())).collect();
+        assert_eq!(kept, [("a".to_string(), 0..1), ("c".to_string(), 1..2)]);
+    }
+}
