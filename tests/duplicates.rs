@@ -606,6 +606,18 @@ fn an_invoice_billed_on_an_earlier_statement_is_refused_naming_it() {
             date = s("date"),
         )
     );
+
+    // `check` finds it through the same register (<workspace>/out by default).
+    let check = Command::new(env!("CARGO_BIN_EXE_kpiseal"))
+        .args(["check", "--json", "--seller", "acme-home", "--workspace"])
+        .arg(ws.path())
+        .args(["--period", "2026-11"])
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(report["sellers"][0]["outcome"], "refused");
+    assert_eq!(report["sellers"][0]["errors"], json!([summary_error]));
 }
 
 #[test]
