@@ -23,6 +23,7 @@ use crate::contract::Language;
 use crate::error::Error;
 use crate::lifecycle::{self, IssueMode, Prior, Reissue};
 use crate::money::Currency;
+use crate::notes::NoteClass;
 use crate::output::{remove_stale_temporaries, write_tree_archiving_previous, write_tree_atomically};
 use crate::pipeline::{RunOptions, build_statement};
 use crate::register::{Issued, Register};
@@ -117,9 +118,13 @@ pub struct SellerOutcome {
     pub currency: Option<Currency>,
     #[serde(with = "rust_decimal::serde::str_option")]
     pub amount_due: Option<Decimal>,
-    /// The statement's choices and data notes (`crate::notes`), one line
-    /// each with the files and lines they come from.
+    /// The statement's data notes (`crate::notes`), one line each with the
+    /// files and lines they come from.
     pub warnings: Vec<String>,
+    /// The contract or command-line choices that took effect on the
+    /// statement, one line each.
+    #[serde(default)]
+    pub choices: Vec<String>,
     pub error: Option<String>,
     pub input_rows: usize,
     /// The id of the key the statement is signed with.
@@ -301,6 +306,7 @@ impl Job<'_> {
             currency: None,
             amount_due: None,
             warnings: Vec::new(),
+            choices: Vec::new(),
             error: None,
             input_rows: 0,
             key_id: None,
@@ -312,7 +318,8 @@ impl Job<'_> {
                 outcome.statement_number = Some(st.statement_number.clone());
                 outcome.currency = Some(st.totals.currency);
                 outcome.amount_due = Some(st.totals.amount_due);
-                outcome.warnings = st.notes.iter().map(|n| n.line()).collect();
+                outcome.warnings = st.data_notes().map(|n| n.line()).collect();
+                outcome.choices = st.notes.iter().filter(|n| n.class == NoteClass::Choice).map(|n| n.line()).collect();
                 outcome.input_rows = st.inputs.iter().map(|i| i.rows).sum();
                 outcome.key_id = Some(st.signing.key_id.clone());
                 outcome.action = Some(action);

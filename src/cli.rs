@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use kpiseal::contract::Language;
+use kpiseal::market::Market;
 use kpiseal::period::Period;
 use kpiseal::shard::ShardSpec;
 
@@ -92,6 +93,11 @@ fn parse_language(s: &str) -> Result<Language, String> {
         .ok_or_else(|| format!("unknown language {s:?}: expected zh-CN, en or pt-BR"))
 }
 
+/// `amazon_us` or `mercadolivre_br`.
+fn parse_market(s: &str) -> Result<Market, String> {
+    s.parse()
+}
+
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The workspace folder (kpiseal.toml, contracts/, fx/, exports/, costs/).
@@ -112,6 +118,13 @@ pub struct RunArgs {
     /// Fail a seller whose exports do not reconcile, instead of warning.
     #[arg(long)]
     pub strict: bool,
+    /// A contract market whose exports may be missing this period
+    /// (repeatable): its sellers' statements say "no data for MARKET"
+    /// instead of being refused. Without it every market of a contract needs
+    /// its sales export, and Amazon its Sponsored Products report when the
+    /// contract sets a target or rule on an ads KPI.
+    #[arg(long = "allow-missing", value_name = "amazon_us|mercadolivre_br", value_parser = parse_market)]
+    pub allow_missing: Vec<Market>,
     /// Sellers processed in parallel. Default: one per core. (polars' own
     /// thread pool gets the cores left over, at least one; POLARS_MAX_THREADS
     /// overrides.)
@@ -175,6 +188,10 @@ pub struct CheckArgs {
     /// Check as `run --strict` would: a failed reconciliation refuses the seller.
     #[arg(long)]
     pub strict: bool,
+    /// Check as `run --allow-missing MARKET` would (repeatable): that
+    /// market's missing exports are a printed choice, not a refusal.
+    #[arg(long = "allow-missing", value_name = "amazon_us|mercadolivre_br", value_parser = parse_market)]
+    pub allow_missing: Vec<Market>,
     /// Print the report as JSON (one object: period, sellers with outcome,
     /// amount due, errors and notes) instead of a table.
     #[arg(long)]

@@ -62,12 +62,42 @@ pub struct SellerTerms {
 #[serde(deny_unknown_fields)]
 pub struct ContractTerms {
     pub id: String,
+    #[serde(deserialize_with = "toml_date::deserialize")]
     pub start: NaiveDate,
+    #[serde(deserialize_with = "toml_date::deserialize")]
     pub end: NaiveDate,
     pub markets: Vec<Market>,
     /// IANA time zones overriding a market's own (e.g. `amazon_us = "UTC"`).
     #[serde(default)]
     pub time_zones: BTreeMap<Market, String>,
+    /// Markets of `markets` whose exports may be missing in a period (the
+    /// seller had no sales or ads there): the statement then says "no data
+    /// for …" instead of being refused. Same as `--allow-missing MARKET`.
+    #[serde(default)]
+    pub allow_missing: Vec<Market>,
+}
+
+/// A contract date written either as a TOML date (`start = 2026-01-01`) or
+/// as a string (`start = "2026-01-01"`, as in DOMAIN.md's example).
+mod toml_date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let expected = "a date such as 2026-01-01 or \"2026-01-01\"";
+        match toml::Value::deserialize(d)? {
+            toml::Value::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .map_err(|_| D::Error::custom(format!("{s:?} is not a date; expected {expected}"))),
+            toml::Value::Datetime(dt) => match (dt.date, dt.time, dt.offset) {
+                (Some(date), None, None) => {
+                    NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day))
+                        .ok_or_else(|| D::Error::custom(format!("{dt} is not a date; expected {expected}")))
+                }
+                _ => Err(D::Error::custom(format!("{dt} has a time of day; expected {expected}"))),
+            },
+            other => Err(D::Error::custom(format!("found {}, expected {expected}", other.type_str()))),
+        }
+    }
 }
 
 /// Whether GMV is before or after refunds.
@@ -215,6 +245,11 @@ pub struct FeeTerms {
     /// A handling markup on pass-through costs, billed as its own service-fee line.
     #[serde(default)]
     pub pass_through_markup: Option<Decimal>,
+    /// Whether `minimum` and `maximum` bound the handling markup too. Unset
+    /// (and `false`): they bound base fee + commission + bonuses/penalties,
+    /// and the markup is charged outside them (see [`crate::fee_bounds`]).
+    #[serde(default)]
+    pub bounds_include_markup: Option<bool>,
     #[serde(default)]
     pub rules: Vec<FeeRule>,
 }
@@ -258,7 +293,9 @@ impl Contract {
 
     /// Checks the values make sense together: rates in 0..=1, tiers in
     /// ascending order with only the last unbounded, minimum ≤ maximum,
-    /// rules with exactly one effect amount, targets with a bound.
+    /// `bounds_include_markup` only beside a minimum or maximum (and, when
+    /// true, a markup), rules with exactly one effect amount, targets with a
+    /// bound.
     pub fn validate(&self, file: &str) -> Result<(), Error> {
         let err = |key: String, message: &str| Err(Error::config(file, key, message));
         let unit = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE;
@@ -274,6 +311,11 @@ impl Contract {
         for (i, m) in self.contract.markets.iter().enumerate() {
             if self.contract.markets[..i].contains(m) {
                 return err(format!("contract.markets[{i}]"), "repeats a market");
+            }
+        }
+        for (i, m) in self.contract.allow_missing.iter().enumerate() {
+            if !self.contract.markets.contains(m) {
+                return err(format!("contract.allow_missing[{i}]"), "is not one of contract.markets");
             }
         }
         for (market, tz) in &self.contract.time_zones {
@@ -332,6 +374,20 @@ impl Contract {
             && !unit(m)
         {
             return err("fees.pass_through_markup".into(), "must be between 0 and 1");
+        }
+        if let Some(include) = f.bounds_include_markup {
+            if f.minimum.is_none() && f.maximum.is_none() {
+                return err(
+                    "fees.bounds_include_markup".into(),
+                    "is set but the contract has neither fees.minimum nor fees.maximum for it to apply to",
+                );
+            }
+            if include && f.pass_through_markup.is_none() {
+                return err(
+                    "fees.bounds_include_markup".into(),
+                    "is true but the contract has no fees.pass_through_markup to include",
+                );
+            }
         }
         for (i, r) in f.rules.iter().enumerate() {
             match (r.percent_of_commission, r.amount) {
@@ -415,7 +471,67 @@ mod tests {
     }
 
     #[test]
+    fn allow_missing_names_markets_of_the_contract_only() {
+        let c = Contract::parse(
+            "c.toml",
+            &EXAMPLE.replacen("markets = [", "allow_missing = [\"mercadolivre_br\"]\nmarkets = [", 1),
+        )
+        .unwrap();
+        assert_eq!(c.contract.allow_missing, vec![Market::MercadoLivreBr]);
+        assert!(Contract::parse("c.toml", EXAMPLE).unwrap().contract.allow_missing.is_empty());
+        let one_market = EXAMPLE.replacen(
+            "markets = [\"amazon_us\", \"mercadolivre_br\"]",
+            "markets = [\"amazon_us\"]\nallow_missing = [\"mercadolivre_br\"]",
+            1,
+        );
+        let e = Contract::parse("c.toml", &one_market).unwrap_err().to_string();
+        assert!(e.contains("contract.allow_missing[0]") && e.contains("is not one of contract.markets"), "{e}");
+    }
+
+    #[test]
     fn unknown_key_is_rejected() {
         rejects(("tier_mode = \"marginal\"", "tier_mode = \"marginal\"\ntier_mod = 1"), "tier_mod");
+    }
+
+    #[test]
+    fn bounds_include_markup_without_a_minimum_or_maximum_is_rejected() {
+        rejects(("minimum = \"10000.00\"", "bounds_include_markup = false"), "fees.bounds_include_markup");
+    }
+
+    #[test]
+    fn bounds_include_markup_true_without_a_markup_is_rejected() {
+        let edit = ("minimum = \"10000.00\"", "minimum = \"10000.00\"\nbounds_include_markup = true");
+        rejects(edit, "fees.bounds_include_markup");
+        let e = Contract::parse("c.toml", &EXAMPLE.replacen(edit.0, edit.1, 1)).unwrap_err().to_string();
+        assert!(e.contains("no fees.pass_through_markup"), "{e}");
+    }
+
+    #[test]
+    fn bounds_include_markup_that_is_not_a_boolean_is_rejected_with_line() {
+        rejects(("minimum = \"10000.00\"", "minimum = \"10000.00\"\nbounds_include_markup = \"yes\""), "line");
+    }
+
+    #[test]
+    fn bounds_include_markup_beside_a_minimum_and_a_markup_is_read() {
+        let text = EXAMPLE.replacen(
+            "minimum = \"10000.00\"",
+            "minimum = \"10000.00\"\npass_through_markup = \"0.05\"\nbounds_include_markup = true",
+            1,
+        );
+        let c = Contract::parse("c.toml", &text).unwrap();
+        assert_eq!(c.fees.bounds_include_markup, Some(true));
+        assert_eq!(Contract::parse("c.toml", EXAMPLE).unwrap().fees.bounds_include_markup, None);
+    }
+
+    #[test]
+    fn term_dates_are_read_as_toml_dates_or_strings_and_anything_else_is_rejected_with_its_line() {
+        let native = EXAMPLE.replacen("start = \"2026-01-01\"", "start = 2026-01-01", 1);
+        assert_ne!(native, EXAMPLE);
+        let c = Contract::parse("c.toml", &native).unwrap();
+        assert_eq!(c, Contract::parse("c.toml", EXAMPLE).unwrap());
+        rejects(("start = \"2026-01-01\"", "start = 2026-01-01T08:00:00"), "has a time of day");
+        rejects(("start = \"2026-01-01\"", "start = \"01/01/2026\""), "line 10");
+        rejects(("start = \"2026-01-01\"", "start = \"01/01/2026\""), "\"01/01/2026\" is not a date");
+        rejects(("end = \"2026-12-31\"", "end = 20261231"), "found integer");
     }
 }

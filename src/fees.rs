@@ -7,8 +7,11 @@
 //!
 //! The order of the lines is the order of the computation: base fee,
 //! commission (one line per tier), each applied bonus/penalty rule in
-//! contract order, the handling markup on pass-through costs, then at most
-//! one minimum or maximum adjustment. Tax is a separate figure, not a line.
+//! contract order, at most one minimum or maximum adjustment of those lines
+//! ([`crate::fee_bounds`]), then the handling markup on pass-through costs,
+//! which is outside the bounds. With `fees.bounds_include_markup = true` the
+//! markup comes before the adjustment and is bounded with the rest. Tax is a
+//! separate figure, not a line.
 //!
 //! Pass-through costs themselves are not service fees and never appear here;
 //! only the handling markup on them does (DOMAIN.md, "Fees").
@@ -17,6 +20,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{CompareOp, Effect, FeeRule, FeeTerms, Tier, TierMode};
+use crate::fee_bounds::{self, FeeBounds};
 use crate::kpi_id::KpiId;
 use crate::market::Market;
 use crate::money::{Currency, RoundingMode};
@@ -33,17 +37,21 @@ pub struct KpiReading {
     pub value: Option<Decimal>,
     /// Why there is no data, e.g. "no Sponsored Products report for the period".
     pub no_data_reason: Option<String>,
+    /// The markets the value is made of (`kpi::Kpi::covers`); a rule on the
+    /// reading names them. Empty when not known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<Market>,
 }
 
 impl KpiReading {
     /// A reading with a value.
     pub fn value(kpi: KpiId, market: Option<Market>, value: Decimal) -> Self {
-        KpiReading { kpi, market, value: Some(value), no_data_reason: None }
+        KpiReading { kpi, market, value: Some(value), no_data_reason: None, covers: Vec::new() }
     }
 
     /// A reading without data, saying why.
     pub fn no_data(kpi: KpiId, market: Option<Market>, reason: impl Into<String>) -> Self {
-        KpiReading { kpi, market, value: None, no_data_reason: Some(reason.into()) }
+        KpiReading { kpi, market, value: None, no_data_reason: Some(reason.into()), covers: Vec::new() }
     }
 }
 
@@ -75,6 +83,10 @@ pub struct ServiceFees {
     pub lines: Vec<FeeLine>,
     /// One outcome per contract rule, in contract order, applied or not.
     pub rules: Vec<RuleOutcome>,
+    /// Which lines the contract's minimum and maximum bound; `None` when it
+    /// sets neither (and in statements written before this field existed).
+    #[serde(default)]
+    pub bounds: Option<FeeBounds>,
     /// Sum of `lines[].amount`, exactly.
     #[serde(with = "rust_decimal::serde::str")]
     pub subtotal: Decimal,
@@ -136,6 +148,9 @@ pub struct RuleTrigger {
     pub op: CompareOp,
     #[serde(with = "rust_decimal::serde::str")]
     pub threshold: Decimal,
+    /// The markets `value` is made of, as the scorecard says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<Market>,
 }
 
 /// What became of one contract rule.
@@ -158,6 +173,9 @@ pub struct RuleOutcome {
     pub amount: Option<Decimal>,
     /// English explanation: the comparison that held or did not, or `no data: …`.
     pub reason: String,
+    /// The markets the compared value is made of, as the scorecard says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<Market>,
 }
 
 /// Computes the service fees of one period.
@@ -167,9 +185,13 @@ pub struct RuleOutcome {
 ///   fee currency's minor digits and were rounded with `terms.rounding`;
 /// - `subtotal` is exactly the sum of the line amounts and `total` exactly
 ///   `subtotal + tax`;
-/// - with a `minimum` the subtotal is at least it, with a `maximum` at most it
-///   (each rounded to the minor unit first); if an unvalidated contract sets
-///   `minimum > maximum` the maximum wins;
+/// - with a `minimum` the lines it bounds (base fee, commission and
+///   bonus/penalty lines, plus the handling markup only with
+///   `bounds_include_markup = true`) and the adjustment sum to at least it,
+///   with a `maximum` to at most it (each rounded to the minor unit first);
+///   there is at most one adjustment line, and if an unvalidated contract
+///   sets `minimum > maximum` the maximum wins; `bounds` says which lines
+///   were bounded and their sum before adjustment;
 /// - `rules` holds one outcome per contract rule, in order, and each applied
 ///   rule has exactly one bonus/penalty line.
 ///
@@ -220,53 +242,19 @@ pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
         lines.extend(line);
     }
 
-    if let Some(markup) = terms.pass_through_markup
-        && !markup.is_zero()
-        && !inputs.pass_through_total.is_zero()
-    {
-        let base = inputs.pass_through_total;
-        lines.push(FeeLine {
-            kind: FeeLineKind::HandlingMarkup,
-            description: format!("Handling markup: pass-through costs {} × {}", group(base), percent(markup)),
-            tier: None,
-            base: Some(base),
-            rate: Some(markup),
-            amount: round(base * markup),
-            trigger: None,
-        });
+    // The minimum and maximum bound the lines so far, and the markup only
+    // when the contract says so (crate::fee_bounds).
+    let markup = markup_line(terms, inputs.pass_through_total, round);
+    let markup_inside = fee_bounds::includes_markup(terms);
+    if markup_inside {
+        lines.extend(markup.clone());
     }
-
-    let mut running = sum(&lines, currency);
-    if let Some(minimum) = terms.minimum.map(round)
-        && running < minimum
-    {
-        lines.push(FeeLine {
-            kind: FeeLineKind::MinimumAdjustment,
-            description: format!("Minimum fee adjustment: {} raised to the minimum {}", group(running), group(minimum)),
-            tier: None,
-            base: Some(running),
-            rate: None,
-            amount: unsigned_zero(minimum - running),
-            trigger: None,
-        });
-        running = minimum;
-    }
-    if let Some(maximum) = terms.maximum.map(round)
-        && running > maximum
-    {
-        lines.push(FeeLine {
-            kind: FeeLineKind::MaximumAdjustment,
-            description: format!(
-                "Maximum fee adjustment: {} lowered to the maximum {}",
-                group(running),
-                group(maximum)
-            ),
-            tier: None,
-            base: Some(running),
-            rate: None,
-            amount: unsigned_zero(maximum - running),
-            trigger: None,
-        });
+    let bounds = fee_bounds::bound(terms, &lines, round).map(|(bounds, adjustment)| {
+        lines.extend(adjustment);
+        bounds
+    });
+    if !markup_inside {
+        lines.extend(markup);
     }
 
     let subtotal = sum(&lines, currency);
@@ -279,11 +267,30 @@ pub fn compute_service_fees(inputs: &FeeInputs) -> ServiceFees {
         commission,
         lines,
         rules,
+        bounds,
         subtotal,
         tax_rate: terms.vat_rate,
         tax,
         total: unsigned_zero(subtotal + tax),
     }
+}
+
+/// The handling markup line: `pass_through_total × fees.pass_through_markup`,
+/// rounded; none when the contract has no markup or either figure is zero.
+fn markup_line(terms: &FeeTerms, pass_through_total: Decimal, round: impl Fn(Decimal) -> Decimal) -> Option<FeeLine> {
+    let markup = terms.pass_through_markup.filter(|m| !m.is_zero())?;
+    if pass_through_total.is_zero() {
+        return None;
+    }
+    Some(FeeLine {
+        kind: FeeLineKind::HandlingMarkup,
+        description: format!("Handling markup: pass-through costs {} × {}", group(pass_through_total), percent(markup)),
+        tier: None,
+        base: Some(pass_through_total),
+        rate: Some(markup),
+        amount: round(pass_through_total * markup),
+        trigger: None,
+    })
 }
 
 /// The commission lines for `base` under `tiers` (see [`compute_service_fees`]
@@ -341,7 +348,10 @@ fn commission_lines(mode: TierMode, tiers: &[Tier], base: Decimal, round: impl F
 }
 
 /// Evaluates one rule against the readings; returns its outcome and, if it
-/// applied, its line.
+/// applied, its line. The rule compares the reading's value as printed on
+/// the scorecard (for a statement, `kpi::printed_ratio` makes that compare
+/// with the threshold exactly as the unrounded value does) and carries the
+/// markets the reading covers.
 fn apply_rule(
     index: usize,
     rule: &FeeRule,
@@ -349,8 +359,15 @@ fn apply_rule(
     commission: Decimal,
     round: impl Fn(Decimal) -> Decimal,
 ) -> (RuleOutcome, Option<FeeLine>) {
+    let reading = kpis.iter().find(|r| r.kpi == rule.kpi && r.market == rule.market);
+    let covers = reading.map(|r| r.covers.clone()).unwrap_or_default();
+    // A rule on an overall figure names the markets that figure is made of.
     let label = match rule.market {
         Some(m) => format!("{} ({m})", rule.kpi),
+        None if !covers.is_empty() => {
+            let ids: Vec<&str> = covers.iter().map(|m| m.id()).collect();
+            format!("{} (overall of {})", rule.kpi, ids.join(", "))
+        }
         None => rule.kpi.to_string(),
     };
     let scope = match rule.market {
@@ -368,8 +385,8 @@ fn apply_rule(
         applied: false,
         amount: None,
         reason: String::new(),
+        covers,
     };
-    let reading = kpis.iter().find(|r| r.kpi == rule.kpi && r.market == rule.market);
     let value = match reading {
         None => {
             outcome.reason = format!("no data: no reading for {scope}");
@@ -426,6 +443,7 @@ fn apply_rule(
             value,
             op: rule.op,
             threshold: rule.threshold,
+            covers: outcome.covers.clone(),
         }),
     };
     (outcome, Some(line))
@@ -433,7 +451,7 @@ fn apply_rule(
 
 /// Zero without a minus sign: rust_decimal keeps the sign of `-0.00` (from
 /// negating a zero penalty or rounding −0.001), which would print as `-0.00`.
-fn unsigned_zero(mut value: Decimal) -> Decimal {
+pub(crate) fn unsigned_zero(mut value: Decimal) -> Decimal {
     if value.is_zero() {
         value.set_sign_positive(true);
     }
@@ -441,13 +459,13 @@ fn unsigned_zero(mut value: Decimal) -> Decimal {
 }
 
 /// Sum of the line amounts, carrying the currency's minor digits even when empty.
-fn sum(lines: &[FeeLine], currency: Currency) -> Decimal {
+pub(crate) fn sum(lines: &[FeeLine], currency: Currency) -> Decimal {
     unsigned_zero(lines.iter().fold(Decimal::new(0, currency.minor_digits()), |acc, l| acc + l.amount))
 }
 
 /// `1234567.8` → `1,234,567.80`: thousands grouped, at least two decimals
 /// (more if the value has them; nothing is rounded here).
-fn group(value: Decimal) -> String {
+pub(crate) fn group(value: Decimal) -> String {
     let mut v = value;
     if v.scale() < 2 {
         v.rescale(2);
@@ -507,6 +525,7 @@ mod tests {
             vat_rate: Decimal::ZERO,
             rounding: RoundingMode::HalfUp,
             pass_through_markup: None,
+            bounds_include_markup: None,
             rules: Vec::new(),
         }
     }
@@ -568,7 +587,10 @@ mod tests {
         assert_eq!(amounts(&fees), ["8000.00", "1500.00", "500.00"]);
         let adj = line(&fees, FeeLineKind::MinimumAdjustment);
         assert_eq!(adj.base, Some(d("9500.00")));
-        assert_eq!(adj.description, "Minimum fee adjustment: 9,500.00 raised to the minimum 10,000.00");
+        assert_eq!(
+            adj.description,
+            "Minimum fee adjustment: base fee + commission + bonuses/penalties 9,500.00 raised to the minimum 10,000.00"
+        );
         assert_eq!(fees.subtotal.to_string(), "10000.00");
         assert_eq!(fees.tax.to_string(), "600.00");
         assert_eq!(fees.total.to_string(), "10600.00");
@@ -650,7 +672,8 @@ mod tests {
 
     #[test]
     fn no_data_without_a_reason_still_says_no_data() {
-        let kpis = [KpiReading { kpi: KpiId::Roas, market: None, value: None, no_data_reason: None }];
+        let kpis =
+            [KpiReading { kpi: KpiId::Roas, market: None, value: None, no_data_reason: None, covers: Vec::new() }];
         let fees = run(&example(), "1100000.00", &kpis);
         assert_eq!(fees.rules[0].reason, "no data: roas (overall) has no value");
     }
@@ -839,7 +862,10 @@ mod tests {
         let adj = fees.lines.last().unwrap();
         assert_eq!(adj.kind, FeeLineKind::MaximumAdjustment);
         assert_eq!((adj.base, adj.amount), (Some(d("39900.00")), d("-19900.00")));
-        assert_eq!(adj.description, "Maximum fee adjustment: 39,900.00 lowered to the maximum 20,000.00");
+        assert_eq!(
+            adj.description,
+            "Maximum fee adjustment: base fee + commission + bonuses/penalties 39,900.00 lowered to the maximum 20,000.00"
+        );
         assert_eq!(fees.subtotal, d("20000.00"));
         assert_eq!(fees.tax, d("1200.00"));
         assert_eq!(fees.total, d("21200.00"));
@@ -884,18 +910,129 @@ mod tests {
         assert!(!kinds(&without).contains(&FeeLineKind::HandlingMarkup), "no pass-through, no markup line");
     }
 
-    #[test]
-    fn handling_markup_counts_towards_the_minimum() {
-        let mut terms = example();
-        terms.pass_through_markup = Some(d("0.10"));
+    const SUNNY: &str = include_str!("../fixtures/demo/contracts/sunny-gadgets.toml");
+
+    /// The demo's sunny-gadgets contract with its October 2026 figures:
+    /// commission base 16,097.15 USD, ACoS 0.2886 (bonus), refund rate 0.0467
+    /// (no penalty), pass-through costs 45,156.28 USD.
+    fn sunny(edit: impl FnOnce(&mut FeeTerms)) -> ServiceFees {
+        let mut terms = Contract::parse("sunny-gadgets.toml", SUNNY).unwrap().fees;
+        edit(&mut terms);
+        let kpis = [
+            KpiReading::value(KpiId::Acos, None, d("0.2886")),
+            KpiReading::value(KpiId::RefundRate, None, d("0.0467")),
+        ];
         let fees = compute_service_fees(&FeeInputs {
             terms: &terms,
-            commission_base: d("0"),
-            kpis: &[],
-            pass_through_total: d("15000.00"),
+            commission_base: d("16097.15"),
+            kpis: &kpis,
+            pass_through_total: d("45156.28"),
         });
-        assert_eq!(amounts(&fees), ["8000.00", "1500.00", "500.00"]);
-        assert_eq!(fees.lines[2].kind, FeeLineKind::MinimumAdjustment);
+        assert_adds_up(&fees);
+        fees
+    }
+
+    #[test]
+    fn handling_markup_does_not_fill_the_minimum_by_default() {
+        // 600.00 + 965.83 + 48.29 = 1,614.12 < 1,800.00: raised by 185.88 whatever the markup.
+        let fees = sunny(|_| {});
+        assert_eq!(
+            kinds(&fees),
+            [
+                FeeLineKind::BaseFee,
+                FeeLineKind::Commission,
+                FeeLineKind::Bonus,
+                FeeLineKind::MinimumAdjustment,
+                FeeLineKind::HandlingMarkup
+            ]
+        );
+        assert_eq!(amounts(&fees), ["600.00", "965.83", "48.29", "185.88", "2257.81"]);
+        let adj = line(&fees, FeeLineKind::MinimumAdjustment);
+        assert_eq!(adj.base, Some(d("1614.12")));
+        assert_eq!(
+            adj.description,
+            "Minimum fee adjustment: base fee + commission + bonuses/penalties 1,614.12 raised to the minimum 1,800.00"
+        );
+        assert_eq!(fees.subtotal, d("4057.81"));
+        let bounds = fees.bounds.as_ref().unwrap();
+        assert_eq!((bounds.minimum, bounds.maximum), (Some(d("1800.00")), None));
+        assert_eq!(
+            bounds.bounded,
+            [FeeLineKind::BaseFee, FeeLineKind::Commission, FeeLineKind::Bonus, FeeLineKind::Penalty]
+        );
+        assert_eq!(bounds.outside, [FeeLineKind::HandlingMarkup]);
+        assert_eq!(bounds.bounded_sum, d("1614.12"));
+    }
+
+    #[test]
+    fn handling_markup_fills_the_minimum_when_the_contract_includes_it() {
+        let fees = sunny(|t| t.bounds_include_markup = Some(true));
+        assert_eq!(amounts(&fees), ["600.00", "965.83", "48.29", "2257.81"]);
+        assert_eq!(fees.subtotal, d("3871.93"));
+        let bounds = fees.bounds.as_ref().unwrap();
+        assert!(bounds.bounded.contains(&FeeLineKind::HandlingMarkup));
+        assert!(bounds.outside.is_empty());
+        assert_eq!(bounds.bounded_sum, d("3871.93"));
+        // Explicitly false is the default.
+        assert_eq!(sunny(|t| t.bounds_include_markup = Some(false)), sunny(|_| {}));
+    }
+
+    #[test]
+    fn maximum_leaves_the_markup_outside_by_default_and_caps_it_when_included() {
+        let outside = sunny(|t| t.maximum = Some(d("1000")));
+        // 1,614.12 lowered to 1,000.00 and the markup charged on top; the minimum is not met, the maximum wins.
+        assert_eq!(
+            kinds(&outside),
+            [
+                FeeLineKind::BaseFee,
+                FeeLineKind::Commission,
+                FeeLineKind::Bonus,
+                FeeLineKind::MaximumAdjustment,
+                FeeLineKind::HandlingMarkup
+            ]
+        );
+        assert_eq!(line(&outside, FeeLineKind::MaximumAdjustment).amount, d("-614.12"));
+        assert_eq!(outside.subtotal, d("3257.81"));
+
+        let inside = sunny(|t| {
+            t.minimum = None;
+            t.maximum = Some(d("3000"));
+            t.bounds_include_markup = Some(true);
+        });
+        let adj = inside.lines.last().unwrap();
+        assert_eq!(
+            (adj.kind, adj.base, adj.amount),
+            (FeeLineKind::MaximumAdjustment, Some(d("3871.93")), d("-871.93"))
+        );
+        assert_eq!(
+            adj.description,
+            "Maximum fee adjustment: base fee + commission + bonuses/penalties + handling markup 3,871.93 lowered to the maximum 3,000.00"
+        );
+        assert_eq!(inside.subtotal, d("3000.00"));
+    }
+
+    #[test]
+    fn without_minimum_or_maximum_there_are_no_bounds() {
+        let fees = sunny(|t| t.minimum = None);
+        assert_eq!(fees.bounds, None);
+        assert_eq!(fees.subtotal, d("3871.93"));
+    }
+
+    #[test]
+    fn bounds_without_a_markup_list_nothing_outside() {
+        let fees = run(&example(), "50000.00", &[]);
+        let bounds = fees.bounds.unwrap();
+        assert!(bounds.outside.is_empty());
+        assert_eq!(bounds.bounded_sum, d("9500.00"));
+    }
+
+    #[test]
+    fn an_unvalidated_minimum_above_the_maximum_gives_one_adjustment_to_the_maximum() {
+        let mut terms = example();
+        terms.maximum = Some(d("9000"));
+        let fees = run(&terms, "50000.00", &[]);
+        assert_eq!(amounts(&fees), ["8000.00", "1500.00", "-500.00"]);
+        assert_eq!(fees.subtotal, d("9000.00"));
     }
 
     #[test]
@@ -1138,10 +1275,11 @@ mod tests {
             rate(),
             rounding(),
             prop::option::of(rate()),
+            prop::option::of(any::<bool>()),
             prop::collection::vec(rule(), 0..=4),
         )
             .prop_map(
-                |(tiers, tier_mode, base_monthly, a, b, vat_rate, rounding, pass_through_markup, rules)| {
+                |(tiers, tier_mode, base_monthly, a, b, vat_rate, rounding, pass_through_markup, include, rules)| {
                     // Validation rejects minimum > maximum.
                     let (minimum, maximum) = match (a, b) {
                         (Some(a), Some(b)) => (Some(a.min(b)), Some(a.max(b))),
@@ -1157,6 +1295,7 @@ mod tests {
                         vat_rate,
                         rounding,
                         pass_through_markup,
+                        bounds_include_markup: include,
                         rules,
                     }
                 },
@@ -1187,12 +1326,21 @@ mod tests {
             for l in &fees.lines {
                 prop_assert!(l.amount.scale() <= 2 && (l.amount * Decimal::ONE_HUNDRED).fract().is_zero());
             }
+            // The bounded lines (the markup only when included) and the adjustment stay inside the bounds.
+            let markup_inside = terms.bounds_include_markup == Some(true);
+            let bounded: Decimal = fees
+                .lines
+                .iter()
+                .filter(|l| markup_inside || l.kind != FeeLineKind::HandlingMarkup)
+                .map(|l| l.amount)
+                .sum();
             if let Some(min) = terms.minimum {
-                prop_assert!(fees.subtotal >= min, "{} < minimum {}", fees.subtotal, min);
+                prop_assert!(bounded >= min, "{} < minimum {}", bounded, min);
             }
             if let Some(max) = terms.maximum {
-                prop_assert!(fees.subtotal <= max, "{} > maximum {}", fees.subtotal, max);
+                prop_assert!(bounded <= max, "{} > maximum {}", bounded, max);
             }
+            prop_assert_eq!(fees.bounds.is_some(), terms.minimum.is_some() || terms.maximum.is_some());
             // One outcome per rule; one line per applied rule, naming a value that satisfies the rule.
             prop_assert_eq!(fees.rules.len(), terms.rules.len());
             let rule_lines: Vec<&FeeLine> =
@@ -1270,6 +1418,13 @@ mod tests {
             let without = fees_for(&terms, base, &kpis, Decimal::ZERO);
             prop_assert_eq!(with.commission, without.commission);
             prop_assert_eq!(&with.rules, &without.rules);
+            // Outside the bounds (the default), the markup moves no other line.
+            if terms.bounds_include_markup != Some(true) {
+                let others = |f: &ServiceFees| -> Vec<FeeLine> {
+                    f.lines.iter().filter(|l| l.kind != FeeLineKind::HandlingMarkup).cloned().collect()
+                };
+                prop_assert_eq!(others(&with), others(&without));
+            }
             let markup = |f: &ServiceFees| f.lines.iter().filter(|l| l.kind == FeeLineKind::HandlingMarkup).count();
             prop_assert_eq!(markup(&without), 0);
             let marked_up = terms.pass_through_markup.is_some_and(|m| !m.is_zero());

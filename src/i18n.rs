@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::contract::Language;
-use crate::kpi::{Note, RATIO_DP, Scope};
+use crate::kpi::{Note, RATIO_PRINT_DP, Scope};
 use crate::kpi_id::KpiId;
 use crate::market::Market;
 use crate::money::RoundingMode;
@@ -135,9 +135,10 @@ impl Catalog {
         self.number(v)
     }
 
-    /// A money amount with two decimals (amounts are rounded to the cent).
+    /// A money amount with two decimals (amounts are rounded to the cent),
+    /// never `-0.00`.
     pub fn money(&self, value: Decimal) -> String {
-        self.fixed(value, 2)
+        self.fixed(crate::money::with_minor_digits(value, crate::money::Currency::Usd), 2)
     }
 
     /// A ratio as a percentage, exact: `0.0207` → `2.07%` (at least two
@@ -164,6 +165,16 @@ impl Catalog {
         self.text(&format!("scopes.{}", scope.id()))
     }
 
+    /// Markets' display names joined by this language's list separator,
+    /// e.g. `Amazon US, Mercado Livre BR`.
+    ///
+    /// # Errors
+    /// As [`Catalog::text`].
+    pub fn market_list(&self, markets: &[Market]) -> Result<String, LabelError> {
+        let names = markets.iter().map(|m| self.market(*m)).collect::<Result<Vec<_>, _>>()?;
+        Ok(names.join(self.text("notes.list_separator")?))
+    }
+
     /// A KPI's display name, e.g. `Dispute rate`.
     pub fn kpi(&self, id: KpiId) -> Result<&str, LabelError> {
         self.text(&format!("kpi_names.{id}"))
@@ -175,7 +186,7 @@ impl Catalog {
     /// As [`Catalog::text`].
     pub fn rounding_rule(&self, mode: RoundingMode) -> Result<String, LabelError> {
         let mode_text = self.text(&format!("definitions.mode_{}", mode.id()))?;
-        self.fill("definitions.rounding", &[("mode", mode_text), ("ratio_dp", &RATIO_DP.to_string())])
+        self.fill("definitions.rounding", &[("mode", mode_text), ("ratio_dp", &RATIO_PRINT_DP.to_string())])
     }
 
     /// A KPI note as a sentence.
@@ -199,11 +210,11 @@ impl Catalog {
             Note::NeedsReturnsReport => Ok(self.text("notes.needs_returns_report")?.to_string()),
             Note::NeedsAllOrdersReport => Ok(self.text("notes.needs_all_orders_report")?.to_string()),
             Note::NeedsOrdersReport => Ok(self.text("notes.needs_orders_report")?.to_string()),
-            Note::WithoutDataFrom { markets } => {
-                let names = markets.iter().map(|m| self.market(*m)).collect::<Result<Vec<_>, _>>()?;
-                let list = names.join(self.text("notes.list_separator")?);
-                self.fill("notes.without_data_from", &[("markets", &list)])
-            }
+            Note::WithoutDataFrom { covers, markets } => self.fill(
+                "notes.without_data_from",
+                &[("covers", &self.market_list(covers)?), ("markets", &self.market_list(markets)?)],
+            ),
+            Note::NoMarketWithBoth => Ok(self.text("notes.no_market_with_both")?.to_string()),
         }
     }
 }
@@ -332,6 +343,8 @@ mod tests {
         assert_eq!(en.money(d("-1000")), "-1,000.00");
         assert_eq!(en.number(d("0.0207")), "0.0207");
         assert_eq!(en.money(d("100")), "100.00");
+        assert_eq!(en.money(-d("0.00")), "0.00");
+        assert_eq!(pt.money(-d("0")), "0,00");
     }
 
     #[test]

@@ -11,11 +11,13 @@ use crate::contract::{Contract, GmvBasis, KpiTerms, RefundBasis, Target};
 use crate::kpi_id::KpiId;
 use crate::ledger::{AdFigures, MarketFigures, SalesFigures};
 use crate::market::Market;
-use crate::money::{Currency, RoundingMode};
+use crate::money::{Currency, RoundingMode, with_minor_digits};
 
-/// Decimal places ratio KPIs are rounded to (half-up) before they are
-/// compared with targets and printed.
-pub const RATIO_DP: u32 = 4;
+/// Decimal places a ratio KPI is printed with at least. Ratios are never
+/// rounded before they are compared: statuses and fee rules compare the
+/// unrounded value, and [`printed_ratio`] adds places where these would make
+/// the printed value look like it contradicts a comparison.
+pub const RATIO_PRINT_DP: u32 = 4;
 
 /// Where a KPI is measured: one market, or all of the seller's markets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -58,6 +60,16 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// The unit of `id`'s value; money in `currency` (a market's own, or
+    /// the fee currency overall).
+    pub fn of(id: KpiId, currency: Currency) -> Unit {
+        match id {
+            KpiId::Gmv | KpiId::AdSpend | KpiId::PlatformFees | KpiId::NetProceeds => Unit::Money(currency),
+            KpiId::Orders | KpiId::Units => Unit::Count,
+            _ => Unit::Ratio,
+        }
+    }
+
     /// The unit as statement.json writes it: a currency code, `count` or `ratio`.
     pub fn id(self) -> &'static str {
         match self {
@@ -159,10 +171,15 @@ impl Bound {
 pub struct Kpi {
     pub id: KpiId,
     pub market: Scope,
+    /// The value as printed. Money is exact to the minor unit and counts are
+    /// exact; a ratio is [`printed_ratio`] of the unrounded quotient, which
+    /// compares with the KPI's target, alert and every fee-rule threshold on
+    /// it exactly as the unrounded quotient does. Fee rules read this value.
     #[serde(with = "rust_decimal::serde::str_option")]
     pub value: Option<Decimal>,
     pub unit: Unit,
     pub target: Option<Bound>,
+    /// Decided on the unrounded value (the same outcome as on `value`).
     pub status: Status,
     /// The key of the KPI's written definition: see [`definition_key`].
     pub definition_key: String,
@@ -171,6 +188,13 @@ pub struct Kpi {
     pub definition: String,
     /// Why there is no value, or which markets a combined value leaves out.
     pub note: Option<Note>,
+    /// The markets whose data the value is made of, in contract order: a
+    /// market's own KPI covers that market when it has the data the KPI
+    /// needs; an overall KPI covers exactly the markets that have both its
+    /// numerator's and its denominator's data (see [`compute`]). Empty when
+    /// no market has them.
+    #[serde(default)]
+    pub covers: Vec<Market>,
 }
 
 /// The key of `id`'s written definition under the contract's KPI terms.
@@ -233,8 +257,12 @@ pub enum Note {
     NeedsAllOrdersReport,
     /// Promised and actual ship dates need an orders report.
     NeedsOrdersReport,
-    /// A combined value without these markets' data.
-    WithoutDataFrom { markets: Vec<Market> },
+    /// An overall value made of the data of `covers` only: `markets` lack
+    /// its numerator's or its denominator's data.
+    WithoutDataFrom { covers: Vec<Market>, markets: Vec<Market> },
+    /// Some market has the ads report and some the sales export, but none
+    /// both, so no market's ad spend can be put against its own GMV.
+    NoMarketWithBoth,
 }
 
 /// The denominator a ratio KPI divides by, named in [`Note::ZeroDenominator`].
@@ -263,21 +291,82 @@ impl Denominator {
     }
 }
 
-/// A market's (or the overall) inputs to the KPI formulas, in one currency.
+/// One market's (or a combination of markets') inputs to the KPI formulas,
+/// in one currency.
 #[derive(Debug, Clone, Default)]
 struct Inputs {
     sales: Option<SalesFigures>,
     ads: Option<AdFigures>,
-    /// Markets whose sales/ads data is missing from a combined figure.
-    missing_sales: Vec<Market>,
-    missing_ads: Vec<Market>,
+}
+
+/// What a KPI needs from a market for that market to count in it: the data
+/// of its numerator and of its denominator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Needs {
+    /// The sales export (Amazon settlement, Mercado Livre Vendas).
+    Sales,
+    /// A sales export that tells seller cancellations (Amazon settlements
+    /// do not: cancelled orders never reach them).
+    Cancellations,
+    /// The ads report.
+    Ads,
+    /// Both: ad spend over GMV.
+    SalesAndAds,
+    /// A report kpiseal does not read: no market has it, for this reason.
+    Unread(Note),
+}
+
+impl Needs {
+    fn of(id: KpiId) -> Needs {
+        match id {
+            KpiId::Gmv
+            | KpiId::GmvAttainment
+            | KpiId::Orders
+            | KpiId::Units
+            | KpiId::RefundRate
+            | KpiId::DisputeRate
+            | KpiId::PlatformFees
+            | KpiId::NetProceeds => Needs::Sales,
+            KpiId::CancelRate => Needs::Cancellations,
+            KpiId::AdSpend | KpiId::Acos | KpiId::Roas => Needs::Ads,
+            KpiId::Tacos => Needs::SalesAndAds,
+            KpiId::ReturnRate => Needs::Unread(Note::NeedsReturnsReport),
+            KpiId::LateShipmentRate => Needs::Unread(Note::NeedsOrdersReport),
+        }
+    }
+
+    fn met_by(&self, f: &MarketFigures) -> bool {
+        match self {
+            Needs::Sales => f.sales.is_some(),
+            Needs::Cancellations => f.sales.as_ref().is_some_and(|s| s.knows_cancellations),
+            Needs::Ads => f.ads.is_some(),
+            Needs::SalesAndAds => f.sales.is_some() && f.ads.is_some(),
+            Needs::Unread(_) => false,
+        }
+    }
 }
 
 /// Computes every KPI for each market of the contract and overall.
 ///
-/// `convert` turns an amount of a market's currency into the fee currency
-/// (rounded), for the overall figures. Ratios are rounded half-up to
-/// [`RATIO_DP`] places.
+/// A market's KPIs are made of that market's data alone, in its currency.
+/// An overall KPI combines exactly the markets that have both its
+/// numerator's and its denominator's data (its `covers`), in the fee
+/// currency (`convert` turns an amount of a market's currency into it,
+/// rounded):
+/// - money (GMV, ad spend, platform fees, net proceeds) is the sum of each
+///   covered market's value converted as a whole, so the overall GMV equals
+///   the commission base to the cent;
+/// - orders and units are sums; a ratio divides the covered markets'
+///   summed numerator by their summed denominator (amounts converted market
+///   by market). The cancel rate covers the markets whose exports tell
+///   cancellations; ACoS and ROAS the markets with an ads report; TACoS the
+///   markets with both an ads report and a sales export (their ad spend over
+///   their own GMV); GMV attainment is the covered GMV over the overall
+///   GMV target.
+///
+/// An overall value that leaves a contract market out carries
+/// [`Note::WithoutDataFrom`] naming both sets. Statuses compare unrounded
+/// values with the targets; ratios are printed by [`printed_ratio`].
 ///
 /// # Errors
 /// Whatever `convert` returns (a missing exchange rate).
@@ -286,80 +375,118 @@ pub fn compute<E>(
     figures: &BTreeMap<Market, MarketFigures>,
     convert: &dyn Fn(Market, Decimal) -> Result<Decimal, E>,
 ) -> Result<Vec<Kpi>, E> {
-    let mut out = Vec::new();
+    let markets = &contract.contract.markets;
     let fee_currency = contract.fees.currency;
-    let mut overall = Inputs::default();
-    for &market in &contract.contract.markets {
-        let f = figures.get(&market).cloned().unwrap_or_default();
-        let inputs = Inputs { sales: f.sales.clone(), ads: f.ads.clone(), ..Inputs::default() };
-        out.extend(kpis_for(contract, Scope::of(Some(market)), market.currency(), &inputs));
-        match f.sales {
-            Some(s) => {
-                let conv = |d: Decimal| convert(market, d);
-                let s = SalesFigures {
-                    gross_principal: conv(s.gross_principal)?,
-                    gross_shipping: conv(s.gross_shipping)?,
-                    refunded_principal: conv(s.refunded_principal)?,
-                    refunded_shipping: conv(s.refunded_shipping)?,
-                    platform_fees: conv(s.platform_fees)?,
-                    net_proceeds: conv(s.net_proceeds)?,
-                    ..s
-                };
-                overall.sales = Some(match overall.sales.take() {
-                    None => s,
-                    Some(t) => add_sales(t, s),
-                });
-            }
-            None => overall.missing_sales.push(market),
+    let none = MarketFigures::default();
+    let figure = |m: Market| figures.get(&m).unwrap_or(&none);
+
+    let mut out = Vec::new();
+    let mut converted = BTreeMap::new();
+    for &market in markets {
+        let f = figure(market);
+        let scope = Scope::of(Some(market));
+        let inputs = Inputs { sales: f.sales.clone(), ads: f.ads.clone() };
+        for id in KpiId::ALL {
+            let covers = if Needs::of(id).met_by(f) { vec![market] } else { Vec::new() };
+            out.push(make(contract, id, scope, market.currency(), formula(contract, id, scope, &inputs), covers));
         }
-        match f.ads {
-            Some(a) => {
-                let a = AdFigures { spend: convert(market, a.spend)?, sales: convert(market, a.sales)? };
-                overall.ads = Some(match overall.ads.take() {
-                    None => a,
-                    Some(t) => AdFigures { spend: t.spend + a.spend, sales: t.sales + a.sales },
-                });
-            }
-            None => overall.missing_ads.push(market),
-        }
+        converted.insert(market, convert_inputs(&inputs, &|d| convert(market, d))?);
     }
-    let mut all = kpis_for(contract, Scope::All, fee_currency, &overall);
-    // Overall money is the sum of each market's figure converted as a whole
-    // (the same conversions the commission base shows), so the overall GMV
-    // equals the commission base to the cent.
-    for k in all.iter_mut().filter(|k| matches!(k.unit, Unit::Money(_)) && k.value.is_some()) {
-        let mut sum = Decimal::ZERO;
-        for m in out.iter().filter(|m| m.id == k.id) {
-            if let (Some(market), Some(v)) = (m.market.market(), m.value) {
-                sum += convert(market, v)?;
+
+    let market_value =
+        |id: KpiId, m: Market| out.iter().find(|k| k.id == id && k.market == Scope::of(Some(m))).and_then(|k| k.value);
+    // The covered markets' money `id`, each market's value converted as a whole.
+    let money = |id: KpiId, covers: &[Market]| -> Result<Decimal, E> {
+        let mut sum = Decimal::new(0, fee_currency.minor_digits());
+        for &m in covers {
+            if let Some(v) = market_value(id, m) {
+                sum += convert(m, v)?;
             }
         }
-        k.set_value(sum);
-    }
-    let value_of = |all: &[Kpi], id: KpiId| all.iter().find(|k| k.id == id).and_then(|k| k.value);
-    if let (Some(gmv), Some(spend)) = (value_of(&all, KpiId::Gmv), value_of(&all, KpiId::AdSpend))
-        && let Ok(tacos) = ratio(spend, gmv, Denominator::Gmv)
-        && let Some(k) = all.iter_mut().find(|k| k.id == KpiId::Tacos)
-    {
-        k.set_value(tacos);
-    }
-    let gmv_min = find_target(contract, KpiId::Gmv, Scope::All).and_then(|t| t.min);
-    if let (Some(gmv), Some(min)) = (value_of(&all, KpiId::Gmv), gmv_min)
-        && let Ok(attainment) = ratio(gmv, min, Denominator::GmvTarget)
-        && let Some(k) = all.iter_mut().find(|k| k.id == KpiId::GmvAttainment)
-    {
-        k.set_value(attainment);
+        Ok(sum)
+    };
+    let mut all = Vec::new();
+    for id in KpiId::ALL {
+        let needs = Needs::of(id);
+        let covers: Vec<Market> = markets.iter().copied().filter(|&m| needs.met_by(figure(m))).collect();
+        let value: Value = if covers.is_empty() {
+            Err(uncovered(&needs, markets.iter().map(|&m| figure(m))))
+        } else if matches!(Unit::of(id, fee_currency), Unit::Money(_)) {
+            Ok(money(id, &covers)?)
+        } else if id == KpiId::Tacos {
+            ratio(money(KpiId::AdSpend, &covers)?, money(KpiId::Gmv, &covers)?, Denominator::Gmv)
+        } else if id == KpiId::GmvAttainment {
+            match find_target(contract, KpiId::Gmv, Scope::All).and_then(|t| t.min) {
+                Some(min) => ratio(money(KpiId::Gmv, &covers)?, min, Denominator::GmvTarget),
+                None => Err(Note::NoGmvTarget),
+            }
+        } else {
+            formula(contract, id, Scope::All, &combine(covers.iter().filter_map(|m| converted.get(m))))
+        };
+        let mut kpi = make(contract, id, Scope::All, fee_currency, value, covers.clone());
+        let left_out: Vec<Market> = markets.iter().copied().filter(|m| !covers.contains(m)).collect();
+        if kpi.value.is_some() && !left_out.is_empty() {
+            kpi.note = Some(Note::WithoutDataFrom { covers, markets: left_out });
+        }
+        all.push(kpi);
     }
     out.extend(all);
     Ok(out)
 }
 
-impl Kpi {
-    /// Replaces the value and re-derives the status from the target.
-    fn set_value(&mut self, value: Decimal) {
-        self.value = Some(value);
-        self.status = self.target.map(|t| t.status(value)).unwrap_or(Status::NoTarget);
+/// Why no market counts in an overall KPI that `needs` this.
+fn uncovered<'a>(needs: &Needs, markets: impl Iterator<Item = &'a MarketFigures> + Clone) -> Note {
+    let any = |n: Needs| markets.clone().any(|f| n.met_by(f));
+    match needs {
+        Needs::Unread(note) => note.clone(),
+        Needs::Cancellations if any(Needs::Sales) => Note::NeedsAllOrdersReport,
+        Needs::Sales | Needs::Cancellations => Note::NoSalesExport { market: None },
+        Needs::Ads => Note::NoAdsReport { market: None },
+        Needs::SalesAndAds if !any(Needs::Ads) => Note::NoAdsReport { market: None },
+        Needs::SalesAndAds if !any(Needs::Sales) => Note::NoSalesExport { market: None },
+        Needs::SalesAndAds => Note::NoMarketWithBoth,
     }
+}
+
+/// One market's inputs with every amount converted by `convert`.
+fn convert_inputs<E>(inputs: &Inputs, convert: &dyn Fn(Decimal) -> Result<Decimal, E>) -> Result<Inputs, E> {
+    let sales = match &inputs.sales {
+        Some(s) => Some(SalesFigures {
+            gross_principal: convert(s.gross_principal)?,
+            gross_shipping: convert(s.gross_shipping)?,
+            refunded_principal: convert(s.refunded_principal)?,
+            refunded_shipping: convert(s.refunded_shipping)?,
+            platform_fees: convert(s.platform_fees)?,
+            net_proceeds: convert(s.net_proceeds)?,
+            ..s.clone()
+        }),
+        None => None,
+    };
+    let ads = match &inputs.ads {
+        Some(a) => Some(AdFigures { spend: convert(a.spend)?, sales: convert(a.sales)? }),
+        None => None,
+    };
+    Ok(Inputs { sales, ads })
+}
+
+/// The sum of several markets' inputs (in one currency).
+fn combine<'a>(parts: impl Iterator<Item = &'a Inputs>) -> Inputs {
+    let mut total = Inputs::default();
+    for p in parts {
+        if let Some(s) = &p.sales {
+            total.sales = Some(match total.sales.take() {
+                None => s.clone(),
+                Some(t) => add_sales(t, s.clone()),
+            });
+        }
+        if let Some(a) = &p.ads {
+            total.ads = Some(match total.ads.take() {
+                None => a.clone(),
+                Some(t) => AdFigures { spend: t.spend + a.spend, sales: t.sales + a.sales },
+            });
+        }
+    }
+    total
 }
 
 fn add_sales(a: SalesFigures, b: SalesFigures) -> SalesFigures {
@@ -376,21 +503,102 @@ fn add_sales(a: SalesFigures, b: SalesFigures) -> SalesFigures {
         orders_incl_cancelled: a.orders_incl_cancelled + b.orders_incl_cancelled,
         platform_fees: a.platform_fees + b.platform_fees,
         net_proceeds: a.net_proceeds + b.net_proceeds,
-        knows_cancellations: a.knows_cancellations || b.knows_cancellations,
+        // A combination tells cancellations only if every part does.
+        knows_cancellations: a.knows_cancellations && b.knows_cancellations,
     }
 }
 
-/// A KPI value or the reason it has none.
+/// A KPI value (unrounded) or the reason it has none.
 type Value = Result<Decimal, Note>;
 
+/// `numerator ÷ denominator`, unrounded (rust_decimal's 28 significant
+/// digits). A quotient too large for a decimal (a denominator like a GMV
+/// target of 10⁻²⁰) is treated like a zero denominator.
 fn ratio(numerator: Decimal, denominator: Decimal, what: Denominator) -> Value {
     if denominator.is_zero() {
         return Err(Note::ZeroDenominator { denominator: what });
     }
-    Ok(RoundingMode::HalfUp.round_dp(numerator / denominator, RATIO_DP))
+    numerator.checked_div(denominator).ok_or(Note::ZeroDenominator { denominator: what })
 }
 
-fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inputs) -> Vec<Kpi> {
+/// The ratio `exact` as printed: rounded half-up to [`RATIO_PRINT_DP`]
+/// places (trailing zeros kept, so `0` prints as `0.0000`), or to as many
+/// more places as it takes for the printed value to compare with each of
+/// `thresholds` exactly as `exact` does: never equal to a threshold `exact`
+/// differs from, never on its other side. (ROAS 2.49995 against ≥ 2.5
+/// prints 2.49995, not 2.5000.) At worst that is `exact` itself.
+pub fn printed_ratio(exact: Decimal, thresholds: &[Decimal]) -> Decimal {
+    let agrees = |p: Decimal| thresholds.iter().all(|t| p.cmp(t) == exact.cmp(t));
+    let mut printed = exact;
+    for dp in RATIO_PRINT_DP..=28 {
+        let mut p = RoundingMode::HalfUp.round_dp(exact, dp);
+        if p.scale() < RATIO_PRINT_DP {
+            p.rescale(RATIO_PRINT_DP);
+        }
+        if agrees(p) {
+            printed = p;
+            break;
+        }
+    }
+    unsigned_zero(printed)
+}
+
+/// Zero without a minus sign (`-0.0000` would print as such).
+fn unsigned_zero(mut value: Decimal) -> Decimal {
+    if value.is_zero() {
+        value.set_sign_positive(true);
+    }
+    value
+}
+
+/// Every threshold `id`'s value is compared with in `scope`: its target,
+/// the target's alert, and each fee rule on it.
+fn thresholds(contract: &Contract, id: KpiId, scope: Scope, target: Option<Bound>) -> Vec<Decimal> {
+    let mut out = Vec::new();
+    match target {
+        Some(Bound::Min { value, alert } | Bound::Max { value, alert }) => {
+            out.push(value);
+            out.extend(alert);
+        }
+        None => {}
+    }
+    let rules = contract.fees.rules.iter().filter(|r| r.kpi == id && r.market == scope.market());
+    out.extend(rules.map(|r| r.threshold));
+    out
+}
+
+/// The KPI `id` of `scope` with `value`: status from the unrounded value,
+/// printed value by its unit (see [`Kpi::value`]).
+fn make(contract: &Contract, id: KpiId, scope: Scope, currency: Currency, value: Value, covers: Vec<Market>) -> Kpi {
+    let unit = Unit::of(id, currency);
+    let target = find_target(contract, id, scope).and_then(Bound::of);
+    let (value, status, note) = match value {
+        Ok(exact) => {
+            let printed = match unit {
+                Unit::Ratio => printed_ratio(exact, &thresholds(contract, id, scope, target)),
+                Unit::Money(c) => with_minor_digits(exact, c),
+                Unit::Count => exact,
+            };
+            (Some(printed), target.map(|t| t.status(exact)).unwrap_or(Status::NoTarget), None)
+        }
+        Err(reason) => (None, Status::NoData, Some(reason)),
+    };
+    Kpi {
+        id,
+        market: scope,
+        value,
+        unit,
+        target,
+        status,
+        definition_key: definition_key(id, &contract.kpi),
+        definition: String::new(),
+        note,
+        covers,
+    }
+}
+
+/// The formula of `id` (its written definition) over `inputs`, unrounded.
+fn formula(contract: &Contract, id: KpiId, scope: Scope, inputs: &Inputs) -> Value {
     let terms = &contract.kpi;
     let no_sales = || Note::NoSalesExport { market: scope.market() };
     let no_ads = || match scope.market() {
@@ -408,95 +616,55 @@ fn kpis_for(contract: &Contract, scope: Scope, currency: Currency, inputs: &Inpu
         GmvBasis::Gross => gross(s),
         GmvBasis::NetOfRefunds => gross(s) - refunded(s),
     });
-    let gmv_target = find_target(contract, KpiId::Gmv, scope);
-    let value = |id: KpiId| -> Value {
-        match id {
-            KpiId::Gmv => gmv.clone(),
-            KpiId::GmvAttainment => {
-                let g = gmv.clone()?;
-                match gmv_target.and_then(|t| t.min) {
-                    Some(min) => ratio(g, min, Denominator::GmvTarget),
-                    None => Err(Note::NoGmvTarget),
-                }
+    match id {
+        KpiId::Gmv => gmv,
+        KpiId::GmvAttainment => {
+            let g = gmv?;
+            match find_target(contract, KpiId::Gmv, scope).and_then(|t| t.min) {
+                Some(min) => ratio(g, min, Denominator::GmvTarget),
+                None => Err(Note::NoGmvTarget),
             }
-            KpiId::Orders => sales.clone().map(|s| Decimal::from(s.orders)),
-            KpiId::Units => sales.clone().map(|s| Decimal::from(s.units)),
-            KpiId::RefundRate => {
-                let s = sales.clone()?;
-                match terms.refund_basis {
-                    RefundBasis::Value => ratio(refunded(s), gross(s), Denominator::GrossGmv),
-                    RefundBasis::Count => {
-                        ratio(Decimal::from(s.refunded_orders), Decimal::from(s.orders), Denominator::Orders)
-                    }
-                }
-            }
-            KpiId::ReturnRate => Err(Note::NeedsReturnsReport),
-            KpiId::CancelRate => {
-                let s = sales.clone()?;
-                if !s.knows_cancellations {
-                    return Err(Note::NeedsAllOrdersReport);
-                }
-                ratio(
-                    Decimal::from(s.seller_cancelled_orders),
-                    Decimal::from(s.orders_incl_cancelled),
-                    Denominator::Orders,
-                )
-            }
-            KpiId::DisputeRate => {
-                let s = sales.clone()?;
-                ratio(Decimal::from(s.disputed_orders), Decimal::from(s.orders), Denominator::Orders)
-            }
-            KpiId::LateShipmentRate => Err(Note::NeedsOrdersReport),
-            KpiId::AdSpend => ads.clone().map(|a| a.spend),
-            KpiId::Acos => {
-                let a = ads.clone()?;
-                ratio(a.spend, a.sales, Denominator::AdSales)
-            }
-            KpiId::Roas => {
-                let a = ads.clone()?;
-                ratio(a.sales, a.spend, Denominator::AdSpend)
-            }
-            KpiId::Tacos => {
-                let a = ads.clone()?;
-                ratio(a.spend, gmv.clone()?, Denominator::Gmv)
-            }
-            KpiId::PlatformFees => sales.clone().map(|s| s.platform_fees),
-            KpiId::NetProceeds => sales.clone().map(|s| s.net_proceeds),
         }
-    };
-    KpiId::ALL
-        .into_iter()
-        .map(|id| {
-            let unit = match id {
-                KpiId::Gmv | KpiId::AdSpend | KpiId::PlatformFees | KpiId::NetProceeds => Unit::Money(currency),
-                KpiId::Orders | KpiId::Units => Unit::Count,
-                _ => Unit::Ratio,
-            };
-            let target = find_target(contract, id, scope).and_then(Bound::of);
-            let (value, status, mut note) = match value(id) {
-                Ok(v) => (Some(v), target.map(|t| t.status(v)).unwrap_or(Status::NoTarget), None),
-                Err(reason) => (None, Status::NoData, Some(reason)),
-            };
-            if value.is_some() && scope == Scope::All {
-                let uses_ads = matches!(id, KpiId::AdSpend | KpiId::Acos | KpiId::Roas | KpiId::Tacos);
-                let missing = if uses_ads { &inputs.missing_ads } else { &inputs.missing_sales };
-                if !missing.is_empty() {
-                    note = Some(Note::WithoutDataFrom { markets: missing.clone() });
+        KpiId::Orders => sales.map(|s| Decimal::from(s.orders)),
+        KpiId::Units => sales.map(|s| Decimal::from(s.units)),
+        KpiId::RefundRate => {
+            let s = sales?;
+            match terms.refund_basis {
+                RefundBasis::Value => ratio(refunded(s), gross(s), Denominator::GrossGmv),
+                RefundBasis::Count => {
+                    ratio(Decimal::from(s.refunded_orders), Decimal::from(s.orders), Denominator::Orders)
                 }
             }
-            Kpi {
-                id,
-                market: scope,
-                value,
-                unit,
-                target,
-                status,
-                definition_key: definition_key(id, terms),
-                definition: String::new(),
-                note,
+        }
+        KpiId::ReturnRate => Err(Note::NeedsReturnsReport),
+        KpiId::CancelRate => {
+            let s = sales?;
+            if !s.knows_cancellations {
+                return Err(Note::NeedsAllOrdersReport);
             }
-        })
-        .collect()
+            ratio(Decimal::from(s.seller_cancelled_orders), Decimal::from(s.orders_incl_cancelled), Denominator::Orders)
+        }
+        KpiId::DisputeRate => {
+            let s = sales?;
+            ratio(Decimal::from(s.disputed_orders), Decimal::from(s.orders), Denominator::Orders)
+        }
+        KpiId::LateShipmentRate => Err(Note::NeedsOrdersReport),
+        KpiId::AdSpend => ads.map(|a| a.spend),
+        KpiId::Acos => {
+            let a = ads?;
+            ratio(a.spend, a.sales, Denominator::AdSales)
+        }
+        KpiId::Roas => {
+            let a = ads?;
+            ratio(a.sales, a.spend, Denominator::AdSpend)
+        }
+        KpiId::Tacos => {
+            let a = ads?;
+            ratio(a.spend, gmv?, Denominator::Gmv)
+        }
+        KpiId::PlatformFees => sales.map(|s| s.platform_fees),
+        KpiId::NetProceeds => sales.map(|s| s.net_proceeds),
+    }
 }
 
 /// The contract's target for `id` in `scope`. A seller on a single market
@@ -516,6 +684,7 @@ fn find_target(contract: &Contract, id: KpiId, scope: Scope) -> Option<&Target> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::CompareOp;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
@@ -606,7 +775,11 @@ mod tests {
         let all = get(&k, KpiId::Gmv, Scope::All);
         assert_eq!(all.value, Some(d("1349000.00")));
         assert_eq!(all.unit, Unit::Money(Currency::Cny));
-        assert_eq!(all.note, Some(Note::WithoutDataFrom { markets: vec![Market::MercadoLivreBr] }));
+        assert_eq!(
+            all.note,
+            Some(Note::WithoutDataFrom { covers: vec![Market::AmazonUs], markets: vec![Market::MercadoLivreBr] })
+        );
+        assert_eq!(all.covers, vec![Market::AmazonUs]);
     }
 
     #[test]
@@ -645,5 +818,149 @@ mod tests {
         let min = Bound::Min { value: d("2.5"), alert: None };
         assert_eq!(min.status(d("2.5")), Status::Met);
         assert_eq!(min.status(d("2.49")), Status::Missed);
+    }
+
+    fn run_both(c: &Contract, amazon: MarketFigures, ml: MarketFigures) -> Vec<Kpi> {
+        let figures = BTreeMap::from([(Market::AmazonUs, amazon), (Market::MercadoLivreBr, ml)]);
+        // 1 USD = 7 CNY, 1 BRL = 1.3 CNY.
+        compute(c, &figures, &|m, v| {
+            Ok::<_, String>(
+                RoundingMode::HalfUp
+                    .round_money(v * if m == Market::AmazonUs { d("7") } else { d("1.3") }, Currency::Cny),
+            )
+        })
+        .unwrap()
+    }
+
+    /// Mercado Livre sales that tell cancellations: 2 of 100 orders cancelled by the seller.
+    fn ml_sales() -> SalesFigures {
+        SalesFigures {
+            gross_principal: d("50000.00"),
+            refunded_principal: d("1000.00"),
+            orders: 98,
+            units: 120,
+            refunded_orders: 3,
+            disputed_orders: 1,
+            seller_cancelled_orders: 2,
+            orders_incl_cancelled: 100,
+            platform_fees: d("6000.00"),
+            net_proceeds: d("40000.00"),
+            knows_cancellations: true,
+            ..SalesFigures::default()
+        }
+    }
+
+    #[test]
+    fn overall_cancel_rate_covers_only_the_markets_that_tell_cancellations() {
+        // Amazon's 1000 orders say nothing about cancellations: they stay out
+        // of the denominator (it was 2 / 1100 before, printed as 0.18 %).
+        let k = run_both(
+            &contract(),
+            MarketFigures { sales: Some(sales()), ads: None },
+            MarketFigures { sales: Some(ml_sales()), ads: None },
+        );
+        let cancel = get(&k, KpiId::CancelRate, Scope::All);
+        assert_eq!(cancel.value.map(|v| v.to_string()), Some("0.0200".to_string()));
+        assert_eq!(cancel.covers, vec![Market::MercadoLivreBr]);
+        assert_eq!(
+            cancel.note,
+            Some(Note::WithoutDataFrom { covers: vec![Market::MercadoLivreBr], markets: vec![Market::AmazonUs] })
+        );
+        // Orders cover both markets and say nothing is left out.
+        let orders = get(&k, KpiId::Orders, Scope::All);
+        assert_eq!(orders.value, Some(d("1098")));
+        assert_eq!(orders.covers, vec![Market::AmazonUs, Market::MercadoLivreBr]);
+        assert_eq!(orders.note, None);
+    }
+
+    #[test]
+    fn overall_tacos_puts_ad_spend_against_the_gmv_of_the_same_markets_only() {
+        let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
+        let k = run_both(
+            &contract(),
+            MarketFigures { sales: Some(sales()), ads: Some(ads) },
+            MarketFigures { sales: Some(ml_sales()), ads: None },
+        );
+        let tacos = get(&k, KpiId::Tacos, Scope::All);
+        // 7,000.00 CNY of spend over Amazon's 190,000.00 USD × 7 of GMV, not
+        // over Amazon + Mercado Livre GMV.
+        assert_eq!(tacos.value, Some(printed_ratio(d("7000.00") / d("1330000.00"), &[])));
+        assert_eq!(tacos.value.map(|v| v.to_string()), Some("0.0053".to_string()));
+        assert_eq!(tacos.covers, vec![Market::AmazonUs]);
+        assert_eq!(get(&k, KpiId::Gmv, Scope::All).covers, vec![Market::AmazonUs, Market::MercadoLivreBr]);
+        assert_eq!(get(&k, KpiId::Roas, Scope::All).covers, vec![Market::AmazonUs]);
+    }
+
+    #[test]
+    fn an_overall_ratio_no_market_has_both_sides_of_is_no_data_saying_why() {
+        let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
+        let k = run_both(
+            &contract(),
+            MarketFigures { sales: None, ads: Some(ads) },
+            MarketFigures { sales: Some(ml_sales()), ads: None },
+        );
+        let tacos = get(&k, KpiId::Tacos, Scope::All);
+        assert_eq!((tacos.value, tacos.status), (None, Status::NoData));
+        assert_eq!(tacos.note, Some(Note::NoMarketWithBoth));
+        assert!(tacos.covers.is_empty());
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        assert_eq!(get(&k, KpiId::CancelRate, Scope::All).note, Some(Note::NeedsAllOrdersReport));
+        assert_eq!(get(&k, KpiId::Roas, Scope::All).note, Some(Note::NoAdsReport { market: None }));
+    }
+
+    #[test]
+    fn roas_just_below_the_bonus_threshold_is_missed_and_prints_the_digits_that_show_it() {
+        // 49,999.00 / 20,000.00 = 2.49995: rounded to four places it would
+        // read 2.5000 next to "missed" and a ROAS ≥ 2.5 bonus not applied.
+        let ads = AdFigures { spend: d("20000.00"), sales: d("49999.00") };
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads) });
+        let roas = get(&k, KpiId::Roas, Scope::All);
+        assert_eq!(roas.status, Status::Missed);
+        assert_eq!(roas.value.map(|v| v.to_string()), Some("2.49995".to_string()));
+        // The market's own ROAS has no target or rule: four places.
+        assert_eq!(get(&k, KpiId::Roas, Scope::AmazonUs).value.map(|v| v.to_string()), Some("2.5000".to_string()));
+    }
+
+    #[test]
+    fn a_ratio_exactly_at_its_threshold_prints_as_the_threshold() {
+        // 10 disputes in 1000 orders: exactly the 0.01 limit, which is met
+        // (within the maximum) but past the 0.008 alert.
+        let s = SalesFigures { disputed_orders: 10, ..sales() };
+        let k = run(&contract(), MarketFigures { sales: Some(s), ads: None });
+        let dispute = get(&k, KpiId::DisputeRate, Scope::All);
+        assert_eq!(dispute.value.map(|v| v.to_string()), Some("0.0100".to_string()));
+        assert_eq!(dispute.status, Status::Alert);
+    }
+
+    #[test]
+    fn ratios_print_four_places_at_least_and_zero_without_sign() {
+        assert_eq!(printed_ratio(d("1") / d("3"), &[]).to_string(), "0.3333");
+        assert_eq!(printed_ratio(Decimal::ZERO, &[]).to_string(), "0.0000");
+        assert_eq!(printed_ratio(-d("0.00001"), &[]).to_string(), "0.0000");
+        assert_eq!(printed_ratio(d("0.0249996"), &[d("0.025")]).to_string(), "0.0249996");
+        assert_eq!(printed_ratio(d("0.02500001"), &[d("0.025"), d("0.02")]).to_string(), "0.02500001");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prop_the_printed_ratio_compares_with_every_threshold_as_the_exact_one_does(
+            numerator in 0i64..=10_000_000, denominator in 1i64..=10_000_000,
+            thresholds in proptest::collection::vec(0i64..=100_000, 0..4), scale in 0u32..=6,
+        ) {
+            let exact = Decimal::from(numerator) / Decimal::from(denominator);
+            let thresholds: Vec<Decimal> = thresholds.into_iter().map(|t| Decimal::new(t, scale)).collect();
+            let printed = printed_ratio(exact, &thresholds);
+            for t in &thresholds {
+                proptest::prop_assert_eq!(printed.cmp(t), exact.cmp(t), "{} vs {} at {}", printed, exact, t);
+                for op in [CompareOp::Ge, CompareOp::Gt, CompareOp::Le, CompareOp::Lt] {
+                    proptest::prop_assert_eq!(op.holds(printed, *t), op.holds(exact, *t));
+                }
+            }
+            proptest::prop_assert!(printed.scale() >= RATIO_PRINT_DP);
+            proptest::prop_assert!((printed - exact).abs() <= Decimal::new(5, RATIO_PRINT_DP + 1));
+            if thresholds.is_empty() {
+                proptest::prop_assert_eq!(printed, RoundingMode::HalfUp.round_dp(exact, RATIO_PRINT_DP));
+            }
+        }
     }
 }

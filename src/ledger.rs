@@ -34,7 +34,8 @@ pub struct SalesFigures {
     pub seller_cancelled_orders: i64,
     /// Distinct orders placed in the period, cancelled or not.
     pub orders_incl_cancelled: i64,
-    /// Marketplace fees deducted, as a positive amount.
+    /// Fees the marketplace retained (fees it gave back netted out), as a
+    /// positive amount.
     pub platform_fees: Decimal,
     /// Everything the marketplace paid out for the period's rows.
     pub net_proceeds: Decimal,
@@ -90,6 +91,12 @@ impl Ledger {
     /// even one without rows in the period.
     pub fn has_sales(&self, market: Market) -> bool {
         self.sales_markets.contains(&market)
+    }
+
+    /// Whether some ads report was given for `market`, even one without
+    /// rows in the period.
+    pub fn has_ads(&self, market: Market) -> bool {
+        self.ad_markets.contains(&market)
     }
 
     /// Aggregates the facts per market with polars.

@@ -206,6 +206,7 @@ fn run(args: RunArgs) -> ExitCode {
     if let Some(d) = args.issue_date {
         run_opts.issue_date = d;
     }
+    run_opts.allow_missing = args.allow_missing.iter().copied().collect();
     let mode = match (args.draft, args.supersede) {
         (true, _) => IssueMode::Draft,
         (false, Some(reason)) => IssueMode::Supersede { reason },
@@ -264,6 +265,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let mut opts = BatchOptions::new(args.period, args.out.unwrap_or_else(|| args.workspace.join("out")));
     opts.sellers = args.sellers;
     opts.strict = args.strict;
+    opts.run.allow_missing = args.allow_missing.into_iter().collect();
     let sellers = match select_sellers(&ws, &opts) {
         Ok(sellers) => sellers,
         Err(e) => return fail(e.to_string()),

@@ -97,6 +97,21 @@ impl RoundingMode {
     }
 }
 
+/// `value`, an amount of `currency` already rounded to its minor unit, as
+/// it is written: with at least the currency's minor digits (`0` → `0.00`,
+/// `12.5` → `12.50`) and never as `-0.00`. Nothing is rounded: a value with
+/// more digits keeps them.
+pub fn with_minor_digits(value: Decimal, currency: Currency) -> Decimal {
+    let mut v = value;
+    if v.scale() < currency.minor_digits() {
+        v.rescale(currency.minor_digits());
+    }
+    if v.is_zero() {
+        v.set_sign_positive(true);
+    }
+    v
+}
+
 /// An amount in one currency, already rounded to its minor unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Money {
@@ -343,5 +358,16 @@ mod tests {
         assert_eq!(to_minor(d("12.34")), Some(1234));
         assert_eq!(to_minor(d("12.345")), None);
         assert_eq!(from_minor(-1234), d("-12.34"));
+    }
+
+    #[test]
+    fn money_is_written_with_its_minor_digits_and_never_as_minus_zero() {
+        assert_eq!(with_minor_digits(d("0"), Currency::Usd).to_string(), "0.00");
+        assert_eq!(with_minor_digits(d("12.5"), Currency::Brl).to_string(), "12.50");
+        assert_eq!(with_minor_digits(d("-3"), Currency::Cny).to_string(), "-3.00");
+        let minus_zero = -d("0.00");
+        assert_eq!(minus_zero.to_string(), "-0.00", "rust_decimal keeps the sign of zero");
+        assert_eq!(with_minor_digits(minus_zero, Currency::Usd).to_string(), "0.00");
+        assert_eq!(with_minor_digits(d("1.005"), Currency::Usd).to_string(), "1.005", "nothing is rounded");
     }
 }

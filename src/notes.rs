@@ -60,6 +60,27 @@ pub enum NoteKind {
     /// A pass-through cost of the ledger was already billed, identically, on
     /// the seller's statement of another period; it was not billed again.
     CostAlreadyBilled { invoice: String, statement: String, period: String },
+    /// `[contract.time_zones]` dates this market's rows in another zone than
+    /// the marketplace's own.
+    TimeZone { market: String, zone: String, default_zone: String },
+    /// A market of the contract had no sales export for the period, and
+    /// `--allow-missing` or `contract.allow_missing` (`allowed_by`) allowed
+    /// it: no data for the market (`crate::markets`).
+    MarketSalesMissing { market: String, allowed_by: String },
+    /// Amazon's Sponsored Products report was missing although the contract
+    /// key `needed_by` reads an ads KPI, and `allowed_by` allowed it.
+    MarketAdsMissing { market: String, needed_by: String, allowed_by: String },
+    /// `fees.bounds_include_markup = true` took effect: the handling markup
+    /// (`markup`, with its currency) counts towards the minimum and maximum
+    /// fee with the other service-fee lines.
+    MarkupInsideFeeLimits { markup: String },
+    /// Rates the statement converts with come from sources the contract's
+    /// `fx.source` (`agreed`) does not name: each as pair, rate, date and source.
+    FxSourceNotNamed { agreed: String, rates: Vec<String> },
+    /// The contract names its own time zone for `market`, but `rows` rows of
+    /// one file near the month boundary carry a date without a time of day:
+    /// the zone cannot be applied to them, so they count on the date printed.
+    TimeZoneNotApplied { market: String, zone: String, rows: String },
 }
 
 impl NoteKind {
@@ -78,7 +99,13 @@ impl NoteKind {
             | NoteKind::MarketNotReconciled { .. }
             | NoteKind::DuplicateDropped { .. }
             | NoteKind::DuplicateFile { .. }
-            | NoteKind::CostAlreadyBilled { .. } => NoteClass::Data,
+            | NoteKind::CostAlreadyBilled { .. }
+            | NoteKind::TimeZoneNotApplied { .. }
+            | NoteKind::FxSourceNotNamed { .. } => NoteClass::Data,
+            NoteKind::TimeZone { .. }
+            | NoteKind::MarketSalesMissing { .. }
+            | NoteKind::MarketAdsMissing { .. }
+            | NoteKind::MarkupInsideFeeLimits { .. } => NoteClass::Choice,
         }
     }
 
@@ -145,6 +172,21 @@ impl DataNote {
     pub fn line(&self) -> String {
         if self.at.is_empty() { self.text.clone() } else { format!("{} ({})", self.text, self.at.join(", ")) }
     }
+}
+
+/// Ascending line numbers as short ranges: `[3, 4, 5, 9]` → `3-5,9`.
+pub fn line_ranges(lines: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j + 1 < lines.len() && lines[j + 1] == lines[j] + 1 {
+            j += 1;
+        }
+        parts.push(if j == i { lines[i].to_string() } else { format!("{}-{}", lines[i], lines[j]) });
+        i = j + 1;
+    }
+    parts.join(",")
 }
 
 /// The notes and refusals of one seller's run, gathered as its stages go.
@@ -216,6 +258,23 @@ mod tests {
             NoteKind::DuplicateDropped { what: "w".into(), kept: "a".into(), dropped: "b".into() },
             NoteKind::DuplicateFile { kept: "a".into(), dropped: "b".into() },
             NoteKind::CostAlreadyBilled { invoice: "i".into(), statement: "s".into(), period: "p".into() },
+            NoteKind::TimeZone {
+                market: "amazon_us".into(),
+                zone: "UTC".into(),
+                default_zone: "America/Los_Angeles".into(),
+            },
+            NoteKind::MarketSalesMissing { market: "mercadolivre_br".into(), allowed_by: "--allow-missing".into() },
+            NoteKind::MarketAdsMissing {
+                market: "amazon_us".into(),
+                needed_by: "fees.rules[0] (roas)".into(),
+                allowed_by: "contract.allow_missing".into(),
+            },
+            NoteKind::MarkupInsideFeeLimits { markup: "USD 1.00".into() },
+            NoteKind::FxSourceNotNamed {
+                agreed: "PBoC".into(),
+                rates: vec!["USD/CNY 7.1 (2026-10-30, \"ECB\")".into()],
+            },
+            NoteKind::TimeZoneNotApplied { market: "amazon_us".into(), zone: "UTC".into(), rows: "3".into() },
         ]
     }
 
@@ -241,6 +300,13 @@ mod tests {
         assert_eq!(json["class"], "data");
         let back: DataNote = serde_json::from_value(json).unwrap();
         assert_eq!(back, note);
+    }
+
+    #[test]
+    fn line_ranges_join_consecutive_lines() {
+        assert_eq!(line_ranges(&[3, 4, 5, 9, 11, 12]), "3-5,9,11-12");
+        assert_eq!(line_ranges(&[7]), "7");
+        assert_eq!(line_ranges(&[]), "");
     }
 
     #[test]

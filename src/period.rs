@@ -50,6 +50,14 @@ impl Period {
     pub fn contains(self, date: NaiveDate) -> bool {
         date.year() == self.year && date.month() == self.month
     }
+
+    /// Whether `date` is the month's first or last day or the day next to
+    /// either outside it: a calendar date a change of time zone (less than a
+    /// day) could move into or out of the month.
+    pub fn near_boundary(self, date: NaiveDate) -> bool {
+        let (first, last) = (self.first_day(), self.last_day());
+        [first.pred_opt(), Some(first), Some(last), last.succ_opt()].contains(&Some(date))
+    }
 }
 
 impl fmt::Display for Period {
@@ -88,6 +96,18 @@ impl<'de> Deserialize<'de> for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn near_boundary_is_the_first_and_last_day_and_their_neighbours_outside() {
+        let p: Period = "2026-10".parse().unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let near: Vec<bool> =
+            [day(9, 29), day(9, 30), day(10, 1), day(10, 2), day(10, 30), day(10, 31), day(11, 1), day(11, 2)]
+                .into_iter()
+                .map(|d| p.near_boundary(d))
+                .collect();
+        assert_eq!(near, [false, true, true, false, false, true, true, false]);
+    }
 
     #[test]
     fn october_2026_runs_from_the_1st_to_the_31st() {

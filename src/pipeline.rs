@@ -1,7 +1,7 @@
 //! One seller's statement, end to end: read the inputs, ingest, aggregate,
 //! compute KPIs and fees, and assemble the [`Statement`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -20,6 +20,7 @@ use crate::kpi::{self, Kpi, Scope};
 use crate::kpi_id::KpiId;
 use crate::ledger::{Ledger, MarketFigures};
 use crate::market::Market;
+use crate::markets::{Export, check_exports};
 use crate::money::Currency;
 use crate::notes::{DataNote, Findings, NoteKind};
 use crate::period::Period;
@@ -35,12 +36,17 @@ pub struct RunOptions {
     /// The statements already issued (the register of the output folder),
     /// whose pass-through costs are not billed again; `None`: none issued.
     pub billed: Option<Billed>,
+    /// `--allow-missing MARKET`: contract markets whose exports may be
+    /// absent this period (see [`crate::markets::check_exports`]); each
+    /// seller's contract may allow more (`contract.allow_missing`).
+    pub allow_missing: BTreeSet<Market>,
 }
 
 impl RunOptions {
-    /// Options with the default issue date: the day after the period ends.
+    /// Options with the default issue date (the day after the period ends)
+    /// and no market allowed to be missing.
     pub fn new(period: Period) -> Self {
-        RunOptions { period, issue_date: period.next().first_day(), billed: None }
+        RunOptions { period, issue_date: period.next().first_day(), allow_missing: BTreeSet::new(), billed: None }
     }
 }
 
@@ -137,9 +143,12 @@ pub struct SellerInputs {
     pub notes: Vec<DataNote>,
 }
 
-/// Reads and ingests every input of `seller` for `opts.period`: the contract
-/// (checked to be the seller's), the period's FX files, the seller's exports
-/// (each checked to be for a market of the contract) and its cost ledger.
+/// Reads and ingests every input of `seller` for `opts.period`: the
+/// contract (checked to be the seller's), the period's FX files, the
+/// seller's exports (each checked to be for a market of the contract, and
+/// every export each contract market needs checked to be there, unless
+/// `opts.allow_missing` or the contract allows it: [`check_exports`]) and
+/// its cost ledger.
 ///
 /// Every export and cost file is read even after one fails, so that all
 /// their problems are reported together.
@@ -172,6 +181,17 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         ));
     }
     inputs.push(record(&contract_file, Format::Contract, 1));
+    for &m in contract.contract.time_zones.keys() {
+        let (zone, default_zone) = (contract.time_zone(m), m.default_time_zone());
+        if zone != default_zone {
+            let kind = NoteKind::TimeZone {
+                market: m.id().to_string(),
+                zone: zone.name().to_string(),
+                default_zone: default_zone.name().to_string(),
+            };
+            findings.note(kind, vec![format!("{}: contract.time_zones.{m}", contract_file.path)])?;
+        }
+    }
 
     let mut rates = Vec::new();
     let mut fx_copies: BTreeMap<String, String> = BTreeMap::new();
@@ -202,6 +222,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut check_markets = Vec::new();
     let mut read = Vec::new();
     let mut copies: BTreeMap<String, (String, Option<Format>)> = BTreeMap::new();
+    let mut unreadable_export = false;
     for rel in ws.export_files(period, seller)? {
         let file = ws.read(&rel)?;
         let sha256 = sha256_hex(&file.bytes);
@@ -220,6 +241,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             Ok(read) => read,
             Err(e) => {
                 findings.refuse(e);
+                unreadable_export = true;
                 continue;
             }
         };
@@ -237,6 +259,20 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
                 format!("is an export for {m}, which contract {} does not cover", contract.contract.id),
             ));
             continue;
+        }
+        if let Some(m) = sales_market
+            && !parsed.date_only_near_boundary.is_empty()
+            && contract.time_zone(m) != m.default_time_zone()
+        {
+            let lines = &parsed.date_only_near_boundary;
+            findings.note(
+                NoteKind::TimeZoneNotApplied {
+                    market: m.id().to_string(),
+                    zone: contract.time_zone(m).name().to_string(),
+                    rows: lines.len().to_string(),
+                },
+                vec![format!("{}:{}", file.path, crate::notes::line_ranges(lines))],
+            )?;
         }
         copies.insert(sha256.clone(), (file.path.clone(), Some(format)));
         read.push(ReadExport { file: file.path.clone(), parsed, sales_market, ad_market, record: inputs.len() });
@@ -286,6 +322,15 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         ledger.add(parsed.lines, parsed.events, parsed.ads, sales_market, ad_market);
     }
 
+    // An unreadable export may be the one that seems missing: its own error says what is wrong.
+    if !unreadable_export {
+        let given = |m: Market, export: Export| match export {
+            Export::Sales => ledger.has_sales(m),
+            Export::Ads => ledger.has_ads(m),
+        };
+        let folder = Workspace::export_dir(period, seller);
+        check_exports(&contract, &contract_file.path, &folder, given, &opts.allow_missing, &mut findings)?;
+    }
     for c in checks.iter().filter(|c| !c.ok) {
         findings.note(
             NoteKind::ReconciliationFailed { scope: c.scope.clone(), detail: c.detail.clone() },
@@ -359,6 +404,8 @@ pub struct FeeStage {
     pub pass_through: PassThrough,
     pub service_fees: ServiceFees,
     pub totals: Totals,
+    /// The contract choices the fees took (e.g. the markup inside the fee limits).
+    pub notes: Vec<DataNote>,
 }
 
 /// Computes the commission base (each market's GMV in the fee currency), the
@@ -425,6 +472,7 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
                     (Some(note), None) => Some(english.note(note).map_err(|e| Error::Internal(e.to_string()))?),
                     _ => None,
                 },
+                covers: k.covers.clone(),
             })
         })
         .collect::<Result<_, _>>()?;
@@ -462,17 +510,24 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
         conversion,
     };
     let fx_used = fx.used;
+    let notes = crate::fee_bounds::note(&service_fees)
+        .into_iter()
+        .chain(crate::fx_source::note(contract, fx_used.values()))
+        .map(|kind| DataNote::new(kind, vec![Workspace::contract_path(&inputs.seller)]))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(FeeStage {
         kpis: KpiStage { fx_used, ..kpis },
         commission_base,
         pass_through: PassThrough { currency: settlement, lines: pass_lines, total: pass_total },
         service_fees,
         totals,
+        notes,
     })
 }
 
 /// Puts a seller's inputs, KPIs and fees together as its [`Statement`],
-/// to be signed with the key `signing` describes.
+/// to be signed with the key `signing` describes; every money amount is
+/// written with its minor unit and never as `-0.00` ([`crate::minor_units`]).
 ///
 /// # Errors
 /// An internal error from the template catalog.
@@ -484,8 +539,15 @@ pub fn assemble_statement(
     signing: SigningBlock,
 ) -> Result<Statement, Error> {
     let SellerInputs { seller, period, contract, checks, check_markets, inputs, notes, .. } = inputs;
-    let FeeStage { kpis: KpiStage { figures, kpis, fx_used }, commission_base, pass_through, service_fees, totals } =
-        fees;
+    let FeeStage {
+        kpis: KpiStage { figures, kpis, fx_used },
+        commission_base,
+        pass_through,
+        service_fees,
+        totals,
+        notes: fee_notes,
+    } = fees;
+    let notes: Vec<DataNote> = notes.into_iter().chain(fee_notes).collect();
     let mode = contract.fees.rounding;
     let markets = contract
         .contract
@@ -509,7 +571,7 @@ pub fn assemble_statement(
         })
         .collect();
 
-    Ok(Statement {
+    let mut statement = Statement {
         schema: SCHEMA.to_string(),
         statement_number: format!("{}-{}-{}", contract.contract.id, period.to_string().replace('-', ""), seller),
         issue_date: opts.issue_date,
@@ -527,6 +589,7 @@ pub fn assemble_statement(
             end: contract.contract.end,
             markets: contract.contract.markets.clone(),
             fee_currency: contract.fees.currency,
+            fx: Some(contract.fx.clone()),
         },
         period: PeriodBlock { id: period, start: period.first_day(), end: period.last_day() },
         rounding: RoundingBlock {
@@ -546,7 +609,9 @@ pub fn assemble_statement(
         signing,
         notes,
         supersedes: None,
-    })
+    };
+    crate::minor_units::normalize(&mut statement);
+    Ok(statement)
 }
 
 /// The English catalog, whose texts statement.json carries.

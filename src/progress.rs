@@ -139,6 +139,7 @@ impl Progress for RunLog {
                     "rows": o.input_rows,
                     "ms": ms,
                     "warnings": o.warnings,
+                    "choices": o.choices,
                     "error": o.error,
                 });
                 println!("{line}");

@@ -7,7 +7,7 @@ use kpiseal_seal::manifest::Supersedes;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::Language;
+use crate::contract::{FxTerms, Language};
 use crate::fees::ServiceFees;
 use crate::fx::FxQuote;
 use crate::ingest::Format;
@@ -84,6 +84,11 @@ pub struct ContractBlock {
     pub end: NaiveDate,
     pub markets: Vec<Market>,
     pub fee_currency: Currency,
+    /// The contract's FX terms: the agreed source (`fx.source`, which every
+    /// rate used must come from) and the rate-date rule, printed with the
+    /// rates. `None` only in statements written before this field existed.
+    #[serde(default)]
+    pub fx: Option<FxTerms>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

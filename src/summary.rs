@@ -120,6 +120,7 @@ fn to_csv(summary: &BatchSummary) -> Result<Vec<u8>, Error> {
         "input_rows",
         "key_id",
         "warnings",
+        "choices",
         "error",
     ])
     .map_err(csv_error)?;
@@ -137,6 +138,7 @@ fn to_csv(summary: &BatchSummary) -> Result<Vec<u8>, Error> {
             &s.input_rows.to_string(),
             s.key_id.as_deref().unwrap_or(""),
             &s.warnings.join("; "),
+            &s.choices.join("; "),
             s.error.as_deref().unwrap_or(""),
         ])
         .map_err(csv_error)?;
@@ -156,6 +158,7 @@ mod tests {
             currency: None,
             amount_due: None,
             warnings: Vec::new(),
+            choices: Vec::new(),
             error: None,
             input_rows: 1,
             key_id: None,

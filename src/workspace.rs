@@ -149,13 +149,19 @@ impl Workspace {
         Ok(names)
     }
 
+    /// The folder of `seller`'s exports for `period`, relative to the
+    /// workspace (it may not exist).
+    pub fn export_dir(period: Period, seller: &str) -> String {
+        format!("exports/{period}/{seller}")
+    }
+
     /// The seller's exports for the period (`exports/<period>/<seller>/`, any
     /// names, hidden files skipped), sorted by name; empty if the folder is absent.
     ///
     /// # Errors
     /// [`Error::Io`] if the folder exists but cannot be listed.
     pub fn export_files(&self, period: Period, seller: &str) -> Result<Vec<String>, Error> {
-        let rel = format!("exports/{period}/{seller}");
+        let rel = Workspace::export_dir(period, seller);
         let dir = self.root.join(&rel);
         if !dir.exists() {
             return Ok(Vec::new());

@@ -111,20 +111,24 @@ fn check_and_run_agree_on_every_figure_refusal_and_note() {
         let c = seller(&report, s["seller"].as_str().unwrap());
         assert_eq!(c["amount_due"], s["amount_due"], "{}", s["seller"]);
         assert_eq!(c["currency"], s["currency"], "{}", s["seller"]);
-        let notes: Vec<String> = c["notes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| {
-                let at: Vec<&str> = n["at"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-                if at.is_empty() {
-                    n["text"].as_str().unwrap().to_string()
-                } else {
-                    format!("{} ({})", n["text"].as_str().unwrap(), at.join(", "))
-                }
-            })
-            .collect();
-        assert_eq!(serde_json::json!(notes), s["warnings"], "{}", s["seller"]);
+        let lines = |class: &str| -> Vec<String> {
+            c["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["class"] == class)
+                .map(|n| {
+                    let at: Vec<&str> = n["at"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+                    if at.is_empty() {
+                        n["text"].as_str().unwrap().to_string()
+                    } else {
+                        format!("{} ({})", n["text"].as_str().unwrap(), at.join(", "))
+                    }
+                })
+                .collect()
+        };
+        assert_eq!(serde_json::json!(lines("data")), s["warnings"], "{}", s["seller"]);
+        assert_eq!(serde_json::json!(lines("choice")), s["choices"], "{}", s["seller"]);
         match s["status"].as_str().unwrap() {
             "written" => assert_eq!(c["outcome"], "issued"),
             _ => {

@@ -308,7 +308,7 @@ fn the_summary_lists_every_seller_in_json_and_csv_and_the_json_log_ends_with_the
     let period_dir = ws.path().join("out").join(PERIOD);
     let csv = fs::read_to_string(period_dir.join("batch-summary.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().collect();
-    assert_eq!(rows[0], "seller,status,statement_number,currency,amount_due,input_rows,key_id,warnings,error");
+    assert_eq!(rows[0], "seller,status,statement_number,currency,amount_due,input_rows,key_id,warnings,choices,error");
     assert_eq!(rows.len(), 5);
     let json: serde_json::Value =
         serde_json::from_slice(&fs::read(period_dir.join("batch-summary.json")).unwrap()).unwrap();

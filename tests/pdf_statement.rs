@@ -262,3 +262,29 @@ fn six_hundred_pass_through_lines_paginate_with_the_header_repeated() {
     assert_eq!(seen, 600, "every line printed exactly once");
     assert!(pages_with_lines >= 10);
 }
+
+#[test]
+fn every_language_prints_the_data_notes_section_with_each_note_and_where_it_comes_from() {
+    for language in [Language::ZhCn, Language::En, Language::PtBr] {
+        let out = tempfile::tempdir().unwrap();
+        run_demo(out.path(), Some(language), false);
+        let c = Catalog::get(language).unwrap();
+        for seller in DEMO_SELLERS {
+            let dir = seller_dir(out.path(), seller);
+            let statement = Statement::from_json(&fs::read(dir.join("statement.json")).unwrap()).unwrap();
+            let text = squash(&pdf_text(&dir.join("statement.pdf"), None));
+            let tag = language.tag();
+            assert!(text.contains(&squash(c.text("sections.data_notes").unwrap())), "{tag} {seller}: no section");
+            if statement.notes.is_empty() {
+                assert!(text.contains(&squash(c.text("data_notes.none").unwrap())), "{tag} {seller}: no 'none'");
+            }
+            for note in &statement.notes {
+                let printed = squash(&c.data_note(&note.kind).unwrap());
+                assert!(text.contains(&printed), "{tag} {seller}: note {printed} not in the PDF");
+                for at in &note.at {
+                    assert!(text.contains(&squash(at)), "{tag} {seller}: {at} not in the PDF");
+                }
+            }
+        }
+    }
+}

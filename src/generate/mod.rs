@@ -232,6 +232,11 @@ pub(crate) enum Purpose {
     AmazonFiles = 3,
     MercadoLivre = 4,
     Costs = 5,
+    /// The Mercado Livre money columns beyond the first six (installment
+    /// surcharge pair, shipping by declared measures, exchanges), drawn apart
+    /// so that adding them left every sale of the `MercadoLivre` stream as it
+    /// was.
+    MercadoLivreMoney = 6,
 }
 
 /// The generator's random number generator: portable and seedable.

@@ -235,44 +235,43 @@ fn some_rows_posted_on_1_november_utc_are_31_october_in_los_angeles() {
     assert!(boundary >= 2, "found {boundary} rows at the month boundary");
 }
 
-/// Mercado Livre rows as (sale number, money cells, Total): from the XLSX
-/// (header row found by `N.º de venda`) or the `;` CSV.
-fn mercadolivre_rows(path: &str, bytes: &[u8]) -> Vec<(String, Vec<Option<Decimal>>, Option<Decimal>)> {
-    let money = |c: &Data| match c {
-        Data::Float(f) => Some(decimal_from_xlsx_float(*f).unwrap().round_dp(2)),
-        Data::Int(i) => Some(Decimal::from(*i)),
-        Data::Empty => None,
-        other => panic!("{path}: unexpected money cell {other:?}"),
-    };
-    let mut out = Vec::new();
+/// A Mercado Livre export's header and rows, cells as text (numbers of the
+/// XLSX as decimals, of the CSV as written), read from the XLSX (header row
+/// found by `N.º de venda`) or the `;` CSV.
+fn mercadolivre_table(path: &str, bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     if path.ends_with(".xlsx") {
         let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).unwrap();
         let range = wb.worksheet_range("Vendas BR").unwrap();
         let rows: Vec<&[Data]> = range.rows().collect();
         let header = rows.iter().position(|r| r.first().and_then(|c| c.get_string()) == Some("N.º de venda")).unwrap();
         assert_eq!(header, 3, "title, group headers and a note above the header");
-        for r in &rows[header + 1..] {
-            let cells =
-                (mercadolivre::layout::MONEY_FIRST..=mercadolivre::layout::MONEY_LAST).map(|c| money(&r[c])).collect();
-            out.push((r[0].to_string(), cells, money(&r[mercadolivre::layout::TOTAL])));
-        }
+        let text = |c: &Data| match c {
+            Data::Float(f) => decimal_from_xlsx_float(*f).unwrap().round_dp(2).to_string(),
+            Data::Int(i) => i.to_string(),
+            Data::Empty => String::new(),
+            other => other.to_string(),
+        };
+        let cells = |r: &[Data]| r.iter().map(text).collect::<Vec<_>>();
+        (cells(rows[header]), rows[header + 1..].iter().map(|r| cells(r)).collect())
     } else {
         let text = std::str::from_utf8(bytes).unwrap();
         let text = text.strip_prefix('\u{feff}').expect("UTF-8 BOM");
         let body = text.split_once("\r\n").unwrap().1;
         let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(body.as_bytes());
-        let header = reader.headers().unwrap().clone();
-        assert_eq!(&header[0], "N.º de venda");
-        assert!(header.iter().any(|h| h == "Total") && !header.iter().any(|h| h.contains("(BRL)")));
-        let parse = |s: &str| (!s.is_empty()).then(|| parse_decimal(s, DecimalStyle::Comma).unwrap());
-        for r in reader.records() {
-            let r = r.unwrap();
-            let cells =
-                (mercadolivre::layout::MONEY_FIRST..=mercadolivre::layout::MONEY_LAST).map(|c| parse(&r[c])).collect();
-            out.push((r[0].to_string(), cells, parse(&r[mercadolivre::layout::TOTAL])));
-        }
+        let header = reader.headers().unwrap().iter().map(str::to_string).collect();
+        (header, reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect())
     }
-    out
+}
+
+/// Mercado Livre rows as (sale number, money cells, Total), the money cells
+/// being every column from Receita por produtos up to Total, by header name.
+fn mercadolivre_rows(path: &str, bytes: &[u8]) -> Vec<(String, Vec<Option<Decimal>>, Option<Decimal>)> {
+    let (header, rows) = mercadolivre_table(path, bytes);
+    let first = header.iter().position(|h| h.starts_with("Receita por produtos")).unwrap();
+    let total = header.iter().position(|h| h == "Total (BRL)" || h == "Total").unwrap();
+    let style = if path.ends_with(".xlsx") { DecimalStyle::Point } else { DecimalStyle::Comma };
+    let parse = |s: &str| (!s.is_empty()).then(|| parse_decimal(s, style).unwrap());
+    rows.iter().map(|r| (r[0].clone(), r[first..total].iter().map(|c| parse(c)).collect(), parse(&r[total]))).collect()
 }
 
 #[test]
@@ -300,6 +299,35 @@ fn mercadolivre_money_columns_sum_to_total_except_one_deliberate_glitch() {
         let expected = if path.ends_with(".xlsx") { 1 } else { 0 };
         assert_eq!(glitches.len(), expected, "{path}: glitch rows {glitches:?}");
         assert!(split_lines > 0, "{path}: some sales span several lines");
+    }
+}
+
+#[test]
+fn mercadolivre_exports_carry_money_in_every_money_column() {
+    let (_dir, files, _) = generate(&options(13, 6, 300));
+    for (path, bytes) in files.iter().filter(|(p, _)| p.contains("/Vendas_BR_")) {
+        let (header, rows) = mercadolivre_table(path, bytes);
+        assert!(
+            !header.iter().any(|h| h.starts_with("Cobrança")),
+            "{path}: the real header is \"Custo por diferenças …\""
+        );
+        let first = header.iter().position(|h| h.starts_with("Receita por produtos")).unwrap();
+        let total = header.iter().position(|h| h == "Total (BRL)" || h == "Total").unwrap();
+        let troca = header.iter().any(|h| h == "Custo de envio por troca de produto");
+        assert_eq!(troca, path.ends_with(".xlsx"), "{path}: only today's XLSX has the exchange column");
+        // The columns beyond the six every export has.
+        let optional = ["Receita por acréscimo", "Taxa de parcelamento", "Custo de envio", "Custo por diferenças"];
+        for (c, name) in header.iter().enumerate().take(total).skip(first) {
+            if optional.iter().any(|o| name.starts_with(o)) {
+                let used = rows.iter().any(|r| !r[c].is_empty() && r[c] != "0" && r[c] != "0,00");
+                assert!(used, "{path}: no money in {name:?}");
+            }
+        }
+        // Cancelled by the buyer: the fee is shown, and given back.
+        let status = header.iter().position(|h| h == "Estado").unwrap();
+        let fee = header.iter().position(|h| h.starts_with("Tarifa de venda")).unwrap();
+        let by_buyer: Vec<_> = rows.iter().filter(|r| r[status] == "Cancelada pelo comprador").collect();
+        assert!(!by_buyer.is_empty() && by_buyer.iter().all(|r| r[fee].starts_with('-')), "{path}");
     }
 }
 

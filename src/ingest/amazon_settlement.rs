@@ -69,11 +69,14 @@ impl Common {
     }
 
     /// The row's date in the marketplace's zone: posted-date-time (a UTC
-    /// instant) when present, else posted-date (already a local date).
-    fn date(&self, t: &Table, row: &Row, ctx: &IngestContext) -> Result<NaiveDate, InputError> {
+    /// instant) when present, else posted-date (already a local date); and
+    /// whether the text had a time of day, i.e. whether the zone applied.
+    fn date(&self, t: &Table, row: &Row, ctx: &IngestContext) -> Result<(NaiveDate, bool), InputError> {
         for col in [self.posted_date_time, self.posted_date].into_iter().flatten() {
             if !t.is_blank(row, col) {
-                return amazon_local_date(&t.text_ref(row, col), ctx.amazon_tz).map_err(|m| t.error(row, col, m));
+                let text = t.text_ref(row, col);
+                let date = amazon_local_date(&text, ctx.amazon_tz).map_err(|m| t.error(row, col, m))?;
+                return Ok((date, text.contains(':')));
             }
         }
         let col = self.posted_date.or(self.posted_date_time).unwrap_or(0);
@@ -165,7 +168,10 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         for d in &details {
             settlement.computed += d.amount;
         }
-        let date = common.date(t, row, ctx)?;
+        let (date, zoned) = common.date(t, row, ctx)?;
+        if !zoned && ctx.period.near_boundary(date) {
+            out.date_only_near_boundary.push(row.number);
+        }
         let facts = &mut settlement.facts;
         let (lines, events) = (facts.lines.len(), facts.events.len());
         for mut d in details {
@@ -450,6 +456,27 @@ mod tests {
         assert_eq!(refunded[0].principal, Decimal::new(3000, 2));
         assert_eq!(refunded[0].date, NaiveDate::from_ymd_opt(2026, 10, 31).unwrap());
         assert!(!parsed.events.iter().any(|e| e.order_id == "B" || e.order_id == "C"));
+    }
+
+    #[test]
+    fn rows_dated_without_a_time_of_day_next_to_the_month_boundary_are_listed_by_line() {
+        // posted-date only (no posted-date-time): 09/30 and 10/31 are next to / on the boundary, 10/15 is not;
+        // the timed rows of the sample are listed whatever their date.
+        let dated = |posted: &str| {
+            v2_row("Order", "D", "ItemPrice", "Principal", "1.00", "", "1").replacen(
+                "\tAFN\t\t\t",
+                &format!("\tAFN\t{posted}\t\t"),
+                1,
+            )
+        };
+        let mut rows = vec![dated("09/30/26"), dated("10/15/26"), dated("10/31/26")];
+        rows.extend([v2_row("Order", "E", "ItemPrice", "Principal", "1.00", "2026-11-01 05:30:00 UTC", "1")]);
+        let text = v2("4.00", &rows);
+        let (_, parsed) = read_export("s.txt", text.as_bytes(), &ctx()).unwrap();
+        assert!(parsed.checks[0].ok, "{:?}", parsed.checks);
+        // Line 1 is the header, 2 the summary row: the date-only rows are lines 3, 4 and 5.
+        assert_eq!(parsed.date_only_near_boundary, [3, 5]);
+        assert_eq!(parsed.rows_in_period, 3);
     }
 
     #[test]

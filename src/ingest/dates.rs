@@ -1,7 +1,7 @@
 //! Dates as marketplace exports write them, brought to the marketplace's
 //! local calendar date.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
 /// Reads an Amazon date or timestamp and returns its calendar date in `tz`.
@@ -127,8 +127,18 @@ pub const PT_MONTHS: [&str; 12] = [
 ];
 
 /// Reads a Mercado Livre sale date, `21 de agosto de 2026 16:10 hs.`, already
-/// in São Paulo time; also `21/08/2026 16:10` and ISO dates.
+/// in São Paulo time; also `21/08/2026 16:10` and ISO dates. The time is
+/// ignored: see [`mercadolivre_datetime`].
 pub fn mercadolivre_date(text: &str) -> Result<NaiveDate, String> {
+    mercadolivre_datetime(text).map(|(date, _)| date)
+}
+
+/// Reads a Mercado Livre sale date as printed (São Paulo wall time): its
+/// calendar date, and its time of day when one is printed
+/// (`21 de agosto de 2026 16:10 hs.`, `21/08/2026 16:10`,
+/// `2026-08-21 16:10:00`; `21/08/2026` and `2026-08-21` have none).
+/// Returns a message saying what was expected otherwise.
+pub fn mercadolivre_datetime(text: &str) -> Result<(NaiveDate, Option<NaiveTime>), String> {
     let s = text.trim();
     let expected = || format!("{s:?} is not a date (expected e.g. \"21 de agosto de 2026 16:10 hs.\")");
     let words: Vec<&str> = s.split_whitespace().collect();
@@ -141,17 +151,43 @@ pub fn mercadolivre_date(text: &str) -> Result<NaiveDate, String> {
             .ok_or_else(expected)? as u32
             + 1;
         let year: i32 = words[4].parse().map_err(|_| expected())?;
-        return NaiveDate::from_ymd_opt(year, month, day).ok_or_else(expected);
+        let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(expected)?;
+        // The time follows, sometimes after "às": `16:10 hs.`, `às 16:10`.
+        let time = match words[5..].iter().find(|w| w.contains(':')) {
+            Some(hm) => Some(NaiveTime::parse_from_str(hm, "%H:%M").map_err(|_| expected())?),
+            None => None,
+        };
+        return Ok((date, time));
     }
-    for fmt in ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"] {
+    for fmt in ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Ok(dt.date());
+            return Ok((dt.date(), Some(dt.time())));
         }
+    }
+    for fmt in ["%d/%m/%Y", "%Y-%m-%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return Ok(d);
+            return Ok((d, None));
         }
     }
     Err(expected())
+}
+
+/// The calendar date in `tz` of `printed`, a wall time in the zone
+/// Mercado Livre prints its exports in (America/São Paulo).
+///
+/// When `tz` is São Paulo itself the printed date is returned unchanged. A
+/// wall time São Paulo's clocks skipped (the start of its former summer
+/// time) is read one hour later; one they showed twice, as the earlier.
+pub fn sao_paulo_date_in(printed: NaiveDateTime, tz: Tz) -> NaiveDate {
+    const SAO_PAULO: Tz = chrono_tz::America::Sao_Paulo;
+    if tz == SAO_PAULO {
+        return printed.date();
+    }
+    let instant = SAO_PAULO
+        .from_local_datetime(&printed)
+        .earliest()
+        .or_else(|| SAO_PAULO.from_local_datetime(&(printed + chrono::TimeDelta::hours(1))).earliest());
+    instant.map_or(printed.date(), |i| i.with_timezone(&tz).date_naive())
 }
 
 #[cfg(test)]
@@ -185,6 +221,37 @@ mod tests {
         assert_eq!(mercadolivre_date("3 de março de 2026 09:00 hs.").unwrap(), d(2026, 3, 3));
         assert_eq!(mercadolivre_date("21/08/2026 16:10").unwrap(), d(2026, 8, 21));
         assert!(mercadolivre_date("21 de agosti de 2026").is_err());
+        assert!(mercadolivre_date("21 de agosto de 2026 25:10 hs.").is_err());
+    }
+
+    #[test]
+    fn mercadolivre_times_are_read_when_printed() {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(
+            mercadolivre_datetime("31 de outubro de 2026 22:30 hs.").unwrap(),
+            (d(2026, 10, 31), Some(t(22, 30)))
+        );
+        assert_eq!(mercadolivre_datetime("31/10/2026 22:30").unwrap(), (d(2026, 10, 31), Some(t(22, 30))));
+        assert_eq!(
+            mercadolivre_datetime("31 de outubro de 2026 às 22:30").unwrap(),
+            (d(2026, 10, 31), Some(t(22, 30)))
+        );
+        assert_eq!(mercadolivre_datetime("31/10/2026").unwrap(), (d(2026, 10, 31), None));
+        assert_eq!(mercadolivre_datetime("31 de outubro de 2026").unwrap(), (d(2026, 10, 31), None));
+    }
+
+    #[test]
+    fn sao_paulo_wall_time_moves_to_the_contract_zone() {
+        let at = |y, mo, day, h, mi| d(y, mo, day).and_hms_opt(h, mi, 0).unwrap();
+        let sp = chrono_tz::America::Sao_Paulo;
+        assert_eq!(sao_paulo_date_in(at(2026, 10, 31, 22, 30), sp), d(2026, 10, 31));
+        // 22:30 at UTC−3 is 01:30 UTC the next day.
+        assert_eq!(sao_paulo_date_in(at(2026, 10, 31, 22, 30), chrono_tz::UTC), d(2026, 11, 1));
+        assert_eq!(sao_paulo_date_in(at(2026, 10, 31, 20, 59), chrono_tz::UTC), d(2026, 10, 31));
+        // 01:00 in São Paulo is still the day before in Los Angeles.
+        assert_eq!(sao_paulo_date_in(at(2026, 11, 1, 1, 0), LA), d(2026, 10, 31));
+        // 4 Nov 2018 00:30 did not exist in São Paulo (summer time began): read as 01:30 (−02:00).
+        assert_eq!(sao_paulo_date_in(at(2018, 11, 4, 0, 30), chrono_tz::UTC), d(2018, 11, 4));
     }
 
     #[test]

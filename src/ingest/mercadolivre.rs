@@ -2,23 +2,93 @@
 //! (`;`, decimal comma, sometimes Windows-1252), read into money lines, order
 //! events and one reconciliation check per file.
 //!
-//! The export has one row per sale, with the sale's money in six signed
-//! columns that add up to `Total (BRL)`. A sale split over several product
-//! lines carries every amount on its first line; the extra lines leave the
-//! money blank and either repeat the sale number or leave it blank
-//! ("continuations"): they add units to the sale and nothing else.
+//! # Money
 //!
-//! Dates are taken as printed: `Data da venda` is already São Paulo local
-//! time, so a sale belongs to the month of its printed date
-//! (`IngestContext::mercadolivre_tz` is not applied: the export's dates carry
-//! no offset to convert from).
+//! The export has one row per sale, with the sale's money in signed columns
+//! that add up to `Total (BRL)` (the layout and its sources:
+//! `fixtures/ingest/mercadolivre/README.md`). Every one of them is read by
+//! its header, each as one kind of money line:
+//!
+//! | column | money line |
+//! | --- | --- |
+//! | Receita por produtos | principal |
+//! | Receita por acréscimo no preço (pago pelo comprador) | other (net proceeds only) |
+//! | Taxa de parcelamento equivalente ao acréscimo | platform fee |
+//! | Tarifa de venda e impostos | platform fee |
+//! | Receita por envio | shipping |
+//! | Tarifas de envio | platform fee |
+//! | Custo de envio por troca de produto | platform fee |
+//! | Custo de envio com base nas medidas e peso declarados | platform fee |
+//! | Custo por diferenças nas medidas e no peso do pacote | platform fee |
+//! | Descontos e bônus | promotion |
+//! | Cancelamentos e reembolsos | refund, and fees given back (see below) |
+//!
+//! Only Receita por produtos, Tarifa de venda e impostos, Receita por envio,
+//! Tarifas de envio, Cancelamentos e reembolsos and Total are required; the
+//! others are missing from older exports, and then count as zero.
+//!
+//! Every column is in the per-row check that the money columns add up to
+//! `Total (BRL)`. A column this parser does not know that sits among them
+//! (between Receita por produtos and Total) is not read: rows where it holds
+//! money fail the check, and the check names the column.
+//!
+//! # Cancelamentos e reembolsos
+//!
+//! When a sale is cancelled or refunded, Mercado Livre returns the buyer's
+//! money and gives the seller back the fees it charged on the sale; the
+//! export keeps the fees in their own columns and puts both movements into
+//! one `Cancelamentos e reembolsos` amount `C`. Platform fees are what
+//! Mercado Livre retained, so the fees given back are split out of `C`:
+//!
+//! - when the status says the whole sale was cancelled or refunded, the
+//!   buyer got back what they paid, `B` = Receita por produtos + Receita por
+//!   acréscimo + Receita por envio. If `C + B` lies between zero and the fees
+//!   charged on the row (the negative fee columns' total), `−B` is the refund
+//!   to the buyer and `C + B` the fees given back, a positive platform-fee
+//!   line that nets against them;
+//! - otherwise (a partial refund, or amounts that do not fit that reading)
+//!   the whole `C` is refund to the buyer and no fee is netted.
+//!
+//! Either way the two parts add up to `C`, so the row still reconciles.
+//!
+//! # Orders, refunds and disputes
+//!
+//! - A sale whose status says it was cancelled and that has no shipping date
+//!   (`Data a caminho` or `Data de entrega` of the shipping block) was
+//!   cancelled before shipment: `CancelledBySeller` or `CancelledOther`,
+//!   never `Placed`.
+//! - Every other sale is `Placed`, with its units (continuation lines
+//!   included), Receita por produtos as principal and Receita por envio as
+//!   shipping.
+//! - It is also `Refunded` when its status says the money went back to the
+//!   buyer, when it was cancelled after shipment, or when money was refunded
+//!   to the buyer. A whole-sale refund carries the sale's principal and
+//!   shipping; a partial one its refund to the buyer, taken from principal
+//!   first, then shipping.
+//! - It is also `Disputed` when a claim was opened or closed, a mediation
+//!   started, or the status mentions a reclamação or mediação, whether or not
+//!   it was refunded.
+//!
+//! # Dates
+//!
+//! `Data da venda` is São Paulo wall time. A sale belongs to the month of its
+//! date in `IngestContext::mercadolivre_tz`: the printed time is converted
+//! from São Paulo into that zone first (a date printed without a time is
+//! taken as it is). The export carries no refund date, so a refund, like
+//! every amount of the row, is dated by its sale's date.
+//!
+//! A sale split over several product lines carries every amount on its first
+//! line; the extra lines leave the money blank and either repeat the sale
+//! number or leave it blank ("continuations"): they add units to the sale and
+//! nothing else.
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use super::dates;
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
-use super::table::{Row, Table};
+use super::table::{Row, Table, fold_header};
 use super::units::{Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
 use crate::error::InputError;
@@ -35,15 +105,121 @@ const DATE: &[&str] = &["Data da venda"];
 const STATUS: &[&str] = &["Estado"];
 const STATUS_DESCRIPTION: &[&str] = &["Descrição do status"];
 const UNITS: &[&str] = &["Unidades"];
-const PRODUCTS: &[&str] = &["Receita por produtos (BRL)", "Receita por produtos"];
-const SALE_FEE: &[&str] = &["Tarifa de venda e impostos (BRL)", "Tarifa de venda e impostos"];
-const SHIPPING: &[&str] = &["Receita por envio (BRL)", "Receita por envio"];
-const SHIPPING_FEES: &[&str] = &["Tarifas de envio (BRL)", "Tarifas de envio"];
-const DISCOUNTS: &[&str] = &["Descontos e bônus (BRL)", "Descontos e bônus"];
-const CANCELLATIONS: &[&str] = &["Cancelamentos e reembolsos (BRL)", "Cancelamentos e reembolsos"];
 const TOTAL: &[&str] = &["Total (BRL)", "Total"];
+/// The shipping block's dates (the returns block repeats them further
+/// right; the first occurrence is the shipping block's).
+const SHIPPED: &[&str] = &["Data a caminho"];
+const DELIVERED: &[&str] = &["Data de entrega"];
 const CLAIM_OPEN: &[&str] = &["Reclamação aberta"];
+const CLAIM_CLOSED: &[&str] = &["Reclamação encerrada"];
 const IN_MEDIATION: &[&str] = &["Em mediação"];
+
+/// What a money column of the export is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Role {
+    Products,
+    Surcharge,
+    InstallmentFee,
+    SaleFee,
+    ShippingRevenue,
+    ShippingFee,
+    ExchangeShipping,
+    DeclaredShipping,
+    ShippingDifference,
+    Discounts,
+    Cancellations,
+}
+
+impl Role {
+    /// The kind of money line the column's amount becomes (Cancelamentos e
+    /// reembolsos: its refund part; see [`split_cancellations`]).
+    fn kind(self) -> MoneyKind {
+        match self {
+            Role::Products => MoneyKind::Principal,
+            Role::Surcharge => MoneyKind::Other,
+            Role::ShippingRevenue => MoneyKind::Shipping,
+            Role::InstallmentFee
+            | Role::SaleFee
+            | Role::ShippingFee
+            | Role::ExchangeShipping
+            | Role::DeclaredShipping
+            | Role::ShippingDifference => MoneyKind::PlatformFee,
+            Role::Discounts => MoneyKind::Promotion,
+            Role::Cancellations => MoneyKind::Refund,
+        }
+    }
+}
+
+/// A money column: its role, accepted header spellings, and whether every
+/// export has it.
+struct MoneyColumn {
+    role: Role,
+    names: &'static [&'static str],
+    required: bool,
+}
+
+/// The money columns that add up to `Total (BRL)`, in the export's order.
+const MONEY_COLUMNS: [MoneyColumn; 11] = [
+    MoneyColumn {
+        role: Role::Products,
+        names: &["Receita por produtos (BRL)", "Receita por produtos"],
+        required: true,
+    },
+    MoneyColumn {
+        role: Role::Surcharge,
+        names: &[
+            "Receita por acréscimo no preço (pago pelo comprador)",
+            "Receita por acréscimo no preço (pago pelo comprador) (BRL)",
+        ],
+        required: false,
+    },
+    MoneyColumn {
+        role: Role::InstallmentFee,
+        names: &[
+            "Taxa de parcelamento equivalente ao acréscimo",
+            "Taxa de parcelamento equivalente ao acréscimo (BRL)",
+        ],
+        required: false,
+    },
+    MoneyColumn {
+        role: Role::SaleFee,
+        names: &["Tarifa de venda e impostos (BRL)", "Tarifa de venda e impostos"],
+        required: true,
+    },
+    MoneyColumn {
+        role: Role::ShippingRevenue,
+        names: &["Receita por envio (BRL)", "Receita por envio"],
+        required: true,
+    },
+    MoneyColumn { role: Role::ShippingFee, names: &["Tarifas de envio (BRL)", "Tarifas de envio"], required: true },
+    MoneyColumn {
+        role: Role::ExchangeShipping,
+        names: &["Custo de envio por troca de produto", "Custo de envio por troca de produto (BRL)"],
+        required: false,
+    },
+    MoneyColumn {
+        role: Role::DeclaredShipping,
+        names: &[
+            "Custo de envio com base nas medidas e peso declarados",
+            "Custo de envio com base nas medidas e peso declarados (BRL)",
+        ],
+        required: false,
+    },
+    MoneyColumn {
+        role: Role::ShippingDifference,
+        names: &[
+            "Custo por diferenças nas medidas e no peso do pacote",
+            "Custo por diferenças nas medidas e no peso do pacote (BRL)",
+        ],
+        required: false,
+    },
+    MoneyColumn { role: Role::Discounts, names: &["Descontos e bônus", "Descontos e bônus (BRL)"], required: false },
+    MoneyColumn {
+        role: Role::Cancellations,
+        names: &["Cancelamentos e reembolsos (BRL)", "Cancelamentos e reembolsos"],
+        required: true,
+    },
+];
 
 /// How many mismatching rows the reconciliation detail names.
 const MISMATCHES_SHOWN: usize = 5;
@@ -54,24 +230,12 @@ pub fn is_header(headers: &[String]) -> bool {
     headers.iter().any(|h| fold_sale_number_header(h) == SALE_NUMBER_FOLDED)
 }
 
-/// Reads a Vendas export (XLSX or CSV, already a [`Table`]).
+/// Reads a Vendas export (XLSX or CSV, already a [`Table`]); the module
+/// documentation says what each column becomes.
 ///
-/// Every sale dated in `ctx.period` yields one money line per non-zero money
-/// column (signed as printed; cancelled sales included, so the lines add up to
-/// the period's `Total (BRL)`) and its order events:
-/// - a sale cancelled before shipment yields `CancelledBySeller` or
-///   `CancelledOther` and never `Placed`;
-/// - any other sale yields `Placed` with its units (continuation lines
-///   included), `Receita por produtos` as principal and `Receita por envio`
-///   as shipping;
-/// - a sale refunded after delivery additionally yields `Refunded`. Mercado
-///   Livre returns the whole sale to the buyer in these cases and the export
-///   does not split the refund by product and shipping, so the event carries
-///   the sale's whole `Receita por produtos` and `Receita por envio`, not the
-///   (net-of-fees) `Cancelamentos e reembolsos` amount;
-/// - an open claim, a mediation, or a status that mentions a reclamação or
-///   mediação additionally yields `Disputed`.
-///
+/// Every sale dated in `ctx.period` (its date in `ctx.mercadolivre_tz`)
+/// yields its money lines (zero amounts skipped; cancelled sales included,
+/// so the lines add up to the period's `Total (BRL)`) and its order events.
 /// The rule that the money columns add up to `Total (BRL)` is checked on
 /// every row of the file, whatever its date, and reported as one
 /// [`ReconciliationCheck`]; a mismatch is reported, not an error.
@@ -82,7 +246,7 @@ pub fn is_header(headers: &[String]) -> bool {
 /// line with amounts has no sale number.
 pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
     let cols = Columns::find(t)?;
-    let sales = read_sales(t, &cols)?;
+    let sales = read_sales(t, &cols, ctx.mercadolivre_tz)?;
     let mut out = ParsedExport { rows_total: t.rows.len(), ..ParsedExport::default() };
     out.checks.push(reconcile(t, &cols, &sales));
     for sale in &sales {
@@ -101,7 +265,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
 }
 
 /// The sale as a unit of money, keyed by its sale number; its date,
-/// outcome, units and every money column are the fingerprint.
+/// outcome, units, every money column's amount and its total are the
+/// fingerprint.
 fn unit(t: &Table, cols: &Columns, sale: &Sale) -> Unit {
     let column = t.headers.get(cols.sale).cloned().unwrap_or_else(|| SALE_NUMBER[0].to_string());
     let total_header = t.headers.get(cols.total).map_or("Total (BRL)", String::as_str);
@@ -112,9 +277,11 @@ fn unit(t: &Table, cols: &Columns, sale: &Sale) -> Unit {
         format!("sale {}", sale.order_id),
     );
     let o = sale.outcome;
-    unit.fingerprint.add((sale.date, o.cancelled.map(OrderEventKind::id), o.refunded, o.disputed, sale.units));
-    for (i, (kind, amount)) in sale.amounts.iter().enumerate() {
-        unit.fingerprint.add((i, kind.id(), amount));
+    unit.fingerprint.add((sale.date, o.cancelled.map(OrderEventKind::id), o.returned, o.disputed, sale.units));
+    // By role, zero amounts left out: the CSV and the XLSX of one export
+    // agree even where one lacks a column the other shows as zero.
+    for (role, amount) in sale.amounts.iter().filter(|(_, a)| !a.is_zero()) {
+        unit.fingerprint.add((role, amount));
     }
     unit.fingerprint.add(("total", sale.total));
     unit.summary = format!("{total_header} {}, sold {}", sale.total, sale.date);
@@ -128,11 +295,16 @@ struct Columns {
     status: usize,
     status_description: Option<usize>,
     units: usize,
-    /// The money columns that add up to the total, each with its kind, in the
-    /// order their money lines are emitted.
-    money: Vec<(usize, MoneyKind)>,
+    /// The money columns present, each with its role, in the export's order.
+    money: Vec<(usize, Role)>,
     total: usize,
+    /// Headers among the money columns (between Receita por produtos and
+    /// Total) that this parser does not read.
+    unread: Vec<String>,
+    shipped: Option<usize>,
+    delivered: Option<usize>,
     claim_open: Option<usize>,
+    claim_closed: Option<usize>,
     in_mediation: Option<usize>,
 }
 
@@ -144,18 +316,21 @@ impl Columns {
             Some(col) => col,
             None => t.require(SALE_NUMBER)?,
         };
-        // Receita por produtos is the only Principal column and Receita por
-        // envio the only Shipping one: `Sale::amount` relies on it.
-        let mut money = vec![
-            (t.require(PRODUCTS)?, MoneyKind::Principal),
-            (t.require(SHIPPING)?, MoneyKind::Shipping),
-            (t.require(SALE_FEE)?, MoneyKind::PlatformFee),
-            (t.require(SHIPPING_FEES)?, MoneyKind::PlatformFee),
-        ];
-        if let Some(col) = t.column(DISCOUNTS) {
-            money.push((col, MoneyKind::Promotion));
+        let mut money = Vec::with_capacity(MONEY_COLUMNS.len());
+        for c in &MONEY_COLUMNS {
+            let col = if c.required { Some(t.require(c.names)?) } else { t.column(c.names) };
+            if let Some(col) = col {
+                money.push((col, c.role));
+            }
         }
-        money.push((t.require(CANCELLATIONS)?, MoneyKind::Refund));
+        let total = t.require(TOTAL)?;
+        let products = money.iter().find(|(_, r)| *r == Role::Products).map_or(0, |&(col, _)| col);
+        let unread = (products.min(total)..products.max(total))
+            .filter(|i| !money.iter().any(|(col, _)| col == i))
+            .filter_map(|i| t.headers.get(i))
+            .filter(|h| !h.trim().is_empty())
+            .cloned()
+            .collect();
         Ok(Columns {
             sale,
             date: t.require(DATE)?,
@@ -163,8 +338,12 @@ impl Columns {
             status_description: t.column(STATUS_DESCRIPTION),
             units: t.require(UNITS)?,
             money,
-            total: t.require(TOTAL)?,
+            total,
+            unread,
+            shipped: t.column(SHIPPED),
+            delivered: t.column(DELIVERED),
             claim_open: t.column(CLAIM_OPEN),
+            claim_closed: t.column(CLAIM_CLOSED),
             in_mediation: t.column(IN_MEDIATION),
         })
     }
@@ -175,13 +354,14 @@ impl Columns {
     }
 }
 
-/// What a sale's status says happened to it.
+/// What a sale's status and flags say happened to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Outcome {
     /// `CancelledBySeller` or `CancelledOther` when cancelled before shipment.
     cancelled: Option<OrderEventKind>,
-    /// Money returned to the buyer after delivery (never set when cancelled).
-    refunded: bool,
+    /// The status says the whole sale was cancelled (before or after
+    /// shipment) or its money returned to the buyer.
+    returned: bool,
     disputed: bool,
 }
 
@@ -190,29 +370,70 @@ struct Sale {
     order_id: String,
     /// Line/row number of the sale's first row.
     number: usize,
+    /// Its date in the contract's time zone for Mercado Livre.
     date: NaiveDate,
     outcome: Outcome,
     units: i64,
-    /// Each money column's amount, rounded to cents, in `Columns::money` order.
-    amounts: Vec<(MoneyKind, Decimal)>,
+    /// Each money column's amount, rounded to cents, in the export's order.
+    amounts: Vec<(Role, Decimal)>,
     total: Decimal,
     /// Data rows this sale spans (its first row and its continuations).
     rows: usize,
 }
 
 impl Sale {
-    /// The amount of the (only) column of `kind`: Receita por produtos for
-    /// `Principal`, Receita por envio for `Shipping`.
-    fn amount(&self, kind: MoneyKind) -> Decimal {
-        self.amounts.iter().find(|(k, _)| *k == kind).map_or(Decimal::new(0, 2), |&(_, a)| a)
+    /// The amount of the column of `role` (zero when the export lacks it).
+    fn amount(&self, role: Role) -> Decimal {
+        self.amounts.iter().filter(|(r, _)| *r == role).fold(Decimal::new(0, 2), |acc, &(_, a)| acc + a)
     }
 
     fn columns_sum(&self) -> Decimal {
         self.amounts.iter().fold(Decimal::new(0, 2), |acc, (_, a)| acc + a)
     }
+
+    /// What the buyer paid: products, installment surcharge and shipping.
+    fn buyer_paid(&self) -> Decimal {
+        self.amount(Role::Products) + self.amount(Role::Surcharge) + self.amount(Role::ShippingRevenue)
+    }
+
+    /// The fees Mercado Livre charged on the row, as a positive amount: the
+    /// negative amounts of its platform-fee columns.
+    fn fees_charged(&self) -> Decimal {
+        -self
+            .amounts
+            .iter()
+            .filter(|(r, a)| r.kind() == MoneyKind::PlatformFee && a.is_sign_negative())
+            .fold(Decimal::new(0, 2), |acc, &(_, a)| acc + a)
+    }
 }
 
-fn read_sales(t: &Table, cols: &Columns) -> Result<Vec<Sale>, InputError> {
+/// `Cancelamentos e reembolsos` split into what went back to the buyer and
+/// the fees Mercado Livre gave back; the two add up to the column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CancellationSplit {
+    to_buyer: Decimal,
+    fees_returned: Decimal,
+}
+
+/// Splits a sale's `Cancelamentos e reembolsos` by the rule in the module
+/// documentation: only a whole-sale cancellation or refund (by its status)
+/// whose amount is the buyer's payment less at most the fees charged gives
+/// fees back; anything else is all refund to the buyer.
+fn split_cancellations(sale: &Sale) -> CancellationSplit {
+    let c = sale.amount(Role::Cancellations);
+    let all_to_buyer = CancellationSplit { to_buyer: c, fees_returned: Decimal::new(0, 2) };
+    if c.is_zero() || !sale.outcome.returned {
+        return all_to_buyer;
+    }
+    let paid = sale.buyer_paid();
+    let fees_returned = c + paid;
+    if fees_returned < Decimal::ZERO || fees_returned > sale.fees_charged() {
+        return all_to_buyer;
+    }
+    CancellationSplit { to_buyer: -paid, fees_returned }
+}
+
+fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError> {
     let mut sales: Vec<Sale> = Vec::new();
     for row in &t.rows {
         let order_id = t.text(row, cols.sale);
@@ -230,12 +451,11 @@ fn read_sales(t: &Table, cols: &Columns) -> Result<Vec<Sale>, InputError> {
                 "the sale number is missing (only an extra product line of the sale above, with blank amounts, may leave it blank)",
             ));
         }
-        let amounts =
-            cols.money.iter().map(|&(col, kind)| Ok((kind, t.money(row, col)?))).collect::<Result<Vec<_>, _>>()?;
+        let amounts = cols.money.iter().map(|&(col, role)| Ok((role, t.money(row, col)?))).collect::<Result<_, _>>()?;
         sales.push(Sale {
             order_id,
             number: row.number,
-            date: sale_date(t, row, cols.date)?,
+            date: sale_date(t, row, cols.date, tz)?,
             outcome: outcome(t, row, cols),
             units: t.whole(row, cols.units)?,
             amounts,
@@ -246,38 +466,47 @@ fn read_sales(t: &Table, cols: &Columns) -> Result<Vec<Sale>, InputError> {
     Ok(sales)
 }
 
-/// The sale's calendar date: a date-formatted XLSX cell, or text such as
-/// `21 de agosto de 2026 16:10 hs.` (already São Paulo time).
-fn sale_date(t: &Table, row: &Row, col: usize) -> Result<NaiveDate, InputError> {
+/// The sale's calendar date in `tz`: a date-formatted XLSX cell, or text such
+/// as `21 de agosto de 2026 16:10 hs.`, both São Paulo wall time, converted
+/// by [`dates::sao_paulo_date_in`]; a date printed without a time is kept.
+fn sale_date(t: &Table, row: &Row, col: usize, tz: Tz) -> Result<NaiveDate, InputError> {
     if let Some(dt) = t.datetime_cell(row, col) {
-        return Ok(dt.date());
+        return Ok(dates::sao_paulo_date_in(dt, tz));
     }
     let text = t.text_ref(row, col);
     if text.is_empty() {
         return Err(t.error(row, col, "the sale date is missing"));
     }
-    dates::mercadolivre_date(&text).map_err(|m| t.error(row, col, m))
+    match dates::mercadolivre_datetime(&text).map_err(|m| t.error(row, col, m))? {
+        (date, Some(time)) => Ok(dates::sao_paulo_date_in(date.and_time(time), tz)),
+        (date, None) => Ok(date),
+    }
 }
 
 /// Classifies a sale by its Estado and Descrição do status (free text,
-/// compared without case or accents) and its claim/mediation flags.
+/// compared without case or accents), its shipping dates and its
+/// claim/mediation flags.
 fn outcome(t: &Table, row: &Row, cols: &Columns) -> Outcome {
     let mut status = fold_text(&t.text_ref(row, cols.status));
     if let Some(col) = cols.status_description {
         status.push_str(" | ");
         status.push_str(&fold_text(&t.text_ref(row, col)));
     }
-    let cancelled = (status.contains("cancelad") || status.contains("cancelou")).then(|| {
+    let shipped = [cols.shipped, cols.delivered].iter().flatten().any(|&c| !t.is_blank(row, c));
+    let status_cancelled = status.contains("cancelad") || status.contains("cancelou");
+    let cancelled = (status_cancelled && !shipped).then(|| {
         let by_seller = ["pelo vendedor", "voce cancelou", "cancelada por voce", "cancelado por voce"]
             .iter()
             .any(|s| status.contains(s));
         if by_seller { OrderEventKind::CancelledBySeller } else { OrderEventKind::CancelledOther }
     });
+    let refunded = status.contains("reembols") || status.contains("devolvemos o dinheiro");
     let flagged = |col: Option<usize>| col.is_some_and(|c| fold_text(&t.text_ref(row, c)) == "sim");
     Outcome {
         cancelled,
-        refunded: cancelled.is_none() && status.contains("reembols"),
+        returned: status_cancelled || refunded,
         disputed: flagged(cols.claim_open)
+            || flagged(cols.claim_closed)
             || flagged(cols.in_mediation)
             || status.contains("reclamacao")
             || status.contains("mediacao"),
@@ -286,6 +515,8 @@ fn outcome(t: &Table, row: &Row, cols: &Columns) -> Outcome {
 
 /// The file's check that the money columns add up to the total on every
 /// sale row; continuation lines have neither and are counted as matching.
+/// When rows mismatch and the export has money columns this parser does not
+/// read, the detail names them first.
 fn reconcile(t: &Table, cols: &Columns, sales: &[Sale]) -> ReconciliationCheck {
     let total_header = t.headers.get(cols.total).map_or("Total (BRL)", String::as_str);
     let unit = if t.sheet.is_some() { "row" } else { "line" };
@@ -301,7 +532,16 @@ fn reconcile(t: &Table, cols: &Columns, sales: &[Sale]) -> ReconciliationCheck {
                 .push(format!("{unit} {}: columns sum to {sum}, {total_header} reads {}", sale.number, sale.total));
         }
     }
-    let mut detail = mismatches.iter().take(MISMATCHES_SHOWN).cloned().collect::<Vec<_>>().join("; ");
+    let mut parts = Vec::new();
+    if !mismatches.is_empty() && !cols.unread.is_empty() {
+        let names: Vec<String> = cols.unread.iter().map(|h| format!("\"{h}\"")).collect();
+        parts.push(format!(
+            "not read among the money columns: {} (a column this version does not know)",
+            names.join(", ")
+        ));
+    }
+    parts.extend(mismatches.iter().take(MISMATCHES_SHOWN).cloned());
+    let mut detail = parts.join("; ");
     if mismatches.len() > MISMATCHES_SHOWN {
         detail.push_str(&format!("; and {} more", mismatches.len() - MISMATCHES_SHOWN));
     }
@@ -322,15 +562,18 @@ fn reconcile(t: &Table, cols: &Columns, sales: &[Sale]) -> ReconciliationCheck {
 
 /// Appends the money lines and order events of one sale dated in the period.
 fn emit(sale: &Sale, out: &mut ParsedExport) {
-    for &(kind, amount) in &sale.amounts {
-        if !amount.is_zero() {
-            out.lines.push(MoneyLine {
-                market: MARKET,
-                date: sale.date,
-                order_id: sale.order_id.clone(),
-                kind,
-                amount,
-            });
+    let line =
+        |kind, amount| MoneyLine { market: MARKET, date: sale.date, order_id: sale.order_id.clone(), kind, amount };
+    let split = split_cancellations(sale);
+    for &(role, amount) in &sale.amounts {
+        if role == Role::Cancellations {
+            for (kind, part) in [(MoneyKind::Refund, split.to_buyer), (MoneyKind::PlatformFee, split.fees_returned)] {
+                if !part.is_zero() {
+                    out.lines.push(line(kind, part));
+                }
+            }
+        } else if !amount.is_zero() {
+            out.lines.push(line(role.kind(), amount));
         }
     }
     let event = |kind, units, principal, shipping| OrderEvent {
@@ -343,13 +586,20 @@ fn emit(sale: &Sale, out: &mut ParsedExport) {
         shipping,
     };
     let zero = Decimal::new(0, 2);
-    let (principal, shipping) = (sale.amount(MoneyKind::Principal), sale.amount(MoneyKind::Shipping));
-    match sale.outcome.cancelled {
-        Some(kind) => out.events.push(event(kind, 0, zero, zero)),
-        None => out.events.push(event(OrderEventKind::Placed, sale.units, principal, shipping)),
-    }
-    if sale.outcome.refunded {
-        out.events.push(event(OrderEventKind::Refunded, 0, principal.abs(), shipping.abs()));
+    let (principal, shipping) = (sale.amount(Role::Products), sale.amount(Role::ShippingRevenue));
+    if let Some(kind) = sale.outcome.cancelled {
+        out.events.push(event(kind, 0, zero, zero));
+    } else {
+        out.events.push(event(OrderEventKind::Placed, sale.units, principal, shipping));
+        if sale.outcome.returned {
+            out.events.push(event(OrderEventKind::Refunded, 0, principal.abs(), shipping.abs()));
+        } else if !split.to_buyer.is_zero() {
+            // A partial refund: principal first, then shipping.
+            let refunded = split.to_buyer.abs();
+            let from_principal = refunded.min(principal.abs());
+            let from_shipping = (refunded - from_principal).min(shipping.abs());
+            out.events.push(event(OrderEventKind::Refunded, 0, from_principal, from_shipping));
+        }
     }
     if sale.outcome.disputed {
         out.events.push(event(OrderEventKind::Disputed, 0, zero, zero));
@@ -360,7 +610,7 @@ fn emit(sale: &Sale, out: &mut ParsedExport) {
 /// spaces collapsed, lower-case ("N.º de venda" → "n de venda").
 fn fold_sale_number_header(h: &str) -> String {
     let kept: String = h.chars().filter(|c| !matches!(c, '.' | 'º' | '°' | '\u{feff}')).collect();
-    kept.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    fold_header(&kept)
 }
 
 /// Folds free text for matching: lower-case, Portuguese accents removed,
@@ -399,9 +649,12 @@ mod tests {
     const SHEET: &str = "Vendas BR";
     const CSV: TextFormat = TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma };
 
-    /// Today's export: the returns block repeats "Unidades" and "Estado",
-    /// the buyer block repeats "Estado" (the buyer's state).
-    const HEADERS: [&str; 20] = [
+    /// Today's export, its money columns as real exports have them (see
+    /// `fixtures/ingest/mercadolivre/README.md`); the shipping block's
+    /// "Data a caminho", the claims block, then the returns block repeating
+    /// "Unidades", "Estado" and "Data a caminho", and the buyer block
+    /// repeating "Estado" (the buyer's state).
+    const HEADERS: [&str; 29] = [
         "N.º de venda",
         "Data da venda",
         "Estado",
@@ -409,22 +662,32 @@ mod tests {
         "Pacote de diversos produtos",
         "Unidades",
         "Receita por produtos (BRL)",
+        "Receita por acréscimo no preço (pago pelo comprador)",
+        "Taxa de parcelamento equivalente ao acréscimo",
         "Tarifa de venda e impostos (BRL)",
         "Receita por envio (BRL)",
         "Tarifas de envio (BRL)",
+        "Custo de envio por troca de produto",
+        "Custo de envio com base nas medidas e peso declarados",
+        "Custo por diferenças nas medidas e no peso do pacote",
         "Descontos e bônus",
         "Cancelamentos e reembolsos (BRL)",
         "Total (BRL)",
         "SKU",
+        "Data a caminho",
+        "Data de entrega",
         "Reclamação aberta",
+        "Reclamação encerrada",
         "Em mediação",
         "Unidades",
         "Estado",
+        "Data a caminho",
         "Comprador",
         "Estado",
     ];
 
-    /// An older export: no "(BRL)" suffix, "N.° de venda" with a degree sign.
+    /// An older export: no "(BRL)" suffix, "N.° de venda" with a degree sign,
+    /// none of the optional money columns, no shipping dates.
     const OLD_HEADERS: [&str; 20] = [
         "N.° de venda",
         "Data da venda",
@@ -451,19 +714,24 @@ mod tests {
     const OCT_3: &str = "3 de outubro de 2026 10:15 hs.";
     const OCT_5: &str = "5 de outubro de 2026 14:02 hs.";
     const OCT_9: &str = "9 de outubro de 2026 08:40 hs.";
+    /// The six money columns every export has, in this order: Receita por
+    /// produtos, Tarifa de venda e impostos, Receita por envio, Tarifas de
+    /// envio, Descontos e bônus, Cancelamentos e reembolsos.
     const NO_MONEY: [&str; 6] = ["", "", "", "", "", ""];
     /// 59.90 − 11.98 − 21.45 = 26.47
     const DELIVERED: [&str; 6] = ["59.90", "-11.98", "0", "-21.45", "0", "0"];
     /// 1234.56 − 185.18 + 25.90 − 25.90 + 10.00 = 1059.38
     const BIG: [&str; 6] = ["1234.56", "-185.18", "25.90", "-25.90", "10.00", "0"];
-    /// 89.90 − 13.49 − 76.41 = 0
+    /// 89.90 − 13.49 − 76.41 = 0: the buyer gets 89.90 back, the seller its 13.49 fee.
     const CANCELLED: [&str; 6] = ["89.90", "-13.49", "0", "0", "0", "-76.41"];
-    /// 120.00 − 18.00 + 15.00 − 15.00 − 102.00 = 0
+    /// 120.00 − 18.00 + 15.00 − 15.00 − 102.00 = 0: the buyer gets 135.00
+    /// back, the seller both fees (33.00).
     const REFUNDED: [&str; 6] = ["120.00", "-18.00", "15.00", "-15.00", "0", "-102.00"];
 
     /// One line of the export, as text; numbers written with a decimal point
-    /// (the CSV writer turns them into decimal commas, the XLSX writer into
-    /// float cells). A date `cell:2026-10-05 14:30:00` becomes a date cell.
+    /// (the CSV writer turns money and units into decimal commas, the XLSX
+    /// writer into float cells). A date `cell:2026-10-05 14:30:00` becomes a
+    /// date cell.
     #[derive(Clone, Default)]
     struct S {
         id: &'static str,
@@ -473,12 +741,21 @@ mod tests {
         pacote: &'static str,
         units: &'static str,
         money: [&'static str; 6],
+        /// The optional money columns, in this order: Receita por
+        /// acréscimo, Taxa de parcelamento, Custo de envio por troca de
+        /// produto, Custo de envio com base nas medidas e peso declarados,
+        /// Custo por diferenças.
+        extra: [&'static str; 5],
         total: &'static str,
         sku: &'static str,
+        shipped: &'static str,
+        delivered: &'static str,
         claim: &'static str,
+        claim_closed: &'static str,
         mediation: &'static str,
         returned_units: &'static str,
         return_status: &'static str,
+        return_shipped: &'static str,
         buyer: &'static str,
         buyer_state: &'static str,
     }
@@ -511,31 +788,60 @@ mod tests {
     }
 
     impl S {
-        fn cells(&self) -> [&'static str; 20] {
-            let m = self.money;
-            [
-                self.id,
-                self.date,
-                self.status,
-                self.description,
-                self.pacote,
-                self.units,
-                m[0],
-                m[1],
-                m[2],
-                m[3],
-                m[4],
-                m[5],
-                self.total,
-                self.sku,
-                self.claim,
-                self.mediation,
-                self.returned_units,
-                self.return_status,
-                self.buyer,
-                self.buyer_state,
-            ]
+        /// The cell under `header`, its `occurrence`-th appearance (from 0).
+        fn value(&self, header: &str, occurrence: usize) -> &'static str {
+            let (m, x) = (self.money, self.extra);
+            match (header.trim_end_matches(" (BRL)"), occurrence) {
+                ("N.º de venda" | "N.° de venda", 0) => self.id,
+                ("Data da venda", 0) => self.date,
+                ("Estado", 0) => self.status,
+                ("Descrição do status", 0) => self.description,
+                ("Pacote de diversos produtos", 0) => self.pacote,
+                ("Unidades", 0) => self.units,
+                ("Receita por produtos", 0) => m[0],
+                ("Receita por acréscimo no preço (pago pelo comprador)", 0) => x[0],
+                ("Taxa de parcelamento equivalente ao acréscimo", 0) => x[1],
+                ("Tarifa de venda e impostos", 0) => m[1],
+                ("Receita por envio", 0) => m[2],
+                ("Tarifas de envio", 0) => m[3],
+                ("Custo de envio por troca de produto", 0) => x[2],
+                ("Custo de envio com base nas medidas e peso declarados", 0) => x[3],
+                ("Custo por diferenças nas medidas e no peso do pacote", 0) => x[4],
+                ("Descontos e bônus", 0) => m[4],
+                ("Cancelamentos e reembolsos", 0) => m[5],
+                ("Total", 0) => self.total,
+                ("SKU", 0) => self.sku,
+                ("Data a caminho", 0) => self.shipped,
+                ("Data de entrega", 0) => self.delivered,
+                ("Reclamação aberta", 0) => self.claim,
+                ("Reclamação encerrada", 0) => self.claim_closed,
+                ("Em mediação", 0) => self.mediation,
+                ("Unidades", 1) => self.returned_units,
+                ("Estado", 1) => self.return_status,
+                ("Data a caminho", 1) => self.return_shipped,
+                ("Comprador", 0) => self.buyer,
+                ("Estado", 2) => self.buyer_state,
+                _ => "",
+            }
         }
+
+        /// The row's cells under `headers`.
+        fn cells(&self, headers: &[&str]) -> Vec<&'static str> {
+            let mut seen: Vec<&str> = Vec::new();
+            headers
+                .iter()
+                .map(|h| {
+                    let occurrence = seen.iter().filter(|s| *s == h).count();
+                    seen.push(h);
+                    self.value(h, occurrence)
+                })
+                .collect()
+        }
+    }
+
+    /// Whether `header` holds numbers: units, a money column or the total.
+    fn numeric(header: &str) -> bool {
+        header == "Unidades" || TOTAL.contains(&header) || MONEY_COLUMNS.iter().any(|c| c.names.contains(&header))
     }
 
     /// The CSV form: a title line and a group line above the header, `;`,
@@ -546,12 +852,11 @@ mod tests {
         text.push_str(&headers.join(";"));
         text.push('\n');
         for s in sales {
-            let cells: Vec<String> = s
-                .cells()
+            let cells: Vec<String> = headers
                 .iter()
-                .enumerate()
-                .map(|(i, c)| match i {
-                    5..=12 => c.replace('.', ","),
+                .zip(s.cells(headers))
+                .map(|(h, c)| match c {
+                    _ if numeric(h) => c.replace('.', ","),
                     _ if c.chars().any(char::is_alphabetic) => format!("\"{c}\""),
                     _ => c.to_string(),
                 })
@@ -576,34 +881,31 @@ mod tests {
         }
     }
 
-    /// The XLSX form, sheet "Vendas BR": a merged title on row 1, a blank
-    /// row 2, merged group headers on row 3, the header on row 4, data from
-    /// row 5. Numbers (sale numbers, units, money) are float cells.
-    fn xlsx_bytes(sales: &[S]) -> Vec<u8> {
+    /// The XLSX form under `headers`, sheet "Vendas BR": a merged title on
+    /// row 1, a blank row 2, merged group headers on row 3, the header on
+    /// row 4, data from row 5. Numbers (sale numbers, units, money) are float
+    /// cells.
+    fn xlsx_bytes_with(headers: &[&str], sales: &[S]) -> Vec<u8> {
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet();
         ws.set_name(SHEET).unwrap();
         let plain = Format::new();
         ws.merge_range(0, 0, 0, 5, "Relatório de vendas: 1 a 31 de outubro de 2026", &plain).unwrap();
-        for (first, last, group) in [
-            (0, 5, "Vendas"),
-            (6, 12, "Faturamento"),
-            (14, 15, "Reclamações"),
-            (16, 17, "Devoluções"),
-            (18, 19, "Comprador"),
-        ] {
-            ws.merge_range(2, first, 2, last, group, &plain).unwrap();
-        }
-        ws.write_string(2, 13, "Anúncios").unwrap();
-        for (col, header) in HEADERS.iter().enumerate() {
+        ws.merge_range(2, 0, 2, 5, "Vendas", &plain).unwrap();
+        ws.merge_range(2, 6, 2, 12, "Faturamento ao comprador", &plain).unwrap();
+        for (col, header) in headers.iter().enumerate() {
             ws.write_string(3, col as u16, *header).unwrap();
         }
         for (i, s) in sales.iter().enumerate() {
-            for (col, value) in s.cells().iter().enumerate() {
+            for (col, value) in s.cells(headers).iter().enumerate() {
                 write_cell(ws, 4 + i as u32, col as u16, value);
             }
         }
         wb.save_to_buffer().unwrap()
+    }
+
+    fn xlsx_bytes(sales: &[S]) -> Vec<u8> {
+        xlsx_bytes_with(&HEADERS, sales)
     }
 
     fn ctx() -> IngestContext {
@@ -629,6 +931,13 @@ mod tests {
         vec![("csv", parse_csv(sales).unwrap()), ("xlsx", parse_xlsx(sales).unwrap())]
     }
 
+    /// Both forms under `headers`, read with `ctx`.
+    fn parse_both_with(headers: &[&str], sales: &[S], ctx: &IngestContext) -> Vec<(&'static str, ParsedExport)> {
+        let csv = table::read_text("vendas.csv", csv_text(headers, sales).as_bytes(), CSV, is_header).unwrap();
+        let xlsx = table::read_xlsx("vendas.xlsx", &xlsx_bytes_with(headers, sales), SHEET, is_header).unwrap();
+        vec![("csv", parse(&csv, ctx).unwrap()), ("xlsx", parse(&xlsx, ctx).unwrap())]
+    }
+
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
     }
@@ -645,8 +954,17 @@ mod tests {
         p.lines.iter().filter(|l| l.order_id == order).map(|l| (l.kind, l.amount)).collect()
     }
 
+    /// The sum of `order`'s money lines of `kind`.
+    fn sum_of(p: &ParsedExport, order: &str, kind: MoneyKind) -> Decimal {
+        lines(p, order).iter().filter(|(k, _)| *k == kind).map(|(_, a)| *a).sum()
+    }
+
     fn placed<'a>(p: &'a ParsedExport, order: &str) -> Vec<&'a OrderEvent> {
         p.events.iter().filter(|e| e.order_id == order && e.kind == OrderEventKind::Placed).collect()
+    }
+
+    fn refunded<'a>(p: &'a ParsedExport, order: &str) -> Vec<&'a OrderEvent> {
+        p.events.iter().filter(|e| e.order_id == order && e.kind == OrderEventKind::Refunded).collect()
     }
 
     fn check(p: &ParsedExport) -> &ReconciliationCheck {
@@ -708,11 +1026,12 @@ mod tests {
             lines(&p, "2000009876543211"),
             vec![
                 (MoneyKind::Principal, dec("1234.56")),
-                (MoneyKind::Shipping, dec("25.90")),
                 (MoneyKind::PlatformFee, dec("-185.18")),
+                (MoneyKind::Shipping, dec("25.90")),
                 (MoneyKind::PlatformFee, dec("-25.90")),
                 (MoneyKind::Promotion, dec("10.00")),
-            ]
+            ],
+            "in the export's column order"
         );
         let cancelled = parse_csv(&[sale("2000009876543212", OCT_5, "Cancelada pelo comprador", "1", CANCELLED, "0")]);
         assert_eq!(
@@ -720,8 +1039,10 @@ mod tests {
             vec![
                 (MoneyKind::Principal, dec("89.90")),
                 (MoneyKind::PlatformFee, dec("-13.49")),
-                (MoneyKind::Refund, dec("-76.41")),
-            ]
+                (MoneyKind::Refund, dec("-89.90")),
+                (MoneyKind::PlatformFee, dec("13.49")),
+            ],
+            "Cancelamentos e reembolsos: 89.90 back to the buyer, the 13.49 fee back to the seller"
         );
     }
 
@@ -747,8 +1068,11 @@ mod tests {
         assert!(p.events.iter().all(|e| e.kind != OrderEventKind::Placed));
         assert!(p.events.iter().all(|e| e.units == 0 && e.principal.is_zero() && e.shipping.is_zero()));
         // Their money still shows, so the lines add up to Total (BRL).
-        assert_eq!(p.lines.len(), 15);
+        assert_eq!(p.lines.len(), 20);
         assert_eq!(p.lines.iter().map(|l| l.amount).sum::<Decimal>(), Decimal::ZERO);
+        assert!(
+            p.lines.iter().filter(|l| l.kind == MoneyKind::PlatformFee).map(|l| l.amount).sum::<Decimal>().is_zero()
+        );
     }
 
     #[test]
@@ -800,7 +1124,9 @@ mod tests {
             "a refund after a reclamação is also a dispute"
         );
         assert_eq!(kinds(&p, "2"), vec![OrderEventKind::Placed, OrderEventKind::Refunded]);
-        assert!(lines(&p, "2").contains(&(MoneyKind::Refund, dec("-102.00"))));
+        // −102.00 = −135.00 to the buyer + 33.00 of fees given back.
+        assert_eq!(sum_of(&p, "2", MoneyKind::Refund), dec("-135.00"));
+        assert_eq!(sum_of(&p, "2", MoneyKind::PlatformFee), dec("0.00"));
     }
 
     #[test]
@@ -1087,6 +1413,306 @@ mod tests {
         assert_eq!(placed(&p, "2000009876543210").len(), 1);
         let (format, _) = read_export("old.csv", old_csv().as_bytes(), &august()).unwrap();
         assert_eq!(format, ExportFormat::MercadolivreVendasCsv);
+    }
+
+    /// `fixtures/ingest/mercadolivre/Vendas_BR_2026-10.csv`: today's layout
+    /// in the CSV form (see the README beside it), one sale per situation.
+    const FIXTURE: &[u8] = include_bytes!("../../fixtures/ingest/mercadolivre/Vendas_BR_2026-10.csv");
+
+    fn fixture(ctx: &IngestContext) -> ParsedExport {
+        let t = table::read_text("Vendas_BR_2026-10.csv", FIXTURE, CSV, is_header).unwrap();
+        parse(&t, ctx).unwrap()
+    }
+
+    fn kind_total(p: &ParsedExport, kind: MoneyKind) -> Decimal {
+        p.lines.iter().filter(|l| l.kind == kind).map(|l| l.amount).sum()
+    }
+
+    #[test]
+    fn every_money_column_of_the_real_layout_is_read_and_reconciles() {
+        let p = fixture(&ctx());
+        let c = check(&p);
+        assert!(c.ok, "{}", c.detail);
+        assert_eq!((c.reported, c.computed), (dec("915.46"), dec("915.46")));
+        // In October: the money lines add up to the October rows' Total.
+        assert_eq!(p.lines.iter().map(|l| l.amount).sum::<Decimal>(), dec("890.45"));
+        assert_eq!(kind_total(&p, MoneyKind::Principal), dec("1783.40"));
+        assert_eq!(kind_total(&p, MoneyKind::Other), dec("43.84"), "the installment surcharges");
+        assert_eq!(kind_total(&p, MoneyKind::Shipping), dec("18.90"));
+        assert_eq!(kind_total(&p, MoneyKind::Promotion), dec("5.00"));
+        assert_eq!(kind_total(&p, MoneyKind::PlatformFee), dec("-461.97"), "what Mercado Livre retained");
+        assert_eq!(kind_total(&p, MoneyKind::Refund), dec("-498.72"), "what went back to buyers");
+        // Each optional column lands where the module documentation says.
+        assert_eq!(
+            lines(&p, "2000012000000010"),
+            vec![
+                (MoneyKind::Principal, dec("299.00")),
+                (MoneyKind::Other, dec("23.92")),
+                (MoneyKind::PlatformFee, dec("-23.92")),
+                (MoneyKind::PlatformFee, dec("-49.34")),
+                (MoneyKind::PlatformFee, dec("-22.45")),
+            ]
+        );
+        assert_eq!(
+            lines(&p, "2000012000000004"),
+            vec![
+                (MoneyKind::Principal, dec("129.00")),
+                (MoneyKind::PlatformFee, dec("-21.29")),
+                (MoneyKind::PlatformFee, dec("-18.45")),
+                (MoneyKind::PlatformFee, dec("-18.76")),
+            ],
+            "Custo de envio por troca de produto"
+        );
+        assert_eq!(
+            lines(&p, "2000012000000003"),
+            vec![
+                (MoneyKind::Principal, dec("89.90")),
+                (MoneyKind::PlatformFee, dec("-17.04")),
+                (MoneyKind::PlatformFee, dec("-19.95")),
+                (MoneyKind::PlatformFee, dec("-6.40")),
+            ],
+            "shipping by declared measures, and the charge for the difference"
+        );
+    }
+
+    #[test]
+    fn every_money_column_reconciles_in_both_forms() {
+        // 200.00 + 16.00 − 16.00 − 33.00 + 0 − 20.00 − 12.50 − 9.80 − 4.20 + 3.00 + 0 = 123.50
+        let s = S {
+            extra: ["16.00", "-16.00", "-12.50", "-9.80", "-4.20"],
+            ..sale("1", OCT_3, "Entregue", "1", ["200.00", "-33.00", "0", "-20.00", "3.00", "0"], "123.50")
+        };
+        // The same sale whose Total misses the difference charge.
+        let off = S { total: "127.70", id: "2", ..s.clone() };
+        for (form, p) in parse_both_with(&HEADERS, &[s, off], &ctx()) {
+            assert_eq!(sum_of(&p, "1", MoneyKind::PlatformFee), dec("-95.50"), "{form}");
+            assert_eq!(sum_of(&p, "1", MoneyKind::Other), dec("16.00"), "{form}");
+            assert_eq!(lines(&p, "1").iter().map(|(_, a)| *a).sum::<Decimal>(), dec("123.50"), "{form}");
+            let c = check(&p);
+            assert!(!c.ok, "{form}");
+            let unit = if form == "csv" { "line" } else { "row" };
+            let n = if form == "csv" { 5 } else { 6 };
+            assert_eq!(c.detail, format!("{unit} {n}: columns sum to 123.50, Total (BRL) reads 127.70"), "{form}");
+        }
+    }
+
+    #[test]
+    fn fee_refund_inside_cancelamentos_nets_out_of_platform_fees() {
+        // Refunded after delivery: the buyer gets products + surcharge back
+        // (268.92), the seller its sale fee and installment fee (61.01); the
+        // shipping fee (22.45) stays charged.
+        let refunded = S {
+            extra: ["19.92", "-19.92", "", "", ""],
+            shipped: "18 de outubro de 2026 10:00 hs.",
+            ..sale(
+                "6",
+                OCT_9,
+                "Reembolsamos o valor ao comprador",
+                "1",
+                ["249.00", "-41.09", "0", "-22.45", "0", "-207.91"],
+                "-22.45",
+            )
+        };
+        // Cancelled before shipment, the fee shown and given back.
+        let cancelled = sale("5", OCT_3, "Cancelada pelo comprador", "1", CANCELLED, "0");
+        // Cancelled before shipment, no fee ever charged.
+        let never_charged =
+            sale("4", OCT_3, "Cancelada pelo comprador", "1", ["89.90", "0", "0", "0", "0", "-89.90"], "0");
+        for (form, p) in parse_both_with(&HEADERS, &[refunded, cancelled, never_charged], &ctx()) {
+            assert_eq!(
+                sum_of(&p, "6", MoneyKind::PlatformFee),
+                dec("-22.45"),
+                "{form}: only the shipping fee is retained"
+            );
+            assert_eq!(sum_of(&p, "6", MoneyKind::Refund), dec("-268.92"), "{form}");
+            assert_eq!(sum_of(&p, "5", MoneyKind::PlatformFee), dec("0.00"), "{form}");
+            assert_eq!(sum_of(&p, "5", MoneyKind::Refund), dec("-89.90"), "{form}");
+            assert_eq!(lines(&p, "4"), vec![(MoneyKind::Principal, dec("89.90")), (MoneyKind::Refund, dec("-89.90"))]);
+            assert!(check(&p).ok, "{form}: {}", check(&p).detail);
+        }
+    }
+
+    #[test]
+    fn a_cancelamentos_amount_that_is_not_a_whole_refund_nets_no_fee() {
+        // Delivered, 30.00 given back: a partial refund, the fees stay.
+        let partial = S {
+            shipped: "4 de outubro de 2026 10:00 hs.",
+            ..sale("8", OCT_3, "Entregue", "1", ["199.00", "-32.84", "0", "-22.45", "0", "-30.00"], "113.71")
+        };
+        // Refunded, but more came back than the buyer paid less the fees:
+        // the amounts do not fit the reading, so nothing is netted.
+        let odd = sale(
+            "9",
+            OCT_3,
+            "Reembolsamos o valor ao comprador",
+            "1",
+            ["50.00", "-5.00", "0", "0", "0", "-40.00"],
+            "5.00",
+        );
+        for (form, p) in parse_both(&[partial, odd]) {
+            assert_eq!(sum_of(&p, "8", MoneyKind::PlatformFee), dec("-55.29"), "{form}");
+            assert_eq!(sum_of(&p, "8", MoneyKind::Refund), dec("-30.00"), "{form}");
+            let r = refunded(&p, "8");
+            assert_eq!((r.len(), r[0].principal, r[0].shipping), (1, dec("30.00"), dec("0.00")), "{form}");
+            assert_eq!(sum_of(&p, "9", MoneyKind::PlatformFee), dec("-5.00"), "{form}");
+            assert_eq!(sum_of(&p, "9", MoneyKind::Refund), dec("-40.00"), "{form}");
+        }
+    }
+
+    #[test]
+    fn an_older_export_without_the_optional_money_columns_is_read() {
+        let sales = [
+            sale("1", OCT_3, "Entregue", "1", DELIVERED, "26.47"),
+            sale("2", OCT_5, "Cancelada pelo comprador", "1", CANCELLED, "0"),
+        ];
+        for (form, p) in parse_both_with(&OLD_HEADERS, &sales, &ctx()) {
+            assert!(check(&p).ok, "{form}: {}", check(&p).detail);
+            assert_eq!(check(&p).scope, "2 rows: money columns = Total", "{form}");
+            assert_eq!(sum_of(&p, "1", MoneyKind::PlatformFee), dec("-33.43"), "{form}");
+            assert_eq!(sum_of(&p, "2", MoneyKind::PlatformFee), dec("0.00"), "{form}");
+            assert_eq!(kinds(&p, "2"), vec![OrderEventKind::CancelledOther], "{form}: no shipping date column");
+        }
+    }
+
+    #[test]
+    fn a_money_column_the_parser_does_not_read_fails_the_reconciliation_and_is_named() {
+        // A future export adds a column among the money columns.
+        let mut headers: Vec<&str> = HEADERS.to_vec();
+        headers[14] = "Custo por armazenamento prolongado";
+        let sales = [
+            // The new column holds −4.20 here: the row no longer adds up.
+            S { extra: ["", "", "", "", "-4.20"], ..sale("1", OCT_3, "Entregue", "1", DELIVERED, "22.27") },
+            // Blank here: the row adds up.
+            sale("2", OCT_3, "Entregue", "1", DELIVERED, "26.47"),
+        ];
+        for (form, p) in parse_both_with(&headers, &sales, &ctx()) {
+            let c = check(&p);
+            assert!(!c.ok, "{form}");
+            let unit = if form == "csv" { "line 4" } else { "row 5" };
+            assert_eq!(
+                c.detail,
+                format!(
+                    "not read among the money columns: \"Custo por armazenamento prolongado\" (a column this version does not know); {unit}: columns sum to 26.47, Total (BRL) reads 22.27"
+                ),
+                "{form}"
+            );
+        }
+        // Where it holds no money anywhere, the file reconciles.
+        let p = parse_both_with(&headers, &[sale("2", OCT_3, "Entregue", "1", DELIVERED, "26.47")], &ctx());
+        assert!(p.iter().all(|(_, p)| check(p).ok));
+    }
+
+    #[test]
+    fn shipped_then_refunded_after_a_claim_is_an_order_a_refund_and_a_dispute() {
+        let claimed = S {
+            shipped: "4 de outubro de 2026 10:00 hs.",
+            delivered: "6 de outubro de 2026 15:00 hs.",
+            description: "A reclamação foi encerrada e devolvemos o dinheiro.",
+            claim: "Sim",
+            claim_closed: "Sim",
+            ..sale("1", OCT_3, "Entregue", "1", REFUNDED, "0")
+        };
+        // The claim closed; only "Reclamação encerrada" says there was one.
+        let closed_only = S { id: "2", claim: "Não", ..claimed.clone() };
+        // Refunded without a claim.
+        let unclaimed = S {
+            shipped: "4 de outubro de 2026 10:00 hs.",
+            ..sale("3", OCT_3, "Reembolsamos o valor ao comprador", "1", REFUNDED, "0")
+        };
+        for (form, p) in parse_both(&[claimed, closed_only, unclaimed]) {
+            for id in ["1", "2"] {
+                let events: Vec<_> = p
+                    .events
+                    .iter()
+                    .filter(|e| e.order_id == id)
+                    .map(|e| (e.kind, e.units, e.principal, e.shipping))
+                    .collect();
+                assert_eq!(
+                    events,
+                    vec![
+                        (OrderEventKind::Placed, 1, dec("120.00"), dec("15.00")),
+                        (OrderEventKind::Refunded, 0, dec("120.00"), dec("15.00")),
+                        (OrderEventKind::Disputed, 0, dec("0"), dec("0")),
+                    ],
+                    "{form}: sale {id}"
+                );
+            }
+            assert_eq!(kinds(&p, "3"), vec![OrderEventKind::Placed, OrderEventKind::Refunded], "{form}");
+        }
+    }
+
+    #[test]
+    fn a_sale_cancelled_after_shipment_is_an_order_and_a_refund_not_a_cancellation() {
+        let after = S {
+            shipped: "22 de outubro de 2026 10:00 hs.",
+            ..sale("7", OCT_9, "Venda cancelada", "1", ["119.90", "-14.39", "0", "-20.95", "0", "-105.51"], "-20.95")
+        };
+        let before = sale("5", OCT_9, "Venda cancelada", "1", CANCELLED, "0");
+        for (form, p) in parse_both(&[after, before]) {
+            assert_eq!(kinds(&p, "7"), vec![OrderEventKind::Placed, OrderEventKind::Refunded], "{form}");
+            assert_eq!(refunded(&p, "7")[0].principal, dec("119.90"), "{form}");
+            assert_eq!(sum_of(&p, "7", MoneyKind::PlatformFee), dec("-20.95"), "{form}: the sale fee came back");
+            assert_eq!(kinds(&p, "5"), vec![OrderEventKind::CancelledOther], "{form}");
+        }
+    }
+
+    #[test]
+    fn the_fixture_has_one_order_refund_and_dispute_per_situation() {
+        let p = fixture(&ctx());
+        let orders: std::collections::BTreeSet<&str> =
+            p.events.iter().filter(|e| e.kind == OrderEventKind::Placed).map(|e| e.order_id.as_str()).collect();
+        assert_eq!(orders.len(), 9);
+        assert_eq!(kinds(&p, "2000012000000005"), vec![OrderEventKind::CancelledOther]);
+        assert_eq!(kinds(&p, "2000012000000007"), vec![OrderEventKind::Placed, OrderEventKind::Refunded]);
+        assert_eq!(
+            kinds(&p, "2000012000000006"),
+            vec![OrderEventKind::Placed, OrderEventKind::Refunded, OrderEventKind::Disputed]
+        );
+        let refunds: Vec<(&str, Decimal)> = p
+            .events
+            .iter()
+            .filter(|e| e.kind == OrderEventKind::Refunded)
+            .map(|e| (e.order_id.as_str(), e.principal))
+            .collect();
+        assert_eq!(
+            refunds,
+            [
+                ("2000012000000008", dec("30.00")),
+                ("2000012000000007", dec("119.90")),
+                ("2000012000000006", dec("249.00"))
+            ]
+        );
+        assert_eq!(placed(&p, "2000012000000009")[0].units, 2, "a sale over two lines");
+    }
+
+    #[test]
+    fn the_contract_time_zone_moves_a_sale_across_the_month_boundary() {
+        let utc = IngestContext { mercadolivre_tz: chrono_tz::UTC, ..ctx() };
+        let sales = [
+            // 22:30 in São Paulo is 01:30 UTC on 1 November.
+            sale("1", "31 de outubro de 2026 22:30 hs.", "Entregue", "1", DELIVERED, "26.47"),
+            // 21:10 on 30 September in São Paulo is 00:10 UTC on 1 October.
+            sale("2", "30 de setembro de 2026 21:10 hs.", "Entregue", "1", DELIVERED, "26.47"),
+            sale("3", "cell:2026-10-31 21:00:00", "Entregue", "1", DELIVERED, "26.47"),
+        ];
+        for (form, p) in parse_both_with(&HEADERS, &sales[..2], &ctx()) {
+            assert_eq!(placed(&p, "1").len(), 1, "{form}: São Paulo time keeps the printed date");
+            assert!(placed(&p, "2").is_empty(), "{form}");
+        }
+        for (form, p) in parse_both_with(&HEADERS, &sales[..2], &utc) {
+            assert!(placed(&p, "1").is_empty(), "{form}: in November under UTC");
+            assert_eq!(placed(&p, "2")[0].date, date(2026, 10, 1), "{form}: in October under UTC");
+            assert!(p.lines.iter().all(|l| l.order_id == "2" && l.date == date(2026, 10, 1)), "{form}");
+        }
+        // A date cell of the XLSX is São Paulo wall time too.
+        let t = table::read_xlsx("vendas.xlsx", &xlsx_bytes(&sales[2..]), SHEET, is_header).unwrap();
+        assert!(parse(&t, &utc).unwrap().events.is_empty());
+        assert_eq!(parse(&t, &ctx()).unwrap().events.len(), 1);
+        // The fixture: its 31 October 22:30 sale leaves, its 30 September
+        // 23:59 sale comes in.
+        let p = fixture(&utc);
+        assert!(kinds(&p, "2000012000000011").is_empty());
+        assert_eq!(kinds(&p, "2000012000000001"), vec![OrderEventKind::Placed]);
     }
 
     proptest! {

@@ -92,6 +92,12 @@ pub struct ParsedExport {
     pub rows_total: usize,
     /// Data rows that contributed a fact dated in the period.
     pub rows_in_period: usize,
+    /// Line (or sheet row) numbers of rows dated by a calendar date without a
+    /// time of day within a day of the period's first or last day: no time
+    /// zone can be applied to them, so a contract's own zone for the market
+    /// cannot move them across the month boundary (see
+    /// [`Period::near_boundary`](crate::period::Period::near_boundary)).
+    pub date_only_near_boundary: Vec<usize>,
     /// The units of money the file carries (settlements, sales, ads rows),
     /// each naming its facts above; every fact belongs to one unit, except
     /// file-wide checks (see `crate::dedup`).

@@ -215,6 +215,9 @@ fn check_printable(s: &Statement, fonts: &Fonts) -> Result<(), RenderError> {
     if let Some(conv) = &s.totals.conversion {
         fields.push(("totals.conversion.source".into(), &conv.source));
     }
+    if let Some(fx) = &s.contract.fx {
+        fields.push(("contract.fx.source".into(), &fx.source));
+    }
     for (i, l) in s.pass_through.lines.iter().enumerate() {
         fields.push((format!("pass_through.lines[{i}].vendor"), &l.vendor));
         fields.push((format!("pass_through.lines[{i}].description"), &l.description));

@@ -285,6 +285,21 @@ fn op_symbol(op: crate::contract::CompareOp) -> &'static str {
     }
 }
 
+/// The scope a fee rule read, as printed: the market's name, "All markets",
+/// or, when the overall value leaves some of the contract's markets out,
+/// the markets it covers ("Amazon US only").
+fn rule_scope(
+    c: &Catalog,
+    s: &Statement,
+    scope: Scope,
+    covers: &[crate::market::Market],
+) -> Result<String, RenderError> {
+    if scope == Scope::All && !covers.is_empty() && covers != s.contract.markets.as_slice() {
+        return Ok(c.fill("scopes.all_covering", &[("markets", &c.market_list(covers)?)])?);
+    }
+    Ok(c.scope(scope)?.to_string())
+}
+
 fn status_id(status: Status) -> &'static str {
     match status {
         Status::Met => "met",
@@ -352,7 +367,7 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
                             key,
                             &[
                                 ("kpi", c.kpi(t.kpi)?),
-                                ("scope", c.scope(scope)?),
+                                ("scope", &rule_scope(c, s, scope, &t.covers)?),
                                 ("value", &kpi_value(c, t.kpi, unit, t.value)),
                                 ("op", op_symbol(t.op)),
                                 ("threshold", &kpi_value(c, t.kpi, unit, t.threshold)),
@@ -390,6 +405,9 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
         highlight: None,
     });
     canvas.table(&Table { columns, rows, style: TABLE }, &c.fill("document.continued", &[("section", title)])?);
+    if let Some(text) = bounds_text(f, c)? {
+        canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &text, SMALL.color(MUTED));
+    }
 
     let not_applied: Vec<String> = f
         .rules
@@ -406,7 +424,7 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
                 "fees.rule_not_applied",
                 &[
                     ("kpi", c.kpi(r.kpi)?),
-                    ("scope", c.scope(scope)?),
+                    ("scope", &rule_scope(c, s, scope, &r.covers)?),
                     ("value", &value),
                     ("op", op_symbol(r.op)),
                     ("threshold", &kpi_value(c, r.kpi, unit, r.threshold)),
@@ -419,6 +437,27 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
         canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &text, SMALL.color(MUTED));
     }
     Ok(())
+}
+
+/// Which lines the contract's minimum and maximum fee bound, and whether the
+/// handling markup is outside them; `None` when the contract sets neither.
+fn bounds_text(f: &crate::fees::ServiceFees, c: &Catalog) -> Result<Option<String>, RenderError> {
+    let Some(b) = &f.bounds else { return Ok(None) };
+    let amount = |value: Decimal| format!("{} {}", f.currency.code(), c.money(value));
+    let minimum = b.minimum.map(|m| c.fill("fees.bound_minimum", &[("amount", &amount(m))])).transpose()?;
+    let maximum = b.maximum.map(|m| c.fill("fees.bound_maximum", &[("amount", &amount(m))])).transpose()?;
+    let limits = match (minimum, maximum) {
+        (Some(min), Some(max)) => c.fill("fees.bounds_both", &[("minimum", &min), ("maximum", &max)])?,
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => return Ok(None),
+    };
+    let key = if b.bounded.contains(&FeeLineKind::HandlingMarkup) { "fees.bounds_with_markup" } else { "fees.bounds" };
+    let text = c.fill(key, &[("limits", &limits), ("sum", &amount(b.bounded_sum))])?;
+    if !b.outside.contains(&FeeLineKind::HandlingMarkup) {
+        return Ok(Some(text));
+    }
+    let outside = c.text("fees.bounds_markup_outside")?;
+    Ok(Some(c.fill("fees.bounds_then_outside", &[("bounds", &text), ("outside", outside)])?))
 }
 
 fn pass_through(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), RenderError> {
@@ -483,6 +522,15 @@ fn fx_rates(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), Rende
         return Ok(());
     }
     canvas.heading(title, 60.0);
+    if let Some(fx) = &s.contract.fx {
+        let rule = match fx.rate_date {
+            crate::contract::RateDate::PeriodEnd => c.text("fx.rule_period_end")?,
+            crate::contract::RateDate::PeriodAverage => c.text("fx.rule_period_average")?,
+        };
+        let text = c.fill("fx.agreed", &[("source", &fx.source), ("rule", rule)])?;
+        canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &text, SMALL.color(MUTED));
+        canvas.advance(2.0);
+    }
     let columns = vec![
         Column { header: c.text("columns.pair")?.to_string(), width: 120.0, align: Align::Left },
         Column { header: c.text("columns.rate")?.to_string(), width: 70.0, align: Align::Decimal },

@@ -1,7 +1,8 @@
-//! The Vendas table: its 63 columns (some names repeat in later blocks),
+//! The Vendas table: its 64 columns (some names repeat in later blocks),
 //! how a sale becomes one or more rows, and the two files it is written to
 //! (an XLSX with a title, merged group headers and a note above the header
-//! row; the older `;` CSV with decimal comma, BOM and a title line).
+//! row; the older `;` CSV with decimal comma, BOM and a title line, which
+//! lacks "Custo de envio por troca de produto").
 
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
@@ -15,7 +16,7 @@ use crate::generate::text::{CentsComma, PT_MONTHS, PtDateTime};
 use crate::generate::{Workspace, add_days};
 
 /// The header row, left to right; later blocks repeat some names.
-pub(crate) const HEADERS: [&str; 63] = [
+pub(crate) const HEADERS: [&str; 64] = [
     "N.º de venda",
     "Data da venda",
     "Estado",
@@ -28,8 +29,9 @@ pub(crate) const HEADERS: [&str; 63] = [
     "Tarifa de venda e impostos (BRL)",
     "Receita por envio (BRL)",
     "Tarifas de envio (BRL)",
+    "Custo de envio por troca de produto",
     "Custo de envio com base nas medidas e peso declarados",
-    "Cobrança por diferenças nas medidas e no peso do pacote",
+    "Custo por diferenças nas medidas e no peso do pacote",
     "Descontos e bônus",
     "Cancelamentos e reembolsos (BRL)",
     "Total (BRL)",
@@ -83,13 +85,13 @@ pub(crate) const HEADERS: [&str; 63] = [
 
 /// Group headers of the XLSX's second row, over these column spans.
 const GROUPS: [(&str, u16, u16); 7] = [
-    ("Vendas", 0, 18),
-    ("Anúncios", 19, 25),
-    ("Faturamento ao comprador", 26, 31),
-    ("Compradores", 32, 39),
-    ("Envios", 40, 45),
-    ("Devoluções", 46, 58),
-    ("Reclamações", 59, 62),
+    ("Vendas", 0, 19),
+    ("Anúncios", 20, 26),
+    ("Faturamento ao comprador", 27, 32),
+    ("Compradores", 33, 40),
+    ("Envios", 41, 46),
+    ("Devoluções", 47, 59),
+    ("Reclamações", 60, 63),
 ];
 
 const SALE: usize = 0;
@@ -98,60 +100,59 @@ const STATUS: usize = 2;
 const STATUS_DESC: usize = 3;
 const PACK: usize = 4;
 const UNITS: usize = 5;
-/// First and last of the money columns that sum to [`TOTAL`].
-#[cfg(test)]
-pub(crate) const MONEY_FIRST: usize = 6;
-#[cfg(test)]
-pub(crate) const MONEY_LAST: usize = 15;
 const RECEITA: usize = 6;
 const ACRESCIMO: usize = 7;
 const PARCELAMENTO: usize = 8;
 const TARIFA: usize = 9;
 const RECEITA_ENVIO: usize = 10;
 const TARIFAS_ENVIO: usize = 11;
-const DESCONTOS: usize = 14;
-const CANCEL: usize = 15;
-pub(crate) const TOTAL: usize = 16;
-const BILLING_MONTH: usize = 17;
-const FROM_ADS: usize = 18;
-const SKU: usize = 19;
-const LISTING: usize = 20;
-const CHANNEL: usize = 21;
-const TITLE: usize = 22;
-const VARIATION: usize = 23;
-const UNIT_PRICE: usize = 24;
-const LISTING_TYPE: usize = 25;
-const NFE: usize = 26;
-const BILL_NAME: usize = 27;
-const BILL_DOC: usize = 28;
-const BILL_ADDRESS: usize = 29;
-const BUYER: usize = 32;
-const CPF: usize = 34;
-const ADDRESS: usize = 35;
-const CITY: usize = 36;
-const STATE: usize = 37;
-const CEP: usize = 38;
-const COUNTRY: usize = 39;
-const SHIP_MODE: usize = 40;
-const SHIP_OUT: usize = 41;
-const SHIP_DELIVERED: usize = 42;
-const DRIVER: usize = 43;
-const TRACKING: usize = 44;
-const RET_UNITS: usize = 46;
-const RET_MODE: usize = 47;
-const RET_OUT: usize = 48;
-const RET_DELIVERED: usize = 49;
-const RET_TRACKING: usize = 51;
-const REVIEWED: usize = 53;
-const REVIEW_DATE: usize = 54;
-const MONEY_TO: usize = 55;
-const RESULT: usize = 56;
-const DESTINATION: usize = 57;
-const RESULT_REASON: usize = 58;
-const CLAIM_UNITS: usize = 59;
-const CLAIM_OPEN: usize = 60;
-const CLAIM_CLOSED: usize = 61;
-const MEDIATION: usize = 62;
+/// Custo de envio por troca de produto: not in the older CSV form.
+const TROCA: usize = 12;
+const DECLARADO: usize = 13;
+const DIFERENCA: usize = 14;
+const DESCONTOS: usize = 15;
+const CANCEL: usize = 16;
+const TOTAL: usize = 17;
+const BILLING_MONTH: usize = 18;
+const FROM_ADS: usize = 19;
+const SKU: usize = 20;
+const LISTING: usize = 21;
+const CHANNEL: usize = 22;
+const TITLE: usize = 23;
+const VARIATION: usize = 24;
+const UNIT_PRICE: usize = 25;
+const LISTING_TYPE: usize = 26;
+const NFE: usize = 27;
+const BILL_NAME: usize = 28;
+const BILL_DOC: usize = 29;
+const BILL_ADDRESS: usize = 30;
+const BUYER: usize = 33;
+const CPF: usize = 35;
+const ADDRESS: usize = 36;
+const CITY: usize = 37;
+const STATE: usize = 38;
+const CEP: usize = 39;
+const COUNTRY: usize = 40;
+const SHIP_MODE: usize = 41;
+const SHIP_OUT: usize = 42;
+const SHIP_DELIVERED: usize = 43;
+const DRIVER: usize = 44;
+const TRACKING: usize = 45;
+const RET_UNITS: usize = 47;
+const RET_MODE: usize = 48;
+const RET_OUT: usize = 49;
+const RET_DELIVERED: usize = 50;
+const RET_TRACKING: usize = 52;
+const REVIEWED: usize = 54;
+const REVIEW_DATE: usize = 55;
+const MONEY_TO: usize = 56;
+const RESULT: usize = 57;
+const DESTINATION: usize = 58;
+const RESULT_REASON: usize = 59;
+const CLAIM_UNITS: usize = 60;
+const CLAIM_OPEN: usize = 61;
+const CLAIM_CLOSED: usize = 62;
+const MEDIATION: usize = 63;
 
 const SHIP_MODES: [&str; 3] = ["Mercado Envios Full", "Mercado Envios Flex", "Correios e pontos de envio"];
 const RETURN_REASONS: [&str; 4] =
@@ -235,11 +236,18 @@ fn fill_sale(row: &mut RowBuf, catalog: &[MlProduct], s: &Sale) {
     row.set(PACK, if s.pack { "Sim" } else { "Não" });
     row.count(UNITS, s.units);
     row.money(RECEITA, s.receita);
-    row.money(ACRESCIMO, 0);
-    row.money(PARCELAMENTO, 0);
+    row.money(ACRESCIMO, s.acrescimo);
+    row.money(PARCELAMENTO, s.parcelamento);
     row.money(TARIFA, s.tarifa);
     row.money(RECEITA_ENVIO, s.receita_envio);
     row.money(TARIFAS_ENVIO, s.tarifas_envio);
+    // Shipping by exchange, declared measures and size difference: blank
+    // unless charged.
+    for (col, cents) in [(TROCA, s.troca), (DECLARADO, s.declarado), (DIFERENCA, s.diferenca)] {
+        if cents != 0 {
+            row.money(col, cents);
+        }
+    }
     row.money(DESCONTOS, s.descontos);
     row.money(CANCEL, s.cancel);
     row.money(TOTAL, s.total());
@@ -392,14 +400,17 @@ pub(super) fn write_xlsx(ws: &Workspace, catalog: &[MlProduct], sales: &[Sale]) 
     Ok(workbook)
 }
 
-/// The older CSV form: BOM, a title line, `;`, decimal comma, CRLF, and
-/// headers without the "(BRL)" suffix.
+/// The older CSV form: BOM, a title line, `;`, decimal comma, CRLF,
+/// headers without the "(BRL)" suffix, and no "Custo de envio por troca de
+/// produto" column (the generator puts no exchange cost in it).
 pub(super) fn write_csv(w: &mut impl Write, catalog: &[MlProduct], sales: &[Sale]) -> io::Result<()> {
     w.write_all("\u{feff}Vendas\r\n".as_bytes())?;
     let mut out = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(w);
-    out.write_record(HEADERS.iter().map(|h| h.trim_end_matches(" (BRL)")))?;
+    out.write_record(
+        HEADERS.iter().enumerate().filter(|(c, _)| *c != TROCA).map(|(_, h)| h.trim_end_matches(" (BRL)")),
+    )?;
     for_each_row(catalog, sales, true, |row| {
-        out.write_record(&row.text)?;
+        out.write_record(row.text.iter().enumerate().filter(|(c, _)| *c != TROCA).map(|(_, t)| t))?;
         Ok(())
     })?;
     out.flush()

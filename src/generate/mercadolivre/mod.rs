@@ -5,10 +5,20 @@
 //!
 //! One row per sale, newest first, dated in São Paulo time, from four days
 //! before the period through the first day after it. The money columns
-//! (Receita por produtos … Cancelamentos e reembolsos) sum to Total on every
-//! row — except ONE row of the XLSX, whose Total is 0.01 above the sum on
-//! purpose: real exports carry such rounding glitches, and the
-//! reconciliation check must surface it rather than trust either figure.
+//! (Receita por produtos … Cancelamentos e reembolsos, the layout of
+//! `fixtures/ingest/mercadolivre/README.md`) sum to Total on every row —
+//! except ONE row of the XLSX, whose Total is 0.01 above the sum on purpose:
+//! real exports carry such rounding glitches, and the reconciliation check
+//! must surface it rather than trust either figure.
+//!
+//! Every money column carries money somewhere: some sales are paid in
+//! installments (the buyer's surcharge and the equal installment fee), some
+//! ship by declared measures (some with a charge for a size difference),
+//! and, in the XLSX only (the older CSV has no such column), some cost an
+//! exchange's shipping. A cancelled or refunded sale's `Cancelamentos e
+//! reembolsos` returns the buyer's payment less the fees Mercado Livre gives
+//! back: the sale fee (shown, then given back, on sales the buyer
+//! cancelled) and the installment fee; the seller's shipping is lost.
 //! Multi-product carts ("Pacote de diversos produtos" = Sim) keep their own
 //! money; a few sales are split over several lines, with every amount on the
 //! first line and blank money on the others.
@@ -22,7 +32,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::data::{ACME_ML, FIRST_NAMES, LAST_NAMES, MlProduct, PLACES, RIO_ML, STREETS};
 use super::text::PT_MONTHS;
 use super::{
-    GenerateSummary, Profile, Purpose, Seller, Workspace, add_days, allocate, between, chance, div_round, index,
+    Gen, GenerateSummary, Profile, Purpose, Seller, Workspace, add_days, allocate, between, chance, div_round, index,
 };
 use layout::{write_csv, write_xlsx};
 
@@ -98,9 +108,21 @@ struct Sale {
     pack: bool,
     from_ads: bool,
     receita: i64,
+    /// Receita por acréscimo no preço: the installment surcharge the buyer paid.
+    acrescimo: i64,
+    /// Taxa de parcelamento equivalente ao acréscimo (negative).
+    parcelamento: i64,
     tarifa: i64,
+    /// The sale fee Mercado Livre computes for the sale (negative), shown or not.
+    fee: i64,
     receita_envio: i64,
     tarifas_envio: i64,
+    /// Custo de envio por troca de produto (negative; XLSX only).
+    troca: i64,
+    /// Custo de envio com base nas medidas e peso declarados (negative).
+    declarado: i64,
+    /// Custo por diferenças nas medidas e no peso do pacote (negative).
+    diferenca: i64,
     descontos: i64,
     cancel: i64,
     /// The deliberate 0.01 difference between Total and the sum.
@@ -119,6 +141,7 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     let catalog = if xlsx { RIO_ML } else { ACME_ML };
     let mut rng = seller.rng(ws.seed, Purpose::MercadoLivre);
     let mut sales = generate_sales(ws, catalog, &mut rng);
+    add_money_details(&mut sales, xlsx, &mut seller.rng(ws.seed, Purpose::MercadoLivreMoney));
     if xlsx {
         // The one deliberate glitch: a delivered single-line sale of the
         // period whose Total (BRL) is 0.01 above its money columns' sum.
@@ -292,7 +315,8 @@ fn new_sale(
         p.price * i64::from(units) + extra.iter().map(|&(q, u)| catalog[q as usize].price * i64::from(u)).sum::<i64>();
     let rate = if p.premium { 165 } else { 115 };
     let fixed = if p.price < 7900 { 625 * i64::from(units) } else { 0 };
-    let mut tarifa = -(div_round(receita * rate, 1000) + fixed);
+    let fee = -(div_round(receita * rate, 1000) + fixed);
+    let mut tarifa = fee;
     let (mut receita_envio, mut tarifas_envio) = if p.price < 7900 || p.shipping_cost == 0 {
         let paid = between(rng, 1590, 2490);
         (paid, -paid)
@@ -327,9 +351,15 @@ fn new_sale(
         pack: false,
         from_ads: chance(rng, 200),
         receita,
+        acrescimo: 0,
+        parcelamento: 0,
         tarifa,
+        fee,
         receita_envio,
         tarifas_envio,
+        troca: 0,
+        declarado: 0,
+        diferenca: 0,
         descontos,
         cancel,
         glitch: false,
@@ -354,12 +384,58 @@ fn new_sale(
     }
 }
 
+/// Fills the money columns beyond the first six, from their own stream
+/// (`rng`), and settles `Cancelamentos e reembolsos` for them: see the module
+/// documentation. `xlsx`: whether the export has Custo de envio por troca de
+/// produto.
+fn add_money_details(sales: &mut [Sale], xlsx: bool, rng: &mut Gen) {
+    for s in sales.iter_mut() {
+        let (installments, declared, difference, exchange) =
+            (chance(rng, 70), chance(rng, 300), chance(rng, 400), chance(rng, 10));
+        let surcharge_permille = between(rng, 40, 140);
+        let difference_cost = between(rng, 150, 900);
+        let exchange_cost = between(rng, 1200, 2600);
+        if s.status.cancelled() {
+            if s.status == Status::CancelledByBuyer {
+                // The fee was charged when the buyer paid, and given back.
+                s.tarifa = s.fee;
+                s.cancel = -s.receita - s.fee;
+            }
+            continue;
+        }
+        if installments {
+            s.acrescimo = div_round(s.receita * surcharge_permille, 1000);
+            s.parcelamento = -s.acrescimo;
+        }
+        if declared && s.ship_mode == 2 && s.tarifas_envio < 0 && s.receita_envio == 0 {
+            s.declarado = s.tarifas_envio;
+            s.tarifas_envio = 0;
+            if difference {
+                s.diferenca = -difference_cost;
+            }
+        }
+        if exchange && xlsx && s.status == Status::Delivered {
+            s.troca = -exchange_cost;
+        }
+        if s.status.refunded() {
+            // The buyer gets back what they paid; the seller its sale and
+            // installment fees.
+            s.cancel = -(s.receita + s.acrescimo + s.receita_envio + s.tarifa + s.parcelamento);
+        }
+    }
+}
+
 impl Sale {
     fn total(&self) -> i64 {
         self.receita
+            + self.acrescimo
+            + self.parcelamento
             + self.tarifa
             + self.receita_envio
             + self.tarifas_envio
+            + self.troca
+            + self.declarado
+            + self.diferenca
             + self.descontos
             + self.cancel
             + i64::from(self.glitch)

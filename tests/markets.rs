@@ -1,0 +1,601 @@
+//! Markets and KPIs, end to end through the binary on a copy of the demo
+//! with one change each: a contract market's missing exports, overall KPIs
+//! that combine only the markets with both sides of their ratio, rules that
+//! compare exact values, and money written with its minor unit. Then the
+//! property: every overall KPI the generator's workspaces lead to equals
+//! its recomputation from the markets it says it covers.
+
+mod common;
+use common::{copy_dir, demo};
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const PERIOD: &str = "2026-10";
+const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
+
+/// A copy of the demo workspace after `change`.
+fn demo_with(change: impl FnOnce(&Path)) -> tempfile::TempDir {
+    let ws = tempfile::tempdir().unwrap();
+    copy_dir(&demo(), ws.path());
+    change(ws.path());
+    ws
+}
+
+/// Replaces `from` (which must be there) by `to` in the workspace file `rel`.
+fn edit(ws: &Path, rel: &str, from: &str, to: &str) {
+    let path = ws.join(rel);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{rel} lacks {from:?}");
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// `kpiseal <command> --workspace ws --period 2026-10 <extra>`.
+fn kpiseal(command: &str, ws: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kpiseal"))
+        .args([command, "--workspace"])
+        .arg(ws)
+        .args(["--period", PERIOD])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// `kpiseal run` into `out`, English PDFs, quiet.
+fn run(ws: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["--quiet", "--language", "en", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    kpiseal("run", ws, &args)
+}
+
+fn statement(out: &Path, seller: &str) -> Value {
+    serde_json::from_slice(&fs::read(out.join(PERIOD).join(seller).join("statement.json")).unwrap()).unwrap()
+}
+
+/// The text of a seller's statement.pdf as poppler's pdftotext reads it,
+/// every run of white space (line ends of wrapped paragraphs included)
+/// made one space.
+fn pdf_text(out: &Path, seller: &str) -> String {
+    let pdf = out.join(PERIOD).join(seller).join("statement.pdf");
+    let output = Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pdftotext ({e}): install poppler-utils (.ci/run does)"));
+    String::from_utf8(output.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The demo's statements as issued unchanged, to compare figures with.
+fn demo_statements() -> (tempfile::TempDir, Vec<Value>) {
+    let out = tempfile::tempdir().unwrap();
+    let done = run(&demo(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let statements = DEMO_SELLERS.iter().map(|s| statement(out.path(), s)).collect();
+    (out, statements)
+}
+
+fn kpi<'a>(st: &'a Value, id: &str, market: &str) -> &'a Value {
+    st["kpis"].as_array().unwrap().iter().find(|k| k["id"] == id && k["market"] == market).unwrap()
+}
+
+fn rule<'a>(st: &'a Value, kpi: &str) -> &'a Value {
+    st["service_fees"]["rules"].as_array().unwrap().iter().find(|r| r["kpi"] == kpi).unwrap()
+}
+
+fn dec(v: &Value) -> rust_decimal::Decimal {
+    v.as_str().unwrap_or_else(|| panic!("{v} is not a decimal string")).parse().unwrap()
+}
+
+fn summary(out: &Path) -> Value {
+    serde_json::from_slice(&fs::read(out.join(PERIOD).join("batch-summary.json")).unwrap()).unwrap()
+}
+
+fn outcome<'a>(summary: &'a Value, seller: &str) -> &'a Value {
+    summary["sellers"].as_array().unwrap().iter().find(|s| s["seller"] == seller).unwrap()
+}
+
+fn note<'a>(st: &'a Value, code: &str) -> &'a Value {
+    st["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {}", st["notes"]))
+}
+
+/// The two demo sellers a change to acme-home's inputs must leave alone.
+fn others_unchanged(out: &Path, before: &[Value]) {
+    for (i, seller) in DEMO_SELLERS.iter().enumerate().skip(1) {
+        assert_eq!(&statement(out, seller), &before[i], "{seller} is untouched");
+    }
+}
+
+const NO_VENDAS: &str = "exports/2026-10/acme-home: no Mercado Livre Vendas export for mercadolivre_br, a market of \
+    contract LX-2026-017 (contracts/acme-home.toml contract.markets): add the period's export to this folder, or, if \
+    the seller had no sales there this period, run with --allow-missing mercadolivre_br (or list mercadolivre_br in \
+    contract.allow_missing) to issue the statement saying there is no data for it";
+
+#[test]
+fn a_contract_market_without_its_sales_export_is_refused_unless_allowed_then_says_no_data() {
+    // The one change: acme-home's Mercado Livre Vendas export is missing. It
+    // used to be issued with commission on Amazon only, no warning, and the
+    // market "reconciled".
+    let ws = demo_with(|ws| fs::remove_file(ws.join("exports/2026-10/acme-home/Vendas_BR_outubro_2026.csv")).unwrap());
+    let (_, before) = demo_statements();
+
+    let out = tempfile::tempdir().unwrap();
+    let refused = run(ws.path(), out.path(), &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains(NO_VENDAS), "{stderr}");
+    assert_eq!(outcome(&summary(out.path()), "acme-home")["error"], NO_VENDAS);
+    assert!(!out.path().join(PERIOD).join("acme-home").exists(), "nothing written for acme-home");
+    others_unchanged(out.path(), &before);
+
+    let check = kpiseal("check", ws.path(), &["--seller", "acme-home"]);
+    assert_eq!(check.status.code(), Some(1));
+    let table = String::from_utf8_lossy(&check.stdout);
+    assert!(table.contains("REFUSED  acme-home") && table.contains(NO_VENDAS), "{table}");
+
+    // Allowed on the command line: issued, saying so.
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &["--allow-missing", "mercadolivre_br"]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+    let text = "No data for Mercado Livre BR: no sales export for the period, allowed by --allow-missing \
+                mercadolivre_br. Its KPIs read \"no data\", it adds nothing to the commission base, and overall KPIs \
+                cover the other markets only.";
+    let n = note(&st, "market_sales_missing");
+    assert_eq!(n["class"], "choice");
+    assert_eq!(n["market"], "mercadolivre_br");
+    assert_eq!(n["allowed_by"], "--allow-missing mercadolivre_br");
+    assert_eq!(n["at"], serde_json::json!(["exports/2026-10/acme-home"]));
+    assert_eq!(n["text"], text);
+    assert!(
+        outcome(&summary(out.path()), "acme-home")["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with(text))
+    );
+    assert!(pdf_text(out.path(), "acme-home").contains(text));
+    // Mercado Livre: not reconciled, no data; Amazon's figures do not move.
+    let ml = st["markets"].as_array().unwrap().iter().find(|m| m["market"] == "mercadolivre_br").unwrap();
+    assert_eq!((&ml["reconciled"], &ml["gmv"]), (&serde_json::json!("not_reconciled"), &Value::Null));
+    let acme = &before[0];
+    assert_eq!(st["commission_base"]["lines"], serde_json::json!([acme["commission_base"]["lines"][0]]));
+    assert_eq!(st["commission_base"]["total"], acme["commission_base"]["lines"][0]["converted"]);
+    assert_eq!(kpi(&st, "gmv", "all")["covers"], serde_json::json!(["amazon_us"]));
+    assert_eq!(kpi(&st, "gmv", "all")["value"], acme["commission_base"]["lines"][0]["converted"]);
+    assert_eq!(kpi(&st, "gmv", "amazon_us"), kpi(acme, "gmv", "amazon_us"));
+    assert_eq!(kpi(&st, "gmv", "mercadolivre_br")["status"], "no_data");
+    let check = kpiseal("check", ws.path(), &["--seller", "acme-home", "--allow-missing", "mercadolivre_br"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "a choice does not fail the check: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    assert!(String::from_utf8_lossy(&check.stdout).contains("choice No data for Mercado Livre BR"));
+}
+
+#[test]
+fn contract_allow_missing_is_the_same_choice_named_by_its_key() {
+    // The one change, with the export missing as above: acme-home's
+    // contract lists mercadolivre_br in contract.allow_missing.
+    let ws = demo_with(|ws| {
+        fs::remove_file(ws.join("exports/2026-10/acme-home/Vendas_BR_outubro_2026.csv")).unwrap();
+        edit(ws, "contracts/acme-home.toml", "markets = [", "allow_missing = [\"mercadolivre_br\"]\nmarkets = [");
+    });
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+    assert_eq!(note(&st, "market_sales_missing")["allowed_by"], "contracts/acme-home.toml contract.allow_missing");
+    // With the export there, the key changes nothing and says nothing.
+    let ws = demo_with(|ws| {
+        edit(ws, "contracts/acme-home.toml", "markets = [", "allow_missing = [\"mercadolivre_br\"]\nmarkets = [")
+    });
+    let (_, before) = demo_statements();
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(run(ws.path(), out.path(), &[]).status.code(), Some(0));
+    let st = statement(out.path(), "acme-home");
+    assert_eq!(st["notes"], before[0]["notes"]);
+    assert_eq!(st["totals"], before[0]["totals"]);
+}
+
+#[test]
+fn amazons_ads_report_is_required_while_a_rule_reads_roas_and_its_absence_allowed_is_said() {
+    // The one change: acme-home's Sponsored Products report is missing while
+    // its contract pays a bonus on ROAS. It used to be issued without the
+    // bonus and without a word.
+    let report = "exports/2026-10/acme-home/Sponsored_Products_Advertised_product_report_2026-10.csv";
+    let ws = demo_with(|ws| fs::remove_file(ws.join(report)).unwrap());
+    let (_, before) = demo_statements();
+    let out = tempfile::tempdir().unwrap();
+    let refused = run(ws.path(), out.path(), &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let error = "exports/2026-10/acme-home: no Sponsored Products report for amazon_us, which \
+                 contracts/acme-home.toml fees.rules[0] (roas) reads: add the period's export to this folder, or, if \
+                 the seller ran no ads there this period, run with --allow-missing amazon_us (or list amazon_us in \
+                 contract.allow_missing) to issue the statement saying there is no data for it";
+    assert_eq!(outcome(&summary(out.path()), "acme-home")["error"], error);
+    others_unchanged(out.path(), &before);
+
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &["--allow-missing", "amazon_us"]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+    let n = note(&st, "market_ads_missing");
+    assert_eq!(n["class"], "choice");
+    assert_eq!(
+        n["text"],
+        "No data for Amazon US ads: no Sponsored Products report for the period, allowed by --allow-missing \
+         amazon_us. Its ads KPIs read \"no data\", so fees.rules[0] (roas) has no value to compare."
+    );
+    assert_eq!(st["notes"].as_array().unwrap().len(), 1, "only that: the sales exports are all there");
+    let roas = rule(&st, "roas");
+    assert_eq!((&roas["applied"], &roas["value"]), (&Value::Bool(false), &Value::Null));
+    assert_eq!(roas["reason"], "no data: No ads report for any market.");
+    let acme = &before[0];
+    assert_eq!(st["service_fees"]["commission"], acme["service_fees"]["commission"]);
+    assert_eq!(
+        dec(&st["service_fees"]["subtotal"]),
+        dec(&acme["service_fees"]["subtotal"]) - dec(&rule(acme, "roas")["amount"])
+    );
+}
+
+#[test]
+fn overall_tacos_and_a_rule_on_it_use_only_the_markets_with_both_ad_spend_and_gmv() {
+    // The one change: acme-home's contract pays a bonus for an overall TACoS
+    // of at most 8 %. Amazon's ad spend over Amazon + Mercado Livre GMV is
+    // 7.69 % (the bonus used to apply); over Amazon's own GMV it is 10.67 %.
+    let ws = demo_with(|ws| {
+        let rule = "\n[[fees.rules]]\nkpi = \"tacos\"\nop = \"<=\"\nthreshold = \"0.08\"\neffect = \"bonus\"\npercent_of_commission = \"0.05\"\n";
+        let path = ws.join("contracts/acme-home.toml");
+        let text = fs::read_to_string(&path).unwrap().replace("\n[fx]", &format!("{rule}\n[fx]"));
+        fs::write(path, text).unwrap();
+    });
+    let (_, before) = demo_statements();
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+
+    let tacos = kpi(&st, "tacos", "all");
+    assert_eq!(tacos["value"], "0.1067");
+    assert_eq!(tacos["covers"], serde_json::json!(["amazon_us"]));
+    assert_eq!(
+        tacos["note"],
+        serde_json::json!({"code": "without_data_from", "covers": ["amazon_us"], "markets": ["mercadolivre_br"]})
+    );
+    assert_eq!(tacos["value"], kpi(&st, "tacos", "amazon_us")["value"], "Amazon alone, as on its own");
+    let r = rule(&st, "tacos");
+    assert_eq!(r["applied"], false);
+    assert_eq!(r["value"], "0.1067");
+    assert_eq!(r["covers"], serde_json::json!(["amazon_us"]));
+    assert_eq!(r["reason"], "tacos (overall of amazon_us) 0.1067 is not <= 0.08");
+    // GMV, orders and the dispute rate still cover both markets.
+    assert_eq!(kpi(&st, "gmv", "all")["covers"], serde_json::json!(["amazon_us", "mercadolivre_br"]));
+    assert_eq!(kpi(&st, "dispute_rate", "all")["note"], Value::Null);
+    // Nothing billed moves: the rule does not apply.
+    let acme = &before[0];
+    assert_eq!(st["totals"], acme["totals"]);
+    assert_eq!(st["service_fees"]["lines"], acme["service_fees"]["lines"]);
+
+    let text = pdf_text(out.path(), "acme-home");
+    assert!(text.contains("TACoS (Amazon US only) 10.67% (needs ≤ 8.00%)"), "{text}");
+    assert!(text.contains("Covers Amazon US only; Mercado Livre BR: no data for it."), "{text}");
+}
+
+#[test]
+fn a_ratio_just_below_a_rule_threshold_misses_it_and_prints_the_digits_that_show_why() {
+    // The one change: acme-home's ROAS bonus needs ≥ 3.318 instead of ≥ 2.5.
+    // Overall ROAS is 3.31798…: rounded to four places it reads 3.3180, and
+    // compared rounded it used to earn the bonus.
+    let ws = demo_with(|ws| edit(ws, "contracts/acme-home.toml", "threshold = \"2.5\"", "threshold = \"3.318\""));
+    let (_, before) = demo_statements();
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+
+    let roas = kpi(&st, "roas", "all");
+    assert_eq!(roas["value"], "3.31798");
+    assert_eq!(roas["status"], "met", "the ROAS target (≥ 2.5) is still met");
+    let r = rule(&st, "roas");
+    assert_eq!(r["applied"], false);
+    assert_eq!(r["value"], "3.31798");
+    assert_eq!(r["reason"], "roas (overall of amazon_us) 3.31798 is not >= 3.318");
+    // The market's own ROAS has no rule at that threshold: four places.
+    assert_eq!(kpi(&st, "roas", "amazon_us")["value"], "3.3180");
+
+    // Exactly the bonus line (10 % of commission) is gone.
+    let acme = &before[0];
+    let bonus = acme["service_fees"]["lines"].as_array().unwrap().iter().find(|l| l["kind"] == "bonus").unwrap();
+    assert_eq!(bonus["amount"], "3643.18");
+    assert_eq!(dec(&st["service_fees"]["subtotal"]), dec(&acme["service_fees"]["subtotal"]) - dec(&bonus["amount"]));
+    assert!(st["service_fees"]["lines"].as_array().unwrap().iter().all(|l| l["kind"] != "bonus"));
+    assert_eq!(st["service_fees"]["commission"], acme["service_fees"]["commission"]);
+
+    let text = pdf_text(out.path(), "acme-home");
+    assert!(text.contains("ROAS (Amazon US only) 3.31798 (needs ≥ 3.318)"), "{text}");
+    assert!(!text.contains("3.3180 (needs"), "{text}");
+}
+
+/// Where statement.json holds money: JSON pointers, `*` for every element.
+const MONEY_FIELDS: [&str; 24] = [
+    "/totals/service_fees",
+    "/totals/tax",
+    "/totals/pass_through",
+    "/totals/amount_due",
+    "/commission_base/total",
+    "/commission_base/lines/*/gmv",
+    "/commission_base/lines/*/converted",
+    "/service_fees/commission_base",
+    "/service_fees/commission",
+    "/service_fees/subtotal",
+    "/service_fees/tax",
+    "/service_fees/total",
+    "/service_fees/lines/*/amount",
+    "/service_fees/lines/*/base",
+    "/service_fees/rules/*/amount",
+    "/pass_through/total",
+    "/pass_through/lines/*/amount",
+    "/pass_through/lines/*/converted",
+    "/markets/*/gmv",
+    "/markets/*/refunds",
+    "/markets/*/platform_fees",
+    "/markets/*/net_proceeds",
+    "/reconciliation/*/reported",
+    "/reconciliation/*/computed",
+];
+
+/// The values at `pointer` (with `*` for every array element).
+fn at<'a>(v: &'a Value, pointer: &str) -> Vec<&'a Value> {
+    let mut found = vec![v];
+    for part in pointer.trim_start_matches('/').split('/') {
+        found = found
+            .into_iter()
+            .flat_map(|v| match part {
+                "*" => v.as_array().map(|a| a.iter().collect()).unwrap_or_default(),
+                key => v.get(key).into_iter().collect::<Vec<_>>(),
+            })
+            .collect();
+    }
+    found
+}
+
+#[test]
+fn money_is_written_with_its_minor_unit_and_never_as_minus_zero() {
+    // The one change: sunny-gadgets' cost ledger has no cost this month
+    // (its header only), so the pass-through total is a sum of nothing.
+    let ws = demo_with(|ws| {
+        let path = ws.join("costs").join(PERIOD).join("sunny-gadgets.csv");
+        let header = fs::read_to_string(&path).unwrap().lines().next().unwrap().to_string();
+        fs::write(path, header + "\n").unwrap();
+    });
+    let (_, before) = demo_statements();
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+
+    let sunny = statement(out.path(), "sunny-gadgets");
+    assert_eq!(sunny["pass_through"]["total"], "0.00");
+    assert_eq!(sunny["totals"]["pass_through"], "0.00");
+    assert_eq!(sunny["service_fees"]["commission"], before[2]["service_fees"]["commission"]);
+
+    let money = regex_lite_money();
+    for seller in DEMO_SELLERS {
+        let st = statement(out.path(), seller);
+        let mut checked = 0;
+        let mut fields: Vec<(String, &Value)> =
+            MONEY_FIELDS.iter().flat_map(|p| at(&st, p).into_iter().map(move |v| (p.to_string(), v))).collect();
+        // KPI values and targets in a currency (not counts or ratios).
+        for k in
+            st["kpis"].as_array().unwrap().iter().filter(|k| !matches!(k["unit"].as_str(), Some("count" | "ratio")))
+        {
+            let name = format!("kpi {} {}", k["market"], k["id"]);
+            fields.extend([&k["value"], &k["target"]["value"], &k["target"]["alert"]].map(|v| (name.clone(), v)));
+        }
+        for (name, v) in fields.into_iter().filter(|(_, v)| !v.is_null()) {
+            let text = v.as_str().unwrap_or_else(|| panic!("{seller} {name}: {v} is not a string"));
+            assert!(money(text), "{seller} {name}: {text:?} is not written with its minor unit");
+            checked += 1;
+        }
+        assert!(checked > 30, "{seller}: only {checked} money fields found");
+        let json = serde_json::to_string(&st).unwrap();
+        assert!(!json.contains("\"-0.00\"") && !json.contains("\"-0\""), "{seller}: a negative zero");
+        let text = pdf_text(out.path(), seller);
+        assert!(!text.contains("-0.00") && !text.contains("-0,00"), "{seller}: the PDF prints a negative zero");
+    }
+    let text = pdf_text(out.path(), "sunny-gadgets");
+    assert!(text.contains("USD 0.00"), "the amount due box prints the pass-through total as 0.00: {text}");
+}
+
+/// Whether `text` is an amount with exactly two decimals, not `-0.00`.
+fn regex_lite_money() -> impl Fn(&str) -> bool {
+    |text: &str| {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let Some((int, frac)) = digits.split_once('.') else { return false };
+        !int.is_empty()
+            && int.chars().all(|c| c.is_ascii_digit())
+            && frac.len() == 2
+            && frac.chars().all(|c| c.is_ascii_digit())
+            && text != "-0.00"
+    }
+}
+
+// ---- The property ------------------------------------------------------------------------------------------
+
+use kpiseal::contract::{Contract, GmvBasis, RefundBasis};
+use kpiseal::generate::{GenerateOptions, generate_workspace};
+use kpiseal::kpi::{Bound, Scope};
+use kpiseal::kpi_id::KpiId;
+use kpiseal::ledger::{MarketFigures, SalesFigures};
+use kpiseal::market::Market;
+use kpiseal::pipeline::{RunOptions, compute_kpis, read_seller_inputs};
+use kpiseal::workspace::Workspace;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+/// Whether `market`'s figures hold both sides of `id`, by its written
+/// definition (numerator and denominator, or the amount itself).
+fn has_both_sides(id: KpiId, f: &MarketFigures) -> bool {
+    let sales = f.sales.is_some();
+    let ads = f.ads.is_some();
+    match id {
+        KpiId::AdSpend | KpiId::Acos | KpiId::Roas => ads,
+        KpiId::Tacos => ads && sales,
+        KpiId::CancelRate => f.sales.as_ref().is_some_and(|s| s.knows_cancellations),
+        KpiId::ReturnRate | KpiId::LateShipmentRate => false,
+        _ => sales,
+    }
+}
+
+/// The GMV of one market's sales by the contract's definition, in its currency.
+fn gmv(c: &Contract, s: &SalesFigures) -> Decimal {
+    let shipping = |d: Decimal| if c.kpi.include_shipping { d } else { Decimal::ZERO };
+    let gross = s.gross_principal + shipping(s.gross_shipping);
+    match c.kpi.gmv_basis {
+        GmvBasis::Gross => gross,
+        GmvBasis::NetOfRefunds => gross - s.refunded_principal - shipping(s.refunded_shipping),
+    }
+}
+
+fn quotient(n: Decimal, d: Decimal) -> Option<Decimal> {
+    (!d.is_zero()).then(|| n / d)
+}
+
+/// Recomputes every overall KPI of `seller` from the figures of the markets
+/// it says it covers, and checks the statement's overall KPIs against it.
+fn check_overall_kpis(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result<(), TestCaseError> {
+    let inputs = read_seller_inputs(ws, seller, opts).map_err(|e| TestCaseError::fail(format!("{seller}: {e}")))?;
+    let stage = compute_kpis(&inputs).map_err(|e| TestCaseError::fail(format!("{seller}: {e}")))?;
+    let c = &inputs.contract;
+    let fee = c.fees.currency;
+    let conv = |m: Market, d: Decimal| {
+        let q = inputs.fx.quote(m.currency(), fee, c.fx.rate_date, opts.period).unwrap();
+        q.checked_convert(d, c.fees.rounding).unwrap()
+    };
+    let none = MarketFigures::default();
+    let figures = |m: Market| stage.figures.get(&m).unwrap_or(&none);
+    for k in stage.kpis.iter().filter(|k| k.market == Scope::All) {
+        let covers: Vec<Market> =
+            c.contract.markets.iter().copied().filter(|&m| has_both_sides(k.id, figures(m))).collect();
+        prop_assert_eq!(&k.covers, &covers, "{} {}: covers", seller, k.id);
+        let sales: Vec<(Market, &SalesFigures)> =
+            covers.iter().filter_map(|&m| figures(m).sales.as_ref().map(|s| (m, s))).collect();
+        let ads: Vec<(Market, Decimal, Decimal)> =
+            covers.iter().filter_map(|&m| figures(m).ads.as_ref().map(|a| (m, a.spend, a.sales))).collect();
+        let sum = |f: &dyn Fn(Market, &SalesFigures) -> Decimal| sales.iter().map(|&(m, s)| f(m, s)).sum::<Decimal>();
+        let count = |f: &dyn Fn(&SalesFigures) -> i64| Decimal::from(sales.iter().map(|(_, s)| f(s)).sum::<i64>());
+        let shipping = |d: Decimal| if c.kpi.include_shipping { d } else { Decimal::ZERO };
+        let gmv_total = sum(&|m, s| conv(m, gmv(c, s)));
+        let spend = ads.iter().map(|&(m, sp, _)| conv(m, sp)).sum::<Decimal>();
+        let ad_sales = ads.iter().map(|&(m, _, sa)| conv(m, sa)).sum::<Decimal>();
+        let gmv_target = c.kpi.targets.iter().find(|t| t.kpi == KpiId::Gmv && t.market.is_none()).or_else(|| {
+            match c.contract.markets.as_slice() {
+                [only] if only.currency() == fee => {
+                    c.kpi.targets.iter().find(|t| t.kpi == KpiId::Gmv && t.market == Some(*only))
+                }
+                _ => None,
+            }
+        });
+        let expected: Option<Decimal> = if covers.is_empty() {
+            None
+        } else {
+            match k.id {
+                KpiId::Gmv => Some(gmv_total),
+                KpiId::GmvAttainment => gmv_target.and_then(|t| t.min).and_then(|min| quotient(gmv_total, min)),
+                KpiId::Orders => Some(count(&|s| s.orders)),
+                KpiId::Units => Some(count(&|s| s.units)),
+                KpiId::RefundRate => match c.kpi.refund_basis {
+                    RefundBasis::Value => quotient(
+                        sum(&|m, s| conv(m, s.refunded_principal) + shipping(conv(m, s.refunded_shipping))),
+                        sum(&|m, s| conv(m, s.gross_principal) + shipping(conv(m, s.gross_shipping))),
+                    ),
+                    RefundBasis::Count => quotient(count(&|s| s.refunded_orders), count(&|s| s.orders)),
+                },
+                KpiId::CancelRate => {
+                    quotient(count(&|s| s.seller_cancelled_orders), count(&|s| s.orders_incl_cancelled))
+                }
+                KpiId::DisputeRate => quotient(count(&|s| s.disputed_orders), count(&|s| s.orders)),
+                KpiId::AdSpend => Some(spend),
+                KpiId::Acos => quotient(spend, ad_sales),
+                KpiId::Roas => quotient(ad_sales, spend),
+                KpiId::Tacos => quotient(spend, gmv_total),
+                KpiId::PlatformFees => Some(sum(&|m, s| conv(m, s.platform_fees))),
+                KpiId::NetProceeds => Some(sum(&|m, s| conv(m, s.net_proceeds))),
+                KpiId::ReturnRate | KpiId::LateShipmentRate => None,
+            }
+        };
+        let what = format!("{seller} overall {} covering {covers:?}", k.id);
+        match (k.value, expected) {
+            (None, None) => {}
+            (Some(v), Some(e)) if matches!(k.unit, kpiseal::kpi::Unit::Ratio) => {
+                // Printed to at least four places, and on the same side of
+                // every threshold it is compared with as the exact value.
+                prop_assert!((v - e).abs() <= Decimal::new(5, 5), "{}: {} vs {}", what, v, e);
+                let mut thresholds: Vec<Decimal> =
+                    c.fees.rules.iter().filter(|r| r.kpi == k.id && r.market.is_none()).map(|r| r.threshold).collect();
+                if let Some(Bound::Min { value, alert } | Bound::Max { value, alert }) = k.target {
+                    thresholds.push(value);
+                    thresholds.extend(alert);
+                    prop_assert_eq!(k.status, k.target.unwrap().status(e), "{}", what);
+                }
+                for t in thresholds {
+                    prop_assert_eq!(v.cmp(&t), e.cmp(&t), "{}: printed {} exact {} threshold {}", what, v, e, t);
+                }
+            }
+            (Some(v), Some(e)) => prop_assert_eq!(v, e, "{}", what),
+            (v, e) => prop_assert!(false, "{}: statement {:?}, recomputed {:?}", what, v, e),
+        }
+        let left_out: Vec<Market> = c.contract.markets.iter().copied().filter(|m| !covers.contains(m)).collect();
+        if k.value.is_some() && !left_out.is_empty() {
+            prop_assert_eq!(
+                k.note.clone(),
+                Some(kpiseal::kpi::Note::WithoutDataFrom { covers: covers.clone(), markets: left_out }),
+                "{}",
+                what
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// For every statement the generator can make, with any of its export
+    /// files left out (and every market allowed to be missing, so that each
+    /// is still issued), each overall KPI covers exactly the markets with
+    /// both sides of it and equals the recomputation from those markets.
+    #[test]
+    fn prop_every_overall_kpi_is_its_recomputation_from_the_markets_it_says_it_covers(
+        seed in any::<u64>(), orders in 2usize..40, sellers in 3usize..=6, left_out in any::<u64>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let period = PERIOD.parse().unwrap();
+        generate_workspace(dir.path(), &GenerateOptions { seed, sellers, orders, period }).unwrap();
+        let mut exports: Vec<std::path::PathBuf> = Vec::new();
+        for seller in fs::read_dir(dir.path().join("exports").join(PERIOD)).unwrap() {
+            exports.extend(fs::read_dir(seller.unwrap().path()).unwrap().map(|f| f.unwrap().path()));
+        }
+        exports.sort();
+        for (i, file) in exports.iter().enumerate() {
+            // About one file in four, by the bits of `left_out`.
+            if (left_out >> (2 * (i % 32))) & 3 == 0 {
+                fs::remove_file(file).unwrap();
+            }
+        }
+        let ws = Workspace::open(dir.path()).unwrap();
+        let mut opts = RunOptions::new(period);
+        opts.allow_missing = Market::ALL.into_iter().collect();
+        for seller in ws.sellers().unwrap() {
+            check_overall_kpis(&ws, &seller, &opts)?;
+        }
+    }
+}
