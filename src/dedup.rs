@@ -512,4 +512,51 @@ mod tests {
             "b.csv: and 5 more conflicts with a.csv, not listed one by one"
         );
     }
+
+    fn cost(date: u32, amount: i64, line: usize) -> CostLine {
+        CostLine {
+            date: NaiveDate::from_ymd_opt(2026, 10, date).unwrap(),
+            category: crate::ingest::records::CostCategory::Freight,
+            vendor: "Bluewave Forwarding Inc.".into(),
+            invoice_no: "INV-1".into(),
+            description: "Ocean freight".into(),
+            amount: rust_decimal::Decimal::new(amount, 2),
+            currency: crate::money::Currency::Usd,
+            evidence: None,
+            line,
+        }
+    }
+
+    #[test]
+    fn a_ledger_line_billed_before_is_not_billed_again_and_the_statement_says_where() {
+        let billed = [BilledStatement {
+            origin: Origin::Issued {
+                file: "out/2026-09/acme/statement.json".into(),
+                statement_number: "C-202609-acme".into(),
+                period: "2026-09".into(),
+            },
+            costs: vec![cost(3, 10000, 0)],
+        }];
+        let mut lines = vec![cost(3, 10000, 2), cost(4, 500, 3)];
+        lines[1].invoice_no = "INV-2".into();
+        let mut findings = Findings::default();
+        count_once(&mut [], Some(("costs/2026-10/acme.csv", &mut lines)), &billed, &mut findings).unwrap();
+        assert!(findings.check().is_ok());
+        assert_eq!(lines.iter().map(|l| l.line).collect::<Vec<_>>(), [3], "the line billed in September is dropped");
+        let notes = findings.into_notes();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(
+            notes[0].kind,
+            NoteKind::CostAlreadyBilled {
+                invoice: "invoice INV-1 of Bluewave Forwarding Inc.".into(),
+                statement: "C-202609-acme".into(),
+                period: "2026-09".into(),
+            }
+        );
+        assert_eq!(notes[0].at, ["costs/2026-10/acme.csv:2"]);
+        assert_eq!(
+            notes[0].text,
+            "Already billed on statement C-202609-acme (2026-09): invoice INV-1 of Bluewave Forwarding Inc.; this ledger line repeats it exactly and was not billed again."
+        );
+    }
 }
