@@ -11,12 +11,14 @@
 //! finish and never written to the summary.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::billed::Billed;
 use crate::contract::Language;
 use crate::error::Error;
 use crate::lifecycle::{self, IssueMode, Prior, Reissue};
@@ -81,6 +83,17 @@ impl BatchOptions {
             include_inputs: false,
             shard: None,
         }
+    }
+
+    /// The options each seller's statement is built with: `run`, knowing the
+    /// statements issued in `register` (the register of `out`) unless
+    /// `run.billed` is already set. `run` and `check` both use it.
+    pub fn run_options(&self, register: &Arc<Register>) -> RunOptions {
+        let mut run = self.run.clone();
+        if run.billed.is_none() {
+            run.billed = Some(Billed::new(&self.out, register.clone()));
+        }
+        run
     }
 
     /// True for a run of watermarked drafts.
@@ -232,14 +245,18 @@ pub fn run_batch(
 ) -> Result<BatchSummary, Error> {
     let sellers = select_sellers(ws, opts)?;
     let fonts = ws.fonts()?;
-    let register = if opts.draft() { None } else { Some(Register::open(&opts.out)?) };
+    // Drafts are not registered, but what was issued still must not be billed again.
+    let issued = Arc::new(Register::open(&opts.out)?);
+    let register = if opts.draft() { None } else { Some(issued.clone()) };
+    let run = opts.run_options(&issued);
     let job = Job {
         ws,
         opts,
         signer,
         public_key: signer.key().public_key(),
         fonts: fonts.as_ref(),
-        register: register.as_ref(),
+        register: register.as_deref(),
+        run: &run,
         period_dir: opts.period_dir(),
     };
     remove_stale_temporaries(&job.period_dir, &sellers)?;
@@ -275,6 +292,8 @@ struct Job<'a> {
     public_key: PublicKey,
     fonts: &'a Fonts,
     register: Option<&'a Register>,
+    /// `opts.run` with the statements already issued (`BatchOptions::run_options`).
+    run: &'a RunOptions,
     period_dir: PathBuf,
 }
 
@@ -333,7 +352,7 @@ impl Job<'_> {
             return Ok((kept, Action::Resumed));
         }
 
-        let mut st = build_statement(self.ws, seller, &opts.run, self.signer.block())?;
+        let mut st = build_statement(self.ws, seller, self.run, self.signer.block())?;
         if opts.strict
             && let Some(c) = st.failed_checks().next()
         {

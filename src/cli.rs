@@ -177,6 +177,11 @@ pub struct CheckArgs {
     /// The period, e.g. 2026-10.
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Period,
+    /// The output folder `run` writes to: its register (statements.log)
+    /// lists the statements already issued, whose pass-through costs must
+    /// not be billed again. Defaults to <workspace>/out.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Only this seller (repeatable). Default: every seller with a contract.
     #[arg(long = "seller", value_name = "ID")]
     pub sellers: Vec<String>,

@@ -2,8 +2,10 @@
 //! sellers. See ARCHITECTURE.md for the map of this crate.
 
 pub mod batch;
+pub mod billed;
 pub mod contract;
 pub mod cost_dates;
+pub mod dedup;
 pub mod error;
 pub mod fee_bounds;
 pub mod fees;
@@ -32,6 +34,7 @@ pub mod seal_config;
 pub mod sealing;
 pub mod shard;
 pub mod statement;
+pub mod strays;
 pub mod summary;
 pub mod term;
 pub mod verify_report;

@@ -262,7 +262,7 @@ fn check(args: CheckArgs) -> ExitCode {
         Ok(ws) => ws,
         Err(e) => return fail(e.to_string()),
     };
-    let mut opts = BatchOptions::new(args.period, args.workspace.join("out"));
+    let mut opts = BatchOptions::new(args.period, args.out.unwrap_or_else(|| args.workspace.join("out")));
     opts.sellers = args.sellers;
     opts.strict = args.strict;
     opts.run.allow_missing = args.allow_missing.into_iter().collect();

@@ -69,6 +69,12 @@ pub enum NoteKind {
     /// A cost dated before the period, billed in it because the contract
     /// sets `[costs] allow_late_billed` (`crate::cost_dates`).
     LateBilledCost { invoice_no: String, date: NaiveDate },
+    /// Two input files are byte-identical; the content was read once, as
+    /// `kept`.
+    DuplicateFile { kept: String, dropped: String },
+    /// A pass-through cost of the ledger was already billed, identically, on
+    /// the seller's statement of another period; it was not billed again.
+    CostAlreadyBilled { invoice: String, statement: String, period: String },
     /// `[contract.time_zones]` dates this market's rows in another zone than
     /// the marketplace's own.
     TimeZone { market: String, zone: String, default_zone: String },
@@ -107,6 +113,8 @@ impl NoteKind {
             NoteKind::ReconciliationFailed { .. }
             | NoteKind::MarketNotReconciled { .. }
             | NoteKind::DuplicateDropped { .. }
+            | NoteKind::DuplicateFile { .. }
+            | NoteKind::CostAlreadyBilled { .. }
             | NoteKind::TimeZoneNotApplied { .. }
             | NoteKind::FxSourceNotNamed { .. } => NoteClass::Data,
             NoteKind::TimeZone { .. }
@@ -277,6 +285,8 @@ mod tests {
                 invoice_no: "INV-1".into(),
                 date: NaiveDate::from_ymd_opt(2026, 9, 28).unwrap(),
             },
+            NoteKind::DuplicateFile { kept: "a".into(), dropped: "b".into() },
+            NoteKind::CostAlreadyBilled { invoice: "i".into(), statement: "s".into(), period: "p".into() },
             NoteKind::TimeZone {
                 market: "amazon_us".into(),
                 zone: "UTC".into(),

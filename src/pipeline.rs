@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
+use crate::billed::Billed;
 use crate::contract::{Contract, Language};
 use crate::cost_dates::check_cost_dates;
 use crate::error::Error;
@@ -15,7 +16,7 @@ use crate::fx::{self, FxQuote, FxTable};
 use crate::i18n::Catalog;
 use crate::ingest::costs::read_costs;
 use crate::ingest::records::{CostLine, ReconciliationCheck};
-use crate::ingest::{Format, IngestContext, read_export};
+use crate::ingest::{Format, IngestContext, ParsedExport, read_export};
 use crate::kpi::{self, Kpi, Scope};
 use crate::kpi_id::KpiId;
 use crate::ledger::{Ledger, MarketFigures};
@@ -34,6 +35,9 @@ pub struct RunOptions {
     pub period: Period,
     /// The statement's issue date (an input, never the clock).
     pub issue_date: NaiveDate,
+    /// The statements already issued (the register of the output folder),
+    /// whose pass-through costs are not billed again; `None`: none issued.
+    pub billed: Option<Billed>,
     /// `--allow-missing MARKET`: contract markets whose exports may be
     /// absent this period (see [`crate::markets::check_exports`]); each
     /// seller's contract may allow more (`contract.allow_missing`).
@@ -44,22 +48,31 @@ impl RunOptions {
     /// Options with the default issue date (the day after the period ends)
     /// and no market allowed to be missing.
     pub fn new(period: Period) -> Self {
-        RunOptions { period, issue_date: period.next().first_day(), allow_missing: BTreeSet::new() }
+        RunOptions { period, issue_date: period.next().first_day(), allow_missing: BTreeSet::new(), billed: None }
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// The SHA-256 of `bytes`, in lower-case hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 fn record(file: &InputFile, format: Format, rows: usize) -> InputRecord {
-    InputRecord {
-        path: file.path.clone(),
-        sha256: sha256_hex(&file.bytes),
-        bytes: file.bytes.len() as u64,
-        format,
-        rows,
-    }
+    hashed_record(file, sha256_hex(&file.bytes), format, rows)
+}
+
+fn hashed_record(file: &InputFile, sha256: String, format: Format, rows: usize) -> InputRecord {
+    InputRecord { path: file.path.clone(), sha256, bytes: file.bytes.len() as u64, format, rows }
+}
+
+/// An export read and parsed, before its units are compared with the others'.
+struct ReadExport {
+    file: String,
+    parsed: ParsedExport,
+    sales_market: Option<Market>,
+    ad_market: Option<Market>,
+    /// Its entry in `SellerInputs::inputs`.
+    record: usize,
 }
 
 /// The FX quotes a statement uses, each fetched once and listed once.
@@ -145,6 +158,13 @@ pub struct SellerInputs {
 /// Every export and cost file is read even after one fails, so that all
 /// their problems are reported together.
 ///
+/// The same money never counts twice (`crate::dedup`): a byte-identical
+/// copy of an export is read once, and a settlement, sale, ads row or cost
+/// invoice given again (in another file, the same file, or, for costs, on a
+/// statement of another period in `opts.billed`) is counted once when the
+/// copies agree, with a note naming both, and refused when they do not.
+/// Files of the period that no seller reads are reported (`crate::strays`).
+///
 /// # Errors
 /// An unreadable or invalid contract or FX file (naming the file and key or
 /// line); or [`Error::Refused`] with every export or cost file that cannot
@@ -185,11 +205,22 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     }
 
     let mut rates = Vec::new();
+    let mut fx_copies: BTreeMap<String, String> = BTreeMap::new();
     for rel in ws.fx_files(period)? {
         let file = ws.read(&rel)?;
         let format = if fx::looks_like_ptax(&file.bytes) { Format::FxPtax } else { Format::FxTable };
+        let sha256 = sha256_hex(&file.bytes);
+        if let Some(kept) = fx_copies.get(&sha256) {
+            findings.note(
+                NoteKind::DuplicateFile { kept: kept.clone(), dropped: file.path.clone() },
+                vec![file.path.clone(), kept.clone()],
+            )?;
+            inputs.push(hashed_record(&file, sha256, format, 0));
+            continue;
+        }
+        fx_copies.insert(sha256.clone(), file.path.clone());
         let parsed = fx::read_rates(&file.path, &file.bytes)?;
-        inputs.push(record(&file, format, parsed.len()));
+        inputs.push(hashed_record(&file, sha256, format, parsed.len()));
         rates.extend(parsed);
     }
     let fx = FxTable::new(rates);
@@ -201,9 +232,23 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut ledger = Ledger::default();
     let mut checks = Vec::new();
     let mut check_markets = Vec::new();
+    let mut read = Vec::new();
+    let mut copies: BTreeMap<String, (String, Option<Format>)> = BTreeMap::new();
     let mut unreadable_export = false;
     for rel in ws.export_files(period, seller)? {
         let file = ws.read(&rel)?;
+        let sha256 = sha256_hex(&file.bytes);
+        if let Some((kept, format)) = copies.get(&sha256) {
+            findings.note(
+                NoteKind::DuplicateFile { kept: kept.clone(), dropped: file.path.clone() },
+                vec![file.path.clone(), kept.clone()],
+            )?;
+            if let Some(format) = *format {
+                inputs.push(hashed_record(&file, sha256, format, 0));
+            }
+            continue;
+        }
+        copies.insert(sha256.clone(), (file.path.clone(), None));
         let (format, mut parsed) = match read_export(&file.path, &file.bytes, &ctx) {
             Ok(read) => read,
             Err(e) => {
@@ -247,19 +292,18 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
                 vec![format!("{}:{}", file.path, crate::notes::line_ranges(lines))],
             )?;
         }
-        inputs.push(record(&file, format, parsed.rows_in_period));
-        for c in &parsed.checks {
-            check_markets.push((sales_market.or(ad_market), c.ok));
-        }
-        checks.extend(parsed.checks);
-        ledger.add(parsed.lines, parsed.events, parsed.ads, sales_market, ad_market);
+        copies.insert(sha256.clone(), (file.path.clone(), Some(format)));
+        read.push(ReadExport { file: file.path.clone(), parsed, sales_market, ad_market, record: inputs.len() });
+        inputs.push(hashed_record(&file, sha256, format, 0));
     }
 
-    let costs = match ws.cost_file(period, seller) {
+    let mut ledger_file = None;
+    let mut costs = match ws.cost_file(period, seller) {
         Some(rel) => {
             let file = ws.read(&rel)?;
             match read_costs(&file.path, &file.bytes) {
                 Ok(lines) => {
+                    ledger_file = Some((file.path.clone(), inputs.len()));
                     inputs.push(record(&file, Format::CostLedger, lines.len()));
                     let term = in_term.then_some(&contract.contract);
                     let dating = check_cost_dates(&file.path, &lines, period, term, contract.costs.allow_late_billed);
@@ -282,6 +326,30 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         }
         None => Vec::new(),
     };
+
+    let billed = match opts.billed.as_ref().map(|b| b.statements(seller, period)).transpose() {
+        Ok(billed) => billed.unwrap_or_default(),
+        Err(e) => {
+            findings.refuse(e);
+            Vec::new()
+        }
+    };
+    let mut exports: Vec<(&str, &mut ParsedExport)> =
+        read.iter_mut().map(|r| (r.file.as_str(), &mut r.parsed)).collect();
+    let ledger_lines = ledger_file.as_ref().map(|(file, _)| (file.as_str(), &mut costs));
+    crate::dedup::count_once(&mut exports, ledger_lines, &billed, &mut findings)?;
+    crate::strays::report(ws, period, seller, &inputs, &mut findings)?;
+    if let Some((_, i)) = ledger_file {
+        inputs[i].rows = costs.len();
+    }
+    for ReadExport { parsed, sales_market, ad_market, record, .. } in read {
+        inputs[record].rows = parsed.rows_in_period;
+        for c in &parsed.checks {
+            check_markets.push((sales_market.or(ad_market), c.ok));
+        }
+        checks.extend(parsed.checks);
+        ledger.add(parsed.lines, parsed.events, parsed.ads, sales_market, ad_market);
+    }
 
     // An unreadable export may be the one that seems missing: its own error says what is wrong.
     if !unreadable_export {

@@ -6,6 +6,8 @@
 //! written. The report lists, per seller, every problem that would refuse
 //! its statement and every choice and data note it would carry.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -15,6 +17,7 @@ use crate::error::Error;
 use crate::money::Currency;
 use crate::notes::{DataNote, NoteClass};
 use crate::pipeline::build_statement;
+use crate::register::Register;
 use crate::statement::SigningBlock;
 use crate::workspace::Workspace;
 
@@ -70,11 +73,12 @@ impl CheckReport {
 /// `--seller`. A seller's own problems are in its [`SellerCheck`].
 pub fn check(ws: &Workspace, opts: &BatchOptions) -> Result<CheckReport, Error> {
     let sellers = select_sellers(ws, opts)?;
+    let run = opts.run_options(&Arc::new(Register::open(&opts.out)?));
     // Nothing is signed: the block only fills the model's field.
     let signing = SigningBlock { key_id: String::new(), demo: false };
     let sellers = sellers
         .par_iter()
-        .map(|seller| match build_statement(ws, seller, &opts.run, signing.clone()) {
+        .map(|seller| match build_statement(ws, seller, &run, signing.clone()) {
             Ok(st) => {
                 let mut errors = Vec::new();
                 if opts.strict

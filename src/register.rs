@@ -89,6 +89,17 @@ impl Register {
         latest.get(&(seller.to_string(), period.to_string())).cloned()
     }
 
+    /// The statements in force for `seller`: the latest entry of each of its
+    /// periods, by period.
+    pub fn in_force(&self, seller: &str) -> Vec<Issued> {
+        let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+        latest
+            .range((seller.to_string(), String::new())..)
+            .take_while(|((s, _), _)| s == seller)
+            .map(|(_, entry)| entry.clone())
+            .collect()
+    }
+
     /// Appends `entry` as one line and makes it durable; it becomes the
     /// seller's latest entry.
     ///
@@ -192,8 +203,21 @@ mod tests {
         let reread = Register::open(dir.path()).unwrap();
         assert_eq!(reread.latest("acme", "2026-10").unwrap().statement_number, "C-202610-acme-R1");
         assert_eq!(reread.latest("acme", "2026-11"), None);
+
         let text = fs::read_to_string(dir.path().join(REGISTER_FILE)).unwrap();
         assert_eq!(text.lines().count(), 2);
+    }
+
+    #[test]
+    fn the_statements_in_force_are_the_latest_of_each_period_of_that_seller_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let register = Register::open(dir.path()).unwrap();
+        register.append(&entry("acme", "C-202610-acme")).unwrap();
+        register.append(&Issued { period: "2026-09".into(), ..entry("acme", "C-202609-acme") }).unwrap();
+        register.append(&entry("acme-home", "C-202610-acme-home")).unwrap();
+        register.append(&entry("acme", "C-202610-acme-R1")).unwrap();
+        let numbers: Vec<String> = register.in_force("acme").into_iter().map(|e| e.statement_number).collect();
+        assert_eq!(numbers, ["C-202609-acme", "C-202610-acme-R1"]);
     }
 
     #[test]

@@ -77,8 +77,7 @@ impl Coverage {
         if self.is_whole() {
             return;
         }
-        parsed.lines.retain(|l| self.contains(l.date));
-        parsed.events.retain(|e| self.contains(e.date));
+        parsed.retain_facts(|l| self.contains(l.date), |e| self.contains(e.date));
     }
 
     /// The choice note printed when the term covers only part of the

@@ -3,12 +3,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::period::Period;
 use crate::render::fonts::Fonts;
+use crate::strays::Strays;
 
 /// The provider issuing statements, from `kpiseal.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,7 +61,13 @@ pub struct RenderConfig {
 pub struct Workspace {
     pub root: PathBuf,
     pub config: WorkspaceConfig,
+    /// The strays of the last period asked for, scanned once per run
+    /// (shared by clones).
+    strays: StraysMemo,
 }
+
+/// The strays of one period, once scanned (see [`Workspace::strays`]).
+type StraysMemo = Arc<Mutex<Option<(Period, Arc<Strays>)>>>;
 
 /// One input file: its path relative to the workspace and its bytes.
 #[derive(Debug, Clone)]
@@ -78,7 +86,7 @@ impl Workspace {
         let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let config: WorkspaceConfig =
             toml::from_str(&text).map_err(|e| Error::config("kpiseal.toml", "(document)", e.message()))?;
-        Ok(Workspace { root: root.to_path_buf(), config })
+        Ok(Workspace { root: root.to_path_buf(), config, strays: Arc::default() })
     }
 
     /// Seller ids with a contract (`contracts/<id>.toml`), sorted.
@@ -161,6 +169,23 @@ impl Workspace {
         let mut names: Vec<String> = list_files(&dir)?.into_iter().map(|n| format!("{rel}/{n}")).collect();
         names.sort();
         Ok(names)
+    }
+
+    /// The files of `period` no seller reads ([`Strays::scan`]), scanned on
+    /// the first call for the period and shared afterwards.
+    ///
+    /// # Errors
+    /// As [`Strays::scan`].
+    pub fn strays(&self, period: Period) -> Result<Arc<Strays>, Error> {
+        let mut memo = self.strays.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((p, strays)) = memo.as_ref()
+            && *p == period
+        {
+            return Ok(strays.clone());
+        }
+        let strays = Arc::new(Strays::scan(self, period)?);
+        *memo = Some((period, strays.clone()));
+        Ok(strays)
     }
 
     /// The seller's pass-through cost ledger for the period, if present.

@@ -4,6 +4,7 @@
 //! certification and warehousing), each with its invoice number and, for
 //! most, an evidence file name.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io;
 
@@ -28,7 +29,8 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
         Profile::SunnyGadgets => SUNNY_COSTS,
         Profile::RioCasa => RIO_COSTS,
     };
-    let mut rng = seller.rng(ws.seed, Purpose::Costs);
+    // Each month bills its own invoices.
+    let mut rng = seller.rng_for(ws.seed, Purpose::Costs, ws.period);
     let n = between(&mut rng, 8, 20) as usize;
     // Every template once, in random order, then random repeats.
     let mut order: Vec<usize> = (0..templates.len()).collect();
@@ -41,13 +43,19 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     order.truncate(n);
 
     let days = ws.period.last_day().day() as i64;
+    // A vendor's invoice is billed once: a number drawn twice for the same
+    // vendor is drawn again (which leaves ledgers without a repeat unchanged).
+    let mut issued: BTreeSet<(&str, String)> = BTreeSet::new();
     let mut lines: Vec<CostLine> = order
         .iter()
         .map(|&t| {
             let template = &templates[t];
             let date = add_days(ws.period.first_day(), between(&mut rng, 0, days - 1));
             let amount = between(&mut rng, template.min, template.max);
-            let invoice = invoice_number(&mut rng, template.invoice, date);
+            let mut invoice = invoice_number(&mut rng, template.invoice, date);
+            while !issued.insert((template.vendor, invoice.clone())) {
+                invoice = invoice_number(&mut rng, template.invoice, date);
+            }
             let evidence =
                 if chance(&mut rng, 650) { evidence_name(template.invoice, &invoice) } else { String::new() };
             CostLine { date, template, amount, invoice, evidence }

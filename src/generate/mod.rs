@@ -209,6 +209,18 @@ impl Seller {
     pub fn rng(&self, seed: u64, purpose: Purpose) -> Gen {
         rng(seed, (self.index as u64 + 1) * 16 + purpose as u64)
     }
+
+    /// Like [`Seller::rng`], but a different stream for each period, for
+    /// what must not repeat from one month to the next (a vendor invoice is
+    /// billed once). The demo period (October 2026) keeps the stream of
+    /// [`Seller::rng`], so the demo is what it always was; each month before
+    /// or after it moves the stream by 2³² (seller streams stay below that).
+    pub fn rng_for(&self, seed: u64, purpose: Purpose, period: Period) -> Gen {
+        let demo = GenerateOptions::default().period;
+        let months = |p: Period| i64::from(p.year()) * 12 + i64::from(p.month());
+        let shift = (months(period) - months(demo)) as u64;
+        rng(seed, ((self.index as u64 + 1) * 16 + purpose as u64).wrapping_add(shift.wrapping_mul(1 << 32)))
+    }
 }
 
 /// What a random stream is for, so adding draws to one part of a seller's

@@ -430,3 +430,44 @@ fn ad_reports_cover_the_period_and_three_days_either_side_with_roas_between_2_an
     }
     assert_eq!(found, 2, "a CSV for acme-home, an XLSX for sunny-gadgets");
 }
+
+#[test]
+fn no_vendor_invoice_is_listed_twice_in_a_ledger() {
+    // With seed 2026, these sellers' ledgers drew the same 4-digit INV
+    // number twice for one vendor before numbers were redrawn (a 10,000-seller
+    // benchmark holds them); the duplicate check would refuse them.
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::new(dir.path(), &options(2026, 5000, 1));
+    for i in [3690, 4366] {
+        costs::write(&ws, &Seller::new(i)).unwrap();
+    }
+    let files = read_tree(dir.path());
+    assert_eq!(files.len(), 2);
+    for (path, bytes) in files {
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let mut seen = BTreeSet::new();
+        for r in reader.records().map(|r| r.unwrap()) {
+            assert!(seen.insert((r[2].to_string(), r[3].to_string())), "{path}: {} {} twice", &r[2], &r[3]);
+        }
+    }
+}
+
+#[test]
+fn consecutive_months_bill_different_invoices() {
+    let invoices = |period: Period| {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path(), &GenerateOptions { period, ..options(2026, 3, 1) });
+        let mut out = BTreeSet::new();
+        for i in 0..3 {
+            costs::write(&ws, &Seller::new(i)).unwrap();
+        }
+        for (_, bytes) in read_tree(dir.path()) {
+            let mut reader = csv::Reader::from_reader(bytes.as_slice());
+            out.extend(reader.records().map(|r| r.unwrap()[3].to_string()));
+        }
+        out
+    };
+    let (october, november) = (invoices(october()), invoices(october().next()));
+    assert!(october.len() > 30 && november.len() > 30);
+    assert_eq!(october.intersection(&november).count(), 0, "an invoice billed in October again in November");
+}

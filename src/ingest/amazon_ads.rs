@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 
 use super::records::AdRow;
 use super::table::{Row, Table};
+use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
 use crate::error::InputError;
 use crate::market::Market;
@@ -21,6 +22,9 @@ const DAY_DATE: &[&str] = &["Date"];
 const END_DATE: &[&str] = &["End Date"];
 const CURRENCY: &[&str] = &["Currency"];
 const CAMPAIGN: &[&str] = &["Campaign Name"];
+const AD_GROUP: &[&str] = &["Ad Group Name"];
+const SKU: &[&str] = &["Advertised SKU"];
+const ASIN: &[&str] = &["Advertised ASIN"];
 const SPEND: &[&str] = &["Spend"];
 const CLICKS: &[&str] = &["Clicks"];
 const IMPRESSIONS: &[&str] = &["Impressions"];
@@ -65,6 +69,9 @@ struct Columns {
     end: Option<usize>,
     currency: Option<usize>,
     campaign: usize,
+    ad_group: Option<usize>,
+    sku: Option<usize>,
+    asin: Option<usize>,
     spend: usize,
     sales: usize,
     orders: usize,
@@ -99,6 +106,9 @@ impl Columns {
             end: t.column(END_DATE),
             currency: t.column(CURRENCY),
             campaign: t.require(CAMPAIGN)?,
+            ad_group: t.column(AD_GROUP),
+            sku: t.column(SKU),
+            asin: t.column(ASIN),
             spend: t.require(SPEND)?,
             sales: t.require(window.sales)?,
             orders: t.require(window.orders)?,
@@ -139,8 +149,10 @@ impl Columns {
 ///   cell or a dash (shown when there were no sales) is accepted.
 /// - A row with a blank Campaign Name and a blank Spend (a totals footer, a
 ///   spacer) is skipped and not counted in `rows_total`.
-/// - Ad Group Name and Advertised SKU are not carried: [`AdRow`] is per
-///   campaign row.
+/// - Ad Group Name, Advertised SKU and Advertised ASIN are optional; when
+///   present they are carried (trimmed) and, with the dates and the
+///   campaign, identify the row: each row is a [`Unit`] keyed by them, so
+///   the same row in two reports is found (see `crate::dedup`).
 ///
 /// # Errors
 /// An [`InputError`] naming the file, line or sheet row, and column: a
@@ -157,10 +169,12 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         out.rows_total += 1;
         let ad = read_row(t, row, &cols)?;
+        let mut unit = unit(t, row, &cols, &ad);
         out.saw(ad.start);
         out.saw(ad.end);
         let (period_first, period_last) = (ctx.period.first_day(), ctx.period.last_day());
         if ad.end < period_first || ad.start > period_last {
+            out.units.push(unit);
             continue;
         }
         let bounds = [
@@ -182,11 +196,47 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             ));
         }
         out.rows_in_period += 1;
+        unit.rows_in_period = 1;
         if ad.start >= ctx.counted.0 && ad.end <= ctx.counted.1 {
+            unit.ads = out.ads.len()..out.ads.len() + 1;
             out.ads.push(ad);
         }
+        out.units.push(unit);
     }
     Ok(out)
+}
+
+/// The row as a unit of money: keyed by its dates, campaign, ad group, SKU
+/// and ASIN; its figures are the fingerprint.
+fn unit(t: &Table, row: &Row, cols: &Columns, ad: &AdRow) -> Unit {
+    let key = UnitKey::Ad {
+        start: ad.start,
+        end: ad.end,
+        campaign: ad.campaign.clone(),
+        ad_group: ad.ad_group.clone(),
+        sku: ad.sku.clone(),
+        asin: ad.asin.clone(),
+    };
+    let named: Vec<&str> = [Some(ad.campaign.as_str()), ad.ad_group.as_deref(), ad.sku.as_deref(), ad.asin.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect();
+    let days = if ad.start == ad.end { ad.start.to_string() } else { format!("{} to {}", ad.start, ad.end) };
+    let column = t.headers.get(cols.campaign).cloned().unwrap_or_else(|| CAMPAIGN[0].to_string());
+    let mut unit = Unit::new(key, t.location(row.number), column, format!("ads row {days} {}", named.join(" / ")));
+    unit.fingerprint = Fingerprint::of((
+        ad.currency.code(),
+        ad.spend,
+        ad.sales,
+        ad.orders,
+        ad.units,
+        ad.clicks,
+        ad.impressions,
+        ad.attribution_days,
+    ));
+    unit.summary = format!("spend {} {}, {}-day sales {}", ad.spend, ad.currency.code(), ad.attribution_days, ad.sales);
+    unit
 }
 
 fn read_row(t: &Table, row: &Row, cols: &Columns) -> Result<AdRow, InputError> {
@@ -225,11 +275,15 @@ fn read_row(t: &Table, row: &Row, cols: &Columns) -> Result<AdRow, InputError> {
             t.decimal(row, col)?;
         }
     }
+    let optional = |col: Option<usize>| col.map(|c| t.text(row, c));
     Ok(AdRow {
         market: Market::AmazonUs,
         start,
         end,
         campaign,
+        ad_group: optional(cols.ad_group),
+        sku: optional(cols.sku),
+        asin: optional(cols.asin),
         currency,
         spend: t.money(row, cols.spend)?,
         sales: t.money(row, cols.sales)?,
@@ -261,6 +315,7 @@ mod tests {
     use rust_xlsxwriter::{ExcelDateTime, Format as XlsxFormat, Workbook};
 
     use super::*;
+    use crate::ingest::units::UnitKey;
     use crate::ingest::{Format, read_export};
     use crate::period::Period;
 
@@ -316,6 +371,32 @@ mod tests {
         assert_eq!(a.currency, Currency::Usd);
         assert_eq!(a.spend.to_string(), "1.50");
         assert_eq!(a.sales.to_string(), "20.00");
+    }
+
+    #[test]
+    fn each_row_is_a_unit_keyed_by_dates_campaign_ad_group_sku_and_asin() {
+        let (_, parsed) = read_csv(CONSOLE_CSV).unwrap();
+        let keys: Vec<&UnitKey> = parsed.units.iter().map(|u| &u.key).collect();
+        assert_eq!(
+            keys[0],
+            &UnitKey::Ad {
+                start: day(2026, 10, 1),
+                end: day(2026, 10, 31),
+                campaign: "SP - Lamps - Auto".into(),
+                ad_group: Some("Auto".into()),
+                sku: Some("LAMP-01".into()),
+                asin: Some("B0C1234567".into()),
+            }
+        );
+        assert_eq!(parsed.units[1].label, "ads row 2026-10-02 SP - Lamps - Exact / Exact / LAMP-02 / B0C1234568");
+        assert_eq!(parsed.units[1].ads, 1..2);
+        // A daily report without those columns covers every ad group, SKU and ASIN.
+        let csv = "Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales ($),7 Day Total Orders (#),7 Day Total Units (#)\n\
+2026-09-30,Brand,100,3,1.5,20,1,1\n";
+        let (_, parsed) = read_csv(csv).unwrap();
+        let UnitKey::Ad { ad_group, sku, asin, .. } = &parsed.units[0].key else { panic!() };
+        assert_eq!((ad_group, sku, asin), (&None, &None, &None));
+        assert_eq!((parsed.units[0].ads.clone(), parsed.units[0].rows_in_period), (0..0, 0), "September: no fact");
     }
 
     #[test]

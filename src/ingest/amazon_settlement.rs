@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use super::dates::amazon_local_date;
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
 use super::table::{Row, Table};
+use super::units::{Fingerprint, Unit, UnitKey};
 use super::{Format, IngestContext, ParsedExport};
 use crate::error::InputError;
 use crate::market::Market;
@@ -83,12 +84,22 @@ impl Common {
     }
 }
 
-/// The running reconciliation of one settlement.
+/// One settlement of the file as it is read: its reconciliation so far, its
+/// facts dated in the period, and the fingerprint of all its facts.
 #[derive(Default)]
 struct Settlement {
     reported: Option<Decimal>,
     computed: Decimal,
     rows: usize,
+    /// Line/row of its summary row, and of its first row of any kind.
+    summary_number: Option<usize>,
+    first_number: Option<usize>,
+    /// Every fact of the settlement, whatever its date, and the total: the
+    /// same in a V1 and a V2 file of one settlement.
+    fingerprint: Fingerprint,
+    /// Facts dated in the period (`lines` and `events` only).
+    facts: ParsedExport,
+    rows_in_period: usize,
 }
 
 /// Parses either layout, keeping the facts dated in `ctx.period` and checking
@@ -119,7 +130,12 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             if currency != Currency::Usd {
                 return Err(not_usd(t, row, common.currency, currency));
             }
-            settlements.entry(id.into_owned()).or_default().reported = Some(t.money(row, common.total_amount)?);
+            let settlement = settlements.entry(id.into_owned()).or_default();
+            let total = t.money(row, common.total_amount)?;
+            settlement.reported = Some(total);
+            settlement.summary_number.get_or_insert(row.number);
+            settlement.first_number.get_or_insert(row.number);
+            settlement.fingerprint.add(("total-amount", total));
             continue;
         }
         let details = match v2_cols {
@@ -157,6 +173,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         };
         let settlement = settlements.entry(id.into_owned()).or_default();
         settlement.rows += 1;
+        settlement.first_number.get_or_insert(row.number);
         for d in &details {
             settlement.computed += d.amount;
         }
@@ -165,23 +182,49 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         if !zoned && ctx.period.near_boundary(date) {
             out.date_only_near_boundary.push(row.number);
         }
-        if !ctx.period.contains(date) {
-            continue;
-        }
-        out.rows_in_period += 1;
+        let facts = &mut settlement.facts;
+        let (lines, events) = (facts.lines.len(), facts.events.len());
         for mut d in details {
             if is_principal(&d) {
                 d.quantity = quantity;
             }
-            record(&mut out, date, d);
+            record(facts, date, d);
+        }
+        for l in &facts.lines[lines..] {
+            settlement.fingerprint.add((l.date, &l.order_id, l.kind, l.amount));
+        }
+        for e in &facts.events[events..] {
+            settlement.fingerprint.add((e.date, &e.order_id, e.kind, e.units, e.principal, e.shipping));
+        }
+        if ctx.period.contains(date) {
+            settlement.rows_in_period += 1;
+        } else {
+            facts.lines.truncate(lines);
+            facts.events.truncate(events);
         }
     }
+    let id_column = t.headers.get(common.settlement_id).cloned().unwrap_or_else(|| "settlement-id".to_string());
     for (id, s) in settlements {
         let (reported, ok, detail) = match s.reported {
             Some(r) if r == s.computed => (r, true, String::new()),
             Some(r) => (r, false, format!("detail rows sum to {}, total-amount reads {r}", s.computed)),
             None => (Decimal::ZERO, false, "no summary row with total-amount for this settlement".to_string()),
         };
+        let number = s.summary_number.or(s.first_number).unwrap_or(t.header_number);
+        let mut unit =
+            Unit::new(UnitKey::Settlement(id.clone()), t.location(number), &id_column, format!("settlement {id}"));
+        unit.fingerprint = s.fingerprint;
+        unit.summary = match s.reported {
+            Some(r) => format!("total-amount {r} USD, {} detail rows", s.rows),
+            None => format!("no total-amount, {} detail rows", s.rows),
+        };
+        unit.rows_in_period = s.rows_in_period;
+        unit.lines = out.lines.len()..out.lines.len() + s.facts.lines.len();
+        unit.events = out.events.len()..out.events.len() + s.facts.events.len();
+        unit.checks = out.checks.len()..out.checks.len() + 1;
+        out.rows_in_period += s.rows_in_period;
+        out.lines.extend(s.facts.lines);
+        out.events.extend(s.facts.events);
         out.checks.push(ReconciliationCheck {
             file: t.file.clone(),
             scope: format!("settlement {id} ({} detail rows)", s.rows),
@@ -191,6 +234,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             ok,
             detail,
         });
+        out.units.push(unit);
     }
     Ok(out)
 }
@@ -578,5 +622,76 @@ mod tests {
         assert!(parsed.checks[0].ok, "{:?}", parsed.checks[0]);
         assert_eq!(parsed.events[0].units, 1);
         assert_eq!(parsed.lines.iter().filter(|l| l.kind == MoneyKind::PlatformFee).count(), 2);
+    }
+
+    /// One settlement (an order of 50.00 less 7.50 commission, and a 1.00
+    /// storage fee) in the V1 layout.
+    fn v1_settlement(id: &str, total: &str) -> String {
+        let base = [("settlement-id", id), ("order-id", "X"), ("posted-date", "10/02/2026")];
+        let rows = [
+            v1_row(&[("settlement-id", id), ("total-amount", total), ("currency", "USD")]),
+            v1_row(&[
+                base[0],
+                base[1],
+                base[2],
+                ("transaction-type", "Order"),
+                ("quantity-purchased", "1"),
+                ("price-type", "Principal"),
+                ("price-amount", "50.00"),
+            ]),
+            v1_row(&[
+                base[0],
+                base[1],
+                base[2],
+                ("transaction-type", "Order"),
+                ("item-related-fee-type", "Commission"),
+                ("item-related-fee-amount", "-7.50"),
+            ]),
+            v1_row(&[
+                base[0],
+                base[2],
+                ("transaction-type", "other-transaction"),
+                ("other-fee-amount", "1.00"),
+                ("other-fee-reason-description", "Storage Fee"),
+            ]),
+        ];
+        format!("{V1_HEADER}\n{}\n", rows.join("\n"))
+    }
+
+    #[test]
+    fn a_settlement_is_one_unit_with_the_same_fingerprint_in_v1_and_v2() {
+        let posted = "2026-10-02 10:00:00 UTC";
+        let v2 = v2(
+            "43.50",
+            &[
+                v2_row("other-transaction", "", "other-transaction", "Storage Fee", "1.00", posted, ""),
+                v2_row("Order", "X", "ItemFees", "Commission", "-7.50", posted, ""),
+                v2_row("Order", "X", "ItemPrice", "Principal", "50.00", posted, "1"),
+            ],
+        );
+        let (_, a) = read_export("v2.txt", v2.as_bytes(), &ctx()).unwrap();
+        let (_, b) = read_export("v1.txt", v1_settlement("111", "43.50").as_bytes(), &ctx()).unwrap();
+        assert_eq!((a.units.len(), b.units.len()), (1, 1));
+        let (ua, ub) = (&a.units[0], &b.units[0]);
+        assert_eq!(ua.key, UnitKey::Settlement("111".into()));
+        assert_eq!(ua.key, ub.key);
+        assert_eq!(ua.fingerprint, ub.fingerprint, "the same facts in another layout and order");
+        assert_eq!((ua.lines.clone(), ua.events.clone(), ua.checks.clone(), ua.rows_in_period), (0..3, 0..1, 0..1, 3));
+        assert_eq!(ua.summary, "total-amount 43.50 USD, 3 detail rows");
+
+        let (_, other) = read_export("v1.txt", v1_settlement("111", "43.51").as_bytes(), &ctx()).unwrap();
+        assert_ne!(other.units[0].fingerprint, ub.fingerprint, "another total is another settlement");
+    }
+
+    #[test]
+    fn each_settlement_of_a_file_names_its_own_facts() {
+        let text = v1_settlement("111", "43.50")
+            + &v1_settlement("222", "43.50").lines().skip(1).collect::<Vec<_>>().join("\n");
+        let (_, parsed) = read_export("v1.txt", text.as_bytes(), &ctx()).unwrap();
+        let ids: Vec<&UnitKey> = parsed.units.iter().map(|u| &u.key).collect();
+        assert_eq!(ids, [&UnitKey::Settlement("111".into()), &UnitKey::Settlement("222".into())]);
+        assert_eq!(parsed.units[0].fingerprint, parsed.units[1].fingerprint);
+        assert_eq!((parsed.units[1].lines.clone(), parsed.units[1].checks.clone()), (3..6, 1..2));
+        assert_eq!(parsed.units[1].location, crate::error::Location::Line(6));
     }
 }

@@ -9,7 +9,8 @@ use rust_decimal::Decimal;
 
 use super::records::{CostCategory, CostLine};
 use super::table::{self, Row, Table, TextFormat};
-use crate::error::InputError;
+use super::units::{Fingerprint, Unit, UnitKey, fold};
+use crate::error::{InputError, Location};
 use crate::money::{Currency, DecimalStyle, parse_decimal};
 
 const CATEGORIES: &str = "advertising, freight, customs_duty, import_tax, warehousing, certification, other";
@@ -109,6 +110,27 @@ fn read_line(t: &Table, row: &Row, cols: &Columns) -> Result<CostLine, InputErro
         currency,
         evidence,
     })
+}
+
+/// A pass-through cost as a unit of money at `location` (its ledger line, or
+/// the statement that already billed it): keyed by vendor and invoice
+/// number, with every field the statement prints as its fingerprint.
+pub fn unit(cost: &CostLine, location: Location) -> Unit {
+    let key = UnitKey::Invoice { vendor: fold(&cost.vendor), invoice_no: fold(&cost.invoice_no) };
+    let mut unit = Unit::new(key, location, "invoice_no", format!("invoice {} of {}", cost.invoice_no, cost.vendor));
+    unit.fingerprint = Fingerprint::of((
+        cost.date,
+        cost.category.id(),
+        &cost.vendor,
+        &cost.invoice_no,
+        &cost.description,
+        cost.amount,
+        cost.currency.code(),
+        &cost.evidence,
+    ));
+    unit.summary = format!("{} {} of {} dated {}", cost.amount, cost.currency.code(), cost.category.id(), cost.date);
+    unit.rows_in_period = 1;
+    unit
 }
 
 /// A positive amount exact to cents, returned with exactly 2 decimal places.

@@ -89,6 +89,7 @@ use rust_decimal::Decimal;
 use super::dates;
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
 use super::table::{Row, Table, fold_header};
+use super::units::{Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
 use crate::error::InputError;
 use crate::market::Market;
@@ -114,7 +115,7 @@ const CLAIM_CLOSED: &[&str] = &["Reclamação encerrada"];
 const IN_MEDIATION: &[&str] = &["Em mediação"];
 
 /// What a money column of the export is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Role {
     Products,
     Surcharge,
@@ -252,11 +253,43 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         out.saw(sale.date);
     }
     out.checks.push(reconcile(t, &cols, &sales));
-    for sale in sales.iter().filter(|s| ctx.period.contains(s.date)) {
-        out.rows_in_period += sale.rows;
-        emit(sale, &mut out);
+    for sale in &sales {
+        let mut unit = unit(t, &cols, sale);
+        if ctx.period.contains(sale.date) {
+            let (lines, events) = (out.lines.len(), out.events.len());
+            out.rows_in_period += sale.rows;
+            emit(sale, &mut out);
+            unit.lines = lines..out.lines.len();
+            unit.events = events..out.events.len();
+            unit.rows_in_period = sale.rows;
+        }
+        out.units.push(unit);
     }
     Ok(out)
+}
+
+/// The sale as a unit of money, keyed by its sale number; its date,
+/// outcome, units, every money column's amount and its total are the
+/// fingerprint.
+fn unit(t: &Table, cols: &Columns, sale: &Sale) -> Unit {
+    let column = t.headers.get(cols.sale).cloned().unwrap_or_else(|| SALE_NUMBER[0].to_string());
+    let total_header = t.headers.get(cols.total).map_or("Total (BRL)", String::as_str);
+    let mut unit = Unit::new(
+        UnitKey::Sale(sale.order_id.clone()),
+        t.location(sale.number),
+        column,
+        format!("sale {}", sale.order_id),
+    );
+    let o = sale.outcome;
+    unit.fingerprint.add((sale.date, o.cancelled.map(OrderEventKind::id), o.returned, o.disputed, sale.units));
+    // By role, zero amounts left out: the CSV and the XLSX of one export
+    // agree even where one lacks a column the other shows as zero.
+    for (role, amount) in sale.amounts.iter().filter(|(_, a)| !a.is_zero()) {
+        unit.fingerprint.add((role, amount));
+    }
+    unit.fingerprint.add(("total", sale.total));
+    unit.summary = format!("{total_header} {}, sold {}", sale.total, sale.date);
+    unit
 }
 
 /// Where the columns this parser reads sit in the table.
@@ -636,6 +669,7 @@ mod tests {
 
     use super::*;
     use crate::ingest::table::{self, TextFormat};
+    use crate::ingest::units::UnitKey;
     use crate::ingest::{Format as ExportFormat, read_export};
     use crate::money::{Currency, DecimalStyle};
     use crate::period::Period;
@@ -1218,6 +1252,32 @@ mod tests {
             assert_eq!(check(&p).reported, dec("1138.79"), "{form}");
             assert_eq!(check(&p).scope, "6 rows: money columns = Total (BRL)", "{form}");
         }
+    }
+
+    #[test]
+    fn each_sale_is_a_unit_keyed_by_its_number_whatever_its_date() {
+        let sales = [
+            sale("1", "30 de setembro de 2026 23:59 hs.", "Entregue", "1", DELIVERED, "26.47"),
+            sale("2", OCT_5, "Entregue", "2", BIG, "1059.38"),
+            extra_line("2", "1"),
+        ];
+        for (form, p) in parse_both(&sales) {
+            let keys: Vec<&UnitKey> = p.units.iter().map(|u| &u.key).collect();
+            assert_eq!(keys, [&UnitKey::Sale("1".into()), &UnitKey::Sale("2".into())], "{form}");
+            let (september, october) = (&p.units[0], &p.units[1]);
+            assert_eq!((september.lines.len(), september.events.len(), september.rows_in_period), (0, 0, 0), "{form}");
+            assert_eq!(
+                (october.lines.clone(), october.events.clone()),
+                (0..p.lines.len(), 0..p.events.len()),
+                "{form}"
+            );
+            assert_eq!(october.rows_in_period, 2, "{form}: the extra product line is the sale's");
+            assert!(october.summary.starts_with("Total (BRL) 1059.38, sold 2026-10-05"), "{form}: {}", october.summary);
+        }
+        let (a, b) = (parse_csv(&sales).unwrap(), parse_xlsx(&sales).unwrap());
+        assert_eq!(a.units[1].fingerprint, b.units[1].fingerprint, "the CSV and XLSX of one export agree");
+        let dearer = [sales[0].clone(), S { total: "1059.39", ..sales[1].clone() }, sales[2].clone()];
+        assert_ne!(parse_csv(&dearer).unwrap().units[1].fingerprint, a.units[1].fingerprint);
     }
 
     #[test]

@@ -11,6 +11,9 @@ pub mod dates;
 pub mod mercadolivre;
 pub mod records;
 pub mod table;
+pub mod units;
+
+use std::ops::Range;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -22,6 +25,7 @@ use crate::money::DecimalStyle;
 use crate::period::Period;
 use records::{AdRow, MoneyLine, OrderEvent, ReconciliationCheck};
 use table::TextFormat;
+use units::Unit;
 
 /// A recognised input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,6 +107,92 @@ pub struct ParsedExport {
     /// cannot move them across the month boundary (see
     /// [`Period::near_boundary`](crate::period::Period::near_boundary)).
     pub date_only_near_boundary: Vec<usize>,
+    /// The units of money the file carries (settlements, sales, ads rows),
+    /// each naming its facts above; every fact belongs to one unit, except
+    /// file-wide checks (see `crate::dedup`).
+    pub units: Vec<Unit>,
+}
+
+impl ParsedExport {
+    /// Removes the units for which `drop` is true, with their facts, their
+    /// checks and their rows in the period; the other units' ranges are
+    /// renumbered to match. `drop` is indexed like `units` (missing entries
+    /// mean keep).
+    pub fn drop_units(&mut self, drop: &[bool]) {
+        if !drop.iter().any(|&d| d) {
+            return;
+        }
+        fn mask(len: usize, units: &[Unit], drop: &[bool], range: impl Fn(&Unit) -> Range<usize>) -> Vec<bool> {
+            let mut keep = vec![true; len];
+            for (unit, _) in units.iter().zip(drop).filter(|(_, d)| **d) {
+                for i in range(unit) {
+                    keep[i] = false;
+                }
+            }
+            keep
+        }
+        let lines = mask(self.lines.len(), &self.units, drop, |u| u.lines.clone());
+        let events = mask(self.events.len(), &self.units, drop, |u| u.events.clone());
+        let ads = mask(self.ads.len(), &self.units, drop, |u| u.ads.clone());
+        let checks = mask(self.checks.len(), &self.units, drop, |u| u.checks.clone());
+        let mut i = 0;
+        let mut rows_in_period = self.rows_in_period;
+        self.units.retain(|u| {
+            i += 1;
+            let dropped = drop.get(i - 1).copied().unwrap_or(false);
+            if dropped {
+                rows_in_period = rows_in_period.saturating_sub(u.rows_in_period);
+            }
+            !dropped
+        });
+        self.rows_in_period = rows_in_period;
+        self.retain_masked(&lines, &events, &ads, &checks);
+    }
+
+    /// Keeps only the money lines and order events the predicates accept
+    /// (e.g. those dated inside the contract term), renumbering the units'
+    /// ranges so that each unit still names exactly its remaining facts.
+    pub fn retain_facts(&mut self, keep_line: impl Fn(&MoneyLine) -> bool, keep_event: impl Fn(&OrderEvent) -> bool) {
+        let lines: Vec<bool> = self.lines.iter().map(keep_line).collect();
+        let events: Vec<bool> = self.events.iter().map(keep_event).collect();
+        let (ads, checks) = (vec![true; self.ads.len()], vec![true; self.checks.len()]);
+        self.retain_masked(&lines, &events, &ads, &checks);
+    }
+
+    /// Keeps the facts whose mask entry is true and renumbers every unit's
+    /// ranges to the kept facts.
+    fn retain_masked(&mut self, lines: &[bool], events: &[bool], ads: &[bool], checks: &[bool]) {
+        fn retain<T>(items: &mut Vec<T>, keep: &[bool]) {
+            let mut i = 0;
+            items.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+        /// For each index, how many kept items come before it (and one
+        /// more entry for the end): a range's new bounds.
+        fn renumber(keep: &[bool]) -> Vec<usize> {
+            let mut kept = Vec::with_capacity(keep.len() + 1);
+            let mut n = 0;
+            kept.push(0);
+            for &k in keep {
+                n += usize::from(k);
+                kept.push(n);
+            }
+            kept
+        }
+        let (l, e, a, c) = (renumber(lines), renumber(events), renumber(ads), renumber(checks));
+        for u in &mut self.units {
+            u.lines = l[u.lines.start]..l[u.lines.end];
+            u.events = e[u.events.start]..e[u.events.end];
+            u.ads = a[u.ads.start]..a[u.ads.end];
+            u.checks = c[u.checks.start]..c[u.checks.end];
+        }
+        retain(&mut self.lines, lines);
+        retain(&mut self.events, events);
+        retain(&mut self.ads, ads);
+        retain(&mut self.checks, checks);
+    }
 }
 
 impl ParsedExport {
@@ -228,6 +318,9 @@ pub(crate) fn has_all(headers: &[String], names: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
     use super::*;
 
     fn day(m: u32, d: u32) -> NaiveDate {
@@ -256,5 +349,58 @@ mod tests {
             e.to_string(),
             "sp.csv: has no data rows: an empty export cannot be told from a failed download; download it again, or remove it if the market had no activity in 2026-10"
         );
+    }
+
+    use crate::error::Location;
+    use crate::ingest::records::MoneyKind;
+    use crate::ingest::units::UnitKey;
+
+    fn line(order: &str) -> MoneyLine {
+        MoneyLine {
+            market: Market::AmazonUs,
+            date: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            order_id: order.into(),
+            kind: MoneyKind::Principal,
+            amount: Decimal::ONE,
+        }
+    }
+
+    fn unit(id: &str, lines: Range<usize>, rows: usize) -> Unit {
+        let mut u = Unit::new(UnitKey::Sale(id.into()), Location::Line(1), "c", id);
+        u.lines = lines;
+        u.rows_in_period = rows;
+        u
+    }
+
+    #[test]
+    fn retaining_facts_renumbers_the_units_so_a_later_drop_takes_the_right_ones() {
+        let mut p = ParsedExport {
+            lines: vec![line("a"), line("x"), line("b"), line("x"), line("c")],
+            rows_in_period: 3,
+            units: vec![unit("a", 0..2, 1), unit("b", 2..4, 1), unit("c", 4..5, 1)],
+            ..ParsedExport::default()
+        };
+        p.retain_facts(|l| l.order_id != "x", |_| true);
+        let ranges: Vec<Range<usize>> = p.units.iter().map(|u| u.lines.clone()).collect();
+        assert_eq!(ranges, [0..1, 1..2, 2..3]);
+        p.drop_units(&[false, true, false]);
+        let orders: Vec<&str> = p.lines.iter().map(|l| l.order_id.as_str()).collect();
+        assert_eq!(orders, ["a", "c"]);
+    }
+
+    #[test]
+    fn dropping_a_unit_removes_its_facts_and_rows_and_renumbers_the_rest() {
+        let mut p = ParsedExport {
+            lines: vec![line("a"), line("b"), line("b"), line("c")],
+            rows_in_period: 4,
+            units: vec![unit("a", 0..1, 1), unit("b", 1..3, 2), unit("c", 3..4, 1)],
+            ..ParsedExport::default()
+        };
+        p.drop_units(&[false, true, false]);
+        let orders: Vec<&str> = p.lines.iter().map(|l| l.order_id.as_str()).collect();
+        assert_eq!(orders, ["a", "c"]);
+        assert_eq!(p.rows_in_period, 2);
+        let kept: Vec<(String, Range<usize>)> = p.units.iter().map(|u| (u.label.clone(), u.lines.clone())).collect();
+        assert_eq!(kept, [("a".to_string(), 0..1), ("c".to_string(), 1..2)]);
     }
 }

@@ -122,6 +122,11 @@ pub struct AdRow {
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub campaign: String,
+    /// Ad Group Name, Advertised SKU and Advertised ASIN; `None` when the
+    /// report has no such column.
+    pub ad_group: Option<String>,
+    pub sku: Option<String>,
+    pub asin: Option<String>,
     pub currency: Currency,
     pub spend: Decimal,
     /// Ad-attributed sales in the report's attribution window.

@@ -1,0 +1,218 @@
+//! What each parsed export carries, as units of money with an identity: an
+//! Amazon settlement, a Mercado Livre sale, a sponsored-ads row, a
+//! pass-through invoice. Two units with the same [`UnitKey`] are the same
+//! money; their [`Fingerprint`]s say whether the two copies agree.
+//! `crate::dedup` compares them across every file of a seller.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::Range;
+
+use chrono::NaiveDate;
+
+use crate::error::Location;
+
+/// What makes two units the same money, whichever file carries them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnitKey {
+    /// An Amazon settlement, by settlement-id (V1 and V2 layouts alike).
+    Settlement(String),
+    /// A Mercado Livre sale, by its sale number (N.º de venda).
+    Sale(String),
+    /// A sponsored-ads row: its dates, campaign, ad group, advertised SKU and
+    /// ASIN. `None` means the report has no such column (a coarser report,
+    /// which covers every value of it).
+    Ad {
+        start: NaiveDate,
+        end: NaiveDate,
+        campaign: String,
+        ad_group: Option<String>,
+        sku: Option<String>,
+        asin: Option<String>,
+    },
+    /// A pass-through cost, by vendor and invoice number, each compared
+    /// without case and with inner spaces collapsed ([`fold`]).
+    Invoice { vendor: String, invoice_no: String },
+}
+
+impl UnitKey {
+    /// Whether `self` and `other` are different keys whose money overlaps:
+    /// ads rows of the same campaign whose date ranges intersect and whose
+    /// ad group, SKU and ASIN agree (or one report lacks the column). Only
+    /// ads rows can overlap; other keys are equal or disjoint.
+    pub fn overlaps(&self, other: &UnitKey) -> bool {
+        match (self, other) {
+            (
+                UnitKey::Ad { start: s1, end: e1, campaign: c1, ad_group: g1, sku: k1, asin: a1 },
+                UnitKey::Ad { start: s2, end: e2, campaign: c2, ad_group: g2, sku: k2, asin: a2 },
+            ) => {
+                let agree = |x: &Option<String>, y: &Option<String>| match (x, y) {
+                    (Some(x), Some(y)) => x == y,
+                    _ => true,
+                };
+                self != other && c1 == c2 && s1 <= e2 && s2 <= e1 && agree(g1, g2) && agree(k1, k2) && agree(a1, a2)
+            }
+            _ => false,
+        }
+    }
+
+    /// The campaign of an ads row (the only keys that can overlap).
+    pub fn campaign(&self) -> Option<&str> {
+        match self {
+            UnitKey::Ad { campaign, .. } => Some(campaign),
+            _ => None,
+        }
+    }
+
+    /// What several units of this kind are called, e.g. `settlements`.
+    pub fn plural(&self) -> &'static str {
+        match self {
+            UnitKey::Settlement(_) => "settlements",
+            UnitKey::Sale(_) => "sales",
+            UnitKey::Ad { .. } => "ads rows",
+            UnitKey::Invoice { .. } => "invoices",
+        }
+    }
+
+    /// The first and last day of an ads row.
+    pub fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
+        match self {
+            UnitKey::Ad { start, end, .. } => Some((*start, *end)),
+            _ => None,
+        }
+    }
+}
+
+/// An order-independent digest of everything a unit carries besides its key:
+/// two copies of a unit agree exactly when their fingerprints are equal.
+///
+/// Parts are combined by wrapping addition of two independent 64-bit
+/// hashes, so the order in which a file lists a unit's rows (V1 and V2
+/// settlement layouts differ) does not matter, and a part listed twice
+/// counts twice. The digest is compared within one run only, never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Fingerprint {
+    parts: u64,
+    a: u64,
+    b: u64,
+}
+
+impl Fingerprint {
+    /// Adds one part (a row's fact, a money column, …).
+    pub fn add(&mut self, part: impl Hash) {
+        let lane = |seed: u8| {
+            let mut h = DefaultHasher::new();
+            seed.hash(&mut h);
+            part.hash(&mut h);
+            h.finish()
+        };
+        self.parts += 1;
+        self.a = self.a.wrapping_add(lane(1));
+        self.b = self.b.wrapping_add(lane(2));
+    }
+
+    /// The fingerprint of a single part.
+    pub fn of(part: impl Hash) -> Fingerprint {
+        let mut f = Fingerprint::default();
+        f.add(part);
+        f
+    }
+}
+
+/// One unit of money an export (or the cost ledger) carries, with where it
+/// is and which of the export's facts are its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub key: UnitKey,
+    pub fingerprint: Fingerprint,
+    /// Where the unit starts: its summary row, its first row.
+    pub location: Location,
+    /// The header of the column holding the key, as the file writes it.
+    pub column: String,
+    /// The unit named for people, e.g. `settlement 17723285873`.
+    pub label: String,
+    /// Its money in a few words, e.g. `total-amount 48277.46 USD, 812 detail rows`.
+    pub summary: String,
+    /// Its facts in the export's `lines`, `events`, `ads` and `checks`
+    /// (empty ranges when none is dated in the period).
+    pub lines: Range<usize>,
+    pub events: Range<usize>,
+    pub ads: Range<usize>,
+    pub checks: Range<usize>,
+    /// Data rows of the unit that contributed a fact dated in the period.
+    pub rows_in_period: usize,
+}
+
+impl Unit {
+    /// A unit at `location` with no facts yet.
+    pub fn new(key: UnitKey, location: Location, column: impl Into<String>, label: impl Into<String>) -> Unit {
+        Unit {
+            key,
+            fingerprint: Fingerprint::default(),
+            location,
+            column: column.into(),
+            label: label.into(),
+            summary: String::new(),
+            lines: 0..0,
+            events: 0..0,
+            ads: 0..0,
+            checks: 0..0,
+            rows_in_period: 0,
+        }
+    }
+}
+
+/// Text folded for comparing identities: trimmed, inner whitespace
+/// collapsed to one space, lower-case (`" INV 12 "` and `"inv  12"` agree).
+pub fn fold(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 10, d).unwrap()
+    }
+
+    fn ad(start: u32, end: u32, sku: Option<&str>) -> UnitKey {
+        UnitKey::Ad {
+            start: day(start),
+            end: day(end),
+            campaign: "C".into(),
+            ad_group: Some("G".into()),
+            sku: sku.map(str::to_string),
+            asin: None,
+        }
+    }
+
+    #[test]
+    fn fingerprints_ignore_part_order_but_not_repetition() {
+        let mut ab = Fingerprint::default();
+        ab.add(("a", 1));
+        ab.add(("b", 2));
+        let mut ba = Fingerprint::default();
+        ba.add(("b", 2));
+        ba.add(("a", 1));
+        assert_eq!(ab, ba);
+        let mut abb = ab;
+        abb.add(("b", 2));
+        assert_ne!(ab, abb);
+        assert_ne!(Fingerprint::of(("a", 1)), Fingerprint::of(("a", 2)));
+    }
+
+    #[test]
+    fn ads_rows_overlap_when_dates_intersect_for_the_same_campaign_and_sku() {
+        assert!(ad(1, 31, Some("S")).overlaps(&ad(5, 5, Some("S"))));
+        assert!(!ad(1, 4, Some("S")).overlaps(&ad(5, 5, Some("S"))), "disjoint dates");
+        assert!(!ad(5, 5, Some("S")).overlaps(&ad(5, 5, Some("T"))), "other SKU");
+        assert!(ad(5, 5, None).overlaps(&ad(5, 5, Some("T"))), "a report without SKUs covers every SKU");
+        assert!(!ad(5, 5, Some("S")).overlaps(&ad(5, 5, Some("S"))), "the same key is a repeat, not an overlap");
+        assert!(!UnitKey::Sale("1".into()).overlaps(&UnitKey::Sale("2".into())));
+    }
+
+    #[test]
+    fn folding_ignores_case_and_spacing() {
+        assert_eq!(fold("  INV  2026-10 "), "inv 2026-10");
+    }
+}
