@@ -588,35 +588,7 @@ mod tests {
 
     #[test]
     fn v1_wide_layout_follows_the_same_rules() {
-        let base = [("settlement-id", "9"), ("order-id", "X"), ("posted-date", "10/02/2026")];
-        let rows = [
-            v1_row(&[("settlement-id", "9"), ("total-amount", "43.50"), ("currency", "USD")]),
-            v1_row(&[
-                base[0],
-                base[1],
-                base[2],
-                ("transaction-type", "Order"),
-                ("quantity-purchased", "1"),
-                ("price-type", "Principal"),
-                ("price-amount", "50.00"),
-            ]),
-            v1_row(&[
-                base[0],
-                base[1],
-                base[2],
-                ("transaction-type", "Order"),
-                ("item-related-fee-type", "Commission"),
-                ("item-related-fee-amount", "-7.50"),
-            ]),
-            v1_row(&[
-                base[0],
-                base[2],
-                ("transaction-type", "other-transaction"),
-                ("other-fee-amount", "1.00"),
-                ("other-fee-reason-description", "Storage Fee"),
-            ]),
-        ];
-        let text = format!("{V1_HEADER}\n{}\n", rows.join("\n"));
+        let text = v1_settlement("9", "43.50");
         let (format, parsed) = read_export("v1.txt", text.as_bytes(), &ctx()).unwrap();
         assert_eq!(format, Format::AmazonSettlementV1);
         assert!(parsed.checks[0].ok, "{:?}", parsed.checks[0]);
