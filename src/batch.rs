@@ -37,8 +37,8 @@ use crate::shard::{self, ShardSpec};
 use crate::statement::Statement;
 use crate::workspace::Workspace;
 use kpiseal_seal::keys::PublicKey;
-use kpiseal_seal::manifest::hash_bytes;
-use kpiseal_seal::verify::verify_path;
+use kpiseal_seal::manifest::{Status, hash_bytes};
+use kpiseal_seal::verify::{Options as VerifyOptions, Verdict, verify_path};
 
 /// Drafts live apart from final statements: `<out>/drafts/<period>/`.
 pub const DRAFTS_DIR: &str = "drafts";
@@ -365,7 +365,8 @@ impl Job<'_> {
         let json = st.to_json();
         let language = opts.language.unwrap_or(st.seller.language);
         let pdf = render_pdf(&st, &json, &RenderOptions { language, draft: opts.draft(), fonts: self.fonts })?;
-        let sealed = seal(&st, &json, &pdf, self.signer.key())?;
+        let status = if opts.draft() { Status::Draft } else { Status::Final };
+        let sealed = seal(&st, &json, &pdf, self.signer.key(), status)?;
         let manifest_sha256 = sealed.get(MANIFEST_JSON).map(|m| hash_bytes(m).sha256).unwrap_or_default();
         let inputs_from = opts.include_inputs.then_some(self.ws.root.as_path());
         let fill = |dir: &Path| Ok(write_sealed(dir, &st, &sealed, inputs_from)?);
@@ -435,8 +436,11 @@ impl Job<'_> {
                 return None;
             }
         }
-        let valid = |path: &Path| verify_path(path, Some(&self.public_key), None).is_ok_and(|v| v.is_valid());
-        if !valid(folder) || !valid(&folder.join(EVIDENCE_BAG)) || !folder.join(EVIDENCE_ZIP).is_file() {
+        // The folder's verification covers its bag and zip, when present.
+        let options = VerifyOptions { key: Some(&self.public_key), ..VerifyOptions::default() };
+        let expected = if self.opts.draft() { Verdict::Draft } else { Verdict::Valid };
+        let complete = folder.join(EVIDENCE_BAG).is_dir() && folder.join(EVIDENCE_ZIP).is_file();
+        if !complete || !verify_path(folder, &options).is_ok_and(|v| v.verdict() == expected) {
             return None;
         }
         Statement::from_json(&std::fs::read(folder.join(STATEMENT_JSON)).ok()?).ok()

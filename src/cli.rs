@@ -52,8 +52,10 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// statement.pdf, a statement folder or its manifest.json, an evidence
-    /// bag folder, or evidence.zip.
+    /// A statement PDF, a statement folder (or its manifest.json), an
+    /// evidence bag folder, an evidence zip, or a period folder (or its
+    /// period-manifest.json). Exactly these bytes are checked; links and
+    /// special files are refused.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The provider's public key to pin the signer to (provider.minisign.pub,
@@ -64,6 +66,9 @@ pub struct VerifyArgs {
     /// The workspace the statement was made from: re-hash its input files.
     #[arg(long, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
+    /// List files that no signature covers instead of failing on them.
+    #[arg(long)]
+    pub allow_extra: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use kpiseal_seal::manifest::{Manifest, Supersedes};
+use kpiseal_seal::manifest::{DRAFT_SUFFIX, Manifest, Supersedes};
 
 use crate::register::Issued;
 use crate::sealing::{MANIFEST_JSON, STATEMENT_PDF};
@@ -94,7 +94,8 @@ pub enum LifecycleError {
 }
 
 /// The identity of the statement a run in `mode` makes over `prior`:
-/// a first issue keeps the contract's `base_number`; a re-run over a final
+/// a draft is numbered `<base_number>-DRAFT`, a number no final statement
+/// has; a first issue keeps the contract's `base_number`; a re-run over a final
 /// statement rebuilds that statement's identity (so an unchanged month
 /// gives the same bytes again, corrections included); a supersede takes the
 /// next revision number and names `prior`.
@@ -104,9 +105,10 @@ pub enum LifecycleError {
 /// statement; [`LifecycleError::EmptyReason`] for a blank reason.
 pub fn identity(mode: &IssueMode, prior: Option<&Prior>, base_number: &str) -> Result<Identity, LifecycleError> {
     match (mode, prior) {
-        (IssueMode::Draft, _) | (IssueMode::Final, None) => {
-            Ok(Identity { statement_number: base_number.to_string(), supersedes: None })
+        (IssueMode::Draft, _) => {
+            Ok(Identity { statement_number: format!("{base_number}{DRAFT_SUFFIX}"), supersedes: None })
         }
+        (IssueMode::Final, None) => Ok(Identity { statement_number: base_number.to_string(), supersedes: None }),
         (IssueMode::Final, Some(p)) => {
             Ok(Identity { statement_number: p.statement_number.clone(), supersedes: p.supersedes.clone() })
         }
@@ -194,10 +196,12 @@ mod tests {
     }
 
     #[test]
-    fn a_first_issue_and_a_draft_keep_the_contract_number() {
-        for (mode, p) in [(IssueMode::Final, None), (IssueMode::Draft, Some(prior("N-R3")))] {
-            let id = identity(&mode, p.as_ref(), "N").unwrap();
-            assert_eq!(id, Identity { statement_number: "N".into(), supersedes: None });
+    fn a_first_issue_keeps_the_contract_number_and_a_draft_never_shares_it() {
+        let first = identity(&IssueMode::Final, None, "N").unwrap();
+        assert_eq!(first, Identity { statement_number: "N".into(), supersedes: None });
+        for p in [None, Some(prior("N")), Some(prior("N-R3"))] {
+            let draft = identity(&IssueMode::Draft, p.as_ref(), "N").unwrap();
+            assert_eq!(draft, Identity { statement_number: "N-DRAFT".into(), supersedes: None });
         }
     }
 

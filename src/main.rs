@@ -21,7 +21,7 @@ use kpiseal::render::{RenderOptions, render_pdf};
 use kpiseal::statement::Statement;
 use kpiseal::verify_report;
 use kpiseal_seal::keys::load_public_key;
-use kpiseal_seal::verify::verify_path;
+use kpiseal_seal::verify::{Options as VerifyOptions, Verdict, verify_path};
 
 use kpiseal::seal_config::Signer;
 
@@ -156,8 +156,10 @@ fn render_file(args: &RenderArgs) -> Result<(), String> {
     write_file_atomically(&args.out, &pdf).map_err(|e| e.to_string())
 }
 
-/// `kpiseal verify`: every check of every path, then 0 (all valid), 1 (some
-/// check failed) or 2 (some path could not be checked).
+/// `kpiseal verify`: every check of every path, then 0 (all VALID), 1
+/// (some NOT VALID), 2 (some path refused or unreadable) or 3 (all checks
+/// passed but some path is a draft, not a statement); the worst wins in
+/// the order 2, 1, 3, 0.
 fn verify(args: VerifyArgs) -> ExitCode {
     let key = match args.key.as_deref().map(load_public_key).transpose() {
         Ok(key) => key,
@@ -166,21 +168,26 @@ fn verify(args: VerifyArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut worst = 0;
+    let options = VerifyOptions { key: key.as_ref(), workspace: args.workspace.as_deref(), allow_extra: args.allow_extra };
+    let mut outcomes = Vec::new();
     for path in &args.paths {
-        match verify_path(path, key.as_ref(), args.workspace.as_deref()) {
+        match verify_path(path, &options) {
             Ok(v) => {
                 print!("{}", verify_report::describe(&v));
-                if !v.is_valid() {
-                    worst = worst.max(1);
-                }
+                outcomes.push(match v.verdict() {
+                    Verdict::Valid => 0,
+                    Verdict::NotValid => 1,
+                    Verdict::Draft => 3,
+                });
             }
             Err(e) => {
+                println!("{}\n  REFUSED: {e}\n  NOT VALID", path.display());
                 eprintln!("kpiseal: cannot check {e}");
-                worst = 2;
+                outcomes.push(2);
             }
         }
     }
+    let worst = [2, 1, 3].into_iter().find(|code| outcomes.contains(code)).unwrap_or(0);
     ExitCode::from(worst)
 }
 

@@ -12,12 +12,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use kpiseal_seal::keys::{PublicKey, load_public_key};
-use kpiseal_seal::manifest::hash_file;
+use kpiseal_seal::manifest::{FileEntry, hash_file};
 use kpiseal_seal::period_manifest::{
     Leaf, PERIOD_MANIFEST, PERIOD_MANIFEST_MINISIG, PERIOD_MANIFEST_SSHSIG, PeriodManifest, Provider, SELLER_MANIFEST,
+    SUMMARY_PREFIX,
     trusted_comment,
 };
-use kpiseal_seal::verify::verify_path;
+use kpiseal_seal::verify::{Options as VerifyOptions, Verdict, verify_path};
 use kpiseal_seal::{minisign, sshsig};
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -30,10 +31,8 @@ use crate::sealing::MINISIGN_PUBLIC_KEY;
 use crate::shard::{self, SHARD_HASH_V1, ShardSpec, SummaryName};
 use crate::workspace::Workspace;
 
-/// The `allowed_signers` line for `ssh-keygen -Y verify` of the period
-/// manifest, written beside it (namespace `kpiseal-period-manifest@v1`; a
-/// seller folder's `allowed_signers` allows only the seller manifest's).
-pub const PERIOD_ALLOWED_SIGNERS: &str = "period-manifest.allowed_signers";
+/// The `allowed_signers` line for the period namespace, beside the period manifest.
+pub use kpiseal_seal::period_manifest::PERIOD_ALLOWED_SIGNERS;
 
 /// What to merge.
 #[derive(Debug, Clone)]
@@ -142,6 +141,7 @@ pub fn merge(ws: &Workspace, opts: &MergeOptions, signer: &Signer) -> Result<Mer
     if !problems.is_empty() {
         return Err(MergeError::Incomplete(problems));
     }
+    let summary_files = summary_entries(&dir)?;
     let provider = &ws.config.provider;
     let manifest = PeriodManifest::new(
         period.clone(),
@@ -149,10 +149,28 @@ pub fn merge(ws: &Workspace, opts: &MergeOptions, signer: &Signer) -> Result<Mer
         signer.key().key_id(),
         SHARD_HASH_V1.to_string(),
         leaves,
+        summary_files,
     )
     .map_err(|e| Error::Internal(format!("{PERIOD_MANIFEST}: {e}")))?;
     write_signed(&dir, &manifest, signer)?;
     Ok(Merged { path: dir.join(PERIOD_MANIFEST), summaries: summaries.into_iter().map(|s| s.name).collect(), manifest })
+}
+
+/// Every batch summary in the period folder (`batch-summary*`, JSON and
+/// CSV), hashed, so that the period manifest covers every file beside the
+/// seller folders.
+fn summary_entries(dir: &Path) -> Result<Vec<FileEntry>, Error> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(SUMMARY_PREFIX) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let digest = hash_file(&entry.path()).map_err(|e| Error::Internal(format!("{name}: {e}")))?;
+        entries.push(FileEntry { path: name, sha256: digest.sha256, bytes: digest.bytes });
+    }
+    Ok(entries)
 }
 
 /// The public half of the run's key, read from the certificate `[signing]`
@@ -348,10 +366,11 @@ fn check_folder(
             manifest_path.display()
         )]);
     }
-    let verification = verify_path(&folder, Some(key), None)
+    let options = VerifyOptions { key: Some(key), ..VerifyOptions::default() };
+    let verification = verify_path(&folder, &options)
         .map_err(|e| vec![format!("seller {seller}: cannot check its folder: {e}")])?;
     let mut problems = Vec::new();
-    if !verification.is_valid() {
+    if verification.verdict() != Verdict::Valid {
         let failed: Vec<String> = verification.checks.iter().filter(|c| !c.passed).map(ToString::to_string).collect();
         problems.push(format!(
             "seller {seller}: {} does not verify with key {}: {}",

@@ -27,10 +27,11 @@ use chrono::NaiveTime;
 use kpiseal_seal::bag::{BagError, BagInfo, Durability, PayloadFile, write_bag, write_zip};
 use kpiseal_seal::keys::{KeyError, ProviderKey};
 use kpiseal_seal::manifest::{
-    self, Figures, FileEntry, InputFile, MANIFEST_SCHEMA, Manifest, ManifestError, OutputFile, Seller, Tool,
+    self, Figures, FileEntry, InputFile, MANIFEST_SCHEMA, Manifest, ManifestError, OutputFile, Provider, Seller,
+    Status, Tool,
 };
 use kpiseal_seal::minisign::{self, MinisignError};
-use kpiseal_seal::pdf_signature::{SealError, sign_pdf};
+use kpiseal_seal::pdf_signature::{SealError, sign_pdf, signature_reason};
 use kpiseal_seal::sshsig::{self, SshsigError};
 
 use crate::ingest::Format;
@@ -101,42 +102,58 @@ impl SealedFiles {
 }
 
 /// Signs the rendered `pdf` (signing time = the issue date at 00:00 UTC,
-/// reason `kpiseal statement <number>`, location = the provider's name),
-/// writes the manifest of `statement`'s inputs and of the signed PDF and
-/// `json`, signs it with minisign and SSHSIG, and adds the public key files.
+/// reason [`signature_reason`], location = the provider's name), writes
+/// the manifest of `statement`'s inputs, of the signed PDF, `json` and the
+/// four public key files, signs it with minisign and SSHSIG, and adds the
+/// public key files. A draft (`status`) is signed as one: its number ends
+/// in `-DRAFT`, its SSHSIG namespace, trusted comment, `allowed_signers`
+/// line and PDF reason say draft, so that it never verifies as a statement.
 /// Deterministic: the same arguments give the same bytes.
 ///
 /// # Errors
 /// [`SealingError::KeyMismatch`] when the statement names another key than
-/// `key`; otherwise whichever signing or encoding step failed.
-pub fn seal(statement: &Statement, json: &[u8], pdf: &[u8], key: &ProviderKey) -> Result<SealedFiles, SealingError> {
+/// `key`; [`SealingError::Manifest`] when the statement number does not
+/// match `status`; otherwise whichever signing or encoding step failed.
+pub fn seal(
+    statement: &Statement,
+    json: &[u8],
+    pdf: &[u8],
+    key: &ProviderKey,
+    status: Status,
+) -> Result<SealedFiles, SealingError> {
     let key_id = key.key_id();
     if statement.signing.key_id != key_id.to_string() {
         return Err(SealingError::KeyMismatch { statement: statement.signing.key_id.clone(), key: key_id.to_string() });
     }
     let signing_time = statement.issue_date.and_time(NaiveTime::MIN).and_utc();
-    let reason = format!("kpiseal statement {}", statement.statement_number);
+    let reason = signature_reason(&statement.statement_number, status);
     let signed_pdf = sign_pdf(pdf, key, signing_time, &reason, &statement.provider.name)?;
-
-    let outputs = vec![output_entry(STATEMENT_PDF, &signed_pdf), output_entry(STATEMENT_JSON, json)];
-    let manifest = manifest_of(statement, key, outputs)?;
-    let manifest_json = manifest::to_canonical_json(&manifest)?;
-    let comment = minisign::trusted_comment(&statement.statement_number, &statement.period.id.to_string(), key_id);
-    let minisig = minisign::sign(key.private_key(), &manifest_json, &comment)?;
-    let sshsig = sshsig::sign(key.private_key(), &manifest_json)?;
     let public = key.verifying_key();
     let line = |text: String| format!("{text}\n").into_bytes();
-    let files = vec![
+    let namespace = match status {
+        Status::Final => sshsig::NAMESPACE,
+        Status::Draft => sshsig::DRAFT_NAMESPACE,
+    };
+    let key_files = [
+        (MINISIGN_PUBLIC_KEY, minisign::public_key_file(&public).into_bytes()),
+        (SSH_PUBLIC_KEY, line(sshsig::openssh_public_key_line(&public))),
+        (ALLOWED_SIGNERS, line(sshsig::allowed_signers_line_in(&public, namespace))),
+        (CERTIFICATE, key.certificate().to_pem()?.into_bytes()),
+    ];
+    let mut outputs = vec![output_entry(STATEMENT_PDF, &signed_pdf), output_entry(STATEMENT_JSON, json)];
+    outputs.extend(key_files.iter().map(|(name, bytes)| output_entry(name, bytes)));
+    let manifest = manifest_of(statement, key, status, outputs)?;
+    let manifest_json = manifest::to_canonical_json(&manifest)?;
+    let minisig = minisign::sign(key.private_key(), &manifest_json, &manifest.trusted_comment())?;
+    let sshsig = sshsig::sign_in(key.private_key(), &manifest_json, manifest.sshsig_namespace())?;
+    let mut files = vec![
         (STATEMENT_PDF, signed_pdf),
         (STATEMENT_JSON, json.to_vec()),
         (MANIFEST_JSON, manifest_json),
         (MANIFEST_MINISIG, minisig.into_bytes()),
         (MANIFEST_SSHSIG, sshsig.into_bytes()),
-        (MINISIGN_PUBLIC_KEY, minisign::public_key_file(&public).into_bytes()),
-        (SSH_PUBLIC_KEY, line(sshsig::openssh_public_key_line(&public))),
-        (ALLOWED_SIGNERS, line(sshsig::allowed_signers_line(&public))),
-        (CERTIFICATE, key.certificate().to_pem()?.into_bytes()),
     ];
+    files.extend(key_files);
     Ok(SealedFiles { files, manifest })
 }
 
@@ -145,15 +162,16 @@ fn output_entry(name: &str, bytes: &[u8]) -> OutputFile {
     OutputFile { name: name.to_string(), sha256: digest.sha256, bytes: digest.bytes }
 }
 
-/// The evidence manifest of `statement`: every input record (the contract
-/// and FX tables also in their own fields), `outputs`, the amount due, the
-/// tool and the key id.
+/// The evidence manifest of `statement`: its status and provider, every
+/// input record (the contract and FX tables also in their own fields),
+/// `outputs`, the amount due, the tool and the key id.
 ///
 /// # Errors
 /// [`SealingError::Contract`] unless exactly one input is the contract.
 pub fn manifest_of(
     statement: &Statement,
     key: &ProviderKey,
+    status: Status,
     outputs: Vec<OutputFile>,
 ) -> Result<Manifest, SealingError> {
     let entry = |r: &InputRecord| FileEntry { path: r.path.clone(), sha256: r.sha256.clone(), bytes: r.bytes };
@@ -163,6 +181,11 @@ pub fn manifest_of(
     };
     Ok(Manifest {
         schema: MANIFEST_SCHEMA.to_string(),
+        status,
+        provider: Provider {
+            name: statement.provider.name.clone(),
+            legal_name: statement.provider.legal_name.clone(),
+        },
         seller: Seller { id: statement.seller.id.clone(), legal_name: statement.seller.legal_name.clone() },
         period: statement.period.id.to_string(),
         statement_number: statement.statement_number.clone(),

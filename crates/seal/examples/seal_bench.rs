@@ -12,7 +12,7 @@ use kpiseal_seal::bag::{BagInfo, Durability, PayloadFile, validate_bag, write_ba
 use kpiseal_seal::check::all_passed;
 use kpiseal_seal::keys::PrivateKey;
 use kpiseal_seal::manifest::{
-    Figures, FileEntry, MANIFEST_SCHEMA, Manifest, OutputFile, Seller, Tool, check_outputs, hash_file,
+    Figures, FileEntry, MANIFEST_SCHEMA, Manifest, OutputFile, Provider, Seller, Status, Tool, check_outputs, hash_file,
     to_canonical_json,
 };
 use kpiseal_seal::{minisign, sshsig};
@@ -106,6 +106,8 @@ fn seal(
     }
     let manifest = Manifest {
         schema: MANIFEST_SCHEMA.into(),
+        status: Status::Final,
+        provider: Provider { name: "Lingxi".into(), legal_name: "Lingxi Cross-Border Services Ltd.".into() },
         seller: Seller { id: "acme-home".into(), legal_name: "Acme Home Goods Co., Ltd.".into() },
         period: "2026-10".into(),
         statement_number: "KPI-2026-10-acme-home".into(),

@@ -25,6 +25,7 @@ mod zipfile;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256, Sha512};
 use thiserror::Error;
 
 pub use validate::validate_bag;
@@ -103,6 +104,54 @@ pub enum BagError {
     NotABag { path: PathBuf, problem: String },
     #[error("{path}: cannot write the zip: {source}")]
     Zip { path: PathBuf, source: ::zip::result::ZipError },
+}
+
+/// One payload file's name under `data/` and its hashes, as the tag files list it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PayloadDigest<'a> {
+    pub name: &'a str,
+    pub sha256: &'a str,
+    pub sha512: &'a str,
+    pub bytes: u64,
+}
+
+const BAGIT_TXT: &[u8] = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+
+/// `<total payload bytes>.<payload file count>`.
+pub(crate) fn payload_oxum(payload: &[PayloadDigest<'_>]) -> String {
+    let total: u64 = payload.iter().map(|p| p.bytes).sum();
+    format!("{total}.{}", payload.len())
+}
+
+/// Every tag file of the bag holding `payload` (sorted by name) with
+/// `info`, by name, exactly as [`write_bag`] writes them: `bag-info.txt`,
+/// `bagit.txt`, the two payload manifests, then the two tag manifests. The
+/// writer and `verify` both use this, so a bag verifies only if its tag
+/// files are byte for byte what its payload and signed manifest imply.
+pub(crate) fn tag_files(payload: &[PayloadDigest<'_>], info: &BagInfo) -> Vec<(String, Vec<u8>)> {
+    let bag_info = format!(
+        "Source-Organization: {}\nExternal-Identifier: {}\nBagging-Date: {}\nPayload-Oxum: {}\nBag-Software-Agent: {}\n",
+        info.source_organization,
+        info.external_identifier,
+        info.bagging_date,
+        payload_oxum(payload),
+        info.software_agent
+    );
+    let manifest = |pick: for<'p> fn(&PayloadDigest<'p>) -> &'p str| {
+        payload.iter().map(|p| format!("{}  data/{}\n", pick(p), encode_manifest_path(p.name))).collect::<String>()
+    };
+    let payload_manifests = [manifest(|p| p.sha256), manifest(|p| p.sha512)];
+    let mut tags: Vec<(String, Vec<u8>)> =
+        vec![("bag-info.txt".to_string(), bag_info.into_bytes()), ("bagit.txt".to_string(), BAGIT_TXT.to_vec())];
+    for (alg, text) in ALGORITHMS.iter().zip(payload_manifests) {
+        tags.push((format!("manifest-{alg}.txt"), text.into_bytes()));
+    }
+    tags.sort();
+    let sha256: String = tags.iter().map(|(n, b)| format!("{}  {n}\n", hex::encode(Sha256::digest(b)))).collect();
+    let sha512: String = tags.iter().map(|(n, b)| format!("{}  {n}\n", hex::encode(Sha512::digest(b)))).collect();
+    tags.push(("tagmanifest-sha256.txt".to_string(), sha256.into_bytes()));
+    tags.push(("tagmanifest-sha512.txt".to_string(), sha512.into_bytes()));
+    tags
 }
 
 fn io_error<'p>(path: &'p Path, action: &'static str) -> impl FnOnce(io::Error) -> BagError + 'p {

@@ -18,10 +18,13 @@ use thiserror::Error;
 use crate::check::Check;
 use crate::chunks;
 use crate::keys::KeyId;
-use crate::relpath;
+use crate::{minisign, relpath, sshsig};
 
 /// The value of [`Manifest::schema`] this crate writes and reads.
-pub const MANIFEST_SCHEMA: &str = "kpiseal.manifest/1";
+pub const MANIFEST_SCHEMA: &str = "kpiseal.manifest/2";
+
+/// What a draft's statement number ends with; a final statement's never does.
+pub const DRAFT_SUFFIX: &str = "-DRAFT";
 
 /// Largest integer JSON (and so RFC 8785, which writes numbers as IEEE
 /// doubles) carries exactly: 2^53 − 1.
@@ -34,6 +37,10 @@ pub const MAX_EXACT_INTEGER: u64 = (1 << 53) - 1;
 pub struct Manifest {
     /// Always [`MANIFEST_SCHEMA`].
     pub schema: String,
+    /// A final statement, or a draft that is not a statement.
+    pub status: Status,
+    /// Who issues the statement (`[provider]` of `kpiseal.toml`).
+    pub provider: Provider,
     pub seller: Seller,
     /// The statement's month, `YYYY-MM`.
     pub period: String,
@@ -50,11 +57,33 @@ pub struct Manifest {
     pub contract: FileEntry,
     /// The FX tables read, relative to the workspace.
     pub fx: Vec<FileEntry>,
-    /// The statement's own files (`statement.pdf`, `statement.json`), relative to the statement's folder.
+    /// The statement's own files, relative to the statement's folder:
+    /// `statement.pdf`, `statement.json` and the four public key files
+    /// delivered with them. (The manifest's two signatures, the evidence bag
+    /// and its zip are checked by other means: see `verify`.)
     pub outputs: Vec<OutputFile>,
     /// The statement this one replaces, if any; omitted from the JSON when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<Supersedes>,
+}
+
+/// Whether a manifest seals a final statement or a draft. A draft is signed
+/// so that it can be checked, but under its own SSHSIG namespace and
+/// trusted comment, and with a number ending in [`DRAFT_SUFFIX`], so that
+/// it can never pass for a final statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Final,
+    Draft,
+}
+
+/// The statement's issuer, as in the period manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    pub name: String,
+    pub legal_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +206,24 @@ impl Manifest {
         if self.schema != MANIFEST_SCHEMA {
             return Err(invalid("schema", &self.schema, format!("expected {MANIFEST_SCHEMA:?}")));
         }
+        let draft_number = self.statement_number.ends_with(DRAFT_SUFFIX);
+        match self.status {
+            Status::Draft if !draft_number => {
+                return Err(invalid(
+                    "statement_number",
+                    &self.statement_number,
+                    format!("a draft's number ends with {DRAFT_SUFFIX}"),
+                ));
+            }
+            Status::Final if draft_number => {
+                return Err(invalid(
+                    "statement_number",
+                    &self.statement_number,
+                    format!("only a draft's number ends with {DRAFT_SUFFIX}"),
+                ));
+            }
+            _ => {}
+        }
         for (i, input) in self.inputs.iter().enumerate() {
             let at = format!("inputs[{i}]");
             check_entry(&at, &input.path, &input.sha256, input.bytes)?;
@@ -194,6 +241,25 @@ impl Manifest {
             check_sha256("supersedes.statement_pdf_sha256", &s.statement_pdf_sha256)?;
         }
         Ok(())
+    }
+
+    /// The SSHSIG namespace this manifest's `manifest.json.sig` is made in:
+    /// [`sshsig::NAMESPACE`] for a final statement, [`sshsig::DRAFT_NAMESPACE`] for a draft.
+    pub fn sshsig_namespace(&self) -> &'static str {
+        match self.status {
+            Status::Final => sshsig::NAMESPACE,
+            Status::Draft => sshsig::DRAFT_NAMESPACE,
+        }
+    }
+
+    /// The minisign trusted comment (signed) of this manifest's signature:
+    /// [`minisign::trusted_comment`], prefixed `DRAFT NOT A STATEMENT: ` for a draft.
+    pub fn trusted_comment(&self) -> String {
+        let comment = minisign::trusted_comment(&self.statement_number, &self.period, self.key_id);
+        match self.status {
+            Status::Final => comment,
+            Status::Draft => format!("DRAFT NOT A STATEMENT: {comment}"),
+        }
     }
 
     /// Reads a manifest (any JSON formatting), refusing unknown fields and

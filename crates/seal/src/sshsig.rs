@@ -21,9 +21,13 @@ use thiserror::Error;
 
 use crate::keys::{KeyId, PrivateKey};
 
-/// The SSHSIG namespace of every kpiseal manifest signature. Versioned so
-/// that a future manifest format can use another without ambiguity.
+/// The SSHSIG namespace of every final statement's manifest signature.
+/// Versioned so that a future manifest format can use another without ambiguity.
 pub const NAMESPACE: &str = "kpiseal-manifest@v1";
+
+/// The SSHSIG namespace of a draft's manifest signature: a draft's
+/// signature can never be checked as a final statement's.
+pub const DRAFT_NAMESPACE: &str = "kpiseal-draft-manifest@v1";
 
 /// The SSHSIG namespace of a period manifest's signature
 /// (`period-manifest.json.sig`, see [`crate::period_manifest`]): distinct

@@ -20,7 +20,7 @@ use ed25519_dalek::VerifyingKey;
 use kpiseal_seal::bag::{BagInfo, Durability, PayloadFile, validate_bag, write_bag, write_zip};
 use kpiseal_seal::keys::{self, KeyId, ProviderKey, load_public_key, save_key_files};
 use kpiseal_seal::manifest::{
-    Figures, FileEntry, MANIFEST_SCHEMA, Manifest, OutputFile, Seller, Tool, check_outputs, hash_bytes, hash_file,
+    Figures, FileEntry, MANIFEST_SCHEMA, Manifest, OutputFile, Provider, Seller, Status, Tool, check_outputs, hash_bytes, hash_file,
     to_canonical_json,
 };
 use kpiseal_seal::pdf_signature::{sign_pdf, verify_pdf};
@@ -64,6 +64,8 @@ fn seal(root: &Path, key: &ProviderKey, keys_dir: &Path, number: &str, pages: us
     let contract = hash_bytes(b"[contract]\nid = 'acme-home'\n");
     let manifest = Manifest {
         schema: MANIFEST_SCHEMA.into(),
+        status: Status::Final,
+        provider: Provider { name: "Lingxi".into(), legal_name: "Lingxi Cross-Border Services Ltd.".into() },
         seller: Seller { id: "acme-home".into(), legal_name: "Acme Home Goods Co., Ltd. (深圳)".into() },
         period: PERIOD.into(),
         statement_number: number.into(),

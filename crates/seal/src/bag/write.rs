@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256, Sha512};
 
+
 use super::{
-    ALGORITHMS, BagError, BagInfo, Durability, PayloadFile, PayloadSource, encode_manifest_path, io_error, is_iso_date,
+    BagError, BagInfo, Durability, PayloadDigest, PayloadFile, PayloadSource, io_error, is_iso_date, payload_oxum,
+    tag_files,
 };
 use crate::{chunks, relpath};
-
-const BAGIT_TXT: &[u8] = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
 
 /// What a written bag holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,29 +143,12 @@ fn fill(
         open_files.push((out, target));
         written.push(hashes);
     }
-    let total: u64 = written.iter().map(|w| w.bytes).sum();
-    let payload_oxum = format!("{total}.{}", written.len());
-
-    let bag_info = format!(
-        "Source-Organization: {}\nExternal-Identifier: {}\nBagging-Date: {}\nPayload-Oxum: {payload_oxum}\nBag-Software-Agent: {}\n",
-        info.source_organization, info.external_identifier, info.bagging_date, info.software_agent
-    );
-    let manifest = |pick: fn(&Written) -> &str| {
-        written.iter().map(|w| format!("{}  data/{}\n", pick(w), encode_manifest_path(&w.name))).collect::<String>()
-    };
-    let payload_manifests = [manifest(|w| &w.sha256), manifest(|w| &w.sha512)];
-    // The tag files a tag manifest lists, sorted by name.
-    let mut tags: Vec<(String, Vec<u8>)> =
-        vec![("bag-info.txt".to_string(), bag_info.into_bytes()), ("bagit.txt".to_string(), BAGIT_TXT.to_vec())];
-    for (alg, text) in ALGORITHMS.iter().zip(payload_manifests) {
-        tags.push((format!("manifest-{alg}.txt"), text.into_bytes()));
-    }
-    tags.sort();
-    let sha256: String = tags.iter().map(|(n, b)| format!("{}  {n}\n", hex::encode(Sha256::digest(b)))).collect();
-    let sha512: String = tags.iter().map(|(n, b)| format!("{}  {n}\n", hex::encode(Sha512::digest(b)))).collect();
-    tags.push(("tagmanifest-sha256.txt".to_string(), sha256.into_bytes()));
-    tags.push(("tagmanifest-sha512.txt".to_string(), sha512.into_bytes()));
-
+    let digests: Vec<PayloadDigest<'_>> = written
+        .iter()
+        .map(|w| PayloadDigest { name: &w.name, sha256: &w.sha256, sha512: &w.sha512, bytes: w.bytes })
+        .collect();
+    let payload_oxum = payload_oxum(&digests);
+    let tags = tag_files(&digests, info);
     for (name, contents) in &tags {
         open_files.push(write_tag(tmp, name, contents)?);
     }

@@ -29,6 +29,7 @@ pub use files::{
 };
 pub use key_id::{KeyId, KeyIdParseError};
 pub use public_key::{ProviderCertificate, PublicKey, PublicKeyFormat};
+pub(crate) use public_key::parse_public_key;
 /// The operating system's random number generator, of the `rand_core`
 /// version [`generate`] takes.
 pub use rand_core::OsRng;

@@ -17,6 +17,7 @@ use ed25519_dalek::VerifyingKey;
 use sha2::{Digest, Sha512};
 
 use crate::keys::{KeyId, ProviderKey};
+use crate::manifest::Status;
 pub use incremental_update::CONTENTS_HEX_DIGITS;
 use incremental_update::SignatureFields;
 
@@ -55,6 +56,27 @@ pub fn sign_pdf(
     Ok(prepared.bytes)
 }
 
+/// The `/Reason` of a statement's signature: `kpiseal statement <number>`
+/// for a final statement, `kpiseal draft <number>: not a statement` for a
+/// draft. It is inside the signed bytes, so a PDF on its own says which.
+pub fn signature_reason(statement_number: &str, status: Status) -> String {
+    match status {
+        Status::Final => format!("kpiseal statement {statement_number}"),
+        Status::Draft => format!("kpiseal draft {statement_number}: not a statement"),
+    }
+}
+
+/// What a `/Reason` written by [`signature_reason`] says: the status and
+/// the statement number; `None` for any other reason.
+pub fn parse_reason(reason: &str) -> Option<(Status, String)> {
+    if let Some(rest) = reason.strip_prefix("kpiseal draft ") {
+        let number = rest.strip_suffix(": not a statement")?;
+        return (!number.is_empty() && !number.contains(' ')).then(|| (Status::Draft, number.to_string()));
+    }
+    let number = reason.strip_prefix("kpiseal statement ")?;
+    (!number.is_empty() && !number.contains(' ')).then(|| (Status::Final, number.to_string()))
+}
+
 /// Why a PDF's signature could not be checked at all (as opposed to being
 /// checked and found invalid, which [`PdfSignatureReport`] says).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -82,10 +104,12 @@ pub struct PdfSignatureReport {
     pub signer: Option<String>,
     /// The claimed signing time (`/M`), when readable.
     pub signing_time: Option<DateTime<Utc>>,
+    /// The signature's `/Reason`, when readable.
+    pub reason: Option<String>,
     /// True only when a trusted key was given and the signer's key is that
     /// key. Without one, a valid signature proves integrity, not who signed.
     pub signer_pinned: bool,
-    /// Every check, in order: `byte-range`, `cms-structure`,
+    /// Every check, in order: `header`, `byte-range`, `contents-encoding`, `cms-structure`,
     /// `message-digest`, `signature`, `signing-certificate`, and
     /// `pinned-key` when a trusted key was given.
     pub checks: Vec<PdfCheck>,
@@ -112,10 +136,25 @@ impl PdfSignatureReport {
 /// the certificate's key is `trusted`. Never panics, whatever the input.
 pub fn verify_pdf(pdf: &[u8], trusted: Option<&VerifyingKey>) -> Result<PdfSignatureReport, PdfVerifyError> {
     let located = signature_location::last_signature(pdf).ok_or(PdfVerifyError::NoSignature)?;
-    let mut report =
-        PdfSignatureReport { key_id: None, signer: None, signing_time: None, signer_pinned: false, checks: Vec::new() };
+    let mut report = PdfSignatureReport {
+        key_id: None,
+        signer: None,
+        signing_time: None,
+        reason: None,
+        signer_pinned: false,
+        checks: Vec::new(),
+    };
+    report.push(
+        "header",
+        if pdf.starts_with(b"%PDF-") {
+            Ok("the file begins with %PDF-".into())
+        } else {
+            Err("the file does not begin with %PDF-".into())
+        },
+    );
     let gap = located.and_then(|found| {
         report.signing_time = signature_location::signing_time(pdf, found.key_at);
+        report.reason = signature_location::reason(pdf, found.key_at);
         signature_location::excluded_contents(pdf, found.byte_range)
     });
     let (gap_start, gap_end) = match gap {
@@ -123,7 +162,7 @@ pub fn verify_pdf(pdf: &[u8], trusted: Option<&VerifyingKey>) -> Result<PdfSigna
         Err(reason) => {
             report.push("byte-range", Err(reason));
             let not_checked = || Err("not checked: no usable /ByteRange".to_owned());
-            for name in ["cms-structure", "message-digest", "signature", "signing-certificate"] {
+            for name in ["contents-encoding", "cms-structure", "message-digest", "signature", "signing-certificate"] {
                 report.push(name, not_checked());
             }
             if trusted.is_some() {
@@ -135,7 +174,9 @@ pub fn verify_pdf(pdf: &[u8], trusted: Option<&VerifyingKey>) -> Result<PdfSigna
     report.push("byte-range", Ok(format!("covers the whole file except /Contents (bytes {gap_start}..{gap_end})")));
 
     // The gap is `<hex>` with an even number of hex digits, checked above.
-    let cms_bytes = hex::decode(&pdf[gap_start + 1..gap_end - 1]).unwrap_or_default();
+    let hex_digits = &pdf[gap_start + 1..gap_end - 1];
+    let cms_bytes = hex::decode(hex_digits).unwrap_or_default();
+    report.push("contents-encoding", canonical_contents(hex_digits, &cms_bytes));
     let findings = cms_signature::verify_detached(&cms_bytes, [&pdf[..gap_start], &pdf[gap_end..]]);
     report.push("cms-structure", findings.structure.map(|()| "CAdES detached SignedData, SHA-512, Ed25519".into()));
     report.push("message-digest", findings.message_digest.map(|()| "matches the SHA-512 of the signed ranges".into()));
@@ -157,6 +198,43 @@ pub fn verify_pdf(pdf: &[u8], trusted: Option<&VerifyingKey>) -> Result<PdfSigna
         report.push("pinned-key", pinned);
     }
     Ok(report)
+}
+
+/// `/Contents` must be written exactly as [`sign_pdf`] writes it: the DER
+/// signature in uppercase hex, then zeros to the reserved width. Any other
+/// spelling decodes to the same signature but gives the file another
+/// SHA-256, so it is refused.
+fn canonical_contents(hex_digits: &[u8], decoded: &[u8]) -> Result<String, String> {
+    let der_len = der_length(decoded).ok_or("the signature in /Contents is not one DER value")?;
+    let expected_hex = hex::encode_upper(&decoded[..der_len]);
+    let canonical = hex_digits.len() == CONTENTS_HEX_DIGITS
+        && hex_digits.starts_with(expected_hex.as_bytes())
+        && hex_digits[expected_hex.len()..].iter().all(|&b| b == b'0');
+    if canonical {
+        Ok(format!("{der_len}-byte signature in uppercase hex, zero-padded to {CONTENTS_HEX_DIGITS} digits"))
+    } else {
+        Err(format!(
+            "/Contents is not written as kpiseal writes it (uppercase hex, zero-padded to {CONTENTS_HEX_DIGITS} \
+             digits): the same signature spelled differently makes another file"
+        ))
+    }
+}
+
+/// The length of the DER value (tag, length, contents) at the start of `bytes`.
+fn der_length(bytes: &[u8]) -> Option<usize> {
+    let first = *bytes.get(1)?;
+    let (header, len) = if first < 0x80 {
+        (2, usize::from(first))
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 {
+            return None;
+        }
+        let len = bytes.get(2..2 + count)?.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (2 + count, len)
+    };
+    let total = header.checked_add(len)?;
+    (total <= bytes.len()).then_some(total)
 }
 
 impl PdfSignatureReport {

@@ -92,6 +92,35 @@ pub(crate) fn signing_time(pdf: &[u8], key_at: usize) -> Option<DateTime<Utc>> {
     parse_date(&value[..end])
 }
 
+/// The `/Reason` text of the signature dictionary holding the `/ByteRange`
+/// at `key_at`: a literal string (with `\\`, `\(` and `\)` escapes) or a
+/// UTF-16BE hex string, as `pdf_syntax::write_text_string` writes them.
+pub(crate) fn reason(pdf: &[u8], key_at: usize) -> Option<String> {
+    let object_start = pdf[..key_at].windows(3).rposition(|window| window == b"obj").unwrap_or(0);
+    let object_end =
+        pdf[key_at..].windows(6).position(|window| window == b"endobj").map_or(pdf.len(), |at| key_at + at);
+    let object = &pdf[object_start..object_end];
+    let at = object.windows(7).position(|window| window == b"/Reason")?;
+    let value = skip_white(&object[at + 7..]);
+    if let Some(literal) = value.strip_prefix(b"(") {
+        let mut text = Vec::new();
+        let mut bytes = literal.iter();
+        while let Some(&byte) = bytes.next() {
+            match byte {
+                b')' => return String::from_utf8(text).ok(),
+                b'\\' => text.push(*bytes.next()?),
+                _ => text.push(byte),
+            }
+        }
+        return None;
+    }
+    let hex_string = value.strip_prefix(b"<")?;
+    let end = hex_string.iter().position(|&byte| byte == b'>')?;
+    let raw = hex::decode(&hex_string[..end]).ok()?;
+    let units: Vec<u16> = raw.strip_prefix(&[0xFE, 0xFF])?.chunks(2).map(|c| Some(u16::from_be_bytes([c[0], *c.get(1)?]))).collect::<Option<_>>()?;
+    String::from_utf16(&units).ok()
+}
+
 fn skip_white(bytes: &[u8]) -> &[u8] {
     let start = bytes.iter().position(|byte| !byte.is_ascii_whitespace()).unwrap_or(bytes.len());
     &bytes[start..]

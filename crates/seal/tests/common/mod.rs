@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use chrono::NaiveDate;
 use kpiseal_seal::keys::{KeyId, PrivateKey, ProviderKey};
 use kpiseal_seal::manifest::{
-    Figures, FileEntry, InputFile, MANIFEST_SCHEMA, Manifest, OutputFile, Seller, Supersedes, Tool,
+    Figures, FileEntry, InputFile, MANIFEST_SCHEMA, Manifest, OutputFile, Provider, Seller, Status, Supersedes, Tool,
 };
 use sha2::{Digest, Sha256};
 
@@ -163,6 +163,8 @@ fn sha(text: &str) -> String {
 pub fn sample_manifest(key_id: KeyId) -> Manifest {
     Manifest {
         schema: MANIFEST_SCHEMA.to_string(),
+        status: Status::Final,
+        provider: Provider { name: "Lingxi".into(), legal_name: "Lingxi Cross-Border Services Ltd.".into() },
         seller: Seller { id: "acme-home".into(), legal_name: "Acme Home Goods Co., Ltd. (深圳)".into() },
         period: "2026-10".into(),
         statement_number: "KPI-2026-10-acme-home".into(),
