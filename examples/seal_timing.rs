@@ -27,6 +27,7 @@ use kpiseal::render::{RenderOptions, render_pdf};
 use kpiseal::seal_config::Signer;
 use kpiseal::sealing::{seal, write_sealed};
 use kpiseal::workspace::Workspace;
+use kpiseal_seal::manifest::Status;
 
 fn main() -> ExitCode {
     let rounds: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(100);
@@ -64,7 +65,7 @@ fn measure(rounds: usize, scratch: &Path) -> Result<(), String> {
         render.push(started.elapsed());
         for round in 0..rounds {
             let started = Instant::now();
-            let sealed = seal(&statement, &json, &pdf, signer.key()).map_err(|e| e.to_string())?;
+            let sealed = seal(&statement, &json, &pdf, signer.key(), Status::Final).map_err(|e| e.to_string())?;
             sealing.push(started.elapsed());
 
             let dir = scratch.path().join(format!("{seller}-{round}"));

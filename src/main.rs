@@ -168,7 +168,8 @@ fn verify(args: VerifyArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = VerifyOptions { key: key.as_ref(), workspace: args.workspace.as_deref(), allow_extra: args.allow_extra };
+    let options =
+        VerifyOptions { key: key.as_ref(), workspace: args.workspace.as_deref(), allow_extra: args.allow_extra };
     let mut outcomes = Vec::new();
     for path in &args.paths {
         match verify_path(path, &options) {

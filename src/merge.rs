@@ -12,10 +12,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use kpiseal_seal::keys::{PublicKey, load_public_key};
-use kpiseal_seal::manifest::{FileEntry, hash_file};
+use kpiseal_seal::manifest::hash_file;
 use kpiseal_seal::period_manifest::{
     Leaf, PERIOD_MANIFEST, PERIOD_MANIFEST_MINISIG, PERIOD_MANIFEST_SSHSIG, PeriodManifest, Provider, SELLER_MANIFEST,
-    SUMMARY_PREFIX,
     trusted_comment,
 };
 use kpiseal_seal::verify::{Options as VerifyOptions, Verdict, verify_path};
@@ -141,7 +140,6 @@ pub fn merge(ws: &Workspace, opts: &MergeOptions, signer: &Signer) -> Result<Mer
     if !problems.is_empty() {
         return Err(MergeError::Incomplete(problems));
     }
-    let summary_files = summary_entries(&dir)?;
     let provider = &ws.config.provider;
     let manifest = PeriodManifest::new(
         period.clone(),
@@ -149,28 +147,10 @@ pub fn merge(ws: &Workspace, opts: &MergeOptions, signer: &Signer) -> Result<Mer
         signer.key().key_id(),
         SHARD_HASH_V1.to_string(),
         leaves,
-        summary_files,
     )
     .map_err(|e| Error::Internal(format!("{PERIOD_MANIFEST}: {e}")))?;
     write_signed(&dir, &manifest, signer)?;
     Ok(Merged { path: dir.join(PERIOD_MANIFEST), summaries: summaries.into_iter().map(|s| s.name).collect(), manifest })
-}
-
-/// Every batch summary in the period folder (`batch-summary*`, JSON and
-/// CSV), hashed, so that the period manifest covers every file beside the
-/// seller folders.
-fn summary_entries(dir: &Path) -> Result<Vec<FileEntry>, Error> {
-    let mut entries = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with(SUMMARY_PREFIX) || !entry.file_type().is_ok_and(|t| t.is_file()) {
-            continue;
-        }
-        let digest = hash_file(&entry.path()).map_err(|e| Error::Internal(format!("{name}: {e}")))?;
-        entries.push(FileEntry { path: name, sha256: digest.sha256, bytes: digest.bytes });
-    }
-    Ok(entries)
 }
 
 /// The public half of the run's key, read from the certificate `[signing]`
@@ -367,8 +347,8 @@ fn check_folder(
         )]);
     }
     let options = VerifyOptions { key: Some(key), ..VerifyOptions::default() };
-    let verification = verify_path(&folder, &options)
-        .map_err(|e| vec![format!("seller {seller}: cannot check its folder: {e}")])?;
+    let verification =
+        verify_path(&folder, &options).map_err(|e| vec![format!("seller {seller}: cannot check its folder: {e}")])?;
     let mut problems = Vec::new();
     if verification.verdict() != Verdict::Valid {
         let failed: Vec<String> = verification.checks.iter().filter(|c| !c.passed).map(ToString::to_string).collect();

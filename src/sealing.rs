@@ -182,10 +182,7 @@ pub fn manifest_of(
     Ok(Manifest {
         schema: MANIFEST_SCHEMA.to_string(),
         status,
-        provider: Provider {
-            name: statement.provider.name.clone(),
-            legal_name: statement.provider.legal_name.clone(),
-        },
+        provider: Provider { name: statement.provider.name.clone(), legal_name: statement.provider.legal_name.clone() },
         seller: Seller { id: statement.seller.id.clone(), legal_name: statement.seller.legal_name.clone() },
         period: statement.period.id.to_string(),
         statement_number: statement.statement_number.clone(),

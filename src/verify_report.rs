@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use kpiseal_seal::verify::{Kind, KeyUsed, Verdict, Verification};
+use kpiseal_seal::verify::{KeyUsed, Kind, Verdict, Verification};
 
 use crate::seal_config::DEMO_KEY_ID;
 
@@ -55,8 +55,7 @@ pub fn describe(v: &Verification) -> String {
         let _ = writeln!(out, "  merkle root {}", p.merkle_root);
     }
     if let Some(s) = &v.statements {
-        let not_found =
-            if s.not_found.is_empty() { String::new() } else { format!(" ({})", s.not_found.join(", ")) };
+        let not_found = if s.not_found.is_empty() { String::new() } else { format!(" ({})", s.not_found.join(", ")) };
         let _ = writeln!(
             out,
             "  statements {} listed: {} checked ({} VALID, {} not), {} not found beside the manifest{not_found}",
@@ -73,6 +72,9 @@ pub fn describe(v: &Verification) -> String {
     }
     for check in &v.checks {
         let _ = writeln!(out, "  {check}");
+    }
+    for record in &v.records {
+        let _ = writeln!(out, "  RECORD {record}  a run summary for finance, not evidence: covered by no signature");
     }
     for extra in &v.extras {
         let _ = writeln!(out, "  EXTRA  {extra}  covered by no signature");

@@ -212,7 +212,17 @@ fn the_attachment_is_statement_json_and_the_manifest_lists_the_files_as_written(
         assert!(is_canonical(&bytes), "{seller}: manifest.json is not RFC 8785 canonical");
         let m = manifest(&dir);
         let names: Vec<&str> = m.outputs.iter().map(|o| o.name.as_str()).collect();
-        assert_eq!(names, ["statement.pdf", "statement.json"]);
+        assert_eq!(
+            names,
+            [
+                "statement.pdf",
+                "statement.json",
+                "provider.minisign.pub",
+                "provider.ssh.pub",
+                "allowed_signers",
+                "provider.cert.pem"
+            ]
+        );
         for output in &m.outputs {
             let found = hash_file(&dir.join(&output.name)).unwrap();
             assert_eq!((found.sha256.as_str(), found.bytes), (output.sha256.as_str(), output.bytes), "{}", output.name);

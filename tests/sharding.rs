@@ -305,10 +305,10 @@ fn without_shard_flags_the_environment_does_not_shard_the_run() {
     assert!(s["shard"].is_null());
 }
 
-/// `kpiseal verify` on a period manifest: both signatures and the root
-/// recomputed from the seller manifests beside it.
+/// `kpiseal verify` on a period manifest: both signatures, and every
+/// seller folder beside it verified in full against its leaf.
 #[test]
-fn verify_checks_the_period_manifest_signatures_and_recomputes_its_root() {
+fn verify_checks_the_period_manifest_signatures_and_every_seller_folder_against_its_leaf() {
     let ws = workspace();
     let out = ws.path().join("out");
     run(ws.path(), &out, &[], &[]);
@@ -326,12 +326,14 @@ fn verify_checks_the_period_manifest_signatures_and_recomputes_its_root() {
     for path in [&manifest, &dir] {
         let (code, said) = verify(path, &["--key", &key]);
         assert_eq!(code, 0, "{said}");
-        assert!(said.contains("(period manifest)") && said.contains(&format!("{SELLERS} statements")), "{said}");
+        assert!(said.contains("(period folder)") && said.contains(&format!("{SELLERS} statements")), "{said}");
+        let all_valid = format!("statements {SELLERS} listed: {SELLERS} checked ({SELLERS} VALID, 0 not), 0 not found");
+        assert!(said.contains(&all_valid), "{said}");
         assert!(
             said.contains("PASS  sshsig  period-manifest.json.sig  namespace kpiseal-period-manifest@v1"),
             "{said}"
         );
-        assert!(said.contains("PASS  merkle-root"), "{said}");
+        assert!(said.contains("PASS  leaf"), "{said}");
     }
 
     let all = sellers(ws.path());
@@ -343,7 +345,8 @@ fn verify_checks_the_period_manifest_signatures_and_recomputes_its_root() {
     assert_eq!(code, 1, "{said}");
     let failed: Vec<&str> = said.lines().filter(|l| l.trim_start().starts_with("FAIL")).collect();
     assert!(failed.iter().any(|l| l.contains("leaf") && l.contains(&format!("{}/manifest.json", all[4]))), "{said}");
-    assert!(failed.iter().any(|l| l.contains("merkle-root")), "{said}");
+    let signature = format!("{}/manifest.json.minisig", all[4]);
+    assert!(failed.iter().any(|l| l.contains("minisign") && l.contains(&signature)), "{said}");
 
     let mut bytes = fs::read(&manifest).unwrap();
     bytes[40] ^= 0x01;

@@ -12,8 +12,8 @@ use kpiseal_seal::bag::{BagInfo, Durability, PayloadFile, validate_bag, write_ba
 use kpiseal_seal::check::all_passed;
 use kpiseal_seal::keys::PrivateKey;
 use kpiseal_seal::manifest::{
-    Figures, FileEntry, MANIFEST_SCHEMA, Manifest, OutputFile, Provider, Seller, Status, Tool, check_outputs, hash_file,
-    to_canonical_json,
+    Figures, FileEntry, MANIFEST_SCHEMA, Manifest, OutputFile, Provider, Seller, Status, Tool, check_outputs,
+    hash_file, to_canonical_json,
 };
 use kpiseal_seal::{minisign, sshsig};
 

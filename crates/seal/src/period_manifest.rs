@@ -19,11 +19,11 @@ use thiserror::Error;
 
 use crate::check::Check;
 use crate::keys::KeyId;
-use crate::manifest::{FileEntry, MAX_EXACT_INTEGER, hash_file};
+use crate::manifest::{MAX_EXACT_INTEGER, hash_file};
 use crate::merkle::{self, EmptyTree, Hash};
 
 /// The value of [`PeriodManifest::schema`].
-pub const PERIOD_MANIFEST_SCHEMA: &str = "kpiseal-period-manifest/2";
+pub const PERIOD_MANIFEST_SCHEMA: &str = "kpiseal-period-manifest/1";
 
 /// The period manifest's file name, and its two signatures'.
 pub const PERIOD_MANIFEST: &str = "period-manifest.json";
@@ -33,7 +33,9 @@ pub const PERIOD_MANIFEST_SSHSIG: &str = "period-manifest.json.sig";
 pub const PERIOD_ALLOWED_SIGNERS: &str = "period-manifest.allowed_signers";
 
 /// How every batch summary's file name begins (`batch-summary.json`,
-/// `batch-summary.shard-0-of-3.csv`, …).
+/// `batch-summary.shard-0-of-3.csv`, …). Summaries are the runs' records
+/// for finance, not evidence: the period manifest does not list them, so
+/// that it is the same whether one machine or many made the period.
 pub const SUMMARY_PREFIX: &str = "batch-summary";
 
 /// The file, in each seller's folder, whose hash is that seller's leaf.
@@ -69,10 +71,6 @@ pub struct PeriodManifest {
     pub merkle_root: String,
     /// The number of leaves.
     pub count: u64,
-    /// The batch summaries beside the seller folders (`batch-summary*.json`
-    /// and `.csv`), by file name, sorted: signed so that nothing in the
-    /// period folder is left uncovered.
-    pub summaries: Vec<FileEntry>,
 }
 
 /// The provider who issued the statements (`[provider]` of `kpiseal.toml`).
@@ -119,10 +117,8 @@ impl PeriodManifest {
         key_id: KeyId,
         shard_hash: String,
         mut leaves: Vec<Leaf>,
-        mut summaries: Vec<FileEntry>,
     ) -> Result<PeriodManifest, PeriodManifestError> {
         leaves.sort_by(|a, b| a.seller.as_bytes().cmp(b.seller.as_bytes()));
-        summaries.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
         let root = root_of(&leaves)?;
         let manifest = PeriodManifest {
             schema: PERIOD_MANIFEST_SCHEMA.to_string(),
@@ -134,7 +130,6 @@ impl PeriodManifest {
             count: leaves.len() as u64,
             leaves,
             merkle_root: hex::encode(root),
-            summaries,
         };
         manifest.validate()?;
         Ok(manifest)
@@ -166,23 +161,6 @@ impl PeriodManifest {
         }
         if self.count != self.leaves.len() as u64 || self.count > MAX_EXACT_INTEGER {
             return Err(invalid("count", self.count.to_string(), format!("expected {}", self.leaves.len())));
-        }
-        for (i, summary) in self.summaries.iter().enumerate() {
-            let field = format!("summaries[{i}].path");
-            if folder_name_problem(&summary.path).is_some() || !summary.path.starts_with(SUMMARY_PREFIX) {
-                return Err(invalid(field, &summary.path, format!("expected a file name starting {SUMMARY_PREFIX}")));
-            }
-            if sha256_bytes(&summary.sha256).is_none() {
-                return Err(invalid(format!("summaries[{i}].sha256"), &summary.sha256, "expected 64 lowercase hex digits"));
-            }
-            if summary.bytes > MAX_EXACT_INTEGER {
-                return Err(invalid(format!("summaries[{i}].bytes"), summary.bytes.to_string(), "too large"));
-            }
-        }
-        for pair in self.summaries.windows(2) {
-            if pair[0].path.as_bytes() >= pair[1].path.as_bytes() {
-                return Err(invalid("summaries", &pair[1].path, "summaries must be sorted by name, none twice"));
-            }
         }
         let root = hex::encode(root_of(&self.leaves)?);
         if self.merkle_root != root {
@@ -337,7 +315,6 @@ mod tests {
             "20E9D2E54F7831FB".parse().unwrap(),
             "kpiseal-shard-v1".into(),
             leaves,
-            Vec::new(),
         )
     }
 

@@ -20,8 +20,8 @@ use ed25519_dalek::VerifyingKey;
 use kpiseal_seal::bag::{BagInfo, Durability, PayloadFile, validate_bag, write_bag, write_zip};
 use kpiseal_seal::keys::{self, KeyId, ProviderKey, load_public_key, save_key_files};
 use kpiseal_seal::manifest::{
-    Figures, FileEntry, MANIFEST_SCHEMA, Manifest, OutputFile, Provider, Seller, Status, Tool, check_outputs, hash_bytes, hash_file,
-    to_canonical_json,
+    Figures, FileEntry, MANIFEST_SCHEMA, Manifest, OutputFile, Provider, Seller, Status, Tool, check_outputs,
+    hash_bytes, hash_file, to_canonical_json,
 };
 use kpiseal_seal::pdf_signature::{sign_pdf, verify_pdf};
 use kpiseal_seal::{minisign, sshsig};

@@ -4,8 +4,8 @@ use std::fs;
 
 use kpiseal_seal::check::all_passed;
 use kpiseal_seal::manifest::{
-    self, MAX_EXACT_INTEGER, Manifest, ManifestError, check_inputs, check_outputs, hash_bytes, hash_file, is_canonical,
-    to_canonical_json,
+    self, MAX_EXACT_INTEGER, Manifest, ManifestError, Status, check_inputs, check_outputs, hash_bytes, hash_file,
+    is_canonical, to_canonical_json,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -95,9 +95,28 @@ fn manifest_refuses_unknown_fields_and_wrong_schema() {
     assert!(err.to_string().contains("extra"), "{err}");
 
     let mut m = sample_manifest(key);
-    m.schema = "kpiseal.manifest/2".into();
+    m.schema = "kpiseal.manifest/1".into();
     let err = to_canonical_json(&m).expect_err("schema");
-    assert!(err.to_string().contains("kpiseal.manifest/1"), "{err}");
+    assert!(err.to_string().contains("kpiseal.manifest/2"), "{err}");
+}
+
+#[test]
+fn a_draft_and_a_final_statement_can_never_share_a_number() {
+    let key = key_from_seed(2).key_id();
+    let mut draft = sample_manifest(key);
+    draft.status = Status::Draft;
+    let err = to_canonical_json(&draft).expect_err("a draft with a final's number");
+    assert!(err.to_string().contains("a draft's number ends with -DRAFT"), "{err}");
+    draft.statement_number.push_str("-DRAFT");
+    let json = to_canonical_json(&draft).expect("a draft numbered as one");
+    assert!(String::from_utf8(json).unwrap().contains(r#""status":"draft""#));
+    assert_eq!(draft.sshsig_namespace(), "kpiseal-draft-manifest@v1");
+    assert!(draft.trusted_comment().starts_with("DRAFT NOT A STATEMENT: kpiseal KPI-2026-10-acme-home-DRAFT "));
+
+    let mut final_statement = sample_manifest(key);
+    final_statement.statement_number.push_str("-DRAFT");
+    let err = to_canonical_json(&final_statement).expect_err("a final with a draft's number");
+    assert!(err.to_string().contains("only a draft's number ends with -DRAFT"), "{err}");
 }
 
 #[test]

@@ -24,10 +24,15 @@ static GAP: LazyLock<(usize, usize)> = LazyLock::new(|| contents_gap(&SIGNED));
 /// The offsets of the `/Contents` hex string of the (only) signature.
 fn contents_gap(signed: &[u8]) -> (usize, usize) {
     let report = verify_pdf(signed, None).expect("signature");
-    let detail = &report.checks[0].detail;
+    let detail = &named(&report, "byte-range").detail;
     let range = detail.rsplit("bytes ").next().expect("offsets").trim_end_matches(')');
     let (start, end) = range.split_once("..").expect("start..end");
     (start.parse().expect("start"), end.parse().expect("end"))
+}
+
+/// The check called `name`.
+fn named<'r>(report: &'r PdfSignatureReport, name: &str) -> &'r kpiseal_seal::pdf_signature::PdfCheck {
+    report.checks.iter().find(|check| check.name == name).expect("a check of that name")
 }
 
 fn failed_checks(report: &PdfSignatureReport) -> Vec<&'static str> {
@@ -46,7 +51,16 @@ fn signed_pdf_verifies_pinned_to_the_signing_key() {
     let names: Vec<_> = report.checks.iter().map(|check| check.name).collect();
     assert_eq!(
         names,
-        ["byte-range", "cms-structure", "message-digest", "signature", "signing-certificate", "pinned-key"]
+        [
+            "header",
+            "byte-range",
+            "contents-encoding",
+            "cms-structure",
+            "message-digest",
+            "signature",
+            "signing-certificate",
+            "pinned-key"
+        ]
     );
 }
 
@@ -65,7 +79,7 @@ fn wrong_pinned_key_fails_naming_both_keys() {
     assert!(!report.is_valid());
     assert!(!report.signer_pinned);
     assert_eq!(failed_checks(&report), ["pinned-key"]);
-    let detail = &report.checks[5].detail;
+    let detail = &named(&report, "pinned-key").detail;
     assert!(
         detail.contains(&test_key().key_id().to_string()) && detail.contains(&other.key_id().to_string()),
         "{detail}"
@@ -118,7 +132,7 @@ fn bytes_appended_after_the_signature_fail_the_byte_range_check() {
     extended.extend_from_slice(b"1 0 obj\n(changed)\nendobj\n");
     let report = verify_pdf(&extended, None).expect("signature found");
     assert_eq!(failed_checks(&report)[0], "byte-range");
-    assert!(report.checks[0].detail.contains("not covered"), "{:?}", report.checks[0]);
+    assert!(named(&report, "byte-range").detail.contains("not covered"), "{:?}", report.checks);
 }
 
 #[test]
@@ -152,7 +166,44 @@ fn non_zero_padding_after_the_cms_fails() {
     let mut padded = SIGNED.clone();
     padded[end - 2] = b'1';
     let report = verify_pdf(&padded, None).expect("signature found");
-    assert_eq!(failed_checks(&report), ["cms-structure", "message-digest", "signature", "signing-certificate"]);
+    assert_eq!(
+        failed_checks(&report),
+        ["contents-encoding", "cms-structure", "message-digest", "signature", "signing-certificate"]
+    );
+}
+
+#[test]
+fn the_same_signature_spelled_in_lowercase_hex_is_another_file_and_fails() {
+    let (start, end) = contents_gap(&SIGNED);
+    let mut recased = SIGNED.clone();
+    recased[start + 1..end - 1].make_ascii_lowercase();
+    assert_ne!(recased, *SIGNED, "the signature has hex letters to re-case");
+    let report = verify_pdf(&recased, None).expect("signature found");
+    assert_eq!(failed_checks(&report), ["contents-encoding"]);
+}
+
+#[test]
+fn bytes_before_the_header_fail_the_header_check() {
+    let mut prefixed = b"junk".to_vec();
+    prefixed.extend_from_slice(&SIGNED);
+    let report = verify_pdf(&prefixed, None).expect("signature found");
+    assert!(failed_checks(&report).contains(&"header"), "{report:#?}");
+}
+
+#[test]
+fn the_reason_says_final_or_draft_and_round_trips() {
+    use kpiseal_seal::manifest::Status;
+    use kpiseal_seal::pdf_signature::{parse_reason, signature_reason};
+    for status in [Status::Final, Status::Draft] {
+        let reason = signature_reason("LX-2026-10-acme", status);
+        assert_eq!(parse_reason(&reason), Some((status, "LX-2026-10-acme".to_string())));
+    }
+    assert_eq!(signature_reason("N-DRAFT", Status::Draft), "kpiseal draft N-DRAFT: not a statement");
+    for other in ["Month-end statement 2026-10", "kpiseal statement ", "kpiseal draft N", "kpiseal statement a b"] {
+        assert_eq!(parse_reason(other), None, "{other}");
+    }
+    let report = verify_pdf(&SIGNED, None).expect("signature found");
+    assert_eq!(report.reason.as_deref(), Some("Month-end statement 2026-10"));
 }
 
 #[test]

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256, Sha512};
 
-
 use super::{
     BagError, BagInfo, Durability, PayloadDigest, PayloadFile, PayloadSource, io_error, is_iso_date, payload_oxum,
     tag_files,

@@ -1,4 +1,13 @@
-//! A reproducible zip of a bag: sorted entries, fixed times and permissions, deflate.
+//! A reproducible zip of a bag: sorted entries, fixed times and
+//! permissions, files deflated at [`DEFLATE_LEVEL`].
+//!
+//! Every byte of the zip follows from the bag's contents and its
+//! Bagging-Date, and `verify` checks exactly that, re-compressing each
+//! entry: deflate allows many encodings of one content (down to the unused
+//! bits of the last byte), and a zip whose bytes differ from what kpiseal
+//! writes is refused. The zip's golden test (`zip_bytes_are_pinned`) pins
+//! the compressor's output, so a dependency update that changed it would
+//! fail the build before it could make old zips unverifiable.
 
 use std::fs::{self, File};
 use std::io::{Cursor, Write};
@@ -13,7 +22,12 @@ use super::{BagError, Durability, io_error, is_iso_date};
 /// deflate back-ends other crates enable in the `zip` crate. Level 1: a
 /// statement PDF is mostly already-compressed streams, where level 6 took
 /// about 5× longer (≈5 ms for 200 KB) for no gain; JSON still shrinks well.
-const DEFLATE_LEVEL: i64 = 1;
+/// `verify` re-compresses at this level (zlib-rs through flate2, as here).
+pub(crate) const DEFLATE_LEVEL: i64 = 1;
+
+/// The size of the pieces each file is written to the compressor in, by
+/// `zip_bag` and by `verify` re-compressing it.
+pub(crate) const COMPRESS_CHUNK: usize = 64 * 1024;
 
 /// Zips the bag at `bag_dir` into memory. Every entry sits under one top
 /// folder named like the bag, so unzipping gives the bag back.
@@ -45,7 +59,11 @@ pub fn zip_bag(bag_dir: &Path) -> Result<Vec<u8>, BagError> {
             Some(path) => {
                 let contents = fs::read(path).map_err(io_error(path, "read file to zip"))?;
                 writer.start_file(name.as_str(), file_options).map_err(zip_error)?;
-                writer.write_all(&contents).map_err(io_error(path, "compress file into the zip"))?;
+                // In COMPRESS_CHUNK pieces: the compressor's output depends on
+                // how its input is fed, and `verify` feeds it the same way.
+                for piece in contents.chunks(COMPRESS_CHUNK) {
+                    writer.write_all(piece).map_err(io_error(path, "compress file into the zip"))?;
+                }
             }
         }
     }

@@ -28,8 +28,8 @@ pub use files::{
     load_certificate, load_public_key, load_signing_key, load_signing_key_allowing, save_key_files,
 };
 pub use key_id::{KeyId, KeyIdParseError};
-pub use public_key::{ProviderCertificate, PublicKey, PublicKeyFormat};
 pub(crate) use public_key::parse_public_key;
+pub use public_key::{ProviderCertificate, PublicKey, PublicKeyFormat};
 /// The operating system's random number generator, of the `rand_core`
 /// version [`generate`] takes.
 pub use rand_core::OsRng;

@@ -117,7 +117,11 @@ pub(crate) fn reason(pdf: &[u8], key_at: usize) -> Option<String> {
     let hex_string = value.strip_prefix(b"<")?;
     let end = hex_string.iter().position(|&byte| byte == b'>')?;
     let raw = hex::decode(&hex_string[..end]).ok()?;
-    let units: Vec<u16> = raw.strip_prefix(&[0xFE, 0xFF])?.chunks(2).map(|c| Some(u16::from_be_bytes([c[0], *c.get(1)?]))).collect::<Option<_>>()?;
+    let units: Vec<u16> = raw
+        .strip_prefix(&[0xFE, 0xFF])?
+        .chunks(2)
+        .map(|c| Some(u16::from_be_bytes([c[0], *c.get(1)?])))
+        .collect::<Option<_>>()?;
     String::from_utf16(&units).ok()
 }
 

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::statement::{Found, check_statement, is_statement_file};
 use super::tree::{Tree, Want, read_folder};
-use super::zip_read::read_zip;
+use super::zip_read::{dos_date, read_zip};
 use super::{BAG_INPUTS, FileSeen, Kind, Options, Verification};
 use crate::bag::{BagInfo, PayloadDigest, tag_files};
 use crate::check::Check;
@@ -61,9 +61,24 @@ pub(crate) fn verify_zip_file(path: &Path, options: &Options<'_>) -> Result<Veri
     let read = read_zip_bag(path)?;
     let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let mut v = Verification::new(path, Kind::Zip);
-    v.files.push(FileSeen { path: name, sha256: read.sha256, bytes: read.bytes });
-    check_bag(read.bag, &format!("{}/", read.top), &mut v, options);
+    v.files.push(FileSeen { path: name.clone(), sha256: read.sha256, bytes: read.bytes });
+    let found = check_bag(read.bag, &format!("{}/", read.top), &mut v, options);
+    zip_date_check(&mut v, &name, read.dos_date, found.as_ref());
     Ok(v)
+}
+
+/// The zip's entries carry the statement's issue date (its Bagging-Date) at midnight.
+pub(crate) fn zip_date_check(v: &mut Verification, shown: &str, found: u16, statement: Option<&Found>) {
+    let Some(statement) = statement else { return };
+    let issue_date = &statement.manifest.issue_date;
+    let expected =
+        dos_date(issue_date).map_or_else(|| "a date zip can hold".to_string(), |d| format!("{issue_date} ({d:#06x})"));
+    let check = if dos_date(issue_date) == Some(found) {
+        Check::pass("zip timestamps", shown, expected)
+    } else {
+        Check::fail("zip timestamps", shown, expected, format!("MS-DOS date {found:#06x}"))
+    };
+    v.checks.push(check);
 }
 
 /// A zip read as a bag: its one top folder's name and contents.
@@ -72,6 +87,7 @@ pub(crate) struct ZipBag {
     pub bag: Tree,
     pub sha256: String,
     pub bytes: u64,
+    pub dos_date: u16,
 }
 
 /// Reads the zip at `path` strictly (see `zip_read`); it must hold exactly
@@ -98,7 +114,7 @@ pub(crate) fn read_zip_bag(path: &Path) -> Result<ZipBag, String> {
         }
     };
     let bag = tree.split_off(&top);
-    Ok(ZipBag { top, bag, sha256: read.sha256, bytes: read.bytes })
+    Ok(ZipBag { top, bag, sha256: read.sha256, bytes: read.bytes, dos_date: read.dos_date })
 }
 
 /// Checks the bag `tree` (shown with `at` before each path): the statement
@@ -148,14 +164,21 @@ fn input_copies(data: &Tree, at: &str, v: &mut Verification, found: &Found, opti
         let path = format!("{prefix}{}", input.path);
         let expected = format!("sha256 {}, {} bytes", input.sha256, input.bytes);
         let actual = match data.files.get(&path) {
-            Some(node) => node.contents.as_ref().map_or("not read".into(), |c| format!("sha256 {}, {} bytes", c.sha256, node.bytes)),
+            Some(node) => node
+                .contents
+                .as_ref()
+                .map_or("not read".into(), |c| format!("sha256 {}, {} bytes", c.sha256, node.bytes)),
             None => "missing".into(),
         };
         v.checks.push(Check::compare("input copy", format!("{at}{path}"), expected, actual));
         listed.insert(path);
     }
-    let extras: Vec<String> =
-        data.files.keys().filter(|p| p.starts_with(&prefix) && !listed.contains(*p)).map(|p| format!("{at}{p}")).collect();
+    let extras: Vec<String> = data
+        .files
+        .keys()
+        .filter(|p| p.starts_with(&prefix) && !listed.contains(*p))
+        .map(|p| format!("{at}{p}"))
+        .collect();
     v.extras(extras, options);
 }
 

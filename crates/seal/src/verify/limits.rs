@@ -21,9 +21,10 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_ZIP_TOTAL: u64 = 16 << 30;
 
 /// Highest compression ratio (inflated ÷ compressed) accepted for a zip
-/// entry inflating to more than [`RATIO_FLOOR`] bytes. Deflate reaches
-/// about 1032:1 on purpose-made input; a statement's files (PDF, JSON,
-/// marketplace exports) compress at most about 20:1.
+/// entry inflating to more than [`RATIO_FLOOR`] bytes, checked before
+/// inflating. Deflate reaches about 1032:1 on purpose-made input; a
+/// statement's files (PDF, JSON, marketplace exports) compress at most
+/// about 20:1.
 pub const MAX_RATIO: u64 = 100;
 
 /// Entries inflating to at most this many bytes are exempt from [`MAX_RATIO`].

@@ -28,10 +28,10 @@
 //! other and were not altered since that key signed them, not who holds the
 //! key. [`KeyUsed`] says which.
 
-pub mod limits;
 mod bag;
-mod period;
+pub mod limits;
 mod pdf;
+mod period;
 mod sniff;
 mod statement;
 mod tree;
@@ -153,6 +153,9 @@ pub struct Verification {
     pub statements: Option<Statements>,
     /// Files no signature covers (failing checks too, unless `allow_extra`).
     pub extras: Vec<String>,
+    /// Run records beside a period's statements (`batch-summary*`): no
+    /// signature covers them, by design; listed, never failing.
+    pub records: Vec<String>,
     pub checks: Vec<Check>,
 }
 
@@ -179,6 +182,7 @@ impl Verification {
             period_manifest: None,
             statements: None,
             extras: Vec::new(),
+            records: Vec::new(),
             checks: Vec::new(),
         }
     }
@@ -202,7 +206,12 @@ impl Verification {
     fn extras(&mut self, names: impl IntoIterator<Item = String>, options: &Options<'_>) {
         for name in names {
             if !options.allow_extra {
-                self.checks.push(Check::fail("extra", &name, "only files a signature covers", "a file no signature covers"));
+                self.checks.push(Check::fail(
+                    "extra",
+                    &name,
+                    "only files a signature covers",
+                    "a file no signature covers",
+                ));
             }
             self.extras.push(name);
         }

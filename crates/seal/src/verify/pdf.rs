@@ -7,7 +7,7 @@ use ed25519_dalek::VerifyingKey;
 
 use super::limits::MAX_PARSED_FILE;
 use super::tree::{digest, open_regular};
-use super::{FileSeen, Kind, KeyUsed, Options, Verification};
+use super::{FileSeen, KeyUsed, Kind, Options, Verification};
 use crate::check::Check;
 use crate::manifest::{Manifest, Status};
 use crate::pdf_signature::{parse_reason, signature_reason, verify_pdf};
@@ -61,7 +61,11 @@ pub(crate) fn pdf_checks(
         } else {
             format!("pdf-signature {}", c.name)
         };
-        v.checks.push(if c.passed { Check::pass(name, shown, &c.detail) } else { Check::fail(name, shown, "valid", &c.detail) });
+        v.checks.push(if c.passed {
+            Check::pass(name, shown, &c.detail)
+        } else {
+            Check::fail(name, shown, "valid", &c.detail)
+        });
     }
     let said = report.reason.as_deref().and_then(parse_reason);
     match manifest {

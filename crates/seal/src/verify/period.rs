@@ -1,12 +1,14 @@
 //! A period folder: `period-manifest.json` with its signatures and key
-//! files, the batch summaries it lists, and every seller folder found
-//! beside it, verified in full against its leaf.
+//! files, and every seller folder found beside it, verified in full
+//! against its leaf. The batch summaries beside them are finance's run
+//! records, not evidence: no signature covers them, and the report lists
+//! them as such; any other file is an extra.
 
 use std::path::Path;
 
 use super::statement::verify_statement_folder;
 use super::tree::{Tree, Want, read_folder};
-use super::{DELIVERED_PUBLIC_KEY, FileSeen, Kind, KeyUsed, Options, Statements, Verification, Verdict};
+use super::{DELIVERED_PUBLIC_KEY, FileSeen, KeyUsed, Kind, Options, Statements, Verdict, Verification};
 use crate::check::Check;
 use crate::keys::{PublicKey, parse_public_key};
 use crate::period_manifest::{
@@ -64,7 +66,6 @@ pub(crate) fn verify_period_folder(dir: &Path, subject: &Path, options: &Options
         manifest.key_id.to_string(),
     ));
     key_files(&tree, &mut v, &key);
-    summaries(&tree, &mut v, &manifest);
     leaves(dir, &tree, &mut v, &manifest, &key, options);
     v.period_manifest = Some(manifest);
     v
@@ -83,7 +84,12 @@ fn period_key(tree: &Tree, v: &mut Verification, options: &Options<'_>) -> Optio
             Some(key)
         }
         _ => {
-            v.checks.push(Check::fail("public-key", DELIVERED_PUBLIC_KEY, "the provider's public key", "missing or unreadable"));
+            v.checks.push(Check::fail(
+                "public-key",
+                DELIVERED_PUBLIC_KEY,
+                "the provider's public key",
+                "missing or unreadable",
+            ));
             None
         }
     }
@@ -104,7 +110,9 @@ fn signature_checks(tree: &Tree, v: &mut Verification, bytes: &[u8], key: &Publi
                 ));
             }
         }
-        Some(Err(e)) => v.checks.push(Check::fail("minisign", PERIOD_MANIFEST_MINISIG, "a valid signature", e.to_string())),
+        Some(Err(e)) => {
+            v.checks.push(Check::fail("minisign", PERIOD_MANIFEST_MINISIG, "a valid signature", e.to_string()))
+        }
         None => v.checks.push(Check::fail("minisign", PERIOD_MANIFEST_MINISIG, "present", "missing")),
     }
     let namespace = sshsig::PERIOD_NAMESPACE;
@@ -114,7 +122,9 @@ fn signature_checks(tree: &Tree, v: &mut Verification, bytes: &[u8], key: &Publi
             PERIOD_MANIFEST_SSHSIG,
             format!("namespace {namespace}, key {}", key.key_id),
         )),
-        Some(Err(e)) => v.checks.push(Check::fail("sshsig", PERIOD_MANIFEST_SSHSIG, "a valid signature", e.to_string())),
+        Some(Err(e)) => {
+            v.checks.push(Check::fail("sshsig", PERIOD_MANIFEST_SSHSIG, "a valid signature", e.to_string()))
+        }
         None => v.checks.push(Check::fail("sshsig", PERIOD_MANIFEST_SSHSIG, "present", "missing")),
     }
 }
@@ -124,46 +134,49 @@ fn signature_checks(tree: &Tree, v: &mut Verification, bytes: &[u8], key: &Publi
 fn key_files(tree: &Tree, v: &mut Verification, key: &PublicKey) {
     let expected = [
         (DELIVERED_PUBLIC_KEY, minisign::public_key_file(&key.verifying_key)),
-        (PERIOD_ALLOWED_SIGNERS, format!("{}\n", sshsig::allowed_signers_line_in(&key.verifying_key, sshsig::PERIOD_NAMESPACE))),
+        (
+            PERIOD_ALLOWED_SIGNERS,
+            format!("{}\n", sshsig::allowed_signers_line_in(&key.verifying_key, sshsig::PERIOD_NAMESPACE)),
+        ),
     ];
     for (name, text) in expected {
         let check = match tree.data(name) {
-            Some(found) if found == text.as_bytes() => Check::pass("delivered-key", name, format!("key {}", key.key_id)),
-            Some(_) => Check::fail("delivered-key", name, format!("key {}", key.key_id), "another key, or another form"),
+            Some(found) if found == text.as_bytes() => {
+                Check::pass("delivered-key", name, format!("key {}", key.key_id))
+            }
+            Some(_) => {
+                Check::fail("delivered-key", name, format!("key {}", key.key_id), "another key, or another form")
+            }
             None => Check::fail("delivered-key", name, format!("key {}", key.key_id), "missing"),
         };
         v.checks.push(check);
     }
 }
 
-/// Every summary the manifest lists is here byte for byte; any other file
-/// at the top of the period folder is an extra.
-fn summaries(tree: &Tree, v: &mut Verification, manifest: &PeriodManifest) {
-    for s in &manifest.summaries {
-        let expected = format!("sha256 {}, {} bytes", s.sha256, s.bytes);
-        let found = match tree.files.get(&s.path) {
-            Some(node) => node.contents.as_ref().map_or("not read".into(), |c| format!("sha256 {}, {} bytes", c.sha256, node.bytes)),
-            None => "missing".into(),
-        };
-        v.checks.push(Check::compare("summary", &s.path, expected, found));
-    }
-}
-
 /// Each leaf's seller folder, when present, verified in full with the
 /// period's key and tied to its leaf; folders that are no leaf and files
 /// that are not listed are extras.
-fn leaves(dir: &Path, tree: &Tree, v: &mut Verification, manifest: &PeriodManifest, key: &PublicKey, options: &Options<'_>) {
+fn leaves(
+    dir: &Path,
+    tree: &Tree,
+    v: &mut Verification,
+    manifest: &PeriodManifest,
+    key: &PublicKey,
+    options: &Options<'_>,
+) {
     let leaf_names: std::collections::BTreeSet<&str> = manifest.leaves.iter().map(|l| l.seller.as_str()).collect();
-    let summary_names: std::collections::BTreeSet<&str> = manifest.summaries.iter().map(|s| s.path.as_str()).collect();
-    let extras: Vec<String> = tree
-        .top_level()
-        .into_iter()
-        .filter(|n| {
-            let folder = tree.folders.contains(n);
-            !(folder && leaf_names.contains(n.as_str()))
-                && !(!folder && (PERIOD_FILES.contains(&n.as_str()) || summary_names.contains(n.as_str())))
-        })
-        .collect();
+    let mut extras = Vec::new();
+    for name in tree.top_level() {
+        let folder = tree.folders.contains(&name);
+        if folder && leaf_names.contains(name.as_str()) || !folder && PERIOD_FILES.contains(&name.as_str()) {
+            continue;
+        }
+        if !folder && name.starts_with(SUMMARY_PREFIX) {
+            v.records.push(name);
+        } else {
+            extras.push(name);
+        }
+    }
     v.extras(extras, options);
     let sub_options = Options { key: Some(key), workspace: None, allow_extra: options.allow_extra };
     let mut statements = Statements { listed: manifest.leaves.len(), ..Statements::default() };

@@ -5,7 +5,7 @@ use ed25519_dalek::VerifyingKey;
 
 use super::tree::{Tree, Want, read_folder};
 use super::{
-    ALLOWED_SIGNERS, DELIVERED_OUTPUTS, DELIVERED_PUBLIC_KEY, EVIDENCE_BAG, EVIDENCE_ZIP, FileSeen, Kind, KeyUsed,
+    ALLOWED_SIGNERS, DELIVERED_OUTPUTS, DELIVERED_PUBLIC_KEY, EVIDENCE_BAG, EVIDENCE_ZIP, FileSeen, KeyUsed, Kind,
     MANIFEST, MANIFEST_MINISIG, MANIFEST_SSHSIG, Options, Verification, bag, pdf,
 };
 use crate::check::Check;
@@ -59,6 +59,7 @@ pub(crate) fn verify_statement_folder(
                 v.files.push(FileSeen { path: EVIDENCE_ZIP.to_string(), sha256: read.sha256, bytes: read.bytes });
                 let at = format!("{EVIDENCE_ZIP}:{}/", read.top);
                 let in_zip = bag::check_bag(read.bag, &at, &mut v, options);
+                bag::zip_date_check(&mut v, EVIDENCE_ZIP, read.dos_date, in_zip.as_ref());
                 same_statement(&mut v, &format!("{at}data/manifest.json"), folder_sha.as_deref(), in_zip.as_ref());
             }
             Err(reason) => v.checks.push(Check::fail("zip", EVIDENCE_ZIP, "a zip as kpiseal writes it", reason)),
@@ -98,8 +99,12 @@ pub(crate) fn check_statement(
             v.files.push(FileSeen { path: shown(path), sha256: contents.sha256.clone(), bytes: node.bytes });
         }
     }
-    let extras: Vec<String> =
-        tree.top_level().into_iter().filter(|n| !is_statement_file(n) && !containers.contains(&n.as_str())).map(|n| shown(&n)).collect();
+    let extras: Vec<String> = tree
+        .top_level()
+        .into_iter()
+        .filter(|n| !is_statement_file(n) && !containers.contains(&n.as_str()))
+        .map(|n| shown(&n))
+        .collect();
     v.extras(extras, options);
 
     let Some(manifest_bytes) = tree.data(MANIFEST) else {
@@ -129,7 +134,12 @@ pub(crate) fn check_statement(
         manifest.key_id.to_string(),
     ));
     if let Some(comment) = trusted_comment {
-        v.checks.push(Check::compare("minisign trusted-comment", shown(MANIFEST_MINISIG), manifest.trusted_comment(), comment));
+        v.checks.push(Check::compare(
+            "minisign trusted-comment",
+            shown(MANIFEST_MINISIG),
+            manifest.trusted_comment(),
+            comment,
+        ));
     }
     output_checks(tree, at, v, &manifest);
     delivered_key_check(tree, at, v, &key);
@@ -211,7 +221,9 @@ fn signature_checks(
     match text(MANIFEST_SSHSIG) {
         Some(sig) => match sshsig::verify_in(message, sig, key, namespace) {
             Ok(()) => v.checks.push(Check::pass("sshsig", &ssh, format!("namespace {namespace}, key {key_id}"))),
-            Err(e) => v.checks.push(Check::fail("sshsig", &ssh, format!("a valid signature in {namespace}"), e.to_string())),
+            Err(e) => {
+                v.checks.push(Check::fail("sshsig", &ssh, format!("a valid signature in {namespace}"), e.to_string()))
+            }
         },
         None => v.checks.push(Check::fail("sshsig", &ssh, "present", "missing or not UTF-8")),
     }
@@ -225,7 +237,12 @@ fn output_checks(tree: &Tree, at: &str, v: &mut Verification, manifest: &Manifes
     listed.sort_unstable();
     let mut expected = DELIVERED_OUTPUTS.to_vec();
     expected.sort_unstable();
-    v.checks.push(Check::compare("manifest outputs", format!("{at}{MANIFEST}"), expected.join(", "), listed.join(", ")));
+    v.checks.push(Check::compare(
+        "manifest outputs",
+        format!("{at}{MANIFEST}"),
+        expected.join(", "),
+        listed.join(", "),
+    ));
     for output in &manifest.outputs {
         let expected = format!("sha256 {}, {} bytes", output.sha256, output.bytes);
         let found = match tree.files.get(&output.name) {

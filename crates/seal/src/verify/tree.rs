@@ -322,10 +322,7 @@ mod tests {
         let found: Vec<(&str, &str)> = tree.problems.iter().map(|c| (c.path.as_str(), c.actual.as_str())).collect();
         assert_eq!(
             found,
-            [
-                ("fifo", "a special file (FIFO, socket or device): not read"),
-                ("statement.pdf", "a link (not followed)")
-            ]
+            [("fifo", "a special file (FIFO, socket or device): not read"), ("statement.pdf", "a link (not followed)")]
         );
         assert!(open_regular(&dir.path().join("statement.pdf")).unwrap_err().to_string().contains("link"));
         assert!(open_regular(&fifo).unwrap_err().to_string().contains("not a regular file"));

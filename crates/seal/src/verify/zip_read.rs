@@ -11,25 +11,40 @@
 //!   very end of the file (no prefix, no gap, no trailing data);
 //! - the central directory lists exactly the local entries, in order, with
 //!   the same name, method, flags, times, CRC and sizes;
-//! - no encryption, no data descriptors, no zip64, only stored or deflated;
-//! - names are UTF-8, relative, without `..`, unique also ignoring case and
-//!   Unicode normalisation; no entry is a link or a special file;
+//! - every header field is what `bag::zip_bag` writes: files deflated and
+//!   folders stored, no encryption, data descriptor, zip64, extra field or
+//!   comment, one
+//!   midnight timestamp for all entries, mode 0644 for files and 0755 for
+//!   folders (never a link or special file), UTF-8 flag exactly for
+//!   non-ASCII names, entries sorted by name with every folder listed;
+//! - names are relative, without `..`, unique also ignoring case and
+//!   Unicode normalisation;
 //! - every entry read inflates to exactly its stated size and CRC, within
-//!   the [`super::limits`] on size and compression ratio, checked before
-//!   inflating.
+//!   the [`super::limits`] on size and compression ratio (checked before
+//!   inflating), and re-compressed at `bag::DEFLATE_LEVEL` gives back
+//!   exactly its compressed bytes (deflate has many encodings of one
+//!   content; only kpiseal's is accepted).
 //!
-//! The archive is read once, front to back, never held in memory.
+//! So a single changed byte anywhere in the archive is refused or shows in
+//! a checked file. The archive is read once, front to back, never held in
+//! memory.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use flate2::read::DeflateDecoder;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use super::limits::{MAX_CENTRAL_DIRECTORY, MAX_ENTRIES, MAX_HASHED_FILE, MAX_PARSED_FILE, MAX_RATIO, MAX_ZIP_TOTAL, RATIO_FLOOR};
+use flate2::Compression;
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+
+use super::limits::{
+    MAX_CENTRAL_DIRECTORY, MAX_ENTRIES, MAX_HASHED_FILE, MAX_PARSED_FILE, MAX_RATIO, MAX_ZIP_TOTAL, RATIO_FLOOR,
+};
 use super::tree::{Contents, Node, Plan, Tree, Want, digest, open_regular, size};
+use crate::bag::COMPRESS_CHUNK;
 use crate::check::Check;
 use crate::relpath;
 
@@ -39,13 +54,29 @@ const END: u32 = 0x0605_4b50;
 const END_LEN: u64 = 22;
 const STORED: u16 = 0;
 const DEFLATED: u16 = 8;
+/// "Version made by": Unix, zip 2.0; and "version needed": 2.0.
+const MADE_BY: u16 = (3 << 8) | 20;
+const NEEDED: u16 = 20;
+const UTF8_FLAG: u16 = 0x0800;
+const FILE_MODE: u32 = 0o100_644 << 16;
+const FOLDER_MODE: u32 = 0o040_755 << 16;
 
-/// A zip read: its entries as a [`Tree`], and the archive's own SHA-256 and size.
+/// A zip read: its entries as a [`Tree`], the archive's own SHA-256 and
+/// size, and the MS-DOS date every entry carries.
 #[derive(Debug)]
 pub(crate) struct ZipRead {
     pub tree: Tree,
     pub sha256: String,
     pub bytes: u64,
+    pub dos_date: u16,
+}
+
+/// The MS-DOS date field of `YYYY-MM-DD` (years 1980–2107), as zip headers carry it.
+pub(crate) fn dos_date(iso: &str) -> Option<u16> {
+    let year: u16 = iso.get(0..4)?.parse().ok()?;
+    let month: u16 = iso.get(5..7)?.parse().ok()?;
+    let day: u16 = iso.get(8..10)?.parse().ok()?;
+    (1980..=2107).contains(&year).then_some(((year - 1980) << 9) | (month << 5) | day)
 }
 
 /// One central directory record, as far as the checks need it.
@@ -73,6 +104,7 @@ pub(crate) fn read_zip(path: &Path, plan: Plan<'_>) -> Result<ZipRead, String> {
     let mut cd = vec![0u8; usize::try_from(cd_size).map_err(|_| "central directory too large")?];
     file.read_exact(&mut cd).map_err(|e| format!("cannot read the central directory: {e}"))?;
     let entries = central_directory(&cd, count)?;
+    let dos_date = entries.first().map_or(0, |e| e.date);
     file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
     let mut reader = Hashing { inner: BufReader::with_capacity(256 * 1024, file), hasher: Sha256::new(), at: 0 };
     let mut tree = Tree::default();
@@ -105,7 +137,7 @@ pub(crate) fn read_zip(path: &Path, plan: Plan<'_>) -> Result<ZipRead, String> {
     if reader.at != len {
         return Err("the file changed while it was read".into());
     }
-    Ok(ZipRead { tree, sha256: hex::encode(reader.hasher.finalize()), bytes: len })
+    Ok(ZipRead { tree, sha256: hex::encode(reader.hasher.finalize()), bytes: len, dos_date })
 }
 
 /// A reader that hashes and counts what passes through it.
@@ -203,41 +235,48 @@ fn central_directory(cd: &[u8], count: usize) -> Result<Vec<Entry>, String> {
         }
         let name = std::str::from_utf8(raw).map_err(|_| format!("entry {i}: its name is not UTF-8"))?.to_string();
         let refuse = |problem: &str| format!("entry {name:?}: {problem}");
-        if !raw.is_ascii() && flags & 0x0800 == 0 {
-            return Err(refuse("a non-ASCII name not marked UTF-8 (readers would decode it differently)"));
-        }
-        if flags & 0x0001 != 0 {
-            return Err(refuse("encrypted"));
-        }
-        if flags & 0x0008 != 0 {
-            return Err(refuse("sizes in a data descriptor; kpiseal writes them in the header"));
-        }
-        if method != STORED && method != DEFLATED {
-            return Err(refuse(&format!("compression method {method}; kpiseal writes stored or deflated only")));
-        }
-        if comment_len != 0 {
-            return Err(refuse("has a comment; kpiseal writes none"));
-        }
-        if compressed == 0xFFFF_FFFF || size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
-            return Err(refuse("zip64 sizes; kpiseal writes none"));
-        }
         let folder = name.ends_with('/');
         let plain = name.strip_suffix('/').unwrap_or(&name);
         if let Some(problem) = relpath::problem(plain) {
             return Err(refuse(&format!("{problem}: it would be written outside the bag")));
         }
-        if made_by >> 8 == 3 {
-            let kind = (external >> 16) & 0o170_000;
-            let expected = if folder { 0o040_000 } else { 0o100_000 };
-            if kind == 0o120_000 {
-                return Err(refuse("a link"));
-            }
-            if kind != 0 && kind != expected {
-                return Err(refuse("neither a plain file nor a folder"));
-            }
+        if made_by >> 8 == 3 && (external >> 16) & 0o170_000 == 0o120_000 {
+            return Err(refuse("a link"));
         }
-        if folder && (size != 0 || compressed != 0) {
-            return Err(refuse("a folder entry with contents"));
+        let expected_method = if folder { STORED } else { DEFLATED };
+        if method != expected_method {
+            return Err(refuse(&format!(
+                "compression method {method}; kpiseal deflates files (8) and stores folders (0)"
+            )));
+        }
+        let utf8 = if raw.is_ascii() { 0 } else { UTF8_FLAG };
+        let mode = if folder { FOLDER_MODE } else { FILE_MODE };
+        let first = entries.first().map_or((0, date), |e: &Entry| (e.time, e.date));
+        let canonical = made_by == MADE_BY
+            && u16_at(record, 6) == NEEDED
+            && flags == utf8
+            && (time, date) == first
+            && time == 0
+            && extra_len == 0
+            && comment_len == 0
+            && u16_at(record, 34) == 0
+            && u16_at(record, 36) == 0
+            && external == mode
+            && (!folder || (size == 0 && crc == 0));
+        if !canonical {
+            return Err(refuse(
+                "its header is not as kpiseal writes it (version, flags, time, mode, extra field or comment)",
+            ));
+        }
+        if let Some(previous) = entries.last().map(|e: &Entry| e.name.as_str())
+            && previous.as_bytes() >= name.as_bytes()
+        {
+            return Err(refuse(&format!("comes after {previous:?}: kpiseal sorts entries by name")));
+        }
+        if let Some((parent, _)) = plain.rsplit_once('/')
+            && !entries.iter().any(|e: &Entry| e.folder && e.name.strip_suffix('/') == Some(parent))
+        {
+            return Err(refuse(&format!("its folder {parent}/ has no entry of its own; kpiseal lists every folder")));
         }
         let folded: String = plain.nfc().collect::<String>().to_lowercase();
         if let Some(other) = seen.insert(folded, name.clone()) {
@@ -260,7 +299,8 @@ fn central_directory(cd: &[u8], count: usize) -> Result<Vec<Entry>, String> {
 fn local_header(reader: &mut impl Read, entry: &Entry) -> Result<(), String> {
     let mut header = [0u8; 30];
     reader.read_exact(&mut header).map_err(|_| format!("entry {:?}: local header cut short", entry.name))?;
-    let mismatch = |what: &str| format!("entry {:?}: its local header and the central directory differ ({what})", entry.name);
+    let mismatch =
+        |what: &str| format!("entry {:?}: its local header and the central directory differ ({what})", entry.name);
     if u32_at(&header, 0) != LOCAL {
         return Err(format!("entry {:?}: no local header where the central directory points", entry.name));
     }
@@ -276,7 +316,13 @@ fn local_header(reader: &mut impl Read, entry: &Entry) -> Result<(), String> {
     {
         return Err(mismatch("CRC or sizes"));
     }
+    if u16_at(&header, 4) != NEEDED {
+        return Err(mismatch("version needed"));
+    }
     let (name_len, extra_len) = (usize::from(u16_at(&header, 26)), u64::from(u16_at(&header, 28)));
+    if extra_len != 0 {
+        return Err(format!("entry {:?}: an extra field in its local header; kpiseal writes none", entry.name));
+    }
     let mut name = vec![0u8; name_len];
     reader.read_exact(&mut name).map_err(|_| format!("entry {:?}: local header cut short", entry.name))?;
     if name != entry.name.as_bytes() {
@@ -312,12 +358,15 @@ fn read_entry(reader: &mut impl Read, entry: &Entry, plan: Plan<'_>, tree: &mut 
     };
     let problem = if entry.size > limit {
         Some((format!("at most {}", size(limit)), format!("{} bytes", entry.size)))
-    } else if entry.method == STORED && entry.compressed != entry.size {
-        Some(("equal stored and inflated sizes".into(), format!("{} and {}", entry.compressed, entry.size)))
     } else if entry.size > RATIO_FLOOR && entry.size > entry.compressed.saturating_mul(MAX_RATIO) {
         Some((
             format!("a compression ratio of at most {MAX_RATIO}:1"),
-            format!("{}:1 ({} bytes inflating to {}): a zip bomb?", entry.size / entry.compressed.max(1), entry.compressed, entry.size),
+            format!(
+                "{}:1 ({} bytes inflating to {}): a zip bomb?",
+                entry.size / entry.compressed.max(1),
+                entry.compressed,
+                entry.size
+            ),
         ))
     } else {
         None
@@ -328,7 +377,7 @@ fn read_entry(reader: &mut impl Read, entry: &Entry, plan: Plan<'_>, tree: &mut 
         return Ok(());
     }
     let keep = want == Want::Keep;
-    let (inflated, crc) = inflate(&mut data, entry, keep);
+    let Inflated { read: inflated, crc, canonical } = inflate(&mut data, entry, keep);
     let left = io::copy(&mut data, &mut io::sink()).map_err(|e| e.to_string())?;
     let expected = format!("{} bytes, CRC {:08x}", entry.size, entry.crc);
     let (contents, bytes): (Contents, u64) = match inflated {
@@ -346,22 +395,127 @@ fn read_entry(reader: &mut impl Read, entry: &Entry, plan: Plan<'_>, tree: &mut 
         tree.problems.push(Check::fail("zip entry", plain, expected, format!("{bytes} bytes, CRC {crc:08x}")));
         return Ok(());
     }
+    if !canonical {
+        tree.problems.push(Check::fail(
+            "zip entry",
+            plain,
+            "compressed exactly as kpiseal compresses it",
+            "the same contents compressed differently: another file than kpiseal wrote",
+        ));
+        return Ok(());
+    }
     if left != 0 {
-        tree.problems.push(Check::fail("zip entry", plain, "nothing after the compressed data", format!("{left} hidden bytes")));
+        tree.problems.push(Check::fail(
+            "zip entry",
+            plain,
+            "nothing after the stored data",
+            format!("{left} hidden bytes"),
+        ));
         return Ok(());
     }
     tree.files.insert(plain, Node { bytes, contents: Some(contents) });
     Ok(())
 }
 
-/// Inflates (or copies, when stored) at most `entry.size + 1` bytes of
-/// `data`, hashing them; returns what [`digest`] returned and the CRC-32.
-fn inflate(data: &mut impl Read, entry: &Entry, keep: bool) -> (io::Result<(Contents, u64)>, u32) {
-    let source: Box<dyn Read + '_> =
-        if entry.method == DEFLATED { Box::new(DeflateDecoder::new(data)) } else { Box::new(data) };
-    let mut checked = Crc { inner: source.take(entry.size + 1), crc: crc32fast::Hasher::new() };
-    let inflated = digest(&mut checked, keep, entry.size);
-    (inflated, checked.crc.finalize())
+/// What inflating one entry found: the inflated contents and size (or the
+/// error), the CRC-32 of what was inflated, and whether re-compressing it
+/// gave back exactly the compressed bytes.
+struct Inflated {
+    read: io::Result<(Contents, u64)>,
+    crc: u32,
+    canonical: bool,
+}
+
+/// Inflates at most `entry.size + 1` bytes from `data` (the entry's
+/// compressed bytes), hashing them, and re-compresses them as they come
+/// at `bag::DEFLATE_LEVEL`, comparing the SHA-256 of that with the SHA-256
+/// of the compressed bytes read.
+fn inflate(data: &mut impl Read, entry: &Entry, keep: bool) -> Inflated {
+    let mut compressed = HashRead { inner: data, hasher: Sha256::new() };
+    let level = u32::try_from(crate::bag::DEFLATE_LEVEL).unwrap_or(1);
+    let mut again = Pieces {
+        encoder: DeflateEncoder::new(HashWrite(Sha256::new()), Compression::new(level)),
+        pending: Vec::with_capacity(COMPRESS_CHUNK),
+    };
+    let mut checked = Crc {
+        inner: DeflateDecoder::new(&mut compressed).take(entry.size + 1),
+        crc: crc32fast::Hasher::new(),
+        tee: Some(&mut again),
+    };
+    let read = digest(&mut checked, keep, entry.size);
+    let crc = checked.crc.clone().finalize();
+    drop(checked);
+    let recompressed = again.finish();
+    let canonical = recompressed.is_ok_and(|h| h == <[u8; 32]>::from(compressed.hasher.finalize()));
+    Inflated { read, crc, canonical }
+}
+
+/// Feeds a compressor in pieces of exactly `COMPRESS_CHUNK` bytes (the last
+/// one shorter), as `bag::zip_bag` does: deflate's output depends on how
+/// its input arrives.
+struct Pieces {
+    encoder: DeflateEncoder<HashWrite>,
+    pending: Vec<u8>,
+}
+
+impl Pieces {
+    /// The SHA-256 of everything compressed.
+    fn finish(mut self) -> io::Result<[u8; 32]> {
+        use io::Write;
+        if !self.pending.is_empty() {
+            self.encoder.write_all(&self.pending)?;
+        }
+        Ok(self.encoder.finish()?.0.finalize().into())
+    }
+}
+
+impl io::Write for Pieces {
+    fn write(&mut self, mut buf: &[u8]) -> io::Result<usize> {
+        let taken = buf.len();
+        while !buf.is_empty() {
+            let room = COMPRESS_CHUNK - self.pending.len();
+            let (now, later) = buf.split_at(room.min(buf.len()));
+            self.pending.extend_from_slice(now);
+            buf = later;
+            if self.pending.len() == COMPRESS_CHUNK {
+                self.encoder.write_all(&self.pending)?;
+                self.pending.clear();
+            }
+        }
+        Ok(taken)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Hashes what is read through it.
+struct HashRead<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for HashRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A writer that only hashes.
+struct HashWrite(Sha256);
+
+impl io::Write for HashWrite {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 fn skip(data: &mut impl Read, entry: &Entry) -> Result<(), String> {
@@ -369,16 +523,20 @@ fn skip(data: &mut impl Read, entry: &Entry) -> Result<(), String> {
     if skipped == entry.compressed { Ok(()) } else { Err(format!("entry {:?}: cut short", entry.name)) }
 }
 
-/// Checks a CRC-32 as the data passes; a mismatch is an error at the end.
-struct Crc<R> {
+/// Computes a CRC-32 of the data passing, and copies it to `tee`.
+struct Crc<'t, R> {
     inner: R,
     crc: crc32fast::Hasher,
+    tee: Option<&'t mut dyn io::Write>,
 }
 
-impl<R: Read> Read for Crc<R> {
+impl<R: Read> Read for Crc<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.crc.update(&buf[..n]);
+        if let Some(tee) = &mut self.tee {
+            tee.write_all(&buf[..n])?;
+        }
         Ok(n)
     }
 }
