@@ -231,10 +231,10 @@ fn a_zip_entry_that_would_land_outside_the_bag_is_refused_not_written() {
     let path = root.path().join("evil.zip");
     let mut zip = zip::ZipWriter::new(fs::File::create(&path).expect("create zip"));
     let options = zip::write::SimpleFileOptions::default();
-    zip.start_file("bag/bagit.txt", options).expect("entry");
-    zip.write_all(b"BagIt-Version: 1.0\n").expect("write");
     zip.start_file("../escaped.txt", options).expect("entry");
     zip.write_all(b"outside").expect("write");
+    zip.start_file("bag/bagit.txt", options).expect("entry");
+    zip.write_all(b"BagIt-Version: 1.0\n").expect("write");
     zip.finish().expect("finish");
     let err = kpiseal_seal::verify::verify_path(&path, &Default::default()).expect_err("refused");
     assert!(err.to_string().contains("outside the bag"), "{err}");

@@ -268,6 +268,14 @@ fn central_directory(cd: &[u8], count: usize) -> Result<Vec<Entry>, String> {
                 "its header is not as kpiseal writes it (version, flags, time, mode, extra field or comment)",
             ));
         }
+        let folded: String = plain.nfc().collect::<String>().to_lowercase();
+        if let Some(other) = seen.insert(folded, name.clone()) {
+            return Err(if other == name {
+                refuse("appears twice; readers disagree on which copy they extract")
+            } else {
+                refuse(&format!("and {other:?} are one name to readers that ignore case or Unicode normalisation"))
+            });
+        }
         if let Some(previous) = entries.last().map(|e: &Entry| e.name.as_str())
             && previous.as_bytes() >= name.as_bytes()
         {
@@ -277,14 +285,6 @@ fn central_directory(cd: &[u8], count: usize) -> Result<Vec<Entry>, String> {
             && !entries.iter().any(|e: &Entry| e.folder && e.name.strip_suffix('/') == Some(parent))
         {
             return Err(refuse(&format!("its folder {parent}/ has no entry of its own; kpiseal lists every folder")));
-        }
-        let folded: String = plain.nfc().collect::<String>().to_lowercase();
-        if let Some(other) = seen.insert(folded, name.clone()) {
-            return Err(if other == name {
-                refuse("appears twice; readers disagree on which copy they extract")
-            } else {
-                refuse(&format!("and {other:?} are one name to readers that ignore case or Unicode normalisation"))
-            });
         }
         entries.push(Entry { name, flags, method, time, date, crc, compressed, size, offset, folder });
     }
