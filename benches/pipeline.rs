@@ -22,6 +22,7 @@ use kpiseal::seal_config::Signer;
 use kpiseal::sealing::{seal, write_sealed};
 use kpiseal::statement::Statement;
 use kpiseal::workspace::Workspace;
+use kpiseal_seal::manifest::Status;
 
 const SELLERS: [&str; 3] = ["acme-home", "sunny-gadgets", "rio-casa"];
 const ORDERS: usize = 5000;
@@ -105,7 +106,7 @@ fn seal_in_memory(bencher: Bencher, seller: &str) {
     let json = st.to_json();
     let pdf = pdf(&st, &json);
     let key = setup().signer.key();
-    bencher.bench_local(|| seal(divan::black_box(&st), &json, &pdf, key).expect("sealed"));
+    bencher.bench_local(|| seal(divan::black_box(&st), &json, &pdf, key, Status::Final).expect("sealed"));
 }
 
 /// The sealed folder (files, BagIt bag, zip) written into a fresh temporary
@@ -115,7 +116,7 @@ fn write_unsynced(bencher: Bencher, seller: &str) {
     let st = statement(seller);
     let json = st.to_json();
     let pdf = pdf(&st, &json);
-    let sealed = seal(&st, &json, &pdf, setup().signer.key()).expect("sealed");
+    let sealed = seal(&st, &json, &pdf, setup().signer.key(), Status::Final).expect("sealed");
     bencher
         .with_inputs(|| tempfile::tempdir().expect("a temporary folder"))
         .bench_local_refs(|dir| write_sealed(Path::new(dir.path()), &st, &sealed, None).expect("written"));

@@ -43,10 +43,12 @@ pub enum Command {
     /// the signed period-manifest.json (Merkle root over the seller manifests).
     /// Exit 0 written, 1 incomplete or invalid, 2 usage or configuration.
     Merge(MergeArgs),
-    /// Check delivered statements: the PDF signature, the manifest's minisign
-    /// and SSH signatures, the output hashes, the evidence bag, and with
-    /// --workspace the input files. Exit 0 all valid, 1 something invalid,
-    /// 2 could not check.
+    /// Check delivered statements by exactly the bytes named: a PDF, a
+    /// statement folder, an evidence bag or zip, or a period folder. Every
+    /// file read is listed with its SHA-256; files no signature covers,
+    /// links, special files and PDF/zip polyglots are refused. Exit 0 all
+    /// VALID, 1 something NOT VALID, 2 refused or unreadable, 3 valid but
+    /// a draft (not a statement).
     Verify(VerifyArgs),
 }
 

@@ -15,8 +15,9 @@
 //!   signed record of a whole period's statements (`kpiseal merge`), whose
 //!   root is the Merkle root over the seller manifests' hashes;
 //! - [`check`]: the outcome of one verification step;
-//! - [`verify`]: everything checkable about a delivered statement, from its
-//!   PDF, its folder, its evidence bag or the bag's zip.
+//! - [`verify`]: everything checkable about a delivered statement, from
+//!   exactly the bytes named: its PDF, its folder, its evidence bag or the
+//!   bag's zip, or a whole period folder.
 //!
 //! # Checking a statement without kpiseal
 //!
@@ -32,10 +33,10 @@
 //! bagit.py --validate <bag folder>
 //! ```
 //!
-//! then compare `sha256sum statement.pdf statement.json` with the manifest's
-//! `outputs`, and, in the workspace, `sha256sum <path>` of each `inputs`,
-//! `contract` and `fx` entry with its `sha256` (paths are relative to the
-//! workspace, `/`-separated).
+//! (a draft's namespace is `kpiseal-draft-manifest@v1`), then compare
+//! `sha256sum` of each file the manifest's `outputs` lists, and, in the
+//! workspace, `sha256sum <path>` of each `inputs`, `contract` and `fx` entry
+//! with its `sha256` (paths are relative to the workspace, `/`-separated).
 
 mod atomic_file;
 pub mod bag;

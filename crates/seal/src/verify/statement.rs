@@ -143,9 +143,9 @@ pub(crate) fn check_statement(
     }
     output_checks(tree, at, v, &manifest);
     delivered_key_check(tree, at, v, &key);
-    match tree.data(super::STATEMENT_PDF) {
-        Some(pdf) => pdf::pdf_checks(v, &shown(super::STATEMENT_PDF), pdf, Some(&key), Some(&manifest)),
-        None => {} // reported missing by output_checks
+    // A missing PDF is reported by output_checks.
+    if let Some(pdf) = tree.data(super::STATEMENT_PDF) {
+        pdf::pdf_checks(v, &shown(super::STATEMENT_PDF), pdf, Some(&key), Some(&manifest));
     }
     if let Some(ws) = options.workspace {
         v.checks.extend(check_inputs(&manifest, ws));
