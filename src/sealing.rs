@@ -37,21 +37,12 @@ use kpiseal_seal::sshsig::{self, SshsigError};
 use crate::ingest::Format;
 use crate::statement::{InputRecord, Statement};
 
-pub const STATEMENT_PDF: &str = "statement.pdf";
-pub const STATEMENT_JSON: &str = "statement.json";
-pub const MANIFEST_JSON: &str = "manifest.json";
-pub const MANIFEST_MINISIG: &str = "manifest.json.minisig";
-pub const MANIFEST_SSHSIG: &str = "manifest.json.sig";
-pub const MINISIGN_PUBLIC_KEY: &str = "provider.minisign.pub";
-pub const SSH_PUBLIC_KEY: &str = "provider.ssh.pub";
-pub const ALLOWED_SIGNERS: &str = "allowed_signers";
-pub const CERTIFICATE: &str = "provider.cert.pem";
-/// The BagIt bag's folder.
-pub const EVIDENCE_BAG: &str = "evidence";
-/// The zip of the bag.
-pub const EVIDENCE_ZIP: &str = "evidence.zip";
-/// Where `--include-inputs` puts the input copies inside the bag's `data/`.
-pub const BAG_INPUTS: &str = "inputs";
+/// The file names of a statement folder: one list, shared with `kpiseal
+/// verify`, which checks that a folder holds exactly these.
+pub use kpiseal_seal::verify::{
+    ALLOWED_SIGNERS, BAG_INPUTS, CERTIFICATE, DELIVERED_PUBLIC_KEY as MINISIGN_PUBLIC_KEY, EVIDENCE_BAG, EVIDENCE_ZIP,
+    MANIFEST as MANIFEST_JSON, MANIFEST_MINISIG, MANIFEST_SSHSIG, SSH_PUBLIC_KEY, STATEMENT_JSON, STATEMENT_PDF,
+};
 
 /// Why a statement could not be sealed; each names the file concerned.
 #[derive(Debug, thiserror::Error)]
