@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::billed::Billed;
 use crate::contract::Language;
 use crate::error::Error;
-use crate::lifecycle::{self, IssueMode, Prior, Reissue};
+use crate::lifecycle::{self, IssueMode, LifecycleError, Prior, Reissue};
 use crate::money::Currency;
 use crate::notes::NoteClass;
 use crate::output::{remove_stale_temporaries, write_tree_archiving_previous, write_tree_atomically};
@@ -37,7 +37,7 @@ use crate::shard::{self, ShardSpec};
 use crate::statement::Statement;
 use crate::workspace::Workspace;
 use kpiseal_seal::keys::PublicKey;
-use kpiseal_seal::manifest::{Status, hash_bytes};
+use kpiseal_seal::manifest::{DRAFT_SUFFIX, Status, hash_bytes};
 use kpiseal_seal::verify::{Options as VerifyOptions, Verdict, verify_path};
 
 /// Drafts live apart from final statements: `<out>/drafts/<period>/`.
@@ -244,6 +244,7 @@ pub fn run_batch(
     progress: &dyn Progress,
 ) -> Result<BatchSummary, Error> {
     let sellers = select_sellers(ws, opts)?;
+    let _lock = crate::run_lock::acquire(&opts.out, &opts.run.period.to_string(), opts.draft(), opts.shard)?;
     let fonts = ws.fonts()?;
     // Drafts are not registered, but what was issued still must not be billed again.
     let issued = Arc::new(Register::open(&opts.out)?);
@@ -346,6 +347,20 @@ impl Job<'_> {
         let folder = self.period_dir.join(seller);
         let in_folder = Prior::from_folder(&folder);
         let prior = self.prior(seller, in_folder.as_ref());
+        // A final statement in the folder that the register does not list:
+        // the register lost lines (truncated, restored from an old backup) or
+        // a run crashed between the folder's rename and the register's append.
+        // Only --resume, which verifies the folder first, may take it over.
+        if !opts.resume
+            && let Some(p) = prior.as_ref().filter(|p| !p.registered && !p.statement_number.ends_with(DRAFT_SUFFIX))
+        {
+            return Err(LifecycleError::Unregistered {
+                number: p.statement_number.clone(),
+                folder: folder.display().to_string(),
+                manifest_sha256: p.manifest_sha256.clone(),
+            }
+            .into());
+        }
         if opts.resume
             && let Some(kept) = self.resumable(&folder, in_folder.as_ref(), prior.as_ref())
         {
@@ -415,6 +430,7 @@ impl Job<'_> {
             key_id: st.signing.key_id.clone(),
             folder: relative_folder(&self.opts.out, folder),
             supersedes: st.supersedes.clone(),
+            prev: None,
         }
     }
 

@@ -91,6 +91,13 @@ pub enum LifecycleError {
     NothingToSupersede,
     #[error("--supersede needs a reason (the statement prints it)")]
     EmptyReason,
+    #[error(
+        "{folder} holds final statement {number} (manifest SHA-256 {manifest_sha256}), but statements.log does not \
+         list it: the register lost lines (truncated, or restored from an older copy) or a run crashed between \
+         writing the folder and registering it. Nothing was written. Re-run with --resume: it verifies the folder \
+         and registers the statement if it is intact"
+    )]
+    Unregistered { number: String, folder: String, manifest_sha256: String },
 }
 
 /// The identity of the statement a run in `mode` makes over `prior`:

@@ -6,11 +6,18 @@
 //! entry it replaces.
 //!
 //! Appends are one `write` of a whole line on a file opened for appending,
-//! followed by `fdatasync`, so concurrent processes (shards on one shared
-//! folder) never interleave within a line. A crash can leave at most a last
-//! line without its newline; reading ignores such a torn line (it names no
-//! statement that was ever reported issued) and the next append starts on a
-//! fresh line.
+//! under an exclusive lock on the file, followed by `fdatasync`, so
+//! concurrent processes (shards on one shared folder) never interleave
+//! within a line. A crash can leave at most a last line without its
+//! newline; reading ignores such a torn line (it names no statement that
+//! was ever reported issued) and the next append starts on a fresh line.
+//!
+//! The lines form a hash chain: each entry's `prev` is the SHA-256 of the
+//! previous entry's line (64 zeros for the first), so a line edited,
+//! removed or moved by hand is found, named and refused on the next read.
+//! Lines cut off the end leave the chain whole; the statements they named
+//! are still in their folders, which `batch` refuses to take over without
+//! `--resume` (see `LifecycleError::Unregistered`).
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -19,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use kpiseal_seal::manifest::Supersedes;
@@ -46,7 +54,15 @@ pub struct Issued {
     /// The statement this one corrects, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<Supersedes>,
+    /// SHA-256 of the previous entry's line ([`GENESIS`] for the first),
+    /// set by [`Register::append`]; absent only in registers written before
+    /// the chain existed (a prefix of such lines is accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
 }
+
+/// The `prev` of a register's first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The register as read at the start of a run, plus appends made since.
 #[derive(Debug)]
@@ -106,41 +122,68 @@ impl Register {
     /// # Errors
     /// [`Error::Io`] naming the register.
     pub fn append(&self, entry: &Issued) -> Result<(), Error> {
-        let mut line = serde_json::to_vec(entry).map_err(|e| Error::Internal(e.to_string()))?;
-        line.push(b'\n');
+        let io = |e| Error::io(&self.path, e);
+        let mut entry = entry.clone();
         {
             let _guard = self.append.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(parent) = self.path.parent() {
                 fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
             }
-            let mut file = OpenOptions::new()
-                .create(true)
-                .read(true)
-                .append(true)
-                .open(&self.path)
-                .map_err(|e| Error::io(&self.path, e))?;
-            if ends_torn(&mut file).map_err(|e| Error::io(&self.path, e))? {
+            let mut file = OpenOptions::new().create(true).read(true).append(true).open(&self.path).map_err(io)?;
+            // Other processes (shards) append too: the chain needs the
+            // previous line as it is when this one is written.
+            file.lock().map_err(io)?;
+            let (prev, torn) = last_entry_hash(&mut file).map_err(io)?;
+            entry.prev = Some(prev);
+            let mut line = serde_json::to_vec(&entry).map_err(|e| Error::Internal(e.to_string()))?;
+            line.push(b'\n');
+            if torn {
                 line.insert(0, b'\n');
             }
-            file.write_all(&line).and_then(|()| file.sync_data()).map_err(|e| Error::io(&self.path, e))?;
+            file.write_all(&line).and_then(|()| file.sync_data()).map_err(io)?;
         }
         let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
-        latest.insert((entry.seller.clone(), entry.period.clone()), entry.clone());
+        latest.insert((entry.seller.clone(), entry.period.clone()), entry);
         Ok(())
     }
 }
 
-/// True when `file`'s last byte is not a newline (a torn last line).
-fn ends_torn(file: &mut File) -> io::Result<bool> {
+/// The SHA-256 of the last complete entry line of `file` ([`GENESIS`] when
+/// there is none), and whether the file ends in a torn line (its last byte
+/// is not a newline). Reads backwards from the end, a block at a time.
+fn last_entry_hash(file: &mut File) -> io::Result<(String, bool)> {
     use std::io::{Read, Seek, SeekFrom};
     let len = file.metadata()?.len();
-    if len == 0 {
-        return Ok(false);
+    let mut tail: Vec<u8> = Vec::new();
+    let mut start = len;
+    loop {
+        let complete = match tail.iter().rposition(|&b| b == b'\n') {
+            Some(end) => &tail[..end],
+            None => &[][..],
+        };
+        // The last complete line that is JSON (torn fragments are not).
+        let mut lines = complete.rsplit(|&b| b == b'\n').peekable();
+        while let Some(line) = lines.next() {
+            if lines.peek().is_none() && start > 0 {
+                break; // may be cut by the block boundary: read more first
+            }
+            if !line.iter().all(u8::is_ascii_whitespace) && serde_json::from_slice::<serde_json::Value>(line).is_ok() {
+                let torn = tail.last().is_some_and(|&b| b != b'\n');
+                return Ok((hex::encode(Sha256::digest(line)), torn));
+            }
+        }
+        if start == 0 {
+            let torn = tail.last().is_some_and(|&b| b != b'\n');
+            return Ok((GENESIS.to_string(), torn));
+        }
+        let block = start.min(64 * 1024);
+        start -= block;
+        let mut chunk = vec![0u8; usize::try_from(block).unwrap_or(0)];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut chunk)?;
+        chunk.extend_from_slice(&tail);
+        tail = chunk;
     }
-    let mut last = [0u8; 1];
-    file.seek(SeekFrom::Start(len - 1))?;
-    file.read_exact(&mut last)?;
-    Ok(last[0] != b'\n')
 }
 
 /// The register's lines as entries, in file order. A line that is not
@@ -153,6 +196,7 @@ fn parse_lines(path: &Path, bytes: &[u8]) -> Result<Vec<Issued>, Error> {
         None => &[][..],
     };
     let mut entries = Vec::new();
+    let mut previous: Option<String> = None;
     for (i, line) in complete.split(|&b| b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -160,13 +204,32 @@ fn parse_lines(path: &Path, bytes: &[u8]) -> Result<Vec<Issued>, Error> {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
             continue;
         };
+        let at = || (path.display().to_string(), format!("line {}", i + 1));
         let entry: Issued = serde_json::from_value(value).map_err(|e| {
-            Error::config(
-                path.display().to_string(),
-                format!("line {}", i + 1),
-                format!("is not a register entry: {e}"),
-            )
+            let (file, key) = at();
+            Error::config(file, key, format!("is not a register entry: {e}"))
         })?;
+        let expected = previous.clone().unwrap_or_else(|| GENESIS.to_string());
+        match &entry.prev {
+            Some(prev) if *prev != expected => {
+                let (file, key) = at();
+                return Err(Error::config(
+                    file,
+                    key,
+                    format!(
+                        "breaks the register's hash chain (prev {prev}, but the line before it hashes to \
+                         {expected}): a line was edited, removed or moved by hand. Restore statements.log from \
+                         a backup; kpiseal never rewrites it"
+                    ),
+                ));
+            }
+            None if previous.is_some() && entries.iter().any(|e: &Issued| e.prev.is_some()) => {
+                let (file, key) = at();
+                return Err(Error::config(file, key, "has no prev hash after chained lines: it was added by hand"));
+            }
+            _ => {}
+        }
+        previous = Some(hex::encode(Sha256::digest(line)));
         entries.push(entry);
     }
     Ok(entries)
@@ -189,6 +252,7 @@ mod tests {
             key_id: "20E9D2E54F7831FB".into(),
             folder: format!("2026-10/{seller}"),
             supersedes: None,
+            prev: None,
         }
     }
 
@@ -235,6 +299,31 @@ mod tests {
         assert_eq!(reread.latest("rio", "2026-10").unwrap().statement_number, "C-202610-rio");
         let text = fs::read_to_string(dir.path().join(REGISTER_FILE)).unwrap();
         assert!(text.lines().last().unwrap().starts_with(r#"{"statement_number":"C-202610-rio","#), "{text}");
+    }
+
+    #[test]
+    fn each_append_chains_to_the_line_before_and_an_edited_or_removed_line_is_refused_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let register = Register::open(dir.path()).unwrap();
+        for seller in ["acme", "rio", "sunny"] {
+            register.append(&entry(seller, &format!("C-202610-{seller}"))).unwrap();
+        }
+        let path = dir.path().join(REGISTER_FILE);
+        let text = fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains(&format!(r#""prev":"{GENESIS}""#)), "{text}");
+        assert!(lines[1].contains(&hex::encode(Sha256::digest(lines[0].as_bytes()))), "{text}");
+        assert!(Register::open(dir.path()).is_ok());
+
+        let edited = text.replacen("12.34", "99.99", 1);
+        fs::write(&path, edited).unwrap();
+        let err = Register::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("breaks the register's hash chain"), "{err}");
+
+        let removed = format!("{}\n{}\n", lines[0], lines[2]);
+        fs::write(&path, removed).unwrap();
+        let err = Register::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("hash chain"), "{err}");
     }
 
     #[test]

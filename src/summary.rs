@@ -107,7 +107,27 @@ fn write(path: &Path, summary: &BatchSummary) -> Result<(), Error> {
     write_file_atomically(&csv_path, &to_csv(summary)?)
 }
 
-/// The summary as CSV: a header, then one row per seller, in seller order.
+/// `cell` as a spreadsheet will show it and never run it: a cell beginning
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula (or
+/// starts one) in Excel, LibreOffice and Google Sheets, so it gets a
+/// leading `'` (OWASP's CSV-injection advice), unless it is a plain decimal
+/// number such as `-12.50`, which stays a number. Seller ids, file names
+/// and error texts come from inputs, so any of them may begin that way.
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.strip_prefix('-').is_some_and(|rest| {
+        let mut parts = rest.splitn(2, '.');
+        let whole = parts.next().unwrap_or("");
+        let fraction = parts.next();
+        !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if risky && !number { std::borrow::Cow::Owned(format!("'{cell}")) } else { std::borrow::Cow::Borrowed(cell) }
+}
+
+/// The summary as CSV: a header, then one row per seller, in seller order;
+/// every cell [`spreadsheet_safe`].
 fn to_csv(summary: &BatchSummary) -> Result<Vec<u8>, Error> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let csv_error = |e: csv::Error| Error::Internal(format!("batch-summary.csv: {e}"));
@@ -129,7 +149,7 @@ fn to_csv(summary: &BatchSummary) -> Result<Vec<u8>, Error> {
             OutcomeStatus::Written => "written",
             OutcomeStatus::Failed => "failed",
         };
-        w.write_record([
+        let cells = [
             s.seller.as_str(),
             status,
             s.statement_number.as_deref().unwrap_or(""),
@@ -140,10 +160,36 @@ fn to_csv(summary: &BatchSummary) -> Result<Vec<u8>, Error> {
             &s.warnings.join("; "),
             &s.choices.join("; "),
             s.error.as_deref().unwrap_or(""),
-        ])
-        .map_err(csv_error)?;
+        ];
+        w.write_record(cells.iter().map(|cell| spreadsheet_safe(cell).into_owned())).map_err(csv_error)?;
     }
     w.into_inner().map_err(|e| Error::Internal(format!("batch-summary.csv: {e}")))
+}
+
+#[cfg(test)]
+mod spreadsheet_tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formula_openers_are_neutralised_and_negative_amounts_stay_numbers() {
+        for (cell, shown) in [
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            ("+1+1", "'+1+1"),
+            ("-1+cmd|' /C calc'!A0", "'-1+cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-", "'-"),
+            ("-.5", "'-.5"),
+            ("-12.50", "-12.50"),
+            ("-3", "-3"),
+            ("acme-home", "acme-home"),
+            ("12.50", "12.50"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), shown, "{cell:?}");
+        }
+    }
 }
 
 #[cfg(test)]

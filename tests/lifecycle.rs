@@ -205,12 +205,23 @@ fn generated(sellers: usize) -> tempfile::TempDir {
     ws
 }
 
-/// The output tree minus the register, whose lines may be in any order
-/// (they are compared as a set).
+/// The output tree minus the register and the run locks, and the
+/// register's entries as a set: parallel sellers append in any order, so
+/// each line's `prev` (the hash chain) differs between runs while the
+/// entries do not.
 fn outputs_and_register(ws: &Path) -> (std::collections::BTreeMap<String, Vec<u8>>, BTreeSet<String>) {
     let mut files = tree(&ws.join("out"));
+    files.retain(|name, _| !name.starts_with(".kpiseal-"));
     let register = files.remove("statements.log").map(|b| String::from_utf8(b).unwrap()).unwrap_or_default();
-    (files, register.lines().map(str::to_string).collect())
+    let entries = register
+        .lines()
+        .map(|line| {
+            let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(entry.as_object_mut().unwrap().remove("prev").is_some(), "every entry is chained: {line}");
+            entry.to_string()
+        })
+        .collect();
+    (files, entries)
 }
 
 #[test]
