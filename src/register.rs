@@ -196,7 +196,8 @@ fn parse_lines(path: &Path, bytes: &[u8]) -> Result<Vec<Issued>, Error> {
         None => &[][..],
     };
     let mut entries = Vec::new();
-    let mut previous: Option<String> = None;
+    // The hash and line number of the last entry read.
+    let mut previous: Option<(String, usize)> = None;
     for (i, line) in complete.split(|&b| b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -209,17 +210,21 @@ fn parse_lines(path: &Path, bytes: &[u8]) -> Result<Vec<Issued>, Error> {
             let (file, key) = at();
             Error::config(file, key, format!("is not a register entry: {e}"))
         })?;
-        let expected = previous.clone().unwrap_or_else(|| GENESIS.to_string());
+        let expected = previous.as_ref().map_or(GENESIS, |(hash, _)| hash.as_str());
         match &entry.prev {
-            Some(prev) if *prev != expected => {
+            Some(prev) if prev != expected => {
                 let (file, key) = at();
+                let culprit = match &previous {
+                    Some((_, line)) => format!("line {line} or line {} was edited, or a line between them", i + 1),
+                    None => "lines before it were".to_string(),
+                };
                 return Err(Error::config(
                     file,
                     key,
                     format!(
-                        "breaks the register's hash chain (prev {prev}, but the line before it hashes to \
-                         {expected}): a line was edited, removed or moved by hand. Restore statements.log from \
-                         a backup; kpiseal never rewrites it"
+                        "breaks the register's hash chain (its prev is {prev}, the entry before it hashes to \
+                         {expected}): {culprit} removed or moved, by hand. Restore statements.log from a backup; \
+                         kpiseal never rewrites it"
                     ),
                 ));
             }
@@ -229,7 +234,7 @@ fn parse_lines(path: &Path, bytes: &[u8]) -> Result<Vec<Issued>, Error> {
             }
             _ => {}
         }
-        previous = Some(hex::encode(Sha256::digest(line)));
+        previous = Some((hex::encode(Sha256::digest(line)), i + 1));
         entries.push(entry);
     }
     Ok(entries)
@@ -318,7 +323,7 @@ mod tests {
         let edited = text.replacen("12.34", "99.99", 1);
         fs::write(&path, edited).unwrap();
         let err = Register::open(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("line 2") && err.contains("breaks the register's hash chain"), "{err}");
+        assert!(err.contains("line 1 or line 2 was edited") && err.contains("hash chain"), "{err}");
 
         let removed = format!("{}\n{}\n", lines[0], lines[2]);
         fs::write(&path, removed).unwrap();
