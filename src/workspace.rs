@@ -101,13 +101,44 @@ impl Workspace {
         Ok(ids)
     }
 
-    /// Reads a file by its workspace-relative path.
+    /// Reads an input by its workspace-relative path: only a regular file
+    /// inside the workspace. A link is followed only when its target is
+    /// inside the workspace root; a FIFO, socket or device is refused
+    /// without being opened for a blocking read.
     ///
     /// # Errors
-    /// [`Error::Io`] naming the path.
+    /// [`Error::Config`] naming the file for a link leaving the workspace, a
+    /// dangling link or a special file; [`Error::Io`] naming the path otherwise.
     pub fn read(&self, rel: &str) -> Result<InputFile, Error> {
         let path = self.root.join(rel);
-        let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let refuse = |message: String| Error::config(rel, "(file)", message);
+        let meta = fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if meta.file_type().is_symlink() {
+            let target = fs::canonicalize(&path)
+                .map_err(|e| refuse(format!("a link whose target cannot be read ({e}); replace it with the file")))?;
+            let root = fs::canonicalize(&self.root).map_err(|e| Error::io(&self.root, e))?;
+            if !target.starts_with(&root) {
+                return Err(refuse(format!(
+                    "a link to {}, outside the workspace {}: kpiseal reads inputs only from inside the workspace; \
+                     copy the file in",
+                    target.display(),
+                    root.display()
+                )));
+            }
+        }
+        let mut options = fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NONBLOCK);
+        }
+        let mut file = options.open(&path).map_err(|e| Error::io(&path, e))?;
+        if !file.metadata().map_err(|e| Error::io(&path, e))?.is_file() {
+            return Err(refuse("not a regular file (a FIFO, socket or device): replace it with the file".into()));
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| Error::io(&path, e))?;
         Ok(InputFile { path: rel.to_string(), bytes })
     }
 
@@ -195,14 +226,17 @@ impl Workspace {
     }
 }
 
-/// Names of the regular, non-hidden files directly in `dir`.
+/// Names of the non-hidden entries directly in `dir` that are not folders
+/// (nor links to folders): regular files, and also links and special files,
+/// which [`Workspace::read`] then refuses by name rather than skipping them
+/// unseen.
 fn list_files(dir: &Path) -> Result<Vec<String>, Error> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || !entry.path().is_file() {
+        if name.starts_with('.') || entry.path().is_dir() {
             continue;
         }
         names.push(name);
