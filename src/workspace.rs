@@ -12,6 +12,11 @@ use crate::period::Period;
 use crate::render::fonts::Fonts;
 use crate::strays::Strays;
 
+/// The largest input file read: an export, ledger, FX table or contract
+/// is read whole into memory to be hashed and parsed, so a larger file is
+/// refused by name before it is read (README, "Reliability").
+pub const MAX_INPUT_BYTES: u64 = 1 << 30;
+
 /// The provider issuing statements, from `kpiseal.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,7 +106,8 @@ impl Workspace {
         Ok(ids)
     }
 
-    /// Reads an input by its workspace-relative path: only a regular file
+    /// Reads an input by its workspace-relative path (at most
+    /// [`MAX_INPUT_BYTES`]): only a regular file
     /// inside the workspace. A link is followed only when its target is
     /// inside the workspace root; a FIFO, socket or device is refused
     /// without being opened for a blocking read.
@@ -134,8 +140,17 @@ impl Workspace {
             options.custom_flags(libc::O_NONBLOCK);
         }
         let mut file = options.open(&path).map_err(|e| Error::io(&path, e))?;
-        if !file.metadata().map_err(|e| Error::io(&path, e))?.is_file() {
+        let meta = file.metadata().map_err(|e| Error::io(&path, e))?;
+        if !meta.is_file() {
             return Err(refuse("not a regular file (a FIFO, socket or device): replace it with the file".into()));
+        }
+        if meta.len() > MAX_INPUT_BYTES {
+            return Err(refuse(format!(
+                "{} bytes, more than the {} MiB kpiseal reads from one input (a month of one marketplace export \
+                 is well under that); split the export by date range, or check that this is the file meant",
+                meta.len(),
+                MAX_INPUT_BYTES >> 20
+            )));
         }
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| Error::io(&path, e))?;

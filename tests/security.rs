@@ -135,3 +135,18 @@ fn the_csv_summary_neutralises_formula_openers_from_inputs() {
     assert!(row.starts_with("'=HYPERLINK(1),failed,"), "{row}");
     assert!(!csv.lines().any(|l| l.starts_with(['=', '+', '@'])), "{csv}");
 }
+
+#[test]
+fn an_input_larger_than_the_read_limit_is_refused_by_name_before_it_is_read() {
+    let root = sandbox();
+    let ws = root.path().join("ws");
+    let huge = ws.join("exports").join(PERIOD).join("acme-home").join("huge-settlement.txt");
+    // Sparse: 1.5 GiB long, no disk used; reading it would take 1.5 GiB of memory.
+    fs::File::create(&huge).unwrap().set_len(3 << 29).unwrap();
+    let out = root.path().join("out");
+    let o = run(&ws, &out);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let said = text(&o);
+    assert!(said.contains("huge-settlement.txt") && said.contains("more than the 1024 MiB"), "{said}");
+    assert!(out.join(PERIOD).join("sunny-gadgets").join("statement.pdf").is_file(), "the other sellers are unaffected");
+}
