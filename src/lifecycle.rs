@@ -27,9 +27,10 @@ pub enum IssueMode {
 }
 
 /// The final statement currently in force for a seller and period: the
-/// register's latest entry, or, if the register has none (it was lost, or a
-/// crash came between the folder's rename and the register's append), the
-/// statement in the seller's folder.
+/// register's latest entry, or, if the register has none (it lost lines, or
+/// a crash came between the folder's rename and the register's append), the
+/// statement in the seller's folder, which only `--resume` may take over
+/// (`LifecycleError::Unregistered` otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prior {
     pub statement_number: String,
