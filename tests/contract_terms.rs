@@ -89,6 +89,9 @@ const SUNNY_DUE: &str = "49214.09";
 
 #[test]
 fn the_handling_markup_does_not_fill_the_minimum_and_every_statement_says_what_its_limits_bound() {
+    if !common::tools_present(&["pdftotext"]) {
+        return;
+    }
     let ws = tempfile::tempdir().unwrap();
     copy_dir(&demo(), ws.path());
     let out = tempfile::tempdir().unwrap();
@@ -145,6 +148,9 @@ fn the_handling_markup_does_not_fill_the_minimum_and_every_statement_says_what_i
 
 #[test]
 fn bounds_include_markup_lets_the_markup_count_towards_the_minimum_and_the_statement_says_so() {
+    if !common::tools_present(&["pdftotext"]) {
+        return;
+    }
     let ws = workspace("sunny-gadgets", |t| {
         t.replace("minimum = \"1800.00\"\n", "minimum = \"1800.00\"\nbounds_include_markup = true\n")
     });
@@ -236,6 +242,9 @@ fn a_rate_from_a_source_the_contract_does_not_name_is_a_data_note_naming_the_rat
 
 #[test]
 fn the_contracts_fx_terms_are_printed_with_the_rates() {
+    if !common::tools_present(&["pdftotext"]) {
+        return;
+    }
     let ws = tempfile::tempdir().unwrap();
     copy_dir(&demo(), ws.path());
     let out = tempfile::tempdir().unwrap();
@@ -268,6 +277,9 @@ fn the_contracts_fx_terms_are_printed_with_the_rates() {
 
 #[test]
 fn a_contract_time_zone_cannot_move_rows_dated_without_a_time_of_day_and_the_statement_says_which() {
+    if !common::tools_present(&["pdftotext"]) {
+        return;
+    }
     // sunny-gadgets' V1 settlement has posted-date only; its V2 settlements carry posted-date-time.
     let ws = workspace("sunny-gadgets", |t| {
         t.replace("markets = [\"amazon_us\"]\n", "markets = [\"amazon_us\"]\ntime_zones = { amazon_us = \"UTC\" }\n")

@@ -82,6 +82,9 @@ fn a_rerun_over_unchanged_inputs_rewrites_the_same_bytes_and_registers_nothing_n
 
 #[test]
 fn changed_inputs_are_refused_over_a_final_statement_until_superseded_with_a_reason() {
+    if !common::tools_present(&["pdftotext"]) {
+        return;
+    }
     let ws = demo_copy();
     assert_eq!(run(ws.path(), &["--quiet"]).status.code(), Some(0));
     let original = tree(&seller_dir(ws.path(), "sunny-gadgets"));

