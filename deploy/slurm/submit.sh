@@ -3,9 +3,10 @@
 # then `kpiseal merge`, which starts only once every task has exited 0
 # (--dependency=afterok on the array job). If a task fails, the merge never
 # becomes runnable and is cancelled (--kill-on-invalid-dep); re-run the
-# failed task with --resume (see month-end.sbatch), then the merge by hand:
+# failed task (every task runs `kpiseal run --resume`), which queues the
+# merge again after it:
 #
-#   kpiseal merge --workspace WORKSPACE --period PERIOD [--out OUT]
+#   deploy/slurm/submit.sh --tasks 2 [same options] WORKSPACE PERIOD SHARDS
 #
 # usage: deploy/slurm/submit.sh [OPTIONS] WORKSPACE PERIOD SHARDS
 #   e.g. deploy/slurm/submit.sh --cpus-per-task 4 --mem 4G /shared/kpiseal/ws 2026-10 8
@@ -21,6 +22,9 @@
 #   --account NAME     KPISEAL_ACCOUNT        account to charge (default: the user's default)
 #   --out DIR          KPISEAL_OUT            kpiseal --out of the shards and the merge
 #                                             (default WORKSPACE/out)
+#   --tasks LIST                              only these array tasks, e.g. 2 or 0,2
+#                      (sbatch --array syntax, each below SHARDS; default
+#                      0-<SHARDS-1>): re-runs failed shards, then the merge
 #   KPISEAL (environment only) names the kpiseal binary (default: kpiseal on
 #   PATH); it must be a path every node sees, as must WORKSPACE and OUT.
 #
@@ -35,7 +39,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 [--cpus-per-task N] [--mem SIZE] [--time LIMIT] [--partition NAME] [--account NAME] [--out DIR] WORKSPACE PERIOD SHARDS" >&2
+  echo "usage: $0 [--cpus-per-task N] [--mem SIZE] [--time LIMIT] [--partition NAME] [--account NAME] [--out DIR] [--tasks LIST] WORKSPACE PERIOD SHARDS" >&2
   exit 2
 }
 
@@ -45,10 +49,11 @@ time_limit=${KPISEAL_TIME:-02:00:00}
 partition=${KPISEAL_PARTITION:-}
 account=${KPISEAL_ACCOUNT:-}
 out=${KPISEAL_OUT:-}
+tasks=""
 positional=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
-    --cpus-per-task | --mem | --time | --partition | --account | --out)
+    --cpus-per-task | --mem | --time | --partition | --account | --out | --tasks)
       [ "$#" -ge 2 ] || usage
       case "$1" in
         --cpus-per-task) cpus=$2 ;;
@@ -57,9 +62,10 @@ while [ "$#" -gt 0 ]; do
         --partition) partition=$2 ;;
         --account) account=$2 ;;
         --out) out=$2 ;;
+        --tasks) tasks=$2 ;;
       esac
       shift 2 ;;
-    --cpus-per-task=* | --mem=* | --time=* | --partition=* | --account=* | --out=*)
+    --cpus-per-task=* | --mem=* | --time=* | --partition=* | --account=* | --out=* | --tasks=*)
       value=${1#*=}
       case "$1" in
         --cpus-per-task=*) cpus=$value ;;
@@ -68,6 +74,7 @@ while [ "$#" -gt 0 ]; do
         --partition=*) partition=$value ;;
         --account=*) account=$value ;;
         --out=*) out=$value ;;
+        --tasks=*) tasks=$value ;;
       esac
       shift ;;
     -h | --help) usage ;;
@@ -86,6 +93,13 @@ esac
 case "$cpus" in
   '' | *[!0-9]* | 0) echo "$0: --cpus-per-task must be a whole number of at least 1, got '$cpus'" >&2; exit 2 ;;
 esac
+tasks=${tasks:-0-$((shards - 1))}
+case "$tasks" in
+  '' | *[!0-9,-]* | [,-]* | *[,-]) echo "$0: --tasks takes task indexes and ranges like 2 or 0,2-3, got '$tasks'" >&2; exit 2 ;;
+esac
+for index in ${tasks//[,-]/ }; do
+  [ "$((10#$index))" -lt "$shards" ] || { echo "$0: --tasks: task $index is not below SHARDS ($shards)" >&2; exit 2; }
+done
 if [ -n "$out" ]; then
   mkdir -p "$out"
   out=$(cd "$out" && pwd)
@@ -100,7 +114,7 @@ esac
 common=(--time="$time_limit")
 [ -z "$partition" ] || common+=(--partition="$partition")
 [ -z "$account" ] || common+=(--account="$account")
-shard_options=("${common[@]}" --cpus-per-task="$cpus" --mem="$mem" --array="0-$((shards - 1))")
+shard_options=("${common[@]}" --cpus-per-task="$cpus" --mem="$mem" --array="$tasks")
 
 # Slurm time formats (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S) in minutes,
 # rounded up; "infinite" / "UNLIMITED" as -1.
@@ -164,5 +178,5 @@ merge_job=$(sbatch --parsable "${common[@]}" --job-name=kpiseal-merge --cpus-per
   --output="kpiseal-merge-%j.out" --wrap="$merge_command")
 merge_job=${merge_job%%;*}
 
-echo "shards: job array $array_job (tasks 0-$((shards - 1)), each --cpus-per-task=$cpus --mem=$mem --time=$time_limit)"
+echo "shards: job array $array_job (tasks $tasks of 0-$((shards - 1)), each --cpus-per-task=$cpus --mem=$mem --time=$time_limit)"
 echo "merge:  job $merge_job, after every shard succeeds"
