@@ -30,14 +30,27 @@ die() {
 }
 
 stop() {
-  local dir=$1 name pid i
+  local dir=$1 name pid jobs
+  # Jobs still queued or running (a test that failed half-way) are
+  # cancelled first, so that no job step outlives the cluster.
+  if [ -f "$dir/slurm.conf" ] && [ -f "$dir/slurmctld.pid" ] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; then
+    jobs=$(SLURM_CONF=$dir/slurm.conf squeue -h -o %A 2>/dev/null | sort -u | tr '\n' ' ' || true)
+    if [ -n "${jobs// /}" ]; then
+      # shellcheck disable=SC2086 # one job id a word
+      SLURM_CONF=$dir/slurm.conf scancel $jobs 2>/dev/null || true
+      for _ in $(seq 50); do
+        [ -n "$(SLURM_CONF=$dir/slurm.conf squeue -h -o %A 2>/dev/null)" ] || break
+        sleep 0.1
+      done
+    fi
+  fi
   for name in slurmd slurmctld munged; do
     [ -f "$dir/$name.pid" ] || continue
     pid=$(cat "$dir/$name.pid" 2>/dev/null || true)
     rm -f "$dir/$name.pid"
     case "$pid" in '' | *[!0-9]*) continue ;; esac
     kill "$pid" 2>/dev/null || continue
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
@@ -136,8 +149,8 @@ EOF
   slurmctld -f "$SLURM_CONF" || die "slurmctld did not start: see $dir/log/slurmctld.log"
   slurmd -f "$SLURM_CONF" -N local || die "slurmd did not start: see $dir/log/slurmd.log"
 
-  local i state=""
-  for i in $(seq 300); do
+  local state=""
+  for _ in $(seq 300); do
     state=$(sinfo -h -n local -o '%T' 2>/dev/null || true)
     case "$state" in idle) break ;; esac
     sleep 0.2
