@@ -10,6 +10,7 @@ mod common;
 use common::tree;
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -48,7 +49,9 @@ impl Cluster {
         match result.status.code() {
             Some(0) => Some(Cluster { dir }),
             Some(77) if std::env::var("KPISEAL_REQUIRE_SLURM").as_deref() != Ok("1") => {
-                eprintln!("SKIPPED {test}: {}", text(&result).trim());
+                // Straight to stderr, past libtest's capture, so the
+                // reason shows in the run's output.
+                let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {}", text(&result).trim());
                 None
             }
             _ => {
