@@ -7,10 +7,11 @@
 #        scripts/slurm-local.sh stop DIR
 #
 # start writes DIR/slurm.conf (one node, "local", with the machine's
-# CPUs and memory as `slurmd -C` reports them, or CPUS if given; one
-# partition, "debug"), starts the three daemons, waits until the node is
-# idle and prints `export SLURM_CONF=DIR/slurm.conf`: with it, sbatch,
-# squeue, scontrol ... talk to this cluster. stop stops the daemons started
+# CPUs and memory as `slurmd -C` reports them, or CPUS if given, declared
+# even beyond what the machine has; one partition, "debug"), starts the
+# three daemons, waits until the node is idle and prints
+# `export SLURM_CONF=DIR/slurm.conf`: with it, sbatch, squeue, scontrol ...
+# talk to this cluster. stop cancels its jobs, stops the daemons started
 # from DIR (by the pid files there) and leaves DIR for their logs.
 #
 # Exit codes of start: 0 the node is idle; 77 the cluster cannot start on
@@ -108,8 +109,11 @@ EOF
   hw=$(slurmd -C | head -n 1)
   memory=$(sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' <<<"$hw")
   [ -n "$memory" ] || die "slurmd -C printed no RealMemory: $hw"
+  local overrides=""
   if [ -n "$cpus" ]; then
+    # Declared, not detected: slurmd takes the configuration's word for it.
     hw="CPUs=$cpus"
+    overrides="SlurmdParameters=config_overrides"
   else
     hw=$(sed -e 's/^NodeName=[^ ]* //' -e 's/ RealMemory=[0-9]*//' <<<"$hw")
   fi
@@ -142,6 +146,8 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 SchedulerParameters=sched_interval=2
 MinJobAge=600
+MailProg=/bin/true
+$overrides
 NodeName=local NodeHostname=$(hostname) NodeAddr=127.0.0.1 $hw RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=local Default=YES MaxTime=INFINITE State=UP
 EOF
