@@ -78,12 +78,26 @@ impl Cluster {
     /// `deploy/slurm/submit.sh ARGS`, run from `logs` (where the jobs write
     /// their output) with KPISEAL naming the binary under test.
     fn submit(&self, logs: &Path, args: &[&str]) -> Output {
+        self.submit_with(logs, args, &[])
+    }
+
+    /// [`Cluster::submit`] with more environment (which may name another KPISEAL).
+    fn submit_with(&self, logs: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         fs::create_dir_all(logs).unwrap();
         let mut cmd = self.command(repo_file("deploy/slurm/submit.sh").to_str().unwrap());
         for name in INDEX_VARIABLES {
             cmd.env_remove(name);
         }
-        cmd.current_dir(logs).env("KPISEAL", env!("CARGO_BIN_EXE_kpiseal")).args(args).output().unwrap()
+        cmd.current_dir(logs).env("KPISEAL", env!("CARGO_BIN_EXE_kpiseal")).envs(env.iter().copied());
+        cmd.args(args).output().unwrap()
+    }
+
+    /// The CPUs of the cluster's node and its memory in MB.
+    fn node(&self) -> (usize, usize) {
+        let node = self.command("sinfo").args(["-h", "-o", "%c %m"]).output().unwrap();
+        let node = String::from_utf8_lossy(&node.stdout).into_owned();
+        let (cpus, memory) = node.trim().split_once(' ').unwrap();
+        (cpus.parse().unwrap(), memory.parse().unwrap())
     }
 
     /// Waits until none of `jobs` is pending or running; returns every job
@@ -206,10 +220,9 @@ fn first_settlement(ws: &Path, seller: &str) -> Option<PathBuf> {
 }
 
 #[test]
-fn three_slurm_array_tasks_and_the_dependent_merge_write_what_one_unsharded_run_does() {
-    let Some(cluster) =
-        Cluster::start("three_slurm_array_tasks_and_the_dependent_merge_write_what_one_unsharded_run_does")
-    else {
+fn three_slurm_array_tasks_on_the_cpus_granted_and_the_dependent_merge_write_what_one_unsharded_run_does() {
+    let test = "three_slurm_array_tasks_on_the_cpus_granted_and_the_dependent_merge_write_what_one_unsharded_run_does";
+    let Some(cluster) = Cluster::start(test) else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -217,11 +230,24 @@ fn three_slurm_array_tasks_and_the_dependent_merge_write_what_one_unsharded_run_
     let (slurm_out, one_out, logs) =
         (tmp.path().join("out-slurm"), tmp.path().join("out-one"), tmp.path().join("logs"));
 
+    // KPISEAL is a wrapper that records how each job ran the binary.
+    let (wrapper, calls) = (tmp.path().join("kpiseal-recorded"), tmp.path().join("calls.log"));
+    let script = format!(
+        "#!/bin/sh\necho \"task=${{SLURM_ARRAY_TASK_ID:-none}} polars=${{POLARS_MAX_THREADS:-unset}} $*\" >> '{}'\nexec '{}' \"$@\"\n",
+        calls.display(),
+        env!("CARGO_BIN_EXE_kpiseal")
+    );
+    fs::write(&wrapper, script).unwrap();
+    fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // Two CPUs per task (one where the node has one), asked through the environment.
+    let cpus = cluster.node().0.min(2).to_string();
+    let env = [("KPISEAL", wrapper.to_str().unwrap()), ("KPISEAL_CPUS_PER_TASK", cpus.as_str())];
+
     let o = slurm_out.display().to_string();
-    let submitted = cluster.submit(&logs, &["--out", &o, ws.to_str().unwrap(), PERIOD, &SHARDS.to_string()]);
+    let submitted = cluster.submit_with(&logs, &["--out", &o, ws.to_str().unwrap(), PERIOD, &SHARDS.to_string()], &env);
     assert!(submitted.status.success(), "{}", text(&submitted));
     let said = text(&submitted);
-    assert!(said.contains("each --cpus-per-task=1 --mem=1G --time=02:00:00"), "the defaults fit a small node: {said}");
+    assert!(said.contains(&format!("each --cpus-per-task={cpus} --mem=1G --time=02:00:00")), "{said}");
     let (array, merge_job) = job_ids(&said);
     let states = cluster.wait(&[&array, &merge_job]);
     let tasks: Vec<_> = states.iter().filter(|s| s.0.is_some()).collect();
@@ -236,6 +262,15 @@ fn three_slurm_array_tasks_and_the_dependent_merge_write_what_one_unsharded_run_
     }
     let merged = fs::read_to_string(logs.join(format!("kpiseal-merge-{merge_job}.out"))).unwrap();
     assert!(merged.contains(&format!("merged {SELLERS} statements")), "{merged}");
+    // Each task ran as many sellers at once as the CPUs Slurm granted it,
+    // one polars thread each; the merge job ran the merge.
+    let calls = fs::read_to_string(&calls).unwrap();
+    for i in 0..SHARDS {
+        let call = calls.lines().find(|l| l.starts_with(&format!("task={i} "))).unwrap_or_else(|| panic!("{calls}"));
+        assert!(call.starts_with(&format!("task={i} polars=1 run ")), "{calls}");
+        assert!(call.contains(&format!("--out {o} --shards {SHARDS} --jobs {cpus} --resume")), "{calls}");
+    }
+    assert!(calls.lines().any(|l| l.starts_with("task=none ") && l.contains(" merge --workspace ")), "{calls}");
 
     // Every seller folder, and the period manifest, verifies.
     let period = slurm_out.join(PERIOD);
@@ -280,10 +315,7 @@ fn submit_refuses_a_request_the_partition_can_never_run_and_queues_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = workspace(tmp.path());
     let logs = tmp.path().join("logs");
-    let node = cluster.command("sinfo").args(["-h", "-o", "%c %m"]).output().unwrap();
-    let node = String::from_utf8_lossy(&node.stdout).into_owned();
-    let (cpus, memory) = node.trim().split_once(' ').unwrap();
-    let (cpus, memory): (usize, usize) = (cpus.parse().unwrap(), memory.parse().unwrap());
+    let (cpus, memory) = cluster.node();
     let more_cpus = (cpus + 1).to_string();
     let more_memory = format!("{}M", memory + 1024);
 
@@ -350,7 +382,9 @@ fn a_failed_shard_cancels_the_merge_naming_the_seller_and_its_resumed_task_then_
     let shards = SHARDS.to_string();
     let submitted = cluster.submit(&logs, &["--out", &o, w, PERIOD, &shards]);
     assert!(submitted.status.success(), "{}", text(&submitted));
-    let (array, merge_job) = job_ids(&text(&submitted));
+    let said = text(&submitted);
+    assert!(said.contains("each --cpus-per-task=1 --mem=1G --time=02:00:00"), "the defaults fit a small node: {said}");
+    let (array, merge_job) = job_ids(&said);
     let states = cluster.wait(&[&array, &merge_job]);
     let failed: Vec<usize> = states.iter().filter(|s| s.1 == "FAILED").map(|s| s.0.unwrap()).collect();
     assert_eq!(failed.len(), 1, "one shard fails: {states:?}");
