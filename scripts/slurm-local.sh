@@ -76,8 +76,11 @@ start() {
   started_dir=$dir
   trap 'die "failed at line $LINENO"' ERR
 
-  # munged: its own key and socket, everything owned by munge, 0700.
+  # munged: its own key and socket, everything owned by munge.
   mkdir -p "$dir/munge"
+  chmod 0755 "$dir"
+  runuser -u munge -- test -x "$dir" ||
+    die "the munge user cannot reach $dir: every folder above it must be searchable by others (chmod o+x)"
   [ -f "$dir/munge/munge.key" ] || mungekey --create --keyfile="$dir/munge/munge.key" 2>/dev/null ||
     dd if=/dev/urandom of="$dir/munge/munge.key" bs=128 count=1 status=none
   chown -R munge:munge "$dir/munge"
