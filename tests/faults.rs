@@ -193,20 +193,11 @@ fn generated(sellers: usize) -> tempfile::TempDir {
 }
 
 /// The outputs minus the run locks and the register, and the register's
-/// entries without their chain hashes (parallel sellers append in any order).
-fn outputs(out: &Path) -> (BTreeMap<String, Vec<u8>>, BTreeSet<String>) {
+/// entries (`common::register_entries`).
+fn outputs(out: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
     let mut files = tree(out);
-    files.retain(|name, _| !name.starts_with(".kpiseal-"));
-    let register = files.remove("statements.log").map(|b| String::from_utf8(b).unwrap()).unwrap_or_default();
-    let entries = register
-        .lines()
-        .map(|line| {
-            let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
-            entry.as_object_mut().unwrap().remove("prev");
-            entry.to_string()
-        })
-        .collect();
-    (files, entries)
+    files.retain(|name, _| name != "statements.log" && !name.starts_with(".kpiseal-"));
+    (files, common::register_entries(out))
 }
 
 #[test]

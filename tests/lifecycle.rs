@@ -7,7 +7,6 @@
 mod common;
 use common::{copy_dir, demo, tree};
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -209,22 +208,11 @@ fn generated(sellers: usize) -> tempfile::TempDir {
 }
 
 /// The output tree minus the register and the run locks, and the
-/// register's entries as a set: parallel sellers append in any order, so
-/// each line's `prev` (the hash chain) differs between runs while the
-/// entries do not.
-fn outputs_and_register(ws: &Path) -> (std::collections::BTreeMap<String, Vec<u8>>, BTreeSet<String>) {
+/// register's entries (`common::register_entries`).
+fn outputs_and_register(ws: &Path) -> (std::collections::BTreeMap<String, Vec<u8>>, Vec<String>) {
     let mut files = tree(&ws.join("out"));
-    files.retain(|name, _| !name.starts_with(".kpiseal-"));
-    let register = files.remove("statements.log").map(|b| String::from_utf8(b).unwrap()).unwrap_or_default();
-    let entries = register
-        .lines()
-        .map(|line| {
-            let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
-            assert!(entry.as_object_mut().unwrap().remove("prev").is_some(), "every entry is chained: {line}");
-            entry.to_string()
-        })
-        .collect();
-    (files, entries)
+    files.retain(|name, _| name != "statements.log" && !name.starts_with(".kpiseal-"));
+    (files, common::register_entries(&ws.join("out")))
 }
 
 #[test]

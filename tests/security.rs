@@ -95,7 +95,7 @@ fn text_from_inputs_cannot_inject_pdf_syntax_or_xml() {
 
     let pdf_path = out.join(PERIOD).join("acme-home").join("statement.pdf");
     let doc = lopdf::Document::load(&pdf_path).expect("the PDF still parses");
-    for (_, object) in &doc.objects {
+    for object in doc.objects.values() {
         if let Ok(dict) = object.as_dict().or_else(|_| object.as_stream().map(|s| &s.dict)) {
             assert!(dict.get(b"JS").is_err() && dict.get(b"JavaScript").is_err(), "an injected action: {dict:?}");
         }

@@ -194,23 +194,6 @@ fn sellers(ws: &Path) -> Vec<String> {
     ids
 }
 
-/// The register's entries without their chain hashes (`prev`), sorted:
-/// shards append in whatever order they end, so each line's `prev`
-/// differs between runs while the entries do not.
-fn register(out: &Path) -> Vec<String> {
-    let mut lines: Vec<String> = fs::read_to_string(out.join("statements.log"))
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
-            assert!(entry.as_object_mut().unwrap().remove("prev").is_some(), "every entry is chained: {line}");
-            entry.to_string()
-        })
-        .collect();
-    lines.sort();
-    lines
-}
-
 fn assert_same_files(a: &Path, b: &Path, what: &str) {
     let (ta, tb) = (tree(a), tree(b));
     assert!(!ta.is_empty(), "{what}: nothing in {}", a.display());
@@ -312,7 +295,7 @@ fn three_slurm_array_tasks_on_the_cpus_granted_and_the_dependent_merge_write_wha
         let (a, b) = (fs::read(one_out.join(PERIOD).join(name)).unwrap(), fs::read(period.join(name)).unwrap());
         assert!(a == b, "{name} differs between the unsharded and the Slurm run");
     }
-    assert_eq!(register(&one_out), register(&slurm_out));
+    assert_eq!(common::register_entries(&one_out), common::register_entries(&slurm_out));
 }
 
 #[test]
@@ -433,5 +416,5 @@ fn a_failed_shard_cancels_the_merge_naming_the_seller_and_its_resumed_task_then_
     }
     merge(&ws, &clean_out);
     assert_same_files(&clean_out.join(PERIOD), &slurm_out.join(PERIOD), "the period folder");
-    assert_eq!(register(&clean_out), register(&slurm_out));
+    assert_eq!(common::register_entries(&clean_out), common::register_entries(&slurm_out));
 }

@@ -64,7 +64,7 @@ impl Display for Dollars {
         let a = self.cents.unsigned_abs();
         write_grouped(f, a / 100, ',')?;
         let frac = a % 100;
-        if self.short && frac % 10 == 0 { write!(f, ".{}", frac / 10) } else { write!(f, ".{frac:02}") }
+        if self.short && frac.is_multiple_of(10) { write!(f, ".{}", frac / 10) } else { write!(f, ".{frac:02}") }
     }
 }
 

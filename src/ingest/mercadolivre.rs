@@ -441,12 +441,12 @@ fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError
     let mut sales: Vec<Sale> = Vec::new();
     for row in &t.rows {
         let order_id = t.text(row, cols.sale);
-        if cols.money_blank(t, row) {
-            if let Some(sale) = sales.last_mut().filter(|s| order_id.is_empty() || order_id == s.order_id) {
-                sale.units += t.whole(row, cols.units)?;
-                sale.rows += 1;
-                continue;
-            }
+        if cols.money_blank(t, row)
+            && let Some(sale) = sales.last_mut().filter(|s| order_id.is_empty() || order_id == s.order_id)
+        {
+            sale.units += t.whole(row, cols.units)?;
+            sale.rows += 1;
+            continue;
         }
         if order_id.is_empty() {
             return Err(t.error(

@@ -856,26 +856,10 @@ mod tests {
 
     use super::*;
 
-    /// Whether the third-party `tools` are installed: SKIPPED (and passed)
-    /// on a machine with only the Rust toolchain, a failure under
-    /// `KPISEAL_REQUIRE_TOOLS=1` (`.ci/run`, which installs them).
-    fn tools_present(tools: &[&str]) -> bool {
-        let on_path = |tool: &&str| {
-            std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(tool).is_file()))
-        };
-        let missing: Vec<&str> = tools.iter().filter(|t| !on_path(t)).copied().collect();
-        if missing.is_empty() {
-            return true;
-        }
-        let message = format!("needs {} (not installed here; .ci/run installs them)", missing.join(", "));
-        assert!(
-            std::env::var_os("KPISEAL_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
-            "KPISEAL_REQUIRE_TOOLS=1 but this test {message}"
-        );
-        let test = std::thread::current().name().unwrap_or("a test").to_string();
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED {test}: {message}\n").as_bytes());
-        false
+    mod tools {
+        include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/tools.rs"));
     }
+    use tools::tools_present;
 
     const FONT: &[u8] = include_bytes!("../../templates/fonts/NotoSansCJKsc-Regular-kpiseal.otf");
     const TEXT: &str = "应付金额 Valor devido: R$ 1.234,56 ção ÷ ×";

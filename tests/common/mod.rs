@@ -49,36 +49,25 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// Whether the third-party `tools` a test runs on kpiseal's output (poppler,
-/// qpdf, pyHanko, minisign, ssh-keygen, bagit.py, unzip) are installed. On
-/// a machine with only the Rust toolchain the test prints SKIPPED with the
-/// missing tools and passes; `.ci/run`, which installs them, sets
-/// `KPISEAL_REQUIRE_TOOLS=1`, and then a missing tool fails the test.
-#[allow(dead_code)] // used by the binaries that run third-party tools
-pub fn tools_present(tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools.iter().copied().filter(|tool| !on_path(tool)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!("needs {} (not installed here; .ci/run installs them)", missing.join(", "));
-    if std::env::var_os("KPISEAL_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
-        panic!("KPISEAL_REQUIRE_TOOLS=1 but this test {message}");
-    }
-    let test = std::thread::current().name().unwrap_or("a test").to_string();
-    // Past libtest's capture, so a plain `cargo test` shows it.
-    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED {test}: {message}\n").as_bytes());
-    false
+/// The entries of the register `<out>/statements.log`, each without its
+/// chain hash (`prev`), sorted: sellers and shards append in whatever order
+/// they end, so `prev` differs between runs while the entries do not.
+#[allow(dead_code)] // used by the binaries that compare registers
+pub fn register_entries(out: &Path) -> Vec<String> {
+    let text = fs::read_to_string(out.join("statements.log")).unwrap_or_default();
+    let mut entries: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(entry.as_object_mut().unwrap().remove("prev").is_some(), "every entry is chained: {line}");
+            entry.to_string()
+        })
+        .collect();
+    entries.sort();
+    entries
 }
 
-/// Whether `program` is an executable file in a folder of `PATH`.
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| {
-            let path = dir.join(program);
-            path.is_file() && {
-                use std::os::unix::fs::PermissionsExt;
-                path.metadata().is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
-            }
-        })
-    })
-}
+#[path = "tools.rs"]
+mod tools;
+#[allow(unused_imports)] // used by the binaries that run third-party tools
+pub use tools::tools_present;

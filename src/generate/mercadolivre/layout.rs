@@ -328,7 +328,7 @@ fn fill_sale(row: &mut RowBuf, catalog: &[MlProduct], s: &Sale) {
 /// product and units; money left blank.
 fn fill_extra(row: &mut RowBuf, catalog: &[MlProduct], s: &Sale, k: usize) {
     let (product, units) = s.extra[k];
-    if (s.number + k as u64) % 2 == 0 {
+    if (s.number + k as u64).is_multiple_of(2) {
         row.set(SALE, s.number);
     }
     row.count(UNITS, units);

@@ -208,36 +208,7 @@ pub fn sample_supersedes() -> Supersedes {
     }
 }
 
-/// Whether the third-party `tools` a test runs (pyHanko, minisign,
-/// ssh-keygen, bagit.py, unzip, qpdf, poppler) are installed. On a machine
-/// with only the Rust toolchain the test prints SKIPPED with the missing
-/// tools and passes; `.ci/run`, which installs them, sets
-/// `KPISEAL_REQUIRE_TOOLS=1`, and then a missing tool fails the test.
-#[allow(dead_code)] // used by the key file, third-party and end-to-end tests only
-pub fn tools_present(tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools.iter().copied().filter(|tool| !on_path(tool)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!("needs {} (not installed here; .ci/run installs them)", missing.join(", "));
-    if std::env::var_os("KPISEAL_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
-        panic!("KPISEAL_REQUIRE_TOOLS=1 but this test {message}");
-    }
-    let test = std::thread::current().name().unwrap_or("a test").to_string();
-    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED {test}: {message}\n").as_bytes());
-    false
-}
-
-/// Whether `program` is an executable file in a folder of `PATH`.
-#[allow(dead_code)]
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| {
-            let path = dir.join(program);
-            path.is_file() && {
-                use std::os::unix::fs::PermissionsExt;
-                path.metadata().is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
-            }
-        })
-    })
-}
+#[path = "../../../../tests/common/tools.rs"]
+mod tools;
+#[allow(unused_imports)] // used by the key file, third-party and end-to-end tests only
+pub use tools::tools_present;
