@@ -104,9 +104,38 @@ impl Workspace {
     /// Reads a file by its workspace-relative path.
     ///
     /// # Errors
-    /// [`Error::Io`] naming the path.
+    /// [`Error::Input`] naming the path (escaped) when a name on it holds a
+    /// control or bidirectional-formatting character, or when it is a
+    /// symbolic link that leads outside the workspace (an input must be a
+    /// file the workspace holds, so its hash in the evidence is of what the
+    /// provider keeps); [`Error::Io`] naming the path when it cannot be
+    /// read (a dangling link or a link loop included).
     pub fn read(&self, rel: &str) -> Result<InputFile, Error> {
+        if let Some(c) = rel.chars().find(|c| is_deceptive(*c)) {
+            return Err(crate::error::InputError::file(
+                rel.escape_debug().to_string(),
+                format!(
+                    "the name holds the character U+{:04X}, a control or bidirectional-formatting character that makes the name print as something else (or not at all); rename the file",
+                    c as u32
+                ),
+            )
+            .into());
+        }
         let path = self.root.join(rel);
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            let target = fs::canonicalize(&path).map_err(|e| Error::io(&path, e))?;
+            let root = fs::canonicalize(&self.root).map_err(|e| Error::io(&self.root, e))?;
+            if !target.starts_with(&root) {
+                return Err(crate::error::InputError::file(
+                    rel,
+                    format!(
+                        "is a symbolic link to {}, outside the workspace; kpiseal reads only files the workspace holds: copy the file in instead of linking it",
+                        target.display()
+                    ),
+                )
+                .into());
+            }
+        }
         let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
         Ok(InputFile { path: rel.to_string(), bytes })
     }
@@ -191,21 +220,56 @@ impl Workspace {
     /// The seller's pass-through cost ledger for the period, if present.
     pub fn cost_file(&self, period: Period, seller: &str) -> Option<String> {
         let rel = format!("costs/{period}/{seller}.csv");
-        self.root.join(&rel).is_file().then_some(rel)
+        // A link counts whatever it leads to: reading it says what is wrong.
+        fs::symlink_metadata(self.root.join(&rel)).is_ok_and(|m| !m.is_dir()).then_some(rel)
     }
 }
 
-/// Names of the regular, non-hidden files directly in `dir`.
+/// Whether `c` is a control character or a Unicode bidirectional
+/// formatting character (U+200E/F, U+202A–E, U+2066–9, U+061C).
+fn is_deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
+}
+
+/// Names of the non-hidden files directly in `dir` (regular files, and
+/// links to anything but a folder).
 fn list_files(dir: &Path) -> Result<Vec<String>, Error> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || !entry.path().is_file() {
+        // A link is listed whatever it leads to (unless a folder), so that
+        // reading it says what is wrong with it instead of skipping it.
+        let link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        if name.starts_with('.') || !(entry.path().is_file() || link && !entry.path().is_dir()) {
             continue;
         }
         names.push(name);
     }
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_leading_outside_the_workspace_and_deceptive_names_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(root.join("costs")).unwrap();
+        std::fs::write(root.join("kpiseal.toml"), "[provider]\nname = \"P\"\nlegal_name = \"P Ltd\"\n").unwrap();
+        std::fs::write(dir.path().join("outside.csv"), "x").unwrap();
+        std::fs::write(root.join("inside.csv"), "y").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside.csv"), root.join("costs/out.csv")).unwrap();
+        std::os::unix::fs::symlink("../inside.csv", root.join("costs/in.csv")).unwrap();
+        let ws = Workspace::open(&root).unwrap();
+        let e = ws.read("costs/out.csv").unwrap_err().to_string();
+        assert!(e.starts_with("costs/out.csv: is a symbolic link to ") && e.contains("outside the workspace"), "{e}");
+        assert_eq!(ws.read("costs/in.csv").unwrap().bytes, b"y");
+        let e = ws.read("costs/a\u{202e}b.csv").unwrap_err().to_string();
+        assert!(e.starts_with("costs/a\\u{202e}b.csv: the name holds the character U+202E"), "{e}");
+    }
 }
