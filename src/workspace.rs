@@ -108,7 +108,8 @@ impl Workspace {
     /// control or bidirectional-formatting character, or when it is a
     /// symbolic link that leads outside the workspace (an input must be a
     /// file the workspace holds, so its hash in the evidence is of what the
-    /// provider keeps); [`Error::Io`] naming the path when it cannot be
+    /// provider keeps), or when it is larger than [`MAX_INPUT_BYTES`];
+    /// [`Error::Io`] naming the path when it cannot be
     /// read (a dangling link or a link loop included).
     pub fn read(&self, rel: &str) -> Result<InputFile, Error> {
         if let Some(c) = rel.chars().find(|c| is_deceptive(*c)) {
@@ -135,6 +136,16 @@ impl Workspace {
                 )
                 .into());
             }
+        }
+        let len = fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
+        if len > MAX_INPUT_BYTES {
+            return Err(crate::error::InputError::file(
+                rel,
+                format!(
+                    "is {len} bytes, more than the {MAX_INPUT_BYTES} bytes (1 GiB) kpiseal reads of one input; a month's export of one seller is far smaller: split the report by date range, or check that this is the file meant"
+                ),
+            )
+            .into());
         }
         let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
         Ok(InputFile { path: rel.to_string(), bytes })
@@ -225,6 +236,10 @@ impl Workspace {
     }
 }
 
+/// The largest input file read (1 GiB): every input is read whole, so a
+/// larger one would be refused by the memory it takes instead of by name.
+pub const MAX_INPUT_BYTES: u64 = 1 << 30;
+
 /// Whether `c` is a control character or a Unicode bidirectional
 /// formatting character (U+200E/F, U+202A–E, U+2066–9, U+061C).
 fn is_deceptive(c: char) -> bool {
@@ -271,5 +286,14 @@ mod tests {
         assert_eq!(ws.read("costs/in.csv").unwrap().bytes, b"y");
         let e = ws.read("costs/a\u{202e}b.csv").unwrap_err().to_string();
         assert!(e.starts_with("costs/a\\u{202e}b.csv: the name holds the character U+202E"), "{e}");
+    }
+
+    #[test]
+    fn an_input_over_the_size_limit_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("kpiseal.toml"), "[provider]\nname = \"P\"\nlegal_name = \"P Ltd\"\n").unwrap();
+        std::fs::File::create(dir.path().join("big.txt")).unwrap().set_len(MAX_INPUT_BYTES + 1).unwrap();
+        let e = Workspace::open(dir.path()).unwrap().read("big.txt").unwrap_err().to_string();
+        assert!(e.starts_with("big.txt: is 1073741825 bytes, more than the 1073741824 bytes"), "{e}");
     }
 }
