@@ -296,9 +296,19 @@ fn read_xlsx_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Fo
     ordered.extend(sheets.iter().filter(|s| !s.starts_with("Vendas")));
     let is_header = |c: &[String]| mercadolivre::is_header(c) || amazon_ads::is_header(c);
     let mut found: Option<table::Table> = None;
+    // The first sheet that could not be read for another reason than having
+    // no header (malformed XML, a spreadsheet error cell): what to report
+    // when no sheet holds a report, rather than "unrecognised".
+    let mut unreadable: Option<InputError> = None;
     for sheet in ordered {
-        let Ok(t) = workbook.read(sheet, is_header) else {
-            continue;
+        let t = match workbook.read(sheet, is_header) {
+            Ok(t) => t,
+            Err(e) => {
+                if !e.message.ends_with(table::NO_HEADER) {
+                    unreadable.get_or_insert(e);
+                }
+                continue;
+            }
         };
         // A second sheet with a report's header (another week, a copy, a
         // hidden sheet): reading one and not the other would drop money,
@@ -322,6 +332,9 @@ fn read_xlsx_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Fo
             return Ok((Format::MercadolivreVendasXlsx, mercadolivre::parse(&t, ctx)?));
         }
         return Ok((Format::AmazonAdsXlsx, amazon_ads::parse(&t, ctx)?));
+    }
+    if let Some(e) = unreadable {
+        return Err(e);
     }
     Err(InputError::file(
         file,
