@@ -927,6 +927,30 @@ fn xlsx_cases() -> Vec<Case> {
             },
         ),
     ];
+    cases.push(case(
+        "xlsx/billion_laughs_sheet",
+        refused("sunny-gadgets", &["exports/2026-10/sunny-gadgets/laughs.xlsx", "cannot read sheet", "entity"]),
+        move |ws| {
+            let mut dtd = String::from("<!DOCTYPE worksheet [<!ENTITY l0 \"lol\">");
+            for i in 1..10 {
+                dtd.push_str(&format!("<!ENTITY l{i} \"{}\">", format!("&l{};", i - 1).repeat(10)));
+            }
+            dtd.push_str("]>");
+            let sheet = ads_sheet_xml(true, "").replacen("?><worksheet", &format!("?>{dtd}<worksheet"), 1);
+            let sheet = sheet.replacen("SP - Corpus - Exact", "&l9;", 1);
+            put(ws, &format!("{SUNNY}/laughs.xlsx"), &zip_of(&ads_sheet_entries(&sheet, None)))
+        },
+    ));
+    // A formula that failed in Excel is stored as an error cell (t="e").
+    cases.push(case(
+        "xlsx/error_cell_in_report",
+        refused("sunny-gadgets", &["exports/2026-10/sunny-gadgets/corpus.xlsx [sheet", "row 2", "spreadsheet error"]),
+        move |ws| {
+            let sheet = ads_sheet_xml(true, "").replacen("<v>12.34</v>", "<v>#REF!</v>", 1);
+            let sheet = sheet.replacen("<c r=\"L2\">", "<c r=\"L2\" t=\"e\">", 1);
+            put(ws, &format!("{SUNNY}/corpus.xlsx"), &zip_of(&ads_sheet_entries(&sheet, None)))
+        },
+    ));
     cases.push(zip_bomb_case());
     cases
 }
