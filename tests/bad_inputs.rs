@@ -951,37 +951,59 @@ fn xlsx_cases() -> Vec<Case> {
             put(ws, &format!("{SUNNY}/corpus.xlsx"), &zip_of(&ads_sheet_entries(&sheet, None)))
         },
     ));
-    cases.push(zip_bomb_case());
+    cases.extend(zip_bomb_cases());
     cases
 }
 
 /// A workbook whose shared strings part inflates to 1 GiB (from about
-/// 1 MiB): refused before it is inflated, within the memory cap.
-fn zip_bomb_case() -> Case {
-    case(
-        "xlsx/zip_bomb_shared_strings",
-        refused("sunny-gadgets", &["exports/2026-10/sunny-gadgets/bomb.xlsx", "xl/sharedStrings.xml"]),
-        |ws| {
-            let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Deflated)
-                .compression_level(Some(1))
-                .large_file(true);
-            for (name, data) in ads_sheet_entries(&ads_sheet_xml(true, ""), None) {
-                w.start_file(name.as_str(), options).unwrap();
-                w.write_all(&data).unwrap();
-            }
-            w.start_file("xl/sharedStrings.xml", options).unwrap();
-            w.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>"#)
-                .unwrap();
-            let chunk = vec![b'a'; 1 << 20];
-            for _ in 0..1024 {
-                w.write_all(&chunk).unwrap();
-            }
-            w.write_all(b"</t></si></sst>").unwrap();
-            put(ws, &format!("{SUNNY}/bomb.xlsx"), &w.finish().unwrap().into_inner())
-        },
-    )
+/// 1 MiB), its sizes written as ZIP64 fields (`large_file`); `lying`
+/// instead writes 32-bit sizes and then declares 1,000 bytes in the local
+/// header and the central directory: refused either way within the memory
+/// cap, before or while inflating.
+fn bomb(lying: bool) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .large_file(!lying);
+    for (name, data) in ads_sheet_entries(&ads_sheet_xml(true, ""), None) {
+        w.start_file(name.as_str(), options).unwrap();
+        w.write_all(&data).unwrap();
+    }
+    w.start_file("xl/sharedStrings.xml", options).unwrap();
+    w.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>"#)
+        .unwrap();
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..1024 {
+        w.write_all(&chunk).unwrap();
+    }
+    w.write_all(b"</t></si></sst>").unwrap();
+    let mut bytes = w.finish().unwrap().into_inner();
+    if lying {
+        let name = b"xl/sharedStrings.xml";
+        let cd = (0..bytes.len() - 46)
+            .find(|&i| bytes[i..i + 4] == *b"PK\x01\x02" && bytes[i + 46..].starts_with(name))
+            .unwrap();
+        let local = u32::from_le_bytes(bytes[cd + 42..cd + 46].try_into().unwrap()) as usize;
+        bytes[cd + 24..cd + 28].copy_from_slice(&1000u32.to_le_bytes());
+        bytes[local + 22..local + 26].copy_from_slice(&1000u32.to_le_bytes());
+    }
+    bytes
+}
+
+fn zip_bomb_cases() -> Vec<Case> {
+    vec![
+        case(
+            "xlsx/zip_bomb_shared_strings",
+            refused("sunny-gadgets", &["exports/2026-10/sunny-gadgets/bomb.xlsx", "xl/sharedStrings.xml", "zip bomb"]),
+            |ws| put(ws, &format!("{SUNNY}/bomb.xlsx"), &bomb(false)),
+        ),
+        case(
+            "xlsx/zip_bomb_lying_about_its_size",
+            refused("sunny-gadgets", &["exports/2026-10/sunny-gadgets/bomb.xlsx", "not a readable XLSX workbook"]),
+            |ws| put(ws, &format!("{SUNNY}/bomb.xlsx"), &bomb(true)),
+        ),
+    ]
 }
 
 fn name_cases() -> Vec<Case> {
