@@ -80,6 +80,36 @@ pub struct ContractTerms {
     pub allow_missing: Vec<Market>,
 }
 
+/// A contract amount, rate or threshold: a string (`"8000.00"`, as in
+/// DOMAIN.md's example) or a TOML integer, read exactly. A TOML float
+/// (`8000.5`, `0.07`) is refused: it is a binary floating-point number, and
+/// money never passes through floating point.
+mod exact {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, de::Error};
+    use std::str::FromStr;
+
+    fn read<E: Error>(value: toml::Value) -> Result<Decimal, E> {
+        match value {
+            toml::Value::String(s) => Decimal::from_str(s.trim())
+                .map_err(|_| E::custom(format!("{s:?} is not a number; expected a decimal such as \"0.03\""))),
+            toml::Value::Integer(i) => Ok(Decimal::from(i)),
+            toml::Value::Float(f) => Err(E::custom(format!(
+                "{f} is a TOML floating-point number; write it as a string, \"{f}\", so that it is read exactly (money never passes through floating point)"
+            ))),
+            other => Err(E::custom(format!("found {}, expected a decimal string such as \"0.03\"", other.type_str()))),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        read(toml::Value::deserialize(d)?)
+    }
+
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        read(toml::Value::deserialize(d)?).map(Some)
+    }
+}
+
 /// A contract date written either as a TOML date (`start = 2026-01-01`) or
 /// as a string (`start = "2026-01-01"`, as in DOMAIN.md's example).
 mod toml_date {
@@ -142,11 +172,11 @@ pub struct Target {
     pub kpi: KpiId,
     #[serde(default)]
     pub market: Option<Market>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::option")]
     pub min: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::option")]
     pub max: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::option")]
     pub alert: Option<Decimal>,
 }
 
@@ -164,8 +194,9 @@ pub enum TierMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::option")]
     pub up_to: Option<Decimal>,
+    #[serde(deserialize_with = "exact::deserialize")]
     pub rate: Decimal,
 }
 
@@ -220,11 +251,12 @@ pub struct FeeRule {
     #[serde(default)]
     pub market: Option<Market>,
     pub op: CompareOp,
+    #[serde(deserialize_with = "exact::deserialize")]
     pub threshold: Decimal,
     pub effect: Effect,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::option")]
     pub percent_of_commission: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::option")]
     pub amount: Option<Decimal>,
 }
 
@@ -232,21 +264,21 @@ pub struct FeeRule {
 #[serde(deny_unknown_fields)]
 pub struct FeeTerms {
     pub currency: Currency,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::deserialize")]
     pub base_monthly: Decimal,
     pub tier_mode: TierMode,
     #[serde(default)]
     pub tiers: Vec<Tier>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::option")]
     pub minimum: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::option")]
     pub maximum: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::deserialize")]
     pub vat_rate: Decimal,
     #[serde(default)]
     pub rounding: RoundingMode,
     /// A handling markup on pass-through costs, billed as its own service-fee line.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact::option")]
     pub pass_through_markup: Option<Decimal>,
     /// Whether `minimum` and `maximum` bound the handling markup too. Unset
     /// (and `false`): they bound base fee + commission + bonuses/penalties,
@@ -591,5 +623,16 @@ mod tests {
         rejects(("start = \"2026-01-01\"", "start = \"01/01/2026\""), "line 10");
         rejects(("start = \"2026-01-01\"", "start = \"01/01/2026\""), "\"01/01/2026\" is not a date");
         rejects(("end = \"2026-12-31\"", "end = 20261231"), "found integer");
+    }
+
+    #[test]
+    fn a_toml_float_amount_is_refused_with_its_line_and_an_integer_is_read_exactly() {
+        let float = EXAMPLE.replacen("vat_rate = \"0.06\"", "vat_rate = 0.06", 1);
+        assert_ne!(float, EXAMPLE, "the example sets vat_rate");
+        let e = Contract::parse("c.toml", &float).unwrap_err().to_string();
+        assert!(e.starts_with("c.toml: line "), "{e}");
+        assert!(e.contains("0.06 is a TOML floating-point number; write it as a string, \"0.06\""), "{e}");
+        let integer = EXAMPLE.replacen("vat_rate = \"0.06\"", "vat_rate = 0", 1);
+        assert_eq!(Contract::parse("c.toml", &integer).unwrap().fees.vat_rate, Decimal::ZERO);
     }
 }

@@ -59,6 +59,7 @@ pub fn read_rates(file: &str, bytes: &[u8]) -> Result<Vec<FxRate>, InputError> {
 pub fn parse_fx_csv(file: &str, bytes: &[u8]) -> Result<Vec<FxRate>, InputError> {
     let format = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
     let t = table::read_text(file, bytes, format, |_| true)?;
+    t.refuse_repeated_headers()?;
     let date = t.require(&["date"])?;
     let base = t.require(&["base"])?;
     let quote = t.require(&["quote"])?;
@@ -111,8 +112,17 @@ fn positive_rate(text: &str, style: DecimalStyle) -> Result<Decimal, String> {
     if value <= Decimal::ZERO {
         return Err(format!("{text:?} is not a positive rate"));
     }
+    // USD, CNY and BRL quote each other between about 0.1 and 10; a rate
+    // beyond these bounds is a misplaced separator or another column, and
+    // would overflow or vanish in a conversion.
+    if value > Decimal::from(MAX_RATE) || value < Decimal::new(1, 6) {
+        return Err(format!("{text:?} is out of range: expected a rate between 0.000001 and {MAX_RATE}"));
+    }
     Ok(value)
 }
+
+/// The largest exchange rate a file may give.
+const MAX_RATE: i64 = 1_000_000;
 
 /// The columns of a PTAX file, which has no header row.
 const PTAX_COLUMNS: [&str; 8] =
@@ -134,7 +144,7 @@ const PTAX_COLUMNS: [&str; 8] =
 /// column name) of a row with too few fields, an unreadable date or a
 /// selling rate that is not a positive number.
 pub fn parse_ptax(file: &str, bytes: &[u8]) -> Result<Vec<FxRate>, InputError> {
-    let text = table::decode_text(bytes);
+    let text = table::decode_text_checked(file, bytes)?;
     let mut rates = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -198,8 +208,13 @@ pub fn looks_like_ptax(bytes: &[u8]) -> bool {
     let fields: Vec<&str> = first.split(';').map(|f| f.trim().trim_matches('"').trim()).collect();
     let field = |col: usize| fields.get(col).copied().unwrap_or("");
     let symbol = field(3);
+    // The date's shape, not its validity: a PTAX file whose first date is
+    // wrong is still a PTAX file, and its reader names the bad date.
+    let date = field(0);
+    let date_shaped = (7..=8).contains(&date.len()) && date.chars().all(|c| c.is_ascii_digit())
+        || date.len() == 10 && date.chars().filter(|c| *c == '/').count() == 2;
     fields.len() >= 6
-        && ptax_date(field(0)).is_some()
+        && date_shaped
         && symbol.len() == 3
         && symbol.chars().all(|c| c.is_ascii_uppercase())
         && parse_decimal(field(5), DecimalStyle::Comma).is_ok()
@@ -444,7 +459,37 @@ impl FxTable {
     /// The one leg converting `from` into `to`, direct or inverse.
     fn pair(&self, from: Currency, to: Currency, rule: RateDate, period: Period) -> Result<Option<FxLeg>, Error> {
         match self.find(from, to, rule, period) {
-            Ok(found) => return Ok(Some(found.leg(FxOperation::Multiply))),
+            Ok(found) => {
+                // The same pair quoted both ways must agree (to within the
+                // rounding of a published inverse): reading one direction
+                // and ignoring the other would pick a rate by file layout.
+                // Day rates are compared on the same day; averages always.
+                let comparable = |a: &FxRateBasis, b: &FxRateBasis| match (a, b) {
+                    (FxRateBasis::Day { date: x }, FxRateBasis::Day { date: y }) => x == y,
+                    (FxRateBasis::Average { .. }, FxRateBasis::Average { .. }) => true,
+                    _ => false,
+                };
+                if let Ok(inverse) = self.find(to, from, rule, period)
+                    && comparable(&found.basis, &inverse.basis)
+                {
+                    let product = found.rate * inverse.rate;
+                    if (product - Decimal::ONE).abs() > Decimal::new(1, 2) {
+                        return Err(Error::Fx(format!(
+                            "the FX table quotes {from}/{to} {} ({}, {}) and {to}/{from} {} ({}, {}), which disagree ({} × {} = {}, not 1): give the pair one way only, or correct the rate that is wrong",
+                            found.rate,
+                            found.basis,
+                            found.source,
+                            inverse.rate,
+                            inverse.basis,
+                            inverse.source,
+                            found.rate,
+                            inverse.rate,
+                            product.round_dp(6).normalize()
+                        )));
+                    }
+                }
+                return Ok(Some(found.leg(FxOperation::Multiply)));
+            }
             Err(Miss::Bad(m)) => return Err(Error::Fx(m)),
             Err(Miss::Absent) => {}
         }
@@ -1202,5 +1247,36 @@ mod tests {
             let _ = parse_ptax("p", &bytes);
             let _ = parse_fx_csv("p", &bytes);
         }
+    }
+
+    #[test]
+    fn a_rate_out_of_range_is_refused_naming_its_cell() {
+        let csv = "date,base,quote,rate,source\n2026-10-30,USD,CNY,7100000,PBoC\n";
+        let e = parse_fx_csv("fx/2026-10.csv", csv.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "fx/2026-10.csv:2: column \"rate\": \"7100000\" is out of range: expected a rate between 0.000001 and 1000000"
+        );
+    }
+
+    #[test]
+    fn a_ptax_file_whose_first_date_does_not_exist_is_still_read_as_ptax_naming_the_date() {
+        let e = read_rates("fx/2026-10-ptax.csv", b"31022026;220;A;USD;5,3409;5,3415;1,0000;1,0000\n").unwrap_err();
+        assert_eq!(e.location, Location::Line(1));
+        assert_eq!(e.column.as_deref(), Some("Data"));
+    }
+
+    #[test]
+    fn a_pair_quoted_both_ways_must_agree_to_rounding() {
+        let both = |inverse: &str| {
+            FxTable::new(vec![
+                rate(day(2026, 10, 30), Usd, Cny, "7.1159", "PBoC"),
+                rate(day(2026, 10, 30), Cny, Usd, inverse, "PBoC"),
+            ])
+        };
+        let e = both("0.2").quote(Usd, Cny, RateDate::PeriodEnd, october()).unwrap_err().to_string();
+        assert!(e.contains("which disagree (7.1159 × 0.2 = 1.42318, not 1)"), "{e}");
+        let q = both("0.1405").quote(Usd, Cny, RateDate::PeriodEnd, october()).unwrap();
+        assert_eq!(q.legs[0].rate, d("7.1159"), "agreeing to rounding: the direct quote is used");
     }
 }

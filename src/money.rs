@@ -156,6 +156,26 @@ pub enum DecimalStyle {
     Comma,
 }
 
+/// Every money amount read from an input is below this in magnitude (ten
+/// billion in the file's currency): no marketplace row or invoice comes
+/// near it, and it keeps every sum of a file's amounts far inside
+/// `Decimal`'s range and the ledger's i64 minor units.
+pub const MONEY_LIMIT: i64 = 10_000_000_000;
+
+/// `Ok` when `amount` is below [`MONEY_LIMIT`] in magnitude.
+///
+/// # Errors
+/// A message saying the amount is out of range and what the limit is.
+pub fn check_money_limit(amount: Decimal) -> Result<(), String> {
+    if amount.abs() < Decimal::from(MONEY_LIMIT) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{amount} is out of range: an amount must be less than {MONEY_LIMIT} in magnitude (a misplaced separator or a cell of another column?)"
+        ))
+    }
+}
+
 /// Parses a number as exports print it: optional currency sign (`$`, `US$`,
 /// `R$`, `¥`), thousands separators, a trailing `%` (which divides by 100),
 /// a leading `-` or accounting parentheses. Returns a message saying what was

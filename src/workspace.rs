@@ -113,22 +113,35 @@ impl Workspace {
     /// without being opened for a blocking read.
     ///
     /// # Errors
-    /// [`Error::Config`] naming the file for a link leaving the workspace, a
-    /// dangling link or a special file; [`Error::Io`] naming the path otherwise.
+    /// [`Error::Input`] naming the path (escaped) when a name on it holds a
+    /// control or bidirectional-formatting character, or when it is a
+    /// symbolic link that leads outside the workspace (an input must be a
+    /// file the workspace holds, so its hash in the evidence is of what the
+    /// provider keeps), or when it is larger than [`MAX_INPUT_BYTES`];
+    /// [`Error::Io`] naming the path when it cannot be
+    /// read (a dangling link or a link loop included).
     pub fn read(&self, rel: &str) -> Result<InputFile, Error> {
+        if let Some(c) = rel.chars().find(|c| is_deceptive(*c)) {
+            return Err(crate::error::InputError::file(
+                rel.escape_debug().to_string(),
+                format!(
+                    "the name holds the character U+{:04X}, a control or bidirectional-formatting character that makes the name print as something else (or not at all); rename the file",
+                    c as u32
+                ),
+            )
+            .into());
+        }
         let path = self.root.join(rel);
-        let refuse = |message: String| Error::config(rel, "(file)", message);
+        let refuse = |message: String| -> Error { crate::error::InputError::file(rel, message).into() };
         let meta = fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
         if meta.file_type().is_symlink() {
-            let target = fs::canonicalize(&path)
-                .map_err(|e| refuse(format!("a link whose target cannot be read ({e}); replace it with the file")))?;
+            let target = fs::canonicalize(&path).map_err(|e| Error::io(&path, e))?;
             let root = fs::canonicalize(&self.root).map_err(|e| Error::io(&self.root, e))?;
             if !target.starts_with(&root) {
                 return Err(refuse(format!(
-                    "a link to {}, outside the workspace {}: kpiseal reads inputs only from inside the workspace; \
-                     copy the file in",
-                    target.display(),
-                    root.display()
+                    "is a symbolic link to {}, outside the workspace; kpiseal reads only files the workspace \
+                     holds: copy the file in instead of linking it",
+                    target.display()
                 )));
             }
         }
@@ -137,19 +150,20 @@ impl Workspace {
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
+            // A FIFO opened for a blocking read would wait for a writer forever.
             options.custom_flags(libc::O_NONBLOCK);
         }
         let mut file = options.open(&path).map_err(|e| Error::io(&path, e))?;
         let meta = file.metadata().map_err(|e| Error::io(&path, e))?;
         if !meta.is_file() {
-            return Err(refuse("not a regular file (a FIFO, socket or device): replace it with the file".into()));
+            return Err(refuse("is not a regular file (a FIFO, socket or device): replace it with the file".into()));
         }
         if meta.len() > MAX_INPUT_BYTES {
             return Err(refuse(format!(
-                "{} bytes, more than the {} MiB kpiseal reads from one input (a month of one marketplace export \
-                 is well under that); split the export by date range, or check that this is the file meant",
-                meta.len(),
-                MAX_INPUT_BYTES >> 20
+                "is {} bytes, more than the {MAX_INPUT_BYTES} bytes (1 GiB) kpiseal reads of one input; a month's \
+                 export of one seller is far smaller: split the report by date range, or check that this is the \
+                 file meant",
+                meta.len()
             )));
         }
         let mut bytes = Vec::new();
@@ -237,8 +251,16 @@ impl Workspace {
     /// The seller's pass-through cost ledger for the period, if present.
     pub fn cost_file(&self, period: Period, seller: &str) -> Option<String> {
         let rel = format!("costs/{period}/{seller}.csv");
-        self.root.join(&rel).is_file().then_some(rel)
+        // A link counts whatever it leads to: reading it says what is wrong.
+        fs::symlink_metadata(self.root.join(&rel)).is_ok_and(|m| !m.is_dir()).then_some(rel)
     }
+}
+
+/// Whether `c` is a control character or a Unicode bidirectional
+/// formatting character (U+200E/F, U+202A–E, U+2066–9, U+061C).
+fn is_deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
 }
 
 /// Names of the non-hidden entries directly in `dir` that are not folders
@@ -257,4 +279,36 @@ fn list_files(dir: &Path) -> Result<Vec<String>, Error> {
         names.push(name);
     }
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_leading_outside_the_workspace_and_deceptive_names_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(root.join("costs")).unwrap();
+        std::fs::write(root.join("kpiseal.toml"), "[provider]\nname = \"P\"\nlegal_name = \"P Ltd\"\n").unwrap();
+        std::fs::write(dir.path().join("outside.csv"), "x").unwrap();
+        std::fs::write(root.join("inside.csv"), "y").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside.csv"), root.join("costs/out.csv")).unwrap();
+        std::os::unix::fs::symlink("../inside.csv", root.join("costs/in.csv")).unwrap();
+        let ws = Workspace::open(&root).unwrap();
+        let e = ws.read("costs/out.csv").unwrap_err().to_string();
+        assert!(e.starts_with("costs/out.csv: is a symbolic link to ") && e.contains("outside the workspace"), "{e}");
+        assert_eq!(ws.read("costs/in.csv").unwrap().bytes, b"y");
+        let e = ws.read("costs/a\u{202e}b.csv").unwrap_err().to_string();
+        assert!(e.starts_with("costs/a\\u{202e}b.csv: the name holds the character U+202E"), "{e}");
+    }
+
+    #[test]
+    fn an_input_over_the_size_limit_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("kpiseal.toml"), "[provider]\nname = \"P\"\nlegal_name = \"P Ltd\"\n").unwrap();
+        std::fs::File::create(dir.path().join("big.txt")).unwrap().set_len(MAX_INPUT_BYTES + 1).unwrap();
+        let e = Workspace::open(dir.path()).unwrap().read("big.txt").unwrap_err().to_string();
+        assert!(e.starts_with("big.txt: is 1073741825 bytes, more than the 1073741824 bytes"), "{e}");
+    }
 }

@@ -147,6 +147,6 @@ fn an_input_larger_than_the_read_limit_is_refused_by_name_before_it_is_read() {
     let o = run(&ws, &out);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let said = text(&o);
-    assert!(said.contains("huge-settlement.txt") && said.contains("more than the 1024 MiB"), "{said}");
+    assert!(said.contains("huge-settlement.txt") && said.contains("more than the 1073741824 bytes (1 GiB)"), "{said}");
     assert!(out.join(PERIOD).join("sunny-gadgets").join("statement.pdf").is_file(), "the other sellers are unaffected");
 }

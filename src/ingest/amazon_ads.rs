@@ -161,6 +161,7 @@ impl Columns {
 /// Units (#) of the same window, Clicks, Impressions), or a cell that is not
 /// the expected date, number, whole number or currency.
 pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
+    t.refuse_repeated_headers()?;
     let cols = Columns::find(t)?;
     let mut out = ParsedExport::default();
     for row in &t.rows {
@@ -298,7 +299,8 @@ fn read_row(t: &Table, row: &Row, cols: &Columns) -> Result<AdRow, InputError> {
 /// A date cell (XLSX) or text in one of the report's date forms; `None` when blank.
 fn date(t: &Table, row: &Row, col: usize) -> Result<Option<NaiveDate>, InputError> {
     if let Some(dt) = t.datetime_cell(row, col) {
-        return Ok(Some(dt.date()));
+        let text = t.text(row, col);
+        return dates::plausible(dt.date(), &text).map(Some).map_err(|m| t.error(row, col, m));
     }
     let text = t.text(row, col);
     if text.is_empty() {

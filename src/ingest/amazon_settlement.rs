@@ -109,6 +109,7 @@ struct Settlement {
 /// An [`InputError`] naming line and column for an unreadable amount or date,
 /// a currency other than USD, or a missing required column.
 pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
+    t.refuse_repeated_headers()?;
     let common = Common::find(t)?;
     let v2 = layout(t) == Format::AmazonSettlementV2;
     let v2_cols = if v2 {

@@ -11,7 +11,7 @@ use super::records::{CostCategory, CostLine};
 use super::table::{self, Row, Table, TextFormat};
 use super::units::{Fingerprint, Unit, UnitKey, fold};
 use crate::error::{InputError, Location};
-use crate::money::{Currency, DecimalStyle, parse_decimal};
+use crate::money::{Currency, DecimalStyle, check_money_limit, parse_decimal};
 
 const CATEGORIES: &str = "advertising, freight, customs_duty, import_tax, warehousing, certification, other";
 
@@ -34,6 +34,7 @@ const CATEGORIES: &str = "advertising, freight, customs_duty, import_tax, wareho
 pub fn read_costs(file: &str, bytes: &[u8]) -> Result<Vec<CostLine>, InputError> {
     let format = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
     let t = table::read_text(file, bytes, format, |_| true)?;
+    t.refuse_repeated_headers()?;
     let cols = Columns {
         date: t.require(&["date"])?,
         category: t.require(&["category"])?,
@@ -144,6 +145,7 @@ fn amount(t: &Table, row: &Row, col: usize) -> Result<Decimal, InputError> {
         return Err(t.error(row, col, format!("{text:?} is a percentage ({EXPECTED})")));
     }
     let value = parse_decimal(&text, DecimalStyle::Point).map_err(|m| t.error(row, col, m))?;
+    check_money_limit(value).map_err(|m| t.error(row, col, m))?;
     if value <= Decimal::ZERO {
         return Err(t.error(row, col, format!("{text:?} is not positive ({EXPECTED})")));
     }

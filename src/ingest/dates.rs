@@ -11,6 +11,10 @@ use chrono_tz::Tz;
 /// `2026-10-01T07:00:00Z` and `2026-10-01 07:00:00` (UTC unless an offset is
 /// given). Returns a message saying what was expected otherwise.
 pub fn amazon_local_date(text: &str, tz: Tz) -> Result<NaiveDate, String> {
+    amazon_local_date_any_year(text, tz).and_then(|d| plausible(d, text))
+}
+
+fn amazon_local_date_any_year(text: &str, tz: Tz) -> Result<NaiveDate, String> {
     let s = text.trim();
     let expected = || {
         format!(
@@ -98,6 +102,10 @@ mod fixed_width {
 /// `10/01/2026`, `10/01/26`, `Oct 01, 2026`, `01/10/2026` is read as US
 /// month-first. Returns what was expected otherwise.
 pub fn report_date(text: &str) -> Result<NaiveDate, String> {
+    report_date_any_year(text).and_then(|d| plausible(d, text))
+}
+
+fn report_date_any_year(text: &str) -> Result<NaiveDate, String> {
     let s = text.trim();
     for fmt in ["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%b %d, %Y", "%B %d, %Y", "%Y-%m-%d %H:%M:%S", "%Y%m%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
@@ -111,6 +119,29 @@ pub fn report_date(text: &str) -> Result<NaiveDate, String> {
 }
 
 /// Portuguese month names, lower case, as Mercado Livre writes them.
+/// The years an export's date may fall in. A date outside them (1969, 2999)
+/// is a corrupted cell or a placeholder, not a sale: were it read, the row
+/// would fall outside every period and its money vanish from all of them.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
+/// `date` when its year is in [`PLAUSIBLE_YEARS`].
+///
+/// # Errors
+/// A message naming the cell's text and the years accepted.
+pub fn plausible(date: NaiveDate, text: &str) -> Result<NaiveDate, String> {
+    use chrono::Datelike;
+    if PLAUSIBLE_YEARS.contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "{:?} is dated {date}, outside the years {} to {} an export's rows are read in (a corrupted cell or a placeholder date?)",
+            text.trim(),
+            PLAUSIBLE_YEARS.start(),
+            PLAUSIBLE_YEARS.end()
+        ))
+    }
+}
+
 pub const PT_MONTHS: [&str; 12] = [
     "janeiro",
     "fevereiro",
@@ -139,6 +170,11 @@ pub fn mercadolivre_date(text: &str) -> Result<NaiveDate, String> {
 /// `2026-08-21 16:10:00`; `21/08/2026` and `2026-08-21` have none).
 /// Returns a message saying what was expected otherwise.
 pub fn mercadolivre_datetime(text: &str) -> Result<(NaiveDate, Option<NaiveTime>), String> {
+    let (date, time) = mercadolivre_datetime_any_year(text)?;
+    Ok((plausible(date, text)?, time))
+}
+
+fn mercadolivre_datetime_any_year(text: &str) -> Result<(NaiveDate, Option<NaiveTime>), String> {
     let s = text.trim();
     let expected = || format!("{s:?} is not a date (expected e.g. \"21 de agosto de 2026 16:10 hs.\")");
     let words: Vec<&str> = s.split_whitespace().collect();
@@ -259,5 +295,15 @@ mod tests {
         assert_eq!(report_date("Oct 01, 2026").unwrap(), d(2026, 10, 1));
         assert_eq!(report_date("10/01/2026").unwrap(), d(2026, 10, 1));
         assert_eq!(report_date("2026-10-01").unwrap(), d(2026, 10, 1));
+    }
+
+    #[test]
+    fn dates_outside_the_plausible_years_are_refused_naming_the_cell() {
+        let tz = chrono_tz::America::Los_Angeles;
+        let e = amazon_local_date("1969-12-31 10:00:00 UTC", tz).unwrap_err();
+        assert!(e.contains("\"1969-12-31 10:00:00 UTC\" is dated 1969-12-31, outside the years 2000 to 2099"), "{e}");
+        assert!(report_date("Oct 10, 2999").is_err());
+        assert!(mercadolivre_datetime("10 de outubro de 1999 10:00 hs.").is_err());
+        assert_eq!(report_date("Oct 10, 2026").unwrap(), NaiveDate::from_ymd_opt(2026, 10, 10).unwrap());
     }
 }

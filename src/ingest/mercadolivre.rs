@@ -475,6 +475,7 @@ fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError
 /// by [`dates::sao_paulo_date_in`]; a date printed without a time is kept.
 fn sale_date(t: &Table, row: &Row, col: usize, tz: Tz) -> Result<NaiveDate, InputError> {
     if let Some(dt) = t.datetime_cell(row, col) {
+        dates::plausible(dt.date(), &t.text(row, col)).map_err(|m| t.error(row, col, m))?;
         return Ok(dates::sao_paulo_date_in(dt, tz));
     }
     let text = t.text_ref(row, col);

@@ -227,6 +227,15 @@ impl ParsedExport {
 }
 
 const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
+/// The first bytes of an OLE2 compound file ([MS-CFB] 2.2), which is what
+/// Office writes for an encrypted workbook ([MS-OFFCRYPTO] 2.3.4).
+const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// Whether `line` is Excel's `sep=<delimiter>` line.
+fn is_sep_line(line: &str) -> bool {
+    let line = line.trim_start_matches('\u{feff}').trim_end_matches(['\r', '\n']);
+    line.starts_with("sep=") && line.chars().count() <= 5
+}
 
 /// Detects the format of a marketplace export from its content and parses it.
 ///
@@ -237,8 +246,15 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
     if bytes.starts_with(XLSX_MAGIC) {
         return read_xlsx_export(file, bytes, ctx);
     }
-    let text = table::decode_text(bytes);
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if bytes.starts_with(CFB_MAGIC) {
+        return Err(InputError::file(
+            file,
+            "is an OLE2 compound file, not an export kpiseal reads: a password-protected (encrypted) workbook or an old .xls; open it in Excel, remove the password, and save it as .xlsx",
+        ));
+    }
+    let text = table::decode_text_checked(file, bytes)?;
+    // Excel's `sep=,` line, when present, comes before the header.
+    let first = text.lines().find(|l| !l.trim().is_empty() && !is_sep_line(l)).unwrap_or("");
     if first.contains('\t') && amazon_settlement::is_header(&split(first, '\t')) {
         let t = table::read_text(
             file,
@@ -278,14 +294,47 @@ fn read_xlsx_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Fo
     // The Vendas sheet is "Vendas BR" in real exports; try it first, then any.
     let mut ordered: Vec<&String> = sheets.iter().filter(|s| s.starts_with("Vendas")).collect();
     ordered.extend(sheets.iter().filter(|s| !s.starts_with("Vendas")));
+    let is_header = |c: &[String]| mercadolivre::is_header(c) || amazon_ads::is_header(c);
+    let mut found: Option<table::Table> = None;
+    // The first sheet that could not be read for another reason than having
+    // no header (malformed XML, a spreadsheet error cell): what to report
+    // when no sheet holds a report, rather than "unrecognised".
+    let mut unreadable: Option<InputError> = None;
     for sheet in ordered {
-        let Ok(t) = workbook.read(sheet, |c| mercadolivre::is_header(c) || amazon_ads::is_header(c)) else {
-            continue;
+        let t = match workbook.read(sheet, is_header) {
+            Ok(t) => t,
+            Err(e) => {
+                if !e.message.ends_with(table::NO_HEADER) {
+                    unreadable.get_or_insert(e);
+                }
+                continue;
+            }
         };
+        // A second sheet with a report's header (another week, a copy, a
+        // hidden sheet): reading one and not the other would drop money,
+        // reading both may count it twice.
+        if let Some(first) = &found {
+            return Err(InputError::file(
+                file,
+                format!(
+                    "two sheets hold a report: {:?} (row {}) and {:?} (row {}); kpiseal reads one report per file: save each sheet as its own file, or remove the one that does not belong",
+                    first.sheet.as_deref().unwrap_or(""),
+                    first.header_number,
+                    t.sheet.as_deref().unwrap_or(""),
+                    t.header_number
+                ),
+            ));
+        }
+        found = Some(t);
+    }
+    if let Some(t) = found {
         if mercadolivre::is_header(&t.headers) {
             return Ok((Format::MercadolivreVendasXlsx, mercadolivre::parse(&t, ctx)?));
         }
         return Ok((Format::AmazonAdsXlsx, amazon_ads::parse(&t, ctx)?));
+    }
+    if let Some(e) = unreadable {
+        return Err(e);
     }
     Err(InputError::file(
         file,
@@ -402,5 +451,31 @@ mod tests {
         assert_eq!(p.rows_in_period, 2);
         let kept: Vec<(String, Range<usize>)> = p.units.iter().map(|u| (u.label.clone(), u.lines.clone())).collect();
         assert_eq!(kept, [("a".to_string(), 0..1), ("c".to_string(), 1..2)]);
+    }
+
+    #[test]
+    fn an_encrypted_workbook_is_refused_as_password_protected() {
+        let mut bytes = CFB_MAGIC.to_vec();
+        bytes.resize(512, 0);
+        let e = read_export("x.xlsx", &bytes, &IngestContext::new(Period::new(2026, 10).unwrap())).unwrap_err();
+        assert!(e.message.contains("password-protected"), "{e}");
+    }
+
+    #[test]
+    fn a_workbook_with_two_report_sheets_is_refused_naming_both() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        for name in ["Week 1", "Week 2"] {
+            let s = wb.add_worksheet();
+            s.set_name(name).unwrap();
+            for (c, h) in ["Start Date", "End Date", "Campaign Name", "Spend"].iter().enumerate() {
+                s.write_string(0, c as u16, *h).unwrap();
+            }
+            for (c, v) in ["Oct 10, 2026", "Oct 10, 2026", "A", "1.00"].iter().enumerate() {
+                s.write_string(1, c as u16, *v).unwrap();
+            }
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        let e = read_export("x.xlsx", &bytes, &IngestContext::new(Period::new(2026, 10).unwrap())).unwrap_err();
+        assert!(e.message.starts_with("two sheets hold a report: \"Week 1\" (row 1) and \"Week 2\" (row 1)"), "{e}");
     }
 }

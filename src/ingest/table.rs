@@ -14,7 +14,10 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
 use crate::error::{InputError, Location};
-use crate::money::{DecimalStyle, RoundingMode, decimal_from_xlsx_float, parse_decimal};
+use crate::money::{DecimalStyle, RoundingMode, check_money_limit, decimal_from_xlsx_float, parse_decimal};
+
+/// The largest count (units, clicks, impressions) a cell may hold.
+pub const COUNT_LIMIT: i64 = 1_000_000_000;
 
 /// One cell, as typed as its source allows.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -133,6 +136,35 @@ impl Table {
         })
     }
 
+    /// Refuses a header in which a name appears twice (compared with
+    /// [`fold_header`]), for the formats whose real layouts never repeat one
+    /// (Amazon's reports, the cost ledger, the FX table): with two `amount`
+    /// columns, which one holds the figures cannot be told, and reading the
+    /// first would silently ignore the other. (Mercado Livre's Vendas export
+    /// repeats names under its column groups and reads the first.)
+    ///
+    /// # Errors
+    /// An [`InputError`] at the header line naming the column and both
+    /// positions (1-based).
+    pub fn refuse_repeated_headers(&self) -> Result<(), InputError> {
+        let folded: Vec<String> = self.headers.iter().map(|h| fold_header(h)).collect();
+        for (i, name) in folded.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
+            if let Some(j) = folded[i + 1..].iter().position(|n| n == name) {
+                return Err(InputError {
+                    file: self.file.clone(),
+                    location: self.location(self.header_number),
+                    column: Some(self.headers[i].clone()),
+                    message: format!(
+                        "the column appears twice in the header (columns {} and {}), so which one holds the figures cannot be told: remove or rename one",
+                        i + 1,
+                        i + j + 2
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Whether any header equals one of `names`.
     pub fn has(&self, names: &[&str]) -> bool {
         self.column(names).is_some()
@@ -202,18 +234,43 @@ impl Table {
 
     /// The cell as money rounded half-up to 2 decimal places (the minor unit
     /// of USD, BRL and CNY); blank reads as zero.
+    ///
+    /// # Errors
+    /// An [`InputError`] naming the cell for an unreadable number, a
+    /// percentage (`12%` is a ratio, not an amount) or an amount of
+    /// [`crate::money::MONEY_LIMIT`] or more, which no marketplace row carries and whose
+    /// sums could overflow.
     pub fn money(&self, row: &Row, col: usize) -> Result<Decimal, InputError> {
+        if matches!(self.cell(row, col), Cell::Text { .. }) && row.text_of(col).contains('%') {
+            return Err(self.error(
+                row,
+                col,
+                format!("{:?} is a percentage; expected an amount such as 1,234.56", row.text_of(col)),
+            ));
+        }
         let d = self.decimal(row, col)?.unwrap_or(Decimal::ZERO);
+        check_money_limit(d).map_err(|m| self.error(row, col, m))?;
         let mut r = RoundingMode::HalfUp.round_dp(d, 2);
         r.rescale(2);
         Ok(r)
     }
 
     /// The cell as a whole number (`3`, `3.0`); blank reads as zero.
+    ///
+    /// # Errors
+    /// An [`InputError`] naming the cell for an unreadable or fractional
+    /// number, or one beyond ±[`COUNT_LIMIT`] (a count no row carries).
     pub fn whole(&self, row: &Row, col: usize) -> Result<i64, InputError> {
         let Some(d) = self.decimal(row, col)? else { return Ok(0) };
         if !d.fract().is_zero() {
             return Err(self.error(row, col, format!("expected a whole number, found {d}")));
+        }
+        if d.abs() > Decimal::from(COUNT_LIMIT) {
+            return Err(self.error(
+                row,
+                col,
+                format!("{d} is out of range: a count must be at most {COUNT_LIMIT} in magnitude"),
+            ));
         }
         i64::try_from(d.trunc()).map_err(|_| self.error(row, col, format!("{d} is out of range")))
     }
@@ -227,15 +284,137 @@ impl Table {
     }
 }
 
-/// Decodes text bytes: UTF-8 (a BOM is dropped), falling back to
-/// Windows-1252 as older Brazilian exports are written. UTF-8 text is
-/// borrowed, not copied.
+/// Decodes text bytes leniently, for sniffing a format: as
+/// [`decode_text_checked`] does, or lossily as UTF-8 when it refuses.
 pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
+    match decode_text_checked("", bytes) {
+        Ok(text) => text,
+        Err(_) => String::from_utf8_lossy(bytes),
     }
+}
+
+/// Decodes the bytes of a text input, read correctly or refused by name,
+/// never read as the wrong encoding:
+///
+/// - a byte-order mark decides: UTF-8, UTF-16 LE or UTF-16 BE;
+/// - otherwise valid UTF-8 is UTF-8;
+/// - otherwise the legacy encodings the exports and ledgers are written in:
+///   Windows-1252 (older Brazilian exports) when every non-ASCII byte reads
+///   as a Latin letter or common sign and stands alone or in a pair
+///   (`ção`), else GB18030 (which contains GBK), the encoding of Chinese
+///   text saved by Excel or WPS on a Chinese Windows, when it decodes
+///   without error.
+///
+/// UTF-8 text is borrowed, not copied.
+///
+/// # Errors
+/// An [`InputError`] naming `file` when the bytes hold NUL bytes (a binary
+/// file, or UTF-16 without a byte-order mark), mix UTF-8 lines with lines in
+/// another encoding (naming one line of each), are malformed UTF-16, or fit
+/// none of the encodings above.
+pub fn decode_text_checked<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, str>, InputError> {
+    const SAVE_AS: &str = "save it as UTF-8 (e.g. Excel: Save As \"CSV UTF-8\")";
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return utf16(file, rest, encoding_rs::UTF_16LE);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return utf16(file, rest, encoding_rs::UTF_16BE);
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // `str::find` looks for the NUL with memchr: the common case, UTF-8,
+    // costs one validation pass and one fast scan.
+    let utf8 = std::str::from_utf8(body);
+    let nul = match utf8 {
+        Ok(text) => text.find('\0'),
+        Err(_) => body.iter().position(|b| *b == 0),
+    };
+    if let Some(at) = nul {
+        let line = body[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        return Err(InputError {
+            file: file.to_string(),
+            location: Location::Line(line),
+            column: None,
+            message: format!(
+                "holds a NUL byte: it is not a text file, or is UTF-16 without a byte-order mark; {SAVE_AS}"
+            ),
+        });
+    }
+    if let Ok(text) = utf8 {
+        return Ok(Cow::Borrowed(text));
+    }
+    let (mut utf8_line, mut other_line) = (None, None);
+    for (i, line) in body.split(|b| *b == b'\n').enumerate() {
+        if line.is_ascii() {
+            continue;
+        }
+        match std::str::from_utf8(line) {
+            Ok(_) => utf8_line.get_or_insert(i + 1),
+            Err(_) => other_line.get_or_insert(i + 1),
+        };
+    }
+    if let (Some(utf8), Some(other)) = (utf8_line, other_line) {
+        return Err(InputError {
+            file: file.to_string(),
+            location: Location::Line(other),
+            column: None,
+            message: format!(
+                "the file mixes encodings: line {utf8} is UTF-8 and line {other} is not, so no one reading of it is right; {SAVE_AS}"
+            ),
+        });
+    }
+    if looks_like_windows_1252(body) {
+        return Ok(encoding_rs::WINDOWS_1252.decode_without_bom_handling(body).0);
+    }
+    if let Some(text) = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(body) {
+        return Ok(Cow::Owned(text.into_owned()));
+    }
+    Err(InputError::file(
+        file,
+        format!(
+            "is not text kpiseal can read: neither UTF-8, UTF-16 with a byte-order mark, Windows-1252 nor GB18030 (GBK); {SAVE_AS}"
+        ),
+    ))
+}
+
+fn utf16<'a>(file: &str, body: &[u8], encoding: &'static encoding_rs::Encoding) -> Result<Cow<'a, str>, InputError> {
+    match encoding.decode_without_bom_handling_and_without_replacement(body) {
+        Some(text) => Ok(Cow::Owned(text.into_owned())),
+        None => Err(InputError::file(
+            file,
+            format!(
+                "starts with a {} byte-order mark but is not valid {0} text (a truncated or mixed file?)",
+                encoding.name()
+            ),
+        )),
+    }
+}
+
+/// Whether non-UTF-8 `bytes` read as Latin text in Windows-1252: every run
+/// of non-ASCII bytes is at most two long (Portuguese `ção`, `ões`) and
+/// each reads as a letter or a sign such exports use (`N.º`, `€`, `–`).
+/// Chinese text in GBK/GB18030 has runs of two bytes per character, most
+/// words two characters or more, and four-byte codes starting at 0x81,
+/// which Windows-1252 does not define.
+fn looks_like_windows_1252(bytes: &[u8]) -> bool {
+    const SIGNS: &str = "ºª°€–—‘’“”•…§©®±²³µ·¹«»¿ ";
+    let mut run = 0;
+    for &b in bytes {
+        if b < 0x80 {
+            run = 0;
+            continue;
+        }
+        run += 1;
+        if run > 2 {
+            return false;
+        }
+        let byte = [b];
+        let (text, bad) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
+        let Some(c) = text.chars().next() else { return false };
+        if bad || !(c.is_alphabetic() || SIGNS.contains(c)) {
+            return false;
+        }
+    }
+    true
 }
 
 /// How to read a delimited text file.
@@ -249,15 +428,23 @@ pub struct TextFormat {
 }
 
 /// Reads a delimited text file whose header is the first line for which
-/// `is_header` holds (so title rows above it are skipped). Blank lines are
-/// skipped; line numbers are the file's own, 1-based.
+/// `is_header` holds (so title rows above it are skipped, and so is the
+/// `sep=,` line Excel writes first when asked to keep the delimiter). Blank
+/// lines are skipped; line numbers are the file's own, 1-based. The text is
+/// decoded by [`decode_text_checked`].
+///
+/// # Errors
+/// An [`InputError`] naming the file (and line) when it cannot be decoded or
+/// parsed, has no header, or ends in the middle of its last line: the last
+/// line has no line break and fewer cells than the header and than the row
+/// above it (a download cut short).
 pub fn read_text(
     file: &str,
     bytes: &[u8],
     format: TextFormat,
     is_header: impl Fn(&[String]) -> bool,
 ) -> Result<Table, InputError> {
-    let text = decode_text(bytes);
+    let text = decode_text_checked(file, bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(format.delimiter)
         .quoting(format.quoting)
@@ -267,6 +454,9 @@ pub fn read_text(
     let mut header: Option<(usize, Vec<String>)> = None;
     let mut rows = Vec::new();
     let mut lines = LineCounter { text: text.as_bytes(), byte: 0, line: 1 };
+    // Cell counts of the last two non-blank records and the last one's line.
+    let (mut last_len, mut previous_len, mut last_line) = (0, 0, 0);
+    let mut first = true;
     // One record buffer for the whole file; a row keeps only its non-blank
     // cells' text (blank cells, and blank cells at the end, cost nothing).
     let mut record = csv::StringRecord::new();
@@ -282,6 +472,10 @@ pub fn read_text(
             continue;
         }
         let line = record.position().map(|p| lines.line_at(p.byte() as usize)).unwrap_or(0);
+        (previous_len, last_len, last_line) = (last_len, record.len(), line);
+        if std::mem::take(&mut first) && is_sep_line(&record) {
+            continue;
+        }
         if header.is_none() {
             let cells: Vec<String> = record.iter().map(str::to_string).collect();
             if is_header(&cells) {
@@ -298,7 +492,29 @@ pub fn read_text(
     }
     let (header_number, headers) =
         header.ok_or_else(|| InputError::file(file, "no header row found (the file is empty or not this format)"))?;
+    let cut = !text.ends_with(['\n', '\r']) && !rows.is_empty();
+    if cut && last_len < headers.len() && (rows.len() == 1 || last_len < previous_len) {
+        return Err(InputError {
+            file: file.to_string(),
+            location: Location::Line(last_line),
+            column: None,
+            message: format!(
+                "the file ends in the middle of line {last_line}: it has {last_len} of the header's {} cells and no line break (a download cut short?); download the file again",
+                headers.len()
+            ),
+        });
+    }
     Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style })
+}
+
+/// Whether a file's first record is Excel's `sep=<delimiter>` line (read
+/// with that delimiter, it is the cells `sep=` and an empty one).
+fn is_sep_line(record: &csv::StringRecord) -> bool {
+    let first = record.get(0).unwrap_or("").trim_start_matches('\u{feff}');
+    first.starts_with("sep=")
+        && first.chars().count() <= 5
+        && record.len() <= 2
+        && record.iter().skip(1).all(str::is_empty)
 }
 
 /// Turns a record's byte offset into its 1-based line number. The csv
@@ -326,6 +542,81 @@ impl LineCounter<'_> {
     }
 }
 
+/// The most one part of a workbook (a sheet, the shared strings) may unpack
+/// to: 256 MiB, some 2 million rows of a Vendas export.
+pub const MAX_XLSX_PART: u64 = 256 << 20;
+/// The most all parts of a workbook may unpack to together.
+pub const MAX_XLSX_TOTAL: u64 = 512 << 20;
+
+/// Refuses a workbook whose zip central directory ([APPNOTE] 4.3.12, 4.3.16)
+/// declares a part larger than [`MAX_XLSX_PART`] or parts larger than
+/// [`MAX_XLSX_TOTAL`] together, before anything is inflated. A size field
+/// of 0xFFFFFFFF (the ZIP64 marker) counts as over the limit. A zip whose
+/// directory cannot be found is left to the workbook reader to refuse.
+fn check_zip_sizes(file: &str, bytes: &[u8]) -> Result<(), InputError> {
+    let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let u32_at = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let search_from = bytes.len().saturating_sub(22 + 65_535);
+    let Some(eocd) = (search_from..bytes.len().saturating_sub(21)).rev().find(|&i| u32_at(i) == Some(0x0605_4b50))
+    else {
+        return Ok(());
+    };
+    let u64_at = |at: usize| bytes.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0xFF; 8])));
+    let (Some(mut count), Some(offset)) = (u16_at(eocd + 10), u32_at(eocd + 16)) else { return Ok(()) };
+    let mut at = offset as usize;
+    // ZIP64 (4.3.14, 4.3.15): the locator just before the record names the
+    // ZIP64 end record, which holds the real count and offset.
+    if (count == 0xFFFF || offset == u32::MAX) && eocd >= 20 && u32_at(eocd - 20) == Some(0x0706_4b50) {
+        let record = u64_at(eocd - 12).and_then(|r| usize::try_from(r).ok()).unwrap_or(usize::MAX);
+        if u32_at(record) == Some(0x0606_4b50) {
+            count = u64_at(record + 32).and_then(|c| usize::try_from(c).ok()).unwrap_or(0);
+            at = u64_at(record + 48).and_then(|o| usize::try_from(o).ok()).unwrap_or(usize::MAX);
+        }
+    }
+    let mut total: u64 = 0;
+    for _ in 0..count {
+        if u32_at(at) != Some(0x0201_4b50) {
+            break;
+        }
+        let (Some(size), Some(name_len), Some(extra_len), Some(comment_len)) =
+            (u32_at(at + 24), u16_at(at + 28), u16_at(at + 30), u16_at(at + 32))
+        else {
+            break;
+        };
+        let name = bytes.get(at + 46..at + 46 + name_len).map(String::from_utf8_lossy).unwrap_or_default();
+        // A ZIP64 entry's size is in its extended information extra field
+        // (4.5.3), whose first value is the uncompressed size.
+        let size = if size == u32::MAX {
+            let extra = at + 46 + name_len;
+            let mut field = extra;
+            let mut found = u64::MAX;
+            while field + 4 <= extra + extra_len {
+                let (Some(id), Some(len)) = (u16_at(field), u16_at(field + 2)) else { break };
+                if id == 1 {
+                    found = u64_at(field + 4).unwrap_or(u64::MAX);
+                    break;
+                }
+                field += 4 + len;
+            }
+            found
+        } else {
+            u64::from(size)
+        };
+        total = total.saturating_add(size);
+        if size > MAX_XLSX_PART || total > MAX_XLSX_TOTAL {
+            let shown = if size == u64::MAX { "4 GiB or more".to_string() } else { format!("{size} bytes") };
+            return Err(InputError::file(
+                file,
+                format!(
+                    "not a readable XLSX workbook: its part {name} unpacks to {shown} (at most {MAX_XLSX_PART} bytes per part and {MAX_XLSX_TOTAL} in all are read): a zip bomb, or a workbook too large to be an export"
+                ),
+            ));
+        }
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    Ok(())
+}
+
 /// An XLSX workbook opened once (its shared strings read once), from which
 /// any of its sheets can be read as a [`Table`].
 pub struct Workbook<'a> {
@@ -337,8 +628,12 @@ impl<'a> Workbook<'a> {
     /// Opens the workbook in `bytes`; `file` is its path as errors print it.
     ///
     /// # Errors
-    /// An [`InputError`] naming the file when it is not a readable workbook.
+    /// An [`InputError`] naming the file when it is not a readable workbook,
+    /// or when a part would unpack to more than [`MAX_XLSX_PART`] bytes or
+    /// all parts to more than [`MAX_XLSX_TOTAL`] (a zip bomb), as its zip
+    /// directory declares.
     pub fn open(file: &str, bytes: &'a [u8]) -> Result<Self, InputError> {
+        check_zip_sizes(file, bytes)?;
         let sheets = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
             .map_err(|e| InputError::file(file, format!("not a readable XLSX workbook: {e}")))?;
         Ok(Workbook { file: file.to_string(), sheets })
@@ -376,6 +671,9 @@ pub fn read_xlsx(
     Workbook::open(file, bytes)?.read(sheet, is_header)
 }
 
+/// How [`Workbook::read`]'s error for a sheet without a header row ends.
+pub(crate) const NO_HEADER: &str = "has no header row of this format";
+
 /// The table of one sheet's cells (see [`Workbook::read`]).
 fn sheet_table(
     file: &str,
@@ -407,7 +705,7 @@ fn sheet_table(
         rows.push(row.finish());
     }
     let (header_number, headers) =
-        header.ok_or_else(|| InputError::file(file, format!("sheet {sheet:?} has no header row of this format")))?;
+        header.ok_or_else(|| InputError::file(file, format!("sheet {sheet:?} {NO_HEADER}")))?;
     Ok(Table {
         file: file.to_string(),
         sheet: Some(sheet.to_string()),
@@ -512,5 +810,123 @@ mod tests {
         let bytes = b"Descri\xe7\xe3o\n1\n";
         let t = read_text("v.csv", bytes, TSV, |_| true).unwrap();
         assert_eq!(t.headers[0], "Descri\u{e7}\u{e3}o");
+    }
+
+    const CSV: TextFormat = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
+    const LEDGER: &str = "vendor,amount\n东莞市恒印包装制品有限公司,1.00\nArmazém Paulista,2.00\n";
+
+    fn vendor(bytes: &[u8]) -> String {
+        let t = read_text("c.csv", bytes, CSV, |_| true).unwrap();
+        t.text(&t.rows[0], 0)
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded_either_way() {
+        for big_endian in [false, true] {
+            let mut bytes = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+            for unit in LEDGER.encode_utf16() {
+                bytes.extend(if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() });
+            }
+            assert_eq!(vendor(&bytes), "东莞市恒印包装制品有限公司");
+        }
+    }
+
+    #[test]
+    fn gb18030_text_is_read_as_chinese_not_as_windows_1252() {
+        let (bytes, _, unmappable) = encoding_rs::GB18030.encode(LEDGER);
+        assert!(!unmappable);
+        assert!(std::str::from_utf8(&bytes).is_err(), "the fixture really is not UTF-8");
+        let t = read_text("c.csv", &bytes, CSV, |_| true).unwrap();
+        assert_eq!(t.text(&t.rows[0], 0), "东莞市恒印包装制品有限公司");
+        assert_eq!(t.text(&t.rows[1], 0), "Armazém Paulista", "ã/é are four-byte GB18030 codes");
+    }
+
+    #[test]
+    fn nul_bytes_and_mixed_encodings_are_refused_naming_the_line() {
+        let e = read_text("c.csv", b"vendor,amount\nx\0y,1\n", CSV, |_| true).unwrap_err();
+        assert_eq!(e.location, Location::Line(2));
+        assert!(e.message.starts_with("holds a NUL byte"), "{e}");
+        let mut mixed = "vendor,amount\nArmazém,1\n".as_bytes().to_vec();
+        mixed.extend(encoding_rs::GBK.encode("东莞,2\n").0.iter());
+        let e = read_text("c.csv", &mixed, CSV, |_| true).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "c.csv:3: the file mixes encodings: line 2 is UTF-8 and line 3 is not, so no one reading of it is right; save it as UTF-8 (e.g. Excel: Save As \"CSV UTF-8\")"
+        );
+    }
+
+    #[test]
+    fn excels_sep_line_is_skipped_before_the_header() {
+        let t = read_text("c.csv", b"sep=,\r\nvendor,amount\r\nA,1\r\n", CSV, |_| true).unwrap();
+        assert_eq!((t.headers[0].as_str(), t.header_number, t.rows[0].number), ("vendor", 2, 3));
+    }
+
+    #[test]
+    fn a_last_line_cut_short_is_refused_and_a_whole_one_without_a_line_break_is_read() {
+        let e = read_text("s.txt", b"id\tamount\tdate\n1\t2\t3\n2\t4", TSV, |_| true).unwrap_err();
+        assert_eq!(e.location, Location::Line(3));
+        assert!(
+            e.message.starts_with("the file ends in the middle of line 3: it has 2 of the header's 3 cells"),
+            "{e}"
+        );
+        let t = read_text("s.txt", b"id\tamount\tdate\n1\t2\t3\n2\t4\t5", TSV, |_| true).unwrap();
+        assert_eq!(t.rows.len(), 2);
+        assert!(
+            read_text("s.txt", b"id\tamount\tdate\n1\t2\t3\n2\t4\n", TSV, |_| true).is_ok(),
+            "a line break: not cut"
+        );
+    }
+
+    #[test]
+    fn money_refuses_percentages_and_amounts_beyond_the_limit_and_counts_beyond_theirs() {
+        let t = read_text("s.txt", b"a\tb\n12%\t9999999999.99\n10000000000\t1000000001\n", TSV, |_| true).unwrap();
+        assert!(t.money(&t.rows[0], 0).unwrap_err().message.contains("is a percentage"));
+        assert_eq!(t.money(&t.rows[0], 1).unwrap().to_string(), "9999999999.99");
+        assert!(t.money(&t.rows[1], 0).unwrap_err().message.contains("is out of range"));
+        assert!(t.whole(&t.rows[1], 1).unwrap_err().message.contains("is out of range"));
+    }
+
+    #[test]
+    fn a_repeated_header_is_refused_naming_both_columns() {
+        let t = read_text("s.txt", b"id\tAmount\tamount \n1\t2\t3\n", TSV, |_| true).unwrap();
+        assert_eq!(
+            t.refuse_repeated_headers().unwrap_err().to_string(),
+            "s.txt:1: column \"Amount\": the column appears twice in the header (columns 2 and 3), so which one holds the figures cannot be told: remove or rename one"
+        );
+    }
+
+    /// A zip holding one empty stored entry whose central directory
+    /// declares it unpacks to `size` bytes.
+    fn zip_declaring(size: u32) -> Vec<u8> {
+        let name = b"xl/sharedStrings.xml";
+        let mut z = Vec::new();
+        z.extend(b"PK\x03\x04");
+        z.extend([20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        z.extend((name.len() as u16).to_le_bytes());
+        z.extend([0, 0]);
+        z.extend(name);
+        let cd = z.len() as u32;
+        z.extend(b"PK\x01\x02");
+        z.extend([20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        z.extend(size.to_le_bytes());
+        z.extend((name.len() as u16).to_le_bytes());
+        z.extend([0; 12]);
+        z.extend(0u32.to_le_bytes());
+        z.extend(name);
+        let cd_len = z.len() as u32 - cd;
+        z.extend(b"PK\x05\x06");
+        z.extend([0, 0, 0, 0, 1, 0, 1, 0]);
+        z.extend(cd_len.to_le_bytes());
+        z.extend(cd.to_le_bytes());
+        z.extend([0, 0]);
+        z
+    }
+
+    #[test]
+    fn a_workbook_part_declared_larger_than_the_limit_is_refused_before_inflating() {
+        let e = Workbook::open("b.xlsx", &zip_declaring(1 << 30)).err().unwrap();
+        assert!(e.message.contains("its part xl/sharedStrings.xml unpacks to 1073741824 bytes"), "{e}");
+        let e = Workbook::open("b.xlsx", &zip_declaring(0)).err().unwrap();
+        assert!(!e.message.contains("unpacks to"), "a small part is left to the workbook reader: {e}");
     }
 }
