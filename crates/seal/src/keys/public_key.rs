@@ -4,7 +4,7 @@
 //! [`crate::sshsig`], which own those formats; this module writes the SPKI
 //! PEM and reads all four.
 
-use der::{DecodePem, Encode, EncodePem};
+use der::{Decode, Encode, EncodePem};
 use ed25519_dalek::VerifyingKey;
 use ed25519_dalek::pkcs8::{DecodePublicKey, EncodePublicKey};
 use spki::der::pem::LineEnding;
@@ -76,8 +76,16 @@ impl ProviderCertificate {
     }
 
     /// Parses a certificate PEM; the error says what is wrong without a file name.
+    ///
+    /// The base64 is decoded whole before the DER is read: der 0.7's
+    /// streaming PEM reader never returns on a header whose length runs past
+    /// the data (found by fuzzing `public_key`; see the regression test).
     pub(crate) fn from_pem(text: &str) -> Result<ProviderCertificate, String> {
-        let certificate = Certificate::from_pem(text).map_err(|error| error.to_string())?;
+        let (label, der) = der::pem::decode_vec(text.as_bytes()).map_err(|error| error.to_string())?;
+        if label != "CERTIFICATE" {
+            return Err(format!("a PEM block labelled {label}, not CERTIFICATE"));
+        }
+        let certificate = Certificate::from_der(&der).map_err(|error| error.to_string())?;
         ProviderCertificate::new(certificate).map_err(|error| error.to_string())
     }
 }
@@ -132,4 +140,30 @@ fn parse_minisign(text: &str) -> Result<PublicKey, String> {
         other => other.to_string(),
     })?;
     Ok(PublicKey::new(verifying_key, PublicKeyFormat::Minisign))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzzing: a certificate whose outer length (0x59070900) runs
+    /// far past its 5 bytes of DER hung the reader forever.
+    #[test]
+    fn a_certificate_whose_length_runs_past_its_data_is_refused_at_once() {
+        let text = "-----BEGIN CERTIFICATE-----\nMIRZBwk=\n-----END CERTIFICATE-----\n";
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || sender.send(parse_public_key(text).map(|_| ())));
+        let outcome = receiver.recv_timeout(std::time::Duration::from_secs(20)).expect("parsing returned");
+        let (format, _reason) = outcome.expect_err("a 5-byte certificate is refused");
+        assert_eq!(format, "certificate");
+    }
+
+    #[test]
+    fn a_pem_block_with_another_label_is_not_taken_for_a_certificate() {
+        let reason = ProviderCertificate::from_pem("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+            .expect_err("empty");
+        assert!(!reason.is_empty());
+        let other = "-----BEGIN PRIVACY-----\nMAA=\n-----END PRIVACY-----\n";
+        assert_eq!(ProviderCertificate::from_pem(other).unwrap_err(), "a PEM block labelled PRIVACY, not CERTIFICATE");
+    }
 }
