@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes every reader of kpiseal's inputs and of `kpiseal verify` with
 # cargo fuzz (libFuzzer, nightly), SECONDS per target (default 900), and
-# appends one line per target to fuzz/results.tsv: date, target, seconds,
-# executions, coverage (libFuzzer's cov: and ft:), crashes.
+# appends one line per target to fuzz/results.tsv: date, target, seconds
+# actually fuzzed, executions, coverage (libFuzzer's cov: and ft:), and the
+# artifacts (crashes, timeouts, out-of-memory inputs) the run left. Runs
+# continue from the corpus the last run left, so times add up per target.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
@@ -72,19 +74,28 @@ seed "$sx" evidence_zip "$out"/*/evidence.zip
 
 results="$repo/fuzz/results.tsv"
 [[ -f "$results" ]] || printf 'date\ttarget\tseconds\texecutions\tcov\tft\tcrashes\n' >"$results"
+# Build first, so that the time measured per target is fuzzing time only.
+for dir in "$fx" "$sx"; do
+    (cd "$dir" && env -u CARGO_TARGET_DIR cargo +nightly fuzz build --release)
+done
 for target in "${targets[@]}"; do
     dir="$fx"
     [[ " ${seal_targets[*]} " == *" $target "* ]] && dir="$sx"
     log="$dir/logs/$target.log"
     mkdir -p "$dir/logs" "$dir/artifacts/$target"
     echo "# fuzzing $target for ${seconds}s" >&2
+    before=$(find "$dir/artifacts/$target" -type f | wc -l)
+    started=$SECONDS
     # cargo fuzz builds into <fuzz dir>/target (nightly, sanitizers), never the shared cache.
     (cd "$dir" && env -u CARGO_TARGET_DIR cargo +nightly fuzz run --release "$target" "corpus/$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -print_final_stats=1) >"$log" 2>&1 || true
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
     ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
-    crashes=$(find "$dir/artifacts/$target" -type f | wc -l)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%F)" "$target" "$seconds" "${execs:-0}" "${cov:-0}" \
+    # The time actually fuzzed (a crash stops the run early) and the new
+    # artifacts (crash-, timeout-, oom- files) this run left.
+    elapsed=$((SECONDS - started))
+    crashes=$(($(find "$dir/artifacts/$target" -type f | wc -l) - before))
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%F)" "$target" "$elapsed" "${execs:-0}" "${cov:-0}" \
         "${ft:-0}" "$crashes" | tee -a "$results"
 done
