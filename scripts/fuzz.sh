@@ -75,12 +75,12 @@ seed "$sx" evidence_zip "$out"/*/evidence.zip
 results="$repo/fuzz/results.tsv"
 [[ -f "$results" ]] || printf 'date\ttarget\tseconds\texecutions\tcov\tft\tcrashes\n' >"$results"
 # Build first, so that the time measured per target is fuzzing time only.
-for dir in "$fx" "$sx"; do
+dir_of() { if [[ " ${seal_targets[*]} " == *" $1 "* ]]; then echo "$sx"; else echo "$fx"; fi; }
+for dir in $(for target in "${targets[@]}"; do dir_of "$target"; done | sort -u); do
     (cd "$dir" && env -u CARGO_TARGET_DIR cargo +nightly fuzz build --release)
 done
 for target in "${targets[@]}"; do
-    dir="$fx"
-    [[ " ${seal_targets[*]} " == *" $target "* ]] && dir="$sx"
+    dir=$(dir_of "$target")
     log="$dir/logs/$target.log"
     mkdir -p "$dir/logs" "$dir/artifacts/$target"
     echo "# fuzzing $target for ${seconds}s" >&2
