@@ -1148,6 +1148,7 @@ fn the_corpus_has_at_least_80_cases_and_every_class_the_issue_names() {
     for c in &cases {
         *by_class.entry(c.class()).or_default() += 1;
     }
+    println!("{} cases by class: {by_class:?}", cases.len());
     assert!(cases.len() >= 80, "{} cases: {by_class:?}", cases.len());
     for class in [
         "truncated",
