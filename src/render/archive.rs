@@ -1,22 +1,25 @@
 //! Turns the laid-out statement (printpdf's `lopdf::Document`) into the archival file:
-//! PDF/A-4f structure (ISO 19005-4:2020, on PDF 2.0) with the statement's data embedded.
+//! PDF/A-3b (ISO 19005-3:2012, on PDF 1.7) with the statement's data embedded as an
+//! associated file, the profile Factur-X/ZUGFeRD invoices use for PDFs carrying their data.
 //!
-//! PDF 2.0 was chosen because the next step signs the file with Ed25519, which ISO 32002
-//! defines as an extension of PDF 2.0; conformance level "f" because it allows an embedded
-//! data file of any type (here `statement.json`).
+//! PDF/A-3b rather than PDF/A-4f (PDF 2.0): an independent PDF/A-1/2/3 validator
+//! (`page-validation`) can check it here, where none for PDF/A-4 is installable, and
+//! PDF/A-3 allows an embedded file of any type. The Ed25519 signature the next step adds
+//! is a CAdES signature PDF 1.7 readers parse as any other (ISO 32002 names the algorithm
+//! for PDF 2.0; PDF/A-3 puts no rule on a signature's algorithm).
 //!
 //! # What [`finish`] does
 //!
-//! - **Header and file structure**: `%PDF-2.0`, followed by a comment of four bytes above 127;
+//! - **Header and file structure**: `%PDF-1.7`, followed by a comment of four bytes above 127;
 //!   a classic `xref` table and `trailer` (no cross-reference or object streams), so a
 //!   signature can be appended as an incremental update. Unreferenced objects are dropped
 //!   and objects renumbered from 1.
-//! - **No document information dictionary**: PDF/A-4 (6.1.3) forbids `/Info` in the trailer
-//!   unless the catalog has `/PieceInfo`; printpdf's `/Info` (with its `PdfDocumentInfo`
-//!   dates) is removed, so those dates never reach the file. Everything it said is in XMP.
+//! - **No document information dictionary**: PDF/A-3 (6.7.3) requires an `/Info` to agree
+//!   with the XMP, entry by entry; printpdf's `/Info` (with its `PdfDocumentInfo` dates) is
+//!   removed instead, so those dates never reach the file. Everything it said is in XMP.
 //! - **XMP metadata** (catalog `/Metadata`, `/Type /Metadata /Subtype /XML`, uncompressed,
-//!   UTF-8, packet header without `bytes`/`encoding` attributes): `pdfaid:part` 4,
-//!   `pdfaid:rev` 2020, `pdfaid:conformance` F; `dc:title` and `dc:description` as language
+//!   UTF-8, packet header without `bytes`/`encoding` attributes): `pdfaid:part` 3,
+//!   `pdfaid:conformance` B; `dc:title` and `dc:description` as language
 //!   alternatives (`x-default` plus the document language), `dc:creator`, `dc:subject`
 //!   (the keywords), `dc:language`, `dc:format`, `pdf:Producer`, `pdf:Keywords`,
 //!   `xmp:CreatorTool`, `xmp:CreateDate`/`ModifyDate`/`MetadataDate`. All properties belong
@@ -38,7 +41,7 @@
 //!   A program that already holds exactly the glyphs shown (what `render` hands printpdf:
 //!   `fonts::LoadedFace::document_font`) is kept byte for byte.
 //! - **No `.notdef`**: a Type 0 text string showing code 0 (the `.notdef` glyph, which is
-//!   what printpdf emits for a character the font lacks) is an error (PDF/A-4 6.2.10.9).
+//!   what printpdf emits for a character the font lacks) is an error (PDF/A-3 6.2.11.8).
 //! - **Determinism**: no clock and no randomness. Every date comes from
 //!   [`ArchiveInfo::date`] at midnight UTC. The file identifier (`/ID`, both entries) is
 //!   the first 16 bytes of the SHA-256 of the file as written with both `/ID` entries set
@@ -48,28 +51,29 @@
 //!
 //! # What is NOT claimed
 //!
-//! No PDF/A validator runs here, so the output is *not* claimed to conform to PDF/A-4f.
-//! The tests check: qpdf finds no error or warning; the header is `%PDF-2.0`; the xref is a
+//! `page-validation` (PyPI) validates the demo statements as PDF/A-3b in `tests/standards.rs`
+//! (run by `.ci/run`). The unit tests check: qpdf finds no error or warning; the header is
+//! `%PDF-1.7`; the xref is a
 //! classic table; pdfdetach lists the attachment and returns it byte for byte; pdftotext
 //! extracts Chinese and Portuguese text exactly; pdffonts lists every font embedded and
 //! subset; the XMP, output-intent, attachment and catalog entries above exist; two runs give
 //! identical bytes and the `/ID` follows the content; a character the font lacks is an error.
 //!
-//! Left to the layout (not checked or changed here): PDF/A-4 rules on what printpdf writes
-//! besides the points above. In particular only DeviceRGB and DeviceGray colours are covered
-//! by the sRGB output intent (DeviceCMYK is not allowed with it); printpdf layers write an
-//! optional-content configuration without the `/Name` PDF/A-4 requires; annotations need
-//! `/F` with the Print flag. Also not done: TrueType (`/FontFile2`) and whole-sfnt
+//! Left to the layout (not checked or changed here, but validated): PDF/A rules on what
+//! printpdf writes besides the points above. Only DeviceRGB and DeviceGray colours are
+//! covered by the sRGB output intent (DeviceCMYK is not allowed with it). Also not done: TrueType (`/FontFile2`) and whole-sfnt
 //! (`/OpenType`) font programs are left whole; the embedded file's optional
-//! `/Params /CheckSum` (an MD5) is not written; no tagged structure (PDF/A-4's
-//! accessibility side, not required by 4f).
+//! `/Params /CheckSum` (an MD5) is not written; no tagged structure (PDF/A-3a's
+//! accessibility side, not required by 3b).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, OnceLock};
 
 use allsorts::binary::read::ReadScope;
 use allsorts::binary::write::{WriteBinary, WriteBuffer};
-use allsorts::cff::CFF;
+use allsorts::cff::{CFF, CFFVariant};
+
+use super::charstring;
 use chrono::{Datelike, NaiveDate};
 use lopdf::content::Content;
 use lopdf::xref::XrefType;
@@ -150,7 +154,7 @@ pub enum ArchiveError {
 
 /// Consumes printpdf's lopdf document and returns the bytes of the archival PDF.
 ///
-/// Promises (see the module documentation for the details): a PDF 2.0 file with a classic
+/// Promises (see the module documentation for the details): a PDF 1.7 file with a classic
 /// xref table, no `/Info`, XMP metadata, an sRGB output intent, each attachment embedded as
 /// an associated file, `/Lang` set, CID-keyed CFF fonts subset, and an `/ID` derived from
 /// the content, so the same input always gives the same bytes. Never panics; any input it
@@ -198,7 +202,7 @@ fn finish_with(
     update_catalog(catalog, info, metadata, output_intent, &files);
     doc.trailer.remove(b"Info");
     doc.trailer.remove(b"ID");
-    doc.version = "2.0".to_string();
+    doc.version = "1.7".to_string();
     doc.reference_table.cross_reference_type = XrefType::CrossReferenceTable;
     doc.prune_objects();
     doc.renumber_objects();
@@ -229,13 +233,13 @@ fn is_language_tag(tag: &str) -> bool {
     primary_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// Checks the attachments: at least one (PDF/A-4f needs an `/EmbeddedFiles` tree), unique
+/// Checks the attachments: at least one (the statement's data travels in the PDF), unique
 /// usable names, MIME types of the form `type/subtype`.
 fn check_attachments(attachments: &[Attachment]) -> Result<(), ArchiveError> {
     if attachments.is_empty() {
         return Err(ArchiveError::BadAttachment {
             name: String::new(),
-            reason: "PDF/A-4f needs at least one embedded file",
+            reason: "the statement carries its data: at least one embedded file",
         });
     }
     let mut names = BTreeSet::new();
@@ -254,7 +258,7 @@ fn check_attachments(attachments: &[Attachment]) -> Result<(), ArchiveError> {
     Ok(())
 }
 
-/// True for `type/subtype` made of letters, digits and `-+._` (the form PDF/A-4 6.9 accepts).
+/// True for `type/subtype` made of letters, digits and `-+._` (a MIME type PDF/A-3 6.8 accepts).
 fn is_mime_type(mime: &str) -> bool {
     let part_ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"-+._".contains(&b));
     matches!(mime.split_once('/'), Some((t, s)) if part_ok(t) && part_ok(s))
@@ -270,7 +274,7 @@ fn catalog_id(doc: &Document) -> Result<ObjectId, ArchiveError> {
 // ---------------------------------------------------------------------------------------
 // Catalog, metadata, output intent, attachments
 
-/// Sets the catalog entries PDF/A-4f needs; replaces any printpdf wrote for the same purpose.
+/// Sets the catalog entries PDF/A-3b needs; replaces any printpdf wrote for the same purpose.
 fn update_catalog(
     catalog: &mut Dictionary,
     info: &ArchiveInfo,
@@ -414,9 +418,8 @@ fn xmp_packet(info: &ArchiveInfo) -> String {
         "    xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n".to_string(),
         "    xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"\n".to_string(),
         "    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\">\n".to_string(),
-        "   <pdfaid:part>4</pdfaid:part>\n".to_string(),
-        "   <pdfaid:rev>2020</pdfaid:rev>\n".to_string(),
-        "   <pdfaid:conformance>F</pdfaid:conformance>\n".to_string(),
+        "   <pdfaid:part>3</pdfaid:part>\n".to_string(),
+        "   <pdfaid:conformance>B</pdfaid:conformance>\n".to_string(),
         "   <dc:format>application/pdf</dc:format>\n".to_string(),
         format!("   <dc:title>{}</dc:title>\n", alt(info.title)),
         format!("   <dc:creator><rdf:Seq><rdf:li>{}</rdf:li></rdf:Seq></dc:creator>\n", xml(info.author)),
@@ -792,12 +795,57 @@ fn subset_cid_cff(program: &[u8], cids: Option<&BTreeSet<u16>>) -> Result<(Vec<u
 }
 
 /// The CFF program holding the glyphs `gids` (ascending, starting with 0) of `cff`, in
-/// that order; a CID-keyed font keeps each glyph's CID in the subset's charset.
+/// that order; a CID-keyed font keeps each glyph's CID in the subset's charset. Every
+/// charstring is flattened ([`charstring::flatten`]: subroutines inlined, so each glyph's
+/// width is readable without executing them) and every subroutine left as a bare `return`.
 pub(crate) fn cff_subset<'a>(cff: &'a CFF<'a>, gids: &[u16]) -> Result<Vec<u8>, String> {
-    let subset: CFF<'_> = cff.subset(gids, false).map_err(|e| e.to_string())?.into();
+    let mut subset: CFF<'_> = cff.subset(gids, false).map_err(|e| e.to_string())?.into();
+    flatten_charstrings(&mut subset)?;
     let mut out = WriteBuffer::new();
     CFF::write(&mut out, &subset).map_err(|e| e.to_string())?;
     Ok(out.into_inner())
+}
+
+/// Rewrites every charstring of the (first) font of `cff` with its subroutines inlined,
+/// then empties every subroutine body (a lone `return`, keeping their count and bias).
+fn flatten_charstrings(cff: &mut CFF<'_>) -> Result<(), String> {
+    let global = &cff.global_subr_index;
+    let global_get = |i: usize| global.read_object(i);
+    let font = cff.fonts.first().ok_or("the CFF holds no font")?;
+    let mut flat = Vec::with_capacity(font.char_strings_index.len());
+    for gid in 0..font.char_strings_index.len() {
+        let program = font.char_strings_index.read_object(gid).ok_or("a charstring cannot be read")?;
+        let local = match &font.data {
+            CFFVariant::CID(cid) => u16::try_from(gid)
+                .ok()
+                .and_then(|g| cid.fd_select.font_dict_index(g))
+                .and_then(|fd| cid.local_subr_indices.get(usize::from(fd))?.as_ref()),
+            CFFVariant::Type1(type1) => type1.local_subr_index.as_ref(),
+        };
+        let local_get = |i: usize| local.and_then(|index| index.read_object(i));
+        let subrs = charstring::Subroutines {
+            global: &global_get,
+            global_count: global.len(),
+            local: &local_get,
+            local_count: local.map_or(0, |index| index.len()),
+        };
+        flat.push(charstring::flatten(program, &subrs).map_err(|e| format!("glyph {gid}: {e}"))?);
+    }
+    let font = cff.fonts.first_mut().ok_or("the CFF holds no font")?;
+    for (gid, program) in flat.into_iter().enumerate() {
+        font.char_strings_index.replace(gid, program);
+    }
+    let emptied = |index: &mut allsorts::cff::MaybeOwnedIndex<'_>| {
+        for i in 0..index.len() {
+            index.replace(i, vec![11]);
+        }
+    };
+    match &mut font.data {
+        CFFVariant::CID(cid) => cid.local_subr_indices.iter_mut().flatten().for_each(emptied),
+        CFFVariant::Type1(type1) => type1.local_subr_index.iter_mut().for_each(emptied),
+    }
+    emptied(&mut cff.global_subr_index);
+    Ok(())
 }
 
 /// The font's name from the CFF Name INDEX if it is a usable PostScript name, else "Font".
@@ -943,12 +991,12 @@ mod tests {
     }
 
     #[test]
-    fn qpdf_finds_no_errors_or_warnings_and_the_header_is_pdf_2_0() {
+    fn qpdf_finds_no_errors_or_warnings_and_the_header_is_pdf_1_7() {
         if !tools_present(&["qpdf"]) {
             return;
         }
         let pdf = sample();
-        assert!(pdf.starts_with(b"%PDF-2.0\n%"), "header: {:?}", String::from_utf8_lossy(&pdf[..12]));
+        assert!(pdf.starts_with(b"%PDF-1.7\n%"), "header: {:?}", String::from_utf8_lossy(&pdf[..12]));
         assert!(pdf[10..14].iter().all(|b| *b > 127), "binary comment after the header");
         let (_dir, path) = write_temp(&pdf);
         let (ok, out) = run("qpdf", "qpdf", &["--check"], &path);
@@ -1015,6 +1063,110 @@ mod tests {
         }
     }
 
+    /// `/W` of a CIDFont as (CID → width): `c [w1 w2 …]` and `c_first c_last w` entries.
+    fn w_widths(doc: &Document, cid_font: &Dictionary) -> BTreeMap<i64, i64> {
+        let mut widths = BTreeMap::new();
+        let Ok(w) = cid_font.get(b"W").and_then(|o| doc.dereference(o)).and_then(|(_, o)| o.as_array()) else {
+            return widths;
+        };
+        let number =
+            |o: &Object| o.as_i64().or_else(|_| o.as_float().map(|f| f.round() as i64)).expect("a number in /W");
+        let mut at = 0;
+        while at < w.len() {
+            let first = number(&w[at]);
+            if let Ok(list) = w[at + 1].as_array() {
+                for (i, width) in list.iter().enumerate() {
+                    widths.insert(first + i as i64, number(width));
+                }
+                at += 2;
+            } else {
+                for cid in first..=number(&w[at + 1]) {
+                    widths.insert(cid, number(&w[at + 2]));
+                }
+                at += 3;
+            }
+        }
+        widths
+    }
+
+    /// For every glyph but `.notdef` of every embedded CFF CIDFont of `pdf`: (CID, the advance
+    /// width a reader that does not execute subroutines finds in the program, `/W`'s width).
+    fn program_and_w_widths(pdf: &[u8]) -> Vec<(i64, i64, i64)> {
+        let doc = Document::load_mem(pdf).expect("lopdf reads the output");
+        let mut found = Vec::new();
+        for font in type0_font_objects(&doc) {
+            let cid_font = descendant_font(&doc, font).expect("a descendant CIDFont");
+            assert_eq!(cid_font.get(b"Subtype").and_then(Object::as_name).ok(), Some(&b"CIDFontType0"[..]));
+            let descriptor = resolve_dict(&doc, cid_font.get(b"FontDescriptor").expect("a descriptor")).expect("dict");
+            let (_, file) = doc.dereference(descriptor.get(b"FontFile3").expect("FontFile3")).expect("resolves");
+            let program = file.as_stream().expect("a stream").decompressed_content().expect("inflates");
+            let cff = ReadScope::new(&program).read::<CFF<'_>>().expect("the program parses");
+            let font = &cff.fonts[0];
+            let CFFVariant::CID(cid_data) = &font.data else { panic!("a CID-keyed font") };
+            let w = w_widths(&doc, cid_font);
+            let dw = cid_font.get(b"DW").and_then(Object::as_i64).unwrap_or(1000);
+            for gid in 1..font.char_strings_index.len() as u16 {
+                let cid = i64::from(font.charset.id_for_glyph(gid).expect("a CID"));
+                let fd = cid_data.fd_select.font_dict_index(gid).expect("an FD");
+                let private = &cid_data.private_dicts[usize::from(fd)];
+                let nominal = private.get_i32(allsorts::cff::Operator::NominalWidthX).expect("nominal").expect("int");
+                let default = private.get_i32(allsorts::cff::Operator::DefaultWidthX).expect("default").expect("int");
+                let charstring = font.char_strings_index.read_object(usize::from(gid)).expect("a charstring");
+                let width =
+                    charstring::width_without_subroutines(charstring, nominal.into(), default.into()).expect("a width");
+                found.push((cid, width, w.get(&cid).copied().unwrap_or(dw)));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_shown_glyphs_width_in_the_embedded_program_equals_its_w_entry() {
+        // PDF/A-3 (ISO 19005-3, 6.2.11.5): the width in the font program and in /W must agree
+        // for every glyph used. The check reads the width as a validator does, without
+        // executing subroutines, which is why the subset's charstrings are flattened.
+        let widths = program_and_w_widths(&sample());
+        let shown = TEXT.chars().filter(|c| !c.is_whitespace()).collect::<BTreeSet<_>>().len();
+        assert!(widths.len() >= shown, "{} glyphs for {shown} characters", widths.len());
+        let wrong: Vec<_> = widths.iter().filter(|(_, program, w)| program != w).collect();
+        assert!(wrong.is_empty(), "(CID, program width, /W) that disagree: {wrong:?}");
+    }
+
+    #[test]
+    fn without_flattening_a_naive_width_reader_would_disagree_with_w() {
+        // The committed font calls subroutines and opens glyphs with hmoveto, so the flattening
+        // is what the test above relies on: the unflattened subset must show a disagreement.
+        use allsorts::tables::FontTableProvider;
+        let cff = ReadScope::new(FONT).read::<allsorts::tables::OpenTypeFont<'_>>().expect("the font parses");
+        let provider = cff.table_provider(0).expect("one face");
+        let cff_table = provider.read_table_data(allsorts::tag::CFF).expect("a CFF table");
+        let cff = ReadScope::new(&cff_table).read::<CFF<'_>>().expect("the CFF parses");
+        let font = &cff.fonts[0];
+        let CFFVariant::CID(cid_data) = &font.data else { panic!("a CID-keyed font") };
+        let disagreeing = (1..font.char_strings_index.len() as u16)
+            .filter(|&gid| {
+                let fd = usize::from(cid_data.fd_select.font_dict_index(gid).expect("an FD"));
+                let private = &cid_data.private_dicts[fd];
+                let nominal = private.get_i32(allsorts::cff::Operator::NominalWidthX).unwrap().unwrap();
+                let default = private.get_i32(allsorts::cff::Operator::DefaultWidthX).unwrap().unwrap();
+                let program = font.char_strings_index.read_object(usize::from(gid)).unwrap();
+                let naive = charstring::width_without_subroutines(program, nominal.into(), default.into());
+                let global_get = |i: usize| cff.global_subr_index.read_object(i);
+                let local = cid_data.local_subr_indices.get(fd).and_then(Option::as_ref);
+                let local_get = |i: usize| local.and_then(|index| index.read_object(i));
+                let subrs = charstring::Subroutines {
+                    global: &global_get,
+                    global_count: cff.global_subr_index.len(),
+                    local: &local_get,
+                    local_count: local.map_or(0, |index| index.len()),
+                };
+                let flat = charstring::flatten(program, &subrs).expect("flattens");
+                naive != charstring::width_without_subroutines(&flat, nominal.into(), default.into())
+            })
+            .count();
+        assert!(disagreeing > 0, "no glyph of the committed font needs flattening: the test above proves nothing");
+    }
+
     #[test]
     fn the_embedded_font_holds_only_the_glyphs_shown() {
         let pdf = sample();
@@ -1022,7 +1174,7 @@ mod tests {
     }
 
     #[test]
-    fn the_catalog_and_xmp_carry_the_pdfa_4f_entries() {
+    fn the_catalog_and_xmp_carry_the_pdfa_3b_entries() {
         let doc = Document::load_mem(&sample()).expect("lopdf reads the output");
         assert!(doc.trailer.get(b"Info").is_err(), "no /Info in the trailer");
         let catalog = doc.catalog().expect("catalog");
@@ -1043,9 +1195,8 @@ mod tests {
         assert!(!xmp.dict.has(b"Filter"), "the XMP stream must not be compressed");
         let xmp = String::from_utf8(xmp.content.clone()).expect("UTF-8 XMP");
         for needle in [
-            "<pdfaid:part>4</pdfaid:part>",
-            "<pdfaid:rev>2020</pdfaid:rev>",
-            "<pdfaid:conformance>F</pdfaid:conformance>",
+            "<pdfaid:part>3</pdfaid:part>",
+            "<pdfaid:conformance>B</pdfaid:conformance>",
             "<rdf:li xml:lang=\"zh-CN\">结算单 ACME-2026-10-acme-home</rdf:li>",
             "<rdf:li>Provedor &amp; Cia &lt;Ltda&gt;</rdf:li>",
             "<xmp:CreateDate>2026-11-01T00:00:00Z</xmp:CreateDate>",
@@ -1054,6 +1205,7 @@ mod tests {
             assert!(xmp.contains(needle), "XMP lacks {needle}:\n{xmp}");
         }
         assert!(!xmp.contains("bytes=") && !xmp.contains("encoding="), "packet header attributes");
+        assert!(!xmp.contains("pdfaid:rev"), "pdfaid:rev is a PDF/A-4 property, undefined in PDF/A-3");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! Statement, options and binary always give the same bytes.
 
 pub mod archive;
+mod charstring;
 pub mod fonts;
 pub mod layout;
 mod sections;
