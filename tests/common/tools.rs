@@ -10,9 +10,25 @@
 #[allow(dead_code)] // each test binary compiles this file; not all of them run tools
 pub fn tools_present(tools: &[&str]) -> bool {
     let missing: Vec<&str> = tools.iter().copied().filter(|tool| !on_path(tool)).collect();
-    if missing.is_empty() {
-        return true;
-    }
+    missing.is_empty() || skip_or_fail(&missing)
+}
+
+/// Whether Python 3 can import `module`, which PyPI package `package` installs
+/// (the PDF/A validator `page-validation` has no command of its own); the same
+/// SKIPPED-or-fail rule as [`tools_present`].
+#[allow(dead_code)]
+pub fn python_module_present(module: &str, package: &str) -> bool {
+    let imported = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    imported || skip_or_fail(&[&format!("python3 with {package}")])
+}
+
+/// Prints SKIPPED naming `missing` and returns false, or panics under
+/// `KPISEAL_REQUIRE_TOOLS=1`.
+#[allow(dead_code)]
+fn skip_or_fail(missing: &[&str]) -> bool {
     let message = format!("needs {} (not installed here; .ci/run installs them)", missing.join(", "));
     if std::env::var_os("KPISEAL_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
         panic!("KPISEAL_REQUIRE_TOOLS=1 but this test {message}");
