@@ -14,7 +14,6 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use divan::Bencher;
-use kpiseal::generate::{GenerateOptions, generate_workspace};
 use kpiseal::pipeline::{RunOptions, SellerInputs, assemble_statement, compute_fees, compute_kpis, read_seller_inputs};
 use kpiseal::render::fonts::Fonts;
 use kpiseal::render::{RenderOptions, render_pdf};
@@ -22,6 +21,7 @@ use kpiseal::seal_config::Signer;
 use kpiseal::sealing::{seal, write_sealed};
 use kpiseal::statement::Statement;
 use kpiseal::workspace::Workspace;
+use kpiseal_generate::{GenerateOptions, generate_workspace};
 use kpiseal_seal::manifest::Status;
 
 const SELLERS: [&str; 3] = ["acme-home", "sunny-gadgets", "rio-casa"];

@@ -35,7 +35,7 @@ seed="${SEED:-7}"
 period=2026-10
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kpiseal-target}"
 kpiseal="$CARGO_TARGET_DIR/release/kpiseal"
-generate="$CARGO_TARGET_DIR/release/examples/generate"
+generate="$CARGO_TARGET_DIR/release/kpiseal-generate"
 mkdir -p "$bench_dir"
 
 echo "# building (cargo test --release --workspace --no-run) into $CARGO_TARGET_DIR" >&2

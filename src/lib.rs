@@ -11,7 +11,6 @@ pub mod fee_bounds;
 pub mod fees;
 pub mod fx;
 pub mod fx_source;
-pub mod generate;
 pub mod i18n;
 pub mod ingest;
 pub mod kpi;

@@ -625,7 +625,7 @@ fn truncated_cases() -> Vec<Case> {
 // ----- XLSX
 //
 // The Sponsored Products layout is the console's advertised-product report
-// (the header of `src/generate/ads.rs`, `XLSX_HEADER`, which names its real
+// (the header of `crates/generate/src/ads.rs`, `XLSX_HEADER`, which names its real
 // source); the zip parts are the minimal SpreadsheetML package (ECMA-376
 // Part 1: [Content_Types].xml, the workbook and its relationships, one part
 // per sheet).

@@ -561,8 +561,8 @@ fn an_invoice_billed_on_an_earlier_statement_is_refused_naming_it() {
     // November, as the generator makes it: drafted as is, no cost of it was
     // billed in October.
     let november: kpiseal::period::Period = "2026-11".parse().unwrap();
-    let opts = kpiseal::generate::GenerateOptions { seed: 2026, sellers: 3, orders: 40, period: november };
-    kpiseal::generate::generate_workspace(ws.path(), &opts).unwrap();
+    let opts = kpiseal_generate::GenerateOptions { seed: 2026, sellers: 3, orders: 40, period: november };
+    kpiseal_generate::generate_workspace(ws.path(), &opts).unwrap();
     let r = run_into(ws.path(), &out, "2026-11", &["--draft"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 
@@ -850,8 +850,8 @@ fn duplicating_or_renaming_any_input_file_keeps_every_figure_or_refuses_the_sell
     use proptest::test_runner::{Config, TestCaseError, TestRunner};
     let base = tempfile::tempdir().unwrap();
     let opts =
-        kpiseal::generate::GenerateOptions { seed: 4242, sellers: 3, orders: 25, period: PERIOD.parse().unwrap() };
-    kpiseal::generate::generate_workspace(base.path(), &opts).unwrap();
+        kpiseal_generate::GenerateOptions { seed: 4242, sellers: 3, orders: 25, period: PERIOD.parse().unwrap() };
+    kpiseal_generate::generate_workspace(base.path(), &opts).unwrap();
     let files = input_files(base.path());
     let before = outcomes(base.path());
     for (seller, outcome) in &before {

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-use kpiseal::generate::{GenerateOptions, generate_workspace};
+use kpiseal_generate::{GenerateOptions, generate_workspace};
 use kpiseal_seal::verify::{Options, Verdict, verify_path};
 
 const PERIOD: &str = "2026-10";

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use kpiseal::generate::{GenerateOptions, generate_workspace};
 use kpiseal::statement::Statement;
+use kpiseal_generate::{GenerateOptions, generate_workspace};
 use kpiseal_seal::manifest::{Manifest, hash_file};
 
 const PERIOD: &str = "2026-10";

@@ -443,13 +443,13 @@ fn regex_lite_money() -> impl Fn(&str) -> bool {
 // ---- The property ------------------------------------------------------------------------------------------
 
 use kpiseal::contract::{Contract, GmvBasis, RefundBasis};
-use kpiseal::generate::{GenerateOptions, generate_workspace};
 use kpiseal::kpi::{Bound, Scope};
 use kpiseal::kpi_id::KpiId;
 use kpiseal::ledger::{MarketFigures, SalesFigures};
 use kpiseal::market::Market;
 use kpiseal::pipeline::{RunOptions, compute_kpis, read_seller_inputs};
 use kpiseal::workspace::Workspace;
+use kpiseal_generate::{GenerateOptions, generate_workspace};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 

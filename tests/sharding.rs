@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use kpiseal::generate::{GenerateOptions, generate_workspace};
+use kpiseal_generate::{GenerateOptions, generate_workspace};
 
 const PERIOD: &str = "2026-10";
 /// Nine sellers: with three shards by shard hash v1 each shard gets some

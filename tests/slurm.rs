@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use kpiseal::generate::{GenerateOptions, generate_workspace};
+use kpiseal_generate::{GenerateOptions, generate_workspace};
 
 const PERIOD: &str = "2026-10";
 /// 21 sellers in 3 shards (6, 9 and 6 of them by shard hash v1 with seed 7).

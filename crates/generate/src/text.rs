@@ -134,7 +134,7 @@ impl Display for MonDdYyyy {
 
 /// Portuguese month names, as Mercado Livre writes them: the table the
 /// ingest side reads them with.
-pub use crate::ingest::dates::PT_MONTHS;
+pub use kpiseal::ingest::dates::PT_MONTHS;
 
 /// `21 de outubro de 2026 16:10 hs.`, as Mercado Livre dates a sale.
 pub struct PtDateTime(pub NaiveDateTime);

@@ -1,7 +1,7 @@
-//! Writes a generated workspace (see `kpiseal::generate`).
+//! `kpiseal-generate`: writes a generated workspace (see the library, `kpiseal_generate`).
 //!
 //! ```text
-//! cargo run --release --example generate -- --out DIR [--seed N] [--sellers N] [--orders N] [--period YYYY-MM]
+//! cargo run --release -p kpiseal-generate -- --out DIR [--seed N] [--sellers N] [--orders N] [--period YYYY-MM]
 //! ```
 //!
 //! Defaults are the demo's: seed 2026, 3 sellers, 300 orders per market, 2026-10.
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use kpiseal::generate::{GenerateOptions, generate_workspace};
+use kpiseal_generate::{GenerateOptions, generate_workspace};
 
 const USAGE: &str = "usage: generate --out DIR [--seed N] [--sellers N] [--orders N] [--period YYYY-MM]\n\ndefaults: --seed 2026 --sellers 3 --orders 300 --period 2026-10";
 

@@ -264,7 +264,7 @@ fn generate_sales(ws: &Workspace, catalog: &[MlProduct], rng: &mut super::Gen) -
 fn new_sale(
     rng: &mut super::Gen,
     catalog: &[MlProduct],
-    period: crate::period::Period,
+    period: kpiseal::period::Period,
     day: NaiveDate,
     last: NaiveDate,
     time: NaiveDateTime,

@@ -11,9 +11,9 @@ use chrono::{Datelike, NaiveDateTime};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 
 use super::{Claim, Sale, Status};
-use crate::generate::data::{FIRST_NAMES, LAST_NAMES, MlProduct, PLACES, STREETS};
-use crate::generate::text::{CentsComma, PT_MONTHS, PtDateTime};
-use crate::generate::{Workspace, add_days};
+use crate::data::{FIRST_NAMES, LAST_NAMES, MlProduct, PLACES, STREETS};
+use crate::text::{CentsComma, PT_MONTHS, PtDateTime};
+use crate::{Workspace, add_days};
 
 /// The header row, left to right; later blocks repeat some names.
 pub(crate) const HEADERS: [&str; 64] = [

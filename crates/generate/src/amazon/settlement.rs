@@ -10,9 +10,9 @@ use std::io::{self, Write};
 use chrono::NaiveDate;
 
 use super::{Book, Settlement, Tx, TxKind, la_date};
-use crate::generate::Profile;
-use crate::generate::div_round;
-use crate::generate::text::{Cents, Mdy, UtcStamp, Ymd};
+use crate::Profile;
+use crate::div_round;
+use crate::text::{Cents, Mdy, UtcStamp, Ymd};
 
 /// One row's worth of a transaction, before it is laid out as V1 or V2.
 struct Line {

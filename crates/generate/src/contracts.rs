@@ -1,9 +1,9 @@
-//! `kpiseal.toml` and one contract per seller (schema: `crate::contract`).
+//! `kpiseal.toml` and one contract per seller (schema: `kpiseal::contract`).
 
 use super::{Profile, Seller};
 
 /// The DOMAIN.md example, which `acme-home` uses byte for byte.
-pub(crate) const DOMAIN_EXAMPLE: &str = include_str!("../../fixtures/contracts/domain-example.toml");
+pub(crate) const DOMAIN_EXAMPLE: &str = include_str!("../../../fixtures/contracts/domain-example.toml");
 
 /// The provider's identity: a made-up Shenzhen service provider.
 pub fn workspace_config() -> &'static str {

@@ -51,7 +51,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::period::Period;
+use kpiseal::period::Period;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use calamine::{Data, DataType, Reader};
 use rust_decimal::Decimal;
 
 use super::*;
-use crate::contract::Contract;
-use crate::money::{DecimalStyle, decimal_from_xlsx_float, parse_decimal};
+use kpiseal::contract::Contract;
+use kpiseal::money::{DecimalStyle, decimal_from_xlsx_float, parse_decimal};
 
 fn options(seed: u64, sellers: usize, orders: usize) -> GenerateOptions {
     GenerateOptions { seed, sellers, orders, period: Period::new(2026, 10).unwrap() }
@@ -109,14 +109,14 @@ fn every_generated_contract_parses() {
     assert!(sunny.fees.minimum.is_some() && sunny.fees.rules.iter().any(|r| r.amount.is_some()));
     let rio = Contract::parse("r", std::str::from_utf8(&files["contracts/rio-casa.toml"]).unwrap()).unwrap();
     assert!(rio.fees.maximum.is_some());
-    assert_eq!(rio.fx.rate_date, crate::contract::RateDate::PeriodAverage);
+    assert_eq!(rio.fx.rate_date, kpiseal::contract::RateDate::PeriodAverage);
 }
 
 #[test]
 fn acme_home_contract_is_the_domain_example_byte_for_byte() {
     let (_dir, files, _) = generate(&options(3, 1, 10));
     let example =
-        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/contracts/domain-example.toml")).unwrap();
+        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/contracts/domain-example.toml")).unwrap();
     assert_eq!(files["contracts/acme-home.toml"], example);
 }
 
@@ -168,7 +168,7 @@ fn amazon_orders_in(files: &BTreeMap<String, Vec<u8>>, seller: &str, period: Per
             if &row[col("transaction-type")] != "Order" {
                 continue;
             }
-            let date = crate::ingest::dates::amazon_local_date(&row[col("posted-date")], chrono_tz::UTC)
+            let date = kpiseal::ingest::dates::amazon_local_date(&row[col("posted-date")], chrono_tz::UTC)
                 .unwrap_or_else(|e| panic!("{path}: {e}"));
             if period.contains(date) {
                 ids.insert(row[col("order-id")].to_string());
@@ -224,8 +224,8 @@ fn some_rows_posted_on_1_november_utc_are_31_october_in_los_angeles() {
         let col = |name: &str| rows[0].iter().position(|h| h == name);
         let (Some(date), Some(stamp)) = (col("posted-date"), col("posted-date-time")) else { continue };
         for row in &rows[2..] {
-            let local = crate::ingest::dates::amazon_local_date(&row[stamp], la).unwrap();
-            let posted = crate::ingest::dates::amazon_local_date(&row[date], la).unwrap();
+            let local = kpiseal::ingest::dates::amazon_local_date(&row[stamp], la).unwrap();
+            let posted = kpiseal::ingest::dates::amazon_local_date(&row[date], la).unwrap();
             assert_eq!(local, posted, "posted-date is the Los Angeles date of posted-date-time");
             if row[stamp].starts_with("2026-11-01") && posted.to_string() == "2026-10-31" {
                 boundary += 1;
@@ -358,7 +358,7 @@ fn cost_ledgers_hold_8_to_20_lines_in_all_three_currencies() {
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
         assert!((8..=20).contains(&rows.len()), "{path}: {} lines", rows.len());
         for r in rows {
-            assert!(crate::ingest::records::CostCategory::parse(&r[1]).is_some(), "{path}: {}", &r[1]);
+            assert!(kpiseal::ingest::records::CostCategory::parse(&r[1]).is_some(), "{path}: {}", &r[1]);
             assert!(!r[3].is_empty(), "{path}: invoice number");
             assert!(d(&r[5]) > Decimal::ZERO);
             currencies.insert(r[6].to_string());
@@ -367,12 +367,12 @@ fn cost_ledgers_hold_8_to_20_lines_in_all_three_currencies() {
     assert_eq!(currencies.into_iter().collect::<Vec<_>>(), ["BRL", "CNY", "USD"]);
 }
 
-/// `fixtures/demo` is what `cargo run --release --example generate -- --out
+/// `fixtures/demo` is what `cargo run --release -p kpiseal-generate -- --out
 /// fixtures/demo --seed 2026 --orders 300 --period 2026-10` writes; this
 /// fails when the generator changes and the fixture was not regenerated.
 #[test]
 fn committed_demo_workspace_matches_the_generator() {
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo");
     // `out/` is what the README's demo command writes there (git-ignored).
     let mut committed = read_tree(&demo);
     committed.retain(|path, _| !path.starts_with("out/"));
@@ -399,7 +399,7 @@ fn ad_reports_cover_the_period_and_three_days_either_side_with_roas_between_2_an
             for r in reader.records() {
                 let r = r.unwrap();
                 rows.push((
-                    crate::ingest::dates::report_date(&r[start]).unwrap(),
+                    kpiseal::ingest::dates::report_date(&r[start]).unwrap(),
                     parse_decimal(&r[spend], DecimalStyle::Point).unwrap(),
                     parse_decimal(&r[sales], DecimalStyle::Point).unwrap(),
                 ));
