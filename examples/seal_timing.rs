@@ -23,9 +23,11 @@ use std::time::{Duration, Instant};
 
 use kpiseal::output::write_tree_atomically;
 use kpiseal::pipeline::{RunOptions, build_statement};
+use kpiseal::render::fonts::Fonts;
 use kpiseal::render::{RenderOptions, render_pdf};
 use kpiseal::seal_config::Signer;
 use kpiseal::sealing::{seal, write_sealed};
+use kpiseal::seller_error::SellerError;
 use kpiseal::workspace::Workspace;
 use kpiseal_seal::manifest::Status;
 
@@ -52,7 +54,7 @@ fn measure(rounds: usize, scratch: &Path) -> Result<(), String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
     let ws = Workspace::open(&root).map_err(|e| e.to_string())?;
     let signer = Signer::load(&ws).map_err(|e| e.to_string())?;
-    let fonts = ws.fonts().map_err(|e| e.to_string())?;
+    let fonts = Fonts::for_workspace(&ws).map_err(|e| e.to_string())?;
     let scratch = tempfile::tempdir_in(scratch).map_err(|e| e.to_string())?;
     let (mut render, mut sealing, mut writing, mut durable) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for seller in ws.sellers().map_err(|e| e.to_string())? {
@@ -76,8 +78,10 @@ fn measure(rounds: usize, scratch: &Path) -> Result<(), String> {
 
             let target = scratch.path().join(format!("{seller}-{round}-durable"));
             let started = Instant::now();
-            write_tree_atomically(&target, |tmp| Ok(write_sealed(tmp, &statement, &sealed, None)?))
-                .map_err(|e| e.to_string())?;
+            write_tree_atomically(&target, |tmp| {
+                write_sealed(tmp, &statement, &sealed, None).map_err(SellerError::from)
+            })
+            .map_err(|e| e.to_string())?;
             durable.push(started.elapsed());
         }
     }

@@ -33,6 +33,7 @@ use crate::seal_config::Signer;
 use crate::sealing::{
     EVIDENCE_BAG, EVIDENCE_ZIP, MANIFEST_JSON, STATEMENT_JSON, STATEMENT_PDF, SealedFiles, seal, write_sealed,
 };
+use crate::seller_error::SellerError;
 use crate::shard::{self, ShardSpec};
 use crate::statement::Statement;
 use crate::workspace::Workspace;
@@ -245,7 +246,7 @@ pub fn run_batch(
 ) -> Result<BatchSummary, Error> {
     let sellers = select_sellers(ws, opts)?;
     let _lock = crate::run_lock::acquire(&opts.out, &opts.run.period.to_string(), opts.draft(), opts.shard)?;
-    let fonts = ws.fonts()?;
+    let fonts = Fonts::for_workspace(ws)?;
     // Drafts are not registered, but what was issued still must not be billed again.
     let issued = Arc::new(Register::open(&opts.out)?);
     let register = if opts.draft() { None } else { Some(issued.clone()) };
@@ -342,7 +343,7 @@ impl Job<'_> {
 
     /// Builds, renders, seals and writes one seller's statement (or keeps
     /// it, with `--resume`): its whole folder appears together or not at all.
-    fn statement_for(&self, seller: &str) -> Result<(Statement, Action), Error> {
+    fn statement_for(&self, seller: &str) -> Result<(Statement, Action), SellerError> {
         let opts = self.opts;
         let folder = self.period_dir.join(seller);
         let in_folder = Prior::from_folder(&folder);
@@ -371,7 +372,7 @@ impl Job<'_> {
         if opts.strict
             && let Some(c) = st.failed_checks().next()
         {
-            return Err(Error::Reconciliation(format!("{} {}: {}", c.file, c.scope, c.detail)));
+            return Err(Error::Reconciliation(format!("{} {}: {}", c.file, c.scope, c.detail)).into());
         }
         let identity = lifecycle::identity(&opts.mode, prior.as_ref(), &st.statement_number)?;
         st.statement_number = identity.statement_number;
@@ -384,7 +385,7 @@ impl Job<'_> {
         let sealed = seal(&st, &json, &pdf, self.signer.key(), status)?;
         let manifest_sha256 = sealed.get(MANIFEST_JSON).map(|m| hash_bytes(m).sha256).unwrap_or_default();
         let inputs_from = opts.include_inputs.then_some(self.ws.root.as_path());
-        let fill = |dir: &Path| Ok(write_sealed(dir, &st, &sealed, inputs_from)?);
+        let fill = |dir: &Path| write_sealed(dir, &st, &sealed, inputs_from).map_err(SellerError::from);
 
         let Some(register) = self.register else {
             write_tree_atomically(&folder, fill)?;

@@ -1,4 +1,13 @@
-//! Errors a user can cause, each naming where in which file and what was expected.
+//! Errors a user can cause in building a statement, each naming where in
+//! which file and what was expected: the inputs, the contract and the
+//! configuration, FX, reconciliation, I/O and the signing key.
+//!
+//! This is the bottom layer: it imports nothing of kpiseal's. Rendering,
+//! sealing and the statement lifecycle, which sit above the modules that
+//! return [`Error`], keep their own error types in their layers
+//! (`render::RenderError`, `sealing::SealingError`,
+//! `lifecycle::LifecycleError`), and `seller_error::SellerError` wraps all
+//! of them for one seller's run.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -45,7 +54,8 @@ impl fmt::Display for InputError {
     }
 }
 
-/// Everything that can stop one seller's statement.
+/// Everything that can stop building one seller's statement (see
+/// `seller_error::SellerError` for what can stop it after that).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
@@ -63,21 +73,11 @@ pub enum Error {
     /// for the seller instead of a panic.
     #[error("internal error: {0}")]
     Internal(String),
-    /// The statement could not be printed (e.g. a character the font lacks).
-    #[error("statement.pdf: {0}")]
-    Render(#[from] crate::render::RenderError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     /// The signing key or certificate cannot be used (the error names the file).
     #[error(transparent)]
     Key(#[from] kpiseal_seal::keys::KeyError),
-    /// The statement could not be sealed (signed, its manifest signed, bagged).
-    #[error(transparent)]
-    Seal(#[from] crate::sealing::SealingError),
-    /// The statement lifecycle forbids this (re)issue, e.g. over a different
-    /// final statement without --supersede.
-    #[error(transparent)]
-    Lifecycle(#[from] crate::lifecycle::LifecycleError),
     /// The inputs break one or more of the checks that keep a statement from
     /// being silently wrong (`crate::notes`): every problem found, in order.
     #[error("{}", refusals_text(.0))]

@@ -32,6 +32,7 @@ pub mod render;
 pub mod run_lock;
 pub mod seal_config;
 pub mod sealing;
+pub mod seller_error;
 pub mod shard;
 pub mod statement;
 pub mod strays;

@@ -35,9 +35,10 @@ pub fn write_folder_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<()
 /// plus at most a hidden temporary folder. Returns what `fill` returned.
 ///
 /// # Errors
-/// `fill`'s error, or [`Error::Io`] naming the path that failed; `dir` is
-/// then untouched and the temporary folder removed.
-pub fn write_tree_atomically<T>(dir: &Path, fill: impl FnOnce(&Path) -> Result<T, Error>) -> Result<T, Error> {
+/// `fill`'s error (of any type an [`Error`] converts into), or [`Error::Io`]
+/// naming the path that failed; `dir` is then untouched and the temporary
+/// folder removed.
+pub fn write_tree_atomically<T, E: From<Error>>(dir: &Path, fill: impl FnOnce(&Path) -> Result<T, E>) -> Result<T, E> {
     replace_tree(dir, None, fill)
 }
 
@@ -48,19 +49,19 @@ pub fn write_tree_atomically<T>(dir: &Path, fill: impl FnOnce(&Path) -> Result<T
 ///
 /// # Errors
 /// As [`write_tree_atomically`]; also when `archive` already exists.
-pub fn write_tree_archiving_previous<T>(
+pub fn write_tree_archiving_previous<T, E: From<Error>>(
     dir: &Path,
     archive: &Path,
-    fill: impl FnOnce(&Path) -> Result<T, Error>,
-) -> Result<T, Error> {
+    fill: impl FnOnce(&Path) -> Result<T, E>,
+) -> Result<T, E> {
     replace_tree(dir, Some(archive), fill)
 }
 
-fn replace_tree<T>(
+fn replace_tree<T, E: From<Error>>(
     dir: &Path,
     archive: Option<&Path>,
-    fill: impl FnOnce(&Path) -> Result<T, Error>,
-) -> Result<T, Error> {
+    fill: impl FnOnce(&Path) -> Result<T, E>,
+) -> Result<T, E> {
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -79,7 +80,8 @@ fn replace_tree<T>(
                     return Err(Error::io(
                         archive,
                         std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the archive folder already exists"),
-                    ));
+                    )
+                    .into());
                 }
                 let archive_parent = archive.parent().unwrap_or(Path::new("."));
                 fs::create_dir_all(archive_parent).map_err(|e| Error::io(archive_parent, e))?;
@@ -236,7 +238,7 @@ mod tests {
             fs::create_dir_all(tmp.join("evidence/data")).unwrap();
             fs::write(tmp.join("evidence/data/a.txt"), b"a").unwrap();
             fs::write(tmp.join("top.txt"), b"t").unwrap();
-            Ok(())
+            Ok::<(), Error>(())
         })
         .unwrap();
         assert_eq!(fs::read(dir.join("evidence/data/a.txt")).unwrap(), b"a");
@@ -259,14 +261,14 @@ mod tests {
         write_folder_atomically(&dir, &[("a.json", b"1")]).unwrap();
         write_tree_archiving_previous(&dir, &archive, |tmp| {
             fs::write(tmp.join("a.json"), b"2").unwrap();
-            Ok(())
+            Ok::<(), Error>(())
         })
         .unwrap();
         assert_eq!(fs::read(dir.join("a.json")).unwrap(), b"2");
         assert_eq!(fs::read(archive.join("a.json")).unwrap(), b"1");
         let again = write_tree_archiving_previous(&dir, &archive, |tmp| {
             fs::write(tmp.join("a.json"), b"3").unwrap();
-            Ok(())
+            Ok::<(), Error>(())
         });
         assert!(again.is_err(), "an existing archive is never overwritten");
         assert_eq!(fs::read(dir.join("a.json")).unwrap(), b"2");

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 
 use crate::billed::Billed;
 use crate::contract::{Contract, Language};
@@ -52,13 +51,8 @@ impl RunOptions {
     }
 }
 
-/// The SHA-256 of `bytes`, in lower-case hex.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 fn record(file: &InputFile, format: Format, rows: usize) -> InputRecord {
-    hashed_record(file, sha256_hex(&file.bytes), format, rows)
+    hashed_record(file, file.sha256_hex(), format, rows)
 }
 
 fn hashed_record(file: &InputFile, sha256: String, format: Format, rows: usize) -> InputRecord {
@@ -209,7 +203,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     for rel in ws.fx_files(period)? {
         let file = ws.read(&rel)?;
         let format = if fx::looks_like_ptax(&file.bytes) { Format::FxPtax } else { Format::FxTable };
-        let sha256 = sha256_hex(&file.bytes);
+        let sha256 = file.sha256_hex();
         if let Some(kept) = fx_copies.get(&sha256) {
             findings.note(
                 NoteKind::DuplicateFile { kept: kept.clone(), dropped: file.path.clone() },
@@ -237,7 +231,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut unreadable_export = false;
     for rel in ws.export_files(period, seller)? {
         let file = ws.read(&rel)?;
-        let sha256 = sha256_hex(&file.bytes);
+        let sha256 = file.sha256_hex();
         if let Some((kept, format)) = copies.get(&sha256) {
             findings.note(
                 NoteKind::DuplicateFile { kept: kept.clone(), dropped: file.path.clone() },

@@ -169,7 +169,7 @@ pub fn report(
     // The file read that `path` is a byte-identical copy of, among those `candidate` accepts.
     let copy_of = |path: &str, candidate: &dyn Fn(&InputRecord) -> bool| -> Result<Option<String>, Error> {
         let file = ws.read(path)?;
-        let sha256 = crate::pipeline::sha256_hex(&file.bytes);
+        let sha256 = file.sha256_hex();
         Ok(read.iter().find(|r| candidate(r) && r.sha256 == sha256).map(|r| r.path.clone()))
     };
     let has_ledger = ws.cost_file(period, seller).is_some();
@@ -250,7 +250,7 @@ fn named_for(name: &str) -> Option<Period> {
 
 /// The SHA-256 of the workspace file `rel`.
 fn sha256_of(ws: &Workspace, rel: &str) -> Result<String, Error> {
-    Ok(crate::pipeline::sha256_hex(&ws.read(rel)?.bytes))
+    Ok(ws.read(rel)?.sha256_hex())
 }
 
 /// The seller an entry named `name` belongs to: the longest seller id that

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use crate::period::Period;
-use crate::render::fonts::Fonts;
 use crate::strays::Strays;
 
 /// The largest input file read: an export, ledger, FX table or contract
@@ -79,6 +79,14 @@ type StraysMemo = Arc<Mutex<Option<(Period, Arc<Strays>)>>>;
 pub struct InputFile {
     pub path: String,
     pub bytes: Vec<u8>,
+}
+
+impl InputFile {
+    /// The SHA-256 of the file's bytes, lower-case hex: what the statement's
+    /// inputs list and the manifest record for it.
+    pub fn sha256_hex(&self) -> String {
+        hex::encode(Sha256::digest(&self.bytes))
+    }
 }
 
 impl Workspace {
@@ -172,23 +180,6 @@ impl Workspace {
     }
 
     /// The seller's contract file.
-    /// The statement fonts: `[render]`'s files, or the built-in cut.
-    ///
-    /// # Errors
-    /// [`Error::Config`] naming `kpiseal.toml` and the key when a font file
-    /// cannot be read or parsed.
-    pub fn fonts(&self) -> Result<std::borrow::Cow<'static, Fonts>, Error> {
-        let render = &self.config.render;
-        let result = match &render.font {
-            Some(regular) => {
-                let bold = render.bold_font.as_ref().map(|b| self.root.join(b));
-                Fonts::from_files(&self.root.join(regular), bold.as_deref()).map(std::borrow::Cow::Owned)
-            }
-            None => Fonts::builtin().map(std::borrow::Cow::Borrowed),
-        };
-        result.map_err(|e| Error::config("kpiseal.toml", "render.font", e.to_string()))
-    }
-
     pub fn contract_path(seller: &str) -> String {
         format!("contracts/{seller}.toml")
     }

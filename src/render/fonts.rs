@@ -13,6 +13,8 @@ use allsorts::tag;
 use printpdf::{FontId, ParsedFont};
 
 use super::RenderError;
+use crate::error::Error;
+use crate::workspace::Workspace;
 
 /// The committed cut of Noto Sans CJK SC (templates/fonts/README.md).
 const BUILTIN_REGULAR: &[u8] = include_bytes!("../../templates/fonts/NotoSansCJKsc-Regular-kpiseal.otf");
@@ -97,6 +99,24 @@ pub struct Fonts {
 }
 
 impl Fonts {
+    /// The statement fonts of workspace `ws`: the files `kpiseal.toml`'s
+    /// `[render]` names (relative to the workspace), or the built-in cut.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `kpiseal.toml` and the key when a font file
+    /// cannot be read or parsed.
+    pub fn for_workspace(ws: &Workspace) -> Result<std::borrow::Cow<'static, Fonts>, Error> {
+        let render = &ws.config.render;
+        let result = match &render.font {
+            Some(regular) => {
+                let bold = render.bold_font.as_ref().map(|b| ws.root.join(b));
+                Fonts::from_files(&ws.root.join(regular), bold.as_deref()).map(std::borrow::Cow::Owned)
+            }
+            None => Fonts::builtin().map(std::borrow::Cow::Borrowed),
+        };
+        result.map_err(|e| Error::config("kpiseal.toml", "render.font", e.to_string()))
+    }
+
     /// The built-in faces, parsed once per process.
     ///
     /// # Errors
