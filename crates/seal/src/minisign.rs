@@ -129,11 +129,18 @@ pub fn sign(key: &PrivateKey, message: &[u8], trusted_comment: &str) -> Result<S
     global.extend_from_slice(trusted_comment.as_bytes());
     let global_signature = key.sign(&global).to_bytes();
     Ok(format!(
-        "untrusted comment: signature from kpiseal key {}\n{}\n{TRUSTED_PREFIX}{trusted_comment}\n{}\n",
-        key.key_id(),
+        "{}\n{}\n{TRUSTED_PREFIX}{trusted_comment}\n{}\n",
+        untrusted_comment(key.key_id()),
         Base64::encode_string(&first),
         Base64::encode_string(&global_signature),
     ))
+}
+
+/// The first line kpiseal writes in every `.minisig`: minisign's
+/// `untrusted comment: ` prefix (minisign refuses a file without it) and the
+/// signing key's id.
+fn untrusted_comment(key: KeyId) -> String {
+    format!("untrusted comment: signature from kpiseal key {key}")
 }
 
 fn bad_comment(comment: &str, problem: &'static str) -> MinisignError {
@@ -151,7 +158,7 @@ pub struct Verified {
 /// trusted-comment signature must both verify; the file must be laid out
 /// canonically (four lines, canonical base64). Legacy `Ed` signatures are
 /// refused. The untrusted comment (first line) is, as in minisign, not
-/// covered by any signature.
+/// covered by any signature, so it must be exactly the line kpiseal writes.
 pub fn verify(message: &[u8], signature_file: &str, key: &VerifyingKey) -> Result<Verified, MinisignError> {
     let found = check_layout(signature_file)?;
     let expected = KeyId::of(key);
@@ -170,10 +177,12 @@ pub fn verify(message: &[u8], signature_file: &str, key: &VerifyingKey) -> Resul
 
 /// Refuses signature files that differ from the canonical layout in ways a
 /// lenient reader would ignore: exactly four lines (`\n` or `\r\n`, the last
-/// line end optional), and the two base64 lines in canonical padded base64
-/// (no stray bits in the padding), so that changing any byte after the
-/// untrusted comment makes verification fail. Returns the key id the
-/// signature's key number names.
+/// line end optional), the two base64 lines in canonical padded base64
+/// (no stray bits in the padding), and the untrusted comment exactly as
+/// kpiseal writes it for the key the signature names. No signature covers
+/// that first line, so without this a changed byte in it (even one that
+/// makes minisign refuse the file) would still verify. Returns the key id
+/// the signature's key number names.
 fn check_layout(signature_file: &str) -> Result<KeyId, MinisignError> {
     let text = signature_file.replace("\r\n", "\n");
     let text = text.strip_suffix('\n').unwrap_or(&text);
@@ -193,5 +202,9 @@ fn check_layout(signature_file: &str) -> Result<KeyId, MinisignError> {
             keynum.copy_from_slice(&decoded[2..10]);
         }
     }
-    Ok(KeyId::from_minisign_keynum(keynum))
+    let key = KeyId::from_minisign_keynum(keynum);
+    if lines[0] != untrusted_comment(key) {
+        return Err(malformed(format!("line 1: expected {:?}", untrusted_comment(key))));
+    }
+    Ok(key)
 }

@@ -91,6 +91,26 @@ fn minisign_rejects_an_edited_trusted_comment_or_truncated_signature() {
 }
 
 #[test]
+fn minisign_refuses_any_change_to_the_unsigned_first_line() {
+    // No signature covers the untrusted comment: verify requires it to be
+    // exactly the line kpiseal writes, so no byte of the file can change
+    // unnoticed (minisign itself refuses a file without the prefix).
+    let message = manifest_bytes(1);
+    let signature = minisig(1, &message);
+    let key = key_from_seed(1).verifying_key();
+    let first_line_len = signature.find('\n').expect("four lines");
+    for at in 0..first_line_len {
+        let mut bytes = signature.clone().into_bytes();
+        bytes[at] ^= 1;
+        let changed = String::from_utf8(bytes).expect("still ASCII");
+        assert!(
+            matches!(minisign::verify(&message, &changed, &key), Err(MinisignError::Malformed { .. })),
+            "byte {at} of the untrusted comment changed and the signature still verified"
+        );
+    }
+}
+
+#[test]
 fn minisign_refuses_legacy_unhashed_signatures() {
     let message = manifest_bytes(1);
     let signature = minisig(1, &message);
