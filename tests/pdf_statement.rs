@@ -234,22 +234,12 @@ fn drafts_carry_a_watermark_on_every_page_in_the_readers_language() {
     assert!(!text.contains("DRAFT"));
 }
 
-/// The demo's acme-home statement with its pass-through lines repeated to `n`.
+/// The demo's sunny-gadgets statement with its pass-through lines repeated to `n`.
 fn statement_with_pass_through_lines(n: usize) -> Statement {
     let out = tempfile::tempdir().unwrap();
     run_demo(out.path(), None, false);
     let json = fs::read(seller_dir(out.path(), "sunny-gadgets").join("statement.json")).unwrap();
-    let mut s = Statement::from_json(&json).unwrap();
-    let template = s.pass_through.lines.clone();
-    assert!(!template.is_empty());
-    s.pass_through.lines = (0..n)
-        .map(|i| {
-            let mut line = template[i % template.len()].clone();
-            line.invoice_no = format!("INV-{i:04}");
-            line
-        })
-        .collect();
-    s
+    common::with_pass_through_lines(Statement::from_json(&json).unwrap(), n)
 }
 
 #[test]

@@ -104,16 +104,7 @@ fn a_statement_of_many_pages_is_pdfa_3b() {
     let ws = demo_copy();
     run(ws.path(), &["--seller", "sunny-gadgets"]);
     let json = fs::read(ws.path().join("out").join(PERIOD).join("sunny-gadgets/statement.json")).unwrap();
-    let mut statement = Statement::from_json(&json).unwrap();
-    let template = statement.pass_through.lines.clone();
-    assert!(!template.is_empty());
-    statement.pass_through.lines = (0..400)
-        .map(|i| {
-            let mut line = template[i % template.len()].clone();
-            line.invoice_no = format!("INV-{i:04}");
-            line
-        })
-        .collect();
+    let statement = common::with_pass_through_lines(Statement::from_json(&json).unwrap(), 400);
     for language in [Language::ZhCn, Language::En, Language::PtBr] {
         let options = RenderOptions { language, draft: false, fonts: Fonts::builtin().unwrap() };
         let pdf = render_pdf(&statement, &statement.to_json(), &options).unwrap();

@@ -809,28 +809,8 @@ pub(crate) fn cff_subset<'a>(cff: &'a CFF<'a>, gids: &[u16]) -> Result<Vec<u8>, 
 /// Rewrites every charstring of the (first) font of `cff` with its subroutines inlined,
 /// then empties every subroutine body (a lone `return`, keeping their count and bias).
 fn flatten_charstrings(cff: &mut CFF<'_>) -> Result<(), String> {
-    let global = &cff.global_subr_index;
-    let global_get = |i: usize| global.read_object(i);
-    let font = cff.fonts.first().ok_or("the CFF holds no font")?;
-    let mut flat = Vec::with_capacity(font.char_strings_index.len());
-    for gid in 0..font.char_strings_index.len() {
-        let program = font.char_strings_index.read_object(gid).ok_or("a charstring cannot be read")?;
-        let local = match &font.data {
-            CFFVariant::CID(cid) => u16::try_from(gid)
-                .ok()
-                .and_then(|g| cid.fd_select.font_dict_index(g))
-                .and_then(|fd| cid.local_subr_indices.get(usize::from(fd))?.as_ref()),
-            CFFVariant::Type1(type1) => type1.local_subr_index.as_ref(),
-        };
-        let local_get = |i: usize| local.and_then(|index| index.read_object(i));
-        let subrs = charstring::Subroutines {
-            global: &global_get,
-            global_count: global.len(),
-            local: &local_get,
-            local_count: local.map_or(0, |index| index.len()),
-        };
-        flat.push(charstring::flatten(program, &subrs).map_err(|e| format!("glyph {gid}: {e}"))?);
-    }
+    let count = cff.fonts.first().ok_or("the CFF holds no font")?.char_strings_index.len();
+    let flat = (0..count).map(|gid| flat_charstring(cff, gid)).collect::<Result<Vec<_>, _>>()?;
     let font = cff.fonts.first_mut().ok_or("the CFF holds no font")?;
     for (gid, program) in flat.into_iter().enumerate() {
         font.char_strings_index.replace(gid, program);
@@ -846,6 +826,31 @@ fn flatten_charstrings(cff: &mut CFF<'_>) -> Result<(), String> {
     }
     emptied(&mut cff.global_subr_index);
     Ok(())
+}
+
+/// Glyph `gid` of the (first) font of `cff` with its subroutine calls inlined
+/// ([`charstring::flatten`]), using the global subroutines and the local ones
+/// of the glyph's Font DICT.
+fn flat_charstring(cff: &CFF<'_>, gid: usize) -> Result<Vec<u8>, String> {
+    let global = &cff.global_subr_index;
+    let global_get = |i: usize| global.read_object(i);
+    let font = cff.fonts.first().ok_or("the CFF holds no font")?;
+    let program = font.char_strings_index.read_object(gid).ok_or("a charstring cannot be read")?;
+    let local = match &font.data {
+        CFFVariant::CID(cid) => u16::try_from(gid)
+            .ok()
+            .and_then(|g| cid.fd_select.font_dict_index(g))
+            .and_then(|fd| cid.local_subr_indices.get(usize::from(fd))?.as_ref()),
+        CFFVariant::Type1(type1) => type1.local_subr_index.as_ref(),
+    };
+    let local_get = |i: usize| local.and_then(|index| index.read_object(i));
+    let subrs = charstring::Subroutines {
+        global: &global_get,
+        global_count: global.len(),
+        local: &local_get,
+        local_count: local.map_or(0, |index| index.len()),
+    };
+    charstring::flatten(program, &subrs).map_err(|e| format!("glyph {gid}: {e}"))
 }
 
 /// The font's name from the CFF Name INDEX if it is a usable PostScript name, else "Font".
@@ -1089,6 +1094,18 @@ mod tests {
         widths
     }
 
+    /// The advance width of glyph `gid` given as `program`, read as a PDF/A
+    /// validator does (without executing subroutines), with the nominal and
+    /// default widths of the glyph's Private DICT in `cff`.
+    fn naive_width(cff: &CFF<'_>, gid: u16, program: &[u8]) -> i64 {
+        let CFFVariant::CID(cid_data) = &cff.fonts[0].data else { panic!("a CID-keyed font") };
+        let fd = cid_data.fd_select.font_dict_index(gid).expect("an FD");
+        let private = &cid_data.private_dicts[usize::from(fd)];
+        let nominal = private.get_i32(allsorts::cff::Operator::NominalWidthX).expect("nominal").expect("int");
+        let default = private.get_i32(allsorts::cff::Operator::DefaultWidthX).expect("default").expect("int");
+        charstring::width_without_subroutines(program, nominal.into(), default.into()).expect("a width")
+    }
+
     /// For every glyph but `.notdef` of every embedded CFF CIDFont of `pdf`: (CID, the advance
     /// width a reader that does not execute subroutines finds in the program, `/W`'s width).
     fn program_and_w_widths(pdf: &[u8]) -> Vec<(i64, i64, i64)> {
@@ -1102,18 +1119,12 @@ mod tests {
             let program = file.as_stream().expect("a stream").decompressed_content().expect("inflates");
             let cff = ReadScope::new(&program).read::<CFF<'_>>().expect("the program parses");
             let font = &cff.fonts[0];
-            let CFFVariant::CID(cid_data) = &font.data else { panic!("a CID-keyed font") };
             let w = w_widths(&doc, cid_font);
             let dw = cid_font.get(b"DW").and_then(Object::as_i64).unwrap_or(1000);
             for gid in 1..font.char_strings_index.len() as u16 {
                 let cid = i64::from(font.charset.id_for_glyph(gid).expect("a CID"));
-                let fd = cid_data.fd_select.font_dict_index(gid).expect("an FD");
-                let private = &cid_data.private_dicts[usize::from(fd)];
-                let nominal = private.get_i32(allsorts::cff::Operator::NominalWidthX).expect("nominal").expect("int");
-                let default = private.get_i32(allsorts::cff::Operator::DefaultWidthX).expect("default").expect("int");
                 let charstring = font.char_strings_index.read_object(usize::from(gid)).expect("a charstring");
-                let width =
-                    charstring::width_without_subroutines(charstring, nominal.into(), default.into()).expect("a width");
+                let width = naive_width(&cff, gid, charstring);
                 found.push((cid, width, w.get(&cid).copied().unwrap_or(dw)));
             }
         }
@@ -1141,27 +1152,12 @@ mod tests {
         let provider = cff.table_provider(0).expect("one face");
         let cff_table = provider.read_table_data(allsorts::tag::CFF).expect("a CFF table");
         let cff = ReadScope::new(&cff_table).read::<CFF<'_>>().expect("the CFF parses");
-        let font = &cff.fonts[0];
-        let CFFVariant::CID(cid_data) = &font.data else { panic!("a CID-keyed font") };
-        let disagreeing = (1..font.char_strings_index.len() as u16)
+        let count = cff.fonts[0].char_strings_index.len() as u16;
+        let disagreeing = (1..count)
             .filter(|&gid| {
-                let fd = usize::from(cid_data.fd_select.font_dict_index(gid).expect("an FD"));
-                let private = &cid_data.private_dicts[fd];
-                let nominal = private.get_i32(allsorts::cff::Operator::NominalWidthX).unwrap().unwrap();
-                let default = private.get_i32(allsorts::cff::Operator::DefaultWidthX).unwrap().unwrap();
-                let program = font.char_strings_index.read_object(usize::from(gid)).unwrap();
-                let naive = charstring::width_without_subroutines(program, nominal.into(), default.into());
-                let global_get = |i: usize| cff.global_subr_index.read_object(i);
-                let local = cid_data.local_subr_indices.get(fd).and_then(Option::as_ref);
-                let local_get = |i: usize| local.and_then(|index| index.read_object(i));
-                let subrs = charstring::Subroutines {
-                    global: &global_get,
-                    global_count: cff.global_subr_index.len(),
-                    local: &local_get,
-                    local_count: local.map_or(0, |index| index.len()),
-                };
-                let flat = charstring::flatten(program, &subrs).expect("flattens");
-                naive != charstring::width_without_subroutines(&flat, nominal.into(), default.into())
+                let program = cff.fonts[0].char_strings_index.read_object(usize::from(gid)).unwrap();
+                let flat = flat_charstring(&cff, usize::from(gid)).expect("flattens");
+                naive_width(&cff, gid, program) != naive_width(&cff, gid, &flat)
             })
             .count();
         assert!(disagreeing > 0, "no glyph of the committed font needs flattening: the test above proves nothing");

@@ -10,6 +10,25 @@ pub fn demo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
 }
 
+/// `statement` with its pass-through lines repeated to `n`, each with its own
+/// invoice number `INV-0000`, `INV-0001`, …: a long, many-page statement.
+#[allow(dead_code)] // used by the binaries that render long statements
+pub fn with_pass_through_lines(
+    mut statement: kpiseal::statement::Statement,
+    n: usize,
+) -> kpiseal::statement::Statement {
+    let template = statement.pass_through.lines.clone();
+    assert!(!template.is_empty(), "the statement has pass-through lines to repeat");
+    statement.pass_through.lines = (0..n)
+        .map(|i| {
+            let mut line = template[i % template.len()].clone();
+            line.invoice_no = format!("INV-{i:04}");
+            line
+        })
+        .collect();
+    statement
+}
+
 /// Copies the tree at `from` into `to` (created if missing), leaving out
 /// any `out` folder (statements a local run of the demo wrote, and their
 /// register, are not part of a workspace's inputs).
