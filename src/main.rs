@@ -105,6 +105,7 @@ fn keygen(args: KeygenArgs) -> ExitCode {
                 &files.spki_public_key,
                 &files.minisign_public_key,
                 &files.ssh_public_key,
+                &files.pades_certificate,
             ] {
                 println!("wrote  {}", path.display());
             }

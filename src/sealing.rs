@@ -10,7 +10,8 @@
 //! provider.minisign.pub    the public key for minisign
 //! provider.ssh.pub         the public key as an OpenSSH line
 //! allowed_signers          the line ssh-keygen -Y verify -f takes
-//! provider.cert.pem        the self-signed certificate (pyhanko --trust)
+//! provider.cert.pem        the Ed25519 key's self-signed certificate
+//! provider.p256.cert.pem   the P-256 key's certificate, the PDF signer's (pyhanko --trust)
 //! evidence/                BagIt bag: data/ holds all of the above (and inputs/ on request)
 //! evidence.zip             reproducible zip of evidence/
 //! ```
@@ -41,7 +42,8 @@ use crate::statement::{InputRecord, Statement};
 /// verify`, which checks that a folder holds exactly these.
 pub use kpiseal_seal::verify::{
     ALLOWED_SIGNERS, BAG_INPUTS, CERTIFICATE, DELIVERED_PUBLIC_KEY as MINISIGN_PUBLIC_KEY, EVIDENCE_BAG, EVIDENCE_ZIP,
-    MANIFEST as MANIFEST_JSON, MANIFEST_MINISIG, MANIFEST_SSHSIG, SSH_PUBLIC_KEY, STATEMENT_JSON, STATEMENT_PDF,
+    MANIFEST as MANIFEST_JSON, MANIFEST_MINISIG, MANIFEST_SSHSIG, PADES_CERTIFICATE, SSH_PUBLIC_KEY, STATEMENT_JSON,
+    STATEMENT_PDF,
 };
 
 /// Why a statement could not be sealed; each names the file concerned.
@@ -79,7 +81,7 @@ pub enum SealingError {
 #[derive(Debug, Clone)]
 pub struct SealedFiles {
     /// (file name, bytes): statement.pdf (signed), statement.json,
-    /// manifest.json, its two signatures and the four public key files.
+    /// manifest.json, its two signatures and the five public key files.
     pub files: Vec<(&'static str, Vec<u8>)>,
     /// The manifest as signed.
     pub manifest: Manifest,
@@ -95,7 +97,7 @@ impl SealedFiles {
 /// Signs the rendered `pdf` (signing time = the issue date at 00:00 UTC,
 /// reason [`signature_reason`], location = the provider's name), writes
 /// the manifest of `statement`'s inputs, of the signed PDF, `json` and the
-/// four public key files, signs it with minisign and SSHSIG, and adds the
+/// five public key files, signs it with minisign and SSHSIG, and adds the
 /// public key files. A draft (`status`) is signed as one: its number ends
 /// in `-DRAFT`, its SSHSIG namespace, trusted comment, `allowed_signers`
 /// line and PDF reason say draft, so that it never verifies as a statement.
@@ -130,6 +132,7 @@ pub fn seal(
         (SSH_PUBLIC_KEY, line(sshsig::openssh_public_key_line(&public))),
         (ALLOWED_SIGNERS, line(sshsig::allowed_signers_line_in(&public, namespace))),
         (CERTIFICATE, key.certificate().to_pem()?.into_bytes()),
+        (PADES_CERTIFICATE, key.pades_key().certificate_pem()?.into_bytes()),
     ];
     let mut outputs = vec![output_entry(STATEMENT_PDF, &signed_pdf), output_entry(STATEMENT_JSON, json)];
     outputs.extend(key_files.iter().map(|(name, bytes)| output_entry(name, bytes)));

@@ -23,7 +23,7 @@ use kpiseal_seal::manifest::{Manifest, check_inputs, hash_file, is_canonical};
 const PERIOD: &str = "2026-10";
 const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
 /// Every file of a seller's folder besides the bag and its zip.
-const SEALED_FILES: [&str; 9] = [
+const SEALED_FILES: [&str; 10] = [
     "statement.pdf",
     "statement.json",
     "manifest.json",
@@ -33,6 +33,7 @@ const SEALED_FILES: [&str; 9] = [
     "provider.ssh.pub",
     "allowed_signers",
     "provider.cert.pem",
+    "provider.p256.cert.pem",
 ];
 
 /// Runs the demo month end into `out` in-process.
@@ -93,26 +94,39 @@ fn the_seller_folder_holds_exactly_the_documented_layout() {
         }
         let info = String::from_utf8(files["evidence/bag-info.txt"].clone()).unwrap();
         assert!(info.contains("Bagging-Date: 2026-11-01\n"), "{info}");
+        // The P-256 certificate derived from the demo key is the one published beside it.
+        for certificate in ["provider.cert.pem", "provider.p256.cert.pem"] {
+            let published = fs::read(demo().join("keys").join(certificate)).unwrap();
+            assert!(files[certificate] == published, "{seller}: {certificate} differs from fixtures/demo/keys");
+        }
     }
 }
 
 #[test]
-fn pyhanko_reports_every_statement_signature_intact_and_trusted_and_qpdf_finds_no_problem() {
-    if !common::tools_present(&["pyhanko", "qpdf"]) {
+fn pyhanko_and_pdfsig_report_every_statement_signature_valid_and_qpdf_finds_no_problem() {
+    if !common::tools_present(&["pyhanko", "pdfsig", "qpdf"]) {
         return;
     }
     let out = tempfile::tempdir().unwrap();
     run_demo(out.path(), false);
     for seller in DEMO_SELLERS {
         let dir = seller_dir(out.path(), seller);
-        let args = ["sign", "validate", "--trust-replace", "--trust", "provider.cert.pem", "statement.pdf"];
+        let args = ["sign", "validate", "--trust-replace", "--trust", "provider.p256.cert.pem", "statement.pdf"];
         let (ok, text) = tool(&dir, "pyhanko", &args, None);
         assert!(ok, "{seller}: {text}");
         assert!(text.trim().ends_with(":INTACT:TRUSTED,UNTOUCHED"), "{seller}: {text}");
         let (ok, text) = tool(
             &dir,
             "pyhanko",
-            &["sign", "validate", "--pretty-print", "--trust-replace", "--trust", "provider.cert.pem", "statement.pdf"],
+            &[
+                "sign",
+                "validate",
+                "--pretty-print",
+                "--trust-replace",
+                "--trust",
+                "provider.p256.cert.pem",
+                "statement.pdf",
+            ],
             None,
         );
         assert!(ok, "{seller}: {text}");
@@ -123,6 +137,13 @@ fn pyhanko_reports_every_statement_signature_intact_and_trusted_and_qpdf_finds_n
         ] {
             assert!(text.contains(expected), "{seller}: missing {expected:?} in\n{text}");
         }
+        // What Evince and Okular show: the one signature, valid, over the whole file.
+        let (ok, text) = tool(&dir, "pdfsig", &["statement.pdf"], None);
+        assert!(ok, "{seller}: {text}");
+        for expected in ["Total document signed", "Signature Validation: Signature is Valid."] {
+            assert!(text.contains(expected), "{seller}: pdfsig: missing {expected:?} in\n{text}");
+        }
+        assert!(!text.contains("Signature #2"), "{seller}: {text}");
         let (ok, text) = tool(&dir, "qpdf", &["--check", "statement.pdf"], None);
         assert!(ok && text.contains("No syntax or stream encoding errors"), "{seller}: {text}");
         assert!(!text.to_lowercase().contains("warning"), "{seller}: {text}");
@@ -232,7 +253,8 @@ fn the_attachment_is_statement_json_and_the_manifest_lists_the_files_as_written(
                 "provider.minisign.pub",
                 "provider.ssh.pub",
                 "allowed_signers",
-                "provider.cert.pem"
+                "provider.cert.pem",
+                "provider.p256.cert.pem"
             ]
         );
         for output in &m.outputs {
@@ -389,7 +411,14 @@ fn keygen_writes_a_0600_key_and_run_refuses_it_when_group_readable_then_signs_wi
     let key_id = printed.lines().find_map(|l| l.strip_prefix("key id ")).expect("key id line").to_string();
     assert_eq!(key_id.len(), 16, "{printed}");
     assert_ne!(key_id, DEMO_KEY_ID);
-    for file in ["provider.key", "provider.cert.pem", "provider.pub.pem", "provider.minisign.pub", "provider.ssh.pub"] {
+    for file in [
+        "provider.key",
+        "provider.cert.pem",
+        "provider.pub.pem",
+        "provider.minisign.pub",
+        "provider.ssh.pub",
+        "provider.p256.cert.pem",
+    ] {
         assert!(printed.contains(&keys.join(file).display().to_string()), "{file} not listed: {printed}");
     }
     assert!(!text(&output).contains("PRIVATE KEY-----"), "key material printed: {printed}");
@@ -418,10 +447,16 @@ fn keygen_writes_a_0600_key_and_run_refuses_it_when_group_readable_then_signs_wi
     let dir = seller_dir(&out, "sunny-gadgets");
     let statement = Statement::from_json(&fs::read(dir.join("statement.json")).unwrap()).unwrap();
     assert_eq!((statement.signing.key_id.as_str(), statement.signing.demo), (key_id.as_str(), false));
-    assert_eq!(fs::read(dir.join("provider.cert.pem")).unwrap(), fs::read(keys.join("provider.cert.pem")).unwrap());
+    for certificate in ["provider.cert.pem", "provider.p256.cert.pem"] {
+        assert_eq!(
+            fs::read(dir.join(certificate)).unwrap(),
+            fs::read(keys.join(certificate)).unwrap(),
+            "{certificate}"
+        );
+    }
     let (ok, pdf_text) = tool(&dir, "pdftotext", &["statement.pdf", "-"], None);
     assert!(ok && !pdf_text.contains("DEMO KEY") && pdf_text.contains(&key_id), "{pdf_text}");
-    let args = ["sign", "validate", "--trust-replace", "--trust", "provider.cert.pem", "statement.pdf"];
+    let args = ["sign", "validate", "--trust-replace", "--trust", "provider.p256.cert.pem", "statement.pdf"];
     let (ok, report) = tool(&dir, "pyhanko", &args, None);
     assert!(ok && report.trim().ends_with(":INTACT:TRUSTED,UNTOUCHED"), "{report}");
 }

@@ -4,9 +4,9 @@
 //!
 //! PDF/A-3b rather than PDF/A-4f (PDF 2.0): an independent PDF/A-1/2/3 validator
 //! (`page-validation`) can check it here, where none for PDF/A-4 is installable, and
-//! PDF/A-3 allows an embedded file of any type. The Ed25519 signature the next step adds
-//! is a CAdES signature PDF 1.7 readers parse as any other (ISO 32002 names the algorithm
-//! for PDF 2.0; PDF/A-3 puts no rule on a signature's algorithm).
+//! PDF/A-3 allows an embedded file of any type. The signature the next step adds is a
+//! CAdES signature (ECDSA P-256, countersigned with Ed25519) that PDF 1.7 readers check as
+//! any other; PDF/A-3 puts no rule on a signature's algorithm.
 //!
 //! # What [`finish`] does
 //!

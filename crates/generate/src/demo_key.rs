@@ -15,12 +15,13 @@ pub const SIGNING_SECTION: &str = "\n# The public demo key: statements signed wi
 [signing]\nkey = \"keys/provider.key\"\ncertificate = \"keys/provider.cert.pem\"\n";
 
 /// (workspace-relative path, bytes, mode).
-const FILES: [(&str, &[u8], u32); 5] = [
+const FILES: [(&str, &[u8], u32); 6] = [
     ("keys/provider.key", include_bytes!("../../../fixtures/demo/keys/provider.key"), 0o600),
     ("keys/provider.cert.pem", include_bytes!("../../../fixtures/demo/keys/provider.cert.pem"), 0o644),
     ("keys/provider.pub.pem", include_bytes!("../../../fixtures/demo/keys/provider.pub.pem"), 0o644),
     ("keys/provider.minisign.pub", include_bytes!("../../../fixtures/demo/keys/provider.minisign.pub"), 0o644),
     ("keys/provider.ssh.pub", include_bytes!("../../../fixtures/demo/keys/provider.ssh.pub"), 0o644),
+    ("keys/provider.p256.cert.pem", include_bytes!("../../../fixtures/demo/keys/provider.p256.cert.pem"), 0o644),
 ];
 
 /// Writes the demo key files (the private key with mode 0600 on Unix).

@@ -58,7 +58,7 @@ pub struct Manifest {
     /// The FX tables read, relative to the workspace.
     pub fx: Vec<FileEntry>,
     /// The statement's own files, relative to the statement's folder:
-    /// `statement.pdf`, `statement.json` and the four public key files
+    /// `statement.pdf`, `statement.json` and the five public key files (certificates included)
     /// delivered with them. (The manifest's two signatures, the evidence bag
     /// and its zip are checked by other means: see `verify`.)
     pub outputs: Vec<OutputFile>,

@@ -37,8 +37,13 @@ const OTHER_STATEMENT: &str = "KPI-2026-10-beta-shop";
 const STATEMENT_FILES: [&str; 5] =
     ["statement.pdf", "statement.json", "manifest.json", "manifest.json.minisig", "manifest.json.sig"];
 /// The provider's public key files, copied into the bag for the seller.
-const PUBLIC_KEY_FILES: [&str; 4] =
-    [keys::SPKI_PUBLIC_KEY_FILE, keys::MINISIGN_PUBLIC_KEY_FILE, keys::SSH_PUBLIC_KEY_FILE, keys::CERTIFICATE_FILE];
+const PUBLIC_KEY_FILES: [&str; 5] = [
+    keys::SPKI_PUBLIC_KEY_FILE,
+    keys::MINISIGN_PUBLIC_KEY_FILE,
+    keys::SSH_PUBLIC_KEY_FILE,
+    keys::CERTIFICATE_FILE,
+    keys::PADES_CERTIFICATE_FILE,
+];
 
 /// Seals statement `number` (a PDF of `pages` pages) with `key`, whose key
 /// files are in `keys_dir`: writes the statement folder `<root>/<number>/`,
@@ -190,7 +195,7 @@ fn rust_failures(bag: &Path, trusted: &Trusted) -> BTreeMap<String, String> {
 fn tool_failures(bag: &Path, trusted: &Trusted) -> BTreeSet<&'static str> {
     let data = bag.join("data");
     let mut failed = BTreeSet::new();
-    let certificate = trusted.file(keys::CERTIFICATE_FILE);
+    let certificate = trusted.file(keys::PADES_CERTIFICATE_FILE);
     let pyhanko = ["sign", "validate", "--trust-replace", "--trust", &certificate, "statement.pdf"];
     if !run_tool(&data, "pyhanko", &pyhanko, None).success {
         failed.insert("pyhanko");

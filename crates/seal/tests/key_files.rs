@@ -42,6 +42,19 @@ fn every_public_key_form_reads_back_to_the_same_key_id() {
 }
 
 #[test]
+fn the_p256_certificate_keygen_writes_is_the_derived_pdf_signer_and_is_refused_as_a_pin_with_a_pointer() {
+    let (_dir, key, files) = saved();
+    let written = fs::read_to_string(&files.pades_certificate).expect("P-256 certificate");
+    assert_eq!(written, key.pades_key().certificate_pem().expect("PEM"));
+    // Loading the same private key again derives the same P-256 key.
+    let loaded = ProviderKey::load(&files.private_key, &files.certificate).expect("load provider key");
+    assert_eq!(loaded.pades_key().certificate_der(), key.pades_key().certificate_der());
+    assert_ne!(key_from_seed(2).pades_key().certificate_der(), key.pades_key().certificate_der());
+    let message = load_public_key(&files.pades_certificate).expect_err("not the provider key").to_string();
+    assert!(message.contains("the PDF signer's certificate") && message.contains("provider.minisign.pub"), "{message}");
+}
+
+#[test]
 fn private_key_round_trips_and_pairs_with_its_certificate() {
     let (_dir, key, files) = saved();
     let private = load_signing_key(&files.private_key).expect("private key");

@@ -59,6 +59,8 @@ fn signed_pdf_verifies_pinned_to_the_signing_key() {
             "message-digest",
             "signature",
             "signing-certificate",
+            "countersignature",
+            "countersigning-certificate",
             "pinned-key"
         ]
     );
@@ -168,7 +170,15 @@ fn non_zero_padding_after_the_cms_fails() {
     let report = verify_pdf(&padded, None).expect("signature found");
     assert_eq!(
         failed_checks(&report),
-        ["contents-encoding", "cms-structure", "message-digest", "signature", "signing-certificate"]
+        [
+            "contents-encoding",
+            "cms-structure",
+            "message-digest",
+            "signature",
+            "signing-certificate",
+            "countersignature",
+            "countersigning-certificate"
+        ]
     );
 }
 

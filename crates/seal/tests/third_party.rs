@@ -1,5 +1,6 @@
 //! The third-party tools a seller or reviewer uses, run on what this crate
-//! writes: `pyhanko` and `qpdf` on the signed PDF, `minisign` and
+//! writes: `pyhanko`, poppler's `pdfsig` (what Evince and Okular show) and
+//! `qpdf` on the signed PDF, `minisign` and
 //! `ssh-keygen` on the manifest's signatures, `bagit.py` (bagit-python) and
 //! `unzip` on the evidence bag. Each test fails with a message naming the
 //! tool when it is not installed (`.ci/run` installs them). Run with
@@ -249,17 +250,18 @@ fn unzip_tests_our_zip_and_unpacks_a_valid_bag() {
     assert_eq!(fs::read(unpacked.join("KPI-2026-10-acme-home/data/statement.pdf")).expect("unpacked"), original);
 }
 
-/// Signs a fresh test PDF with `test_key()` and writes it and the key's
-/// certificate into `dir`.
+/// Signs a fresh test PDF with `test_key()` and writes it and the
+/// certificate of the key that makes the PDF signature (the P-256 one)
+/// into `dir`.
 fn signed_pdf(dir: &Path) {
     let time = Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).single().expect("valid time");
     let signed = sign_pdf(&test_pdf(2), &test_key(), time, "Month-end statement 2026-10", "São Paulo").expect("sign");
     fs::write(dir.join("statement.pdf"), signed).expect("write PDF");
-    write_certificate(dir, "provider.cert.pem", &test_key());
+    write_certificate(dir, "provider.p256.cert.pem", &test_key());
 }
 
 fn write_certificate(dir: &Path, name: &str, key: &ProviderKey) {
-    fs::write(dir.join(name), key.certificate().to_pem().expect("PEM")).expect("write certificate");
+    fs::write(dir.join(name), key.pades_key().certificate_pem().expect("PEM")).expect("write certificate");
 }
 
 /// `pyhanko sign validate` of `statement.pdf` in `dir`, trusting only `certificate`.
@@ -277,19 +279,19 @@ fn pyhanko_reports_the_signature_intact_trusted_and_covering_the_whole_file() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     signed_pdf(dir.path());
-    let output = pyhanko_validate(dir.path(), "provider.cert.pem", &[]);
+    let output = pyhanko_validate(dir.path(), "provider.p256.cert.pem", &[]);
     assert!(output.success, "{}", output.text());
     // One line per signature: `<field>:<cert sha256>:INTACT:TRUSTED,UNTOUCHED`.
     let summary = output.stdout.trim();
     assert!(summary.starts_with("Signature1:") && summary.ends_with(":INTACT:TRUSTED,UNTOUCHED"), "{}", output.text());
 
-    let output = pyhanko_validate(dir.path(), "provider.cert.pem", &["--pretty-print"]);
+    let output = pyhanko_validate(dir.path(), "provider.p256.cert.pem", &["--pretty-print"]);
     let text = output.text();
     assert!(output.success, "{text}");
     for expected in [
         "The signature is cryptographically sound.",
-        "The digest algorithm used was 'sha512'.",
-        "The signature mechanism used was 'ed25519'.",
+        "The digest algorithm used was 'sha256'.",
+        "The signature mechanism used was 'sha256_ecdsa'.",
         "Signing time as reported by signer: 2026-11-01T08:00:00+00:00",
         "The signature covers the entire file.",
         "The signature is judged VALID.",
@@ -306,7 +308,7 @@ fn pyhanko_rejects_a_file_with_one_changed_byte() {
     let dir = tempfile::tempdir().expect("temp dir");
     signed_pdf(dir.path());
     flip_byte(&dir.path().join("statement.pdf"), 600);
-    let output = pyhanko_validate(dir.path(), "provider.cert.pem", &[]);
+    let output = pyhanko_validate(dir.path(), "provider.p256.cert.pem", &[]);
     assert!(!output.success, "{}", output.text());
     assert!(output.stdout.contains(":INVALID"), "{}", output.text());
 }
@@ -322,6 +324,49 @@ fn pyhanko_does_not_trust_the_signature_under_another_providers_certificate() {
     let output = pyhanko_validate(dir.path(), "other.cert.pem", &[]);
     assert!(!output.success, "{}", output.text());
     assert!(output.stdout.contains(":INTACT:UNTRUSTED"), "{}", output.text());
+}
+
+/// `pdfsig statement.pdf` in `dir`: what poppler's viewers (Evince,
+/// Okular) show in their signature panel.
+fn pdfsig(dir: &Path) -> ToolRun {
+    run_tool(dir, "pdfsig", &["statement.pdf"], None)
+}
+
+#[test]
+fn pdfsig_reports_the_signature_valid_over_the_whole_document() {
+    if !common::tools_present(&["pdfsig"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    signed_pdf(dir.path());
+    let output = pdfsig(dir.path());
+    let text = output.text();
+    assert!(output.success, "{text}");
+    for expected in [
+        "Signature #1:",
+        "Signer full Distinguished Name: CN=Acme Cross-Border Services Ltd,O=Acme Cross-Border Services Ltd",
+        "Signing Hash Algorithm: SHA-256",
+        "Signature Type: ETSI.CAdES.detached",
+        "Total document signed",
+        "Signature Validation: Signature is Valid.",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    // A self-signed certificate nobody imported: the identity is untrusted, as expected.
+    assert!(text.contains("Certificate Validation: Certificate issuer is unknown."), "{text}");
+    assert!(!text.contains("Signature #2"), "{text}");
+}
+
+#[test]
+fn pdfsig_reports_a_changed_byte_as_a_digest_mismatch() {
+    if !common::tools_present(&["pdfsig"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    signed_pdf(dir.path());
+    flip_byte(&dir.path().join("statement.pdf"), 600);
+    let text = pdfsig(dir.path()).text();
+    assert!(text.contains("Signature Validation: Digest Mismatch."), "{text}");
 }
 
 #[test]

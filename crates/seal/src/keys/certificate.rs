@@ -2,15 +2,17 @@
 //! signature so that PDF validators can name the signer.
 
 use chrono::{Datelike, Months, NaiveDate};
-use const_oid::db::{rfc4519, rfc5280, rfc8410};
+use const_oid::ObjectIdentifier;
+use const_oid::db::{rfc4519, rfc5280, rfc5912, rfc8410};
 use der::asn1::{BitString, OctetString, SetOfVec, UtcTime, Utf8StringRef};
-use der::{Any, DateTime, Encode};
+use der::{Any, DateTime, Decode, Encode};
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use p256::pkcs8::EncodePublicKey;
 use sha2::{Digest, Sha256};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::ext::Extension;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
@@ -38,6 +40,18 @@ pub enum CertificateError {
     NotEd25519(const_oid::ObjectIdentifier),
     #[error("the certificate's Ed25519 public key is not a valid curve point")]
     BadPublicKey,
+    #[error(
+        "the certificate's key is ECDSA, as in provider.p256.cert.pem, the PDF signer's certificate; the \
+         provider's key is the Ed25519 one it vouches for: give provider.minisign.pub, provider.ssh.pub, \
+         provider.pub.pem or provider.cert.pem"
+    )]
+    EcdsaNotTheProviderKey,
+    #[error("the certificate's key is not ECDSA P-256 (algorithm {0})")]
+    NotP256(const_oid::ObjectIdentifier),
+    #[error("the certificate's P-256 public key is not a valid curve point")]
+    BadP256PublicKey,
+    #[error("cannot encode the P-256 public key: {0}")]
+    EncodeP256(String),
 }
 
 /// Builds the provider's self-signed certificate for `key`.
@@ -71,7 +85,7 @@ pub fn self_signed(
         subject_public_key_info: subject_public_key_info(&verifying).map_err(CertificateError::Encode)?,
         issuer_unique_id: None,
         subject_unique_id: None,
-        extensions: Some(extensions(&verifying).map_err(CertificateError::Encode)?),
+        extensions: Some(extensions(verifying.as_bytes()).map_err(CertificateError::Encode)?),
     };
     let tbs_der = tbs_certificate.to_der().map_err(CertificateError::Encode)?;
     let signature = key.sign(&tbs_der);
@@ -87,12 +101,92 @@ pub fn self_signed(
 /// key itself).
 pub fn certified_key(certificate: &Certificate) -> Result<VerifyingKey, CertificateError> {
     let spki = &certificate.tbs_certificate.subject_public_key_info;
+    if spki.algorithm.oid == rfc5912::ID_EC_PUBLIC_KEY {
+        return Err(CertificateError::EcdsaNotTheProviderKey);
+    }
     if spki.algorithm.oid != rfc8410::ID_ED_25519 {
         return Err(CertificateError::NotEd25519(spki.algorithm.oid));
     }
     let raw: [u8; 32] =
         spki.subject_public_key.as_bytes().and_then(|b| b.try_into().ok()).ok_or(CertificateError::BadPublicKey)?;
     VerifyingKey::from_bytes(&raw).map_err(|_| CertificateError::BadPublicKey)
+}
+
+/// Builds the self-signed certificate of the provider's P-256 key (see
+/// [`super::PadesKey`]) with the `subject` and `validity` of the provider's
+/// Ed25519 certificate, so that both name the same signer for the same
+/// time. The serial number is the first 8 bytes of SHA-256 over the key's
+/// uncompressed SEC1 point, the signature ecdsa-with-SHA256 (RFC 6979,
+/// deterministic); extensions as in [`self_signed`]. The result depends
+/// only on its arguments.
+pub(crate) fn p256_self_signed(
+    key: &p256::ecdsa::SigningKey,
+    subject: &Name,
+    validity: Validity,
+) -> Result<Certificate, CertificateError> {
+    let point = key.verifying_key().to_encoded_point(false);
+    let spki_der = p256::PublicKey::from(key.verifying_key())
+        .to_public_key_der()
+        .map_err(|error| CertificateError::EncodeP256(error.to_string()))?;
+    let subject_public_key_info =
+        SubjectPublicKeyInfoOwned::from_der(spki_der.as_bytes()).map_err(CertificateError::Encode)?;
+    let tbs_certificate = TbsCertificate {
+        version: Version::V3,
+        serial_number: SerialNumber::new(&Sha256::digest(point.as_bytes())[..8]).map_err(CertificateError::Encode)?,
+        signature: ecdsa_with_sha256(),
+        issuer: subject.clone(),
+        validity,
+        subject: subject.clone(),
+        subject_public_key_info,
+        issuer_unique_id: None,
+        subject_unique_id: None,
+        extensions: Some(p256_extensions(point.as_bytes()).map_err(CertificateError::Encode)?),
+    };
+    let tbs_der = tbs_certificate.to_der().map_err(CertificateError::Encode)?;
+    let signature: p256::ecdsa::Signature = key.sign(&tbs_der);
+    Ok(Certificate {
+        tbs_certificate,
+        signature_algorithm: ecdsa_with_sha256(),
+        signature: BitString::from_bytes(signature.to_der().as_bytes()).map_err(CertificateError::Encode)?,
+    })
+}
+
+/// The extensions of [`self_signed`], and an authority key identifier
+/// naming the certificate's own key. The P-256 and the Ed25519 certificate
+/// share a subject, and both travel in the PDF's signature: without the
+/// identifier a path builder may take the Ed25519 certificate for the
+/// P-256 one's issuer (pyHanko's does, and fails on it).
+fn p256_extensions(raw_public_key: &[u8]) -> der::Result<Vec<Extension>> {
+    let mut extensions = extensions(raw_public_key)?;
+    let authority_key_id = AuthorityKeyIdentifier {
+        key_identifier: Some(OctetString::new(&Sha256::digest(raw_public_key)[..20])?),
+        authority_cert_issuer: None,
+        authority_cert_serial_number: None,
+    };
+    extensions.push(Extension {
+        extn_id: rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER,
+        critical: false,
+        extn_value: OctetString::new(authority_key_id.to_der()?)?,
+    });
+    Ok(extensions)
+}
+
+/// The AlgorithmIdentifier of ecdsa-with-SHA256 (RFC 5758): no parameters.
+pub(crate) fn ecdsa_with_sha256() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned { oid: rfc5912::ECDSA_WITH_SHA_256, parameters: None }
+}
+
+/// The P-256 public key a certificate certifies (id-ecPublicKey on
+/// secp256r1); its signature is not checked, as for [`certified_key`].
+pub(crate) fn certified_p256_key(certificate: &Certificate) -> Result<p256::ecdsa::VerifyingKey, CertificateError> {
+    let spki = &certificate.tbs_certificate.subject_public_key_info;
+    let curve =
+        spki.algorithm.parameters.as_ref().and_then(|parameters| parameters.decode_as::<ObjectIdentifier>().ok());
+    if spki.algorithm.oid != rfc5912::ID_EC_PUBLIC_KEY || curve != Some(rfc5912::SECP_256_R_1) {
+        return Err(CertificateError::NotP256(curve.unwrap_or(spki.algorithm.oid)));
+    }
+    let point = spki.subject_public_key.as_bytes().ok_or(CertificateError::BadP256PublicKey)?;
+    p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| CertificateError::BadP256PublicKey)
 }
 
 fn subject_public_key_info(key: &VerifyingKey) -> der::Result<SubjectPublicKeyInfoOwned> {
@@ -130,10 +224,13 @@ fn x509_time(date: NaiveDate) -> Result<Time, CertificateError> {
     }
 }
 
-fn extensions(key: &VerifyingKey) -> der::Result<Vec<Extension>> {
+/// The extensions of both provider certificates; `raw_public_key` is what
+/// the subject key identifier hashes (the Ed25519 key's 32 bytes, the
+/// P-256 key's uncompressed SEC1 point).
+fn extensions(raw_public_key: &[u8]) -> der::Result<Vec<Extension>> {
     let key_usage = KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation);
     let basic_constraints = BasicConstraints { ca: false, path_len_constraint: None };
-    let subject_key_id = SubjectKeyIdentifier(OctetString::new(&Sha256::digest(key.as_bytes())[..20])?);
+    let subject_key_id = SubjectKeyIdentifier(OctetString::new(&Sha256::digest(raw_public_key)[..20])?);
     Ok(vec![
         Extension {
             extn_id: rfc5280::ID_CE_BASIC_CONSTRAINTS,
@@ -156,7 +253,6 @@ fn extensions(key: &VerifyingKey) -> der::Result<Vec<Extension>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use der::Decode;
     use ed25519_dalek::Verifier;
 
     fn key() -> SigningKey {

@@ -22,8 +22,12 @@ pub const SPKI_PUBLIC_KEY_FILE: &str = "provider.pub.pem";
 pub const MINISIGN_PUBLIC_KEY_FILE: &str = "provider.minisign.pub";
 /// The public key as an OpenSSH line (for `ssh-keygen -Y verify`'s allowed signers).
 pub const SSH_PUBLIC_KEY_FILE: &str = "provider.ssh.pub";
-/// The self-signed X.509 certificate, PEM (for `pyhanko sign validate --trust`).
+/// The self-signed X.509 certificate of the Ed25519 key, PEM.
 pub const CERTIFICATE_FILE: &str = "provider.cert.pem";
+/// The self-signed certificate of the P-256 key derived from it (see
+/// [`super::PadesKey`]), PEM: the PDF signature's signer, for
+/// `pyhanko sign validate --trust` and PDF viewers' trust lists.
+pub const PADES_CERTIFICATE_FILE: &str = "provider.p256.cert.pem";
 
 /// Where [`save_key_files`] put each file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +37,7 @@ pub struct KeyFiles {
     pub minisign_public_key: PathBuf,
     pub ssh_public_key: PathBuf,
     pub certificate: PathBuf,
+    pub pades_certificate: PathBuf,
 }
 
 impl KeyFiles {
@@ -44,19 +49,28 @@ impl KeyFiles {
             minisign_public_key: dir.join(MINISIGN_PUBLIC_KEY_FILE),
             ssh_public_key: dir.join(SSH_PUBLIC_KEY_FILE),
             certificate: dir.join(CERTIFICATE_FILE),
+            pades_certificate: dir.join(PADES_CERTIFICATE_FILE),
         }
     }
 
-    fn all(&self) -> [&Path; 5] {
-        [&self.private_key, &self.spki_public_key, &self.minisign_public_key, &self.ssh_public_key, &self.certificate]
+    fn all(&self) -> [&Path; 6] {
+        [
+            &self.private_key,
+            &self.spki_public_key,
+            &self.minisign_public_key,
+            &self.ssh_public_key,
+            &self.certificate,
+            &self.pades_certificate,
+        ]
     }
 }
 
-/// Writes the five key files into `dir` (which must exist): the private key
+/// Writes the six key files into `dir` (which must exist): the private key
 /// as PKCS#8 PEM created with mode 0600, and the public key as SPKI PEM,
-/// minisign public key, OpenSSH line (comment `kpiseal:<KEYID>`) and the
-/// certificate PEM (mode 0644). Each file is written atomically. Refuses to
-/// run, writing nothing, if any of the five files already exists.
+/// minisign public key, OpenSSH line (comment `kpiseal:<KEYID>`), the
+/// certificate PEM and the P-256 certificate PEM (mode 0644). Each file is
+/// written atomically. Refuses to run, writing nothing, if any of the six
+/// files already exists.
 pub fn save_key_files(dir: &Path, key: &ProviderKey) -> Result<KeyFiles, KeyError> {
     let files = KeyFiles::in_dir(dir);
     for path in files.all() {
@@ -73,12 +87,13 @@ pub fn save_key_files(dir: &Path, key: &ProviderKey) -> Result<KeyFiles, KeyErro
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|error| KeyError::Encode { what: "PKCS#8 private key", reason: error.to_string() })?;
     let ssh_line = format!("{}\n", sshsig::openssh_public_key_line(&verifying_key));
-    let contents: [(&Path, Zeroizing<String>, u32); 5] = [
+    let contents: [(&Path, Zeroizing<String>, u32); 6] = [
         (&files.private_key, private_pem, 0o600),
         (&files.spki_public_key, Zeroizing::new(public_key::spki_pem(&verifying_key)?), 0o644),
         (&files.minisign_public_key, Zeroizing::new(minisign::public_key_file(&verifying_key)), 0o644),
         (&files.ssh_public_key, Zeroizing::new(ssh_line), 0o644),
         (&files.certificate, Zeroizing::new(key.certificate().to_pem()?), 0o644),
+        (&files.pades_certificate, Zeroizing::new(key.pades_key().certificate_pem()?), 0o644),
     ];
     for (path, text, mode) in &contents {
         write_atomically(path, text.as_bytes(), *mode)

@@ -1,8 +1,10 @@
 //! The provider's Ed25519 signing key, its key id, its self-signed
 //! certificate, and the files they are kept in.
 //!
-//! One key signs everything kpiseal issues: the PDF's embedded CMS
-//! signature, the manifest's minisign and SSHSIG signatures. Its public half
+//! One key signs everything kpiseal issues: it countersigns the PDF's
+//! embedded CMS signature, and signs the manifest's minisign and SSHSIG
+//! signatures. The PDF signature itself is made with a P-256 key derived
+//! from it ([`PadesKey`]), which PDF viewers can check. Its public half
 //! is published in four forms a seller can use with other tools (SPKI PEM,
 //! minisign, OpenSSH, X.509 certificate); all of them carry the same
 //! [`KeyId`].
@@ -11,6 +13,7 @@ mod certificate;
 mod error;
 mod files;
 mod key_id;
+mod pades_key;
 mod public_key;
 
 use std::fmt;
@@ -20,14 +23,16 @@ use chrono::NaiveDate;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use rand_core::CryptoRngCore;
 
-pub(crate) use certificate::certified_key;
 pub use certificate::{CertificateError, VALIDITY_MONTHS};
+pub(crate) use certificate::{certified_key, certified_p256_key, ecdsa_with_sha256};
 pub use error::KeyError;
 pub use files::{
-    CERTIFICATE_FILE, KeyFiles, MINISIGN_PUBLIC_KEY_FILE, PRIVATE_KEY_FILE, SPKI_PUBLIC_KEY_FILE, SSH_PUBLIC_KEY_FILE,
-    load_certificate, load_public_key, load_signing_key, load_signing_key_allowing, save_key_files,
+    CERTIFICATE_FILE, KeyFiles, MINISIGN_PUBLIC_KEY_FILE, PADES_CERTIFICATE_FILE, PRIVATE_KEY_FILE,
+    SPKI_PUBLIC_KEY_FILE, SSH_PUBLIC_KEY_FILE, load_certificate, load_public_key, load_signing_key,
+    load_signing_key_allowing, save_key_files,
 };
 pub use key_id::{KeyId, KeyIdParseError};
+pub use pades_key::{DERIVATION_INFO, PadesKey};
 pub(crate) use public_key::parse_public_key;
 pub use public_key::{ProviderCertificate, PublicKey, PublicKeyFormat};
 /// The operating system's random number generator, of the `rand_core`
@@ -82,6 +87,7 @@ impl fmt::Debug for PrivateKey {
 pub struct ProviderKey {
     private: PrivateKey,
     certificate: ProviderCertificate,
+    pades: PadesKey,
 }
 
 /// Makes a new provider key from `rng` (use [`OsRng`] outside tests) and
@@ -119,11 +125,12 @@ impl ProviderKey {
             .map_err(|source| KeyError::BuildCertificate { provider_name: provider_name.to_owned(), source })?;
         let certificate = ProviderCertificate::new(certificate)
             .map_err(|source| KeyError::BuildCertificate { provider_name: provider_name.to_owned(), source })?;
-        Ok(ProviderKey { private, certificate })
+        ProviderKey::from_parts(private, certificate)
     }
 
-    /// Pairs a private key with its certificate; fails if the certificate
-    /// is for another key.
+    /// Pairs a private key with its certificate, and derives the P-256
+    /// key and its certificate from them ([`PadesKey`]); fails if the
+    /// certificate is for another key.
     pub fn from_parts(private: PrivateKey, certificate: ProviderCertificate) -> Result<ProviderKey, KeyError> {
         if certificate.key_id() != private.key_id() {
             return Err(KeyError::CertificateForAnotherKey {
@@ -131,7 +138,9 @@ impl ProviderKey {
                 key_id: private.key_id(),
             });
         }
-        Ok(ProviderKey { private, certificate })
+        let seed = zeroize::Zeroizing::new(private.signing_key().to_bytes());
+        let pades = PadesKey::derive(&seed, &certificate)?;
+        Ok(ProviderKey { private, certificate, pades })
     }
 
     /// Reads `provider.key` (refusing it if group or others may access it)
@@ -181,6 +190,11 @@ impl ProviderKey {
     /// The self-signed certificate.
     pub fn certificate(&self) -> &ProviderCertificate {
         &self.certificate
+    }
+
+    /// The P-256 key of the PDF signature, derived from this key.
+    pub fn pades_key(&self) -> &PadesKey {
+        &self.pades
     }
 
     /// The public key as its certificate publishes it, to verify what this

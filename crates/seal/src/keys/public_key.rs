@@ -53,6 +53,11 @@ impl ProviderCertificate {
         Ok(ProviderCertificate { certificate, der, verifying_key, key_id: KeyId::of(&verifying_key) })
     }
 
+    /// The certificate itself.
+    pub(crate) fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
     /// The certified key.
     pub fn verifying_key(&self) -> VerifyingKey {
         self.verifying_key

@@ -1,6 +1,7 @@
-//! The PDF's embedded signature: a CAdES-detached CMS SignedData with
-//! Ed25519 (ISO 32002), added to the rendered statement as an incremental
-//! update, and the check of such a signature.
+//! The PDF's embedded signature: a CAdES-detached CMS SignedData by the
+//! provider's P-256 key (which PDF viewers check) carrying a countersignature
+//! by its Ed25519 key (which sellers pin), added to the rendered statement
+//! as an incremental update, and the check of such a signature.
 //!
 //! Signing is deterministic: the same PDF, key, time, reason and location
 //! give the same bytes. The signature dictionary carries the signing time
@@ -14,7 +15,6 @@ mod signature_location;
 
 use chrono::{DateTime, Utc};
 use ed25519_dalek::VerifyingKey;
-use sha2::{Digest, Sha512};
 
 use crate::keys::{KeyId, ProviderKey};
 use crate::manifest::Status;
@@ -39,7 +39,8 @@ pub enum SealError {
 /// on page 1, `/AcroForm /SigFlags 3` on the catalog, and a signature
 /// dictionary (`/Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached`,
 /// `/M` = `signing_time`, `/Reason`, `/Location`) whose `/Contents` holds a
-/// CMS SignedData over the SHA-512 of every byte but `/Contents` itself.
+/// CMS SignedData over the SHA-256 of every byte but `/Contents` itself,
+/// signed with the key's P-256 half and countersigned with its Ed25519 key.
 /// The input must have a classic xref table and no encryption.
 pub fn sign_pdf(
     pdf: &[u8],
@@ -49,9 +50,7 @@ pub fn sign_pdf(
     location: &str,
 ) -> Result<Vec<u8>, SealError> {
     let mut prepared = incremental_update::prepare(pdf, &SignatureFields { signing_time, reason, location })?;
-    let [before, after] = prepared.signed_ranges();
-    let digest = Sha512::new().chain_update(before).chain_update(after).finalize();
-    let cms = cms_signature::sign_detached(&digest, key)?;
+    let cms = cms_signature::sign_detached(prepared.signed_ranges(), key)?;
     prepared.insert_signature(&cms)?;
     Ok(prepared.bytes)
 }
@@ -162,7 +161,15 @@ pub fn verify_pdf(pdf: &[u8], trusted: Option<&VerifyingKey>) -> Result<PdfSigna
         Err(reason) => {
             report.push("byte-range", Err(reason));
             let not_checked = || Err("not checked: no usable /ByteRange".to_owned());
-            for name in ["contents-encoding", "cms-structure", "message-digest", "signature", "signing-certificate"] {
+            for name in [
+                "contents-encoding",
+                "cms-structure",
+                "message-digest",
+                "signature",
+                "signing-certificate",
+                "countersignature",
+                "countersigning-certificate",
+            ] {
                 report.push(name, not_checked());
             }
             if trusted.is_some() {
@@ -178,10 +185,28 @@ pub fn verify_pdf(pdf: &[u8], trusted: Option<&VerifyingKey>) -> Result<PdfSigna
     let cms_bytes = hex::decode(hex_digits).unwrap_or_default();
     report.push("contents-encoding", canonical_contents(hex_digits, &cms_bytes));
     let findings = cms_signature::verify_detached(&cms_bytes, [&pdf[..gap_start], &pdf[gap_end..]]);
-    report.push("cms-structure", findings.structure.map(|()| "CAdES detached SignedData, SHA-512, Ed25519".into()));
-    report.push("message-digest", findings.message_digest.map(|()| "matches the SHA-512 of the signed ranges".into()));
-    report.push("signature", findings.signature.map(|()| "Ed25519 signature verifies".into()));
-    report.push("signing-certificate", findings.signing_certificate.map(|()| "names the embedded certificate".into()));
+    report.push(
+        "cms-structure",
+        findings.structure.map(|()| {
+            "CAdES detached SignedData: ECDSA P-256 with SHA-256, countersigned with Ed25519 over SHA-512".into()
+        }),
+    );
+    report.push("message-digest", findings.message_digest.map(|()| "matches the SHA-256 of the signed ranges".into()));
+    report.push("signature", findings.signature.map(|()| "ECDSA P-256 signature verifies".into()));
+    report.push(
+        "signing-certificate",
+        findings.signing_certificate.map(|()| "names the embedded P-256 certificate".into()),
+    );
+    report.push(
+        "countersignature",
+        findings.countersignature.map(|()| "Ed25519 countersignature over the ECDSA signature verifies".into()),
+    );
+    report.push(
+        "countersigning-certificate",
+        findings
+            .countersigning_certificate
+            .map(|()| "names the Ed25519 certificate and the P-256 certificate that signed, one subject".into()),
+    );
     if let Some((certificate, key)) = &findings.signer {
         report.key_id = Some(KeyId::of(key));
         report.signer = Some(certificate.tbs_certificate.subject.to_string());

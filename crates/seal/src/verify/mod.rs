@@ -56,6 +56,9 @@ pub const DELIVERED_PUBLIC_KEY: &str = "provider.minisign.pub";
 pub const SSH_PUBLIC_KEY: &str = "provider.ssh.pub";
 pub const ALLOWED_SIGNERS: &str = "allowed_signers";
 pub const CERTIFICATE: &str = "provider.cert.pem";
+/// The certificate of the P-256 key that makes the PDF's signature (what
+/// `pyhanko --trust` and a PDF viewer's trust list take).
+pub const PADES_CERTIFICATE: &str = "provider.p256.cert.pem";
 /// The evidence bag's folder and its zip, beside the statement's files.
 pub const EVIDENCE_BAG: &str = "evidence";
 pub const EVIDENCE_ZIP: &str = "evidence.zip";
@@ -64,8 +67,15 @@ pub const BAG_INPUTS: &str = "inputs";
 
 /// The files every statement manifest lists in `outputs`: the statement
 /// itself and the public key files delivered with it.
-pub const DELIVERED_OUTPUTS: [&str; 6] =
-    [STATEMENT_PDF, STATEMENT_JSON, DELIVERED_PUBLIC_KEY, SSH_PUBLIC_KEY, ALLOWED_SIGNERS, CERTIFICATE];
+pub const DELIVERED_OUTPUTS: [&str; 7] = [
+    STATEMENT_PDF,
+    STATEMENT_JSON,
+    DELIVERED_PUBLIC_KEY,
+    SSH_PUBLIC_KEY,
+    ALLOWED_SIGNERS,
+    CERTIFICATE,
+    PADES_CERTIFICATE,
+];
 
 /// What was given to verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
