@@ -256,9 +256,9 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
     // Excel's `sep=,` line, when present, comes before the header.
     let first = text.lines().find(|l| !l.trim().is_empty() && !is_sep_line(l)).unwrap_or("");
     if first.contains('\t') && amazon_settlement::is_header(&split(first, '\t')) {
-        let t = table::read_text(
+        let t = table::read_decoded(
             file,
-            bytes,
+            &text,
             TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point },
             amazon_settlement::is_header,
         )?;
@@ -266,9 +266,9 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
         return Ok((format, amazon_settlement::parse(&t, ctx)?));
     }
     if text.lines().take(50).any(|l| mercadolivre::is_header(&split(l, ';'))) {
-        let t = table::read_text(
+        let t = table::read_decoded(
             file,
-            bytes,
+            &text,
             TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma },
             mercadolivre::is_header,
         )?;
@@ -276,9 +276,9 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
     }
     for delimiter in [b',', b'\t', b';'] {
         if amazon_ads::is_header(&split(first, delimiter as char)) {
-            let t = table::read_text(
+            let t = table::read_decoded(
                 file,
-                bytes,
+                &text,
                 TextFormat { delimiter, quoting: true, style: DecimalStyle::Point },
                 amazon_ads::is_header,
             )?;

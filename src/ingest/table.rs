@@ -51,6 +51,12 @@ impl Row {
         Row { number, text: String::new(), cells: Vec::new() }
     }
 
+    /// An empty row with room for `cells` cells holding `text_bytes` of text,
+    /// so that filling it allocates twice and never grows.
+    fn with_capacity(number: usize, text_bytes: usize, cells: usize) -> Self {
+        Row { number, text: String::with_capacity(text_bytes), cells: Vec::with_capacity(cells) }
+    }
+
     /// Appends a text cell (blank when it holds only spaces).
     fn push_text(&mut self, text: &str) {
         let text = text.trim();
@@ -444,7 +450,17 @@ pub fn read_text(
     format: TextFormat,
     is_header: impl Fn(&[String]) -> bool,
 ) -> Result<Table, InputError> {
-    let text = decode_text_checked(file, bytes)?;
+    read_decoded(file, &decode_text_checked(file, bytes)?, format, is_header)
+}
+
+/// [`read_text`] of a file already decoded by [`decode_text_checked`]
+/// (which a caller that looked at the text to detect its format has done).
+pub fn read_decoded(
+    file: &str,
+    text: &str,
+    format: TextFormat,
+    is_header: impl Fn(&[String]) -> bool,
+) -> Result<Table, InputError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(format.delimiter)
         .quoting(format.quoting)
@@ -484,7 +500,7 @@ pub fn read_text(
             }
             continue;
         }
-        let mut row = Row::new(line);
+        let mut row = Row::with_capacity(line, record.as_byte_record().as_slice().len(), record.len());
         for cell in &record {
             row.push_text(cell);
         }
