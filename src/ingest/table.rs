@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::io::Cursor;
+use std::ops::Range;
 use std::str::FromStr;
 
 use calamine::{Data, Reader, Sheets};
@@ -23,7 +24,7 @@ pub const COUNT_LIMIT: i64 = 1_000_000_000;
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Cell {
     Empty,
-    /// Non-blank text, trimmed: `Row::text[start..end]`.
+    /// Non-blank text, trimmed: `Arena::text[start..end]`.
     Text {
         start: usize,
         end: usize,
@@ -34,27 +35,39 @@ enum Cell {
     DateTime(NaiveDateTime),
 }
 
-/// One data row and where it came from (1-based line or sheet row).
-///
-/// A row's text cells share one buffer, so reading a row costs two
-/// allocations whatever its width; cells past the last non-blank one are
-/// not stored (they read as blank).
+/// One data row and where it came from (1-based line or sheet row): a run
+/// of its table's cells. Cells past the last non-blank one are not stored
+/// (they read as blank).
 #[derive(Debug, Clone)]
 pub struct Row {
     pub number: usize,
-    text: String,
-    cells: Vec<Cell>,
+    cells: Range<usize>,
 }
 
-impl Row {
-    fn new(number: usize) -> Self {
-        Row { number, text: String::new(), cells: Vec::new() }
+/// Every cell of a table's rows in one vector and every text cell's text in
+/// one string, so that reading a file allocates a handful of times, not per
+/// row, and dropping the table frees three buffers.
+#[derive(Debug, Clone, Default)]
+struct Arena {
+    cells: Vec<Cell>,
+    text: String,
+}
+
+/// Where a row being read begins in the [`Arena`].
+#[derive(Debug, Clone, Copy)]
+struct RowStart {
+    cell: usize,
+    text: usize,
+}
+
+impl Arena {
+    fn with_capacity(cells: usize, text_bytes: usize) -> Self {
+        Arena { cells: Vec::with_capacity(cells), text: String::with_capacity(text_bytes) }
     }
 
-    /// An empty row with room for `cells` cells holding `text_bytes` of text,
-    /// so that filling it allocates twice and never grows.
-    fn with_capacity(number: usize, text_bytes: usize, cells: usize) -> Self {
-        Row { number, text: String::with_capacity(text_bytes), cells: Vec::with_capacity(cells) }
+    /// Begins a row: what follows is its cells.
+    fn begin(&self) -> RowStart {
+        RowStart { cell: self.cells.len(), text: self.text.len() }
     }
 
     /// Appends a text cell (blank when it holds only spaces).
@@ -69,30 +82,41 @@ impl Row {
         }
     }
 
-    /// Whether every cell is blank.
-    fn is_blank(&self) -> bool {
-        self.cells.iter().all(|c| matches!(c, Cell::Empty))
+    /// Appends `count` blank cells.
+    fn push_blanks(&mut self, count: usize) {
+        self.cells.resize(self.cells.len() + count, Cell::Empty);
     }
 
-    /// The trimmed text of cell `col`, empty unless it is a text cell.
-    fn text_of(&self, col: usize) -> &str {
-        match self.cells.get(col) {
-            Some(Cell::Text { start, end }) => self.text.get(*start..*end).unwrap_or(""),
-            _ => "",
-        }
+    /// Whether every cell since `start` is blank.
+    fn is_blank_since(&self, start: RowStart) -> bool {
+        self.cells[start.cell..].iter().all(|c| matches!(c, Cell::Empty))
     }
 
-    /// The row's cells as header names (text cells trimmed, others empty).
-    fn header_names(&self) -> Vec<String> {
-        (0..self.cells.len()).map(|col| self.text_of(col).to_string()).collect()
+    /// The cells since `start` as header names (text cells trimmed, others empty).
+    fn header_names_since(&self, start: RowStart) -> Vec<String> {
+        self.cells[start.cell..].iter().map(|cell| self.text_of(*cell).to_string()).collect()
     }
 
-    /// The row without its trailing blank cells.
-    fn finish(mut self) -> Self {
-        while matches!(self.cells.last(), Some(Cell::Empty)) {
+    /// Forgets the cells since `start` (a blank or header row).
+    fn discard(&mut self, start: RowStart) {
+        self.cells.truncate(start.cell);
+        self.text.truncate(start.text);
+    }
+
+    /// Ends the row begun at `start`, without its trailing blank cells.
+    fn finish(&mut self, number: usize, start: RowStart) -> Row {
+        while self.cells.len() > start.cell && matches!(self.cells.last(), Some(Cell::Empty)) {
             self.cells.pop();
         }
-        self
+        Row { number, cells: start.cell..self.cells.len() }
+    }
+
+    /// The text of a text cell, empty for any other.
+    fn text_of(&self, cell: Cell) -> &str {
+        match cell {
+            Cell::Text { start, end } => self.text.get(start..end).unwrap_or(""),
+            _ => "",
+        }
     }
 }
 
@@ -111,6 +135,8 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// How text cells write their decimal separator.
     pub style: DecimalStyle,
+    /// The rows' cells.
+    arena: Arena,
 }
 
 /// Folds a header for comparison: trimmed, inner whitespace collapsed,
@@ -195,7 +221,7 @@ impl Table {
     }
 
     fn cell(&self, row: &Row, col: usize) -> Cell {
-        row.cells.get(col).copied().unwrap_or(Cell::Empty)
+        self.arena.cells.get(row.cells.clone()).and_then(|cells| cells.get(col)).copied().unwrap_or(Cell::Empty)
     }
 
     /// The cell as trimmed text; empty for blank cells and cells holding only
@@ -205,10 +231,10 @@ impl Table {
     }
 
     /// [`Table::text`], borrowed from the table when the cell holds text.
-    pub fn text_ref<'a>(&self, row: &'a Row, col: usize) -> Cow<'a, str> {
+    pub fn text_ref(&self, row: &Row, col: usize) -> Cow<'_, str> {
         match self.cell(row, col) {
             Cell::Empty => Cow::Borrowed(""),
-            Cell::Text { .. } => Cow::Borrowed(row.text_of(col)),
+            cell @ Cell::Text { .. } => Cow::Borrowed(self.arena.text_of(cell)),
             Cell::Number(d) => Cow::Owned(d.normalize().to_string()),
             Cell::DateTime(dt) => Cow::Owned(dt.format("%Y-%m-%d %H:%M:%S").to_string()),
         }
@@ -247,11 +273,12 @@ impl Table {
     /// [`crate::money::MONEY_LIMIT`] or more, which no marketplace row carries and whose
     /// sums could overflow.
     pub fn money(&self, row: &Row, col: usize) -> Result<Decimal, InputError> {
-        if matches!(self.cell(row, col), Cell::Text { .. }) && row.text_of(col).contains('%') {
+        let cell = self.cell(row, col);
+        if matches!(cell, Cell::Text { .. }) && self.arena.text_of(cell).contains('%') {
             return Err(self.error(
                 row,
                 col,
-                format!("{:?} is a percentage; expected an amount such as 1,234.56", row.text_of(col)),
+                format!("{:?} is a percentage; expected an amount such as 1,234.56", self.arena.text_of(cell)),
             ));
         }
         let d = self.decimal(row, col)?.unwrap_or(Decimal::ZERO);
@@ -469,6 +496,8 @@ pub fn read_decoded(
         .from_reader(text.as_bytes());
     let mut header: Option<(usize, Vec<String>)> = None;
     let mut rows = Vec::new();
+    // The cells' text is at most the file's; a cell takes about 8 bytes of it.
+    let mut arena = Arena::with_capacity(text.len() / 8, text.len());
     let mut lines = LineCounter { text: text.as_bytes(), byte: 0, line: 1 };
     // Cell counts of the last two non-blank records and the last one's line.
     let (mut last_len, mut previous_len, mut last_line) = (0, 0, 0);
@@ -500,11 +529,11 @@ pub fn read_decoded(
             }
             continue;
         }
-        let mut row = Row::with_capacity(line, record.as_byte_record().as_slice().len(), record.len());
+        let start = arena.begin();
         for cell in &record {
-            row.push_text(cell);
+            arena.push_text(cell);
         }
-        rows.push(row.finish());
+        rows.push(arena.finish(line, start));
     }
     let (header_number, headers) =
         header.ok_or_else(|| InputError::file(file, "no header row found (the file is empty or not this format)"))?;
@@ -520,7 +549,7 @@ pub fn read_decoded(
             ),
         });
     }
-    Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style })
+    Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style, arena })
 }
 
 /// Whether a file's first record is Excel's `sep=<delimiter>` line (read
@@ -701,24 +730,27 @@ fn sheet_table(
     let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
     let mut header: Option<(usize, Vec<String>)> = None;
     let mut rows = Vec::new();
+    let mut arena = Arena::default();
     for (i, raw) in range.rows().enumerate() {
         let number = first_row + i + 1;
-        let mut row = Row::new(number);
-        row.cells.resize(first_col, Cell::Empty);
+        let start = arena.begin();
+        arena.push_blanks(first_col);
         for data in raw {
-            push_xlsx_cell(&mut row, file, sheet, data)?;
+            push_xlsx_cell(&mut arena, number, file, sheet, data)?;
         }
-        if row.is_blank() {
+        if arena.is_blank_since(start) {
+            arena.discard(start);
             continue;
         }
         if header.is_none() {
-            let texts = row.header_names();
+            let texts = arena.header_names_since(start);
+            arena.discard(start);
             if is_header(&texts) {
                 header = Some((number, texts));
             }
             continue;
         }
-        rows.push(row.finish());
+        rows.push(arena.finish(number, start));
     }
     let (header_number, headers) =
         header.ok_or_else(|| InputError::file(file, format!("sheet {sheet:?} {NO_HEADER}")))?;
@@ -729,12 +761,12 @@ fn sheet_table(
         header_number,
         rows,
         style: DecimalStyle::Point,
+        arena,
     })
 }
 
-/// Appends one XLSX cell to `row`, typed as the sheet stores it.
-fn push_xlsx_cell(row: &mut Row, file: &str, sheet: &str, data: &Data) -> Result<(), InputError> {
-    let number = row.number;
+/// Appends one XLSX cell of sheet row `number` to `arena`, typed as the sheet stores it.
+fn push_xlsx_cell(arena: &mut Arena, number: usize, file: &str, sheet: &str, data: &Data) -> Result<(), InputError> {
     let bad = |message: String| InputError {
         file: file.to_string(),
         location: Location::Row { sheet: sheet.to_string(), row: number },
@@ -744,7 +776,7 @@ fn push_xlsx_cell(row: &mut Row, file: &str, sheet: &str, data: &Data) -> Result
     let cell = match data {
         Data::Empty => Cell::Empty,
         Data::String(s) | Data::DurationIso(s) => {
-            row.push_text(s);
+            arena.push_text(s);
             return Ok(());
         }
         Data::Int(i) => Cell::Number(Decimal::from(*i)),
@@ -752,20 +784,20 @@ fn push_xlsx_cell(row: &mut Row, file: &str, sheet: &str, data: &Data) -> Result
             Cell::Number(decimal_from_xlsx_float(*f).ok_or_else(|| bad(format!("unreadable number {f}")))?)
         }
         Data::Bool(b) => {
-            row.push_text(if *b { "TRUE" } else { "FALSE" });
+            arena.push_text(if *b { "TRUE" } else { "FALSE" });
             return Ok(());
         }
         Data::DateTime(dt) => Cell::DateTime(dt.as_datetime().ok_or_else(|| bad("unreadable date cell".to_string()))?),
         Data::DateTimeIso(s) => match NaiveDateTime::from_str(s) {
             Ok(dt) => Cell::DateTime(dt),
             Err(_) => {
-                row.push_text(s);
+                arena.push_text(s);
                 return Ok(());
             }
         },
         Data::Error(e) => return Err(bad(format!("the cell holds the spreadsheet error {e:?}"))),
     };
-    row.cells.push(cell);
+    arena.cells.push(cell);
     Ok(())
 }
 
