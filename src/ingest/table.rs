@@ -513,7 +513,7 @@ pub fn read_decoded(
         if !more {
             break;
         }
-        if record.iter().all(|c| c.trim().is_empty()) {
+        if is_blank_record(&record) {
             continue;
         }
         let line = record.position().map(|p| lines.line_at(p.byte() as usize)).unwrap_or(0);
@@ -552,6 +552,14 @@ pub fn read_decoded(
     Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style, arena })
 }
 
+/// Whether every cell of `record` is blank or only whitespace. A record
+/// with an ASCII byte that is not whitespace (nearly every one) is told
+/// apart without trimming its cells.
+fn is_blank_record(record: &csv::StringRecord) -> bool {
+    let visible_ascii = record.as_byte_record().as_slice().iter().any(|b| b.is_ascii() && !b.is_ascii_whitespace());
+    !visible_ascii && record.iter().all(|c| c.trim().is_empty())
+}
+
 /// Whether a file's first record is Excel's `sep=<delimiter>` line (read
 /// with that delimiter, it is the cells `sep=` and an empty one).
 fn is_sep_line(record: &csv::StringRecord) -> bool {
@@ -580,7 +588,7 @@ impl LineCounter<'_> {
             offset += 1;
         }
         if offset >= self.byte {
-            self.line += self.text[self.byte..offset].iter().filter(|b| **b == b'\n').count();
+            self.line += memchr::memchr_iter(b'\n', &self.text[self.byte..offset]).count();
             self.byte = offset;
         }
         self.line
