@@ -3,6 +3,7 @@
 //! typed amount pairs per row). Both carry a summary row with the
 //! settlement's total-amount, which the detail rows must sum to exactly.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -28,12 +29,12 @@ pub fn layout(t: &Table) -> Format {
 }
 
 /// One typed amount of a settlement, whichever layout it came from.
-struct Detail {
-    transaction_type: String,
-    amount_type: String,
-    description: String,
+struct Detail<'a> {
+    transaction_type: &'a str,
+    amount_type: Cow<'a, str>,
+    description: Cow<'a, str>,
     amount: Decimal,
-    order_id: String,
+    order_id: Cow<'a, str>,
     quantity: i64,
 }
 
@@ -120,7 +121,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     let v1_pairs = if v2 { Vec::new() } else { v1_columns(t)? };
 
     let mut out = ParsedExport::default();
-    let mut settlements: BTreeMap<String, Settlement> = BTreeMap::new();
+    // Keyed by the id as the table holds it: no copy per row.
+    let mut settlements: BTreeMap<Cow<'_, str>, Settlement> = BTreeMap::new();
     for row in &t.rows {
         out.rows_total += 1;
         let id = t.text_ref(row, common.settlement_id);
@@ -131,7 +133,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             if currency != Currency::Usd {
                 return Err(not_usd(t, row, common.currency, currency));
             }
-            let settlement = settlements.entry(id.into_owned()).or_default();
+            let settlement = settlements.entry(id).or_default();
             let total = t.money(row, common.total_amount)?;
             settlement.reported = Some(total);
             settlement.summary_number.get_or_insert(row.number);
@@ -145,11 +147,11 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                     Vec::new()
                 } else {
                     vec![Detail {
-                        transaction_type: transaction_type.to_string(),
-                        amount_type: t.text(row, amount_type),
-                        description: t.text(row, description),
+                        transaction_type: &transaction_type,
+                        amount_type: t.text_ref(row, amount_type),
+                        description: t.text_ref(row, description),
                         amount: t.money(row, amount)?,
-                        order_id: t.text(row, common.order_id),
+                        order_id: t.text_ref(row, common.order_id),
                         quantity: 0,
                     }]
                 }
@@ -172,7 +174,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             Some(col) => t.whole(row, col)?,
             None => 0,
         };
-        let settlement = settlements.entry(id.into_owned()).or_default();
+        let settlement = settlements.entry(id).or_default();
         settlement.rows += 1;
         settlement.first_number.get_or_insert(row.number);
         for d in &details {
@@ -213,7 +215,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         };
         let number = s.summary_number.or(s.first_number).unwrap_or(t.header_number);
         let mut unit =
-            Unit::new(UnitKey::Settlement(id.clone()), t.location(number), &id_column, format!("settlement {id}"));
+            Unit::new(UnitKey::Settlement(id.to_string()), t.location(number), &id_column, format!("settlement {id}"));
         unit.fingerprint = s.fingerprint;
         unit.summary = match s.reported {
             Some(r) => format!("total-amount {r} USD, {} detail rows", s.rows),
@@ -252,42 +254,50 @@ fn not_usd(t: &Table, row: &Row, col: usize, found: Currency) -> InputError {
     )
 }
 
+/// Whether `haystack` contains `needle` (lower-case ASCII), ignoring ASCII case.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 fn is_principal(d: &Detail) -> bool {
     d.amount_type.eq_ignore_ascii_case("ItemPrice") && d.description.eq_ignore_ascii_case("Principal")
 }
 
 /// How one typed amount counts: its payout kind, and the order event it implies.
 fn record(out: &mut ParsedExport, date: NaiveDate, d: Detail) {
-    let tx = d.transaction_type.to_ascii_lowercase();
-    let amount_type = d.amount_type.to_ascii_lowercase();
-    let description = d.description.to_ascii_lowercase();
-    let disputed = tx.contains("a-to-z") || tx.contains("chargeback");
-    let is_order = tx == "order";
-    let is_refund = tx == "refund" || disputed;
-    let principal = amount_type == "itemprice" && description == "principal";
-    let shipping = amount_type == "itemprice" && description == "shipping";
+    // Every comparison ignores ASCII case.
+    let (tx, amount_type, description) = (d.transaction_type, d.amount_type.as_ref(), d.description.as_ref());
+    let disputed = contains_ignore_case(tx, "a-to-z") || contains_ignore_case(tx, "chargeback");
+    let is_order = tx.eq_ignore_ascii_case("order");
+    let is_refund = tx.eq_ignore_ascii_case("refund") || disputed;
+    let item_price = amount_type.eq_ignore_ascii_case("itemprice");
+    let principal = item_price && description.eq_ignore_ascii_case("principal");
+    let shipping = item_price && description.eq_ignore_ascii_case("shipping");
 
-    let kind = if amount_type == "itemprice" {
+    let kind = if item_price {
         if is_refund && (principal || shipping) {
             MoneyKind::Refund
         } else if principal && is_order {
             MoneyKind::Principal
         } else if shipping && is_order {
             MoneyKind::Shipping
-        } else if description.contains("tax") {
+        } else if contains_ignore_case(description, "tax") {
             MoneyKind::Tax
         } else {
             MoneyKind::Other
         }
-    } else if amount_type == "itemwithheldtax" || description.contains("facilitatortax") {
+    } else if amount_type.eq_ignore_ascii_case("itemwithheldtax") || contains_ignore_case(description, "facilitatortax")
+    {
         MoneyKind::Tax
-    } else if amount_type == "promotion" {
+    } else if amount_type.eq_ignore_ascii_case("promotion") {
         MoneyKind::Promotion
-    } else if amount_type == "itemfees" {
+    } else if amount_type.eq_ignore_ascii_case("itemfees") {
         MoneyKind::PlatformFee
-    } else if amount_type.contains("cost of advertising") || description.contains("cost of advertising") {
+    } else if contains_ignore_case(amount_type, "cost of advertising")
+        || contains_ignore_case(description, "cost of advertising")
+    {
         MoneyKind::Advertising
-    } else if tx == "servicefee" || description.contains("fee") {
+    } else if tx.eq_ignore_ascii_case("servicefee") || contains_ignore_case(description, "fee") {
         MoneyKind::PlatformFee
     } else {
         MoneyKind::Other
@@ -297,7 +307,7 @@ fn record(out: &mut ParsedExport, date: NaiveDate, d: Detail) {
         out.events.push(OrderEvent {
             market: Market::AmazonUs,
             date,
-            order_id: d.order_id.clone(),
+            order_id: d.order_id.to_string(),
             kind,
             units,
             principal,
@@ -318,7 +328,13 @@ fn record(out: &mut ParsedExport, date: NaiveDate, d: Detail) {
             event(OrderEventKind::Disputed, 0, Decimal::ZERO, Decimal::ZERO);
         }
     }
-    out.lines.push(MoneyLine { market: Market::AmazonUs, date, order_id: d.order_id, kind, amount: d.amount });
+    out.lines.push(MoneyLine {
+        market: Market::AmazonUs,
+        date,
+        order_id: d.order_id.into_owned(),
+        kind,
+        amount: d.amount,
+    });
 }
 
 /// A V1 typed-amount column pair: (type column or fixed type, amount column, amount-type it maps to).
@@ -358,30 +374,30 @@ fn v1_columns(t: &Table) -> Result<Vec<V1Pair>, InputError> {
     Ok(found)
 }
 
-fn v1_details(
-    t: &Table,
+fn v1_details<'a>(
+    t: &'a Table,
     row: &Row,
     pairs: &[V1Pair],
-    transaction_type: &str,
+    transaction_type: &'a str,
     order_col: usize,
-) -> Result<Vec<Detail>, InputError> {
+) -> Result<Vec<Detail<'a>>, InputError> {
     let mut out = Vec::new();
     for p in pairs {
         if t.is_blank(row, p.amount_col) {
             continue;
         }
-        let mut description = p.type_col.map(|c| t.text(row, c)).unwrap_or_default();
+        let mut description = p.type_col.map(|c| t.text_ref(row, c)).unwrap_or_default();
         if description.is_empty() {
-            description = p.fixed_description.to_string();
+            description = Cow::Borrowed(p.fixed_description);
         }
         let amount_type =
-            if description.to_ascii_lowercase().contains("facilitatortax") { "ItemWithheldTax" } else { p.amount_type };
+            if contains_ignore_case(&description, "facilitatortax") { "ItemWithheldTax" } else { p.amount_type };
         out.push(Detail {
-            transaction_type: transaction_type.to_string(),
-            amount_type: amount_type.to_string(),
+            transaction_type,
+            amount_type: Cow::Borrowed(amount_type),
             description,
             amount: t.money(row, p.amount_col)?,
-            order_id: t.text(row, order_col),
+            order_id: t.text_ref(row, order_col),
             quantity: 0,
         });
     }

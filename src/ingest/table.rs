@@ -488,53 +488,61 @@ pub fn read_decoded(
     format: TextFormat,
     is_header: impl Fn(&[String]) -> bool,
 ) -> Result<Table, InputError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(format.delimiter)
-        .quoting(format.quoting)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut header: Option<(usize, Vec<String>)> = None;
-    let mut rows = Vec::new();
-    // The cells' text is at most the file's; a cell takes about 8 bytes of it.
-    let mut arena = Arena::with_capacity(text.len() / 8, text.len());
-    let mut lines = LineCounter { text: text.as_bytes(), byte: 0, line: 1 };
-    // Cell counts of the last two non-blank records and the last one's line.
-    let (mut last_len, mut previous_len, mut last_line) = (0, 0, 0);
-    let mut first = true;
-    // One record buffer for the whole file; a row keeps only its non-blank
-    // cells' text (blank cells, and blank cells at the end, cost nothing).
-    let mut record = csv::StringRecord::new();
-    loop {
-        let more = reader.read_record(&mut record).map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-            InputError { file: file.to_string(), location: Location::Line(line), column: None, message: e.to_string() }
-        })?;
-        if !more {
-            break;
-        }
-        if is_blank_record(&record) {
-            continue;
-        }
-        let line = record.position().map(|p| lines.line_at(p.byte() as usize)).unwrap_or(0);
-        (previous_len, last_len, last_line) = (last_len, record.len(), line);
-        if std::mem::take(&mut first) && is_sep_line(&record) {
-            continue;
-        }
-        if header.is_none() {
-            let cells: Vec<String> = record.iter().map(str::to_string).collect();
-            if is_header(&cells) {
-                header =
-                    Some((line, cells.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_string()).collect()));
+    let mut found = TextRows {
+        is_header,
+        header: None,
+        rows: Vec::new(),
+        // The cells' text is at most the file's; a cell takes about 8 bytes of it.
+        arena: Arena::with_capacity(text.len() / 8, text.len()),
+        lines: LineCounter { text: text.as_bytes(), byte: 0, line: 1 },
+        last_len: 0,
+        previous_len: 0,
+        last_line: 0,
+        first: true,
+    };
+    if format.quoting {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(format.delimiter)
+            .quoting(true)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        // One record buffer for the whole file.
+        let mut record = csv::StringRecord::new();
+        loop {
+            let more = reader.read_record(&mut record).map_err(|e| {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                InputError {
+                    file: file.to_string(),
+                    location: Location::Line(line),
+                    column: None,
+                    message: e.to_string(),
+                }
+            })?;
+            if !more {
+                break;
             }
-            continue;
+            let offset = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+            let fields = record.as_byte_record().as_slice();
+            found.take(offset, record.iter(), record.len(), has_visible_ascii(fields));
         }
-        let start = arena.begin();
-        for cell in &record {
-            arena.push_text(cell);
+    } else {
+        // Without quoting a record is a line and a cell what lies between
+        // delimiters: split in place, as the csv crate would (a line ends at
+        // `\n`, `\r` or both; empty lines are skipped), without copying
+        // each record into a buffer and validating it again.
+        let delimiter = char::from(format.delimiter);
+        let mut start = 0;
+        for end in memchr::memchr2_iter(b'\n', b'\r', text.as_bytes()).chain(std::iter::once(text.len())) {
+            if end > start {
+                let line = &text[start..end];
+                let len = memchr::memchr_iter(format.delimiter, line.as_bytes()).count() + 1;
+                found.take(start, line.split(delimiter), len, has_visible_ascii(line.as_bytes()));
+            }
+            start = end + 1;
         }
-        rows.push(arena.finish(line, start));
     }
+    let TextRows { header, rows, arena, last_len, previous_len, last_line, .. } = found;
     let (header_number, headers) =
         header.ok_or_else(|| InputError::file(file, "no header row found (the file is empty or not this format)"))?;
     let cut = !text.ends_with(['\n', '\r']) && !rows.is_empty();
@@ -552,22 +560,68 @@ pub fn read_decoded(
     Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style, arena })
 }
 
-/// Whether every cell of `record` is blank or only whitespace. A record
-/// with an ASCII byte that is not whitespace (nearly every one) is told
-/// apart without trimming its cells.
-fn is_blank_record(record: &csv::StringRecord) -> bool {
-    let visible_ascii = record.as_byte_record().as_slice().iter().any(|b| b.is_ascii() && !b.is_ascii_whitespace());
-    !visible_ascii && record.iter().all(|c| c.trim().is_empty())
+/// The header and rows of a text file, found record by record.
+struct TextRows<'t, H> {
+    is_header: H,
+    header: Option<(usize, Vec<String>)>,
+    rows: Vec<Row>,
+    arena: Arena,
+    lines: LineCounter<'t>,
+    /// Cell counts of the last two non-blank records and the last one's line.
+    last_len: usize,
+    previous_len: usize,
+    last_line: usize,
+    first: bool,
+}
+
+impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
+    /// Takes the record that begins at byte `offset`, of `len` cells, which
+    /// holds an ASCII byte other than whitespace when `visible_ascii`:
+    /// skipped when blank or Excel's `sep=` line, the header when it is the
+    /// first that `is_header` accepts, a row after it, nothing before it.
+    fn take<'a>(
+        &mut self,
+        offset: usize,
+        cells: impl Iterator<Item = &'a str> + Clone,
+        len: usize,
+        visible_ascii: bool,
+    ) {
+        // Without a visible ASCII byte a record may still hold other text.
+        if !visible_ascii && cells.clone().all(|c| c.trim().is_empty()) {
+            return;
+        }
+        let line = self.lines.line_at(offset);
+        (self.previous_len, self.last_len, self.last_line) = (self.last_len, len, line);
+        if std::mem::take(&mut self.first) && is_sep_line(cells.clone()) {
+            return;
+        }
+        if self.header.is_none() {
+            let texts: Vec<String> = cells.map(str::to_string).collect();
+            if (self.is_header)(&texts) {
+                let names = texts.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_string()).collect();
+                self.header = Some((line, names));
+            }
+            return;
+        }
+        let start = self.arena.begin();
+        for cell in cells {
+            self.arena.push_text(cell);
+        }
+        self.rows.push(self.arena.finish(line, start));
+    }
+}
+
+/// Whether `bytes` hold an ASCII byte that is not whitespace: a record
+/// that does is not blank (nearly every one), told without trimming cells.
+fn has_visible_ascii(bytes: &[u8]) -> bool {
+    bytes.iter().any(|b| b.is_ascii() && !b.is_ascii_whitespace())
 }
 
 /// Whether a file's first record is Excel's `sep=<delimiter>` line (read
 /// with that delimiter, it is the cells `sep=` and an empty one).
-fn is_sep_line(record: &csv::StringRecord) -> bool {
-    let first = record.get(0).unwrap_or("").trim_start_matches('\u{feff}');
-    first.starts_with("sep=")
-        && first.chars().count() <= 5
-        && record.len() <= 2
-        && record.iter().skip(1).all(str::is_empty)
+fn is_sep_line<'a>(mut cells: impl Iterator<Item = &'a str> + Clone) -> bool {
+    let first = cells.next().unwrap_or("").trim_start_matches('\u{feff}');
+    first.starts_with("sep=") && first.chars().count() <= 5 && cells.clone().count() <= 1 && cells.all(str::is_empty)
 }
 
 /// Turns a record's byte offset into its 1-based line number. The csv
