@@ -2,12 +2,16 @@
 # Times the release build of kpiseal end to end on generated workspaces and
 # prints the tables of README.md's Performance section.
 #
-#   scripts/bench-batch.sh [floor|rss|linear|all]     (default: floor)
+#   scripts/bench-batch.sh [floor|split|rss|linear|all]     (default: floor)
 #
 #   floor   a ~1 GB workspace (160 sellers x 5,000 orders per market): the
 #           whole `kpiseal run` (wall, peak RSS) against the read floor, a
 #           plain Python polars read of the same export files
 #           (scripts/polars_floor.py: read_csv / read_excel, nothing else)
+#   split   the same, apart for text and for XLSX: from 150 generated sellers
+#           (5,000 orders per market), the 50 whose exports are all CSV/TSV
+#           (Amazon settlements, ads CSV, Vendas CSV) and the 50 whose one
+#           export is a Vendas XLSX, each run as a workspace of its own
 #   rss     peak RSS for 50, 200 and 800 sellers of equal size (1,000 orders)
 #   linear  wall time for 20 sellers at 2,500, 5,000 and 10,000 orders
 #
@@ -22,7 +26,7 @@
 set -euo pipefail
 
 mode="${1:-floor}"
-case "$mode" in floor | rss | linear | all) ;; *)
+case "$mode" in floor | split | rss | linear | all) ;; *)
     sed -n '2,22p' "$0" >&2
     exit 2
     ;;
@@ -103,6 +107,41 @@ if [[ "$mode" == floor || "$mode" == all ]]; then
         'BEGIN { printf "| 160 sellers x 5,000 orders | %.0f MB | %d | %.1f s | %.1f s | %.2f | %d MiB |\n", b / 1e6, r, w, f, w / f, m }'
     echo
     echo "floor: ${floor_text} s reading CSV/TSV, ${floor_xlsx} s reading XLSX (medians)"
+fi
+
+# subset WORKSPACE NAME KEEP: a copy of WORKSPACE (hard links) holding only
+# the sellers for which `KEEP <export folder>` succeeds; prints its folder
+subset() {
+    local dir="$bench_dir/$2"
+    if [[ ! -f "$dir/.generated" ]]; then
+        rm -rf "$dir"
+        cp -al "$1" "$dir"
+        local seller
+        for seller in "$dir/exports/$period"/*/; do
+            seller="$(basename "$seller")"
+            if ! "$3" "$dir/exports/$period/$seller"; then
+                rm -rf "$dir/exports/$period/$seller" "$dir/contracts/$seller.toml" "$dir/costs/$period/$seller.csv"
+            fi
+        done
+    fi
+    echo "$dir"
+}
+text_only() { ! ls "$1" | grep -qi '\.xlsx$'; }
+xlsx_only() { ! ls "$1" | grep -qvi '\.xlsx$'; }
+
+if [[ "$mode" == split || "$mode" == all ]]; then
+    all="$(workspace 150 5000)"
+    echo
+    echo "| workspace | sellers | exports | e2e wall | polars read floor | ratio | peak RSS |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    for kind in text xlsx; do
+        ws="$(subset "$all" "ws-s150-o5000-seed$seed-$kind" "${kind}_only")"
+        read -r wall rss < <(e2e "$ws")
+        read -r floor_s _ _ < <(floor "$ws")
+        awk -v k="$kind" -v s="$(ls "$ws/contracts" | wc -l)" -v b="$(export_bytes "$ws")" -v w="$wall" \
+            -v f="$floor_s" -v m="$rss" \
+            'BEGIN { printf "| %s only | %d | %.0f MB | %.2f s | %.2f s | %.2f | %d MiB |\n", k, s, b / 1e6, w, f, w / f, m }'
+    done
 fi
 
 if [[ "$mode" == rss || "$mode" == all ]]; then

@@ -531,13 +531,16 @@ pub fn read_decoded(
         // delimiters: split in place, as the csv crate would (a line ends at
         // `\n`, `\r` or both; empty lines are skipped), without copying
         // each record into a buffer and validating it again.
-        let delimiter = char::from(format.delimiter);
         let mut start = 0;
+        // The delimiters' offsets in the current line, one buffer for the file.
+        let mut bounds = Vec::new();
         for end in memchr::memchr2_iter(b'\n', b'\r', text.as_bytes()).chain(std::iter::once(text.len())) {
             if end > start {
                 let line = &text[start..end];
-                let len = memchr::memchr_iter(format.delimiter, line.as_bytes()).count() + 1;
-                found.take(start, line.split(delimiter), len, has_visible_ascii(line.as_bytes()));
+                bounds.clear();
+                bounds.extend(memchr::memchr_iter(format.delimiter, line.as_bytes()));
+                let cells = Fields { line, bounds: &bounds, index: 0 };
+                found.take(start, cells, bounds.len() + 1, has_visible_ascii(line.as_bytes()));
             }
             start = end + 1;
         }
@@ -558,6 +561,29 @@ pub fn read_decoded(
         });
     }
     Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style, arena })
+}
+
+/// The cells of one unquoted line, between the delimiters at `bounds`.
+#[derive(Clone)]
+struct Fields<'a> {
+    line: &'a str,
+    bounds: &'a [usize],
+    index: usize,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let start = match self.index {
+            0 => 0,
+            i => self.bounds.get(i - 1)? + 1,
+        };
+        let end = self.bounds.get(self.index).copied().unwrap_or(self.line.len());
+        self.index += 1;
+        // The delimiter is ASCII, so every bound is a character boundary.
+        self.line.get(start..end)
+    }
 }
 
 /// The header and rows of a text file, found record by record.
