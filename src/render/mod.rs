@@ -122,9 +122,11 @@ fn render(
     finish(lopdf_doc, &info, &[attachment]).map_err(|e| RenderError::Pdf(e.to_string()))
 }
 
-/// The characters each face (regular, bold) shows on `pages`.
+/// The characters each face (regular, bold) shows on `pages`. Collected
+/// with repeats, then sorted once: a statement shows tens of thousands of
+/// characters, of a few hundred kinds.
 fn shown_chars(pages: &[Vec<Op>], fonts: &Fonts) -> [BTreeSet<char>; 2] {
-    let mut shown = [BTreeSet::new(), BTreeSet::new()];
+    let mut shown: [Vec<char>; 2] = [Vec::new(), Vec::new()];
     let ids = [&fonts.face(Face::Regular).id, &fonts.face(Face::Bold).id];
     for ops in pages {
         let mut current = None;
@@ -152,7 +154,11 @@ fn shown_chars(pages: &[Vec<Op>], fonts: &Fonts) -> [BTreeSet<char>; 2] {
             }
         }
     }
-    shown
+    shown.map(|mut chars| {
+        chars.sort_unstable();
+        chars.dedup();
+        chars.into_iter().collect()
+    })
 }
 
 /// Adds the footer ("n / N", statement number and seller) to every page;
