@@ -275,6 +275,11 @@ fn parse(cms_bytes: &[u8]) -> Result<ParsedSignature, String> {
         [one] => one,
         other => return Err(format!("{} signers; expected exactly one", other.len())),
     };
+    if signer_info.signature_algorithm.oid == rfc8410::ID_ED_25519 {
+        return Err("the signer signed with Ed25519 alone, as kpiseal did before 2026-12-05; this version \
+                    checks an ECDSA P-256 signature countersigned with Ed25519"
+            .into());
+    }
     if signer_info.digest_alg.oid != rfc5912::ID_SHA_256 {
         return Err(format!("digest algorithm {} is not SHA-256", signer_info.digest_alg.oid));
     }
@@ -511,6 +516,23 @@ mod tests {
                 ("countersigning-certificate", false),
             ]
         );
+    }
+
+    #[test]
+    fn an_ed25519_signer_as_earlier_versions_wrote_is_named_as_such() {
+        let cms = sign_detached(RANGES, &key(1)).unwrap();
+        let content_info = ContentInfo::from_der(&cms).unwrap();
+        let mut signed_data: SignedData = content_info.content.decode_as().unwrap();
+        let mut signer_info = signed_data.signer_infos.0.as_slice()[0].clone();
+        signer_info.signature_algorithm = AlgorithmIdentifierOwned { oid: rfc8410::ID_ED_25519, parameters: None };
+        signer_info.digest_alg = sha512_algorithm();
+        signed_data.signer_infos = SignerInfos(SetOfVec::try_from(vec![signer_info]).unwrap());
+        let legacy =
+            ContentInfo { content_type: rfc5911::ID_SIGNED_DATA, content: Any::encode_from(&signed_data).unwrap() }
+                .to_der()
+                .unwrap();
+        let reason = verify_detached(&legacy, RANGES).structure.unwrap_err();
+        assert!(reason.contains("Ed25519 alone, as kpiseal did before 2026-12-05"), "{reason}");
     }
 
     #[test]
