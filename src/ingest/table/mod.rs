@@ -1,0 +1,506 @@
+//! A header-addressed table read from a delimited text file or an XLSX sheet.
+//!
+//! Every parser reads its export through [`Table`], so the quirks DOMAIN.md
+//! lists are handled once: a UTF-8 BOM, Windows-1252 text, trailing spaces in
+//! headers, cells holding a single space, title rows above the header, and
+//! XLSX floats (turned into decimals here and never carried as `f64`).
+//!
+//! `decode` turns a text file's bytes into text, `text` and `xlsx` read a
+//! table from each kind of file; this module holds the table itself, whose
+//! rows share one arena of cells.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
+
+use crate::error::{InputError, Location};
+use crate::money::{DecimalStyle, RoundingMode, check_money_limit, parse_decimal};
+
+mod decode;
+mod text;
+mod xlsx;
+
+pub use decode::{decode_text, decode_text_checked};
+pub use text::{TextFormat, read_decoded, read_text};
+pub(crate) use xlsx::NO_HEADER;
+pub use xlsx::{MAX_XLSX_PART, MAX_XLSX_TOTAL, Workbook, read_xlsx};
+
+/// The largest count (units, clicks, impressions) a cell may hold.
+pub const COUNT_LIMIT: i64 = 1_000_000_000;
+
+/// One cell, as typed as its source allows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cell {
+    Empty,
+    /// Non-blank text, trimmed: `Arena::text[start..end]`.
+    Text {
+        start: usize,
+        end: usize,
+    },
+    /// A numeric XLSX cell, already exact (see [`decimal_from_xlsx_float`]).
+    Number(Decimal),
+    /// A date-formatted XLSX cell.
+    DateTime(NaiveDateTime),
+}
+
+/// One data row and where it came from (1-based line or sheet row): a run
+/// of its table's cells. Cells past the last non-blank one are not stored
+/// (they read as blank).
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub number: usize,
+    cells: Range<usize>,
+}
+
+/// Every cell of a table's rows in one vector and every text cell's text in
+/// one string, so that reading a file allocates a handful of times, not per
+/// row, and dropping the table frees three buffers.
+#[derive(Debug, Clone, Default)]
+struct Arena {
+    cells: Vec<Cell>,
+    text: String,
+}
+
+/// Where a row being read begins in the [`Arena`].
+#[derive(Debug, Clone, Copy)]
+struct RowStart {
+    cell: usize,
+    text: usize,
+}
+
+impl Arena {
+    fn with_capacity(cells: usize, text_bytes: usize) -> Self {
+        Arena { cells: Vec::with_capacity(cells), text: String::with_capacity(text_bytes) }
+    }
+
+    /// Begins a row: what follows is its cells.
+    fn begin(&self) -> RowStart {
+        RowStart { cell: self.cells.len(), text: self.text.len() }
+    }
+
+    /// Appends a text cell (blank when it holds only spaces).
+    fn push_text(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            self.cells.push(Cell::Empty);
+        } else {
+            let start = self.text.len();
+            self.text.push_str(text);
+            self.cells.push(Cell::Text { start, end: self.text.len() });
+        }
+    }
+
+    /// Appends `count` blank cells.
+    fn push_blanks(&mut self, count: usize) {
+        self.cells.resize(self.cells.len() + count, Cell::Empty);
+    }
+
+    /// Whether every cell since `start` is blank.
+    fn is_blank_since(&self, start: RowStart) -> bool {
+        self.cells[start.cell..].iter().all(|c| matches!(c, Cell::Empty))
+    }
+
+    /// The cells since `start` as header names (text cells trimmed, others empty).
+    fn header_names_since(&self, start: RowStart) -> Vec<String> {
+        self.cells[start.cell..].iter().map(|cell| self.text_of(*cell).to_string()).collect()
+    }
+
+    /// Forgets the cells since `start` (a blank or header row).
+    fn discard(&mut self, start: RowStart) {
+        self.cells.truncate(start.cell);
+        self.text.truncate(start.text);
+    }
+
+    /// Ends the row begun at `start`, without its trailing blank cells.
+    fn finish(&mut self, number: usize, start: RowStart) -> Row {
+        while self.cells.len() > start.cell && matches!(self.cells.last(), Some(Cell::Empty)) {
+            self.cells.pop();
+        }
+        Row { number, cells: start.cell..self.cells.len() }
+    }
+
+    /// The text of a text cell, empty for any other.
+    fn text_of(&self, cell: Cell) -> &str {
+        match cell {
+            Cell::Text { start, end } => self.text.get(start..end).unwrap_or(""),
+            _ => "",
+        }
+    }
+}
+
+/// A table whose columns are found by header name, never by position.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The file's path relative to the workspace, as errors print it.
+    pub file: String,
+    /// The sheet name for XLSX, `None` for text files.
+    pub sheet: Option<String>,
+    /// Header cells, trimmed, as written.
+    pub headers: Vec<String>,
+    /// Line/row number of the header.
+    pub header_number: usize,
+    /// Data rows below the header (blank rows skipped).
+    pub rows: Vec<Row>,
+    /// How text cells write their decimal separator.
+    pub style: DecimalStyle,
+    /// The rows' cells.
+    arena: Arena,
+}
+
+/// Folds a header for comparison: trimmed, inner whitespace collapsed,
+/// lower-case, BOM removed.
+pub fn fold_header(h: &str) -> String {
+    h.trim_start_matches('\u{feff}').split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+impl Table {
+    /// The index of the first column whose header equals one of `names`
+    /// (compared with [`fold_header`]). When a header repeats, the first wins.
+    pub fn column(&self, names: &[&str]) -> Option<usize> {
+        let wanted: Vec<String> = names.iter().map(|n| fold_header(n)).collect();
+        self.headers.iter().position(|h| wanted.contains(&fold_header(h)))
+    }
+
+    /// Like [`Table::column`], but a missing column is an error naming the
+    /// file, the header line and the accepted names.
+    pub fn require(&self, names: &[&str]) -> Result<usize, InputError> {
+        self.column(names).ok_or_else(|| InputError {
+            file: self.file.clone(),
+            location: self.location(self.header_number),
+            column: Some(names[0].to_string()),
+            message: if names.len() == 1 {
+                "missing column in the header".to_string()
+            } else {
+                format!("missing column in the header (accepted names: {})", names.join(", "))
+            },
+        })
+    }
+
+    /// Refuses a header in which a name appears twice (compared with
+    /// [`fold_header`]), for the formats whose real layouts never repeat one
+    /// (Amazon's reports, the cost ledger, the FX table): with two `amount`
+    /// columns, which one holds the figures cannot be told, and reading the
+    /// first would silently ignore the other. (Mercado Livre's Vendas export
+    /// repeats names under its column groups and reads the first.)
+    ///
+    /// # Errors
+    /// An [`InputError`] at the header line naming the column and both
+    /// positions (1-based).
+    pub fn refuse_repeated_headers(&self) -> Result<(), InputError> {
+        let folded: Vec<String> = self.headers.iter().map(|h| fold_header(h)).collect();
+        for (i, name) in folded.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
+            if let Some(j) = folded[i + 1..].iter().position(|n| n == name) {
+                return Err(InputError {
+                    file: self.file.clone(),
+                    location: self.location(self.header_number),
+                    column: Some(self.headers[i].clone()),
+                    message: format!(
+                        "the column appears twice in the header (columns {} and {}), so which one holds the figures cannot be told: remove or rename one",
+                        i + 1,
+                        i + j + 2
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether any header equals one of `names`.
+    pub fn has(&self, names: &[&str]) -> bool {
+        self.column(names).is_some()
+    }
+
+    /// The location of line/row `number` in this table's file.
+    pub fn location(&self, number: usize) -> Location {
+        match &self.sheet {
+            Some(sheet) => Location::Row { sheet: sheet.clone(), row: number },
+            None => Location::Line(number),
+        }
+    }
+
+    /// An error at `row`, column `col`, saying `message`.
+    pub fn error(&self, row: &Row, col: usize, message: impl Into<String>) -> InputError {
+        InputError {
+            file: self.file.clone(),
+            location: self.location(row.number),
+            column: self.headers.get(col).cloned(),
+            message: message.into(),
+        }
+    }
+
+    fn cell(&self, row: &Row, col: usize) -> Cell {
+        self.arena.cells.get(row.cells.clone()).and_then(|cells| cells.get(col)).copied().unwrap_or(Cell::Empty)
+    }
+
+    /// The cell as trimmed text; empty for blank cells and cells holding only
+    /// spaces. Numbers print as decimals, dates as `YYYY-MM-DD HH:MM:SS`.
+    pub fn text(&self, row: &Row, col: usize) -> String {
+        self.text_ref(row, col).into_owned()
+    }
+
+    /// [`Table::text`], borrowed from the table when the cell holds text.
+    pub fn text_ref(&self, row: &Row, col: usize) -> Cow<'_, str> {
+        match self.cell(row, col) {
+            Cell::Empty => Cow::Borrowed(""),
+            cell @ Cell::Text { .. } => Cow::Borrowed(self.arena.text_of(cell)),
+            Cell::Number(d) => Cow::Owned(d.normalize().to_string()),
+            Cell::DateTime(dt) => Cow::Owned(dt.format("%Y-%m-%d %H:%M:%S").to_string()),
+        }
+    }
+
+    /// Whether the cell is blank (or only spaces).
+    pub fn is_blank(&self, row: &Row, col: usize) -> bool {
+        match self.cell(row, col) {
+            Cell::Empty => true,
+            Cell::Text { .. } | Cell::Number(_) | Cell::DateTime(_) => false,
+        }
+    }
+
+    /// The cell as a decimal, `None` when blank. Text is read in the table's
+    /// [`DecimalStyle`]; an unreadable value is an error naming the cell.
+    pub fn decimal(&self, row: &Row, col: usize) -> Result<Option<Decimal>, InputError> {
+        match self.cell(row, col) {
+            Cell::Number(d) => Ok(Some(d)),
+            Cell::DateTime(_) => Err(self.error(row, col, "expected a number, found a date")),
+            _ => {
+                let text = self.text_ref(row, col);
+                if text.is_empty() {
+                    return Ok(None);
+                }
+                parse_decimal(&text, self.style).map(Some).map_err(|m| self.error(row, col, m))
+            }
+        }
+    }
+
+    /// The cell as money rounded half-up to 2 decimal places (the minor unit
+    /// of USD, BRL and CNY); blank reads as zero.
+    ///
+    /// # Errors
+    /// An [`InputError`] naming the cell for an unreadable number, a
+    /// percentage (`12%` is a ratio, not an amount) or an amount of
+    /// [`crate::money::MONEY_LIMIT`] or more, which no marketplace row carries and whose
+    /// sums could overflow.
+    pub fn money(&self, row: &Row, col: usize) -> Result<Decimal, InputError> {
+        let cell = self.cell(row, col);
+        if matches!(cell, Cell::Text { .. }) && self.arena.text_of(cell).contains('%') {
+            return Err(self.error(
+                row,
+                col,
+                format!("{:?} is a percentage; expected an amount such as 1,234.56", self.arena.text_of(cell)),
+            ));
+        }
+        let d = self.decimal(row, col)?.unwrap_or(Decimal::ZERO);
+        check_money_limit(d).map_err(|m| self.error(row, col, m))?;
+        let mut r = RoundingMode::HalfUp.round_dp(d, 2);
+        r.rescale(2);
+        Ok(r)
+    }
+
+    /// The cell as a whole number (`3`, `3.0`); blank reads as zero.
+    ///
+    /// # Errors
+    /// An [`InputError`] naming the cell for an unreadable or fractional
+    /// number, or one beyond ±[`COUNT_LIMIT`] (a count no row carries).
+    pub fn whole(&self, row: &Row, col: usize) -> Result<i64, InputError> {
+        let Some(d) = self.decimal(row, col)? else { return Ok(0) };
+        if !d.fract().is_zero() {
+            return Err(self.error(row, col, format!("expected a whole number, found {d}")));
+        }
+        if d.abs() > Decimal::from(COUNT_LIMIT) {
+            return Err(self.error(
+                row,
+                col,
+                format!("{d} is out of range: a count must be at most {COUNT_LIMIT} in magnitude"),
+            ));
+        }
+        i64::try_from(d.trunc()).map_err(|_| self.error(row, col, format!("{d} is out of range")))
+    }
+
+    /// The date-time of a date-formatted XLSX cell, if it is one.
+    pub fn datetime_cell(&self, row: &Row, col: usize) -> Option<NaiveDateTime> {
+        match self.cell(row, col) {
+            Cell::DateTime(dt) => Some(dt),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TSV: TextFormat = TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point };
+
+    #[test]
+    fn finds_columns_by_name_despite_bom_trailing_spaces_and_case() {
+        let bytes = "\u{feff}Spend \tCampaign Name\n3.00\tA\n".as_bytes();
+        let t = read_text("ads.tsv", bytes, TSV, |_| true).unwrap();
+        assert_eq!(t.column(&["spend"]), Some(0));
+        assert_eq!(t.column(&["Campaign  Name"]), Some(1));
+        assert_eq!(t.rows[0].number, 2);
+    }
+
+    #[test]
+    fn single_space_cells_read_as_blank() {
+        let t = read_text("f.tsv", b"a\tb\n \t1\n", TSV, |_| true).unwrap();
+        assert!(t.is_blank(&t.rows[0], 0));
+        assert_eq!(t.decimal(&t.rows[0], 0).unwrap(), None);
+    }
+
+    #[test]
+    fn header_is_found_below_title_rows() {
+        let csv = "Vendas\n\n;Grupo\nN.\u{ba} de venda;Total (BRL)\n1;2,50\n";
+        let fmt = TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma };
+        let t = read_text("v.csv", csv.as_bytes(), fmt, |c| c.iter().any(|h| h.trim() == "N.\u{ba} de venda")).unwrap();
+        assert_eq!(t.header_number, 4);
+        assert_eq!(t.money(&t.rows[0], 1).unwrap().to_string(), "2.50");
+    }
+
+    #[test]
+    fn missing_column_error_names_file_header_line_and_column() {
+        let t = read_text("s.txt", b"x\ty\n1\t2\n", TSV, |_| true).unwrap();
+        let e = t.require(&["amount"]).unwrap_err();
+        assert_eq!(e.to_string(), "s.txt:1: column \"amount\": missing column in the header");
+    }
+
+    #[test]
+    fn bad_number_error_names_line_and_column() {
+        let t = read_text("s.txt", b"id\tamount\n1\t12,34.5\n", TSV, |_| true).unwrap();
+        let e = t.decimal(&t.rows[0], 1).unwrap_err();
+        assert_eq!(e.to_string(), "s.txt:2: column \"amount\": \"12,34.5\" is not a number (expected e.g. 1,234.56)");
+    }
+
+    #[test]
+    fn line_numbers_count_blank_lines_above_a_row() {
+        let t = read_text("s.txt", b"id\tamount\n1\t2\n\n\n3\tx\n", TSV, |_| true).unwrap();
+        assert_eq!(t.rows[1].number, 5);
+        assert_eq!(t.decimal(&t.rows[1], 1).unwrap_err().location, Location::Line(5));
+    }
+
+    #[test]
+    fn windows_1252_text_is_decoded() {
+        let bytes = b"Descri\xe7\xe3o\n1\n";
+        let t = read_text("v.csv", bytes, TSV, |_| true).unwrap();
+        assert_eq!(t.headers[0], "Descri\u{e7}\u{e3}o");
+    }
+
+    const CSV: TextFormat = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
+    const LEDGER: &str = "vendor,amount\n东莞市恒印包装制品有限公司,1.00\nArmazém Paulista,2.00\n";
+
+    fn vendor(bytes: &[u8]) -> String {
+        let t = read_text("c.csv", bytes, CSV, |_| true).unwrap();
+        t.text(&t.rows[0], 0)
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded_either_way() {
+        for big_endian in [false, true] {
+            let mut bytes = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+            for unit in LEDGER.encode_utf16() {
+                bytes.extend(if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() });
+            }
+            assert_eq!(vendor(&bytes), "东莞市恒印包装制品有限公司");
+        }
+    }
+
+    #[test]
+    fn gb18030_text_is_read_as_chinese_not_as_windows_1252() {
+        let (bytes, _, unmappable) = encoding_rs::GB18030.encode(LEDGER);
+        assert!(!unmappable);
+        assert!(std::str::from_utf8(&bytes).is_err(), "the fixture really is not UTF-8");
+        let t = read_text("c.csv", &bytes, CSV, |_| true).unwrap();
+        assert_eq!(t.text(&t.rows[0], 0), "东莞市恒印包装制品有限公司");
+        assert_eq!(t.text(&t.rows[1], 0), "Armazém Paulista", "ã/é are four-byte GB18030 codes");
+    }
+
+    #[test]
+    fn nul_bytes_and_mixed_encodings_are_refused_naming_the_line() {
+        let e = read_text("c.csv", b"vendor,amount\nx\0y,1\n", CSV, |_| true).unwrap_err();
+        assert_eq!(e.location, Location::Line(2));
+        assert!(e.message.starts_with("holds a NUL byte"), "{e}");
+        let mut mixed = "vendor,amount\nArmazém,1\n".as_bytes().to_vec();
+        mixed.extend(encoding_rs::GBK.encode("东莞,2\n").0.iter());
+        let e = read_text("c.csv", &mixed, CSV, |_| true).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "c.csv:3: the file mixes encodings: line 2 is UTF-8 and line 3 is not, so no one reading of it is right; save it as UTF-8 (e.g. Excel: Save As \"CSV UTF-8\")"
+        );
+    }
+
+    #[test]
+    fn excels_sep_line_is_skipped_before_the_header() {
+        let t = read_text("c.csv", b"sep=,\r\nvendor,amount\r\nA,1\r\n", CSV, |_| true).unwrap();
+        assert_eq!((t.headers[0].as_str(), t.header_number, t.rows[0].number), ("vendor", 2, 3));
+    }
+
+    #[test]
+    fn a_last_line_cut_short_is_refused_and_a_whole_one_without_a_line_break_is_read() {
+        let e = read_text("s.txt", b"id\tamount\tdate\n1\t2\t3\n2\t4", TSV, |_| true).unwrap_err();
+        assert_eq!(e.location, Location::Line(3));
+        assert!(
+            e.message.starts_with("the file ends in the middle of line 3: it has 2 of the header's 3 cells"),
+            "{e}"
+        );
+        let t = read_text("s.txt", b"id\tamount\tdate\n1\t2\t3\n2\t4\t5", TSV, |_| true).unwrap();
+        assert_eq!(t.rows.len(), 2);
+        assert!(
+            read_text("s.txt", b"id\tamount\tdate\n1\t2\t3\n2\t4\n", TSV, |_| true).is_ok(),
+            "a line break: not cut"
+        );
+    }
+
+    #[test]
+    fn money_refuses_percentages_and_amounts_beyond_the_limit_and_counts_beyond_theirs() {
+        let t = read_text("s.txt", b"a\tb\n12%\t9999999999.99\n10000000000\t1000000001\n", TSV, |_| true).unwrap();
+        assert!(t.money(&t.rows[0], 0).unwrap_err().message.contains("is a percentage"));
+        assert_eq!(t.money(&t.rows[0], 1).unwrap().to_string(), "9999999999.99");
+        assert!(t.money(&t.rows[1], 0).unwrap_err().message.contains("is out of range"));
+        assert!(t.whole(&t.rows[1], 1).unwrap_err().message.contains("is out of range"));
+    }
+
+    #[test]
+    fn a_repeated_header_is_refused_naming_both_columns() {
+        let t = read_text("s.txt", b"id\tAmount\tamount \n1\t2\t3\n", TSV, |_| true).unwrap();
+        assert_eq!(
+            t.refuse_repeated_headers().unwrap_err().to_string(),
+            "s.txt:1: column \"Amount\": the column appears twice in the header (columns 2 and 3), so which one holds the figures cannot be told: remove or rename one"
+        );
+    }
+
+    /// A zip holding one empty stored entry whose central directory
+    /// declares it unpacks to `size` bytes.
+    fn zip_declaring(size: u32) -> Vec<u8> {
+        let name = b"xl/sharedStrings.xml";
+        let mut z = Vec::new();
+        z.extend(b"PK\x03\x04");
+        z.extend([20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        z.extend((name.len() as u16).to_le_bytes());
+        z.extend([0, 0]);
+        z.extend(name);
+        let cd = z.len() as u32;
+        z.extend(b"PK\x01\x02");
+        z.extend([20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        z.extend(size.to_le_bytes());
+        z.extend((name.len() as u16).to_le_bytes());
+        z.extend([0; 12]);
+        z.extend(0u32.to_le_bytes());
+        z.extend(name);
+        let cd_len = z.len() as u32 - cd;
+        z.extend(b"PK\x05\x06");
+        z.extend([0, 0, 0, 0, 1, 0, 1, 0]);
+        z.extend(cd_len.to_le_bytes());
+        z.extend(cd.to_le_bytes());
+        z.extend([0, 0]);
+        z
+    }
+
+    #[test]
+    fn a_workbook_part_declared_larger_than_the_limit_is_refused_before_inflating() {
+        let e = Workbook::open("b.xlsx", &zip_declaring(1 << 30)).err().unwrap();
+        assert!(e.message.contains("its part xl/sharedStrings.xml unpacks to 1073741824 bytes"), "{e}");
+        let e = Workbook::open("b.xlsx", &zip_declaring(0)).err().unwrap();
+        assert!(!e.message.contains("unpacks to"), "a small part is left to the workbook reader: {e}");
+    }
+}

@@ -1,0 +1,233 @@
+//! A delimited text file read into a [`Table`]: the header found by name,
+//! blank lines and Excel's `sep=` line skipped, a file cut short refused.
+
+use crate::error::{InputError, Location};
+use crate::money::DecimalStyle;
+
+use super::decode::decode_text_checked;
+use super::{Arena, Row, Table};
+
+/// How to read a delimited text file.
+#[derive(Debug, Clone, Copy)]
+pub struct TextFormat {
+    pub delimiter: u8,
+    /// Whether `"` quotes fields (false for Amazon's tab-separated files,
+    /// whose descriptions may hold a bare `"`).
+    pub quoting: bool,
+    pub style: DecimalStyle,
+}
+
+/// Reads a delimited text file whose header is the first line for which
+/// `is_header` holds (so title rows above it are skipped, and so is the
+/// `sep=,` line Excel writes first when asked to keep the delimiter). Blank
+/// lines are skipped; line numbers are the file's own, 1-based. The text is
+/// decoded by [`decode_text_checked`].
+///
+/// # Errors
+/// An [`InputError`] naming the file (and line) when it cannot be decoded or
+/// parsed, has no header, or ends in the middle of its last line: the last
+/// line has no line break and fewer cells than the header and than the row
+/// above it (a download cut short).
+pub fn read_text(
+    file: &str,
+    bytes: &[u8],
+    format: TextFormat,
+    is_header: impl Fn(&[String]) -> bool,
+) -> Result<Table, InputError> {
+    read_decoded(file, &decode_text_checked(file, bytes)?, format, is_header)
+}
+
+/// [`read_text`] of a file already decoded by [`decode_text_checked`]
+/// (which a caller that looked at the text to detect its format has done).
+pub fn read_decoded(
+    file: &str,
+    text: &str,
+    format: TextFormat,
+    is_header: impl Fn(&[String]) -> bool,
+) -> Result<Table, InputError> {
+    let mut found = TextRows {
+        is_header,
+        header: None,
+        rows: Vec::new(),
+        // The cells' text is at most the file's; a cell takes about 8 bytes of it.
+        arena: Arena::with_capacity(text.len() / 8, text.len()),
+        lines: LineCounter { text: text.as_bytes(), byte: 0, line: 1 },
+        last_len: 0,
+        previous_len: 0,
+        last_line: 0,
+        first: true,
+    };
+    if format.quoting {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(format.delimiter)
+            .quoting(true)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        // One record buffer for the whole file.
+        let mut record = csv::StringRecord::new();
+        loop {
+            let more = reader.read_record(&mut record).map_err(|e| {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                InputError {
+                    file: file.to_string(),
+                    location: Location::Line(line),
+                    column: None,
+                    message: e.to_string(),
+                }
+            })?;
+            if !more {
+                break;
+            }
+            let offset = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+            let fields = record.as_byte_record().as_slice();
+            found.take(offset, record.iter(), record.len(), has_visible_ascii(fields));
+        }
+    } else {
+        // Without quoting a record is a line and a cell what lies between
+        // delimiters: split in place, as the csv crate would (a line ends at
+        // `\n`, `\r` or both; empty lines are skipped), without copying
+        // each record into a buffer and validating it again.
+        let mut start = 0;
+        // The delimiters' offsets in the current line, one buffer for the file.
+        let mut bounds = Vec::new();
+        for end in memchr::memchr2_iter(b'\n', b'\r', text.as_bytes()).chain(std::iter::once(text.len())) {
+            if end > start {
+                let line = &text[start..end];
+                bounds.clear();
+                bounds.extend(memchr::memchr_iter(format.delimiter, line.as_bytes()));
+                let cells = Fields { line, bounds: &bounds, index: 0 };
+                found.take(start, cells, bounds.len() + 1, has_visible_ascii(line.as_bytes()));
+            }
+            start = end + 1;
+        }
+    }
+    let TextRows { header, rows, arena, last_len, previous_len, last_line, .. } = found;
+    let (header_number, headers) =
+        header.ok_or_else(|| InputError::file(file, "no header row found (the file is empty or not this format)"))?;
+    let cut = !text.ends_with(['\n', '\r']) && !rows.is_empty();
+    if cut && last_len < headers.len() && (rows.len() == 1 || last_len < previous_len) {
+        return Err(InputError {
+            file: file.to_string(),
+            location: Location::Line(last_line),
+            column: None,
+            message: format!(
+                "the file ends in the middle of line {last_line}: it has {last_len} of the header's {} cells and no line break (a download cut short?); download the file again",
+                headers.len()
+            ),
+        });
+    }
+    Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style, arena })
+}
+
+/// The cells of one unquoted line, between the delimiters at `bounds`.
+#[derive(Clone)]
+struct Fields<'a> {
+    line: &'a str,
+    bounds: &'a [usize],
+    index: usize,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let start = match self.index {
+            0 => 0,
+            i => self.bounds.get(i - 1)? + 1,
+        };
+        let end = self.bounds.get(self.index).copied().unwrap_or(self.line.len());
+        self.index += 1;
+        // The delimiter is ASCII, so every bound is a character boundary.
+        self.line.get(start..end)
+    }
+}
+
+/// The header and rows of a text file, found record by record.
+struct TextRows<'t, H> {
+    is_header: H,
+    header: Option<(usize, Vec<String>)>,
+    rows: Vec<Row>,
+    arena: Arena,
+    lines: LineCounter<'t>,
+    /// Cell counts of the last two non-blank records and the last one's line.
+    last_len: usize,
+    previous_len: usize,
+    last_line: usize,
+    first: bool,
+}
+
+impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
+    /// Takes the record that begins at byte `offset`, of `len` cells, which
+    /// holds an ASCII byte other than whitespace when `visible_ascii`:
+    /// skipped when blank or Excel's `sep=` line, the header when it is the
+    /// first that `is_header` accepts, a row after it, nothing before it.
+    fn take<'a>(
+        &mut self,
+        offset: usize,
+        cells: impl Iterator<Item = &'a str> + Clone,
+        len: usize,
+        visible_ascii: bool,
+    ) {
+        // Without a visible ASCII byte a record may still hold other text.
+        if !visible_ascii && cells.clone().all(|c| c.trim().is_empty()) {
+            return;
+        }
+        let line = self.lines.line_at(offset);
+        (self.previous_len, self.last_len, self.last_line) = (self.last_len, len, line);
+        if std::mem::take(&mut self.first) && is_sep_line(cells.clone()) {
+            return;
+        }
+        if self.header.is_none() {
+            let texts: Vec<String> = cells.map(str::to_string).collect();
+            if (self.is_header)(&texts) {
+                let names = texts.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_string()).collect();
+                self.header = Some((line, names));
+            }
+            return;
+        }
+        let start = self.arena.begin();
+        for cell in cells {
+            self.arena.push_text(cell);
+        }
+        self.rows.push(self.arena.finish(line, start));
+    }
+}
+
+/// Whether `bytes` hold an ASCII byte that is not whitespace: a record
+/// that does is not blank (nearly every one), told without trimming cells.
+fn has_visible_ascii(bytes: &[u8]) -> bool {
+    bytes.iter().any(|b| b.is_ascii() && !b.is_ascii_whitespace())
+}
+
+/// Whether a file's first record is Excel's `sep=<delimiter>` line (read
+/// with that delimiter, it is the cells `sep=` and an empty one).
+fn is_sep_line<'a>(mut cells: impl Iterator<Item = &'a str> + Clone) -> bool {
+    let first = cells.next().unwrap_or("").trim_start_matches('\u{feff}');
+    first.starts_with("sep=") && first.chars().count() <= 5 && cells.clone().count() <= 1 && cells.all(str::is_empty)
+}
+
+/// Turns a record's byte offset into its 1-based line number. The csv
+/// crate's own line count puts a record that follows a blank line on the
+/// blank line (rust-csv#208), so lines are counted here, skipping the line
+/// breaks a record's offset may point at. Offsets only grow, so the count
+/// is incremental.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: usize,
+}
+
+impl LineCounter<'_> {
+    fn line_at(&mut self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while offset < self.text.len() && matches!(self.text[offset], b'\n' | b'\r') {
+            offset += 1;
+        }
+        if offset >= self.byte {
+            self.line += memchr::memchr_iter(b'\n', &self.text[self.byte..offset]).count();
+            self.byte = offset;
+        }
+        self.line
+    }
+}
