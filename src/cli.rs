@@ -49,28 +49,7 @@ pub enum Command {
     /// links, special files and PDF/zip polyglots are refused. Exit 0 all
     /// VALID, 1 something NOT VALID, 2 refused or unreadable, 3 valid but
     /// a draft (not a statement).
-    Verify(VerifyArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct VerifyArgs {
-    /// A statement PDF, a statement folder (or its manifest.json), an
-    /// evidence bag folder, an evidence zip, or a period folder (or its
-    /// period-manifest.json). Exactly these bytes are checked; links and
-    /// special files are refused.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// The provider's public key to pin the signer to (provider.minisign.pub,
-    /// provider.ssh.pub, provider.pub.pem or provider.cert.pem). Without it
-    /// the signer is reported as unpinned.
-    #[arg(long, value_name = "PUBKEY")]
-    pub key: Option<PathBuf>,
-    /// The workspace the statement was made from: re-hash its input files.
-    #[arg(long, value_name = "DIR")]
-    pub workspace: Option<PathBuf>,
-    /// List files that no signature covers instead of failing on them.
-    #[arg(long)]
-    pub allow_extra: bool,
+    Verify(kpiseal_verify::VerifyArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -38,5 +38,4 @@ pub mod statement;
 pub mod strays;
 pub mod summary;
 pub mod term;
-pub mod verify_report;
 pub mod workspace;

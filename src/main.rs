@@ -19,13 +19,10 @@ use kpiseal::output::write_file_atomically;
 use kpiseal::render::fonts::Fonts;
 use kpiseal::render::{RenderOptions, render_pdf};
 use kpiseal::statement::Statement;
-use kpiseal::verify_report;
-use kpiseal_seal::keys::load_public_key;
-use kpiseal_seal::verify::{Options as VerifyOptions, Verdict, verify_path};
 
 use kpiseal::seal_config::Signer;
 
-use cli::{CheckArgs, Cli, Command, KeygenArgs, MergeArgs, RenderArgs, RunArgs, VerifyArgs};
+use cli::{CheckArgs, Cli, Command, KeygenArgs, MergeArgs, RenderArgs, RunArgs};
 use progress::{LogMode, RunLog};
 
 fn main() -> ExitCode {
@@ -35,7 +32,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Render(args) => render(args),
         Command::Keygen(args) => keygen(args),
-        Command::Verify(args) => verify(args),
+        Command::Verify(args) => kpiseal_verify::run(&args),
         Command::Merge(args) => merge(args),
     }
 }
@@ -155,42 +152,6 @@ fn render_file(args: &RenderArgs) -> Result<(), String> {
         RenderOptions { language: args.language.unwrap_or(statement.seller.language), draft: args.draft, fonts };
     let pdf = render_pdf(&statement, &statement.to_json(), &options).map_err(|e| e.to_string())?;
     write_file_atomically(&args.out, &pdf).map_err(|e| e.to_string())
-}
-
-/// `kpiseal verify`: every check of every path, then 0 (all VALID), 1
-/// (some NOT VALID), 2 (some path refused or unreadable) or 3 (all checks
-/// passed but some path is a draft, not a statement); the worst wins in
-/// the order 2, 1, 3, 0.
-fn verify(args: VerifyArgs) -> ExitCode {
-    let key = match args.key.as_deref().map(load_public_key).transpose() {
-        Ok(key) => key,
-        Err(e) => {
-            eprintln!("kpiseal: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let options =
-        VerifyOptions { key: key.as_ref(), workspace: args.workspace.as_deref(), allow_extra: args.allow_extra };
-    let mut outcomes = Vec::new();
-    for path in &args.paths {
-        match verify_path(path, &options) {
-            Ok(v) => {
-                print!("{}", verify_report::describe(&v));
-                outcomes.push(match v.verdict() {
-                    Verdict::Valid => 0,
-                    Verdict::NotValid => 1,
-                    Verdict::Draft => 3,
-                });
-            }
-            Err(e) => {
-                println!("{}\n  REFUSED: {e}\n  NOT VALID", path.display());
-                eprintln!("kpiseal: cannot check {e}");
-                outcomes.push(2);
-            }
-        }
-    }
-    let worst = [2, 1, 3].into_iter().find(|code| outcomes.contains(code)).unwrap_or(0);
-    ExitCode::from(worst)
 }
 
 /// `kpiseal run`: every selected seller's statement, reported as each

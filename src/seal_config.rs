@@ -15,7 +15,7 @@ use crate::workspace::Workspace;
 /// half is published, so a statement signed with it proves nothing: such
 /// statements carry "DEMO KEY — NOT A VALID STATEMENT" on every page, and
 /// its key file is accepted at any mode (git does not keep 0600).
-pub const DEMO_KEY_ID: &str = "20E9D2E54F7831FB";
+pub use kpiseal_seal::keys::DEMO_KEY_ID;
 
 /// The demo key id as a [`KeyId`].
 ///

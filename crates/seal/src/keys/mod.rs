@@ -35,6 +35,12 @@ pub use key_id::{KeyId, KeyIdParseError};
 pub use pades_key::{DERIVATION_INFO, PadesKey};
 pub(crate) use public_key::parse_public_key;
 pub use public_key::{ProviderCertificate, PublicKey, PublicKeyFormat};
+/// The key id of the public demo key in kpiseal's `fixtures/demo/keys/`.
+/// Its private half is published, so whatever it signs proves nothing:
+/// `kpiseal` marks such statements DEMO KEY — NOT A VALID STATEMENT and
+/// `verify` says so in red.
+pub const DEMO_KEY_ID: &str = "20E9D2E54F7831FB";
+
 /// The operating system's random number generator, of the `rand_core`
 /// version [`generate`] takes.
 pub use rand_core::OsRng;

@@ -4,9 +4,8 @@
 
 use std::fmt::Write;
 
+use kpiseal_seal::keys::DEMO_KEY_ID;
 use kpiseal_seal::verify::{KeyUsed, Kind, Verdict, Verification};
-
-use crate::seal_config::DEMO_KEY_ID;
 
 /// The report of `v`: what was read, what it says, one line per check, and
 /// the verdict on the last line.
