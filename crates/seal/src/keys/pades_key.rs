@@ -18,17 +18,17 @@
 
 use std::fmt;
 
+use der::{Encode, EncodePem};
 use hkdf::Hkdf;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use sha2::Sha256;
+use spki::der::pem::LineEnding;
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
 use super::certificate;
 use super::{KeyError, ProviderCertificate};
-use der::{Encode, EncodePem};
-use spki::der::pem::LineEnding;
 
 /// The HKDF info string of the P-256 key's derivation; a counter byte
 /// follows it (0 first).
