@@ -10,8 +10,9 @@
 //! unchanged, resumed, …) is [`SellerOutcome::action`], reported as sellers
 //! finish and never written to the summary.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -258,20 +259,30 @@ pub fn run_batch(
         public_key: signer.key().public_key(),
         fonts: fonts.as_ref(),
         register: register.as_deref(),
+        queue: Mutex::new(RegisterQueue::default()),
         run: &run,
         period_dir: opts.period_dir(),
     };
     remove_stale_temporaries(&job.period_dir, &sellers)?;
     progress.start(sellers.len());
-    let outcomes: Vec<SellerOutcome> = sellers
+    let mut outcomes: Vec<SellerOutcome> = sellers
         .par_iter()
-        .map(|seller| {
+        .enumerate()
+        .map(|(index, seller)| {
             let started = Instant::now();
-            let outcome = job.run_seller(seller);
+            let outcome = job.run_seller(index, seller);
             progress.finish(&outcome, started.elapsed());
             outcome
         })
         .collect();
+    // A seller whose register line could not be appended failed, even if
+    // another seller's worker found out.
+    for (index, error) in job.queue.into_inner().unwrap_or_else(|p| p.into_inner()).failed {
+        if let Some(outcome) = outcomes.get_mut(index) {
+            outcome.status = OutcomeStatus::Failed;
+            outcome.error = Some(error);
+        }
+    }
     let failed = outcomes.iter().filter(|o| o.status == OutcomeStatus::Failed).count();
     let summary = BatchSummary {
         period: opts.run.period.to_string(),
@@ -294,13 +305,46 @@ struct Job<'a> {
     public_key: PublicKey,
     fonts: &'a Fonts,
     register: Option<&'a Register>,
+    /// The register lines waiting for the sellers before theirs.
+    queue: Mutex<RegisterQueue>,
     /// `opts.run` with the statements already issued (`BatchOptions::run_options`).
     run: &'a RunOptions,
     period_dir: PathBuf,
 }
 
+/// Register lines in seller order, whatever order the sellers finish in:
+/// a seller's line is appended once every seller before it has finished,
+/// so the same run writes the same `statements.log`. (A crash leaves the
+/// finished sellers still waiting unregistered, which `--resume` takes
+/// over, as for a crash between a folder's rename and its line.)
+#[derive(Default)]
+struct RegisterQueue {
+    /// The index of the first seller not released yet.
+    next: usize,
+    /// Sellers from `next` on that have finished, with the line each appends.
+    finished: BTreeMap<usize, Option<Issued>>,
+    /// Sellers whose line could not be appended, and why.
+    failed: Vec<(usize, String)>,
+}
+
 impl Job<'_> {
-    fn run_seller(&self, seller: &str) -> SellerOutcome {
+    /// Seller `index` has finished, with `entry` to register: appends every
+    /// waiting line that no unfinished seller comes before.
+    fn release(&self, index: usize, entry: Option<Issued>) {
+        let mut guard = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let queue = &mut *guard;
+        queue.finished.insert(index, entry);
+        while let Some(entry) = queue.finished.remove(&queue.next) {
+            if let (Some(entry), Some(register)) = (entry, self.register)
+                && let Err(e) = register.append(&entry)
+            {
+                queue.failed.push((queue.next, SellerError::from(e).to_string()));
+            }
+            queue.next += 1;
+        }
+    }
+
+    fn run_seller(&self, index: usize, seller: &str) -> SellerOutcome {
         let mut outcome = SellerOutcome {
             seller: seller.to_string(),
             status: OutcomeStatus::Failed,
@@ -314,7 +358,12 @@ impl Job<'_> {
             key_id: None,
             action: None,
         };
-        match self.statement_for(seller) {
+        let (result, entry) = match self.statement_for(seller) {
+            Ok((st, action, entry)) => (Ok((st, action)), entry),
+            Err(e) => (Err(e), None),
+        };
+        self.release(index, entry);
+        match result {
             Ok((st, action)) => {
                 outcome.status = OutcomeStatus::Written;
                 outcome.statement_number = Some(st.statement_number.clone());
@@ -343,7 +392,8 @@ impl Job<'_> {
 
     /// Builds, renders, seals and writes one seller's statement (or keeps
     /// it, with `--resume`): its whole folder appears together or not at all.
-    fn statement_for(&self, seller: &str) -> Result<(Statement, Action), SellerError> {
+    /// Also returns the register line it takes, appended by [`Job::release`].
+    fn statement_for(&self, seller: &str) -> Result<(Statement, Action, Option<Issued>), SellerError> {
         let opts = self.opts;
         let folder = self.period_dir.join(seller);
         let in_folder = Prior::from_folder(&folder);
@@ -365,7 +415,7 @@ impl Job<'_> {
         if opts.resume
             && let Some(kept) = self.resumable(&folder, in_folder.as_ref(), prior.as_ref())
         {
-            return Ok((kept, Action::Resumed));
+            return Ok((kept, Action::Resumed, None));
         }
 
         let mut st = build_statement(self.ws, seller, self.run, self.signer.block())?;
@@ -387,10 +437,10 @@ impl Job<'_> {
         let inputs_from = opts.include_inputs.then_some(self.ws.root.as_path());
         let fill = |dir: &Path| write_sealed(dir, &st, &sealed, inputs_from).map_err(SellerError::from);
 
-        let Some(register) = self.register else {
+        if self.register.is_none() {
             write_tree_atomically(&folder, fill)?;
-            return Ok((st, Action::Drafted));
-        };
+            return Ok((st, Action::Drafted, None));
+        }
         let reissue = lifecycle::reissue(&opts.mode, prior.as_ref(), &manifest_sha256)?;
         match (reissue, in_folder) {
             (Reissue::Correction, Some(current)) => {
@@ -398,15 +448,14 @@ impl Job<'_> {
             }
             _ => write_tree_atomically(&folder, fill)?,
         }
-        if reissue != Reissue::Unchanged || prior.as_ref().is_some_and(|p| !p.registered) {
-            register.append(&self.register_entry(&st, &sealed, &folder))?;
-        }
+        let entry = (reissue != Reissue::Unchanged || prior.as_ref().is_some_and(|p| !p.registered))
+            .then(|| self.register_entry(&st, &sealed, &folder));
         let action = match reissue {
             Reissue::First => Action::Issued,
             Reissue::Unchanged => Action::Unchanged,
             Reissue::Correction => Action::Superseded,
         };
-        Ok((st, action))
+        Ok((st, action, entry))
     }
 
     /// Where a superseded statement's folder is kept:

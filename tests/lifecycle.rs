@@ -216,6 +216,25 @@ fn outputs_and_register(ws: &Path) -> (std::collections::BTreeMap<String, Vec<u8
 }
 
 #[test]
+fn the_register_lists_a_run_in_seller_order_so_two_runs_write_the_same_bytes() {
+    let first = generated(12);
+    let second = tempfile::tempdir().unwrap();
+    copy_dir(first.path(), second.path());
+    for ws in [first.path(), second.path()] {
+        let output = run(ws, &["--quiet", "--jobs", "2"]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    }
+    let register = |ws: &Path| fs::read(ws.join("out").join("statements.log")).unwrap();
+    assert_eq!(register(first.path()), register(second.path()), "two runs wrote different registers");
+    let sellers: Vec<String> =
+        register_lines(first.path()).iter().map(|entry| entry["seller"].as_str().unwrap().to_string()).collect();
+    let mut sorted = sellers.clone();
+    sorted.sort();
+    assert_eq!(sellers.len(), 12);
+    assert_eq!(sellers, sorted, "the register is not in seller order");
+}
+
+#[test]
 fn a_run_killed_at_any_moment_resumes_to_the_bytes_of_an_uninterrupted_run() {
     let clean = generated(12);
     assert_eq!(run(clean.path(), &["--quiet", "--jobs", "2"]).status.code(), Some(0));
