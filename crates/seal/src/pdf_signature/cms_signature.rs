@@ -90,15 +90,7 @@ pub(crate) fn sign_detached(signed_ranges: [&[u8]; 2], key: &ProviderKey) -> der
     let pades = key.pades_key();
     let pades_certificate = pades.certificate().clone();
     let ed25519_certificate = Certificate::from_der(key.certificate().der())?;
-    let content_digest = Sha256::new().chain_update(signed_ranges[0]).chain_update(signed_ranges[1]).finalize();
-    let signed_attributes: Attributes = SetOfVec::try_from(vec![
-        attribute(rfc5911::ID_CONTENT_TYPE, &rfc5911::ID_DATA)?,
-        attribute(rfc5911::ID_MESSAGE_DIGEST, &OctetString::new(content_digest.as_slice())?)?,
-        attribute(
-            rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2,
-            &SigningCertificateV2 { certs: vec![ess_cert_id(pades.certificate_der())?] },
-        )?,
-    ])?;
+    let signed_attributes = signer_attributes(&content_digest(signed_ranges), pades.certificate_der())?;
     // RFC 5652 §5.4: the signature covers the DER of the attributes with
     // the SET OF tag, not the [0] IMPLICIT tag they carry in SignerInfo.
     let ecdsa_signature = pades.sign(&signed_attributes.to_der()?).to_der();
@@ -123,7 +115,31 @@ pub(crate) fn sign_detached(signed_ranges: [&[u8]; 2], key: &ProviderKey) -> der
         crls: None,
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
     };
-    ContentInfo { content_type: rfc5911::ID_SIGNED_DATA, content: Any::encode_from(&signed_data)? }.to_der()
+    content_info_der(&signed_data)
+}
+
+/// The SHA-256 of the signed byte ranges, which the signer's message-digest
+/// attribute states.
+fn content_digest(signed_ranges: [&[u8]; 2]) -> [u8; 32] {
+    Sha256::new().chain_update(signed_ranges[0]).chain_update(signed_ranges[1]).finalize().into()
+}
+
+/// The signer's signed attributes: content-type id-data, message-digest
+/// `content_digest`, ESS signing-certificate-v2 naming `certificate_der`.
+fn signer_attributes(content_digest: &[u8], certificate_der: &[u8]) -> der::Result<Attributes> {
+    SetOfVec::try_from(vec![
+        attribute(rfc5911::ID_CONTENT_TYPE, &rfc5911::ID_DATA)?,
+        attribute(rfc5911::ID_MESSAGE_DIGEST, &OctetString::new(content_digest)?)?,
+        attribute(
+            rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2,
+            &SigningCertificateV2 { certs: vec![ess_cert_id(certificate_der)?] },
+        )?,
+    ])
+}
+
+/// `signed_data` wrapped in its ContentInfo, DER.
+fn content_info_der(signed_data: &SignedData) -> der::Result<Vec<u8>> {
+    ContentInfo { content_type: rfc5911::ID_SIGNED_DATA, content: Any::encode_from(signed_data)? }.to_der()
 }
 
 /// The Ed25519 countersignature of `ecdsa_signature` (see [`sign_detached`]).
@@ -193,7 +209,7 @@ pub(crate) fn verify_detached(cms_bytes: &[u8], signed_ranges: [&[u8]; 2]) -> Cm
             return findings;
         }
     };
-    let digest = Sha256::new().chain_update(signed_ranges[0]).chain_update(signed_ranges[1]).finalize();
+    let digest = content_digest(signed_ranges);
     findings.message_digest = match &parsed.primary.message_digest {
         Some(stated) if stated.as_slice() == digest.as_slice() => Ok(()),
         Some(_) => Err("the SHA-256 of the signed byte ranges differs from the signed message-digest attribute".into()),
@@ -443,6 +459,15 @@ mod tests {
 
     const RANGES: [&[u8]; 2] = [b"%PDF-1.7 before", b"after %%EOF"];
 
+    /// `cms` with its one SignerInfo and its SignedData changed by `edit`.
+    fn edited(cms: &[u8], edit: impl FnOnce(&mut SignedData, &mut SignerInfo)) -> Vec<u8> {
+        let mut signed_data: SignedData = ContentInfo::from_der(cms).unwrap().content.decode_as().unwrap();
+        let mut signer_info = signed_data.signer_infos.0.as_slice()[0].clone();
+        edit(&mut signed_data, &mut signer_info);
+        signed_data.signer_infos = SignerInfos(SetOfVec::try_from(vec![signer_info]).unwrap());
+        content_info_der(&signed_data).unwrap()
+    }
+
     fn findings(cms: &[u8]) -> Vec<(&'static str, bool)> {
         let found = verify_detached(cms, RANGES);
         vec![
@@ -473,38 +498,22 @@ mod tests {
     fn another_p256_signer_under_the_providers_countersignature_is_refused() {
         let (provider, intruder) = (key(1), key(2));
         let cms = sign_detached(RANGES, &provider).unwrap();
-        let content_info = ContentInfo::from_der(&cms).unwrap();
-        let mut signed_data: SignedData = content_info.content.decode_as().unwrap();
-        let mut signer_info = signed_data.signer_infos.0.as_slice()[0].clone();
-        let intruder_certificate = intruder.pades_key().certificate().clone();
-        let digest = Sha256::new().chain_update(RANGES[0]).chain_update(RANGES[1]).finalize();
-        let attributes: Attributes = SetOfVec::try_from(vec![
-            attribute(rfc5911::ID_CONTENT_TYPE, &rfc5911::ID_DATA).unwrap(),
-            attribute(rfc5911::ID_MESSAGE_DIGEST, &OctetString::new(digest.as_slice()).unwrap()).unwrap(),
-            attribute(
-                rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2,
-                &SigningCertificateV2 { certs: vec![ess_cert_id(intruder.pades_key().certificate_der()).unwrap()] },
-            )
-            .unwrap(),
-        ])
-        .unwrap();
-        let signature = intruder.pades_key().sign(&attributes.to_der().unwrap()).to_der();
-        signer_info.sid = issuer_and_serial(&intruder_certificate);
-        signer_info.signed_attrs = Some(attributes);
-        signer_info.signature = OctetString::new(signature.as_bytes()).unwrap();
-        let ed25519_certificate = Certificate::from_der(provider.certificate().der()).unwrap();
-        signed_data.certificates = Some(CertificateSet(
-            SetOfVec::try_from(vec![
-                CertificateChoices::Certificate(intruder_certificate),
-                CertificateChoices::Certificate(ed25519_certificate),
-            ])
-            .unwrap(),
-        ));
-        signed_data.signer_infos = SignerInfos(SetOfVec::try_from(vec![signer_info]).unwrap());
-        let forged =
-            ContentInfo { content_type: rfc5911::ID_SIGNED_DATA, content: Any::encode_from(&signed_data).unwrap() }
-                .to_der()
-                .unwrap();
+        let forged = edited(&cms, |signed_data, signer_info| {
+            let intruder_key = intruder.pades_key();
+            let attributes = signer_attributes(&content_digest(RANGES), intruder_key.certificate_der()).unwrap();
+            let signature = intruder_key.sign(&attributes.to_der().unwrap()).to_der();
+            signer_info.sid = issuer_and_serial(intruder_key.certificate());
+            signer_info.signed_attrs = Some(attributes);
+            signer_info.signature = OctetString::new(signature.as_bytes()).unwrap();
+            let ed25519_certificate = Certificate::from_der(provider.certificate().der()).unwrap();
+            signed_data.certificates = Some(CertificateSet(
+                SetOfVec::try_from(vec![
+                    CertificateChoices::Certificate(intruder_key.certificate().clone()),
+                    CertificateChoices::Certificate(ed25519_certificate),
+                ])
+                .unwrap(),
+            ));
+        });
         assert_eq!(
             findings(&forged),
             [
@@ -521,16 +530,10 @@ mod tests {
     #[test]
     fn an_ed25519_signer_as_earlier_versions_wrote_is_named_as_such() {
         let cms = sign_detached(RANGES, &key(1)).unwrap();
-        let content_info = ContentInfo::from_der(&cms).unwrap();
-        let mut signed_data: SignedData = content_info.content.decode_as().unwrap();
-        let mut signer_info = signed_data.signer_infos.0.as_slice()[0].clone();
-        signer_info.signature_algorithm = AlgorithmIdentifierOwned { oid: rfc8410::ID_ED_25519, parameters: None };
-        signer_info.digest_alg = sha512_algorithm();
-        signed_data.signer_infos = SignerInfos(SetOfVec::try_from(vec![signer_info]).unwrap());
-        let legacy =
-            ContentInfo { content_type: rfc5911::ID_SIGNED_DATA, content: Any::encode_from(&signed_data).unwrap() }
-                .to_der()
-                .unwrap();
+        let legacy = edited(&cms, |_, signer_info| {
+            signer_info.signature_algorithm = AlgorithmIdentifierOwned { oid: rfc8410::ID_ED_25519, parameters: None };
+            signer_info.digest_alg = sha512_algorithm();
+        });
         let reason = verify_detached(&legacy, RANGES).structure.unwrap_err();
         assert!(reason.contains("Ed25519 alone, as kpiseal did before 2026-12-05"), "{reason}");
     }
@@ -538,15 +541,7 @@ mod tests {
     #[test]
     fn a_signature_without_its_countersignature_is_refused_as_a_structure() {
         let cms = sign_detached(RANGES, &key(1)).unwrap();
-        let content_info = ContentInfo::from_der(&cms).unwrap();
-        let mut signed_data: SignedData = content_info.content.decode_as().unwrap();
-        let mut signer_info = signed_data.signer_infos.0.as_slice()[0].clone();
-        signer_info.unsigned_attrs = None;
-        signed_data.signer_infos = SignerInfos(SetOfVec::try_from(vec![signer_info]).unwrap());
-        let stripped =
-            ContentInfo { content_type: rfc5911::ID_SIGNED_DATA, content: Any::encode_from(&signed_data).unwrap() }
-                .to_der()
-                .unwrap();
+        let stripped = edited(&cms, |_, signer_info| signer_info.unsigned_attrs = None);
         let found = verify_detached(&stripped, RANGES);
         assert_eq!(found.structure.unwrap_err(), "no Ed25519 countersignature (no unsigned attributes)");
     }

@@ -76,6 +76,18 @@ pub fn parse_reason(reason: &str) -> Option<(Status, String)> {
     (!number.is_empty() && !number.contains(' ')).then(|| (Status::Final, number.to_string()))
 }
 
+/// The checks [`verify_pdf`] makes once the `/ByteRange` is usable, in order
+/// (all reported as not checked when it is not).
+const CHECKS_AFTER_BYTE_RANGE: [&str; 7] = [
+    "contents-encoding",
+    "cms-structure",
+    "message-digest",
+    "signature",
+    "signing-certificate",
+    "countersignature",
+    "countersigning-certificate",
+];
+
 /// Why a PDF's signature could not be checked at all (as opposed to being
 /// checked and found invalid, which [`PdfSignatureReport`] says).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -161,15 +173,7 @@ pub fn verify_pdf(pdf: &[u8], trusted: Option<&VerifyingKey>) -> Result<PdfSigna
         Err(reason) => {
             report.push("byte-range", Err(reason));
             let not_checked = || Err("not checked: no usable /ByteRange".to_owned());
-            for name in [
-                "contents-encoding",
-                "cms-structure",
-                "message-digest",
-                "signature",
-                "signing-certificate",
-                "countersignature",
-                "countersigning-certificate",
-            ] {
+            for name in CHECKS_AFTER_BYTE_RANGE {
                 report.push(name, not_checked());
             }
             if trusted.is_some() {
