@@ -45,6 +45,7 @@ pub use kpiseal_seal::verify::{
     MANIFEST as MANIFEST_JSON, MANIFEST_MINISIG, MANIFEST_SSHSIG, PADES_CERTIFICATE, SSH_PUBLIC_KEY, STATEMENT_JSON,
     STATEMENT_PDF,
 };
+pub use kpiseal_seal::verify_page::{VERIFY_PAGE, verify_page};
 
 /// Why a statement could not be sealed; each names the file concerned.
 #[derive(Debug, thiserror::Error)]
@@ -96,9 +97,10 @@ impl SealedFiles {
 
 /// Signs the rendered `pdf` (signing time = the issue date at 00:00 UTC,
 /// reason [`signature_reason`], location = the provider's name), writes
-/// the manifest of `statement`'s inputs, of the signed PDF, `json` and the
-/// five public key files, signs it with minisign and SSHSIG, and adds the
-/// public key files. A draft (`status`) is signed as one: its number ends
+/// the manifest of `statement`'s inputs, of the signed PDF, `json`, the
+/// five public key files and the offline verifier page (unpinned: a key
+/// pinned by a page delivered with the files would prove nothing), signs
+/// it with minisign and SSHSIG, and adds the public key files and the page. A draft (`status`) is signed as one: its number ends
 /// in `-DRAFT`, its SSHSIG namespace, trusted comment, `allowed_signers`
 /// line and PDF reason say draft, so that it never verifies as a statement.
 /// Deterministic: the same arguments give the same bytes.
@@ -133,6 +135,7 @@ pub fn seal(
         (ALLOWED_SIGNERS, line(sshsig::allowed_signers_line_in(&public, namespace))),
         (CERTIFICATE, key.certificate().to_pem()?.into_bytes()),
         (PADES_CERTIFICATE, key.pades_key().certificate_pem()?.into_bytes()),
+        (VERIFY_PAGE, verify_page(None).into_bytes()),
     ];
     let mut outputs = vec![output_entry(STATEMENT_PDF, &signed_pdf), output_entry(STATEMENT_JSON, json)];
     outputs.extend(key_files.iter().map(|(name, bytes)| output_entry(name, bytes)));

@@ -17,7 +17,8 @@
 //! - [`check`]: the outcome of one verification step;
 //! - [`verify`]: everything checkable about a delivered statement, from
 //!   exactly the bytes named: its PDF, its folder, its evidence bag or the
-//!   bag's zip, or a whole period folder.
+//!   bag's zip, or a whole period folder; [`verify_page`]: the same checks
+//!   as an offline page (`verify.html`) delivered with every statement.
 //!
 //! # Checking a statement without kpiseal
 //!
@@ -51,3 +52,4 @@ pub mod period_manifest;
 mod relpath;
 pub mod sshsig;
 pub mod verify;
+pub mod verify_page;

@@ -66,8 +66,23 @@ pub const EVIDENCE_ZIP: &str = "evidence.zip";
 pub const BAG_INPUTS: &str = "inputs";
 
 /// The files every statement manifest lists in `outputs`: the statement
-/// itself and the public key files delivered with it.
-pub const DELIVERED_OUTPUTS: [&str; 7] = [
+/// itself, the public key files delivered with it, and the offline
+/// verifier page.
+pub const DELIVERED_OUTPUTS: [&str; 8] = [
+    STATEMENT_PDF,
+    STATEMENT_JSON,
+    DELIVERED_PUBLIC_KEY,
+    SSH_PUBLIC_KEY,
+    ALLOWED_SIGNERS,
+    CERTIFICATE,
+    PADES_CERTIFICATE,
+    crate::verify_page::VERIFY_PAGE,
+];
+
+/// What statements sealed before `verify.html` was delivered (2026-12-06)
+/// list: [`DELIVERED_OUTPUTS`] without the page. They still verify, and the
+/// report says which list they have.
+pub const DELIVERED_OUTPUTS_WITHOUT_PAGE: [&str; 7] = [
     STATEMENT_PDF,
     STATEMENT_JSON,
     DELIVERED_PUBLIC_KEY,

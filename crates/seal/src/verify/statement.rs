@@ -5,12 +5,14 @@ use ed25519_dalek::VerifyingKey;
 
 use super::tree::{Tree, Want, read_folder};
 use super::{
-    ALLOWED_SIGNERS, DELIVERED_OUTPUTS, DELIVERED_PUBLIC_KEY, EVIDENCE_BAG, EVIDENCE_ZIP, FileSeen, KeyUsed, Kind,
-    MANIFEST, MANIFEST_MINISIG, MANIFEST_SSHSIG, Options, Verification, bag, pdf,
+    ALLOWED_SIGNERS, DELIVERED_OUTPUTS, DELIVERED_OUTPUTS_WITHOUT_PAGE, DELIVERED_PUBLIC_KEY, EVIDENCE_BAG,
+    EVIDENCE_ZIP, FileSeen, KeyUsed, Kind, MANIFEST, MANIFEST_MINISIG, MANIFEST_SSHSIG, Options, Verification, bag,
+    pdf,
 };
 use crate::check::Check;
 use crate::keys::{KeyId, parse_public_key};
 use crate::manifest::{Manifest, check_inputs, hash_bytes, is_canonical};
+use crate::verify_page::VERIFY_PAGE;
 use crate::{minisign, sshsig};
 
 /// A statement found and checked: its manifest and the manifest's SHA-256.
@@ -142,6 +144,10 @@ pub(crate) fn check_statement(
         ));
     }
     output_checks(tree, at, v, &manifest);
+    // A page beside a statement sealed before the page was delivered is not covered by its manifest.
+    if tree.files.contains_key(VERIFY_PAGE) && !manifest.outputs.iter().any(|o| o.name == VERIFY_PAGE) {
+        v.extras([shown(VERIFY_PAGE)], options);
+    }
     delivered_key_check(tree, at, v, &key);
     // A missing PDF is reported by output_checks.
     if let Some(pdf) = tree.data(super::STATEMENT_PDF) {
@@ -235,14 +241,22 @@ fn signature_checks(
 fn output_checks(tree: &Tree, at: &str, v: &mut Verification, manifest: &Manifest) {
     let mut listed: Vec<&str> = manifest.outputs.iter().map(|o| o.name.as_str()).collect();
     listed.sort_unstable();
-    let mut expected = DELIVERED_OUTPUTS.to_vec();
-    expected.sort_unstable();
-    v.checks.push(Check::compare(
-        "manifest outputs",
-        format!("{at}{MANIFEST}"),
-        expected.join(", "),
-        listed.join(", "),
-    ));
+    let sorted = |names: &[&'static str]| {
+        let mut names = names.to_vec();
+        names.sort_unstable();
+        names.join(", ")
+    };
+    let (current, earlier) = (sorted(&DELIVERED_OUTPUTS), sorted(&DELIVERED_OUTPUTS_WITHOUT_PAGE));
+    let listed = listed.join(", ");
+    v.checks.push(if listed == earlier {
+        Check::pass(
+            "manifest outputs",
+            format!("{at}{MANIFEST}"),
+            format!("{listed} (sealed before verify.html was delivered)"),
+        )
+    } else {
+        Check::compare("manifest outputs", format!("{at}{MANIFEST}"), current, listed)
+    });
     for output in &manifest.outputs {
         let expected = format!("sha256 {}, {} bytes", output.sha256, output.bytes);
         let found = match tree.files.get(&output.name) {
