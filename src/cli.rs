@@ -50,6 +50,10 @@ pub enum Command {
     /// VALID, 1 something NOT VALID, 2 refused or unreadable, 3 valid but
     /// a draft (not a statement).
     Verify(kpiseal_verify::VerifyArgs),
+    /// Write verify.html, the offline page that checks statements in a
+    /// browser (the same page every seller folder carries), optionally with
+    /// the provider's key pinned in it, for the provider to publish.
+    VerifyPage(kpiseal_verify::VerifyPageArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render(args),
         Command::Keygen(args) => keygen(args),
         Command::Verify(args) => kpiseal_verify::run(&args),
+        Command::VerifyPage(args) => kpiseal_verify::run_verify_page(&args),
         Command::Merge(args) => merge(args),
     }
 }

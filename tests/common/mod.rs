@@ -89,4 +89,4 @@ pub fn register_entries(out: &Path) -> Vec<String> {
 #[path = "tools.rs"]
 mod tools;
 #[allow(unused_imports)] // used by the binaries that run third-party tools
-pub use tools::{python_module_present, tools_present};
+pub use tools::{node_packages_present, python_module_present, tools_present};

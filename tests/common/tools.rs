@@ -52,3 +52,22 @@ fn on_path(program: &str) -> bool {
         })
     })
 }
+
+/// Whether the verifier page's Node packages are installed
+/// (`npm ci` in `web/verify`, which `.ci/run` does): `node` on the path and
+/// each of `packages` in `web/verify/node_modules`. The same
+/// SKIPPED-or-fail rule as [`tools_present`].
+#[allow(dead_code)]
+pub fn node_packages_present(packages: &[&str]) -> bool {
+    if !tools_present(&["node"]) {
+        return false;
+    }
+    let modules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/verify/node_modules");
+    let missing: Vec<String> = packages
+        .iter()
+        .filter(|p| !modules.join(p).join("package.json").is_file())
+        .map(|p| format!("npm {p}"))
+        .collect();
+    let missing: Vec<&str> = missing.iter().map(String::as_str).collect();
+    missing.is_empty() || skip_or_fail(&missing)
+}

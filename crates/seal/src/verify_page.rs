@@ -6,8 +6,12 @@
 //! `web/verify/dist/verify.html`; a test checks that the committed build
 //! equals a fresh one, so `cargo build` never needs Node.
 
+use std::io;
+use std::path::Path;
+
 use ed25519_dalek::VerifyingKey;
 
+use crate::atomic_file::write_atomically;
 use crate::minisign;
 
 /// The page as built, with no pinned key.
@@ -32,6 +36,15 @@ pub fn verify_page(pinned: Option<&VerifyingKey>) -> String {
     let slot =
         format!(r#"<script type="application/json" id="kpiseal-pinned-key">{}</script>"#, json.replace('<', "\\u003c"));
     BUILT_PAGE.replacen(PINNED_KEY_SLOT, &slot, 1)
+}
+
+/// Writes [`verify_page`] to `path` atomically (a temporary file beside
+/// it, synced, then renamed), readable by all (mode 0644).
+///
+/// # Errors
+/// Why the file could not be written.
+pub fn write_verify_page(path: &Path, pinned: Option<&VerifyingKey>) -> io::Result<()> {
+    write_atomically(path, verify_page(pinned).as_bytes(), 0o644)
 }
 
 #[cfg(test)]

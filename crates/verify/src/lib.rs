@@ -11,8 +11,50 @@ use std::process::ExitCode;
 
 use kpiseal_seal::keys::load_public_key;
 use kpiseal_seal::verify::{Options, Verdict, verify_path};
+use kpiseal_seal::verify_page::write_verify_page;
 
 pub use report::describe;
+
+/// The arguments of `verify-page`: write the offline verifier page.
+#[derive(Debug, clap::Args)]
+pub struct VerifyPageArgs {
+    /// Where to write the page (e.g. verify.html), replaced atomically.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The provider's public key to pin in the page (provider.minisign.pub,
+    /// provider.ssh.pub, provider.pub.pem or provider.cert.pem): the page
+    /// then checks every statement against it and says PINNED or DIFFERENT
+    /// KEY. Without it, the reader pastes the key, or the page reports NOT
+    /// PINNED.
+    #[arg(long, value_name = "PUBKEY")]
+    pub key: Option<PathBuf>,
+}
+
+/// Writes the verifier page `args` asks for and says where, with the
+/// pinned key id. Returns 0 written, 2 when the key cannot be read or the
+/// file cannot be written.
+pub fn run_verify_page(args: &VerifyPageArgs) -> ExitCode {
+    let key = match args.key.as_deref().map(load_public_key).transpose() {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("kpiseal: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match write_verify_page(&args.out, key.as_ref().map(|k| &k.verifying_key)) {
+        Ok(()) => {
+            match &key {
+                Some(k) => println!("wrote {} pinned to key {}", args.out.display(), k.key_id),
+                None => println!("wrote {} (no pinned key)", args.out.display()),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("kpiseal: cannot write {}: {e}", args.out.display());
+            ExitCode::from(2)
+        }
+    }
+}
 
 /// What to verify and against which key: the arguments of `kpiseal verify`
 /// and of `kpiseal-verify`.

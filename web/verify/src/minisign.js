@@ -1,7 +1,7 @@
 // minisign signatures of the manifest (`manifest.json.minisig`) and the
 // provider's minisign public key (`provider.minisign.pub`), read and checked
 // exactly as kpiseal's Rust verifier does (crates/seal/src/minisign.rs and
-// keys/key_id.rs). Also the Ed25519 and key id helpers that sshsig.js uses.
+// keys/key_id.rs). Also the Ed25519 point check that sshsig.js uses.
 //
 // A signature file is four lines:
 //
@@ -12,11 +12,12 @@
 //
 // The key id is the first 8 bytes of SHA-256 of the 32 raw key bytes, as 16
 // uppercase hex digits; the minisign key number is those 8 bytes reversed.
-// Ed25519 and SHA-256 come from WebCrypto (crypto.subtle), BLAKE2b from
+// Ed25519 and SHA-256 come from WebCrypto through crypto.js, BLAKE2b from
 // blake2b.js.
 
-import { utf8, fromUtf8, toHex, fromBase64, concatBytes } from './bytes.js';
+import { utf8, toHex, fromBase64, concatBytes } from './bytes.js';
 import { blake2b } from './blake2b.js';
+import { ed25519Verify, keyIdOfEd25519 } from './crypto.js';
 
 /** The prefix of a signature's third line; the trusted comment is what follows it. */
 const MINISIGN_TRUSTED_PREFIX = 'trusted comment: ';
@@ -73,8 +74,7 @@ export async function keyIdOf(publicKey32) {
   if (!(publicKey32 instanceof Uint8Array) || publicKey32.length !== 32) {
     throw new TypeError('keyIdOf: the public key must be 32 bytes');
   }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', publicKey32));
-  return toHex(digest.subarray(0, 8)).toUpperCase();
+  return keyIdOfEd25519(publicKey32);
 }
 
 /**
@@ -86,21 +86,8 @@ export function keyIdFromKeyNum(keyNum) {
   return toHex(Uint8Array.from(keyNum).reverse()).toUpperCase();
 }
 
-/**
- * Ed25519 verification through WebCrypto: true when `signature64` is a valid
- * signature of `message` under the raw 32-byte `publicKey32`. Never throws:
- * wrong sizes, a key WebCrypto refuses, or an engine without Ed25519 all
- * give false.
- */
-export async function ed25519VerifyRaw(publicKey32, signature64, message) {
-  try {
-    if (publicKey32.length !== 32 || signature64.length !== 64) return false;
-    const key = await crypto.subtle.importKey('raw', publicKey32, { name: 'Ed25519' }, false, ['verify']);
-    return await crypto.subtle.verify({ name: 'Ed25519' }, key, signature64, message);
-  } catch {
-    return false;
-  }
-}
+/** Strict UTF-8 decoding that keeps a leading U+FEFF (unlike bytes.js's fromUtf8). */
+const minisignUtf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A minisign file's text: a string as is, or UTF-8 bytes decoded strictly.
@@ -111,9 +98,8 @@ export async function ed25519VerifyRaw(publicKey32, signature64, message) {
 function minisignText(input, what) {
   if (typeof input === 'string') return input;
   if (input instanceof Uint8Array) {
-    const bom = input.length >= 3 && input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf;
     try {
-      return (bom ? '\uFEFF' : '') + fromUtf8(bom ? input.subarray(3) : input);
+      return minisignUtf8Decoder.decode(input);
     } catch {
       throw new Error(`minisign ${what} is malformed: not UTF-8 text`);
     }
@@ -244,7 +230,8 @@ export function parseMinisignSignature(text) {
  * Resolves to `{ ok: true, reason: 'valid', trustedComment, keyId }` (the
  * trusted comment is only reported once it is verified), or to
  * `{ ok: false, reason, keyId? }` with an English reason; `keyId` is the
- * key id the signature names whenever the file could be read. Never rejects.
+ * key id the signature names whenever the file could be read. Never rejects
+ * (a browser without Ed25519 gives ok: false, saying so).
  */
 export async function verifyMinisign(message, signatureText, publicKey32) {
   try {
@@ -266,11 +253,11 @@ export async function verifyMinisign(message, signatureText, publicKey32) {
     if (!isEd25519PublicKey(publicKey32)) {
       return { ok: false, reason: 'the public key is not a valid Ed25519 key', keyId };
     }
-    if (!(await ed25519VerifyRaw(publicKey32, parsed.signature, blake2b(message, 64)))) {
+    if (!(await ed25519Verify(publicKey32, parsed.signature, blake2b(message, 64)))) {
       return { ok: false, reason: 'minisign signature does not match the signed file', keyId };
     }
     const global = concatBytes(parsed.signature, utf8(parsed.trustedComment));
-    if (!(await ed25519VerifyRaw(publicKey32, parsed.globalSignature, global))) {
+    if (!(await ed25519Verify(publicKey32, parsed.globalSignature, global))) {
       return { ok: false, reason: 'minisign trusted comment does not match its signature (it was altered)', keyId };
     }
     return { ok: true, reason: 'valid', trustedComment: parsed.trustedComment, keyId };

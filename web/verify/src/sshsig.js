@@ -18,7 +18,8 @@
 //   ‖ string H(message)
 
 import { utf8, fromBase64, toBase64, bytesEqual, concatBytes } from './bytes.js';
-import { isEd25519PublicKey, keyIdOf, ed25519VerifyRaw } from './minisign.js';
+import { isEd25519PublicKey, keyIdOf } from './minisign.js';
+import { ed25519Verify, sha512 } from './crypto.js';
 
 /** The SSHSIG namespace of every final statement's manifest signature (`sshsig::NAMESPACE`). */
 export const SSHSIG_MANIFEST_NAMESPACE = 'kpiseal-manifest@v1';
@@ -338,7 +339,8 @@ function sshsigParseOptions(field, what) {
  * kpiseal and ssh-keygen write; the Rust side signs over it too.)
  *
  * Resolves to `{ ok: true, reason: 'valid' }` or `{ ok: false, reason }`
- * with an English reason. Never rejects.
+ * with an English reason. Never rejects (a browser without Ed25519 gives
+ * ok: false, saying so).
  */
 export async function verifySshsig(message, armored, publicKey32, namespace) {
   try {
@@ -368,12 +370,12 @@ export async function verifySshsig(message, armored, publicKey32, namespace) {
       const [found, expected] = [await keyIdOf(parsed.publicKey), await keyIdOf(publicKey32)];
       return { ok: false, reason: `SSH signature was made by another key (key ${found}), expected key ${expected}` };
     }
-    const hash = new Uint8Array(await crypto.subtle.digest('SHA-512', message));
+    const hash = await sha512(message);
     const signedData = concatBytes(
       SSHSIG_MAGIC,
       sshsigStrings(utf8(parsed.namespace), parsed.reserved, utf8(parsed.hashAlgorithm), hash),
     );
-    if (!(await ed25519VerifyRaw(publicKey32, parsed.signature, signedData))) {
+    if (!(await ed25519Verify(publicKey32, parsed.signature, signedData))) {
       return { ok: false, reason: 'SSH signature does not match the signed file' };
     }
     return { ok: true, reason: 'valid' };

@@ -121,6 +121,8 @@ function startPage() {
     const section = $('result');
     section.hidden = false;
     section.dataset.verdict = result.verdict;
+    section.dataset.run = String(Number(section.dataset.run || 0) + (result === state.shown ? 0 : 1));
+    state.shown = result;
     section.dataset.milliseconds = String(Math.round(result.milliseconds || 0));
     const verdict = $('verdict');
     verdict.className = result.verdict;

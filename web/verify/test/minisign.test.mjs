@@ -16,8 +16,8 @@ import {
   keyIdOf,
   keyIdFromKeyNum,
   isEd25519PublicKey,
-  ed25519VerifyRaw,
 } from '../src/minisign.js';
+import { ed25519Verify } from '../src/crypto.js';
 import { blake2b } from '../src/blake2b.js';
 import { utf8, toBase64, fromBase64, concatBytes } from '../src/bytes.js';
 
@@ -235,7 +235,7 @@ test('the legacy Ed algorithm and unknown algorithms are refused', async () => {
   assert.match(result.reason, /legacy Ed algorithm/);
   // The legacy signature itself is good: Ed25519 over the raw message.
   const parts = fromBase64(legacy.split('\n')[1]);
-  assert.equal(await ed25519VerifyRaw(key.raw, parts.subarray(10), message), true);
+  assert.equal(await ed25519Verify(key.raw, parts.subarray(10), message), true);
 
   const unknown = makeMinisig(key, message, 'x', { algorithm: 'EC' });
   assert.match((await verifyMinisign(message, unknown, key.raw)).reason, /algorithm is "EC"; expected ED/);
@@ -413,4 +413,20 @@ test('cross-check with the minisign command: files made here', { skip: noMinisig
   const forged = makeMinisig(other, message, 'x', { id: key.id });
   assert.equal(minisignAccepts(message, forged, makePublicKeyFile(key)).ok, false);
   assert.equal((await verifyMinisign(message, forged, key.raw)).ok, false);
+});
+
+test('a browser without Ed25519 gets a reason that says so, not "does not match"', async () => {
+  const key = await demoKey();
+  const original = crypto.subtle.importKey;
+  crypto.subtle.importKey = async () => {
+    throw new DOMException('Unrecognized algorithm name', 'NotSupportedError');
+  };
+  try {
+    const result = await verifyMinisign(MANIFEST, MINISIG, key);
+    assert.equal(result.ok, false);
+    assert.match(result.reason, /cannot check Ed25519 signatures/);
+  } finally {
+    crypto.subtle.importKey = original;
+  }
+  assert.equal((await verifyMinisign(MANIFEST, MINISIG, key)).ok, true);
 });

@@ -351,7 +351,7 @@ test('verifySshsig never throws, whatever it is given', async () => {
 
 // --- ssh-keygen, when installed ---
 
-const SSH_KEYGEN = spawnSync('ssh-keygen', ['-Y', 'sign'], { encoding: 'utf8' });
+const SSH_KEYGEN = spawnSync('ssh-keygen', ['-Y', 'sign'], { input: '', encoding: 'utf8' });
 const noSshKeygen = SSH_KEYGEN.error ? 'ssh-keygen is not installed' : false;
 
 /**
@@ -418,4 +418,29 @@ test('cross-check with ssh-keygen: signatures made here', { skip: noSshKeygen },
   const sha256 = makeSshsig(key, message, ns, { hash: 'sha256' });
   assert.equal(sshKeygenAccepts(message, sha256, ns).ok, true);
   assert.match((await verifySshsig(message, sha256, key.raw, ns)).reason, /expected sha512/);
+  // A non-empty reserved field: OpenSSH signs over an empty one whatever the blob holds,
+  // ssh-key (kpiseal's Rust verifier) and verifySshsig over the blob's. So the two
+  // accept opposite files; neither kind is ever written by kpiseal or ssh-keygen.
+  const reserved = utf8('x');
+  const overBlob = makeSshsig(key, message, ns, { reserved });
+  const overEmpty = makeSshsig(key, message, ns, { reserved, signedReserved: new Uint8Array(0) });
+  assert.equal(sshKeygenAccepts(message, overBlob, ns).ok, false);
+  assert.equal((await verifySshsig(message, overBlob, key.raw, ns)).ok, true);
+  assert.equal(sshKeygenAccepts(message, overEmpty, ns).ok, true);
+  assert.equal((await verifySshsig(message, overEmpty, key.raw, ns)).ok, false);
+});
+
+test('a browser without Ed25519 gets a reason that says so, not "does not match"', async () => {
+  const original = crypto.subtle.importKey;
+  crypto.subtle.importKey = async () => {
+    throw new DOMException('Unrecognized algorithm name', 'NotSupportedError');
+  };
+  try {
+    const result = await verifySshsig(MANIFEST, SIG, DEMO_KEY, SSHSIG_MANIFEST_NAMESPACE);
+    assert.equal(result.ok, false);
+    assert.match(result.reason, /cannot check Ed25519 signatures/);
+  } finally {
+    crypto.subtle.importKey = original;
+  }
+  assert.equal((await verifySshsig(MANIFEST, SIG, DEMO_KEY, SSHSIG_MANIFEST_NAMESPACE)).ok, true);
 });
