@@ -77,7 +77,7 @@ try {
     if (screenshots && c.screenshots) {
       for (const language of LANGUAGES) {
         await page.selectOption('#language', language);
-        await page.screenshot({ path: `${screenshots}/${c.id}-${language}.png`, fullPage: false });
+        await page.screenshot({ path: `${screenshots}/${c.id}-${language}.png`, fullPage: true });
       }
     }
     results.push({ id: c.id, ...report, requests });

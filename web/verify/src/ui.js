@@ -141,7 +141,8 @@ function startPage() {
     if (s.statementNumber) row(summary, [['th', t('summary.statement_number')], ['td', s.statementNumber]]);
     if (s.seller) row(summary, [['th', t('summary.seller')], ['td', s.seller]]);
     if (s.period) row(summary, [['th', t('summary.period')], ['td', s.period]]);
-    if (s.amountDue) row(summary, [['th', t('summary.amount_due')], ['td', s.amountDue, 'amount']]);
+    // A figure from files that failed a check is not shown: it may be the altered part.
+    if (s.amountDue && result.verdict !== 'not-valid') row(summary, [['th', t('summary.amount_due')], ['td', s.amountDue, 'amount']]);
     if (s.issueDate) row(summary, [['th', t('summary.issue_date')], ['td', s.issueDate]]);
     if (s.statements !== null) row(summary, [['th', t('summary.statements')], ['td', String(s.statements)]]);
     if (result.key.keyId) row(summary, [['th', t('summary.signer_key')], ['td', result.key.keyId]]);
