@@ -23,7 +23,7 @@ use kpiseal_seal::manifest::{Manifest, check_inputs, hash_file, is_canonical};
 const PERIOD: &str = "2026-10";
 const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
 /// Every file of a seller's folder besides the bag and its zip.
-const SEALED_FILES: [&str; 10] = [
+const SEALED_FILES: [&str; 11] = [
     "statement.pdf",
     "statement.json",
     "manifest.json",
@@ -34,6 +34,7 @@ const SEALED_FILES: [&str; 10] = [
     "allowed_signers",
     "provider.cert.pem",
     "provider.p256.cert.pem",
+    "verify.html",
 ];
 
 /// Runs the demo month end into `out` in-process.
@@ -254,7 +255,8 @@ fn the_attachment_is_statement_json_and_the_manifest_lists_the_files_as_written(
                 "provider.ssh.pub",
                 "allowed_signers",
                 "provider.cert.pem",
-                "provider.p256.cert.pem"
+                "provider.p256.cert.pem",
+                "verify.html"
             ]
         );
         for output in &m.outputs {

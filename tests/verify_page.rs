@@ -207,6 +207,13 @@ fn cases(root: &Path) -> Vec<Case> {
     let mut case = Case::new("folder-pinned-to-another-key", acme.clone(), false).failing("minisign");
     case.key = Some(other_key.join("provider.minisign.pub"));
     cases.push(case);
+    let out = kpiseal(&["merge", "--workspace", &ws.display().to_string(), "--period", PERIOD]);
+    assert!(out.status.success(), "{}", text(&out));
+    cases.push(Case::new("period-folder", sellers.clone(), false));
+    let dir = copy("period-with-swapped-json", &sellers);
+    fs::copy(rio.join("statement.json"), dir.join("acme-home/statement.json")).unwrap();
+    cases.push(Case::new("period-folder-with-a-statement-json-swapped", dir, false).failing("output"));
+
     let mut case = Case::new("folder-pinned-to-the-demo-key", acme, false);
     case.key = Some(ws.join("keys").join("provider.minisign.pub"));
     cases.push(case);
@@ -297,6 +304,14 @@ fn in_chromium_the_page_gives_kpiseal_verifys_verdict_on_each_statement_and_tamp
             Some(check) => {
                 let failed: Vec<&str> = page["failed"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
                 assert!(failed.contains(&check), "{id}: the page does not name {check} as failed: {failed:?}");
+                if case.key.is_some() {
+                    assert_eq!(page["pin"], json!("different"), "{id}: pinned to another key");
+                }
+            }
+            None if id.starts_with("period") => {
+                assert!(command.output.contains("3 checked (3 VALID, 0 not)"), "{id}: {}", command.output);
+                let statements = page_checks.keys().filter(|n| *n == "statement").count();
+                assert_eq!(statements, 1, "{id}: the page verifies each seller folder in full");
             }
             None => {
                 let seller = SELLERS.iter().find(|s| id.starts_with(*s)).unwrap_or(&"acme-home");

@@ -19,8 +19,15 @@ export async function sha256Hex(bytes) {
   return toHex(await sha256(bytes));
 }
 
-/** kpiseal's key id of a raw 32-byte Ed25519 key: the first 8 bytes of its SHA-256, uppercase hex. */
+/**
+ * kpiseal's key id of a raw 32-byte Ed25519 key: the first 8 bytes of its
+ * SHA-256, uppercase hex (keys/key_id.rs). Rejects (TypeError) anything
+ * but 32 bytes.
+ */
 export async function keyIdOfEd25519(publicKey) {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) {
+    throw new TypeError('a key id needs a 32-byte Ed25519 public key');
+  }
   return toHex((await sha256(publicKey)).subarray(0, 8)).toUpperCase();
 }
 

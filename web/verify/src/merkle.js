@@ -14,8 +14,9 @@
 // per seller statement, whose data is the 32 bytes of the SHA-256 of that
 // seller's manifest.json, sorted by seller id bytes.
 
-import { utf8, toHex, fromHex, concatBytes, bytesEqual } from './bytes.js';
+import { utf8, toHex, fromHex, bytesEqual } from './bytes.js';
 import { isCanonicalJson } from './canonical_json.js';
+import { sha256 } from './crypto.js';
 
 /** The `schema` every period manifest carries. */
 export const PERIOD_MANIFEST_SCHEMA = 'kpiseal-period-manifest/1';
@@ -27,18 +28,14 @@ export const PERIOD_LEAF_RULE =
   '6962 section 2.1 Merkle tree hash (the left subtree holds the largest power of two of leaves smaller than ' +
   'their count); hashes in lowercase hex';
 
-async function merkleSha256(...parts) {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', concatBytes(...parts)));
-}
-
 /** Resolves to SHA-256(0x00 ‖ `bytes`) (32 bytes): the RFC 6962 hash of a leaf holding `bytes`. */
 export async function merkleLeafHash(bytes) {
-  return merkleSha256(new Uint8Array([0x00]), bytes);
+  return sha256(new Uint8Array([0x00]), bytes);
 }
 
 /** Resolves to SHA-256(0x01 ‖ `left` ‖ `right`) (32 bytes): the RFC 6962 hash of an inner node. */
 export async function merkleNodeHash(left, right) {
-  return merkleSha256(new Uint8Array([0x01]), left, right);
+  return sha256(new Uint8Array([0x01]), left, right);
 }
 
 async function merkleRootOfHashes(hashes) {
@@ -210,7 +207,7 @@ export async function checkPeriodManifest(periodManifestJsonText, sellerManifest
     const bytes = given.get(leaf.seller);
     let ok = null;
     if (bytes !== undefined) {
-      const actual = await merkleSha256(bytes);
+      const actual = await sha256(bytes);
       ok = data[i] !== null && bytesEqual(actual, data[i]);
       if (!ok) {
         problems.push(

@@ -66,18 +66,6 @@ export function isEd25519PublicKey(bytes) {
 }
 
 /**
- * kpiseal's key id of a 32-byte Ed25519 public key: the first 8 bytes of
- * SHA-256 of the raw key, as 16 uppercase hex digits (keys/key_id.rs).
- * Rejects (TypeError) when `publicKey32` is not 32 bytes.
- */
-export async function keyIdOf(publicKey32) {
-  if (!(publicKey32 instanceof Uint8Array) || publicKey32.length !== 32) {
-    throw new TypeError('keyIdOf: the public key must be 32 bytes');
-  }
-  return keyIdOfEd25519(publicKey32);
-}
-
-/**
  * The key id a minisign key number names: the 8 bytes reversed, as 16
  * uppercase hex digits (`KeyId::from_minisign_keynum`). Never throws for
  * an 8-byte array.
@@ -152,7 +140,7 @@ export async function parseMinisignPublicKey(text) {
   const publicKey = bin.slice(10, 42);
   if (!isEd25519PublicKey(publicKey)) throw malformed('not a valid Ed25519 public key');
   const claimed = keyIdFromKeyNum(keyNum);
-  const keyId = await keyIdOf(publicKey);
+  const keyId = await keyIdOfEd25519(publicKey);
   if (claimed !== keyId) {
     throw malformed(`its key number names key ${claimed}, but the key it holds is ${keyId}`);
   }
@@ -246,7 +234,7 @@ export async function verifyMinisign(message, signatureText, publicKey32) {
       return { ok: false, reason: error.message };
     }
     const keyId = parsed.keyId;
-    const expected = await keyIdOf(publicKey32);
+    const expected = await keyIdOfEd25519(publicKey32);
     if (keyId !== expected) {
       return { ok: false, reason: `minisign signature was made by key ${keyId}, expected key ${expected}`, keyId };
     }

@@ -18,8 +18,8 @@
 //   ‖ string H(message)
 
 import { utf8, fromBase64, toBase64, bytesEqual, concatBytes } from './bytes.js';
-import { isEd25519PublicKey, keyIdOf } from './minisign.js';
-import { ed25519Verify, sha512 } from './crypto.js';
+import { isEd25519PublicKey } from './minisign.js';
+import { ed25519Verify, keyIdOfEd25519, sha512 } from './crypto.js';
 
 /** The SSHSIG namespace of every final statement's manifest signature (`sshsig::NAMESPACE`). */
 export const SSHSIG_MANIFEST_NAMESPACE = 'kpiseal-manifest@v1';
@@ -367,7 +367,7 @@ export async function verifySshsig(message, armored, publicKey32, namespace) {
       return { ok: false, reason: `SSH signature hash algorithm is ${parsed.hashAlgorithm}, expected sha512` };
     }
     if (!bytesEqual(parsed.publicKey, publicKey32)) {
-      const [found, expected] = [await keyIdOf(parsed.publicKey), await keyIdOf(publicKey32)];
+      const [found, expected] = [await keyIdOfEd25519(parsed.publicKey), await keyIdOfEd25519(publicKey32)];
       return { ok: false, reason: `SSH signature was made by another key (key ${found}), expected key ${expected}` };
     }
     const hash = await sha512(message);

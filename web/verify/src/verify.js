@@ -40,8 +40,8 @@ const TAG_FILES = new Set([
 ]);
 
 /** One check: `name` as `kpiseal verify` prints it, where (`at`), passed, and what was found. */
-function makeCheck(name, at, passed, detail) {
-  return { name, key: name.replace(/[ -]/g, '_'), at, passed, detail };
+function makeCheck(name, at, passed, detail, key = name.replace(/[ -]/g, '_')) {
+  return { name, key, at, passed, detail };
 }
 
 /** A run's state: the checks so far, the files read, the key in use. */
@@ -57,16 +57,17 @@ class Run {
     this.status = null;
   }
 
-  pass(name, at, detail) {
-    this.checks.push(makeCheck(name, at, true, detail));
+  pass(name, at, detail, key) {
+    this.checks.push(makeCheck(name, at, true, detail, key));
   }
 
-  fail(name, at, detail) {
-    this.checks.push(makeCheck(name, at, false, detail));
+  fail(name, at, detail, key) {
+    this.checks.push(makeCheck(name, at, false, detail, key));
   }
 
-  check(name, at, passed, passDetail, failDetail) {
-    this.checks.push(makeCheck(name, at, passed, passed ? passDetail : failDetail));
+  /** A check named `name` as `kpiseal verify` names it; `key` picks its words in the catalog when they differ. */
+  check(name, at, passed, passDetail, failDetail, key) {
+    this.checks.push(makeCheck(name, at, passed, passed ? passDetail : failDetail, key));
   }
 }
 
@@ -255,7 +256,6 @@ async function checkStatementFiles(run, files, at, allowedBeside) {
     }
   }
   run.keyInUse = key;
-  if (!run.signerKeyId) run.signerKeyId = key.keyId;
 
   let manifest;
   try {
@@ -264,6 +264,7 @@ async function checkStatementFiles(run, files, at, allowedBeside) {
     run.fail('manifest', `${at}manifest.json`, `not JSON: ${e.message}`);
     return null;
   }
+  if (!run.signerKeyId) run.signerKeyId = (await deliveredKeyId(files)) || manifest.key_id || key.keyId;
   const namespace = manifest.status === 'draft' ? SSHSIG_DRAFT_NAMESPACE : SSHSIG_MANIFEST_NAMESPACE;
   const minisig = files.get('manifest.json.minisig');
   let trustedComment = null;
@@ -330,6 +331,17 @@ async function checkStatementFiles(run, files, at, allowedBeside) {
   return { manifest, manifestSha256: await sha256Hex(manifestBytes) };
 }
 
+/** The key id of the provider.minisign.pub among `files`, or null when there is none or it cannot be read. */
+async function deliveredKeyId(files) {
+  const delivered = files.get('provider.minisign.pub');
+  if (!delivered) return null;
+  try {
+    return (await readPinnedKey(fromUtf8(delivered))).keyId;
+  } catch {
+    return null;
+  }
+}
+
 async function deliveredKeyChecks(run, files, at, key) {
   const minisignPub = files.get('provider.minisign.pub');
   if (minisignPub) {
@@ -354,6 +366,7 @@ async function deliveredKeyChecks(run, files, at, key) {
 
 /** A statement folder's files: the statement at the top, then the bag folder and the zip beside it. */
 async function checkStatementFolder(run, byPath) {
+  // Paths are relative to the statement folder.
   const top = new Map([...byPath].filter(([p]) => !p.includes('/')));
   const bagFiles = new Map([...byPath].filter(([p]) => p.startsWith('evidence/')).map(([p, b]) => [p.slice(9), b]));
   const others = [...byPath.keys()].filter((p) => p.includes('/') && !p.startsWith('evidence/'));
@@ -428,19 +441,35 @@ async function checkBag(run, bag, at) {
   return found;
 }
 
-/** A period manifest with its signatures, and any seller manifests dropped with it (`<seller>/manifest.json`). */
+/** The files of a period folder besides the seller folders (crates/seal/src/verify/period.rs). */
+const PERIOD_FILES = new Set([
+  'period-manifest.json',
+  'period-manifest.json.minisig',
+  'period-manifest.json.sig',
+  'provider.minisign.pub',
+  'period-manifest.allowed_signers',
+]);
+
+/**
+ * A period folder: the period manifest's form and two signatures, the
+ * delivered keys, its Merkle root, and each seller folder given verified in
+ * full with the period's key and tied to its leaf, as `kpiseal verify`
+ * does; batch summaries are records (no signature covers them, by design),
+ * anything else an extra.
+ */
 async function checkPeriod(run, byPath) {
   const text = byPath.get('period-manifest.json');
   let key = run.pinned;
   if (!key) {
-    const delivered = [...byPath].find(([p]) => p === 'provider.minisign.pub' || p.endsWith('/provider.minisign.pub'));
-    if (!delivered) {
-      run.fail('key', 'provider.minisign.pub', 'no key was pinned and no provider.minisign.pub was given');
+    const delivered = byPath.get('provider.minisign.pub');
+    try {
+      if (!delivered) throw new Error('missing, and no key was pinned');
+      key = await readPinnedKey(fromUtf8(delivered));
+    } catch (e) {
+      run.fail('key', 'provider.minisign.pub', e.message);
       return;
     }
-    key = await readPinnedKey(fromUtf8(delivered[1]));
   }
-  run.signerKeyId = key.keyId;
   let manifest;
   try {
     manifest = JSON.parse(fromUtf8(text));
@@ -449,36 +478,76 @@ async function checkPeriod(run, byPath) {
     return;
   }
   run.periodManifest = manifest;
+  run.signerKeyId = (await deliveredKeyId(byPath)) || manifest.key_id || key.keyId;
   run.check('period-manifest', 'period-manifest.json', isCanonicalJson(text), 'RFC 8785 canonical JSON', 'not RFC 8785 canonical JSON');
+  run.check('period-manifest key-id', 'period-manifest.json', manifest.key_id === key.keyId, key.keyId, `the period manifest names key ${manifest.key_id}, checked with ${key.keyId}`, 'manifest_key_id');
   const minisig = byPath.get('period-manifest.json.minisig');
-  if (!minisig) run.fail('period minisign', 'period-manifest.json.minisig', 'missing');
+  if (!minisig) run.fail('minisign', 'period-manifest.json.minisig', 'missing', 'period_minisign');
   else {
     const verified = await verifyMinisign(text, minisig, key.publicKey);
-    run.check('period minisign', 'period-manifest.json.minisig', verified.ok, `signed by key ${key.keyId}`, verified.reason);
+    run.check('minisign', 'period-manifest.json.minisig', verified.ok, `signed by key ${key.keyId}`, verified.reason, 'period_minisign');
     if (verified.ok) {
-      const comment = `kpiseal period ${manifest.period} root ${manifest.merkle_root} key ${key.keyId}`;
-      run.check('period trusted-comment', 'period-manifest.json.minisig', verified.trustedComment === comment, comment, `expected ${comment}, found ${verified.trustedComment}`);
+      const comment = `kpiseal period ${manifest.period} root ${manifest.merkle_root} key ${manifest.key_id}`;
+      run.check('minisign trusted-comment', 'period-manifest.json.minisig', verified.trustedComment === comment, comment, `expected ${comment}, found ${verified.trustedComment}`, 'period_trusted_comment');
     }
   }
   const sshsig = byPath.get('period-manifest.json.sig');
-  if (!sshsig) run.fail('period sshsig', 'period-manifest.json.sig', 'missing');
+  if (!sshsig) run.fail('sshsig', 'period-manifest.json.sig', 'missing', 'period_sshsig');
   else {
     const verified = await verifySshsig(text, sshsig, key.publicKey, SSHSIG_PERIOD_NAMESPACE);
-    run.check('period sshsig', 'period-manifest.json.sig', verified.ok, `namespace ${SSHSIG_PERIOD_NAMESPACE}, key ${key.keyId}`, verified.reason);
+    run.check('sshsig', 'period-manifest.json.sig', verified.ok, `namespace ${SSHSIG_PERIOD_NAMESPACE}, key ${key.keyId}`, verified.reason, 'period_sshsig');
   }
-  const sellers = new Map();
-  for (const [path, bytes] of byPath) {
-    const m = /^([^/]+)\/manifest\.json$/.exec(path);
-    if (m) sellers.set(m[1], bytes);
+  for (const name of ['provider.minisign.pub', 'period-manifest.allowed_signers']) {
+    const bytes = byPath.get(name);
+    if (!bytes) {
+      run.fail('delivered-key', name, 'missing');
+      continue;
+    }
+    let found = null;
+    try {
+      found = name.endsWith('.pub') ? (await readPinnedKey(fromUtf8(bytes))).publicKey : parseAllowedSigners(fromUtf8(bytes))[0].publicKey;
+    } catch {
+      found = null;
+    }
+    run.check('delivered-key', name, found !== null && bytesEqual(found, key.publicKey), `key ${key.keyId}`, `another key than ${key.keyId}, or another form`);
   }
-  const merkle = await checkPeriodManifest(fromUtf8(text), sellers);
-  run.check('period merkle-root', 'period-manifest.json', merkle.ok, `root ${merkle.root}`, merkle.reason);
-  for (const leaf of merkle.leaves || []) {
-    if (leaf.ok === null || leaf.ok === undefined) continue;
-    run.check('period leaf', `${leaf.seller}/manifest.json`, leaf.ok, `statement ${leaf.statement_number} is a leaf of the root`, `${leaf.seller}/manifest.json is not the manifest the period sealed`);
-  }
-}
+  const merkle = await checkPeriodManifest(fromUtf8(text), new Map());
+  run.check('merkle-root', 'period-manifest.json', merkle.ok, `root ${merkle.root}`, merkle.reason, 'period_merkle_root');
 
-function fromUtf8Lossy(bytes) {
-  return new TextDecoder('utf-8').decode(bytes);
+  const leaves = Array.isArray(manifest.leaves) ? manifest.leaves : [];
+  const sellers = new Set(leaves.map((l) => l.seller));
+  const folders = new Map();
+  for (const [path, bytes] of byPath) {
+    const slash = path.indexOf('/');
+    if (slash < 0) {
+      if (!PERIOD_FILES.has(path) && !path.startsWith('batch-summary')) run.fail('extra', path, 'no signature covers this file');
+      continue;
+    }
+    const seller = path.slice(0, slash);
+    if (!sellers.has(seller)) {
+      run.fail('extra', path, 'no signature covers this file');
+      continue;
+    }
+    if (!folders.has(seller)) folders.set(seller, new Map());
+    folders.get(seller).set(path.slice(slash + 1), bytes);
+  }
+  for (const leaf of leaves) {
+    const files = folders.get(leaf.seller);
+    if (!files) continue;
+    const sub = new Run({ ...key });
+    await checkStatementFolder(sub, files);
+    const manifestSha = files.has('manifest.json') ? await sha256Hex(files.get('manifest.json')) : 'missing';
+    const number = sub.manifest ? sub.manifest.statement_number : '?';
+    const expected = `${leaf.statement_number} sha256 ${leaf.manifest_sha256}`;
+    const found = `${number} sha256 ${manifestSha}`;
+    run.check('leaf', `${leaf.seller}/manifest.json`, expected === found, found, `expected ${expected}, found ${found}`, 'period_leaf');
+    const valid = sub.checks.length > 0 && sub.checks.every((c) => c.passed);
+    if (expected === found && valid && sub.status !== 'draft') {
+      run.pass('statement', `${leaf.seller}/`, `VALID: ${sub.checks.length} checks passed, ${files.size} files`);
+    } else {
+      for (const c of sub.checks.filter((c) => !c.passed)) run.checks.push({ ...c, at: `${leaf.seller}/${c.at}` });
+      if (valid && sub.status === 'draft') run.fail('statement', `${leaf.seller}/`, 'a draft, not a final statement');
+    }
+  }
+  run.sellersChecked = folders.size;
 }

@@ -13,11 +13,10 @@ import {
   parseMinisignPublicKey,
   parseMinisignSignature,
   verifyMinisign,
-  keyIdOf,
   keyIdFromKeyNum,
   isEd25519PublicKey,
 } from '../src/minisign.js';
-import { ed25519Verify } from '../src/crypto.js';
+import { ed25519Verify, keyIdOfEd25519 } from '../src/crypto.js';
 import { blake2b } from '../src/blake2b.js';
 import { utf8, toBase64, fromBase64, concatBytes } from '../src/bytes.js';
 
@@ -81,7 +80,7 @@ test('the demo public key file reads as key 20E9D2E54F7831FB', async () => {
   assert.deepEqual([...key.keyNum], [...Buffer.from(KEY_ID, 'hex')].reverse());
   // The key id is SHA-256 of the raw key (computed here with node:crypto), first 8 bytes.
   assert.equal(createHash('sha256').update(key.publicKey).digest('hex').slice(0, 16).toUpperCase(), KEY_ID);
-  assert.equal(await keyIdOf(key.publicKey), KEY_ID);
+  assert.equal(await keyIdOfEd25519(key.publicKey), KEY_ID);
   assert.equal(keyIdFromKeyNum(key.keyNum), KEY_ID);
   // The same key as the OpenSSH line's.
   const sshBlob = fromBase64(fixtureText('provider.ssh.pub').split(' ')[1]);
