@@ -480,7 +480,7 @@ async function checkPeriod(run, byPath) {
   run.periodManifest = manifest;
   run.signerKeyId = (await deliveredKeyId(byPath)) || manifest.key_id || key.keyId;
   run.check('period-manifest', 'period-manifest.json', isCanonicalJson(text), 'RFC 8785 canonical JSON', 'not RFC 8785 canonical JSON');
-  run.check('period-manifest key-id', 'period-manifest.json', manifest.key_id === key.keyId, key.keyId, `the period manifest names key ${manifest.key_id}, checked with ${key.keyId}`, 'manifest_key_id');
+  run.check('period-manifest key-id', 'period-manifest.json', manifest.key_id === key.keyId, key.keyId, `the period manifest names key ${manifest.key_id}, checked with ${key.keyId}`);
   const minisig = byPath.get('period-manifest.json.minisig');
   if (!minisig) run.fail('minisign', 'period-manifest.json.minisig', 'missing', 'period_minisign');
   else {
@@ -512,7 +512,7 @@ async function checkPeriod(run, byPath) {
     run.check('delivered-key', name, found !== null && bytesEqual(found, key.publicKey), `key ${key.keyId}`, `another key than ${key.keyId}, or another form`);
   }
   const merkle = await checkPeriodManifest(fromUtf8(text), new Map());
-  run.check('merkle-root', 'period-manifest.json', merkle.ok, `root ${merkle.root}`, merkle.reason, 'period_merkle_root');
+  run.check('merkle-root', 'period-manifest.json', merkle.ok, `root ${merkle.root}`, merkle.reason);
 
   const leaves = Array.isArray(manifest.leaves) ? manifest.leaves : [];
   const sellers = new Set(leaves.map((l) => l.seller));
@@ -540,7 +540,7 @@ async function checkPeriod(run, byPath) {
     const number = sub.manifest ? sub.manifest.statement_number : '?';
     const expected = `${leaf.statement_number} sha256 ${leaf.manifest_sha256}`;
     const found = `${number} sha256 ${manifestSha}`;
-    run.check('leaf', `${leaf.seller}/manifest.json`, expected === found, found, `expected ${expected}, found ${found}`, 'period_leaf');
+    run.check('leaf', `${leaf.seller}/manifest.json`, expected === found, found, `expected ${expected}, found ${found}`);
     const valid = sub.checks.length > 0 && sub.checks.every((c) => c.passed);
     if (expected === found && valid && sub.status !== 'draft') {
       run.pass('statement', `${leaf.seller}/`, `VALID: ${sub.checks.length} checks passed, ${files.size} files`);
