@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{Contract, GmvBasis, KpiTerms, RefundBasis, Target};
 use crate::kpi_id::KpiId;
-use crate::ledger::{AdFigures, MarketFigures, SalesFigures};
+use crate::ledger::{AdFigures, MarketFigures, ReturnFigures, SalesFigures};
 use crate::market::Market;
 use crate::money::{Currency, RoundingMode, with_minor_digits};
 
@@ -251,8 +251,9 @@ pub enum Note {
     ZeroDenominator { denominator: Denominator },
     /// The contract sets no GMV minimum to measure attainment against.
     NoGmvTarget,
-    /// Returned and shipped units need a returns report.
-    NeedsReturnsReport,
+    /// No returns report (Amazon's FBA customer returns report) for
+    /// `market`, or for any market: returned units are in no other export.
+    NoReturnsReport { market: Option<Market> },
     /// Amazon settlements carry no cancelled orders: needs the All Orders report.
     NeedsAllOrdersReport,
     /// Promised and actual ship dates need an orders report.
@@ -275,6 +276,7 @@ pub enum Denominator {
     AdSales,
     AdSpend,
     Gmv,
+    ShippedUnits,
 }
 
 impl Denominator {
@@ -287,6 +289,7 @@ impl Denominator {
             Denominator::AdSales => "ad_sales",
             Denominator::AdSpend => "ad_spend",
             Denominator::Gmv => "gmv",
+            Denominator::ShippedUnits => "shipped_units",
         }
     }
 }
@@ -297,6 +300,7 @@ impl Denominator {
 struct Inputs {
     sales: Option<SalesFigures>,
     ads: Option<AdFigures>,
+    returns: Option<ReturnFigures>,
 }
 
 /// What a KPI needs from a market for that market to count in it: the data
@@ -312,6 +316,8 @@ enum Needs {
     Ads,
     /// Both: ad spend over GMV.
     SalesAndAds,
+    /// The sales export (shipped units) and a returns report (returned units).
+    SalesAndReturns,
     /// A report kpiseal does not read: no market has it, for this reason.
     Unread(Note),
 }
@@ -330,7 +336,7 @@ impl Needs {
             KpiId::CancelRate => Needs::Cancellations,
             KpiId::AdSpend | KpiId::Acos | KpiId::Roas => Needs::Ads,
             KpiId::Tacos => Needs::SalesAndAds,
-            KpiId::ReturnRate => Needs::Unread(Note::NeedsReturnsReport),
+            KpiId::ReturnRate => Needs::SalesAndReturns,
             KpiId::LateShipmentRate => Needs::Unread(Note::NeedsOrdersReport),
         }
     }
@@ -341,6 +347,7 @@ impl Needs {
             Needs::Cancellations => f.sales.as_ref().is_some_and(|s| s.knows_cancellations),
             Needs::Ads => f.ads.is_some(),
             Needs::SalesAndAds => f.sales.is_some() && f.ads.is_some(),
+            Needs::SalesAndReturns => f.sales.is_some() && f.returns.is_some(),
             Needs::Unread(_) => false,
         }
     }
@@ -385,7 +392,7 @@ pub fn compute<E>(
     for &market in markets {
         let f = figure(market);
         let scope = Scope::of(Some(market));
-        let inputs = Inputs { sales: f.sales.clone(), ads: f.ads.clone() };
+        let inputs = Inputs { sales: f.sales.clone(), ads: f.ads.clone(), returns: f.returns.clone() };
         for id in KpiId::ALL {
             let covers = if Needs::of(id).met_by(f) { vec![market] } else { Vec::new() };
             out.push(make(contract, id, scope, market.currency(), formula(contract, id, scope, &inputs), covers));
@@ -445,6 +452,8 @@ fn uncovered<'a>(needs: &Needs, markets: impl Iterator<Item = &'a MarketFigures>
         Needs::SalesAndAds if !any(Needs::Ads) => Note::NoAdsReport { market: None },
         Needs::SalesAndAds if !any(Needs::Sales) => Note::NoSalesExport { market: None },
         Needs::SalesAndAds => Note::NoMarketWithBoth,
+        Needs::SalesAndReturns if !any(Needs::Sales) => Note::NoSalesExport { market: None },
+        Needs::SalesAndReturns => Note::NoReturnsReport { market: None },
     }
 }
 
@@ -466,7 +475,7 @@ fn convert_inputs<E>(inputs: &Inputs, convert: &dyn Fn(Decimal) -> Result<Decima
         Some(a) => Some(AdFigures { spend: convert(a.spend)?, sales: convert(a.sales)? }),
         None => None,
     };
-    Ok(Inputs { sales, ads })
+    Ok(Inputs { sales, ads, returns: inputs.returns.clone() })
 }
 
 /// The sum of several markets' inputs (in one currency).
@@ -478,6 +487,10 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Inputs>) -> Inputs {
                 None => s.clone(),
                 Some(t) => add_sales(t, s.clone()),
             });
+        }
+        if let Some(r) = &p.returns {
+            let t = total.returns.take().unwrap_or_default();
+            total.returns = Some(ReturnFigures { units: t.units + r.units, orders: t.orders + r.orders });
         }
         if let Some(a) = &p.ads {
             total.ads = Some(match total.ads.take() {
@@ -636,7 +649,11 @@ fn formula(contract: &Contract, id: KpiId, scope: Scope, inputs: &Inputs) -> Val
                 }
             }
         }
-        KpiId::ReturnRate => Err(Note::NeedsReturnsReport),
+        KpiId::ReturnRate => {
+            let s = sales?;
+            let r = inputs.returns.as_ref().ok_or(Note::NoReturnsReport { market: scope.market() })?;
+            ratio(Decimal::from(r.units), Decimal::from(s.units), Denominator::ShippedUnits)
+        }
         KpiId::CancelRate => {
             let s = sales?;
             if !s.knows_cancellations {
@@ -723,11 +740,11 @@ mod tests {
 
     #[test]
     fn refund_reduces_gmv_when_basis_is_net() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
         assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("190000.00")));
         let mut c = contract();
         c.kpi.gmv_basis = GmvBasis::Gross;
-        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None });
+        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, returns: None });
         assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("200000.00")));
     }
 
@@ -735,13 +752,13 @@ mod tests {
     fn shipping_counts_only_when_the_contract_includes_it() {
         let mut c = contract();
         c.kpi.include_shipping = true;
-        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None });
+        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, returns: None });
         assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("194900.00")));
     }
 
     #[test]
     fn gmv_target_is_met_and_attainment_is_gmv_over_target() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
         let gmv = get(&k, KpiId::Gmv, Scope::AmazonUs);
         assert_eq!(gmv.status, Status::Met);
         assert_eq!(get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value, Some(d("1.2667")));
@@ -750,7 +767,7 @@ mod tests {
     #[test]
     fn dispute_rate_between_alert_and_limit_is_alert() {
         // 9 / 1000 = 0.009: above the 0.008 alert, within the 0.01 limit.
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
         let dispute = get(&k, KpiId::DisputeRate, Scope::All);
         assert_eq!(dispute.value, Some(d("0.0090")));
         assert_eq!(dispute.status, Status::Alert);
@@ -758,7 +775,7 @@ mod tests {
 
     #[test]
     fn missing_input_is_no_data_with_a_reason_never_zero() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
         let roas = get(&k, KpiId::Roas, Scope::AmazonUs);
         assert_eq!(roas.value, None);
         assert_eq!(roas.status, Status::NoData);
@@ -771,7 +788,7 @@ mod tests {
 
     #[test]
     fn overall_money_is_converted_into_the_fee_currency() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
         let all = get(&k, KpiId::Gmv, Scope::All);
         assert_eq!(all.value, Some(d("1349000.00")));
         assert_eq!(all.unit, Unit::Money(Currency::Cny));
@@ -785,7 +802,7 @@ mod tests {
     #[test]
     fn roas_and_acos_are_reciprocal_views_of_the_ads_report() {
         let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads) });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None });
         let roas = get(&k, KpiId::Roas, Scope::All);
         assert_eq!(roas.value, Some(d("3.12")));
         assert_eq!(roas.status, Status::Met);
@@ -798,13 +815,14 @@ mod tests {
         let mut c = contract();
         c.contract.markets = vec![Market::AmazonUs];
         c.fees.currency = Currency::Usd;
-        let figures = BTreeMap::from([(Market::AmazonUs, MarketFigures { sales: Some(sales()), ads: None })]);
+        let figures =
+            BTreeMap::from([(Market::AmazonUs, MarketFigures { sales: Some(sales()), ads: None, returns: None })]);
         let k = compute(&c, &figures, &|_, v| Ok::<_, String>(v)).unwrap();
         let all = get(&k, KpiId::GmvAttainment, Scope::All);
         assert_eq!(all.value, get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value);
         assert_eq!(get(&k, KpiId::Gmv, Scope::All).status, Status::Met);
         // With two markets the overall figure mixes them: no fallback.
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
         assert_eq!(get(&k, KpiId::GmvAttainment, Scope::All).status, Status::NoData);
     }
 
@@ -856,8 +874,8 @@ mod tests {
         // of the denominator (it was 2 / 1100 before, printed as 0.18 %).
         let k = run_both(
             &contract(),
-            MarketFigures { sales: Some(sales()), ads: None },
-            MarketFigures { sales: Some(ml_sales()), ads: None },
+            MarketFigures { sales: Some(sales()), ads: None, returns: None },
+            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None },
         );
         let cancel = get(&k, KpiId::CancelRate, Scope::All);
         assert_eq!(cancel.value.map(|v| v.to_string()), Some("0.0200".to_string()));
@@ -878,8 +896,8 @@ mod tests {
         let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
         let k = run_both(
             &contract(),
-            MarketFigures { sales: Some(sales()), ads: Some(ads) },
-            MarketFigures { sales: Some(ml_sales()), ads: None },
+            MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None },
+            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None },
         );
         let tacos = get(&k, KpiId::Tacos, Scope::All);
         // 7,000.00 CNY of spend over Amazon's 190,000.00 USD × 7 of GMV, not
@@ -896,14 +914,14 @@ mod tests {
         let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
         let k = run_both(
             &contract(),
-            MarketFigures { sales: None, ads: Some(ads) },
-            MarketFigures { sales: Some(ml_sales()), ads: None },
+            MarketFigures { sales: None, ads: Some(ads), returns: None },
+            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None },
         );
         let tacos = get(&k, KpiId::Tacos, Scope::All);
         assert_eq!((tacos.value, tacos.status), (None, Status::NoData));
         assert_eq!(tacos.note, Some(Note::NoMarketWithBoth));
         assert!(tacos.covers.is_empty());
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
         assert_eq!(get(&k, KpiId::CancelRate, Scope::All).note, Some(Note::NeedsAllOrdersReport));
         assert_eq!(get(&k, KpiId::Roas, Scope::All).note, Some(Note::NoAdsReport { market: None }));
     }
@@ -913,7 +931,7 @@ mod tests {
         // 49,999.00 / 20,000.00 = 2.49995: rounded to four places it would
         // read 2.5000 next to "missed" and a ROAS ≥ 2.5 bonus not applied.
         let ads = AdFigures { spend: d("20000.00"), sales: d("49999.00") };
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads) });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None });
         let roas = get(&k, KpiId::Roas, Scope::All);
         assert_eq!(roas.status, Status::Missed);
         assert_eq!(roas.value.map(|v| v.to_string()), Some("2.49995".to_string()));
@@ -926,7 +944,7 @@ mod tests {
         // 10 disputes in 1000 orders: exactly the 0.01 limit, which is met
         // (within the maximum) but past the 0.008 alert.
         let s = SalesFigures { disputed_orders: 10, ..sales() };
-        let k = run(&contract(), MarketFigures { sales: Some(s), ads: None });
+        let k = run(&contract(), MarketFigures { sales: Some(s), ads: None, returns: None });
         let dispute = get(&k, KpiId::DisputeRate, Scope::All);
         assert_eq!(dispute.value.map(|v| v.to_string()), Some("0.0100".to_string()));
         assert_eq!(dispute.status, Status::Alert);

@@ -17,6 +17,7 @@ use crate::money::{from_minor, to_minor};
 pub struct MarketFigures {
     pub sales: Option<SalesFigures>,
     pub ads: Option<AdFigures>,
+    pub returns: Option<ReturnFigures>,
 }
 
 /// What the sales/settlement exports say.
@@ -50,6 +51,27 @@ pub struct AdFigures {
     pub sales: Decimal,
 }
 
+/// What the returns reports say (Amazon's FBA customer returns report).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReturnFigures {
+    /// Units returned, dated by the report's return date.
+    pub units: i64,
+    /// Distinct orders those units came from.
+    pub orders: i64,
+}
+
+/// Which markets an export provides data of: each is told apart from "no
+/// rows" (an export of the market with no row in the period still counts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Provides {
+    /// Sales and money (settlement, Vendas).
+    pub sales: Option<Market>,
+    /// Sponsored ads.
+    pub ads: Option<Market>,
+    /// Customer returns.
+    pub returns: Option<Market>,
+}
+
 /// The facts of one seller's period, ready for aggregation.
 #[derive(Debug, Default)]
 pub struct Ledger {
@@ -58,32 +80,27 @@ pub struct Ledger {
     ads: Vec<AdRow>,
     sales_markets: Vec<Market>,
     ad_markets: Vec<Market>,
+    return_markets: Vec<Market>,
 }
 
 impl Ledger {
-    /// Adds one export's facts; `sales_market`/`ad_market` name the market
-    /// whose sales or ads data this export provides (even if it had no rows
-    /// in the period, so that "no rows" is told apart from "no data").
-    pub fn add(
-        &mut self,
-        lines: Vec<MoneyLine>,
-        events: Vec<OrderEvent>,
-        ads: Vec<AdRow>,
-        sales_market: Option<Market>,
-        ad_market: Option<Market>,
-    ) {
+    /// Adds one export's facts; `provides` names the markets whose sales,
+    /// ads or returns data this export is (even if it had no rows in the
+    /// period, so that "no rows" is told apart from "no data").
+    pub fn add(&mut self, lines: Vec<MoneyLine>, events: Vec<OrderEvent>, ads: Vec<AdRow>, provides: Provides) {
         self.lines.extend(lines);
         self.events.extend(events);
         self.ads.extend(ads);
-        if let Some(m) = sales_market
-            && !self.sales_markets.contains(&m)
-        {
-            self.sales_markets.push(m);
-        }
-        if let Some(m) = ad_market
-            && !self.ad_markets.contains(&m)
-        {
-            self.ad_markets.push(m);
+        for (market, list) in [
+            (provides.sales, &mut self.sales_markets),
+            (provides.ads, &mut self.ad_markets),
+            (provides.returns, &mut self.return_markets),
+        ] {
+            if let Some(m) = market
+                && !list.contains(&m)
+            {
+                list.push(m);
+            }
         }
     }
 
@@ -136,6 +153,11 @@ impl Ledger {
                 net_proceeds: from_minor(net),
                 knows_cancellations: market == Market::MercadoLivreBr,
             });
+        }
+        for &market in &self.return_markets {
+            let returned = events.get(&(market, OrderEventKind::Returned)).cloned().unwrap_or_default();
+            out.entry(market).or_default().returns =
+                Some(ReturnFigures { units: returned.units, orders: returned.orders });
         }
         for &market in &self.ad_markets {
             let (spend, sales) = ads.get(market.id()).copied().unwrap_or((0, 0));

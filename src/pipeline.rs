@@ -18,7 +18,7 @@ use crate::ingest::records::{CostLine, ReconciliationCheck};
 use crate::ingest::{Format, IngestContext, ParsedExport, read_export};
 use crate::kpi::{self, Kpi, Scope};
 use crate::kpi_id::KpiId;
-use crate::ledger::{Ledger, MarketFigures};
+use crate::ledger::{Ledger, MarketFigures, Provides};
 use crate::market::Market;
 use crate::markets::{Export, check_exports};
 use crate::money::Currency;
@@ -63,8 +63,7 @@ fn hashed_record(file: &InputFile, sha256: String, format: Format, rows: usize) 
 struct ReadExport {
     file: String,
     parsed: ParsedExport,
-    sales_market: Option<Market>,
-    ad_market: Option<Market>,
+    provides: Provides,
     /// Its entry in `SellerInputs::inputs`.
     record: usize,
 }
@@ -257,13 +256,20 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             continue;
         }
         coverage.keep_inside(&mut parsed);
-        let (sales_market, ad_market) = match format {
-            Format::AmazonSettlementV1 | Format::AmazonSettlementV2 => (Some(Market::AmazonUs), None),
-            Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => (Some(Market::MercadoLivreBr), None),
-            Format::AmazonAdsCsv | Format::AmazonAdsXlsx => (None, Some(Market::AmazonUs)),
-            _ => (None, None),
+        let provides = match format {
+            Format::AmazonSettlementV1 | Format::AmazonSettlementV2 => {
+                Provides { sales: Some(Market::AmazonUs), ..Provides::default() }
+            }
+            Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => {
+                Provides { sales: Some(Market::MercadoLivreBr), ..Provides::default() }
+            }
+            Format::AmazonAdsCsv | Format::AmazonAdsXlsx => {
+                Provides { ads: Some(Market::AmazonUs), ..Provides::default() }
+            }
+            Format::AmazonFbaReturns => Provides { returns: Some(Market::AmazonUs), ..Provides::default() },
+            _ => Provides::default(),
         };
-        if let Some(m) = sales_market.or(ad_market)
+        if let Some(m) = provides.sales.or(provides.ads).or(provides.returns)
             && !contract.contract.markets.contains(&m)
         {
             findings.refuse(crate::error::InputError::file(
@@ -272,7 +278,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             ));
             continue;
         }
-        if let Some(m) = sales_market
+        if let Some(m) = provides.sales
             && !parsed.date_only_near_boundary.is_empty()
             && contract.time_zone(m) != m.default_time_zone()
         {
@@ -287,7 +293,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             )?;
         }
         copies.insert(sha256.clone(), (file.path.clone(), Some(format)));
-        read.push(ReadExport { file: file.path.clone(), parsed, sales_market, ad_market, record: inputs.len() });
+        read.push(ReadExport { file: file.path.clone(), parsed, provides, record: inputs.len() });
         inputs.push(hashed_record(&file, sha256, format, 0));
     }
 
@@ -336,13 +342,13 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     if let Some((_, i)) = ledger_file {
         inputs[i].rows = costs.len();
     }
-    for ReadExport { parsed, sales_market, ad_market, record, .. } in read {
+    for ReadExport { parsed, provides, record, .. } in read {
         inputs[record].rows = parsed.rows_in_period;
         for c in &parsed.checks {
-            check_markets.push((sales_market.or(ad_market), c.ok));
+            check_markets.push((provides.sales.or(provides.ads).or(provides.returns), c.ok));
         }
         checks.extend(parsed.checks);
-        ledger.add(parsed.lines, parsed.events, parsed.ads, sales_market, ad_market);
+        ledger.add(parsed.lines, parsed.events, parsed.ads, provides);
     }
 
     // An unreadable export may be the one that seems missing: its own error says what is wrong.

@@ -5,6 +5,7 @@
 //! marketplace's column names.
 
 pub mod amazon_ads;
+pub mod amazon_returns;
 pub mod amazon_settlement;
 pub mod costs;
 pub mod dates;
@@ -35,6 +36,8 @@ pub enum Format {
     AmazonSettlementV1,
     AmazonAdsCsv,
     AmazonAdsXlsx,
+    /// The FBA customer returns report.
+    AmazonFbaReturns,
     MercadolivreVendasXlsx,
     MercadolivreVendasCsv,
     CostLedger,
@@ -51,6 +54,7 @@ impl Format {
             Format::AmazonSettlementV1 => "amazon_settlement_v1",
             Format::AmazonAdsCsv => "amazon_ads_csv",
             Format::AmazonAdsXlsx => "amazon_ads_xlsx",
+            Format::AmazonFbaReturns => "amazon_fba_returns",
             Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
             Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
             Format::CostLedger => "cost_ledger",
@@ -265,6 +269,15 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
         let format = amazon_settlement::layout(&t);
         return Ok((format, amazon_settlement::parse(&t, ctx)?));
     }
+    if first.contains('\t') && amazon_returns::is_header(&split(first, '\t')) {
+        let t = table::read_decoded(
+            file,
+            &text,
+            TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point },
+            amazon_returns::is_header,
+        )?;
+        return Ok((Format::AmazonFbaReturns, amazon_returns::parse(&t, ctx)?));
+    }
     if text.lines().take(50).any(|l| mercadolivre::is_header(&split(l, ';'))) {
         let t = table::read_decoded(
             file,
@@ -354,7 +367,7 @@ fn unrecognised(file: &str, first_line: &str) -> InputError {
     InputError::file(
         file,
         format!(
-            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
+            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
         ),
     )
 }

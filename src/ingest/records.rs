@@ -75,16 +75,20 @@ pub enum OrderEventKind {
     Refunded,
     /// An A-to-z claim, chargeback or ML reclamação/mediação.
     Disputed,
+    /// Units the buyer sent back, as a returns report dates them (its
+    /// `units`); no money (refunds are [`OrderEventKind::Refunded`]).
+    Returned,
 }
 
 impl OrderEventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [OrderEventKind; 5] = [
+    pub const ALL: [OrderEventKind; 6] = [
         OrderEventKind::Placed,
         OrderEventKind::CancelledBySeller,
         OrderEventKind::CancelledOther,
         OrderEventKind::Refunded,
         OrderEventKind::Disputed,
+        OrderEventKind::Returned,
     ];
 
     /// The snake_case id statement.json and the ledger's frames use.
@@ -95,6 +99,7 @@ impl OrderEventKind {
             OrderEventKind::CancelledOther => "cancelled_other",
             OrderEventKind::Refunded => "refunded",
             OrderEventKind::Disputed => "disputed",
+            OrderEventKind::Returned => "returned",
         }
     }
 }

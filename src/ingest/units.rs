@@ -32,6 +32,9 @@ pub enum UnitKey {
     /// A pass-through cost, by vendor and invoice number, each compared
     /// without case and with inner spaces collapsed ([`fold`]).
     Invoice { vendor: String, invoice_no: String },
+    /// A customer return (FBA customer returns report): its order, SKU,
+    /// license plate number (when given) and return timestamp as written.
+    Return { order_id: String, sku: String, license_plate: Option<String>, at: String },
 }
 
 impl UnitKey {
@@ -70,6 +73,7 @@ impl UnitKey {
             UnitKey::Sale(_) => "sales",
             UnitKey::Ad { .. } => "ads rows",
             UnitKey::Invoice { .. } => "invoices",
+            UnitKey::Return { .. } => "returns",
         }
     }
 
