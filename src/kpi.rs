@@ -739,6 +739,31 @@ mod tests {
     }
 
     #[test]
+    fn return_rate_is_returned_units_over_shipped_units_once_a_returns_report_is_given() {
+        let returns = Some(ReturnFigures { units: 39, orders: 37 });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns });
+        let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
+        assert_eq!(amazon.value, Some(d("0.03")), "39 returned of 1300 shipped");
+        assert_eq!(amazon.covers, [Market::AmazonUs]);
+        let overall = get(&k, KpiId::ReturnRate, Scope::All);
+        assert_eq!(overall.value, Some(d("0.03")));
+    }
+
+    #[test]
+    fn without_a_returns_report_the_return_rate_has_no_value_and_says_which_report_is_missing() {
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
+        assert_eq!((amazon.value, amazon.note), (None, Some(Note::NoReturnsReport { market: Some(Market::AmazonUs) })));
+        let overall = get(&k, KpiId::ReturnRate, Scope::All);
+        assert_eq!((overall.value, overall.note), (None, Some(Note::NoReturnsReport { market: None })));
+        // Returned units without the settlement's shipped units: no denominator.
+        let returns = Some(ReturnFigures { units: 3, orders: 3 });
+        let k = run(&contract(), MarketFigures { sales: None, ads: None, returns });
+        let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
+        assert_eq!(amazon.note, Some(Note::NoSalesExport { market: Some(Market::AmazonUs) }));
+    }
+
+    #[test]
     fn refund_reduces_gmv_when_basis_is_net() {
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
         assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("190000.00")));

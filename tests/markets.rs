@@ -611,3 +611,73 @@ proptest! {
         }
     }
 }
+
+/// An FBA customer returns report in its real layout
+/// (fixtures/layouts/amazon/fba_customer_returns.md), downloaded twice over
+/// overlapping dates as sellers do.
+const RETURNS_HEADER: &str = "return-date\torder-id\tsku\tasin\tfnsku\tproduct-name\tquantity\tfulfillment-center-id\tdetailed-disposition\treason\tstatus\tlicense-plate-number\tcustomer-comments\n";
+
+fn returns_row(at: &str, order: &str, quantity: u32, status: &str, plate: &str) -> String {
+    format!(
+        "{at}\t{order}\tAH-PILLOW-2\tB0C9ZX1Q2W\tX004ABC123\tMemory Foam Pillow, 2-pack\t{quantity}\tLGB8\tSELLABLE\tUNWANTED_ITEM\t{status}\t{plate}\t\n"
+    )
+}
+
+#[test]
+fn an_fba_returns_report_gives_amazons_return_rate_and_an_overlapping_download_counts_each_return_once() {
+    let ws = demo_with(|ws| {
+        let dir = ws.join("exports").join(PERIOD).join("acme-home");
+        let first = [
+            // 30 September in Los Angeles: outside the period.
+            returns_row("2026-10-01T04:10:00+00:00", "111-4942196-6193324", 1, "Unit returned to inventory", "LPN0001"),
+            returns_row("2026-10-06T17:02:11+00:00", "111-4942196-6193324", 2, "Unit returned to inventory", "LPN0002"),
+            returns_row("2026-10-18T09:30:00+00:00", "112-0000000-0000003", 1, "Unit returned to inventory", "LPN0003"),
+        ];
+        let second = [
+            // The same return as LPN0003, its status since updated by Amazon.
+            returns_row("2026-10-18T09:30:00+00:00", "112-0000000-0000003", 1, "Reimbursed", "LPN0003"),
+            // 31 October in Los Angeles: inside the period.
+            returns_row("2026-11-01T05:59:59+00:00", "113-0000000-0000004", 1, "Unit returned to inventory", "LPN0004"),
+            returns_row("2026-11-02T12:00:00+00:00", "113-0000000-0000005", 1, "Unit returned to inventory", "LPN0005"),
+        ];
+        fs::write(dir.join("FBA_Customer_Returns_20260920-20261020.txt"), RETURNS_HEADER.to_string() + &first.concat())
+            .unwrap();
+        fs::write(
+            dir.join("FBA_Customer_Returns_20261015-20261102.txt"),
+            RETURNS_HEADER.to_string() + &second.concat(),
+        )
+        .unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+    let kpi = |id: &str, market: &str| -> Value {
+        st["kpis"].as_array().unwrap().iter().find(|k| k["id"] == id && k["market"] == market).unwrap().clone()
+    };
+    assert_eq!(kpi("units", "amazon_us")["value"], "385");
+    // 2 + 1 + 1 returned units (LPN0002, LPN0003 once, LPN0004) of 385 shipped: 0.010390 → 0.0104.
+    let amazon = kpi("return_rate", "amazon_us");
+    assert_eq!((&amazon["value"], &amazon["note"]), (&Value::from("0.0104"), &Value::Null), "{amazon}");
+    assert_eq!(amazon["definition_key"], "return_rate");
+    let overall = kpi("return_rate", "all");
+    assert_eq!(overall["value"], "0.0104");
+    assert_eq!(overall["covers"], serde_json::json!(["amazon_us"]));
+    assert_eq!(overall["note"]["code"], "without_data_from");
+    let ml = kpi("return_rate", "mercadolivre_br");
+    assert_eq!(
+        (&ml["value"], &ml["note"]),
+        (&Value::Null, &serde_json::json!({"code": "no_returns_report", "market": "mercadolivre_br"}))
+    );
+
+    let inputs: Vec<(&str, u64)> = st["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["format"] == "amazon_fba_returns")
+        .map(|i| (i["path"].as_str().unwrap(), i["rows"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(inputs.len(), 2, "{inputs:?}");
+    let notes = serde_json::to_string(&st["notes"]).unwrap();
+    assert!(notes.contains("duplicate_dropped") && notes.contains("LPN0003"), "{notes}");
+}

@@ -75,13 +75,12 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         out.saw(date);
         let plate = plate_col.map(|c| t.text(row, c)).filter(|p| !p.is_empty());
+        let label = match &plate {
+            Some(p) => format!("return {p} of {sku} on order {order_id}"),
+            None => format!("return of {sku} on order {order_id} at {written}"),
+        };
         let key = UnitKey::Return { order_id: order_id.clone(), sku: sku.clone(), license_plate: plate, at: written };
-        let mut unit = Unit::new(
-            key,
-            t.location(row.number),
-            t.headers[order_col].clone(),
-            format!("return of {sku} on order {order_id}"),
-        );
+        let mut unit = Unit::new(key, t.location(row.number), t.headers[order_col].clone(), label);
         unit.fingerprint = Fingerprint::of(units);
         unit.summary = format!("quantity {units}, returned {date}");
         if ctx.period.contains(date) {
