@@ -237,6 +237,9 @@ pub(crate) enum Purpose {
     /// so that adding them left every sale of the `MercadoLivre` stream as it
     /// was.
     MercadoLivreMoney = 6,
+    /// The FBA customer returns report, drawn apart so that adding it left
+    /// every settlement and ads row as it was.
+    AmazonReturns = 7,
 }
 
 /// The generator's random number generator: portable and seedable.

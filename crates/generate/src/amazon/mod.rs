@@ -8,6 +8,7 @@
 //! print the Los Angeles calendar date, so a row posted at
 //! `2026-11-01 05:30:00 UTC` says `10/31/26`.
 
+mod returns;
 mod settlement;
 
 use std::fmt::{self, Display};
@@ -43,6 +44,8 @@ pub(super) struct Behaviour {
     promotion: u32,
     refund: u32,
     dispute: u32,
+    /// Order lines returned to an FBA centre (permille).
+    returned: u32,
     /// Monthly storage fee per order of the period, in cents (range).
     storage_per_order: (i64, i64),
     /// Reserve held back per order of the period, in cents (range), and the
@@ -61,6 +64,7 @@ pub(super) fn behaviour(profile: Profile) -> Behaviour {
             promotion: 160,
             refund: 60,
             dispute: 6,
+            returned: 45,
             storage_per_order: (30, 60),
             reserve_per_order: (60, 150),
             reserve_in: &[2],
@@ -73,6 +77,7 @@ pub(super) fn behaviour(profile: Profile) -> Behaviour {
             promotion: 100,
             refund: 50,
             dispute: 10,
+            returned: 30,
             storage_per_order: (180, 260),
             reserve_per_order: (500, 1300),
             reserve_in: &[1, 2],
@@ -229,6 +234,8 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
         let txs = &book.txs[lo..hi];
         summary.add(ws.write_text_rows(&format!("{dir}/{name}"), |w| write_settlement(w, &book, s, txs, layout))?);
     }
+    let mut rng = seller.rng(ws.seed, Purpose::AmazonReturns);
+    summary.add(returns::write(ws, &dir, &book, &mut rng, b.returned)?);
     Ok(summary)
 }
 
