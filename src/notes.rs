@@ -96,6 +96,11 @@ pub enum NoteKind {
     /// one file near the month boundary carry a date without a time of day:
     /// the zone cannot be applied to them, so they count on the date printed.
     TimeZoneNotApplied { market: String, zone: String, rows: String },
+    /// A returns report (`file`) has no row dated in the period: it is read
+    /// as no returns in the period (a month without returns downloads as a
+    /// header, or as rows of the days either side), not refused like an
+    /// empty sales export. `rows` data rows, dated `dates` (empty: none).
+    NoReturnsInPeriod { file: String, rows: String, dates: String },
 }
 
 impl NoteKind {
@@ -116,6 +121,7 @@ impl NoteKind {
             | NoteKind::DuplicateFile { .. }
             | NoteKind::CostAlreadyBilled { .. }
             | NoteKind::TimeZoneNotApplied { .. }
+            | NoteKind::NoReturnsInPeriod { .. }
             | NoteKind::FxSourceNotNamed { .. } => NoteClass::Data,
             NoteKind::TimeZone { .. }
             | NoteKind::MarketSalesMissing { .. }
@@ -304,6 +310,7 @@ mod tests {
                 rates: vec!["USD/CNY 7.1 (2026-10-30, \"ECB\")".into()],
             },
             NoteKind::TimeZoneNotApplied { market: "amazon_us".into(), zone: "UTC".into(), rows: "3".into() },
+            NoteKind::NoReturnsInPeriod { file: "r.txt".into(), rows: "1".into(), dates: "2026-09-30".into() },
         ]
     }
 

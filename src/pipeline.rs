@@ -250,7 +250,14 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
                 continue;
             }
         };
-        if let Err(e) = parsed.check_in_period(&file.path, period) {
+        if format == Format::AmazonFbaReturns && parsed.rows_in_period == 0 {
+            let dates =
+                parsed.dates.map_or("—".to_string(), |(a, b)| if a == b { a.to_string() } else { format!("{a}/{b}") });
+            findings.note(
+                NoteKind::NoReturnsInPeriod { file: file.path.clone(), rows: parsed.rows_total.to_string(), dates },
+                vec![file.path.clone()],
+            )?;
+        } else if let Err(e) = parsed.check_in_period(&file.path, period) {
             findings.refuse(e);
             unreadable_export = true; // refused by its own error, not reported missing
             continue;

@@ -462,7 +462,8 @@ fn has_both_sides(id: KpiId, f: &MarketFigures) -> bool {
         KpiId::AdSpend | KpiId::Acos | KpiId::Roas => ads,
         KpiId::Tacos => ads && sales,
         KpiId::CancelRate => f.sales.as_ref().is_some_and(|s| s.knows_cancellations),
-        KpiId::ReturnRate | KpiId::LateShipmentRate => false,
+        KpiId::ReturnRate => sales && f.returns.is_some(),
+        KpiId::LateShipmentRate => false,
         _ => sales,
     }
 }
@@ -541,7 +542,13 @@ fn check_overall_kpis(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result
                 KpiId::Tacos => quotient(spend, gmv_total),
                 KpiId::PlatformFees => Some(sum(&|m, s| conv(m, s.platform_fees))),
                 KpiId::NetProceeds => Some(sum(&|m, s| conv(m, s.net_proceeds))),
-                KpiId::ReturnRate | KpiId::LateShipmentRate => None,
+                KpiId::ReturnRate => quotient(
+                    Decimal::from(
+                        covers.iter().filter_map(|&m| figures(m).returns.as_ref()).map(|r| r.units).sum::<i64>(),
+                    ),
+                    count(&|s| s.units),
+                ),
+                KpiId::LateShipmentRate => None,
             }
         };
         let what = format!("{seller} overall {} covering {covers:?}", k.id);
@@ -627,6 +634,7 @@ fn returns_row(at: &str, order: &str, quantity: u32, status: &str, plate: &str) 
 fn an_fba_returns_report_gives_amazons_return_rate_and_an_overlapping_download_counts_each_return_once() {
     let ws = demo_with(|ws| {
         let dir = ws.join("exports").join(PERIOD).join("acme-home");
+        fs::remove_file(dir.join("FBA_Customer_Returns_20260928_20261102.txt")).unwrap();
         let first = [
             // 30 September in Los Angeles: outside the period.
             returns_row("2026-10-01T04:10:00+00:00", "111-4942196-6193324", 1, "Unit returned to inventory", "LPN0001"),
@@ -680,4 +688,27 @@ fn an_fba_returns_report_gives_amazons_return_rate_and_an_overlapping_download_c
     assert_eq!(inputs.len(), 2, "{inputs:?}");
     let notes = serde_json::to_string(&st["notes"]).unwrap();
     assert!(notes.contains("duplicate_dropped") && notes.contains("LPN0003"), "{notes}");
+}
+
+#[test]
+fn a_returns_report_with_no_return_in_the_period_counts_none_with_a_note_instead_of_being_refused() {
+    let ws = demo_with(|ws| {
+        let dir = ws.join("exports").join(PERIOD).join("sunny-gadgets");
+        fs::remove_file(dir.join("FBA_Customer_Returns_20260928_20261102.txt")).unwrap();
+        fs::write(dir.join("FBA_Customer_Returns_none.txt"), RETURNS_HEADER).unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "sunny-gadgets");
+    let rate =
+        st["kpis"].as_array().unwrap().iter().find(|k| k["id"] == "return_rate" && k["market"] == "amazon_us").unwrap();
+    assert_eq!(rate["value"], "0.0000");
+    let notes: Vec<&Value> =
+        st["notes"].as_array().unwrap().iter().filter(|n| n["code"] == "no_returns_in_period").collect();
+    assert_eq!(notes.len(), 1, "{}", st["notes"]);
+    assert_eq!(
+        notes[0]["text"],
+        "exports/2026-10/sunny-gadgets/FBA_Customer_Returns_none.txt has 0 rows, none with a return date in the period (—): no units were returned in the period, and the return rate counts none."
+    );
 }
