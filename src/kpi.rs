@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{Contract, GmvBasis, KpiTerms, RefundBasis, Target};
 use crate::kpi_id::KpiId;
-use crate::ledger::{AdFigures, MarketFigures, ReturnFigures, SalesFigures};
+use crate::ledger::{AdFigures, FeedbackFigures, MarketFigures, ReturnFigures, SalesFigures};
 use crate::market::Market;
 use crate::money::{Currency, RoundingMode, with_minor_digits};
 
@@ -254,6 +254,8 @@ pub enum Note {
     /// No returns report (Amazon's FBA customer returns report) for
     /// `market`, or for any market: returned units are in no other export.
     NoReturnsReport { market: Option<Market> },
+    /// No seller feedback report for `market`, or for any market.
+    NoFeedbackReport { market: Option<Market> },
     /// Amazon settlements carry no cancelled orders: needs the All Orders report.
     NeedsAllOrdersReport,
     /// Promised and actual ship dates need an orders report.
@@ -277,6 +279,7 @@ pub enum Denominator {
     AdSpend,
     Gmv,
     ShippedUnits,
+    FeedbackReceived,
 }
 
 impl Denominator {
@@ -290,6 +293,7 @@ impl Denominator {
             Denominator::AdSpend => "ad_spend",
             Denominator::Gmv => "gmv",
             Denominator::ShippedUnits => "shipped_units",
+            Denominator::FeedbackReceived => "feedback_received",
         }
     }
 }
@@ -301,6 +305,7 @@ struct Inputs {
     sales: Option<SalesFigures>,
     ads: Option<AdFigures>,
     returns: Option<ReturnFigures>,
+    feedback: Option<FeedbackFigures>,
 }
 
 /// What a KPI needs from a market for that market to count in it: the data
@@ -318,6 +323,8 @@ enum Needs {
     SalesAndAds,
     /// The sales export (shipped units) and a returns report (returned units).
     SalesAndReturns,
+    /// The seller feedback report alone (both sides of the ratio).
+    Feedback,
     /// A report kpiseal does not read: no market has it, for this reason.
     Unread(Note),
 }
@@ -337,6 +344,7 @@ impl Needs {
             KpiId::AdSpend | KpiId::Acos | KpiId::Roas => Needs::Ads,
             KpiId::Tacos => Needs::SalesAndAds,
             KpiId::ReturnRate => Needs::SalesAndReturns,
+            KpiId::NegativeFeedbackRate => Needs::Feedback,
             KpiId::LateShipmentRate => Needs::Unread(Note::NeedsOrdersReport),
         }
     }
@@ -348,6 +356,7 @@ impl Needs {
             Needs::Ads => f.ads.is_some(),
             Needs::SalesAndAds => f.sales.is_some() && f.ads.is_some(),
             Needs::SalesAndReturns => f.sales.is_some() && f.returns.is_some(),
+            Needs::Feedback => f.feedback.is_some(),
             Needs::Unread(_) => false,
         }
     }
@@ -392,7 +401,12 @@ pub fn compute<E>(
     for &market in markets {
         let f = figure(market);
         let scope = Scope::of(Some(market));
-        let inputs = Inputs { sales: f.sales.clone(), ads: f.ads.clone(), returns: f.returns.clone() };
+        let inputs = Inputs {
+            sales: f.sales.clone(),
+            ads: f.ads.clone(),
+            returns: f.returns.clone(),
+            feedback: f.feedback.clone(),
+        };
         for id in KpiId::ALL {
             let covers = if Needs::of(id).met_by(f) { vec![market] } else { Vec::new() };
             out.push(make(contract, id, scope, market.currency(), formula(contract, id, scope, &inputs), covers));
@@ -454,6 +468,7 @@ fn uncovered<'a>(needs: &Needs, markets: impl Iterator<Item = &'a MarketFigures>
         Needs::SalesAndAds => Note::NoMarketWithBoth,
         Needs::SalesAndReturns if !any(Needs::Sales) => Note::NoSalesExport { market: None },
         Needs::SalesAndReturns => Note::NoReturnsReport { market: None },
+        Needs::Feedback => Note::NoFeedbackReport { market: None },
     }
 }
 
@@ -475,7 +490,7 @@ fn convert_inputs<E>(inputs: &Inputs, convert: &dyn Fn(Decimal) -> Result<Decima
         Some(a) => Some(AdFigures { spend: convert(a.spend)?, sales: convert(a.sales)? }),
         None => None,
     };
-    Ok(Inputs { sales, ads, returns: inputs.returns.clone() })
+    Ok(Inputs { sales, ads, returns: inputs.returns.clone(), feedback: inputs.feedback.clone() })
 }
 
 /// The sum of several markets' inputs (in one currency).
@@ -491,6 +506,11 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Inputs>) -> Inputs {
         if let Some(r) = &p.returns {
             let t = total.returns.take().unwrap_or_default();
             total.returns = Some(ReturnFigures { units: t.units + r.units, orders: t.orders + r.orders });
+        }
+        if let Some(f) = &p.feedback {
+            let t = total.feedback.take().unwrap_or_default();
+            total.feedback =
+                Some(FeedbackFigures { received: t.received + f.received, negative: t.negative + f.negative });
         }
         if let Some(a) = &p.ads {
             total.ads = Some(match total.ads.take() {
@@ -654,6 +674,10 @@ fn formula(contract: &Contract, id: KpiId, scope: Scope, inputs: &Inputs) -> Val
             let r = inputs.returns.as_ref().ok_or(Note::NoReturnsReport { market: scope.market() })?;
             ratio(Decimal::from(r.units), Decimal::from(s.units), Denominator::ShippedUnits)
         }
+        KpiId::NegativeFeedbackRate => {
+            let f = inputs.feedback.as_ref().ok_or(Note::NoFeedbackReport { market: scope.market() })?;
+            ratio(Decimal::from(f.negative), Decimal::from(f.received), Denominator::FeedbackReceived)
+        }
         KpiId::CancelRate => {
             let s = sales?;
             if !s.knows_cancellations {
@@ -741,7 +765,7 @@ mod tests {
     #[test]
     fn return_rate_is_returned_units_over_shipped_units_once_a_returns_report_is_given() {
         let returns = Some(ReturnFigures { units: 39, orders: 37 });
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns, feedback: None });
         let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
         assert_eq!(amazon.value, Some(d("0.03")), "39 returned of 1300 shipped");
         assert_eq!(amazon.covers, [Market::AmazonUs]);
@@ -751,25 +775,40 @@ mod tests {
 
     #[test]
     fn without_a_returns_report_the_return_rate_has_no_value_and_says_which_report_is_missing() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
         let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
         assert_eq!((amazon.value, amazon.note), (None, Some(Note::NoReturnsReport { market: Some(Market::AmazonUs) })));
         let overall = get(&k, KpiId::ReturnRate, Scope::All);
         assert_eq!((overall.value, overall.note), (None, Some(Note::NoReturnsReport { market: None })));
         // Returned units without the settlement's shipped units: no denominator.
         let returns = Some(ReturnFigures { units: 3, orders: 3 });
-        let k = run(&contract(), MarketFigures { sales: None, ads: None, returns });
+        let k = run(&contract(), MarketFigures { sales: None, ads: None, returns, feedback: None });
         let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
         assert_eq!(amazon.note, Some(Note::NoSalesExport { market: Some(Market::AmazonUs) }));
     }
 
     #[test]
+    fn negative_feedback_rate_is_feedback_rated_1_or_2_over_feedback_received_and_needs_only_that_report() {
+        let feedback = Some(FeedbackFigures { received: 40, negative: 3 });
+        let k = run(&contract(), MarketFigures { sales: None, ads: None, returns: None, feedback });
+        let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::AmazonUs);
+        assert_eq!((amazon.value, amazon.unit), (Some(d("0.075")), Unit::Ratio));
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::AmazonUs);
+        assert_eq!(amazon.note, Some(Note::NoFeedbackReport { market: Some(Market::AmazonUs) }));
+        let feedback = Some(FeedbackFigures { received: 0, negative: 0 });
+        let k = run(&contract(), MarketFigures { sales: None, ads: None, returns: None, feedback });
+        let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::AmazonUs);
+        assert_eq!(amazon.note, Some(Note::ZeroDenominator { denominator: Denominator::FeedbackReceived }));
+    }
+
+    #[test]
     fn refund_reduces_gmv_when_basis_is_net() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
         assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("190000.00")));
         let mut c = contract();
         c.kpi.gmv_basis = GmvBasis::Gross;
-        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
         assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("200000.00")));
     }
 
@@ -777,13 +816,13 @@ mod tests {
     fn shipping_counts_only_when_the_contract_includes_it() {
         let mut c = contract();
         c.kpi.include_shipping = true;
-        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
         assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("194900.00")));
     }
 
     #[test]
     fn gmv_target_is_met_and_attainment_is_gmv_over_target() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
         let gmv = get(&k, KpiId::Gmv, Scope::AmazonUs);
         assert_eq!(gmv.status, Status::Met);
         assert_eq!(get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value, Some(d("1.2667")));
@@ -792,7 +831,7 @@ mod tests {
     #[test]
     fn dispute_rate_between_alert_and_limit_is_alert() {
         // 9 / 1000 = 0.009: above the 0.008 alert, within the 0.01 limit.
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
         let dispute = get(&k, KpiId::DisputeRate, Scope::All);
         assert_eq!(dispute.value, Some(d("0.0090")));
         assert_eq!(dispute.status, Status::Alert);
@@ -800,7 +839,7 @@ mod tests {
 
     #[test]
     fn missing_input_is_no_data_with_a_reason_never_zero() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
         let roas = get(&k, KpiId::Roas, Scope::AmazonUs);
         assert_eq!(roas.value, None);
         assert_eq!(roas.status, Status::NoData);
@@ -813,7 +852,7 @@ mod tests {
 
     #[test]
     fn overall_money_is_converted_into_the_fee_currency() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
         let all = get(&k, KpiId::Gmv, Scope::All);
         assert_eq!(all.value, Some(d("1349000.00")));
         assert_eq!(all.unit, Unit::Money(Currency::Cny));
@@ -827,7 +866,7 @@ mod tests {
     #[test]
     fn roas_and_acos_are_reciprocal_views_of_the_ads_report() {
         let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None, feedback: None });
         let roas = get(&k, KpiId::Roas, Scope::All);
         assert_eq!(roas.value, Some(d("3.12")));
         assert_eq!(roas.status, Status::Met);
@@ -840,14 +879,16 @@ mod tests {
         let mut c = contract();
         c.contract.markets = vec![Market::AmazonUs];
         c.fees.currency = Currency::Usd;
-        let figures =
-            BTreeMap::from([(Market::AmazonUs, MarketFigures { sales: Some(sales()), ads: None, returns: None })]);
+        let figures = BTreeMap::from([(
+            Market::AmazonUs,
+            MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None },
+        )]);
         let k = compute(&c, &figures, &|_, v| Ok::<_, String>(v)).unwrap();
         let all = get(&k, KpiId::GmvAttainment, Scope::All);
         assert_eq!(all.value, get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value);
         assert_eq!(get(&k, KpiId::Gmv, Scope::All).status, Status::Met);
         // With two markets the overall figure mixes them: no fallback.
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
         assert_eq!(get(&k, KpiId::GmvAttainment, Scope::All).status, Status::NoData);
     }
 
@@ -899,8 +940,8 @@ mod tests {
         // of the denominator (it was 2 / 1100 before, printed as 0.18 %).
         let k = run_both(
             &contract(),
-            MarketFigures { sales: Some(sales()), ads: None, returns: None },
-            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None },
+            MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None },
+            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None, feedback: None },
         );
         let cancel = get(&k, KpiId::CancelRate, Scope::All);
         assert_eq!(cancel.value.map(|v| v.to_string()), Some("0.0200".to_string()));
@@ -921,8 +962,8 @@ mod tests {
         let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
         let k = run_both(
             &contract(),
-            MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None },
-            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None },
+            MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None, feedback: None },
+            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None, feedback: None },
         );
         let tacos = get(&k, KpiId::Tacos, Scope::All);
         // 7,000.00 CNY of spend over Amazon's 190,000.00 USD × 7 of GMV, not
@@ -939,14 +980,14 @@ mod tests {
         let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
         let k = run_both(
             &contract(),
-            MarketFigures { sales: None, ads: Some(ads), returns: None },
-            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None },
+            MarketFigures { sales: None, ads: Some(ads), returns: None, feedback: None },
+            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None, feedback: None },
         );
         let tacos = get(&k, KpiId::Tacos, Scope::All);
         assert_eq!((tacos.value, tacos.status), (None, Status::NoData));
         assert_eq!(tacos.note, Some(Note::NoMarketWithBoth));
         assert!(tacos.covers.is_empty());
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
         assert_eq!(get(&k, KpiId::CancelRate, Scope::All).note, Some(Note::NeedsAllOrdersReport));
         assert_eq!(get(&k, KpiId::Roas, Scope::All).note, Some(Note::NoAdsReport { market: None }));
     }
@@ -956,7 +997,7 @@ mod tests {
         // 49,999.00 / 20,000.00 = 2.49995: rounded to four places it would
         // read 2.5000 next to "missed" and a ROAS ≥ 2.5 bonus not applied.
         let ads = AdFigures { spend: d("20000.00"), sales: d("49999.00") };
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None, feedback: None });
         let roas = get(&k, KpiId::Roas, Scope::All);
         assert_eq!(roas.status, Status::Missed);
         assert_eq!(roas.value.map(|v| v.to_string()), Some("2.49995".to_string()));
@@ -969,7 +1010,7 @@ mod tests {
         // 10 disputes in 1000 orders: exactly the 0.01 limit, which is met
         // (within the maximum) but past the 0.008 alert.
         let s = SalesFigures { disputed_orders: 10, ..sales() };
-        let k = run(&contract(), MarketFigures { sales: Some(s), ads: None, returns: None });
+        let k = run(&contract(), MarketFigures { sales: Some(s), ads: None, returns: None, feedback: None });
         let dispute = get(&k, KpiId::DisputeRate, Scope::All);
         assert_eq!(dispute.value.map(|v| v.to_string()), Some("0.0100".to_string()));
         assert_eq!(dispute.status, Status::Alert);

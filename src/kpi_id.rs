@@ -23,11 +23,12 @@ pub enum KpiId {
     Tacos,
     PlatformFees,
     NetProceeds,
+    NegativeFeedbackRate,
 }
 
 impl KpiId {
     /// Every KPI, in the order the scorecard lists them.
-    pub const ALL: [KpiId; 15] = [
+    pub const ALL: [KpiId; 16] = [
         KpiId::Gmv,
         KpiId::GmvAttainment,
         KpiId::Orders,
@@ -43,6 +44,7 @@ impl KpiId {
         KpiId::Tacos,
         KpiId::PlatformFees,
         KpiId::NetProceeds,
+        KpiId::NegativeFeedbackRate,
     ];
 
     /// The canonical id, e.g. `dispute_rate`.
@@ -63,6 +65,7 @@ impl KpiId {
             KpiId::Tacos => "tacos",
             KpiId::PlatformFees => "platform_fees",
             KpiId::NetProceeds => "net_proceeds",
+            KpiId::NegativeFeedbackRate => "negative_feedback_rate",
         }
     }
 }

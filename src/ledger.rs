@@ -18,6 +18,7 @@ pub struct MarketFigures {
     pub sales: Option<SalesFigures>,
     pub ads: Option<AdFigures>,
     pub returns: Option<ReturnFigures>,
+    pub feedback: Option<FeedbackFigures>,
 }
 
 /// What the sales/settlement exports say.
@@ -60,6 +61,15 @@ pub struct ReturnFigures {
     pub orders: i64,
 }
 
+/// What the seller feedback reports say.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedbackFigures {
+    /// Feedback received, dated in the period.
+    pub received: i64,
+    /// Of those, rated 1 or 2 stars.
+    pub negative: i64,
+}
+
 /// Which markets an export provides data of: each is told apart from "no
 /// rows" (an export of the market with no row in the period still counts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,6 +80,8 @@ pub struct Provides {
     pub ads: Option<Market>,
     /// Customer returns.
     pub returns: Option<Market>,
+    /// Buyer feedback.
+    pub feedback: Option<Market>,
 }
 
 /// The facts of one seller's period, ready for aggregation.
@@ -81,6 +93,7 @@ pub struct Ledger {
     sales_markets: Vec<Market>,
     ad_markets: Vec<Market>,
     return_markets: Vec<Market>,
+    feedback_markets: Vec<Market>,
 }
 
 impl Ledger {
@@ -95,6 +108,7 @@ impl Ledger {
             (provides.sales, &mut self.sales_markets),
             (provides.ads, &mut self.ad_markets),
             (provides.returns, &mut self.return_markets),
+            (provides.feedback, &mut self.feedback_markets),
         ] {
             if let Some(m) = market
                 && !list.contains(&m)
@@ -158,6 +172,13 @@ impl Ledger {
             let returned = events.get(&(market, OrderEventKind::Returned)).cloned().unwrap_or_default();
             out.entry(market).or_default().returns =
                 Some(ReturnFigures { units: returned.units, orders: returned.orders });
+        }
+        for &market in &self.feedback_markets {
+            let count = |kind| events.get(&(market, kind)).map_or(0, |e: &EventSum| e.units);
+            out.entry(market).or_default().feedback = Some(FeedbackFigures {
+                received: count(OrderEventKind::FeedbackReceived),
+                negative: count(OrderEventKind::FeedbackNegative),
+            });
         }
         for &market in &self.ad_markets {
             let (spend, sales) = ads.get(market.id()).copied().unwrap_or((0, 0));

@@ -274,9 +274,10 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
                 Provides { ads: Some(Market::AmazonUs), ..Provides::default() }
             }
             Format::AmazonFbaReturns => Provides { returns: Some(Market::AmazonUs), ..Provides::default() },
+            Format::AmazonFeedback => Provides { feedback: Some(Market::AmazonUs), ..Provides::default() },
             _ => Provides::default(),
         };
-        if let Some(m) = provides.sales.or(provides.ads).or(provides.returns)
+        if let Some(m) = provides.sales.or(provides.ads).or(provides.returns).or(provides.feedback)
             && !contract.contract.markets.contains(&m)
         {
             findings.refuse(crate::error::InputError::file(
@@ -285,7 +286,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             ));
             continue;
         }
-        if let Some(m) = provides.sales
+        if let Some(m) = provides.sales.or(provides.feedback)
             && !parsed.date_only_near_boundary.is_empty()
             && contract.time_zone(m) != m.default_time_zone()
         {
@@ -352,7 +353,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     for ReadExport { parsed, provides, record, .. } in read {
         inputs[record].rows = parsed.rows_in_period;
         for c in &parsed.checks {
-            check_markets.push((provides.sales.or(provides.ads).or(provides.returns), c.ok));
+            check_markets.push((provides.sales.or(provides.ads).or(provides.returns).or(provides.feedback), c.ok));
         }
         checks.extend(parsed.checks);
         ledger.add(parsed.lines, parsed.events, parsed.ads, provides);

@@ -5,6 +5,7 @@
 //! marketplace's column names.
 
 pub mod amazon_ads;
+pub mod amazon_feedback;
 pub mod amazon_returns;
 pub mod amazon_settlement;
 pub mod costs;
@@ -38,6 +39,8 @@ pub enum Format {
     AmazonAdsXlsx,
     /// The FBA customer returns report.
     AmazonFbaReturns,
+    /// The seller Feedback report.
+    AmazonFeedback,
     MercadolivreVendasXlsx,
     MercadolivreVendasCsv,
     CostLedger,
@@ -55,6 +58,7 @@ impl Format {
             Format::AmazonAdsCsv => "amazon_ads_csv",
             Format::AmazonAdsXlsx => "amazon_ads_xlsx",
             Format::AmazonFbaReturns => "amazon_fba_returns",
+            Format::AmazonFeedback => "amazon_feedback",
             Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
             Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
             Format::CostLedger => "cost_ledger",
@@ -278,6 +282,15 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
         )?;
         return Ok((Format::AmazonFbaReturns, amazon_returns::parse(&t, ctx)?));
     }
+    if first.contains('\t') && amazon_feedback::is_header(&split(first, '\t')) {
+        let t = table::read_decoded(
+            file,
+            &text,
+            TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point },
+            amazon_feedback::is_header,
+        )?;
+        return Ok((Format::AmazonFeedback, amazon_feedback::parse(&t, ctx)?));
+    }
     if text.lines().take(50).any(|l| mercadolivre::is_header(&split(l, ';'))) {
         let t = table::read_decoded(
             file,
@@ -367,7 +380,7 @@ fn unrecognised(file: &str, first_line: &str) -> InputError {
     InputError::file(
         file,
         format!(
-            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
+            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
         ),
     )
 }

@@ -78,17 +78,24 @@ pub enum OrderEventKind {
     /// Units the buyer sent back, as a returns report dates them (its
     /// `units`); no money (refunds are [`OrderEventKind::Refunded`]).
     Returned,
+    /// Feedback a buyer left on the order (seller Feedback report), one
+    /// event per feedback (`units` 1), whatever its rating.
+    FeedbackReceived,
+    /// Feedback rated 1 or 2 stars: also a `FeedbackReceived`.
+    FeedbackNegative,
 }
 
 impl OrderEventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [OrderEventKind; 6] = [
+    pub const ALL: [OrderEventKind; 8] = [
         OrderEventKind::Placed,
         OrderEventKind::CancelledBySeller,
         OrderEventKind::CancelledOther,
         OrderEventKind::Refunded,
         OrderEventKind::Disputed,
         OrderEventKind::Returned,
+        OrderEventKind::FeedbackReceived,
+        OrderEventKind::FeedbackNegative,
     ];
 
     /// The snake_case id statement.json and the ledger's frames use.
@@ -100,6 +107,8 @@ impl OrderEventKind {
             OrderEventKind::Refunded => "refunded",
             OrderEventKind::Disputed => "disputed",
             OrderEventKind::Returned => "returned",
+            OrderEventKind::FeedbackReceived => "feedback_received",
+            OrderEventKind::FeedbackNegative => "feedback_negative",
         }
     }
 }

@@ -35,6 +35,8 @@ pub enum UnitKey {
     /// A customer return (FBA customer returns report): its order, SKU,
     /// license plate number (when given) and return timestamp as written.
     Return { order_id: String, sku: String, license_plate: Option<String>, at: String },
+    /// A buyer's feedback on an order (seller Feedback report): at most one per order.
+    Feedback { order_id: String },
 }
 
 impl UnitKey {
@@ -74,6 +76,7 @@ impl UnitKey {
             UnitKey::Ad { .. } => "ads rows",
             UnitKey::Invoice { .. } => "invoices",
             UnitKey::Return { .. } => "returns",
+            UnitKey::Feedback { .. } => "feedback",
         }
     }
 
