@@ -101,6 +101,10 @@ pub enum NoteKind {
     /// header, or as rows of the days either side), not refused like an
     /// empty sales export. `rows` data rows, dated `dates` (empty: none).
     NoReturnsInPeriod { file: String, rows: String, dates: String },
+    /// A seller Feedback report (`file`) has no feedback dated in the
+    /// period: read as none received (its negative feedback rate then has
+    /// no value: nothing to divide by), not refused.
+    NoFeedbackInPeriod { file: String, rows: String, dates: String },
 }
 
 impl NoteKind {
@@ -122,6 +126,7 @@ impl NoteKind {
             | NoteKind::CostAlreadyBilled { .. }
             | NoteKind::TimeZoneNotApplied { .. }
             | NoteKind::NoReturnsInPeriod { .. }
+            | NoteKind::NoFeedbackInPeriod { .. }
             | NoteKind::FxSourceNotNamed { .. } => NoteClass::Data,
             NoteKind::TimeZone { .. }
             | NoteKind::MarketSalesMissing { .. }
@@ -311,6 +316,7 @@ mod tests {
             },
             NoteKind::TimeZoneNotApplied { market: "amazon_us".into(), zone: "UTC".into(), rows: "3".into() },
             NoteKind::NoReturnsInPeriod { file: "r.txt".into(), rows: "1".into(), dates: "2026-09-30".into() },
+            NoteKind::NoFeedbackInPeriod { file: "f.txt".into(), rows: "0".into(), dates: "—".into() },
         ]
     }
 

@@ -250,13 +250,18 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
                 continue;
             }
         };
-        if format == Format::AmazonFbaReturns && parsed.rows_in_period == 0 {
+        // A month without returns or feedback downloads as a header (or rows
+        // of the days either side): none in the period, said in a note.
+        if matches!(format, Format::AmazonFbaReturns | Format::AmazonFeedback) && parsed.rows_in_period == 0 {
             let dates =
                 parsed.dates.map_or("—".to_string(), |(a, b)| if a == b { a.to_string() } else { format!("{a}/{b}") });
-            findings.note(
-                NoteKind::NoReturnsInPeriod { file: file.path.clone(), rows: parsed.rows_total.to_string(), dates },
-                vec![file.path.clone()],
-            )?;
+            let (path, rows) = (file.path.clone(), parsed.rows_total.to_string());
+            let note = if format == Format::AmazonFbaReturns {
+                NoteKind::NoReturnsInPeriod { file: path, rows, dates }
+            } else {
+                NoteKind::NoFeedbackInPeriod { file: path, rows, dates }
+            };
+            findings.note(note, vec![file.path.clone()])?;
         } else if let Err(e) = parsed.check_in_period(&file.path, period) {
             findings.refuse(e);
             unreadable_export = true; // refused by its own error, not reported missing

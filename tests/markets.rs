@@ -463,6 +463,7 @@ fn has_both_sides(id: KpiId, f: &MarketFigures) -> bool {
         KpiId::Tacos => ads && sales,
         KpiId::CancelRate => f.sales.as_ref().is_some_and(|s| s.knows_cancellations),
         KpiId::ReturnRate => sales && f.returns.is_some(),
+        KpiId::NegativeFeedbackRate => f.feedback.is_some(),
         KpiId::LateShipmentRate => false,
         _ => sales,
     }
@@ -548,6 +549,11 @@ fn check_overall_kpis(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result
                     ),
                     count(&|s| s.units),
                 ),
+                KpiId::NegativeFeedbackRate => {
+                    let feedback = covers.iter().filter_map(|&m| figures(m).feedback.as_ref());
+                    let (negative, received) = feedback.fold((0, 0), |(n, r), f| (n + f.negative, r + f.received));
+                    quotient(Decimal::from(negative), Decimal::from(received))
+                }
                 KpiId::LateShipmentRate => None,
             }
         };
@@ -711,4 +717,41 @@ fn a_returns_report_with_no_return_in_the_period_counts_none_with_a_note_instead
         notes[0]["text"],
         "exports/2026-10/sunny-gadgets/FBA_Customer_Returns_none.txt has 0 rows, none with a return date in the period (—): no units were returned in the period, and the return rate counts none."
     );
+}
+
+#[test]
+fn a_seller_feedback_report_gives_the_negative_feedback_rate_of_the_feedback_dated_in_the_period() {
+    let ws = demo_with(|ws| {
+        let dir = ws.join("exports").join(PERIOD).join("acme-home");
+        fs::remove_file(dir.join("Feedback_20260928_20261102.txt")).unwrap();
+        let rows = [
+            "11/1/26\t1\tLate\t\t113-0000000-0000001\ta@marketplace.amazon.com",
+            "10/31/26\t2\tNot as described\t\t113-0000000-0000002\tb@marketplace.amazon.com",
+            "10/15/26\t3\tok\t\t113-0000000-0000003\tc@marketplace.amazon.com",
+            "10/2/26\t5\tGreat\t\t113-0000000-0000004\td@marketplace.amazon.com",
+            "10/1/26\t1\tBroken\t\t113-0000000-0000005\te@marketplace.amazon.com",
+            "9/30/26\t1\tNever came\t\t113-0000000-0000006\tf@marketplace.amazon.com",
+        ];
+        let text = format!("Date\tRating\tComments\tYour Response\tOrder ID\tRater Email\n{}\n", rows.join("\n"));
+        fs::write(dir.join("Feedback_Manager_2026-10.txt"), text).unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+    let kpi = |market: &str| -> Value {
+        st["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == "negative_feedback_rate" && k["market"] == market)
+            .unwrap()
+            .clone()
+    };
+    // October: ratings 2, 3, 5, 1 (31, 15, 2 and 1 October): 2 negative of 4.
+    assert_eq!(kpi("amazon_us")["value"], "0.5000");
+    assert_eq!(kpi("all")["covers"], serde_json::json!(["amazon_us"]));
+    assert_eq!(kpi("mercadolivre_br")["note"]["code"], "no_feedback_report");
+    let feedback = st["inputs"].as_array().unwrap().iter().find(|i| i["format"] == "amazon_feedback").unwrap();
+    assert_eq!(feedback["rows"], 4);
 }

@@ -240,6 +240,8 @@ pub(crate) enum Purpose {
     /// The FBA customer returns report, drawn apart so that adding it left
     /// every settlement and ads row as it was.
     AmazonReturns = 7,
+    /// The seller Feedback report, drawn apart for the same reason.
+    AmazonFeedback = 8,
 }
 
 /// The generator's random number generator: portable and seedable.

@@ -8,6 +8,7 @@
 //! print the Los Angeles calendar date, so a row posted at
 //! `2026-11-01 05:30:00 UTC` says `10/31/26`.
 
+mod feedback;
 mod returns;
 mod settlement;
 
@@ -46,6 +47,8 @@ pub(super) struct Behaviour {
     dispute: u32,
     /// Order lines returned to an FBA centre (permille).
     returned: u32,
+    /// Orders whose buyer leaves seller feedback (permille).
+    feedback: u32,
     /// Monthly storage fee per order of the period, in cents (range).
     storage_per_order: (i64, i64),
     /// Reserve held back per order of the period, in cents (range), and the
@@ -65,6 +68,7 @@ pub(super) fn behaviour(profile: Profile) -> Behaviour {
             refund: 60,
             dispute: 6,
             returned: 45,
+            feedback: 90,
             storage_per_order: (30, 60),
             reserve_per_order: (60, 150),
             reserve_in: &[2],
@@ -78,6 +82,7 @@ pub(super) fn behaviour(profile: Profile) -> Behaviour {
             refund: 50,
             dispute: 10,
             returned: 30,
+            feedback: 70,
             storage_per_order: (180, 260),
             reserve_per_order: (500, 1300),
             reserve_in: &[1, 2],
@@ -236,6 +241,8 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     }
     let mut rng = seller.rng(ws.seed, Purpose::AmazonReturns);
     summary.add(returns::write(ws, &dir, &book, &mut rng, b.returned)?);
+    let mut rng = seller.rng(ws.seed, Purpose::AmazonFeedback);
+    summary.add(feedback::write(ws, &dir, &book, &mut rng, b.feedback)?);
     Ok(summary)
 }
 
