@@ -298,11 +298,17 @@ fn differing(earlier_origin: &Origin, earlier: &Unit, later_origin: &Origin, lat
             later.label, earlier.summary, later.summary
         ),
         Origin::Input { file } => format!(
-            "{} is also {} with different contents: there {}, here {}{same_summary}. The same money must not count twice: keep the copy that is right and remove or correct the other",
+            "{} is also {} with different contents: there {}, here {}{same_summary}. {}: keep the copy that is right and remove or correct the other",
             later.label,
             place(file, &earlier.location, later_origin.file()),
             earlier.summary,
-            later.summary
+            later.summary,
+            match later.key {
+                UnitKey::Feedback { .. } =>
+                    "One feedback must not count twice (a buyer may have changed it between the downloads)",
+                UnitKey::Return { .. } => "One return must not count twice",
+                _ => "The same money must not count twice",
+            }
         ),
     };
     InputError {

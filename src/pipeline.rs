@@ -28,6 +28,12 @@ use crate::statement::*;
 use crate::term::{self, Coverage};
 use crate::workspace::{InputFile, Workspace};
 
+/// How far outside the period the rows of a returns or feedback report
+/// with none in the period may be dated for it to be read as "none this
+/// month" (a download of the month with a few days either side); rows all
+/// further away are a file of another month, refused like any export.
+const NEAR_PERIOD_DAYS: u64 = 7;
+
 /// What a run needs besides the workspace.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -252,7 +258,14 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         };
         // A month without returns or feedback downloads as a header (or rows
         // of the days either side): none in the period, said in a note.
-        if matches!(format, Format::AmazonFbaReturns | Format::AmazonFeedback) && parsed.rows_in_period == 0 {
+        let near_the_period = |(first, last): (NaiveDate, NaiveDate)| {
+            first >= period.first_day() - chrono::Days::new(NEAR_PERIOD_DAYS)
+                && last <= period.last_day() + chrono::Days::new(NEAR_PERIOD_DAYS)
+        };
+        if matches!(format, Format::AmazonFbaReturns | Format::AmazonFeedback)
+            && parsed.rows_in_period == 0
+            && parsed.dates.is_none_or(near_the_period)
+        {
             let dates =
                 parsed.dates.map_or("—".to_string(), |(a, b)| if a == b { a.to_string() } else { format!("{a}/{b}") });
             let (path, rows) = (file.path.clone(), parsed.rows_total.to_string());

@@ -452,15 +452,24 @@ fn amazon_rows_move_across_the_month_boundary(b: &Statement, a: &Statement) -> C
     let (gb, ga) = (value(b, KpiId::Gmv, Scope::AmazonUs)?, value(a, KpiId::Gmv, Scope::AmazonUs)?);
     ensure!(gb != ga, "Amazon GMV {gb} either way");
     ensure!(value(a, KpiId::Gmv, Scope::MercadoLivreBr)? == value(b, KpiId::Gmv, Scope::MercadoLivreBr)?, "ML moved");
-    ensure!(!a.notes.iter().any(|n| n.kind.code() == "time_zone_not_applied"), "every acme row has a time of day");
+    // Every settlement row has a time of day; only the Feedback report's dates have none.
+    let date_only: Vec<&String> =
+        a.notes.iter().filter(|n| n.kind.code() == "time_zone_not_applied").flat_map(|n| &n.at).collect();
+    ensure!(
+        date_only.iter().all(|at| at.contains("/Feedback_")),
+        "settlement rows without a time of day: {date_only:?}"
+    );
     Ok(())
 }
 
 fn date_only_amazon_rows_are_noted(b: &Statement, a: &Statement) -> Checked {
     // The V1 settlement has posted-date only: its rows cannot be re-zoned, and the statement says which.
     ensure!(!b.notes.iter().any(|n| n.kind.code() == "time_zone_not_applied"), "baseline has the note");
-    let note =
-        a.notes.iter().find(|n| n.kind.code() == "time_zone_not_applied").ok_or("no time_zone_not_applied note")?;
+    let note = a
+        .notes
+        .iter()
+        .find(|n| n.kind.code() == "time_zone_not_applied" && n.at.iter().any(|at| at.contains("/flat-file-v1-")))
+        .ok_or("no time_zone_not_applied note for the V1 settlement")?;
     ensure!(note.class == NoteClass::Data && note.text.contains("time zone UTC cannot be applied"), "{note:?}");
     ensure!(
         note.at.len() == 1 && note.at[0].starts_with("exports/2026-10/sunny-gadgets/flat-file-v1-"),

@@ -734,6 +734,12 @@ fn a_seller_feedback_report_gives_the_negative_feedback_rate_of_the_feedback_dat
         ];
         let text = format!("Date\tRating\tComments\tYour Response\tOrder ID\tRater Email\n{}\n", rows.join("\n"));
         fs::write(dir.join("Feedback_Manager_2026-10.txt"), text).unwrap();
+        edit(
+            ws,
+            "contracts/acme-home.toml",
+            "[[kpi.targets]]\nkpi = \"roas\"",
+            "[[kpi.targets]]\nkpi = \"negative_feedback_rate\"\nmarket = \"amazon_us\"\nmax = \"0.02\"\nalert = \"0.01\"\n\n[[kpi.targets]]\nkpi = \"roas\"",
+        );
     });
     let out = tempfile::tempdir().unwrap();
     let done = run(ws.path(), out.path(), &[]);
@@ -750,8 +756,33 @@ fn a_seller_feedback_report_gives_the_negative_feedback_rate_of_the_feedback_dat
     };
     // October: ratings 2, 3, 5, 1 (31, 15, 2 and 1 October): 2 negative of 4.
     assert_eq!(kpi("amazon_us")["value"], "0.5000");
+    assert_eq!(kpi("amazon_us")["status"], "missed", "a contract target on the new KPI: max 0.02");
     assert_eq!(kpi("all")["covers"], serde_json::json!(["amazon_us"]));
     assert_eq!(kpi("mercadolivre_br")["note"]["code"], "no_feedback_report");
     let feedback = st["inputs"].as_array().unwrap().iter().find(|i| i["format"] == "amazon_feedback").unwrap();
     assert_eq!(feedback["rows"], 4);
+}
+
+#[test]
+fn two_feedback_downloads_that_disagree_on_a_rating_are_refused_naming_both_rows() {
+    let ws = demo_with(|ws| {
+        let dir = ws.join("exports").join(PERIOD).join("acme-home");
+        let header = "Date\tRating\tComments\tYour Response\tOrder ID\tRater Email\n";
+        fs::write(
+            dir.join("Feedback_a.txt"),
+            format!("{header}10/12/26\t2\tMeh\t\t113-0000000-0000009\tz@marketplace.amazon.com\n"),
+        )
+        .unwrap();
+        fs::write(
+            dir.join("Feedback_b.txt"),
+            format!("{header}10/12/26\t4\tBetter now\t\t113-0000000-0000009\tz@marketplace.amazon.com\n"),
+        )
+        .unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&done.stdout).to_string() + &String::from_utf8_lossy(&done.stderr);
+    assert!(err.contains("Feedback_b.txt:2") && err.contains("Feedback_a.txt (line 2)"), "{err}");
+    assert!(err.contains("there 2 stars on 2026-10-12, here 4 stars on 2026-10-12"), "{err}");
 }
