@@ -111,6 +111,26 @@ fn the_text_shows_the_amount_due_the_sellers_legal_name_and_every_kpi_value() {
 }
 
 #[test]
+fn a_single_market_seller_gets_one_scorecard_and_a_two_market_seller_one_per_market_and_overall() {
+    if !common::tools_present(&["pdftotext"]) {
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    run_demo(out.path(), Some(Language::En), false);
+    let c = Catalog::get(Language::En).unwrap();
+    let all = c.text("scopes.all").unwrap();
+    let text = |seller: &str| pdf_text(&seller_dir(out.path(), seller).join("statement.pdf"), None);
+    let lines = |text: &str, line: &str| text.lines().filter(|l| l.trim() == line).count();
+    let sunny = text("sunny-gadgets");
+    assert_eq!(sunny.matches("Refund rate [").count(), 1, "the one market's KPIs once: {sunny}");
+    assert_eq!(lines(&sunny, &format!("{all} (USD)")), 0, "{sunny}");
+    assert!(sunny.contains("alert at 4.00%"), "the overall figure's target is printed: {sunny}");
+    let acme = text("acme-home");
+    assert_eq!(acme.matches("Refund rate [").count(), 3, "Amazon US, Mercado Livre BR and all markets: {acme}");
+    assert_eq!(lines(&acme, &format!("{all} (CNY)")), 1, "{acme}");
+}
+
+#[test]
 fn each_language_prints_its_own_labels_numbers_and_dates() {
     if !common::tools_present(&["pdftotext", "qpdf"]) {
         return;

@@ -232,24 +232,30 @@ fn scorecard(
         Column { header: c.text("columns.status")?.to_string(), width: CONTENT_WIDTH - 435.0, align: Align::Left },
     ];
     let mut rows = Vec::new();
-    let scopes: Vec<Scope> = {
-        let mut v: Vec<Scope> = Vec::new();
-        for k in &s.kpis {
-            if !v.contains(&k.market) {
-                v.push(k.market);
-            }
+    let mut scopes: Vec<Scope> = Vec::new();
+    for k in &s.kpis {
+        if !scopes.contains(&k.market) {
+            scopes.push(k.market);
         }
-        v
-    };
+    }
+    let single = single_market_scorecard(s);
+    if let Some(market) = single {
+        scopes.retain(|scope| *scope != Scope::of(Some(market)));
+    }
     for scope in scopes {
         let kpis: Vec<&Kpi> = s.kpis.iter().filter(|k| k.market == scope).collect();
         let currency = kpis.iter().find_map(|k| match k.unit {
             Unit::Money(cur) => Some(cur.code()),
             _ => None,
         });
+        // One market's figures printed once, under its own name.
+        let named = match single {
+            Some(market) if scope == Scope::All => Scope::of(Some(market)),
+            _ => scope,
+        };
         let group = match currency {
-            Some(code) => format!("{} ({code})", c.scope(scope)?),
-            None => c.scope(scope)?.to_string(),
+            Some(code) => format!("{} ({code})", c.scope(named)?),
+            None => c.scope(named)?.to_string(),
         };
         rows.push(TableRow::spanning(RowKind::Group, group));
         for k in kpis {
@@ -274,6 +280,29 @@ fn scorecard(
     canvas.heading(title, 60.0);
     canvas.table(&Table { columns, rows, style: TABLE }, &c.fill("document.continued", &[("section", title)])?);
     Ok(())
+}
+
+/// The contract's one market, when the scorecard prints its figures once:
+/// a contract of a single market in the fee currency has overall KPIs equal
+/// to the market's (value, unit and note), and the overall ones carry the
+/// targets, so the market's own block would repeat them. `None` when any
+/// KPI differs between the two scopes: then both are printed.
+fn single_market_scorecard(s: &Statement) -> Option<crate::market::Market> {
+    let [market] = s.contract.markets.as_slice() else { return None };
+    if market.currency() != s.contract.fee_currency {
+        return None;
+    }
+    let scope = Scope::of(Some(*market));
+    let same = s.kpis.iter().filter(|k| k.market == Scope::All).all(|overall| {
+        s.kpis.iter().any(|k| {
+            k.market == scope
+                && k.id == overall.id
+                && k.value == overall.value
+                && k.unit == overall.unit
+                && k.note == overall.note
+        })
+    });
+    same.then_some(*market)
 }
 
 /// A comparison as printed: `≥` rather than the contract's `>=`.
