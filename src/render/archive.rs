@@ -328,10 +328,22 @@ fn compress_stream_with(stream: &mut Stream, deflater: &mut Deflater) {
     };
     if let Some(compressed) = compressed
         && compressed.len() < stream.content.len()
+        && (!ends_with_cr(&compressed) || ends_with_cr(&stream.content))
     {
         stream.dict.set("Filter", "FlateDecode");
         stream.set_content(compressed);
     }
+}
+
+/// Whether stream bytes end with a carriage return. lopdf ends every stream
+/// with `\nendstream`; after a CR that reads as the two-byte end-of-line
+/// `\r\n`, so a reader (and PDF/A validators) would take the data for one
+/// byte shorter than its `/Length`. A zlib stream ends with its Adler-32
+/// checksum, so one stream in 256 compresses to bytes ending with CR: such
+/// a stream is stored uncompressed instead (unless its plain bytes end with
+/// CR too, about one stream in 65,536, where nothing written here can help).
+fn ends_with_cr(bytes: &[u8]) -> bool {
+    bytes.last() == Some(&b'\r')
 }
 
 /// A zlib (RFC 1950) compressor at level [`FLATE_LEVEL`] whose state (some hundred
@@ -917,6 +929,30 @@ mod tests {
     const FONT: &[u8] = include_bytes!("../../templates/fonts/NotoSansCJKsc-Regular-kpiseal.otf");
     const TEXT: &str = "应付金额 Valor devido: R$ 1.234,56 ção ÷ ×";
     const JSON: &[u8] = b"{\"schema\":\"kpiseal.statement/1\",\"amount_due\":\"1234.56\"}\n";
+
+    /// Content whose zlib stream ends with a carriage return (the last byte
+    /// of its Adler-32), found by padding a compressible content stream.
+    fn content_compressing_to_a_final_cr(wanted: bool) -> Vec<u8> {
+        let base = "0 0 m 100 100 l S\n".repeat(40);
+        (0..5000)
+            .map(|n| format!("{base}% {}{n}\n", "x".repeat(n % 50)).into_bytes())
+            .find(|c| Deflater::new().deflate(c).is_some_and(|z| ends_with_cr(&z)) == wanted)
+            .expect("some padding gives it")
+    }
+
+    #[test]
+    fn a_stream_whose_compressed_bytes_would_end_with_cr_is_stored_uncompressed_so_its_length_reads_true() {
+        let content = content_compressing_to_a_final_cr(true);
+        let mut stream = Stream::new(Dictionary::new(), content.clone());
+        compress_stream(&mut stream);
+        assert!(!stream.dict.has(b"Filter"), "kept uncompressed");
+        assert_eq!(stream.content, content);
+        let content = content_compressing_to_a_final_cr(false);
+        let mut stream = Stream::new(Dictionary::new(), content.clone());
+        compress_stream(&mut stream);
+        assert!(stream.dict.has(b"Filter"), "compressed as usual");
+        assert!(!ends_with_cr(&stream.content));
+    }
 
     /// The committed CJK font, parsed once for all tests.
     fn font() -> &'static printpdf::ParsedFont {
