@@ -105,6 +105,10 @@ pub enum NoteKind {
     /// period: read as none received (its negative feedback rate then has
     /// no value: nothing to divide by), not refused.
     NoFeedbackInPeriod { file: String, rows: String, dates: String },
+    /// `rows` return requests of a merchant-fulfilled returns report
+    /// (`file`), requested by the end of the period, have no delivery date:
+    /// not back yet, so not counted as returned.
+    ReturnsNotDelivered { file: String, rows: String },
 }
 
 impl NoteKind {
@@ -127,6 +131,7 @@ impl NoteKind {
             | NoteKind::TimeZoneNotApplied { .. }
             | NoteKind::NoReturnsInPeriod { .. }
             | NoteKind::NoFeedbackInPeriod { .. }
+            | NoteKind::ReturnsNotDelivered { .. }
             | NoteKind::FxSourceNotNamed { .. } => NoteClass::Data,
             NoteKind::TimeZone { .. }
             | NoteKind::MarketSalesMissing { .. }
@@ -317,6 +322,7 @@ mod tests {
             NoteKind::TimeZoneNotApplied { market: "amazon_us".into(), zone: "UTC".into(), rows: "3".into() },
             NoteKind::NoReturnsInPeriod { file: "r.txt".into(), rows: "1".into(), dates: "2026-09-30".into() },
             NoteKind::NoFeedbackInPeriod { file: "f.txt".into(), rows: "0".into(), dates: "—".into() },
+            NoteKind::ReturnsNotDelivered { file: "r.txt".into(), rows: "2".into() },
         ]
     }
 

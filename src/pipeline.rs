@@ -262,14 +262,14 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             first >= period.first_day() - chrono::Days::new(NEAR_PERIOD_DAYS)
                 && last <= period.last_day() + chrono::Days::new(NEAR_PERIOD_DAYS)
         };
-        if matches!(format, Format::AmazonFbaReturns | Format::AmazonFeedback)
+        if matches!(format, Format::AmazonFbaReturns | Format::AmazonMfnReturns | Format::AmazonFeedback)
             && parsed.rows_in_period == 0
             && parsed.dates.is_none_or(near_the_period)
         {
             let dates =
                 parsed.dates.map_or("—".to_string(), |(a, b)| if a == b { a.to_string() } else { format!("{a}/{b}") });
             let (path, rows) = (file.path.clone(), parsed.rows_total.to_string());
-            let note = if format == Format::AmazonFbaReturns {
+            let note = if format != Format::AmazonFeedback {
                 NoteKind::NoReturnsInPeriod { file: path, rows, dates }
             } else {
                 NoteKind::NoFeedbackInPeriod { file: path, rows, dates }
@@ -293,6 +293,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             }
             Format::AmazonFbaReturns => Provides { returns: Some(Market::AmazonUs), ..Provides::default() },
             Format::AmazonFeedback => Provides { feedback: Some(Market::AmazonUs), ..Provides::default() },
+            Format::AmazonMfnReturns => Provides { returns: Some(Market::AmazonUs), ..Provides::default() },
             _ => Provides::default(),
         };
         if let Some(m) = provides.sales.or(provides.ads).or(provides.returns).or(provides.feedback)
@@ -304,7 +305,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             ));
             continue;
         }
-        if let Some(m) = provides.sales.or(provides.feedback)
+        if let Some(m) = provides.sales.or(provides.feedback).or(provides.returns)
             && !parsed.date_only_near_boundary.is_empty()
             && contract.time_zone(m) != m.default_time_zone()
         {
@@ -315,6 +316,13 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
                     zone: contract.time_zone(m).name().to_string(),
                     rows: lines.len().to_string(),
                 },
+                vec![format!("{}:{}", file.path, crate::notes::line_ranges(lines))],
+            )?;
+        }
+        if !parsed.undelivered_returns.is_empty() {
+            let lines = &parsed.undelivered_returns;
+            findings.note(
+                NoteKind::ReturnsNotDelivered { file: file.path.clone(), rows: lines.len().to_string() },
                 vec![format!("{}:{}", file.path, crate::notes::line_ranges(lines))],
             )?;
         }

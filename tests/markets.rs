@@ -786,3 +786,36 @@ fn two_feedback_downloads_that_disagree_on_a_rating_are_refused_naming_both_rows
     assert!(err.contains("Feedback_b.txt:2") && err.contains("Feedback_a.txt (line 2)"), "{err}");
     assert!(err.contains("there 2 stars on 2026-10-12, here 4 stars on 2026-10-12"), "{err}");
 }
+
+#[test]
+fn merchant_fulfilled_returns_count_when_delivered_back_and_undelivered_requests_are_noted() {
+    const HEADER: &str = "Order ID\tOrder date\tReturn request date\tReturn request status\tAmazon RMA ID\tMerchant RMA ID\tLabel type\tLabel cost\tCurrency code\tReturn carrier\tTracking ID\tLabel to be paid by\tA-to-Z Claim\tIs prime\tASIN\tMerchant SKU\tItem Name\tReturn quantity\tReturn Reason\tIn policy\tReturn type\tResolution\tInvoice number\tReturn delivery date\tOrder Amount\tOrder quantity\n";
+    let row = |order: &str, requested: &str, rma: &str, quantity: u32, delivered: &str| {
+        format!(
+            "{order}\t20-Sep-2026\t{requested}\tApproved\t{rma}\t \tAmazonPrePaidLabel\t4.14\tUSD\tUSPS\t9202090339598363834190\tSeller\tN\tN\tB0C4N7JW3E\tAH-LAMP-ARC-BR\tArc Floor Lamp\t{quantity}\tCR-UNWANTED_ITEM\tY\tC-Returns\tStandardRefund\t \t{delivered}\t129.99\t{quantity}\n"
+        )
+    };
+    let ws = demo_with(|ws| {
+        let rows = [
+            row("113-0000000-0000011", "02-Oct-2026", "DfqRyqfBRRMA", 2, "09-Oct-2026"),
+            row("113-0000000-0000012", "20-Oct-2026", "DjMbMZrvRRMA", 1, "31-Oct-2026"),
+            row("113-0000000-0000013", "25-Oct-2026", "DkQwErtyRRMA", 1, "03-Nov-2026"),
+            row("113-0000000-0000014", "28-Oct-2026", "DzXcVbnmRRMA", 1, " "),
+        ];
+        let dir = ws.join("exports").join(PERIOD).join("acme-home");
+        fs::write(dir.join("Returns_Report_2026-10.txt"), HEADER.to_string() + &rows.concat()).unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+    let rate =
+        st["kpis"].as_array().unwrap().iter().find(|k| k["id"] == "return_rate" && k["market"] == "amazon_us").unwrap();
+    // The demo's FBA returns (11 units) and 2 + 1 units delivered back in October, of 385 shipped: 0.036364.
+    assert_eq!(rate["value"], "0.0364", "{rate}");
+    let notes: Vec<&Value> =
+        st["notes"].as_array().unwrap().iter().filter(|n| n["code"] == "returns_not_delivered").collect();
+    assert_eq!(notes.len(), 1, "{}", st["notes"]);
+    assert_eq!(notes[0]["at"], serde_json::json!(["exports/2026-10/acme-home/Returns_Report_2026-10.txt:5"]));
+    assert_eq!(notes[0]["rows"], "1");
+}

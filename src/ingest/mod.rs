@@ -6,6 +6,7 @@
 
 pub mod amazon_ads;
 pub mod amazon_feedback;
+pub mod amazon_mfn_returns;
 pub mod amazon_returns;
 pub mod amazon_settlement;
 pub mod costs;
@@ -41,6 +42,8 @@ pub enum Format {
     AmazonFbaReturns,
     /// The seller Feedback report.
     AmazonFeedback,
+    /// The merchant-fulfilled returns report.
+    AmazonMfnReturns,
     MercadolivreVendasXlsx,
     MercadolivreVendasCsv,
     CostLedger,
@@ -59,6 +62,7 @@ impl Format {
             Format::AmazonAdsXlsx => "amazon_ads_xlsx",
             Format::AmazonFbaReturns => "amazon_fba_returns",
             Format::AmazonFeedback => "amazon_feedback",
+            Format::AmazonMfnReturns => "amazon_mfn_returns",
             Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
             Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
             Format::CostLedger => "cost_ledger",
@@ -115,6 +119,10 @@ pub struct ParsedExport {
     /// cannot move them across the month boundary (see
     /// [`Period::near_boundary`](crate::period::Period::near_boundary)).
     pub date_only_near_boundary: Vec<usize>,
+    /// Line numbers of return requests (merchant-fulfilled returns report)
+    /// requested by the end of the period and not delivered back: not
+    /// counted as returned, which a data note says.
+    pub undelivered_returns: Vec<usize>,
     /// The units of money the file carries (settlements, sales, ads rows),
     /// each naming its facts above; every fact belongs to one unit, except
     /// file-wide checks (see `crate::dedup`).
@@ -282,6 +290,15 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
         )?;
         return Ok((Format::AmazonFbaReturns, amazon_returns::parse(&t, ctx)?));
     }
+    if first.contains('\t') && amazon_mfn_returns::is_header(&split(first, '\t')) {
+        let t = table::read_decoded(
+            file,
+            &text,
+            TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point },
+            amazon_mfn_returns::is_header,
+        )?;
+        return Ok((Format::AmazonMfnReturns, amazon_mfn_returns::parse(&t, ctx)?));
+    }
     if first.contains('\t') && amazon_feedback::is_header(&split(first, '\t')) {
         let t = table::read_decoded(
             file,
@@ -380,7 +397,7 @@ fn unrecognised(file: &str, first_line: &str) -> InputError {
     InputError::file(
         file,
         format!(
-            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
+            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a merchant-fulfilled returns report (tab-separated, Order ID, Return request date …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
         ),
     )
 }
