@@ -195,6 +195,38 @@ pub struct Kpi {
     /// no market has them.
     #[serde(default)]
     pub covers: Vec<Market>,
+    /// The exports its value is made of, by workspace path, in the order of
+    /// statement.json's `inputs`: each covered market's files of the kinds
+    /// the KPI reads ([`data_kinds`]). Conversions are in `fx`; targets in
+    /// the contract. Empty without a value's data, and in statements
+    /// written before this field existed.
+    #[serde(default)]
+    pub inputs: Vec<String>,
+}
+
+/// A kind of export a KPI reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    /// Settlements, Mercado Livre Vendas.
+    Sales,
+    /// Sponsored ads reports.
+    Ads,
+    /// Returns reports.
+    Returns,
+    /// Seller feedback reports.
+    Feedback,
+}
+
+/// The kinds of export `id`'s numerator and denominator come from.
+pub fn data_kinds(id: KpiId) -> &'static [DataKind] {
+    match Needs::of(id) {
+        Needs::Sales | Needs::Cancellations => &[DataKind::Sales],
+        Needs::Ads => &[DataKind::Ads],
+        Needs::SalesAndAds => &[DataKind::Sales, DataKind::Ads],
+        Needs::SalesAndReturns => &[DataKind::Sales, DataKind::Returns],
+        Needs::Feedback => &[DataKind::Feedback],
+        Needs::Unread(_) => &[],
+    }
 }
 
 /// The key of `id`'s written definition under the contract's KPI terms.
@@ -627,6 +659,7 @@ fn make(contract: &Contract, id: KpiId, scope: Scope, currency: Currency, value:
         definition: String::new(),
         note,
         covers,
+        inputs: Vec::new(),
     }
 }
 

@@ -16,7 +16,7 @@ use crate::i18n::Catalog;
 use crate::ingest::costs::read_costs;
 use crate::ingest::records::{CostLine, ReconciliationCheck};
 use crate::ingest::{Format, IngestContext, ParsedExport, read_export};
-use crate::kpi::{self, Kpi, Scope};
+use crate::kpi::{self, DataKind, Kpi, Scope};
 use crate::kpi_id::KpiId;
 use crate::ledger::{Ledger, MarketFigures, Provides};
 use crate::market::Market;
@@ -281,21 +281,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             continue;
         }
         coverage.keep_inside(&mut parsed);
-        let provides = match format {
-            Format::AmazonSettlementV1 | Format::AmazonSettlementV2 => {
-                Provides { sales: Some(Market::AmazonUs), ..Provides::default() }
-            }
-            Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => {
-                Provides { sales: Some(Market::MercadoLivreBr), ..Provides::default() }
-            }
-            Format::AmazonAdsCsv | Format::AmazonAdsXlsx => {
-                Provides { ads: Some(Market::AmazonUs), ..Provides::default() }
-            }
-            Format::AmazonFbaReturns => Provides { returns: Some(Market::AmazonUs), ..Provides::default() },
-            Format::AmazonFeedback => Provides { feedback: Some(Market::AmazonUs), ..Provides::default() },
-            Format::AmazonMfnReturns => Provides { returns: Some(Market::AmazonUs), ..Provides::default() },
-            _ => Provides::default(),
-        };
+        let provides = provides(format);
         if let Some(m) = provides.sales.or(provides.ads).or(provides.returns).or(provides.feedback)
             && !contract.contract.markets.contains(&m)
         {
@@ -462,12 +448,63 @@ pub fn compute_kpis(inputs: &SellerInputs) -> Result<KpiStage, Error> {
     };
     let english = english()?;
     for k in &mut kpis {
+        k.inputs = kpi_inputs(k, &inputs.inputs);
         k.definition = english
             .text(&format!("kpi_definitions.{}", k.definition_key))
             .map_err(|e| Error::Internal(e.to_string()))?
             .to_string();
     }
     Ok(KpiStage { figures, kpis, fx_used: fx.used })
+}
+
+/// The exports `k`'s value is made of: the inputs whose format provides,
+/// for a market `k` covers, a kind of data `k` reads (none without a value).
+fn kpi_inputs(k: &kpi::Kpi, inputs: &[InputRecord]) -> Vec<String> {
+    if k.value.is_none() {
+        return Vec::new();
+    }
+    let kinds = kpi::data_kinds(k.id);
+    inputs
+        .iter()
+        .filter(|record| {
+            let p = provides(record.format);
+            k.covers.iter().any(|&m| {
+                kinds.iter().any(|kind| {
+                    let market = match kind {
+                        DataKind::Sales => p.sales,
+                        DataKind::Ads => p.ads,
+                        DataKind::Returns => p.returns,
+                        DataKind::Feedback => p.feedback,
+                    };
+                    market == Some(m)
+                })
+            })
+        })
+        .map(|record| record.path.clone())
+        .fold(Vec::new(), |mut paths, path| {
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+            paths
+        })
+}
+
+/// Which market's sales, ads, returns or feedback an export of `format` is.
+fn provides(format: Format) -> Provides {
+    match format {
+        Format::AmazonSettlementV1 | Format::AmazonSettlementV2 => {
+            Provides { sales: Some(Market::AmazonUs), ..Provides::default() }
+        }
+        Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => {
+            Provides { sales: Some(Market::MercadoLivreBr), ..Provides::default() }
+        }
+        Format::AmazonAdsCsv | Format::AmazonAdsXlsx => Provides { ads: Some(Market::AmazonUs), ..Provides::default() },
+        Format::AmazonFbaReturns | Format::AmazonMfnReturns => {
+            Provides { returns: Some(Market::AmazonUs), ..Provides::default() }
+        }
+        Format::AmazonFeedback => Provides { feedback: Some(Market::AmazonUs), ..Provides::default() },
+        Format::CostLedger | Format::FxTable | Format::FxPtax | Format::Contract => Provides::default(),
+    }
 }
 
 /// A seller's KPIs with the money they lead to: the commission base, the

@@ -819,3 +819,40 @@ fn merchant_fulfilled_returns_count_when_delivered_back_and_undelivered_requests
     assert_eq!(notes[0]["at"], serde_json::json!(["exports/2026-10/acme-home/Returns_Report_2026-10.txt:5"]));
     assert_eq!(notes[0]["rows"], "1");
 }
+
+#[test]
+fn each_kpi_lists_the_exports_its_value_is_made_of() {
+    let (_out, statements) = demo_statements();
+    let acme = &statements[0];
+    let inputs = |id: &str, market: &str| -> Vec<String> {
+        let k = acme["kpis"].as_array().unwrap().iter().find(|k| k["id"] == id && k["market"] == market).unwrap();
+        k["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().trim_start_matches("exports/2026-10/acme-home/").to_string())
+            .collect()
+    };
+    let settlements = [
+        "17723285873.txt",
+        "20261022-20261105 FlatFileV2 17735417441.txt",
+        "Settlement_17732218302_20261008-20261022.txt",
+    ];
+    assert_eq!(inputs("gmv", "amazon_us"), settlements);
+    let mut gmv_all = settlements.to_vec();
+    gmv_all.push("Vendas_BR_outubro_2026.csv");
+    assert_eq!(inputs("gmv", "all"), gmv_all);
+    assert_eq!(inputs("acos", "amazon_us"), ["Sponsored_Products_Advertised_product_report_2026-10.csv"]);
+    let mut returns = settlements.to_vec();
+    returns.insert(2, "FBA_Customer_Returns_20260928_20261102.txt");
+    assert_eq!(inputs("return_rate", "amazon_us"), returns, "in the order of statement.json's inputs");
+    assert_eq!(inputs("negative_feedback_rate", "all"), ["Feedback_20260928_20261102.txt"]);
+    assert!(inputs("return_rate", "mercadolivre_br").is_empty(), "no value, no inputs");
+    // Every file listed is one of the statement's inputs.
+    let listed: Vec<&str> = acme["inputs"].as_array().unwrap().iter().map(|i| i["path"].as_str().unwrap()).collect();
+    for k in acme["kpis"].as_array().unwrap() {
+        for p in k["inputs"].as_array().unwrap() {
+            assert!(listed.contains(&p.as_str().unwrap()), "{p}");
+        }
+    }
+}
