@@ -230,6 +230,10 @@ fn in_chromium_the_page_gives_kpiseal_verifys_verdict_on_each_statement_and_tamp
     let page = root.path().join("verify.html");
     let out = kpiseal(&["verify-page", "--out", &page.display().to_string()]);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        fs::read(&page).unwrap() == fs::read(web().join("dist/verify.html")).unwrap(),
+        "the binary's page is not the committed web/verify/dist/verify.html: rebuild kpiseal"
+    );
 
     let listed: Vec<Value> = cases
         .iter()

@@ -147,9 +147,11 @@ function startPage() {
     if (s.statements !== null) row(summary, [['th', t('summary.statements')], ['td', String(s.statements)]]);
     if (result.key.keyId) row(summary, [['th', t('summary.signer_key')], ['td', result.key.keyId]]);
     const pin = result.key.pin.replace('-', '_');
+    // A PDF on its own is checked against the key in its own certificate, not a delivered key file.
+    const pinHelp = pin === 'not_pinned' && result.kind === 'pdf' ? 'pin.not_pinned_pdf_help' : `pin.${pin}_help`;
     row(summary, [
       ['th', t('summary.pin')],
-      ['td', lines([t(`pin.${pin}`), `pin-${result.key.pin}`], [t(`pin.${pin}_help`, { key_id: result.key.keyId || '?', pinned: result.key.pinnedKeyId || '' })])],
+      ['td', lines([t(`pin.${pin}`), `pin-${result.key.pin}`], [t(pinHelp, { key_id: result.key.keyId || '?', pinned: result.key.pinnedKeyId || '' })])],
     ]);
 
     const checks = $('checks').querySelector('tbody');
