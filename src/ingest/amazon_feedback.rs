@@ -63,10 +63,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         if !(1..=5).contains(&rating) {
             return Err(t.error(row, rating_col, format!("rating {rating}; Amazon feedback is rated 1 to 5 stars")));
         }
-        let order_id = t.text(row, order_col);
-        if order_id.is_empty() {
-            return Err(t.error(row, order_col, "the order id is missing"));
-        }
+        let order_id = t.required_text(row, order_col, "the order id")?;
         out.saw(date);
         let mut unit = Unit::new(
             UnitKey::Feedback { order_id: order_id.clone() },

@@ -73,8 +73,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         out.rows_total += 1;
         let requested = date(t, row, request_col)?.ok_or_else(|| t.error(row, request_col, "the date is missing"))?;
         let delivered = date(t, row, delivery_col)?;
-        let order_id = required(t, row, order_col, "the order id")?;
-        let sku = required(t, row, sku_col, "the SKU")?;
+        let order_id = t.required_text(row, order_col, "the order id")?;
+        let sku = t.required_text(row, sku_col, "the SKU")?;
         let units = t.whole(row, quantity_col)?;
         if units < 1 {
             return Err(t.error(
@@ -136,14 +136,6 @@ fn date(t: &Table, row: &Row, col: usize) -> Result<Option<NaiveDate>, InputErro
         .and_then(|d| super::dates::plausible(d, &text))
         .map(Some)
         .map_err(|m| t.error(row, col, m))
-}
-
-fn required(t: &Table, row: &Row, col: usize, what: &str) -> Result<String, InputError> {
-    let text = t.text(row, col);
-    if text.is_empty() {
-        return Err(t.error(row, col, format!("{what} is missing")));
-    }
-    Ok(text)
 }
 
 #[cfg(test)]

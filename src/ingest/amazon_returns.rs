@@ -12,7 +12,7 @@
 //! `quantity` are needed.
 
 use super::records::{OrderEvent, OrderEventKind};
-use super::table::{Row, Table};
+use super::table::Table;
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
 use crate::error::InputError;
@@ -67,8 +67,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         out.rows_total += 1;
         let written = t.text(row, date_col);
         let date = dates::amazon_local_date(&written, ctx.amazon_tz).map_err(|m| t.error(row, date_col, m))?;
-        let order_id = required(t, row, order_col, "the order id")?;
-        let sku = required(t, row, sku_col, "the SKU")?;
+        let order_id = t.required_text(row, order_col, "the order id")?;
+        let sku = t.required_text(row, sku_col, "the SKU")?;
         let units = t.whole(row, quantity_col)?;
         if units < 1 {
             return Err(t.error(row, quantity_col, format!("quantity {units}: a return row returns at least 1 unit")));
@@ -100,14 +100,6 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         out.units.push(unit);
     }
     Ok(out)
-}
-
-fn required(t: &Table, row: &Row, col: usize, what: &str) -> Result<String, InputError> {
-    let text = t.text(row, col);
-    if text.is_empty() {
-        return Err(t.error(row, col, format!("{what} is missing")));
-    }
-    Ok(text)
 }
 
 #[cfg(test)]

@@ -250,6 +250,18 @@ impl Table {
         }
     }
 
+    /// The cell as trimmed text, which must not be blank.
+    ///
+    /// # Errors
+    /// An [`InputError`] at the cell saying `what` (e.g. "the order id") is missing.
+    pub fn required_text(&self, row: &Row, col: usize, what: &str) -> Result<String, InputError> {
+        let text = self.text(row, col);
+        if text.is_empty() {
+            return Err(self.error(row, col, format!("{what} is missing")));
+        }
+        Ok(text)
+    }
+
     /// Whether the cell is blank (or only spaces).
     pub fn is_blank(&self, row: &Row, col: usize) -> bool {
         match self.cell(row, col) {

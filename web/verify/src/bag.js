@@ -2,18 +2,11 @@
 // again from the payload and the signed manifest, so a bag's tag files can
 // be compared byte for byte (as `kpiseal verify` does; crates/seal/src/bag.rs).
 
-import { toHex, utf8 } from './bytes.js';
+import { compareUtf8, toHex, utf8 } from './bytes.js';
 import { sha256, sha512 } from './crypto.js';
 
 /** `bagit.txt`, always the same. */
 export const BAGIT_TXT = 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n';
-
-const byBytes = (a, b) => {
-  const x = utf8(a);
-  const y = utf8(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
-};
 
 /**
  * The tag files a bag with `payload` (a Map from the path under `data/` to
@@ -21,7 +14,7 @@ const byBytes = (a, b) => {
  * expected UTF-8 bytes.
  */
 export async function expectedTagFiles(payload, manifest) {
-  const names = [...payload.keys()].sort(byBytes);
+  const names = [...payload.keys()].sort(compareUtf8);
   let total = 0;
   const lines256 = [];
   const lines512 = [];

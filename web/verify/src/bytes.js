@@ -61,6 +61,15 @@ export function bytesEqual(a, b) {
   return true;
 }
 
+/** Orders two strings by their UTF-8 bytes (as Rust orders `str`): negative, zero or positive. */
+export function compareUtf8(a, b) {
+  const x = utf8(a);
+  const y = utf8(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
 /** `parts` joined into one array. */
 export function concatBytes(...parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

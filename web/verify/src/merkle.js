@@ -14,7 +14,7 @@
 // per seller statement, whose data is the 32 bytes of the SHA-256 of that
 // seller's manifest.json, sorted by seller id bytes.
 
-import { utf8, toHex, fromHex, bytesEqual } from './bytes.js';
+import { compareUtf8, utf8, toHex, fromHex, bytesEqual } from './bytes.js';
 import { isCanonicalJson } from './canonical_json.js';
 import { sha256 } from './crypto.js';
 
@@ -97,14 +97,6 @@ function merkleSellerProblem(name) {
 }
 
 /** -1, 0 or 1 as `a` sorts before, with or after `b` by their UTF-8 bytes. */
-function merkleCompareUtf8(a, b) {
-  const x = utf8(a);
-  const y = utf8(b);
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
-  return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
-}
-
 /**
  * Checks a period manifest (`periodManifestJsonText`, the text of
  * period-manifest.json) as `kpiseal verify` does, apart from its
@@ -172,7 +164,7 @@ export async function checkPeriodManifest(periodManifestJsonText, sellerManifest
   }
   const { leaves } = manifest;
   for (let i = 1; i < leaves.length; i++) {
-    if (merkleCompareUtf8(leaves[i - 1].seller, leaves[i].seller) >= 0) {
+    if (compareUtf8(leaves[i - 1].seller, leaves[i].seller) >= 0) {
       problems.push(
         `leaves[${i}].seller ${JSON.stringify(leaves[i].seller)} is not after ` +
           `${JSON.stringify(leaves[i - 1].seller)}: ` +

@@ -5,6 +5,7 @@
 
 import { fromHex, fromUtf8, latin1, toHex } from './bytes.js';
 import { verifyCms } from './cms.js';
+import { derRead } from './der.js';
 import { keyIdOfEd25519 } from './crypto.js';
 
 /** The width kpiseal reserves for /Contents: 8192 hex digits. */
@@ -101,17 +102,12 @@ export function expectedReason(number, status) {
 
 /** /Contents must be as kpiseal writes it: the DER in uppercase hex, zero-padded to the reserved width. */
 function canonicalContents(hexDigits, cms) {
-  let derLength = null;
-  if (cms.length >= 2) {
-    const first = cms[1];
-    if (first < 0x80) derLength = 2 + first;
-    else if ((first & 0x7f) >= 1 && (first & 0x7f) <= 4) {
-      let n = 0;
-      for (let i = 0; i < (first & 0x7f); i++) n = n * 256 + cms[2 + i];
-      derLength = 2 + (first & 0x7f) + n;
-    }
+  let derLength;
+  try {
+    derLength = derRead(cms, 0).end;
+  } catch {
+    throw new Error('the signature in /Contents is not one DER value');
   }
-  if (derLength === null || derLength > cms.length) throw new Error('the signature in /Contents is not one DER value');
   const expected = toHex(cms.subarray(0, derLength)).toUpperCase();
   if (hexDigits.length !== CONTENTS_HEX_DIGITS || !hexDigits.startsWith(expected) || /[^0]/.test(hexDigits.slice(expected.length))) {
     throw new Error(`/Contents is not written as kpiseal writes it (uppercase hex, zero-padded to ${CONTENTS_HEX_DIGITS} digits): the same signature spelled differently makes another file`);
@@ -181,13 +177,9 @@ export async function attachedFile(bytes, name) {
   const spec = objectText(text, Number(entry[1]));
   const ef = spec && /\/EF\s*<<\s*\/F\s+(\d+)\s+0\s+R/.exec(spec);
   if (!ef) return null;
-  const objectNumber = Number(ef[1]);
-  const header = new RegExp(`(?:^|[\\r\\n])${objectNumber} 0 obj\\s*`, 'g');
-  let match;
-  let last = null;
-  while ((match = header.exec(text))) last = match;
-  if (!last) return null;
-  const dictionaryStart = last.index + last[0].length;
+  const object = lastObjectHeader(text, Number(ef[1]));
+  if (!object) return null;
+  const dictionaryStart = object.index + object[0].length;
   const streamAt = text.indexOf('stream', dictionaryStart);
   if (streamAt < 0) return null;
   const dictionary = text.slice(dictionaryStart, streamAt);
@@ -206,12 +198,18 @@ export async function attachedFile(bytes, name) {
   }
 }
 
-/** The text of the last definition of object `number` (up to its `endobj`). */
-function objectText(text, number) {
-  const header = new RegExp(`(?:^|[\\r\\n])${number} 0 obj`, 'g');
+/** The match of the last `number 0 obj` header in `text` (a later definition overrides), or null. */
+function lastObjectHeader(text, number) {
+  const header = new RegExp(`(?:^|[\\r\\n])${number} 0 obj\\s*`, 'g');
   let match;
   let last = null;
   while ((match = header.exec(text))) last = match;
+  return last;
+}
+
+/** The text of the last definition of object `number` (up to its `endobj`). */
+function objectText(text, number) {
+  const last = lastObjectHeader(text, number);
   if (!last) return null;
   const end = text.indexOf('endobj', last.index);
   return text.slice(last.index, end < 0 ? text.length : end);
