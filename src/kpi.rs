@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{Contract, GmvBasis, KpiTerms, RefundBasis, Target};
 use crate::kpi_id::KpiId;
-use crate::ledger::{AdFigures, FeedbackFigures, MarketFigures, ReturnFigures, SalesFigures};
+use crate::ledger::{AdFigures, FeedbackFigures, MarketFigures, OrderFigures, ReturnFigures, SalesFigures};
 use crate::market::Market;
 use crate::money::{Currency, RoundingMode, with_minor_digits};
 
@@ -215,12 +215,16 @@ pub enum DataKind {
     Returns,
     /// Seller feedback reports.
     Feedback,
+    /// Orders placed with their cancellations (Amazon All Orders; Mercado
+    /// Livre's Vendas export is also this).
+    Orders,
 }
 
 /// The kinds of export `id`'s numerator and denominator come from.
 pub fn data_kinds(id: KpiId) -> &'static [DataKind] {
     match Needs::of(id) {
-        Needs::Sales | Needs::Cancellations => &[DataKind::Sales],
+        Needs::Sales => &[DataKind::Sales],
+        Needs::Orders => &[DataKind::Orders],
         Needs::Ads => &[DataKind::Ads],
         Needs::SalesAndAds => &[DataKind::Sales, DataKind::Ads],
         Needs::SalesAndReturns => &[DataKind::Sales, DataKind::Returns],
@@ -288,8 +292,9 @@ pub enum Note {
     NoReturnsReport { market: Option<Market> },
     /// No seller feedback report for `market`, or for any market.
     NoFeedbackReport { market: Option<Market> },
-    /// Amazon settlements carry no cancelled orders: needs the All Orders report.
-    NeedsAllOrdersReport,
+    /// No orders report (Amazon's All Orders report) for `market`, or for
+    /// any market: settlements carry no cancelled orders.
+    NoOrdersReport { market: Option<Market> },
     /// Promised and actual ship dates need an orders report.
     NeedsOrdersReport,
     /// An overall value made of the data of `covers` only: `markets` lack
@@ -312,6 +317,7 @@ pub enum Denominator {
     Gmv,
     ShippedUnits,
     FeedbackReceived,
+    OrdersPlaced,
 }
 
 impl Denominator {
@@ -326,6 +332,7 @@ impl Denominator {
             Denominator::Gmv => "gmv",
             Denominator::ShippedUnits => "shipped_units",
             Denominator::FeedbackReceived => "feedback_received",
+            Denominator::OrdersPlaced => "orders_placed",
         }
     }
 }
@@ -338,6 +345,7 @@ struct Inputs {
     ads: Option<AdFigures>,
     returns: Option<ReturnFigures>,
     feedback: Option<FeedbackFigures>,
+    orders: Option<OrderFigures>,
 }
 
 /// What a KPI needs from a market for that market to count in it: the data
@@ -346,9 +354,9 @@ struct Inputs {
 enum Needs {
     /// The sales export (Amazon settlement, Mercado Livre Vendas).
     Sales,
-    /// A sales export that tells seller cancellations (Amazon settlements
-    /// do not: cancelled orders never reach them).
-    Cancellations,
+    /// An orders export: orders placed with their cancellations (Amazon
+    /// settlements carry neither: cancelled orders never reach them).
+    Orders,
     /// The ads report.
     Ads,
     /// Both: ad spend over GMV.
@@ -372,7 +380,7 @@ impl Needs {
             | KpiId::DisputeRate
             | KpiId::PlatformFees
             | KpiId::NetProceeds => Needs::Sales,
-            KpiId::CancelRate => Needs::Cancellations,
+            KpiId::CancelRate => Needs::Orders,
             KpiId::AdSpend | KpiId::Acos | KpiId::Roas => Needs::Ads,
             KpiId::Tacos => Needs::SalesAndAds,
             KpiId::ReturnRate => Needs::SalesAndReturns,
@@ -384,7 +392,7 @@ impl Needs {
     fn met_by(&self, f: &MarketFigures) -> bool {
         match self {
             Needs::Sales => f.sales.is_some(),
-            Needs::Cancellations => f.sales.as_ref().is_some_and(|s| s.knows_cancellations),
+            Needs::Orders => f.orders.is_some(),
             Needs::Ads => f.ads.is_some(),
             Needs::SalesAndAds => f.sales.is_some() && f.ads.is_some(),
             Needs::SalesAndReturns => f.sales.is_some() && f.returns.is_some(),
@@ -438,6 +446,7 @@ pub fn compute<E>(
             ads: f.ads.clone(),
             returns: f.returns.clone(),
             feedback: f.feedback.clone(),
+            orders: f.orders.clone(),
         };
         for id in KpiId::ALL {
             let covers = if Needs::of(id).met_by(f) { vec![market] } else { Vec::new() };
@@ -492,8 +501,8 @@ fn uncovered<'a>(needs: &Needs, markets: impl Iterator<Item = &'a MarketFigures>
     let any = |n: Needs| markets.clone().any(|f| n.met_by(f));
     match needs {
         Needs::Unread(note) => note.clone(),
-        Needs::Cancellations if any(Needs::Sales) => Note::NeedsAllOrdersReport,
-        Needs::Sales | Needs::Cancellations => Note::NoSalesExport { market: None },
+        Needs::Orders => Note::NoOrdersReport { market: None },
+        Needs::Sales => Note::NoSalesExport { market: None },
         Needs::Ads => Note::NoAdsReport { market: None },
         Needs::SalesAndAds if !any(Needs::Ads) => Note::NoAdsReport { market: None },
         Needs::SalesAndAds if !any(Needs::Sales) => Note::NoSalesExport { market: None },
@@ -522,7 +531,13 @@ fn convert_inputs<E>(inputs: &Inputs, convert: &dyn Fn(Decimal) -> Result<Decima
         Some(a) => Some(AdFigures { spend: convert(a.spend)?, sales: convert(a.sales)? }),
         None => None,
     };
-    Ok(Inputs { sales, ads, returns: inputs.returns.clone(), feedback: inputs.feedback.clone() })
+    Ok(Inputs {
+        sales,
+        ads,
+        returns: inputs.returns.clone(),
+        feedback: inputs.feedback.clone(),
+        orders: inputs.orders.clone(),
+    })
 }
 
 /// The sum of several markets' inputs (in one currency).
@@ -544,6 +559,14 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Inputs>) -> Inputs {
             total.feedback =
                 Some(FeedbackFigures { received: t.received + f.received, negative: t.negative + f.negative });
         }
+        if let Some(o) = &p.orders {
+            let t = total.orders.take().unwrap_or_default();
+            total.orders = Some(OrderFigures {
+                placed: t.placed + o.placed,
+                seller_cancelled: t.seller_cancelled + o.seller_cancelled,
+                cancelled: t.cancelled + o.cancelled,
+            });
+        }
         if let Some(a) = &p.ads {
             total.ads = Some(match total.ads.take() {
                 None => a.clone(),
@@ -564,12 +587,8 @@ fn add_sales(a: SalesFigures, b: SalesFigures) -> SalesFigures {
         units: a.units + b.units,
         refunded_orders: a.refunded_orders + b.refunded_orders,
         disputed_orders: a.disputed_orders + b.disputed_orders,
-        seller_cancelled_orders: a.seller_cancelled_orders + b.seller_cancelled_orders,
-        orders_incl_cancelled: a.orders_incl_cancelled + b.orders_incl_cancelled,
         platform_fees: a.platform_fees + b.platform_fees,
         net_proceeds: a.net_proceeds + b.net_proceeds,
-        // A combination tells cancellations only if every part does.
-        knows_cancellations: a.knows_cancellations && b.knows_cancellations,
     }
 }
 
@@ -712,11 +731,8 @@ fn formula(contract: &Contract, id: KpiId, scope: Scope, inputs: &Inputs) -> Val
             ratio(Decimal::from(f.negative), Decimal::from(f.received), Denominator::FeedbackReceived)
         }
         KpiId::CancelRate => {
-            let s = sales?;
-            if !s.knows_cancellations {
-                return Err(Note::NeedsAllOrdersReport);
-            }
-            ratio(Decimal::from(s.seller_cancelled_orders), Decimal::from(s.orders_incl_cancelled), Denominator::Orders)
+            let o = inputs.orders.as_ref().ok_or(Note::NoOrdersReport { market: scope.market() })?;
+            ratio(Decimal::from(o.seller_cancelled), Decimal::from(o.placed), Denominator::OrdersPlaced)
         }
         KpiId::DisputeRate => {
             let s = sales?;
@@ -778,11 +794,8 @@ mod tests {
             units: 1300,
             refunded_orders: 40,
             disputed_orders: 9,
-            seller_cancelled_orders: 0,
-            orders_incl_cancelled: 1000,
             platform_fees: d("30000.00"),
             net_proceeds: d("150000.00"),
-            knows_cancellations: false,
         }
     }
 
@@ -798,7 +811,7 @@ mod tests {
     #[test]
     fn return_rate_is_returned_units_over_shipped_units_once_a_returns_report_is_given() {
         let returns = Some(ReturnFigures { units: 39, orders: 37 });
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), returns, ..MarketFigures::default() });
         let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
         assert_eq!(amazon.value, Some(d("0.03")), "39 returned of 1300 shipped");
         assert_eq!(amazon.covers, [Market::AmazonUs]);
@@ -808,14 +821,14 @@ mod tests {
 
     #[test]
     fn without_a_returns_report_the_return_rate_has_no_value_and_says_which_report_is_missing() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
         let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
         assert_eq!((amazon.value, amazon.note), (None, Some(Note::NoReturnsReport { market: Some(Market::AmazonUs) })));
         let overall = get(&k, KpiId::ReturnRate, Scope::All);
         assert_eq!((overall.value, overall.note), (None, Some(Note::NoReturnsReport { market: None })));
         // Returned units without the settlement's shipped units: no denominator.
         let returns = Some(ReturnFigures { units: 3, orders: 3 });
-        let k = run(&contract(), MarketFigures { sales: None, ads: None, returns, feedback: None });
+        let k = run(&contract(), MarketFigures { returns, ..MarketFigures::default() });
         let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
         assert_eq!(amazon.note, Some(Note::NoSalesExport { market: Some(Market::AmazonUs) }));
     }
@@ -823,25 +836,25 @@ mod tests {
     #[test]
     fn negative_feedback_rate_is_feedback_rated_1_or_2_over_feedback_received_and_needs_only_that_report() {
         let feedback = Some(FeedbackFigures { received: 40, negative: 3 });
-        let k = run(&contract(), MarketFigures { sales: None, ads: None, returns: None, feedback });
+        let k = run(&contract(), MarketFigures { feedback, ..MarketFigures::default() });
         let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::AmazonUs);
         assert_eq!((amazon.value, amazon.unit), (Some(d("0.075")), Unit::Ratio));
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
         let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::AmazonUs);
         assert_eq!(amazon.note, Some(Note::NoFeedbackReport { market: Some(Market::AmazonUs) }));
         let feedback = Some(FeedbackFigures { received: 0, negative: 0 });
-        let k = run(&contract(), MarketFigures { sales: None, ads: None, returns: None, feedback });
+        let k = run(&contract(), MarketFigures { feedback, ..MarketFigures::default() });
         let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::AmazonUs);
         assert_eq!(amazon.note, Some(Note::ZeroDenominator { denominator: Denominator::FeedbackReceived }));
     }
 
     #[test]
     fn refund_reduces_gmv_when_basis_is_net() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
         assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("190000.00")));
         let mut c = contract();
         c.kpi.gmv_basis = GmvBasis::Gross;
-        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
         assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("200000.00")));
     }
 
@@ -849,13 +862,13 @@ mod tests {
     fn shipping_counts_only_when_the_contract_includes_it() {
         let mut c = contract();
         c.kpi.include_shipping = true;
-        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
         assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("194900.00")));
     }
 
     #[test]
     fn gmv_target_is_met_and_attainment_is_gmv_over_target() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
         let gmv = get(&k, KpiId::Gmv, Scope::AmazonUs);
         assert_eq!(gmv.status, Status::Met);
         assert_eq!(get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value, Some(d("1.2667")));
@@ -864,7 +877,7 @@ mod tests {
     #[test]
     fn dispute_rate_between_alert_and_limit_is_alert() {
         // 9 / 1000 = 0.009: above the 0.008 alert, within the 0.01 limit.
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
         let dispute = get(&k, KpiId::DisputeRate, Scope::All);
         assert_eq!(dispute.value, Some(d("0.0090")));
         assert_eq!(dispute.status, Status::Alert);
@@ -872,7 +885,7 @@ mod tests {
 
     #[test]
     fn missing_input_is_no_data_with_a_reason_never_zero() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
         let roas = get(&k, KpiId::Roas, Scope::AmazonUs);
         assert_eq!(roas.value, None);
         assert_eq!(roas.status, Status::NoData);
@@ -880,12 +893,12 @@ mod tests {
         let ml = get(&k, KpiId::Gmv, Scope::MercadoLivreBr);
         assert_eq!(ml.status, Status::NoData);
         let cancel = get(&k, KpiId::CancelRate, Scope::AmazonUs);
-        assert_eq!(cancel.note, Some(Note::NeedsAllOrdersReport));
+        assert_eq!(cancel.note, Some(Note::NoOrdersReport { market: Some(Market::AmazonUs) }));
     }
 
     #[test]
     fn overall_money_is_converted_into_the_fee_currency() {
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
         let all = get(&k, KpiId::Gmv, Scope::All);
         assert_eq!(all.value, Some(d("1349000.00")));
         assert_eq!(all.unit, Unit::Money(Currency::Cny));
@@ -899,7 +912,7 @@ mod tests {
     #[test]
     fn roas_and_acos_are_reciprocal_views_of_the_ads_report() {
         let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads), ..MarketFigures::default() });
         let roas = get(&k, KpiId::Roas, Scope::All);
         assert_eq!(roas.value, Some(d("3.12")));
         assert_eq!(roas.status, Status::Met);
@@ -914,14 +927,14 @@ mod tests {
         c.fees.currency = Currency::Usd;
         let figures = BTreeMap::from([(
             Market::AmazonUs,
-            MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None },
+            MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() },
         )]);
         let k = compute(&c, &figures, &|_, v| Ok::<_, String>(v)).unwrap();
         let all = get(&k, KpiId::GmvAttainment, Scope::All);
         assert_eq!(all.value, get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value);
         assert_eq!(get(&k, KpiId::Gmv, Scope::All).status, Status::Met);
         // With two markets the overall figure mixes them: no fallback.
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
         assert_eq!(get(&k, KpiId::GmvAttainment, Scope::All).status, Status::NoData);
     }
 
@@ -949,7 +962,12 @@ mod tests {
         .unwrap()
     }
 
-    /// Mercado Livre sales that tell cancellations: 2 of 100 orders cancelled by the seller.
+    /// Mercado Livre's orders: 2 of 100 orders cancelled by the seller.
+    fn ml_orders() -> Option<OrderFigures> {
+        Some(OrderFigures { placed: 100, seller_cancelled: 2, cancelled: 2 })
+    }
+
+    /// Mercado Livre sales of those orders.
     fn ml_sales() -> SalesFigures {
         SalesFigures {
             gross_principal: d("50000.00"),
@@ -958,23 +976,21 @@ mod tests {
             units: 120,
             refunded_orders: 3,
             disputed_orders: 1,
-            seller_cancelled_orders: 2,
-            orders_incl_cancelled: 100,
             platform_fees: d("6000.00"),
             net_proceeds: d("40000.00"),
-            knows_cancellations: true,
             ..SalesFigures::default()
         }
     }
 
     #[test]
     fn overall_cancel_rate_covers_only_the_markets_that_tell_cancellations() {
-        // Amazon's 1000 orders say nothing about cancellations: they stay out
-        // of the denominator (it was 2 / 1100 before, printed as 0.18 %).
+        // Amazon's 1000 settled orders without an All Orders report say
+        // nothing about cancellations: they stay out of the denominator (it
+        // was 2 / 1100 before, printed as 0.18 %).
         let k = run_both(
             &contract(),
-            MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None },
-            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None, feedback: None },
+            MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() },
+            MarketFigures { sales: Some(ml_sales()), orders: ml_orders(), ..MarketFigures::default() },
         );
         let cancel = get(&k, KpiId::CancelRate, Scope::All);
         assert_eq!(cancel.value.map(|v| v.to_string()), Some("0.0200".to_string()));
@@ -995,8 +1011,8 @@ mod tests {
         let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
         let k = run_both(
             &contract(),
-            MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None, feedback: None },
-            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None, feedback: None },
+            MarketFigures { sales: Some(sales()), ads: Some(ads), ..MarketFigures::default() },
+            MarketFigures { sales: Some(ml_sales()), ads: None, ..MarketFigures::default() },
         );
         let tacos = get(&k, KpiId::Tacos, Scope::All);
         // 7,000.00 CNY of spend over Amazon's 190,000.00 USD × 7 of GMV, not
@@ -1013,15 +1029,15 @@ mod tests {
         let ads = AdFigures { spend: d("1000.00"), sales: d("3120.00") };
         let k = run_both(
             &contract(),
-            MarketFigures { sales: None, ads: Some(ads), returns: None, feedback: None },
-            MarketFigures { sales: Some(ml_sales()), ads: None, returns: None, feedback: None },
+            MarketFigures { sales: None, ads: Some(ads), ..MarketFigures::default() },
+            MarketFigures { sales: Some(ml_sales()), ads: None, ..MarketFigures::default() },
         );
         let tacos = get(&k, KpiId::Tacos, Scope::All);
         assert_eq!((tacos.value, tacos.status), (None, Status::NoData));
         assert_eq!(tacos.note, Some(Note::NoMarketWithBoth));
         assert!(tacos.covers.is_empty());
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, returns: None, feedback: None });
-        assert_eq!(get(&k, KpiId::CancelRate, Scope::All).note, Some(Note::NeedsAllOrdersReport));
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
+        assert_eq!(get(&k, KpiId::CancelRate, Scope::All).note, Some(Note::NoOrdersReport { market: None }));
         assert_eq!(get(&k, KpiId::Roas, Scope::All).note, Some(Note::NoAdsReport { market: None }));
     }
 
@@ -1030,7 +1046,7 @@ mod tests {
         // 49,999.00 / 20,000.00 = 2.49995: rounded to four places it would
         // read 2.5000 next to "missed" and a ROAS ≥ 2.5 bonus not applied.
         let ads = AdFigures { spend: d("20000.00"), sales: d("49999.00") };
-        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads), returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: Some(ads), ..MarketFigures::default() });
         let roas = get(&k, KpiId::Roas, Scope::All);
         assert_eq!(roas.status, Status::Missed);
         assert_eq!(roas.value.map(|v| v.to_string()), Some("2.49995".to_string()));
@@ -1043,7 +1059,7 @@ mod tests {
         // 10 disputes in 1000 orders: exactly the 0.01 limit, which is met
         // (within the maximum) but past the 0.008 alert.
         let s = SalesFigures { disputed_orders: 10, ..sales() };
-        let k = run(&contract(), MarketFigures { sales: Some(s), ads: None, returns: None, feedback: None });
+        let k = run(&contract(), MarketFigures { sales: Some(s), ads: None, ..MarketFigures::default() });
         let dispute = get(&k, KpiId::DisputeRate, Scope::All);
         assert_eq!(dispute.value.map(|v| v.to_string()), Some("0.0100".to_string()));
         assert_eq!(dispute.status, Status::Alert);

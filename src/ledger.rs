@@ -19,6 +19,7 @@ pub struct MarketFigures {
     pub ads: Option<AdFigures>,
     pub returns: Option<ReturnFigures>,
     pub feedback: Option<FeedbackFigures>,
+    pub orders: Option<OrderFigures>,
 }
 
 /// What the sales/settlement exports say.
@@ -33,16 +34,25 @@ pub struct SalesFigures {
     pub units: i64,
     pub refunded_orders: i64,
     pub disputed_orders: i64,
-    pub seller_cancelled_orders: i64,
-    /// Distinct orders placed in the period, cancelled or not.
-    pub orders_incl_cancelled: i64,
     /// Fees the marketplace retained (fees it gave back netted out), as a
     /// positive amount.
     pub platform_fees: Decimal,
     /// Everything the marketplace paid out for the period's rows.
     pub net_proceeds: Decimal,
-    /// Whether the market's exports can tell seller cancellations (Amazon settlements cannot).
-    pub knows_cancellations: bool,
+}
+
+/// What the orders exports say about orders placed in the period (Amazon's
+/// All Orders report; Mercado Livre's Vendas export, which lists cancelled
+/// sales beside the others), dated by when the buyer ordered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrderFigures {
+    /// Distinct orders placed in the period, cancelled or not.
+    pub placed: i64,
+    /// Of those, cancelled by the seller (see each parser for what the
+    /// export can tell about who cancelled).
+    pub seller_cancelled: i64,
+    /// Of those, cancelled by anyone (seller, buyer or marketplace).
+    pub cancelled: i64,
 }
 
 /// What the sponsored-ads reports say.
@@ -82,6 +92,15 @@ pub struct Provides {
     pub returns: Option<Market>,
     /// Buyer feedback.
     pub feedback: Option<Market>,
+    /// Orders placed, with their cancellations.
+    pub orders: Option<Market>,
+}
+
+impl Provides {
+    /// The market the export is of, whatever it provides.
+    pub fn market(&self) -> Option<Market> {
+        self.sales.or(self.ads).or(self.returns).or(self.feedback).or(self.orders)
+    }
 }
 
 /// The facts of one seller's period, ready for aggregation.
@@ -94,6 +113,7 @@ pub struct Ledger {
     ad_markets: Vec<Market>,
     return_markets: Vec<Market>,
     feedback_markets: Vec<Market>,
+    order_markets: Vec<Market>,
 }
 
 impl Ledger {
@@ -109,6 +129,7 @@ impl Ledger {
             (provides.ads, &mut self.ad_markets),
             (provides.returns, &mut self.return_markets),
             (provides.feedback, &mut self.feedback_markets),
+            (provides.orders, &mut self.order_markets),
         ] {
             if let Some(m) = market
                 && !list.contains(&m)
@@ -122,6 +143,21 @@ impl Ledger {
     /// even one without rows in the period.
     pub fn has_sales(&self, market: Market) -> bool {
         self.sales_markets.contains(&market)
+    }
+
+    /// Whether some orders export (All Orders, Vendas) was given for `market`.
+    pub fn has_orders(&self, market: Market) -> bool {
+        self.order_markets.contains(&market)
+    }
+
+    /// Whether some returns report was given for `market`.
+    pub fn has_returns(&self, market: Market) -> bool {
+        self.return_markets.contains(&market)
+    }
+
+    /// Whether some seller feedback report was given for `market`.
+    pub fn has_feedback(&self, market: Market) -> bool {
+        self.feedback_markets.contains(&market)
     }
 
     /// Whether some ads report was given for `market`, even one without
@@ -161,11 +197,16 @@ impl Ledger {
                 units: placed.units,
                 refunded_orders: refunded.orders,
                 disputed_orders: e(OrderEventKind::Disputed).orders,
-                seller_cancelled_orders: e(OrderEventKind::CancelledBySeller).orders,
-                orders_incl_cancelled: events.get_incl_cancelled(market),
                 platform_fees: -from_minor(l(MoneyKind::PlatformFee)),
                 net_proceeds: from_minor(net),
-                knows_cancellations: market == Market::MercadoLivreBr,
+            });
+        }
+        for &market in &self.order_markets {
+            let orders = |kind| events.get(&(market, kind)).map_or(0, |e: &EventSum| e.orders);
+            out.entry(market).or_default().orders = Some(OrderFigures {
+                placed: orders(OrderEventKind::Ordered),
+                seller_cancelled: orders(OrderEventKind::CancelledBySeller),
+                cancelled: events.cancelled(market),
             });
         }
         for &market in &self.return_markets {
@@ -225,7 +266,8 @@ struct EventSum {
 
 struct EventSums {
     by_kind: BTreeMap<(Market, OrderEventKind), EventSum>,
-    incl_cancelled: BTreeMap<String, i64>,
+    /// Distinct orders cancelled by anyone, per market id.
+    cancelled: BTreeMap<String, i64>,
 }
 
 impl EventSums {
@@ -233,8 +275,8 @@ impl EventSums {
         self.by_kind.get(key)
     }
 
-    fn get_incl_cancelled(&self, market: Market) -> i64 {
-        self.incl_cancelled.get(market.id()).copied().unwrap_or(0)
+    fn cancelled(&self, market: Market) -> i64 {
+        self.cancelled.get(market.id()).copied().unwrap_or(0)
     }
 }
 
@@ -270,7 +312,7 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
         ])
         .collect()
         .map_err(|e| e.to_string())?;
-    let mut sums = EventSums { by_kind: BTreeMap::new(), incl_cancelled: BTreeMap::new() };
+    let mut sums = EventSums { by_kind: BTreeMap::new(), cancelled: BTreeMap::new() };
     let markets = str_col(&by_kind, "market")?;
     let kinds = str_col(&by_kind, "kind")?;
     let [orders, units, principal, shipping] =
@@ -284,22 +326,21 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
             EventSum { orders: orders[i], units: units[i], principal: principal[i], shipping: shipping[i] },
         );
     }
-    let placed_or_cancelled = df
+    let cancelled = df
         .lazy()
         .filter(
             col("kind")
-                .eq(lit(OrderEventKind::Placed.id()))
-                .or(col("kind").eq(lit(OrderEventKind::CancelledBySeller.id())))
+                .eq(lit(OrderEventKind::CancelledBySeller.id()))
                 .or(col("kind").eq(lit(OrderEventKind::CancelledOther.id()))),
         )
         .group_by([col("market")])
         .agg([col("order_id").n_unique().cast(DataType::Int64).alias("orders")])
         .collect()
         .map_err(|e| e.to_string())?;
-    let markets = str_col(&placed_or_cancelled, "market")?;
-    let orders = i64_col(&placed_or_cancelled, "orders")?;
+    let markets = str_col(&cancelled, "market")?;
+    let orders = i64_col(&cancelled, "orders")?;
     for (m, n) in markets.into_iter().zip(orders) {
-        sums.incl_cancelled.insert(m, n);
+        sums.cancelled.insert(m, n);
     }
     Ok(sums)
 }

@@ -5,13 +5,17 @@
 //!   settlement report, Mercado Livre Vendas export): without it the
 //!   market's GMV is not in the commission base and the overall KPIs leave
 //!   it out.
-//! - Amazon also needs its **Sponsored Products report** when the contract
-//!   sets a target or a fee rule on an ads KPI (`ad_spend`, `acos`, `roas`,
-//!   `tacos`) of `amazon_us` or of the overall figure: without it that
-//!   target reads "no data" and that rule never applies, whatever the
-//!   seller's ads did. Mercado Livre's Product Ads reports are not read, so
-//!   no Mercado Livre ads KPI has data and none is required (the scorecard
-//!   says so on each).
+//! - A market also needs each **other report** a target or a fee rule of
+//!   the contract reads (on that market's KPI or on the overall figure),
+//!   when kpiseal reads such a report for the market: Amazon's Sponsored
+//!   Products report for `ad_spend`, `acos`, `roas`, `tacos`; its returns
+//!   report for `return_rate`; its seller Feedback report for
+//!   `negative_feedback_rate`; its All Orders report for `cancel_rate`.
+//!   Without it that target reads "no data" and that rule never applies,
+//!   whatever the seller's month was. Mercado Livre's Vendas export is
+//!   also its orders export; reports kpiseal does not read for a market
+//!   (Mercado Livre returns, feedback) are not required: the scorecard
+//!   says why each such KPI has no data.
 //!
 //! A required export that is missing refuses the statement, naming the
 //! folder it belongs in and what to do; unless `--allow-missing MARKET` or
@@ -24,61 +28,57 @@ use std::collections::BTreeSet;
 
 use crate::contract::Contract;
 use crate::error::{Error, InputError};
-use crate::kpi_id::KpiId;
+use crate::kpi::{DataKind, data_kinds};
 use crate::market::Market;
 use crate::notes::{Findings, NoteKind};
-
-/// The kinds of export a market may need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Export {
-    /// Amazon settlement report or Mercado Livre Vendas export.
-    Sales,
-    /// Amazon Sponsored Products report.
-    Ads,
-}
 
 /// One export a contract needs, and the contract key that needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Required {
     pub market: Market,
-    pub export: Export,
-    /// `contract.markets`, or the first target or rule that needs an ads
-    /// report, e.g. `fees.rules[0] (roas)`.
+    pub export: DataKind,
+    /// `contract.markets`, or the first target or rule that reads the
+    /// export, e.g. `fees.rules[0] (roas)`.
     pub needed_by: String,
 }
 
-/// Whether `id` is computed from the ads report.
-fn is_ads_kpi(id: KpiId) -> bool {
-    matches!(id, KpiId::AdSpend | KpiId::Acos | KpiId::Roas | KpiId::Tacos)
+/// The report of `kind` kpiseal reads for `market`, by the name sellers
+/// know it by; `None` when it reads none (or, for Mercado Livre's orders,
+/// when the sales export is that report).
+pub fn report_name(market: Market, kind: DataKind) -> Option<&'static str> {
+    match (market, kind) {
+        (Market::AmazonUs, DataKind::Sales) => Some("Amazon settlement report"),
+        (Market::AmazonUs, DataKind::Ads) => Some("Sponsored Products report"),
+        (Market::AmazonUs, DataKind::Returns) => {
+            Some("FBA customer returns report (or merchant-fulfilled returns report)")
+        }
+        (Market::AmazonUs, DataKind::Feedback) => Some("seller Feedback report"),
+        (Market::AmazonUs, DataKind::Orders) => Some("All Orders report"),
+        (Market::MercadoLivreBr, DataKind::Sales) => Some("Mercado Livre Vendas export"),
+        (Market::MercadoLivreBr, _) => None,
+    }
 }
 
 /// Every export `contract` needs each period, markets in contract order,
-/// the sales export before the ads report.
+/// the sales export first, then the others in the order of the first
+/// target or rule that reads them (rules before targets).
 pub fn required(contract: &Contract) -> Vec<Required> {
     let mut out = Vec::new();
     for &market in &contract.contract.markets {
-        out.push(Required { market, export: Export::Sales, needed_by: "contract.markets".to_string() });
-        if market != Market::AmazonUs {
-            continue;
-        }
-        // A target or rule on the overall figure or on Amazon's own.
-        let reads_amazon = |m: Option<Market>| m.is_none_or(|m| m == market);
-        let target = contract
-            .kpi
-            .targets
-            .iter()
-            .enumerate()
-            .find(|(_, t)| is_ads_kpi(t.kpi) && reads_amazon(t.market))
-            .map(|(i, t)| format!("kpi.targets[{i}] ({})", t.kpi));
-        let rule = contract
-            .fees
-            .rules
-            .iter()
-            .enumerate()
-            .find(|(_, r)| is_ads_kpi(r.kpi) && reads_amazon(r.market))
-            .map(|(i, r)| format!("fees.rules[{i}] ({})", r.kpi));
-        if let Some(needed_by) = rule.or(target) {
-            out.push(Required { market, export: Export::Ads, needed_by });
+        out.push(Required { market, export: DataKind::Sales, needed_by: "contract.markets".to_string() });
+        // A target or rule on the overall figure or on this market's own.
+        let reads = |m: Option<Market>| m.is_none_or(|m| m == market);
+        let rules = contract.fees.rules.iter().enumerate().filter(|(_, r)| reads(r.market));
+        let rules = rules.map(|(i, r)| (r.kpi, format!("fees.rules[{i}] ({})", r.kpi)));
+        let targets = contract.kpi.targets.iter().enumerate().filter(|(_, t)| reads(t.market));
+        let targets = targets.map(|(i, t)| (t.kpi, format!("kpi.targets[{i}] ({})", t.kpi)));
+        for (kpi, needed_by) in rules.chain(targets) {
+            for &export in data_kinds(kpi) {
+                let known = out.iter().any(|r: &Required| r.market == market && r.export == export);
+                if !known && report_name(market, export).is_some() {
+                    out.push(Required { market, export, needed_by: needed_by.clone() });
+                }
+            }
         }
     }
     out
@@ -99,7 +99,7 @@ pub fn check_exports(
     contract: &Contract,
     contract_file: &str,
     folder: &str,
-    given: impl Fn(Market, Export) -> bool,
+    given: impl Fn(Market, DataKind) -> bool,
     allowed: &BTreeSet<Market>,
     findings: &mut Findings,
 ) -> Result<(), Error> {
@@ -108,6 +108,7 @@ pub fn check_exports(
             continue;
         }
         let m = r.market.id();
+        let report = report_name(r.market, r.export).unwrap_or("export");
         let allowed_by = if allowed.contains(&r.market) {
             Some(format!("--allow-missing {m}"))
         } else if contract.contract.allow_missing.contains(&r.market) {
@@ -115,41 +116,44 @@ pub fn check_exports(
         } else {
             None
         };
-        match (allowed_by, r.export) {
-            (Some(allowed_by), Export::Sales) => findings
-                .note(NoteKind::MarketSalesMissing { market: m.to_string(), allowed_by }, vec![folder.to_string()])?,
-            (Some(allowed_by), Export::Ads) => findings.note(
-                NoteKind::MarketAdsMissing { market: m.to_string(), needed_by: r.needed_by, allowed_by },
-                vec![folder.to_string()],
-            )?,
+        let note = match (allowed_by, r.export) {
             (None, export) => {
-                let (what, why, had_none) = match (export, r.market) {
-                    (Export::Sales, Market::AmazonUs) => (
-                        "no Amazon settlement report",
+                let (why, had_none) = match export {
+                    DataKind::Sales => (
                         format!("a market of contract {} ({contract_file} contract.markets)", contract.contract.id),
                         "had no sales there",
                     ),
-                    (Export::Sales, Market::MercadoLivreBr) => (
-                        "no Mercado Livre Vendas export",
-                        format!("a market of contract {} ({contract_file} contract.markets)", contract.contract.id),
-                        "had no sales there",
-                    ),
-                    (Export::Ads, _) => (
-                        "no Sponsored Products report",
-                        format!("which {contract_file} {} reads", r.needed_by),
-                        "ran no ads there",
-                    ),
+                    DataKind::Ads => (format!("which {contract_file} {} reads", r.needed_by), "ran no ads there"),
+                    DataKind::Returns => {
+                        (format!("which {contract_file} {} reads", r.needed_by), "had no returns there")
+                    }
+                    DataKind::Feedback => {
+                        (format!("which {contract_file} {} reads", r.needed_by), "received no feedback there")
+                    }
+                    DataKind::Orders => (format!("which {contract_file} {} reads", r.needed_by), "had no orders there"),
                 };
                 findings.refuse(InputError::file(
                     folder,
                     format!(
-                        "{what} for {m}, {why}: add the period's export to this folder, or, if the seller {had_none} \
-                         this period, run with --allow-missing {m} (or list {m} in contract.allow_missing) to issue \
-                         the statement saying there is no data for it"
+                        "no {report} for {m}, {why}: add the period's export to this folder, or, if the seller \
+                         {had_none} this period, run with --allow-missing {m} (or list {m} in \
+                         contract.allow_missing) to issue the statement saying there is no data for it"
                     ),
                 ));
+                continue;
             }
-        }
+            (Some(allowed_by), DataKind::Sales) => NoteKind::MarketSalesMissing { market: m.to_string(), allowed_by },
+            (Some(allowed_by), DataKind::Ads) => {
+                NoteKind::MarketAdsMissing { market: m.to_string(), needed_by: r.needed_by, allowed_by }
+            }
+            (Some(allowed_by), _) => NoteKind::MarketReportMissing {
+                market: m.to_string(),
+                report: report.to_string(),
+                needed_by: r.needed_by,
+                allowed_by,
+            },
+        };
+        findings.note(note, vec![folder.to_string()])?;
     }
     Ok(())
 }
@@ -157,12 +161,17 @@ pub fn check_exports(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kpi_id::KpiId;
+
+    fn is_ads_kpi(id: KpiId) -> bool {
+        data_kinds(id).contains(&DataKind::Ads)
+    }
 
     fn contract() -> Contract {
         Contract::parse("c.toml", include_str!("../fixtures/contracts/domain-example.toml")).unwrap()
     }
 
-    fn check(c: &Contract, given: &[(Market, Export)], allowed: &[Market]) -> (Vec<String>, Vec<String>) {
+    fn check(c: &Contract, given: &[(Market, DataKind)], allowed: &[Market]) -> (Vec<String>, Vec<String>) {
         let mut findings = Findings::default();
         let allowed: BTreeSet<Market> = allowed.iter().copied().collect();
         check_exports(
@@ -184,13 +193,14 @@ mod tests {
     #[test]
     fn every_market_needs_its_sales_export_and_amazon_its_ads_report_for_a_roas_rule() {
         let r = required(&contract());
-        let needs: Vec<(Market, Export, &str)> = r.iter().map(|r| (r.market, r.export, r.needed_by.as_str())).collect();
+        let needs: Vec<(Market, DataKind, &str)> =
+            r.iter().map(|r| (r.market, r.export, r.needed_by.as_str())).collect();
         assert_eq!(
             needs,
             vec![
-                (Market::AmazonUs, Export::Sales, "contract.markets"),
-                (Market::AmazonUs, Export::Ads, "fees.rules[0] (roas)"),
-                (Market::MercadoLivreBr, Export::Sales, "contract.markets"),
+                (Market::AmazonUs, DataKind::Sales, "contract.markets"),
+                (Market::AmazonUs, DataKind::Ads, "fees.rules[0] (roas)"),
+                (Market::MercadoLivreBr, DataKind::Sales, "contract.markets"),
             ]
         );
     }
@@ -200,20 +210,21 @@ mod tests {
         let mut c = contract();
         c.fees.rules.retain(|r| !is_ads_kpi(r.kpi));
         c.kpi.targets.retain(|t| !is_ads_kpi(t.kpi));
-        assert!(required(&c).iter().all(|r| r.export == Export::Sales));
+        c.kpi.targets.retain(|t| t.kpi != KpiId::CancelRate);
+        assert!(required(&c).iter().all(|r| r.export == DataKind::Sales));
         // A rule on Mercado Livre's ROAS (whose reports are not read) needs nothing either.
         let mut c = contract();
         for r in &mut c.fees.rules {
             r.market = Some(Market::MercadoLivreBr);
         }
         c.kpi.targets.retain(|t| !is_ads_kpi(t.kpi));
-        assert!(required(&c).iter().all(|r| r.export == Export::Sales));
+        assert!(required(&c).iter().all(|r| r.export == DataKind::Sales));
     }
 
     #[test]
     fn a_missing_sales_export_is_refused_naming_the_folder_and_the_way_out() {
         let (errors, notes) =
-            check(&contract(), &[(Market::AmazonUs, Export::Sales), (Market::AmazonUs, Export::Ads)], &[]);
+            check(&contract(), &[(Market::AmazonUs, DataKind::Sales), (Market::AmazonUs, DataKind::Ads)], &[]);
         assert_eq!(
             errors,
             vec![
@@ -228,7 +239,7 @@ mod tests {
 
     #[test]
     fn allowed_missing_markets_are_a_printed_choice_naming_what_allowed_them() {
-        let given = [(Market::AmazonUs, Export::Sales)];
+        let given = [(Market::AmazonUs, DataKind::Sales)];
         let (errors, notes) = check(&contract(), &given, &[Market::MercadoLivreBr, Market::AmazonUs]);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(notes.len(), 2, "{notes:?}");
@@ -239,7 +250,7 @@ mod tests {
         assert!(notes[1].contains("--allow-missing mercadolivre_br"), "{notes:?}");
         let mut c = contract();
         c.contract.allow_missing = vec![Market::MercadoLivreBr];
-        let (errors, notes) = check(&c, &[(Market::AmazonUs, Export::Sales), (Market::AmazonUs, Export::Ads)], &[]);
+        let (errors, notes) = check(&c, &[(Market::AmazonUs, DataKind::Sales), (Market::AmazonUs, DataKind::Ads)], &[]);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(notes.len(), 1);
         assert!(notes[0].contains("contracts/acme.toml contract.allow_missing"), "{notes:?}");
@@ -248,7 +259,7 @@ mod tests {
     #[test]
     fn a_missing_ads_report_is_refused_naming_the_rule_that_reads_it() {
         let (errors, _) =
-            check(&contract(), &[(Market::AmazonUs, Export::Sales), (Market::MercadoLivreBr, Export::Sales)], &[]);
+            check(&contract(), &[(Market::AmazonUs, DataKind::Sales), (Market::MercadoLivreBr, DataKind::Sales)], &[]);
         assert_eq!(errors.len(), 1);
         assert!(
             errors[0].starts_with(
@@ -256,6 +267,43 @@ mod tests {
                  fees.rules[0] (roas) reads: add the period's export to this folder, or, if the seller ran no ads"
             ),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_target_on_a_kpi_of_another_amazon_report_needs_that_report_and_mercado_livre_needs_none_it_cannot_read() {
+        let mut c = contract();
+        let mut target = c.kpi.targets[0].clone();
+        target.kpi = KpiId::CancelRate;
+        target.market = None;
+        c.kpi.targets.push(target);
+        let needs: Vec<(Market, DataKind, String)> =
+            required(&c).into_iter().map(|r| (r.market, r.export, r.needed_by)).collect();
+        let n = c.kpi.targets.len() - 1;
+        assert!(needs.contains(&(Market::AmazonUs, DataKind::Orders, format!("kpi.targets[{n}] (cancel_rate)"))));
+        assert!(
+            !needs.iter().any(|(m, e, _)| *m == Market::MercadoLivreBr && *e != DataKind::Sales),
+            "Vendas is Mercado Livre's orders export: {needs:?}"
+        );
+        let given = [
+            (Market::AmazonUs, DataKind::Sales),
+            (Market::AmazonUs, DataKind::Ads),
+            (Market::MercadoLivreBr, DataKind::Sales),
+        ];
+        let (errors, _) = check(&c, &given, &[]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with(&format!(
+                "exports/2026-10/acme: no All Orders report for amazon_us, which contracts/acme.toml kpi.targets[{n}] \
+                 (cancel_rate) reads: add the period's export to this folder"
+            )),
+            "{errors:?}"
+        );
+        let (errors, notes) = check(&c, &given, &[Market::AmazonUs]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("All Orders report") && n.contains("--allow-missing amazon_us")),
+            "{notes:?}"
         );
     }
 }

@@ -85,6 +85,10 @@ pub enum NoteKind {
     /// Amazon's Sponsored Products report was missing although the contract
     /// key `needed_by` reads an ads KPI, and `allowed_by` allowed it.
     MarketAdsMissing { market: String, needed_by: String, allowed_by: String },
+    /// A market's `report` (returns, feedback, All Orders) was missing
+    /// although the contract key `needed_by` reads a KPI made of it, and
+    /// `allowed_by` allowed it.
+    MarketReportMissing { market: String, report: String, needed_by: String, allowed_by: String },
     /// `fees.bounds_include_markup = true` took effect: the handling markup
     /// (`markup`, with its currency) counts towards the minimum and maximum
     /// fee with the other service-fee lines.
@@ -109,6 +113,14 @@ pub enum NoteKind {
     /// (`file`), requested by the end of the period, have no delivery date:
     /// not back yet, so not counted as returned.
     ReturnsNotDelivered { file: String, rows: String },
+    /// `orders` merchant-fulfilled orders of an All Orders report (`file`)
+    /// were cancelled, and the report does not say by whom: they count as
+    /// cancelled by the seller.
+    CancellerNotStated { file: String, orders: String },
+    /// `rows` rows of an All Orders report (`file`) are Multi-Channel
+    /// Fulfillment orders (sales channel Non-Amazon): not Amazon.com
+    /// orders, not counted.
+    MultiChannelOrders { file: String, rows: String },
 }
 
 impl NoteKind {
@@ -132,10 +144,13 @@ impl NoteKind {
             | NoteKind::NoReturnsInPeriod { .. }
             | NoteKind::NoFeedbackInPeriod { .. }
             | NoteKind::ReturnsNotDelivered { .. }
+            | NoteKind::CancellerNotStated { .. }
+            | NoteKind::MultiChannelOrders { .. }
             | NoteKind::FxSourceNotNamed { .. } => NoteClass::Data,
             NoteKind::TimeZone { .. }
             | NoteKind::MarketSalesMissing { .. }
             | NoteKind::MarketAdsMissing { .. }
+            | NoteKind::MarketReportMissing { .. }
             | NoteKind::MarkupInsideFeeLimits { .. }
             | NoteKind::TermPartial { .. }
             | NoteKind::LateBilledCost { .. } => NoteClass::Choice,
@@ -309,6 +324,12 @@ mod tests {
                 default_zone: "America/Los_Angeles".into(),
             },
             NoteKind::MarketSalesMissing { market: "mercadolivre_br".into(), allowed_by: "--allow-missing".into() },
+            NoteKind::MarketReportMissing {
+                market: "amazon_us".into(),
+                report: "All Orders report".into(),
+                needed_by: "kpi.targets[2] (cancel_rate)".into(),
+                allowed_by: "--allow-missing amazon_us".into(),
+            },
             NoteKind::MarketAdsMissing {
                 market: "amazon_us".into(),
                 needed_by: "fees.rules[0] (roas)".into(),
@@ -323,6 +344,8 @@ mod tests {
             NoteKind::NoReturnsInPeriod { file: "r.txt".into(), rows: "1".into(), dates: "2026-09-30".into() },
             NoteKind::NoFeedbackInPeriod { file: "f.txt".into(), rows: "0".into(), dates: "—".into() },
             NoteKind::ReturnsNotDelivered { file: "r.txt".into(), rows: "2".into() },
+            NoteKind::CancellerNotStated { file: "o.txt".into(), orders: "1".into() },
+            NoteKind::MultiChannelOrders { file: "o.txt".into(), rows: "3".into() },
         ]
     }
 

@@ -20,7 +20,7 @@ use crate::kpi::{self, DataKind, Kpi, Scope};
 use crate::kpi_id::KpiId;
 use crate::ledger::{Ledger, MarketFigures, Provides};
 use crate::market::Market;
-use crate::markets::{Export, check_exports};
+use crate::markets::check_exports;
 use crate::money::Currency;
 use crate::notes::{DataNote, Findings, NoteKind};
 use crate::period::Period;
@@ -282,7 +282,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         }
         coverage.keep_inside(&mut parsed);
         let provides = provides(format);
-        if let Some(m) = provides.sales.or(provides.ads).or(provides.returns).or(provides.feedback)
+        if let Some(m) = provides.market()
             && !contract.contract.markets.contains(&m)
         {
             findings.refuse(crate::error::InputError::file(
@@ -305,12 +305,13 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
                 vec![format!("{}:{}", file.path, crate::notes::line_ranges(lines))],
             )?;
         }
-        if !parsed.undelivered_returns.is_empty() {
-            let lines = &parsed.undelivered_returns;
-            findings.note(
-                NoteKind::ReturnsNotDelivered { file: file.path.clone(), rows: lines.len().to_string() },
-                vec![format!("{}:{}", file.path, crate::notes::line_ranges(lines))],
-            )?;
+        for (note, lines) in std::mem::take(&mut parsed.notes) {
+            let evidence = if lines.is_empty() {
+                file.path.clone()
+            } else {
+                format!("{}:{}", file.path, crate::notes::line_ranges(&lines))
+            };
+            findings.note(note, vec![evidence])?;
         }
         copies.insert(sha256.clone(), (file.path.clone(), Some(format)));
         read.push(ReadExport { file: file.path.clone(), parsed, provides, record: inputs.len() });
@@ -365,7 +366,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     for ReadExport { parsed, provides, record, .. } in read {
         inputs[record].rows = parsed.rows_in_period;
         for c in &parsed.checks {
-            check_markets.push((provides.sales.or(provides.ads).or(provides.returns).or(provides.feedback), c.ok));
+            check_markets.push((provides.market(), c.ok));
         }
         checks.extend(parsed.checks);
         ledger.add(parsed.lines, parsed.events, parsed.ads, provides);
@@ -373,9 +374,12 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
 
     // An unreadable export may be the one that seems missing: its own error says what is wrong.
     if !unreadable_export {
-        let given = |m: Market, export: Export| match export {
-            Export::Sales => ledger.has_sales(m),
-            Export::Ads => ledger.has_ads(m),
+        let given = |m: Market, export: DataKind| match export {
+            DataKind::Sales => ledger.has_sales(m),
+            DataKind::Ads => ledger.has_ads(m),
+            DataKind::Returns => ledger.has_returns(m),
+            DataKind::Feedback => ledger.has_feedback(m),
+            DataKind::Orders => ledger.has_orders(m),
         };
         let folder = Workspace::export_dir(period, seller);
         check_exports(&contract, &contract_file.path, &folder, given, &opts.allow_missing, &mut findings)?;
@@ -475,6 +479,7 @@ fn kpi_inputs(k: &kpi::Kpi, inputs: &[InputRecord]) -> Vec<String> {
                         DataKind::Ads => p.ads,
                         DataKind::Returns => p.returns,
                         DataKind::Feedback => p.feedback,
+                        DataKind::Orders => p.orders,
                     };
                     market == Some(m)
                 })
@@ -496,13 +501,19 @@ fn provides(format: Format) -> Provides {
             Provides { sales: Some(Market::AmazonUs), ..Provides::default() }
         }
         Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => {
-            Provides { sales: Some(Market::MercadoLivreBr), ..Provides::default() }
+            // Vendas lists cancelled sales beside the others: also the orders export.
+            Provides {
+                sales: Some(Market::MercadoLivreBr),
+                orders: Some(Market::MercadoLivreBr),
+                ..Provides::default()
+            }
         }
         Format::AmazonAdsCsv | Format::AmazonAdsXlsx => Provides { ads: Some(Market::AmazonUs), ..Provides::default() },
         Format::AmazonFbaReturns | Format::AmazonMfnReturns => {
             Provides { returns: Some(Market::AmazonUs), ..Provides::default() }
         }
         Format::AmazonFeedback => Provides { feedback: Some(Market::AmazonUs), ..Provides::default() },
+        Format::AmazonAllOrders => Provides { orders: Some(Market::AmazonUs), ..Provides::default() },
         Format::CostLedger | Format::FxTable | Format::FxPtax | Format::Contract => Provides::default(),
     }
 }
@@ -672,6 +683,7 @@ pub fn assemble_statement(
             let value =
                 |id: KpiId| kpis.iter().find(|k| k.id == id && k.market == Scope::of(Some(m))).and_then(|k| k.value);
             let sales = figures.get(&m).and_then(|f| f.sales.clone());
+            let orders = figures.get(&m).and_then(|f| f.orders.clone());
             MarketSummary {
                 market: m,
                 currency: m.currency(),
@@ -681,6 +693,8 @@ pub fn assemble_statement(
                 refunds: sales.as_ref().map(|s| s.refunded_principal),
                 platform_fees: value(KpiId::PlatformFees),
                 net_proceeds: value(KpiId::NetProceeds),
+                orders_placed: orders.as_ref().map(|o| o.placed),
+                orders_cancelled: orders.as_ref().map(|o| o.cancelled),
                 reconciled: Reconciled::of(check_markets.iter().filter(|(cm, _)| *cm == Some(m)).map(|(_, ok)| *ok)),
             }
         })

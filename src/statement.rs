@@ -202,6 +202,14 @@ pub struct MarketSummary {
     pub platform_fees: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::str_option")]
     pub net_proceeds: Option<Decimal>,
+    /// Orders the buyers placed in the period (dated by order date, unlike
+    /// `orders`, which Amazon dates at shipment), cancelled ones included,
+    /// and of those the cancelled ones (by anyone): from the orders export
+    /// (Amazon All Orders, Mercado Livre Vendas); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orders_placed: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orders_cancelled: Option<i64>,
     /// Whether this market's figures agree with the marketplace's own totals.
     pub reconciled: Reconciled,
 }

@@ -461,7 +461,7 @@ fn has_both_sides(id: KpiId, f: &MarketFigures) -> bool {
     match id {
         KpiId::AdSpend | KpiId::Acos | KpiId::Roas => ads,
         KpiId::Tacos => ads && sales,
-        KpiId::CancelRate => f.sales.as_ref().is_some_and(|s| s.knows_cancellations),
+        KpiId::CancelRate => f.orders.is_some(),
         KpiId::ReturnRate => sales && f.returns.is_some(),
         KpiId::NegativeFeedbackRate => f.feedback.is_some(),
         KpiId::LateShipmentRate => false,
@@ -534,7 +534,9 @@ fn check_overall_kpis(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result
                     RefundBasis::Count => quotient(count(&|s| s.refunded_orders), count(&|s| s.orders)),
                 },
                 KpiId::CancelRate => {
-                    quotient(count(&|s| s.seller_cancelled_orders), count(&|s| s.orders_incl_cancelled))
+                    let orders = covers.iter().filter_map(|&m| figures(m).orders.as_ref());
+                    let (cancelled, placed) = orders.fold((0, 0), |(c, p), o| (c + o.seller_cancelled, p + o.placed));
+                    quotient(Decimal::from(cancelled), Decimal::from(placed))
                 }
                 KpiId::DisputeRate => quotient(count(&|s| s.disputed_orders), count(&|s| s.orders)),
                 KpiId::AdSpend => Some(spend),

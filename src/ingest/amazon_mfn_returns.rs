@@ -11,7 +11,7 @@
 //! *request*: a unit counts as returned when it has come back, i.e. on its
 //! `Return delivery date`, as the FBA report dates a return when the
 //! fulfilment centre receives it. Requests not yet delivered are listed in
-//! [`ParsedExport::undelivered_returns`] for the data note that says they
+//! [`ParsedExport::notes`] for the data note that says they
 //! were not counted.
 
 use chrono::NaiveDate;
@@ -22,6 +22,7 @@ use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
 use crate::error::InputError;
 use crate::market::Market;
+use crate::notes::NoteKind;
 use rust_decimal::Decimal;
 
 const ORDER_ID: &[&str] = &["Order ID"];
@@ -44,7 +45,7 @@ pub fn is_header(headers: &[String]) -> bool {
 /// quantity`, dated by `Return delivery date` (a calendar date, used as
 /// written; rows within a day of the month's first or last day are listed
 /// in `date_only_near_boundary`). Rows without a delivery date (requested,
-/// not yet back) count nothing and are listed in `undelivered_returns`
+/// not yet back) count nothing and are listed in a `ReturnsNotDelivered` note
 /// when requested in the period or before it.
 ///
 /// **Identity:** each row is a [`Unit`] keyed by order, SKU, Amazon RMA id
@@ -66,6 +67,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     let delivery_col = t.require(DELIVERY_DATE)?;
     let rma_col = t.column(RMA);
     let mut out = ParsedExport::default();
+    let mut undelivered = Vec::new();
     for row in &t.rows {
         if [order_col, request_col, sku_col, quantity_col].iter().all(|&c| t.is_blank(row, c)) {
             continue;
@@ -117,10 +119,14 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                     shipping: Decimal::ZERO,
                 });
             }
-            None if requested <= ctx.period.last_day() => out.undelivered_returns.push(row.number),
+            None if requested <= ctx.period.last_day() => undelivered.push(row.number),
             _ => {}
         }
         out.units.push(unit);
+    }
+    if !undelivered.is_empty() {
+        let note = NoteKind::ReturnsNotDelivered { file: t.file.clone(), rows: undelivered.len().to_string() };
+        out.notes.push((note, undelivered));
     }
     Ok(out)
 }
@@ -170,7 +176,11 @@ mod tests {
         assert_eq!((parsed.rows_total, parsed.rows_in_period), (4, 2));
         let got: Vec<(u32, i64)> = parsed.events.iter().map(|e| (chrono::Datelike::day(&e.date), e.units)).collect();
         assert_eq!(got, [(9, 2), (31, 1)], "delivered 9 and 31 October; 3 November is next month's");
-        assert_eq!(parsed.undelivered_returns, [5]);
+        let note = NoteKind::ReturnsNotDelivered {
+            file: "exports/2026-10/acme-home/returns-mfn.txt".into(),
+            rows: "1".into(),
+        };
+        assert_eq!(parsed.notes, [(note, vec![5])]);
         assert_eq!(parsed.date_only_near_boundary, [3]);
     }
 

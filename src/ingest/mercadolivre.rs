@@ -592,6 +592,8 @@ fn emit(sale: &Sale, out: &mut ParsedExport) {
     };
     let zero = Decimal::new(0, 2);
     let (principal, shipping) = (sale.amount(Role::Products), sale.amount(Role::ShippingRevenue));
+    // Vendas dates a sale when it was made: every sale of the period was ordered in it.
+    out.events.push(event(OrderEventKind::Ordered, 0, zero, zero));
     if let Some(kind) = sale.outcome.cancelled {
         out.events.push(event(kind, 0, zero, zero));
     } else {
@@ -975,8 +977,21 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
+    /// The events other than the `Ordered` every sale of the period has
+    /// (one each: checked).
+    fn sale_events(p: &ParsedExport) -> Vec<OrderEvent> {
+        let sales: std::collections::BTreeSet<&str> = p.events.iter().map(|e| e.order_id.as_str()).collect();
+        let ordered = p.events.iter().filter(|e| e.kind == OrderEventKind::Ordered);
+        assert_eq!(ordered.count(), sales.len(), "one Ordered event per sale of the period");
+        p.events.iter().filter(|e| e.kind != OrderEventKind::Ordered).cloned().collect()
+    }
+
+    /// The events of `order` other than the `Ordered` every sale has.
     fn kinds(p: &ParsedExport, order: &str) -> Vec<OrderEventKind> {
-        p.events.iter().filter(|e| e.order_id == order).map(|e| e.kind).collect()
+        let all: Vec<OrderEventKind> = p.events.iter().filter(|e| e.order_id == order).map(|e| e.kind).collect();
+        let ordered = all.iter().filter(|&&k| k == OrderEventKind::Ordered).count();
+        assert_eq!(ordered, usize::from(!all.is_empty()), "one Ordered per sale of the period");
+        all.into_iter().filter(|&k| k != OrderEventKind::Ordered).collect()
     }
 
     fn lines(p: &ParsedExport, order: &str) -> Vec<(MoneyKind, Decimal)> {
@@ -1049,7 +1064,7 @@ mod tests {
         let p = parse_xlsx(&[s]).unwrap();
         assert_eq!((p.rows_total, p.rows_in_period), (1, 1));
         assert_eq!(
-            p.events,
+            sale_events(&p),
             vec![OrderEvent {
                 market: Market::MercadoLivreBr,
                 date: date(2026, 10, 3),
@@ -1119,8 +1134,8 @@ mod tests {
         assert_eq!(kinds(&p, "3"), vec![OrderEventKind::CancelledOther]);
         assert_eq!(kinds(&p, "4"), vec![OrderEventKind::CancelledBySeller]);
         assert_eq!(kinds(&p, "5"), vec![OrderEventKind::CancelledOther], "no one named: not the seller");
-        assert!(p.events.iter().all(|e| e.kind != OrderEventKind::Placed));
-        assert!(p.events.iter().all(|e| e.units == 0 && e.principal.is_zero() && e.shipping.is_zero()));
+        assert!(sale_events(&p).iter().all(|e| e.kind != OrderEventKind::Placed));
+        assert!(sale_events(&p).iter().all(|e| e.units == 0 && e.principal.is_zero() && e.shipping.is_zero()));
         // Their money still shows, so the lines add up to Total (BRL).
         assert_eq!(p.lines.len(), 20);
         assert_eq!(p.lines.iter().map(|l| l.amount).sum::<Decimal>(), Decimal::ZERO);
@@ -1166,8 +1181,11 @@ mod tests {
             sale("2", OCT_5, "Reembolsamos o valor ao comprador", "1", REFUNDED, "0"),
         ])
         .unwrap();
-        let events: Vec<_> =
-            p.events.iter().filter(|e| e.order_id == "1").map(|e| (e.kind, e.units, e.principal, e.shipping)).collect();
+        let events: Vec<_> = sale_events(&p)
+            .iter()
+            .filter(|e| e.order_id == "1")
+            .map(|e| (e.kind, e.units, e.principal, e.shipping))
+            .collect();
         assert_eq!(
             events,
             vec![
@@ -1213,7 +1231,7 @@ mod tests {
             assert_eq!(big[0].principal, dec("1234.56"), "{form}");
             assert_eq!(lines(&p, "2000009876543211").len(), 5, "{form}: money only from the first line");
             assert_eq!(placed(&p, "2000009876543299")[0].units, 1, "{form}");
-            assert_eq!(p.events.len(), 2, "{form}");
+            assert_eq!(sale_events(&p).len(), 2, "{form}");
             assert_eq!((p.rows_total, p.rows_in_period), (4, 4), "{form}");
             assert!(check(&p).ok, "{form}: {}", check(&p).detail);
         }
@@ -1228,7 +1246,7 @@ mod tests {
         assert_eq!(placed(&p, "2000009876543302")[0].units, 3);
         assert_eq!(lines(&p, "2000009876543301").len(), 3);
         assert_eq!(lines(&p, "2000009876543302").len(), 5);
-        assert_eq!(p.events.len(), 2);
+        assert_eq!(sale_events(&p).len(), 2);
     }
 
     #[test]
@@ -1244,7 +1262,7 @@ mod tests {
         ];
         for (form, p) in parse_both(&sales) {
             assert_eq!((p.rows_total, p.rows_in_period), (6, 3), "{form}");
-            let orders: Vec<&str> = p.events.iter().map(|e| e.order_id.as_str()).collect();
+            let orders: Vec<String> = sale_events(&p).into_iter().map(|e| e.order_id).collect();
             assert_eq!(orders, ["2", "3"], "{form}");
             assert_eq!(placed(&p, "2")[0].units, 3, "{form}");
             assert!(p.lines.iter().all(|l| l.order_id == "2" || l.order_id == "3"), "{form}");
@@ -1329,7 +1347,7 @@ mod tests {
              and 2 more"
         );
         // The facts are still there: the statement shows the mismatch.
-        assert_eq!(p.events.len(), 8);
+        assert_eq!(sale_events(&p).len(), 8);
     }
 
     #[test]
@@ -1452,8 +1470,8 @@ mod tests {
             sale("2", "cell:2026-11-01 00:10:00", "Entregue", "1", DELIVERED, "26.47"),
         ])
         .unwrap();
-        assert_eq!(p.events.len(), 1);
-        assert_eq!(p.events[0].date, date(2026, 10, 31));
+        assert_eq!(sale_events(&p).len(), 1);
+        assert_eq!(sale_events(&p)[0].date, date(2026, 10, 31));
     }
 
     #[test]
@@ -1675,9 +1693,8 @@ mod tests {
         };
         for (form, p) in parse_both(&[claimed, closed_only, unclaimed]) {
             for id in ["1", "2"] {
-                let events: Vec<_> = p
-                    .events
-                    .iter()
+                let events: Vec<_> = sale_events(&p)
+                    .into_iter()
                     .filter(|e| e.order_id == id)
                     .map(|e| (e.kind, e.units, e.principal, e.shipping))
                     .collect();
@@ -1760,8 +1777,8 @@ mod tests {
         }
         // A date cell of the XLSX is São Paulo wall time too.
         let t = table::read_xlsx("vendas.xlsx", &xlsx_bytes(&sales[2..]), SHEET, is_header).unwrap();
-        assert!(parse(&t, &utc).unwrap().events.is_empty());
-        assert_eq!(parse(&t, &ctx()).unwrap().events.len(), 1);
+        assert!(sale_events(&parse(&t, &utc).unwrap()).is_empty());
+        assert_eq!(sale_events(&parse(&t, &ctx()).unwrap()).len(), 1);
         // The fixture: its 31 October 22:30 sale leaves, its 30 September
         // 23:59 sale comes in.
         let p = fixture(&utc);

@@ -7,6 +7,7 @@
 pub mod amazon_ads;
 pub mod amazon_feedback;
 pub mod amazon_mfn_returns;
+pub mod amazon_orders;
 pub mod amazon_returns;
 pub mod amazon_settlement;
 pub mod costs;
@@ -27,7 +28,7 @@ use crate::market::Market;
 use crate::money::DecimalStyle;
 use crate::period::Period;
 use records::{AdRow, MoneyLine, OrderEvent, ReconciliationCheck};
-use table::TextFormat;
+use table::{Table, TextFormat};
 use units::Unit;
 
 /// A recognised input format.
@@ -44,6 +45,8 @@ pub enum Format {
     AmazonFeedback,
     /// The merchant-fulfilled returns report.
     AmazonMfnReturns,
+    /// The All Orders report.
+    AmazonAllOrders,
     MercadolivreVendasXlsx,
     MercadolivreVendasCsv,
     CostLedger,
@@ -63,6 +66,7 @@ impl Format {
             Format::AmazonFbaReturns => "amazon_fba_returns",
             Format::AmazonFeedback => "amazon_feedback",
             Format::AmazonMfnReturns => "amazon_mfn_returns",
+            Format::AmazonAllOrders => "amazon_all_orders",
             Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
             Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
             Format::CostLedger => "cost_ledger",
@@ -119,10 +123,9 @@ pub struct ParsedExport {
     /// cannot move them across the month boundary (see
     /// [`Period::near_boundary`](crate::period::Period::near_boundary)).
     pub date_only_near_boundary: Vec<usize>,
-    /// Line numbers of return requests (merchant-fulfilled returns report)
-    /// requested by the end of the period and not delivered back: not
-    /// counted as returned, which a data note says.
-    pub undelivered_returns: Vec<usize>,
+    /// Data notes the file's rows call for, each with the line (or sheet
+    /// row) numbers it is about (empty: the file as a whole).
+    pub notes: Vec<(crate::notes::NoteKind, Vec<usize>)>,
     /// The units of money the file carries (settlements, sales, ads rows),
     /// each naming its facts above; every fact belongs to one unit, except
     /// file-wide checks (see `crate::dedup`).
@@ -242,6 +245,17 @@ impl ParsedExport {
     }
 }
 
+/// A tab-separated Amazon report: its format, how its header is told, and its parser.
+type TabReport = (Format, fn(&[String]) -> bool, fn(&Table, &IngestContext) -> Result<ParsedExport, InputError>);
+
+/// The tab-separated reports besides settlements, told apart by header.
+const TAB_REPORTS: &[TabReport] = &[
+    (Format::AmazonFbaReturns, amazon_returns::is_header, amazon_returns::parse),
+    (Format::AmazonMfnReturns, amazon_mfn_returns::is_header, amazon_mfn_returns::parse),
+    (Format::AmazonFeedback, amazon_feedback::is_header, amazon_feedback::parse),
+    (Format::AmazonAllOrders, amazon_orders::is_header, amazon_orders::parse),
+];
+
 const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
 /// The first bytes of an OLE2 compound file ([MS-CFB] 2.2), which is what
 /// Office writes for an encrypted workbook ([MS-OFFCRYPTO] 2.3.4).
@@ -281,32 +295,13 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
         let format = amazon_settlement::layout(&t);
         return Ok((format, amazon_settlement::parse(&t, ctx)?));
     }
-    if first.contains('\t') && amazon_returns::is_header(&split(first, '\t')) {
-        let t = table::read_decoded(
-            file,
-            &text,
-            TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point },
-            amazon_returns::is_header,
-        )?;
-        return Ok((Format::AmazonFbaReturns, amazon_returns::parse(&t, ctx)?));
-    }
-    if first.contains('\t') && amazon_mfn_returns::is_header(&split(first, '\t')) {
-        let t = table::read_decoded(
-            file,
-            &text,
-            TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point },
-            amazon_mfn_returns::is_header,
-        )?;
-        return Ok((Format::AmazonMfnReturns, amazon_mfn_returns::parse(&t, ctx)?));
-    }
-    if first.contains('\t') && amazon_feedback::is_header(&split(first, '\t')) {
-        let t = table::read_decoded(
-            file,
-            &text,
-            TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point },
-            amazon_feedback::is_header,
-        )?;
-        return Ok((Format::AmazonFeedback, amazon_feedback::parse(&t, ctx)?));
+    if first.contains('\t') {
+        let headers = split(first, '\t');
+        if let Some(&(format, is_header, parse)) = TAB_REPORTS.iter().find(|(_, is_header, _)| is_header(&headers)) {
+            let tab = TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point };
+            let t = table::read_decoded(file, &text, tab, is_header)?;
+            return Ok((format, parse(&t, ctx)?));
+        }
     }
     if text.lines().take(50).any(|l| mercadolivre::is_header(&split(l, ';'))) {
         let t = table::read_decoded(
@@ -397,7 +392,7 @@ fn unrecognised(file: &str, first_line: &str) -> InputError {
     InputError::file(
         file,
         format!(
-            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a merchant-fulfilled returns report (tab-separated, Order ID, Return request date …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
+            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a merchant-fulfilled returns report (tab-separated, Order ID, Return request date …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), an All Orders report (tab-separated, amazon-order-id, purchase-date, order-status …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
         ),
     )
 }

@@ -65,8 +65,13 @@ pub struct MoneyLine {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderEventKind {
-    /// A sale that counts in GMV (never a cancelled one).
+    /// A sale that counts in GMV (never a cancelled one), dated when the
+    /// marketplace counts it (Amazon: when it posts, at shipment).
     Placed,
+    /// An order the buyer placed in the period, cancelled or not, dated by
+    /// its order date (Amazon All Orders, Mercado Livre Vendas): what the
+    /// cancel rate divides by. No units or money.
+    Ordered,
     /// Cancelled by the seller before shipment.
     CancelledBySeller,
     /// Cancelled before shipment by the buyer or the marketplace.
@@ -87,8 +92,9 @@ pub enum OrderEventKind {
 
 impl OrderEventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [OrderEventKind; 8] = [
+    pub const ALL: [OrderEventKind; 9] = [
         OrderEventKind::Placed,
+        OrderEventKind::Ordered,
         OrderEventKind::CancelledBySeller,
         OrderEventKind::CancelledOther,
         OrderEventKind::Refunded,
@@ -102,6 +108,7 @@ impl OrderEventKind {
     pub fn id(self) -> &'static str {
         match self {
             OrderEventKind::Placed => "placed",
+            OrderEventKind::Ordered => "ordered",
             OrderEventKind::CancelledBySeller => "cancelled_by_seller",
             OrderEventKind::CancelledOther => "cancelled_other",
             OrderEventKind::Refunded => "refunded",

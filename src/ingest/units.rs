@@ -37,6 +37,9 @@ pub enum UnitKey {
     Return { order_id: String, sku: String, license_plate: Option<String>, at: String },
     /// A buyer's feedback on an order (seller Feedback report): at most one per order.
     Feedback { order_id: String },
+    /// An order item row (All Orders report): its order, SKU and its
+    /// occurrence among the file's rows of that order and SKU (1 for the first).
+    OrderLine { order_id: String, sku: String, occurrence: usize },
 }
 
 impl UnitKey {
@@ -77,6 +80,7 @@ impl UnitKey {
             UnitKey::Invoice { .. } => "invoices",
             UnitKey::Return { .. } => "returns",
             UnitKey::Feedback { .. } => "feedback",
+            UnitKey::OrderLine { .. } => "order items",
         }
     }
 

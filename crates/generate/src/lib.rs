@@ -242,6 +242,8 @@ pub(crate) enum Purpose {
     AmazonReturns = 7,
     /// The seller Feedback report, drawn apart for the same reason.
     AmazonFeedback = 8,
+    /// The All Orders report, drawn apart for the same reason.
+    AmazonAllOrders = 9,
 }
 
 /// The generator's random number generator: portable and seedable.

@@ -88,7 +88,11 @@ fn different_seed_gives_different_exports() {
         files.iter().filter(|(p, _)| p.starts_with("exports/")).map(|(_, b)| b.clone()).collect()
     };
     let (a, b) = (exports(&first), exports(&second));
-    assert_eq!(a.len(), 14, "5 + 4 + 1 exports, 2 FBA returns and 2 seller Feedback reports");
+    assert_eq!(
+        a.len(),
+        16,
+        "5 + 4 + 1 exports, and per Amazon seller an FBA returns, a seller Feedback and an All Orders report"
+    );
     assert!(a.is_disjoint(&b), "every export changes with the seed");
     assert_ne!(first["fx/2026-10.csv"], second["fx/2026-10.csv"]);
 }

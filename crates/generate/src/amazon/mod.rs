@@ -9,6 +9,7 @@
 //! `2026-11-01 05:30:00 UTC` says `10/31/26`.
 
 mod feedback;
+mod orders;
 mod returns;
 mod settlement;
 
@@ -49,6 +50,9 @@ pub(super) struct Behaviour {
     returned: u32,
     /// Orders whose buyer leaves seller feedback (permille).
     feedback: u32,
+    /// Orders cancelled before shipment, per settled order (permille).
+    cancelled: u32,
+
     /// Monthly storage fee per order of the period, in cents (range).
     storage_per_order: (i64, i64),
     /// Reserve held back per order of the period, in cents (range), and the
@@ -69,6 +73,7 @@ pub(super) fn behaviour(profile: Profile) -> Behaviour {
             dispute: 6,
             returned: 45,
             feedback: 90,
+            cancelled: 25,
             storage_per_order: (30, 60),
             reserve_per_order: (60, 150),
             reserve_in: &[2],
@@ -83,6 +88,7 @@ pub(super) fn behaviour(profile: Profile) -> Behaviour {
             dispute: 10,
             returned: 30,
             feedback: 70,
+            cancelled: 15,
             storage_per_order: (180, 260),
             reserve_per_order: (500, 1300),
             reserve_in: &[1, 2],
@@ -243,6 +249,8 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     summary.add(returns::write(ws, &dir, &book, &mut rng, b.returned)?);
     let mut rng = seller.rng(ws.seed, Purpose::AmazonFeedback);
     summary.add(feedback::write(ws, &dir, &book, &mut rng, b.feedback)?);
+    let mut rng = seller.rng(ws.seed, Purpose::AmazonAllOrders);
+    summary.add(orders::write(ws, &dir, &book, &mut rng, b.cancelled)?);
     Ok(summary)
 }
 

@@ -118,7 +118,7 @@ pub(super) fn write(
 }
 
 /// The listing title the report prints for a demo SKU.
-fn title(sku: &str) -> &'static str {
+pub(super) fn title(sku: &str) -> &'static str {
     match sku {
         "AH-DESK-6030-WH" => "Electric Standing Desk 60 x 30 in, White",
         "AH-VAC-R9-BLK" => "Robot Vacuum R9 with Self-Empty Base, Black",
