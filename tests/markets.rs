@@ -8,6 +8,7 @@
 mod common;
 use common::{copy_dir, demo};
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -857,4 +858,91 @@ fn each_kpi_lists_the_exports_its_value_is_made_of() {
             assert!(listed.contains(&p.as_str().unwrap()), "{p}");
         }
     }
+}
+
+/// The demo's All Orders report of sunny-gadgets with its first two
+/// cancelled orders made merchant-fulfilled, and a cancel-rate target.
+fn sunny_with_merchant_cancellations(ws: &Path) {
+    let rel = "exports/2026-10/sunny-gadgets/All_Orders_20260930_20261101.txt";
+    for _ in 0..2 {
+        edit(
+            ws,
+            rel,
+            "\tCancelled\tAmazon\tAmazon.com\t\tStandard",
+            "\tCancelled\tMerchant\tAmazon.com\t\tStd US D2D Dom",
+        );
+    }
+    edit(
+        ws,
+        "contracts/sunny-gadgets.toml",
+        "[[kpi.targets]]",
+        "[[kpi.targets]]\nkpi = \"cancel_rate\"\nmarket = \"amazon_us\"\nmax = \"0.025\"\nalert = \"0.005\"\n\n[[kpi.targets]]",
+    );
+}
+
+#[test]
+fn the_all_orders_report_gives_amazons_cancel_rate_counting_merchant_cancellations_as_the_sellers_with_a_note() {
+    let ws = demo_with(sunny_with_merchant_cancellations);
+    let rel = "exports/2026-10/sunny-gadgets/All_Orders_20260930_20261101.txt";
+    let text = fs::read_to_string(ws.path().join(rel)).unwrap();
+    // By hand: the Amazon.com orders bought on October days in Los Angeles,
+    // and of those the cancelled merchant-fulfilled ones.
+    let la = chrono_tz::America::Los_Angeles;
+    let (mut placed, mut cancelled, mut by_seller) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let mut merchant_lines = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let cells: Vec<&str> = line.split('\t').collect();
+        let bought = chrono::DateTime::parse_from_rfc3339(cells[2]).unwrap().with_timezone(&la).date_naive();
+        if bought.format("%Y-%m").to_string() != PERIOD {
+            continue;
+        }
+        placed.insert(cells[0]);
+        if cells[4] == "Cancelled" {
+            cancelled.insert(cells[0]);
+        }
+        if cells[4] == "Cancelled" && cells[5] == "Merchant" {
+            by_seller.insert(cells[0]);
+            merchant_lines.push((i + 1).to_string());
+        }
+    }
+    assert_eq!(by_seller.len(), 2, "both edited orders are in October");
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "sunny-gadgets");
+    let cancel = st["kpis"].as_array().unwrap().iter().find(|k| k["id"] == "cancel_rate" && k["market"] == "amazon_us");
+    let cancel = cancel.unwrap();
+    let expected = (Decimal::from(2) / Decimal::from(placed.len() as i64)).round_dp(4);
+    assert_eq!(cancel["value"], expected.to_string());
+    assert_eq!(cancel["status"], "alert", "above the 0.005 alert, within the 0.025 limit");
+    assert_eq!(cancel["inputs"], serde_json::json!([rel]));
+    let market = &st["markets"][0];
+    assert_eq!(
+        (market["orders_placed"].as_u64(), market["orders_cancelled"].as_u64()),
+        (Some(placed.len() as u64), Some(8))
+    );
+    let note = st["notes"].as_array().unwrap().iter().find(|n| n["code"] == "canceller_not_stated").unwrap();
+    assert_eq!(note["orders"], "2");
+    assert_eq!(note["at"], serde_json::json!([format!("{rel}:{}", merchant_lines.join(","))]));
+}
+
+#[test]
+fn a_cancel_rate_target_without_the_all_orders_report_is_refused_unless_allowed_then_said() {
+    let ws = demo_with(|ws| {
+        sunny_with_merchant_cancellations(ws);
+        fs::remove_file(ws.join("exports/2026-10/sunny-gadgets/All_Orders_20260930_20261101.txt")).unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&done.stdout).to_string() + &String::from_utf8_lossy(&done.stderr);
+    assert!(
+        err.contains("no All Orders report for amazon_us, which contracts/sunny-gadgets.toml kpi.targets"),
+        "{err}"
+    );
+    let done = run(ws.path(), out.path(), &["--allow-missing", "amazon_us"]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "sunny-gadgets");
+    let note = st["notes"].as_array().unwrap().iter().find(|n| n["code"] == "market_report_missing").unwrap();
+    assert_eq!(note["report"], "All Orders report");
 }
