@@ -142,6 +142,19 @@ pub enum GmvBasis {
     NetOfRefunds,
 }
 
+/// What the conversion rate divides sessions into: Amazon's Business
+/// Report gives both "Unit Session Percentage" and "Order Item Session
+/// Percentage".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversionBasis {
+    /// Units ordered ÷ sessions.
+    #[default]
+    Units,
+    /// Order items ÷ sessions.
+    OrderItems,
+}
+
 /// Whether the refund rate counts money or orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -160,6 +173,8 @@ pub struct KpiTerms {
     pub include_shipping: bool,
     #[serde(default)]
     pub refund_basis: RefundBasis,
+    #[serde(default)]
+    pub conversion_basis: ConversionBasis,
     #[serde(default)]
     pub targets: Vec<Target>,
 }

@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{Contract, GmvBasis, KpiTerms, RefundBasis, Target};
+use crate::contract::{Contract, ConversionBasis, GmvBasis, KpiTerms, RefundBasis, Target};
 use crate::kpi_id::KpiId;
-use crate::ledger::{AdFigures, FeedbackFigures, MarketFigures, OrderFigures, ReturnFigures, SalesFigures};
+use crate::ledger::{
+    AdFigures, FeedbackFigures, MarketFigures, OrderFigures, ReturnFigures, SalesFigures, TrafficFigures,
+};
 use crate::market::Market;
 use crate::money::{Currency, RoundingMode, with_minor_digits};
 
@@ -218,6 +220,8 @@ pub enum DataKind {
     /// Orders placed with their cancellations (Amazon All Orders; Mercado
     /// Livre's Vendas export is also this).
     Orders,
+    /// Sessions with units and order items ordered (Amazon Business Report).
+    Traffic,
 }
 
 /// The kinds of export `id`'s numerator and denominator come from.
@@ -225,6 +229,7 @@ pub fn data_kinds(id: KpiId) -> &'static [DataKind] {
     match Needs::of(id) {
         Needs::Sales => &[DataKind::Sales],
         Needs::Orders => &[DataKind::Orders],
+        Needs::Traffic => &[DataKind::Traffic],
         Needs::Ads => &[DataKind::Ads],
         Needs::SalesAndAds => &[DataKind::Sales, DataKind::Ads],
         Needs::SalesAndReturns => &[DataKind::Sales, DataKind::Returns],
@@ -251,6 +256,10 @@ pub fn definition_key(id: KpiId, terms: &KpiTerms) -> String {
             RefundBasis::Value => format!("refund_rate.value.{shipping}"),
             RefundBasis::Count => "refund_rate.count".to_string(),
         },
+        KpiId::ConversionRate => match terms.conversion_basis {
+            ConversionBasis::Units => "conversion_rate.units".to_string(),
+            ConversionBasis::OrderItems => "conversion_rate.order_items".to_string(),
+        },
         other => other.id().to_string(),
     }
 }
@@ -262,8 +271,11 @@ pub fn all_definition_keys() -> Vec<String> {
     for gmv_basis in [GmvBasis::Gross, GmvBasis::NetOfRefunds] {
         for refund_basis in [RefundBasis::Value, RefundBasis::Count] {
             for include_shipping in [false, true] {
-                let terms = KpiTerms { gmv_basis, refund_basis, include_shipping, ..KpiTerms::default() };
-                keys.extend(KpiId::ALL.iter().map(|&id| definition_key(id, &terms)));
+                for conversion_basis in [ConversionBasis::Units, ConversionBasis::OrderItems] {
+                    let terms =
+                        KpiTerms { gmv_basis, refund_basis, include_shipping, conversion_basis, ..KpiTerms::default() };
+                    keys.extend(KpiId::ALL.iter().map(|&id| definition_key(id, &terms)));
+                }
             }
         }
     }
@@ -295,6 +307,9 @@ pub enum Note {
     /// No orders report (Amazon's All Orders report) for `market`, or for
     /// any market: settlements carry no cancelled orders.
     NoOrdersReport { market: Option<Market> },
+    /// No traffic report (Amazon's Business Report by date) for `market`,
+    /// or for any market: sessions are in no other export.
+    NoTrafficReport { market: Option<Market> },
     /// Promised and actual ship dates need an orders report.
     NeedsOrdersReport,
     /// An overall value made of the data of `covers` only: `markets` lack
@@ -318,6 +333,7 @@ pub enum Denominator {
     ShippedUnits,
     FeedbackReceived,
     OrdersPlaced,
+    Sessions,
 }
 
 impl Denominator {
@@ -333,6 +349,7 @@ impl Denominator {
             Denominator::ShippedUnits => "shipped_units",
             Denominator::FeedbackReceived => "feedback_received",
             Denominator::OrdersPlaced => "orders_placed",
+            Denominator::Sessions => "sessions",
         }
     }
 }
@@ -346,6 +363,7 @@ struct Inputs {
     returns: Option<ReturnFigures>,
     feedback: Option<FeedbackFigures>,
     orders: Option<OrderFigures>,
+    traffic: Option<TrafficFigures>,
 }
 
 /// What a KPI needs from a market for that market to count in it: the data
@@ -365,6 +383,8 @@ enum Needs {
     SalesAndReturns,
     /// The seller feedback report alone (both sides of the ratio).
     Feedback,
+    /// A traffic report alone (sessions and what they ordered).
+    Traffic,
     /// A report kpiseal does not read: no market has it, for this reason.
     Unread(Note),
 }
@@ -385,6 +405,7 @@ impl Needs {
             KpiId::Tacos => Needs::SalesAndAds,
             KpiId::ReturnRate => Needs::SalesAndReturns,
             KpiId::NegativeFeedbackRate => Needs::Feedback,
+            KpiId::ConversionRate => Needs::Traffic,
             KpiId::LateShipmentRate => Needs::Unread(Note::NeedsOrdersReport),
         }
     }
@@ -393,6 +414,7 @@ impl Needs {
         match self {
             Needs::Sales => f.sales.is_some(),
             Needs::Orders => f.orders.is_some(),
+            Needs::Traffic => f.traffic.is_some(),
             Needs::Ads => f.ads.is_some(),
             Needs::SalesAndAds => f.sales.is_some() && f.ads.is_some(),
             Needs::SalesAndReturns => f.sales.is_some() && f.returns.is_some(),
@@ -447,6 +469,7 @@ pub fn compute<E>(
             returns: f.returns.clone(),
             feedback: f.feedback.clone(),
             orders: f.orders.clone(),
+            traffic: f.traffic.clone(),
         };
         for id in KpiId::ALL {
             let covers = if Needs::of(id).met_by(f) { vec![market] } else { Vec::new() };
@@ -502,6 +525,7 @@ fn uncovered<'a>(needs: &Needs, markets: impl Iterator<Item = &'a MarketFigures>
     match needs {
         Needs::Unread(note) => note.clone(),
         Needs::Orders => Note::NoOrdersReport { market: None },
+        Needs::Traffic => Note::NoTrafficReport { market: None },
         Needs::Sales => Note::NoSalesExport { market: None },
         Needs::Ads => Note::NoAdsReport { market: None },
         Needs::SalesAndAds if !any(Needs::Ads) => Note::NoAdsReport { market: None },
@@ -537,6 +561,7 @@ fn convert_inputs<E>(inputs: &Inputs, convert: &dyn Fn(Decimal) -> Result<Decima
         returns: inputs.returns.clone(),
         feedback: inputs.feedback.clone(),
         orders: inputs.orders.clone(),
+        traffic: inputs.traffic.clone(),
     })
 }
 
@@ -565,6 +590,14 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Inputs>) -> Inputs {
                 placed: t.placed + o.placed,
                 seller_cancelled: t.seller_cancelled + o.seller_cancelled,
                 cancelled: t.cancelled + o.cancelled,
+            });
+        }
+        if let Some(t) = &p.traffic {
+            let sum = total.traffic.take().unwrap_or_default();
+            total.traffic = Some(TrafficFigures {
+                sessions: sum.sessions + t.sessions,
+                units_ordered: sum.units_ordered + t.units_ordered,
+                order_items: sum.order_items + t.order_items,
             });
         }
         if let Some(a) = &p.ads {
@@ -733,6 +766,14 @@ fn formula(contract: &Contract, id: KpiId, scope: Scope, inputs: &Inputs) -> Val
         KpiId::CancelRate => {
             let o = inputs.orders.as_ref().ok_or(Note::NoOrdersReport { market: scope.market() })?;
             ratio(Decimal::from(o.seller_cancelled), Decimal::from(o.placed), Denominator::OrdersPlaced)
+        }
+        KpiId::ConversionRate => {
+            let t = inputs.traffic.as_ref().ok_or(Note::NoTrafficReport { market: scope.market() })?;
+            let ordered = match terms.conversion_basis {
+                ConversionBasis::Units => t.units_ordered,
+                ConversionBasis::OrderItems => t.order_items,
+            };
+            ratio(Decimal::from(ordered), Decimal::from(t.sessions), Denominator::Sessions)
         }
         KpiId::DisputeRate => {
             let s = sales?;

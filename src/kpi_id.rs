@@ -24,11 +24,12 @@ pub enum KpiId {
     PlatformFees,
     NetProceeds,
     NegativeFeedbackRate,
+    ConversionRate,
 }
 
 impl KpiId {
     /// Every KPI, in the order the scorecard lists them.
-    pub const ALL: [KpiId; 16] = [
+    pub const ALL: [KpiId; 17] = [
         KpiId::Gmv,
         KpiId::GmvAttainment,
         KpiId::Orders,
@@ -45,6 +46,7 @@ impl KpiId {
         KpiId::PlatformFees,
         KpiId::NetProceeds,
         KpiId::NegativeFeedbackRate,
+        KpiId::ConversionRate,
     ];
 
     /// The canonical id, e.g. `dispute_rate`.
@@ -66,6 +68,7 @@ impl KpiId {
             KpiId::PlatformFees => "platform_fees",
             KpiId::NetProceeds => "net_proceeds",
             KpiId::NegativeFeedbackRate => "negative_feedback_rate",
+            KpiId::ConversionRate => "conversion_rate",
         }
     }
 }

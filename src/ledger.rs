@@ -20,6 +20,16 @@ pub struct MarketFigures {
     pub returns: Option<ReturnFigures>,
     pub feedback: Option<FeedbackFigures>,
     pub orders: Option<OrderFigures>,
+    pub traffic: Option<TrafficFigures>,
+}
+
+/// What the traffic reports say (Amazon's Business Report by date), summed
+/// over the days of the period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrafficFigures {
+    pub sessions: i64,
+    pub units_ordered: i64,
+    pub order_items: i64,
 }
 
 /// What the sales/settlement exports say.
@@ -94,12 +104,14 @@ pub struct Provides {
     pub feedback: Option<Market>,
     /// Orders placed, with their cancellations.
     pub orders: Option<Market>,
+    /// Sessions and what they ordered.
+    pub traffic: Option<Market>,
 }
 
 impl Provides {
     /// The market the export is of, whatever it provides.
     pub fn market(&self) -> Option<Market> {
-        self.sales.or(self.ads).or(self.returns).or(self.feedback).or(self.orders)
+        self.sales.or(self.ads).or(self.returns).or(self.feedback).or(self.orders).or(self.traffic)
     }
 }
 
@@ -114,6 +126,7 @@ pub struct Ledger {
     return_markets: Vec<Market>,
     feedback_markets: Vec<Market>,
     order_markets: Vec<Market>,
+    traffic_markets: Vec<Market>,
 }
 
 impl Ledger {
@@ -130,6 +143,7 @@ impl Ledger {
             (provides.returns, &mut self.return_markets),
             (provides.feedback, &mut self.feedback_markets),
             (provides.orders, &mut self.order_markets),
+            (provides.traffic, &mut self.traffic_markets),
         ] {
             if let Some(m) = market
                 && !list.contains(&m)
@@ -148,6 +162,11 @@ impl Ledger {
     /// Whether some orders export (All Orders, Vendas) was given for `market`.
     pub fn has_orders(&self, market: Market) -> bool {
         self.order_markets.contains(&market)
+    }
+
+    /// Whether some traffic report (Business Report) was given for `market`.
+    pub fn has_traffic(&self, market: Market) -> bool {
+        self.traffic_markets.contains(&market)
     }
 
     /// Whether some returns report was given for `market`.
@@ -219,6 +238,14 @@ impl Ledger {
             out.entry(market).or_default().feedback = Some(FeedbackFigures {
                 received: count(OrderEventKind::FeedbackReceived),
                 negative: count(OrderEventKind::FeedbackNegative),
+            });
+        }
+        for &market in &self.traffic_markets {
+            let count = |kind| events.get(&(market, kind)).map_or(0, |e: &EventSum| e.units);
+            out.entry(market).or_default().traffic = Some(TrafficFigures {
+                sessions: count(OrderEventKind::Sessions),
+                units_ordered: count(OrderEventKind::UnitsOrdered),
+                order_items: count(OrderEventKind::OrderItems),
             });
         }
         for &market in &self.ad_markets {

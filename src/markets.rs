@@ -54,6 +54,7 @@ pub fn report_name(market: Market, kind: DataKind) -> Option<&'static str> {
         }
         (Market::AmazonUs, DataKind::Feedback) => Some("seller Feedback report"),
         (Market::AmazonUs, DataKind::Orders) => Some("All Orders report"),
+        (Market::AmazonUs, DataKind::Traffic) => Some("Business Report (Detail Page Sales and Traffic, by date)"),
         (Market::MercadoLivreBr, DataKind::Sales) => Some("Mercado Livre Vendas export"),
         (Market::MercadoLivreBr, _) => None,
     }
@@ -131,6 +132,9 @@ pub fn check_exports(
                         (format!("which {contract_file} {} reads", r.needed_by), "received no feedback there")
                     }
                     DataKind::Orders => (format!("which {contract_file} {} reads", r.needed_by), "had no orders there"),
+                    DataKind::Traffic => {
+                        (format!("which {contract_file} {} reads", r.needed_by), "had no sessions there")
+                    }
                 };
                 findings.refuse(InputError::file(
                     folder,

@@ -28,8 +28,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use kpiseal::contract::{
-    CompareOp, Contract, ContractTerms, CostTerms, Effect, FeeRule, FeeTerms, FxTerms, GmvBasis, KpiTerms, Language,
-    RateDate, RefundBasis, SellerTerms, Target, Tier, TierMode,
+    CompareOp, Contract, ContractTerms, ConversionBasis, CostTerms, Effect, FeeRule, FeeTerms, FxTerms, GmvBasis,
+    KpiTerms, Language, RateDate, RefundBasis, SellerTerms, Target, Tier, TierMode,
 };
 use kpiseal::fees::{FeeLine, FeeLineKind};
 use kpiseal::fx::FxRateBasis;
@@ -95,6 +95,7 @@ const CASES: &[Case] = &[
     Case { key: "kpi.gmv_basis", seller: ACME, given: &[], edits: &[("kpi.gmv_basis", "\"gross\"")], expect: Changes(gross_gmv_adds_back_the_refunds) },
     Case { key: "kpi.include_shipping", seller: ACME, given: &[], edits: &[("kpi.include_shipping", "true")], expect: Changes(gmv_includes_shipping) },
     Case { key: "kpi.refund_basis", seller: SUNNY, given: &[], edits: &[("kpi.refund_basis", "\"value\"")], expect: Changes(refund_rate_counts_value) },
+    Case { key: "kpi.conversion_basis", seller: SUNNY, given: &[], edits: &[("kpi.conversion_basis", "\"order_items\"")], expect: Changes(conversion_rate_counts_order_items) },
     Case { key: "kpi.targets[].kpi", seller: SUNNY, given: &[], edits: &[("kpi.targets[1].kpi", "\"tacos\"")], expect: Changes(target_moves_from_acos_to_tacos) },
     Case { key: "kpi.targets[].market", seller: ACME, given: &[], edits: &[("kpi.targets[2].market", "\"mercadolivre_br\"")], expect: Changes(dispute_target_moves_to_mercadolivre) },
     Case { key: "kpi.targets[].min", seller: ACME, given: &[], edits: &[("kpi.targets[0].min", "\"160000.00\"")], expect: Changes(gmv_target_above_gmv_is_missed) },
@@ -255,6 +256,7 @@ fn every_key() -> Contract {
             gmv_basis: GmvBasis::Gross,
             include_shipping: true,
             refund_basis: RefundBasis::Count,
+            conversion_basis: ConversionBasis::OrderItems,
             targets: vec![Target {
                 kpi: KpiId::Gmv,
                 market: Some(Market::AmazonUs),
@@ -452,11 +454,12 @@ fn amazon_rows_move_across_the_month_boundary(b: &Statement, a: &Statement) -> C
     let (gb, ga) = (value(b, KpiId::Gmv, Scope::AmazonUs)?, value(a, KpiId::Gmv, Scope::AmazonUs)?);
     ensure!(gb != ga, "Amazon GMV {gb} either way");
     ensure!(value(a, KpiId::Gmv, Scope::MercadoLivreBr)? == value(b, KpiId::Gmv, Scope::MercadoLivreBr)?, "ML moved");
-    // Every settlement row has a time of day; only the Feedback report's dates have none.
+    // Every settlement row has a time of day; only the Feedback report's and
+    // the Business Report's days have none.
     let date_only: Vec<&String> =
         a.notes.iter().filter(|n| n.kind.code() == "time_zone_not_applied").flat_map(|n| &n.at).collect();
     ensure!(
-        date_only.iter().all(|at| at.contains("/Feedback_")),
+        date_only.iter().all(|at| at.contains("/Feedback_") || at.contains("/BusinessReport-")),
         "settlement rows without a time of day: {date_only:?}"
     );
     Ok(())
@@ -512,6 +515,18 @@ fn refund_rate_counts_value(b: &Statement, a: &Statement) -> Checked {
     ensure!(k.definition_key.starts_with("refund_rate.value"), "definition {}", k.definition_key);
     ensure!(kpi(b, KpiId::RefundRate, Scope::All)?.definition_key == "refund_rate.count", "baseline definition");
     ensure!(k.value != kpi(b, KpiId::RefundRate, Scope::All)?.value, "the same refund rate by count and by value");
+    Ok(())
+}
+
+fn conversion_rate_counts_order_items(b: &Statement, a: &Statement) -> Checked {
+    let k = kpi(a, KpiId::ConversionRate, Scope::All)?;
+    ensure!(k.definition_key == "conversion_rate.order_items", "definition {}", k.definition_key);
+    ensure!(
+        kpi(b, KpiId::ConversionRate, Scope::All)?.definition_key == "conversion_rate.units",
+        "baseline definition"
+    );
+    let (after, before) = (k.value, kpi(b, KpiId::ConversionRate, Scope::All)?.value);
+    ensure!(after.is_some() && after < before, "order items {after:?} are fewer than units {before:?}");
     Ok(())
 }
 

@@ -443,7 +443,7 @@ fn regex_lite_money() -> impl Fn(&str) -> bool {
 
 // ---- The property ------------------------------------------------------------------------------------------
 
-use kpiseal::contract::{Contract, GmvBasis, RefundBasis};
+use kpiseal::contract::{Contract, ConversionBasis, GmvBasis, RefundBasis};
 use kpiseal::kpi::{Bound, Scope};
 use kpiseal::kpi_id::KpiId;
 use kpiseal::ledger::{MarketFigures, SalesFigures};
@@ -465,6 +465,7 @@ fn has_both_sides(id: KpiId, f: &MarketFigures) -> bool {
         KpiId::CancelRate => f.orders.is_some(),
         KpiId::ReturnRate => sales && f.returns.is_some(),
         KpiId::NegativeFeedbackRate => f.feedback.is_some(),
+        KpiId::ConversionRate => f.traffic.is_some(),
         KpiId::LateShipmentRate => false,
         _ => sales,
     }
@@ -556,6 +557,17 @@ fn check_overall_kpis(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result
                     let feedback = covers.iter().filter_map(|&m| figures(m).feedback.as_ref());
                     let (negative, received) = feedback.fold((0, 0), |(n, r), f| (n + f.negative, r + f.received));
                     quotient(Decimal::from(negative), Decimal::from(received))
+                }
+                KpiId::ConversionRate => {
+                    let traffic = covers.iter().filter_map(|&m| figures(m).traffic.as_ref());
+                    let (ordered, sessions) = traffic.fold((0, 0), |(o, s), t| {
+                        let ordered = match c.kpi.conversion_basis {
+                            ConversionBasis::Units => t.units_ordered,
+                            ConversionBasis::OrderItems => t.order_items,
+                        };
+                        (o + ordered, s + t.sessions)
+                    });
+                    quotient(Decimal::from(ordered), Decimal::from(sessions))
                 }
                 KpiId::LateShipmentRate => None,
             }
@@ -945,4 +957,33 @@ fn a_cancel_rate_target_without_the_all_orders_report_is_refused_unless_allowed_
     let st = statement(out.path(), "sunny-gadgets");
     let note = st["notes"].as_array().unwrap().iter().find(|n| n["code"] == "market_report_missing").unwrap();
     assert_eq!(note["report"], "All Orders report");
+}
+
+#[test]
+fn the_business_report_by_date_gives_the_conversion_rate_on_the_basis_the_contract_chooses() {
+    let rel = "exports/2026-10/sunny-gadgets/BusinessReport-9-30-26-11-1-26.csv";
+    let ws =
+        demo_with(|ws| edit(ws, "contracts/sunny-gadgets.toml", "[kpi]", "[kpi]\nconversion_basis = \"order_items\""));
+    // By hand: October's order items and sessions (thousands separators in quoted cells).
+    let text = fs::read_to_string(ws.path().join(rel)).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (mut items, mut sessions) = (0i64, 0i64);
+    for row in reader.records() {
+        let row = row.unwrap();
+        if row[col("Date")].starts_with("10/") {
+            items += row[col("Total Order Items")].parse::<i64>().unwrap();
+            sessions += row[col("Sessions - Total")].replace(',', "").parse::<i64>().unwrap();
+        }
+    }
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "sunny-gadgets");
+    let k = st["kpis"].as_array().unwrap().iter().find(|k| k["id"] == "conversion_rate" && k["market"] == "amazon_us");
+    let k = k.unwrap();
+    assert_eq!(k["value"], (Decimal::from(items) / Decimal::from(sessions)).round_dp(4).to_string());
+    assert_eq!(k["definition_key"], "conversion_rate.order_items");
+    assert_eq!(k["inputs"], serde_json::json!([rel]));
 }

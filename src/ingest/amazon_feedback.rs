@@ -10,8 +10,6 @@
 //! zero padding (`6/2/25`). Columns are found by header name; `Date`,
 //! `Rating` and `Order ID` are needed.
 
-use chrono::NaiveDate;
-
 use super::records::{OrderEvent, OrderEventKind};
 use super::table::Table;
 use super::units::{Fingerprint, Unit, UnitKey};
@@ -58,7 +56,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             continue;
         }
         out.rows_total += 1;
-        let date = us_date(&t.text(row, date_col)).map_err(|m| t.error(row, date_col, m))?;
+        let date = dates::us_short_date(&t.text(row, date_col)).map_err(|m| t.error(row, date_col, m))?;
         let rating = t.whole(row, rating_col)?;
         if !(1..=5).contains(&rating) {
             return Err(t.error(row, rating_col, format!("rating {rating}; Amazon feedback is rated 1 to 5 stars")));
@@ -100,29 +98,10 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     Ok(out)
 }
 
-/// A US report date: `M/D/YY` (no zero padding needed; a two-digit year is
-/// 20YY), `MM/DD/YYYY` or `YYYY-MM-DD`.
-fn us_date(text: &str) -> Result<NaiveDate, String> {
-    let expected = || format!("{text:?} is not a date (expected M/D/YY as Amazon US writes it, e.g. 10/5/26)");
-    let parts: Vec<&str> = text.split('/').collect();
-    let date = match parts.as_slice() {
-        [m, d, y] if [m, d, y].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) => {
-            let year: i32 = match y.len() {
-                2 => 2000 + y.parse::<i32>().map_err(|_| expected())?,
-                4 => y.parse().map_err(|_| expected())?,
-                _ => return Err(expected()),
-            };
-            NaiveDate::from_ymd_opt(year, m.parse().map_err(|_| expected())?, d.parse().map_err(|_| expected())?)
-                .ok_or_else(expected)?
-        }
-        [iso] => NaiveDate::parse_from_str(iso, "%Y-%m-%d").map_err(|_| expected())?,
-        _ => return Err(expected()),
-    };
-    dates::plausible(date, text)
-}
-
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
     use crate::error::Location;
     use crate::ingest::{Format, read_export};
@@ -177,9 +156,9 @@ mod tests {
     fn us_dates_read_with_or_without_zero_padding_and_with_four_digit_years() {
         for (text, expected) in [("6/2/25", (2025, 6, 2)), ("06/02/2025", (2025, 6, 2)), ("2025-06-02", (2025, 6, 2))] {
             let (y, m, d) = expected;
-            assert_eq!(us_date(text), Ok(NaiveDate::from_ymd_opt(y, m, d).unwrap()), "{text}");
+            assert_eq!(dates::us_short_date(text), Ok(NaiveDate::from_ymd_opt(y, m, d).unwrap()), "{text}");
         }
-        assert!(us_date("13/2/25").is_err());
-        assert!(us_date("6/2/1925").is_err(), "outside the plausible years");
+        assert!(dates::us_short_date("13/2/25").is_err());
+        assert!(dates::us_short_date("6/2/1925").is_err(), "outside the plausible years");
     }
 }

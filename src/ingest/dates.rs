@@ -226,6 +226,27 @@ pub fn sao_paulo_date_in(printed: NaiveDateTime, tz: Tz) -> NaiveDate {
     instant.map_or(printed.date(), |i| i.with_timezone(&tz).date_naive())
 }
 
+/// A US report date: `M/D/YY` (no zero padding needed; a two-digit year is
+/// 20YY), `MM/DD/YYYY` or `YYYY-MM-DD`.
+pub fn us_short_date(text: &str) -> Result<NaiveDate, String> {
+    let expected = || format!("{text:?} is not a date (expected M/D/YY as Amazon US writes it, e.g. 10/5/26)");
+    let parts: Vec<&str> = text.split('/').collect();
+    let date = match parts.as_slice() {
+        [m, d, y] if [m, d, y].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) => {
+            let year: i32 = match y.len() {
+                2 => 2000 + y.parse::<i32>().map_err(|_| expected())?,
+                4 => y.parse().map_err(|_| expected())?,
+                _ => return Err(expected()),
+            };
+            NaiveDate::from_ymd_opt(year, m.parse().map_err(|_| expected())?, d.parse().map_err(|_| expected())?)
+                .ok_or_else(expected)?
+        }
+        [iso] => NaiveDate::parse_from_str(iso, "%Y-%m-%d").map_err(|_| expected())?,
+        _ => return Err(expected()),
+    };
+    plausible(date, text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

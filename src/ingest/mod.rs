@@ -5,6 +5,7 @@
 //! marketplace's column names.
 
 pub mod amazon_ads;
+pub mod amazon_business_report;
 pub mod amazon_feedback;
 pub mod amazon_mfn_returns;
 pub mod amazon_orders;
@@ -47,6 +48,8 @@ pub enum Format {
     AmazonMfnReturns,
     /// The All Orders report.
     AmazonAllOrders,
+    /// The Business Report by date (Detail Page Sales and Traffic).
+    AmazonBusinessReport,
     MercadolivreVendasXlsx,
     MercadolivreVendasCsv,
     CostLedger,
@@ -67,6 +70,7 @@ impl Format {
             Format::AmazonFeedback => "amazon_feedback",
             Format::AmazonMfnReturns => "amazon_mfn_returns",
             Format::AmazonAllOrders => "amazon_all_orders",
+            Format::AmazonBusinessReport => "amazon_business_report",
             Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
             Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
             Format::CostLedger => "cost_ledger",
@@ -312,6 +316,11 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
         )?;
         return Ok((Format::MercadolivreVendasCsv, mercadolivre::parse(&t, ctx)?));
     }
+    if amazon_business_report::is_header(&split(first, ',')) {
+        let csv = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
+        let t = table::read_decoded(file, &text, csv, amazon_business_report::is_header)?;
+        return Ok((Format::AmazonBusinessReport, amazon_business_report::parse(&t, ctx)?));
+    }
     for delimiter in [b',', b'\t', b';'] {
         if amazon_ads::is_header(&split(first, delimiter as char)) {
             let t = table::read_decoded(
@@ -392,7 +401,7 @@ fn unrecognised(file: &str, first_line: &str) -> InputError {
     InputError::file(
         file,
         format!(
-            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a merchant-fulfilled returns report (tab-separated, Order ID, Return request date …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), an All Orders report (tab-separated, amazon-order-id, purchase-date, order-status …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
+            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a merchant-fulfilled returns report (tab-separated, Order ID, Return request date …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), an All Orders report (tab-separated, amazon-order-id, purchase-date, order-status …), a Business Report by date (Date, Units Ordered, Total Order Items, Sessions - Total …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
         ),
     )
 }

@@ -88,11 +88,18 @@ pub enum OrderEventKind {
     FeedbackReceived,
     /// Feedback rated 1 or 2 stars: also a `FeedbackReceived`.
     FeedbackNegative,
+    /// A day's sessions on the seller's detail pages (Business Report):
+    /// no order (`order_id` empty); `units` is the count.
+    Sessions,
+    /// A day's units ordered (Business Report): no order; `units` is the count.
+    UnitsOrdered,
+    /// A day's order items (Business Report): no order; `units` is the count.
+    OrderItems,
 }
 
 impl OrderEventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [OrderEventKind; 9] = [
+    pub const ALL: [OrderEventKind; 12] = [
         OrderEventKind::Placed,
         OrderEventKind::Ordered,
         OrderEventKind::CancelledBySeller,
@@ -102,6 +109,9 @@ impl OrderEventKind {
         OrderEventKind::Returned,
         OrderEventKind::FeedbackReceived,
         OrderEventKind::FeedbackNegative,
+        OrderEventKind::Sessions,
+        OrderEventKind::UnitsOrdered,
+        OrderEventKind::OrderItems,
     ];
 
     /// The snake_case id statement.json and the ledger's frames use.
@@ -116,6 +126,9 @@ impl OrderEventKind {
             OrderEventKind::Returned => "returned",
             OrderEventKind::FeedbackReceived => "feedback_received",
             OrderEventKind::FeedbackNegative => "feedback_negative",
+            OrderEventKind::Sessions => "sessions",
+            OrderEventKind::UnitsOrdered => "units_ordered",
+            OrderEventKind::OrderItems => "order_items",
         }
     }
 }

@@ -40,6 +40,8 @@ pub enum UnitKey {
     /// An order item row (All Orders report): its order, SKU and its
     /// occurrence among the file's rows of that order and SKU (1 for the first).
     OrderLine { order_id: String, sku: String, occurrence: usize },
+    /// A day of a traffic report (Business Report by date).
+    TrafficDay { date: NaiveDate },
 }
 
 impl UnitKey {
@@ -81,6 +83,7 @@ impl UnitKey {
             UnitKey::Return { .. } => "returns",
             UnitKey::Feedback { .. } => "feedback",
             UnitKey::OrderLine { .. } => "order items",
+            UnitKey::TrafficDay { .. } => "days of traffic",
         }
     }
 

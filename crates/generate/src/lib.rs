@@ -244,6 +244,8 @@ pub(crate) enum Purpose {
     AmazonFeedback = 8,
     /// The All Orders report, drawn apart for the same reason.
     AmazonAllOrders = 9,
+    /// The Business Report's sessions, drawn apart for the same reason.
+    AmazonTraffic = 10,
 }
 
 /// The generator's random number generator: portable and seedable.

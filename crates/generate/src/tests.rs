@@ -90,8 +90,8 @@ fn different_seed_gives_different_exports() {
     let (a, b) = (exports(&first), exports(&second));
     assert_eq!(
         a.len(),
-        16,
-        "5 + 4 + 1 exports, and per Amazon seller an FBA returns, a seller Feedback and an All Orders report"
+        18,
+        "5 + 4 + 1 exports, and per Amazon seller an FBA returns, a Feedback, an All Orders and a Business Report"
     );
     assert!(a.is_disjoint(&b), "every export changes with the seed");
     assert_ne!(first["fx/2026-10.csv"], second["fx/2026-10.csv"]);

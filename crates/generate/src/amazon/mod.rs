@@ -8,6 +8,7 @@
 //! print the Los Angeles calendar date, so a row posted at
 //! `2026-11-01 05:30:00 UTC` says `10/31/26`.
 
+mod business_report;
 mod feedback;
 mod orders;
 mod returns;
@@ -250,7 +251,11 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     let mut rng = seller.rng(ws.seed, Purpose::AmazonFeedback);
     summary.add(feedback::write(ws, &dir, &book, &mut rng, b.feedback)?);
     let mut rng = seller.rng(ws.seed, Purpose::AmazonAllOrders);
-    summary.add(orders::write(ws, &dir, &book, &mut rng, b.cancelled)?);
+    let items = orders::items(ws, &book, &mut rng, b.cancelled);
+    summary.add(orders::write(ws, &dir, &book, &items)?);
+    let mut rng = seller.rng(ws.seed, Purpose::AmazonTraffic);
+    let prices: Vec<i64> = book.catalog.iter().map(|p| p.price).collect();
+    summary.add(business_report::write(ws, &dir, &prices, &items, &mut rng)?);
     Ok(summary)
 }
 

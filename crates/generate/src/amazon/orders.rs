@@ -28,34 +28,35 @@ const PLACES: [(&str, &str, &str); 6] = [
     ("SAN JOSE", "CA", "95113"),
 ];
 
-/// One row to write.
-struct Row {
-    purchased: i64,
+/// One order item as the report lists it.
+pub(super) struct Row {
+    pub(super) purchased: i64,
     updated: i64,
     order_id: String,
     status: &'static str,
     item_status: &'static str,
-    product: u8,
+    pub(super) product: u8,
     qty: u8,
+    /// Units ordered, as the Business Report counts them (a cancelled
+    /// item's `qty` reads 0, but its unit was ordered).
+    pub(super) ordered: u8,
     /// Item price and tax in cents; `None` leaves the money cells blank
-    /// (cancelled and Multi-Channel rows).
-    money: Option<(i64, i64)>,
+    /// (cancelled rows).
+    pub(super) money: Option<(i64, i64)>,
     place: usize,
 }
 
-/// Writes `exports/<period>/<seller>/All_Orders_<first>_<last>.txt`, the
-/// orders bought on the period's days (Los Angeles) and the day either
-/// side, downloaded two days after the period: besides the settled
-/// orders, `cancel_permille` ‰ as many orders cancelled before shipment.
-pub(super) fn write(
-    ws: &Workspace,
-    dir: &str,
-    book: &Book,
-    rng: &mut Gen,
-    cancel_permille: u32,
-) -> io::Result<crate::GenerateSummary> {
-    let first = add_days(ws.period.first_day(), -1);
-    let last = add_days(ws.period.last_day(), 1);
+/// The first and last day (Los Angeles) of the orders the report lists:
+/// the period's days and the day either side.
+pub(super) fn days(ws: &Workspace) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    (add_days(ws.period.first_day(), -1), add_days(ws.period.last_day(), 1))
+}
+
+/// The order items bought on [`days`], as downloaded two days after the
+/// period: the settled orders' and `cancel_permille` ‰ as many orders
+/// cancelled before shipment, newest first.
+pub(super) fn items(ws: &Workspace, book: &Book, rng: &mut Gen, cancel_permille: u32) -> Vec<Row> {
+    let (first, last) = days(ws);
     let start = super::la_midnight(first);
     let end = super::la_midnight(add_days(last, 1));
     let downloaded = super::la_instant(add_days(ws.period.last_day(), 2), 9 * 3600);
@@ -81,6 +82,7 @@ pub(super) fn write(
                 item_status: if shipped { "Shipped" } else { "Unshipped" },
                 product: it.product,
                 qty: it.qty,
+                ordered: it.qty,
                 money: Some((it.principal, it.tax)),
                 place,
             });
@@ -97,16 +99,23 @@ pub(super) fn write(
             item_status: "Cancelled",
             product: index(rng, book.catalog.len()) as u8,
             qty: 0,
+            ordered: 1,
             money: None,
             place: index(rng, PLACES.len()),
         });
     }
     // Newest first, an order's items together, as Seller Central lists them.
     rows.sort_by(|a, b| b.purchased.cmp(&a.purchased).then_with(|| a.order_id.cmp(&b.order_id)));
+    rows
+}
+
+/// Writes `exports/<period>/<seller>/All_Orders_<first>_<last>.txt` with `rows` (from [`items`]).
+pub(super) fn write(ws: &Workspace, dir: &str, book: &Book, rows: &[Row]) -> io::Result<crate::GenerateSummary> {
+    let (first, last) = days(ws);
     let name = format!("{dir}/All_Orders_{}_{}.txt", first.format("%Y%m%d"), last.format("%Y%m%d"));
     ws.write_text_rows(&name, |w| {
         w.write_all(HEADER.as_bytes())?;
-        for r in &rows {
+        for r in rows {
             let product = &book.catalog[r.product as usize];
             let (city, state, zip) = PLACES[r.place];
             let (currency, price, tax) = match r.money {
