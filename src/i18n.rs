@@ -211,6 +211,9 @@ impl Catalog {
             Note::NoFeedbackReport { market } => Ok(self.text(&market_key("no_feedback_report", *market))?.to_string()),
             Note::NoOrdersReport { market } => Ok(self.text(&market_key("no_orders_report", *market))?.to_string()),
             Note::NoTrafficReport { market } => Ok(self.text(&market_key("no_traffic_report", *market))?.to_string()),
+            Note::NoInventoryReport { market } => {
+                Ok(self.text(&market_key("no_inventory_report", *market))?.to_string())
+            }
             Note::NeedsOrdersReport => Ok(self.text("notes.needs_orders_report")?.to_string()),
             Note::WithoutDataFrom { covers, markets } => self.fill(
                 "notes.without_data_from",

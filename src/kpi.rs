@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::contract::{Contract, ConversionBasis, GmvBasis, KpiTerms, RefundBasis, Target};
 use crate::kpi_id::KpiId;
 use crate::ledger::{
-    AdFigures, FeedbackFigures, MarketFigures, OrderFigures, ReturnFigures, SalesFigures, TrafficFigures,
+    AdFigures, FeedbackFigures, InventoryFigures, MarketFigures, OrderFigures, ReturnFigures, SalesFigures,
+    TrafficFigures,
 };
 use crate::market::Market;
 use crate::money::{Currency, RoundingMode, with_minor_digits};
@@ -222,6 +223,8 @@ pub enum DataKind {
     Orders,
     /// Sessions with units and order items ordered (Amazon Business Report).
     Traffic,
+    /// Stock on hand and shipped from it, day by day (Amazon Inventory Ledger).
+    Inventory,
 }
 
 /// The kinds of export `id`'s numerator and denominator come from.
@@ -230,6 +233,7 @@ pub fn data_kinds(id: KpiId) -> &'static [DataKind] {
         Needs::Sales => &[DataKind::Sales],
         Needs::Orders => &[DataKind::Orders],
         Needs::Traffic => &[DataKind::Traffic],
+        Needs::Inventory => &[DataKind::Inventory],
         Needs::Ads => &[DataKind::Ads],
         Needs::SalesAndAds => &[DataKind::Sales, DataKind::Ads],
         Needs::SalesAndReturns => &[DataKind::Sales, DataKind::Returns],
@@ -310,6 +314,9 @@ pub enum Note {
     /// No traffic report (Amazon's Business Report by date) for `market`,
     /// or for any market: sessions are in no other export.
     NoTrafficReport { market: Option<Market> },
+    /// No inventory report (Amazon's Inventory Ledger summary by day) for
+    /// `market`, or for any market.
+    NoInventoryReport { market: Option<Market> },
     /// Promised and actual ship dates need an orders report.
     NeedsOrdersReport,
     /// An overall value made of the data of `covers` only: `markets` lack
@@ -334,6 +341,7 @@ pub enum Denominator {
     FeedbackReceived,
     OrdersPlaced,
     Sessions,
+    ShippedFromStock,
 }
 
 impl Denominator {
@@ -350,6 +358,7 @@ impl Denominator {
             Denominator::FeedbackReceived => "feedback_received",
             Denominator::OrdersPlaced => "orders_placed",
             Denominator::Sessions => "sessions",
+            Denominator::ShippedFromStock => "shipped_from_stock",
         }
     }
 }
@@ -364,6 +373,7 @@ struct Inputs {
     feedback: Option<FeedbackFigures>,
     orders: Option<OrderFigures>,
     traffic: Option<TrafficFigures>,
+    inventory: Option<InventoryFigures>,
 }
 
 /// What a KPI needs from a market for that market to count in it: the data
@@ -385,6 +395,8 @@ enum Needs {
     Feedback,
     /// A traffic report alone (sessions and what they ordered).
     Traffic,
+    /// An inventory report alone (stock on hand and shipped from it).
+    Inventory,
     /// A report kpiseal does not read: no market has it, for this reason.
     Unread(Note),
 }
@@ -406,6 +418,7 @@ impl Needs {
             KpiId::ReturnRate => Needs::SalesAndReturns,
             KpiId::NegativeFeedbackRate => Needs::Feedback,
             KpiId::ConversionRate => Needs::Traffic,
+            KpiId::InventoryTurnoverDays => Needs::Inventory,
             KpiId::LateShipmentRate => Needs::Unread(Note::NeedsOrdersReport),
         }
     }
@@ -415,6 +428,7 @@ impl Needs {
             Needs::Sales => f.sales.is_some(),
             Needs::Orders => f.orders.is_some(),
             Needs::Traffic => f.traffic.is_some(),
+            Needs::Inventory => f.inventory.is_some(),
             Needs::Ads => f.ads.is_some(),
             Needs::SalesAndAds => f.sales.is_some() && f.ads.is_some(),
             Needs::SalesAndReturns => f.sales.is_some() && f.returns.is_some(),
@@ -470,6 +484,7 @@ pub fn compute<E>(
             feedback: f.feedback.clone(),
             orders: f.orders.clone(),
             traffic: f.traffic.clone(),
+            inventory: f.inventory.clone(),
         };
         for id in KpiId::ALL {
             let covers = if Needs::of(id).met_by(f) { vec![market] } else { Vec::new() };
@@ -526,6 +541,7 @@ fn uncovered<'a>(needs: &Needs, markets: impl Iterator<Item = &'a MarketFigures>
         Needs::Unread(note) => note.clone(),
         Needs::Orders => Note::NoOrdersReport { market: None },
         Needs::Traffic => Note::NoTrafficReport { market: None },
+        Needs::Inventory => Note::NoInventoryReport { market: None },
         Needs::Sales => Note::NoSalesExport { market: None },
         Needs::Ads => Note::NoAdsReport { market: None },
         Needs::SalesAndAds if !any(Needs::Ads) => Note::NoAdsReport { market: None },
@@ -562,6 +578,7 @@ fn convert_inputs<E>(inputs: &Inputs, convert: &dyn Fn(Decimal) -> Result<Decima
         feedback: inputs.feedback.clone(),
         orders: inputs.orders.clone(),
         traffic: inputs.traffic.clone(),
+        inventory: inputs.inventory.clone(),
     })
 }
 
@@ -590,6 +607,13 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Inputs>) -> Inputs {
                 placed: t.placed + o.placed,
                 seller_cancelled: t.seller_cancelled + o.seller_cancelled,
                 cancelled: t.cancelled + o.cancelled,
+            });
+        }
+        if let Some(i) = &p.inventory {
+            let sum = total.inventory.take().unwrap_or_default();
+            total.inventory = Some(InventoryFigures {
+                on_hand_unit_days: sum.on_hand_unit_days + i.on_hand_unit_days,
+                shipped: sum.shipped + i.shipped,
             });
         }
         if let Some(t) = &p.traffic {
@@ -774,6 +798,12 @@ fn formula(contract: &Contract, id: KpiId, scope: Scope, inputs: &Inputs) -> Val
                 ConversionBasis::OrderItems => t.order_items,
             };
             ratio(Decimal::from(ordered), Decimal::from(t.sessions), Denominator::Sessions)
+        }
+        KpiId::InventoryTurnoverDays => {
+            // Average sellable units on hand ÷ average units shipped per
+            // day, both over the same days: the days cancel.
+            let i = inputs.inventory.as_ref().ok_or(Note::NoInventoryReport { market: scope.market() })?;
+            ratio(Decimal::from(i.on_hand_unit_days), Decimal::from(i.shipped), Denominator::ShippedFromStock)
         }
         KpiId::DisputeRate => {
             let s = sales?;

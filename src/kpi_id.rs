@@ -25,11 +25,12 @@ pub enum KpiId {
     NetProceeds,
     NegativeFeedbackRate,
     ConversionRate,
+    InventoryTurnoverDays,
 }
 
 impl KpiId {
     /// Every KPI, in the order the scorecard lists them.
-    pub const ALL: [KpiId; 17] = [
+    pub const ALL: [KpiId; 18] = [
         KpiId::Gmv,
         KpiId::GmvAttainment,
         KpiId::Orders,
@@ -47,6 +48,7 @@ impl KpiId {
         KpiId::NetProceeds,
         KpiId::NegativeFeedbackRate,
         KpiId::ConversionRate,
+        KpiId::InventoryTurnoverDays,
     ];
 
     /// The canonical id, e.g. `dispute_rate`.
@@ -69,6 +71,7 @@ impl KpiId {
             KpiId::NetProceeds => "net_proceeds",
             KpiId::NegativeFeedbackRate => "negative_feedback_rate",
             KpiId::ConversionRate => "conversion_rate",
+            KpiId::InventoryTurnoverDays => "inventory_turnover_days",
         }
     }
 }

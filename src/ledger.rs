@@ -21,6 +21,18 @@ pub struct MarketFigures {
     pub feedback: Option<FeedbackFigures>,
     pub orders: Option<OrderFigures>,
     pub traffic: Option<TrafficFigures>,
+    pub inventory: Option<InventoryFigures>,
+}
+
+/// What the inventory reports say (Amazon's Inventory Ledger), summed over
+/// the days of the period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InventoryFigures {
+    /// Sellable units on hand at the end of each day, summed over the days
+    /// (unit-days): their average is this over the number of days.
+    pub on_hand_unit_days: i64,
+    /// Units shipped to buyers from stock over the days.
+    pub shipped: i64,
 }
 
 /// What the traffic reports say (Amazon's Business Report by date), summed
@@ -106,12 +118,15 @@ pub struct Provides {
     pub orders: Option<Market>,
     /// Sessions and what they ordered.
     pub traffic: Option<Market>,
+    /// Stock on hand and shipped from it.
+    pub inventory: Option<Market>,
 }
 
 impl Provides {
     /// The market the export is of, whatever it provides.
     pub fn market(&self) -> Option<Market> {
-        self.sales.or(self.ads).or(self.returns).or(self.feedback).or(self.orders).or(self.traffic)
+        let stock = self.traffic.or(self.inventory);
+        self.sales.or(self.ads).or(self.returns).or(self.feedback).or(self.orders).or(stock)
     }
 }
 
@@ -127,6 +142,7 @@ pub struct Ledger {
     feedback_markets: Vec<Market>,
     order_markets: Vec<Market>,
     traffic_markets: Vec<Market>,
+    inventory_markets: Vec<Market>,
 }
 
 impl Ledger {
@@ -144,6 +160,7 @@ impl Ledger {
             (provides.feedback, &mut self.feedback_markets),
             (provides.orders, &mut self.order_markets),
             (provides.traffic, &mut self.traffic_markets),
+            (provides.inventory, &mut self.inventory_markets),
         ] {
             if let Some(m) = market
                 && !list.contains(&m)
@@ -167,6 +184,11 @@ impl Ledger {
     /// Whether some traffic report (Business Report) was given for `market`.
     pub fn has_traffic(&self, market: Market) -> bool {
         self.traffic_markets.contains(&market)
+    }
+
+    /// Whether some inventory report (Inventory Ledger) was given for `market`.
+    pub fn has_inventory(&self, market: Market) -> bool {
+        self.inventory_markets.contains(&market)
     }
 
     /// Whether some returns report was given for `market`.
@@ -246,6 +268,13 @@ impl Ledger {
                 sessions: count(OrderEventKind::Sessions),
                 units_ordered: count(OrderEventKind::UnitsOrdered),
                 order_items: count(OrderEventKind::OrderItems),
+            });
+        }
+        for &market in &self.inventory_markets {
+            let count = |kind| events.get(&(market, kind)).map_or(0, |e: &EventSum| e.units);
+            out.entry(market).or_default().inventory = Some(InventoryFigures {
+                on_hand_unit_days: count(OrderEventKind::SellableOnHand),
+                shipped: count(OrderEventKind::ShippedFromStock),
             });
         }
         for &market in &self.ad_markets {

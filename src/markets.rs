@@ -55,6 +55,7 @@ pub fn report_name(market: Market, kind: DataKind) -> Option<&'static str> {
         (Market::AmazonUs, DataKind::Feedback) => Some("seller Feedback report"),
         (Market::AmazonUs, DataKind::Orders) => Some("All Orders report"),
         (Market::AmazonUs, DataKind::Traffic) => Some("Business Report (Detail Page Sales and Traffic, by date)"),
+        (Market::AmazonUs, DataKind::Inventory) => Some("Inventory Ledger (Summary view, by day)"),
         (Market::MercadoLivreBr, DataKind::Sales) => Some("Mercado Livre Vendas export"),
         (Market::MercadoLivreBr, _) => None,
     }
@@ -134,6 +135,9 @@ pub fn check_exports(
                     DataKind::Orders => (format!("which {contract_file} {} reads", r.needed_by), "had no orders there"),
                     DataKind::Traffic => {
                         (format!("which {contract_file} {} reads", r.needed_by), "had no sessions there")
+                    }
+                    DataKind::Inventory => {
+                        (format!("which {contract_file} {} reads", r.needed_by), "held no FBA stock there")
                     }
                 };
                 findings.refuse(InputError::file(

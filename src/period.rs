@@ -51,6 +51,11 @@ impl Period {
         date.year() == self.year && date.month() == self.month
     }
 
+    /// The month's days, in order.
+    pub fn days(self) -> impl Iterator<Item = NaiveDate> {
+        self.first_day().iter_days().take_while(move |d| self.contains(*d))
+    }
+
     /// Whether `date` is the month's first or last day or the day next to
     /// either outside it: a calendar date a change of time zone (less than a
     /// day) could move into or out of the month.

@@ -291,7 +291,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             ));
             continue;
         }
-        if let Some(m) = provides.sales.or(provides.feedback).or(provides.returns).or(provides.traffic)
+        if let Some(m) = provides.market()
             && !parsed.date_only_near_boundary.is_empty()
             && contract.time_zone(m) != m.default_time_zone()
         {
@@ -381,6 +381,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             DataKind::Feedback => ledger.has_feedback(m),
             DataKind::Orders => ledger.has_orders(m),
             DataKind::Traffic => ledger.has_traffic(m),
+            DataKind::Inventory => ledger.has_inventory(m),
         };
         let folder = Workspace::export_dir(period, seller);
         check_exports(&contract, &contract_file.path, &folder, given, &opts.allow_missing, &mut findings)?;
@@ -482,6 +483,7 @@ fn kpi_inputs(k: &kpi::Kpi, inputs: &[InputRecord]) -> Vec<String> {
                         DataKind::Feedback => p.feedback,
                         DataKind::Orders => p.orders,
                         DataKind::Traffic => p.traffic,
+                        DataKind::Inventory => p.inventory,
                     };
                     market == Some(m)
                 })
@@ -517,6 +519,7 @@ fn provides(format: Format) -> Provides {
         Format::AmazonFeedback => Provides { feedback: Some(Market::AmazonUs), ..Provides::default() },
         Format::AmazonAllOrders => Provides { orders: Some(Market::AmazonUs), ..Provides::default() },
         Format::AmazonBusinessReport => Provides { traffic: Some(Market::AmazonUs), ..Provides::default() },
+        Format::AmazonInventoryLedger => Provides { inventory: Some(Market::AmazonUs), ..Provides::default() },
         Format::CostLedger | Format::FxTable | Format::FxPtax | Format::Contract => Provides::default(),
     }
 }

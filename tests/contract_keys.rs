@@ -454,12 +454,14 @@ fn amazon_rows_move_across_the_month_boundary(b: &Statement, a: &Statement) -> C
     let (gb, ga) = (value(b, KpiId::Gmv, Scope::AmazonUs)?, value(a, KpiId::Gmv, Scope::AmazonUs)?);
     ensure!(gb != ga, "Amazon GMV {gb} either way");
     ensure!(value(a, KpiId::Gmv, Scope::MercadoLivreBr)? == value(b, KpiId::Gmv, Scope::MercadoLivreBr)?, "ML moved");
-    // Every settlement row has a time of day; only the Feedback report's and
-    // the Business Report's days have none.
+    // Every settlement row has a time of day; only the Feedback report's, the
+    // Business Report's and the Inventory Ledger's days have none.
     let date_only: Vec<&String> =
         a.notes.iter().filter(|n| n.kind.code() == "time_zone_not_applied").flat_map(|n| &n.at).collect();
     ensure!(
-        date_only.iter().all(|at| at.contains("/Feedback_") || at.contains("/BusinessReport-")),
+        date_only
+            .iter()
+            .all(|at| ["/Feedback_", "/BusinessReport-", "/Inventory_Ledger_"].iter().any(|f| at.contains(f))),
         "settlement rows without a time of day: {date_only:?}"
     );
     Ok(())

@@ -466,6 +466,7 @@ fn has_both_sides(id: KpiId, f: &MarketFigures) -> bool {
         KpiId::ReturnRate => sales && f.returns.is_some(),
         KpiId::NegativeFeedbackRate => f.feedback.is_some(),
         KpiId::ConversionRate => f.traffic.is_some(),
+        KpiId::InventoryTurnoverDays => f.inventory.is_some(),
         KpiId::LateShipmentRate => false,
         _ => sales,
     }
@@ -568,6 +569,11 @@ fn check_overall_kpis(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result
                         (o + ordered, s + t.sessions)
                     });
                     quotient(Decimal::from(ordered), Decimal::from(sessions))
+                }
+                KpiId::InventoryTurnoverDays => {
+                    let stock = covers.iter().filter_map(|&m| figures(m).inventory.as_ref());
+                    let (on_hand, shipped) = stock.fold((0, 0), |(o, s), i| (o + i.on_hand_unit_days, s + i.shipped));
+                    quotient(Decimal::from(on_hand), Decimal::from(shipped))
                 }
                 KpiId::LateShipmentRate => None,
             }
@@ -986,4 +992,57 @@ fn the_business_report_by_date_gives_the_conversion_rate_on_the_basis_the_contra
     assert_eq!(k["value"], (Decimal::from(items) / Decimal::from(sessions)).round_dp(4).to_string());
     assert_eq!(k["definition_key"], "conversion_rate.order_items");
     assert_eq!(k["inputs"], serde_json::json!([rel]));
+}
+
+#[test]
+fn the_inventory_ledger_gives_turnover_days_as_average_sellable_stock_over_average_daily_shipments() {
+    let rel = "exports/2026-10/acme-home/Inventory_Ledger_Summary_20260930_20261101.txt";
+    let ws = demo_with(|_| {});
+    // By hand: October's sellable end-of-day balances and customer shipments.
+    let text = fs::read_to_string(ws.path().join(rel)).unwrap();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let headers: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let col = |name: &str| headers.iter().position(|h| *h == name).unwrap();
+    let (mut on_hand, mut shipped, mut days) = (0i64, 0i64, BTreeSet::new());
+    for line in lines {
+        let cells: Vec<&str> = line.split('\t').collect();
+        if cells[col("Date")].starts_with("10/") && cells[col("Disposition")] == "SELLABLE" {
+            days.insert(cells[col("Date")].to_string());
+            on_hand += cells[col("Ending Warehouse Balance")].parse::<i64>().unwrap();
+            shipped -= cells[col("Customer Shipments")].parse::<i64>().unwrap();
+        }
+    }
+    assert_eq!(days.len(), 31);
+    let average_on_hand = Decimal::from(on_hand) / Decimal::from(31);
+    let average_shipped = Decimal::from(shipped) / Decimal::from(31);
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+    let kpi = |market: &str| {
+        st["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == "inventory_turnover_days" && k["market"] == market)
+            .cloned()
+    };
+    let amazon = kpi("amazon_us").unwrap();
+    assert_eq!(amazon["value"], (average_on_hand / average_shipped).round_dp(4).to_string());
+    assert_eq!(amazon["inputs"], serde_json::json!([rel]));
+    assert_eq!(kpi("mercadolivre_br").unwrap()["note"]["code"], "no_inventory_report");
+    // Without the ledger, a target on turnover days is refused.
+    let ws = demo_with(|ws| {
+        fs::remove_file(ws.join(rel)).unwrap();
+        edit(
+            ws,
+            "contracts/acme-home.toml",
+            "[[kpi.targets]]",
+            "[[kpi.targets]]\nkpi = \"inventory_turnover_days\"\nmax = \"60\"\n\n[[kpi.targets]]",
+        );
+    });
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&done.stdout).to_string() + &String::from_utf8_lossy(&done.stderr);
+    assert!(err.contains("no Inventory Ledger (Summary view, by day) for amazon_us"), "{err}");
 }

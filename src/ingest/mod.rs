@@ -7,6 +7,7 @@
 pub mod amazon_ads;
 pub mod amazon_business_report;
 pub mod amazon_feedback;
+pub mod amazon_inventory;
 pub mod amazon_mfn_returns;
 pub mod amazon_orders;
 pub mod amazon_returns;
@@ -50,6 +51,8 @@ pub enum Format {
     AmazonAllOrders,
     /// The Business Report by date (Detail Page Sales and Traffic).
     AmazonBusinessReport,
+    /// The Inventory Ledger, Summary view by day.
+    AmazonInventoryLedger,
     MercadolivreVendasXlsx,
     MercadolivreVendasCsv,
     CostLedger,
@@ -71,6 +74,7 @@ impl Format {
             Format::AmazonMfnReturns => "amazon_mfn_returns",
             Format::AmazonAllOrders => "amazon_all_orders",
             Format::AmazonBusinessReport => "amazon_business_report",
+            Format::AmazonInventoryLedger => "amazon_inventory_ledger",
             Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
             Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
             Format::CostLedger => "cost_ledger",
@@ -258,6 +262,7 @@ const TAB_REPORTS: &[TabReport] = &[
     (Format::AmazonMfnReturns, amazon_mfn_returns::is_header, amazon_mfn_returns::parse),
     (Format::AmazonFeedback, amazon_feedback::is_header, amazon_feedback::parse),
     (Format::AmazonAllOrders, amazon_orders::is_header, amazon_orders::parse),
+    (Format::AmazonInventoryLedger, amazon_inventory::is_header, amazon_inventory::parse),
 ];
 
 const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
@@ -401,7 +406,7 @@ fn unrecognised(file: &str, first_line: &str) -> InputError {
     InputError::file(
         file,
         format!(
-            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a merchant-fulfilled returns report (tab-separated, Order ID, Return request date …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), an All Orders report (tab-separated, amazon-order-id, purchase-date, order-status …), a Business Report by date (Date, Units Ordered, Total Order Items, Sessions - Total …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
+            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a merchant-fulfilled returns report (tab-separated, Order ID, Return request date …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), an All Orders report (tab-separated, amazon-order-id, purchase-date, order-status …), a Business Report by date (Date, Units Ordered, Total Order Items, Sessions - Total …), an Inventory Ledger summary (tab-separated, Date, FNSKU, Disposition, Ending Warehouse Balance …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
         ),
     )
 }

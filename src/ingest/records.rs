@@ -95,11 +95,17 @@ pub enum OrderEventKind {
     UnitsOrdered,
     /// A day's order items (Business Report): no order; `units` is the count.
     OrderItems,
+    /// One FNSKU's sellable units on hand at the end of a day (Inventory
+    /// Ledger): `order_id` holds the FNSKU; `units` is the count.
+    SellableOnHand,
+    /// One FNSKU's units shipped to buyers from stock on a day (Inventory
+    /// Ledger): `order_id` holds the FNSKU; `units` is the count.
+    ShippedFromStock,
 }
 
 impl OrderEventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [OrderEventKind; 12] = [
+    pub const ALL: [OrderEventKind; 14] = [
         OrderEventKind::Placed,
         OrderEventKind::Ordered,
         OrderEventKind::CancelledBySeller,
@@ -112,6 +118,8 @@ impl OrderEventKind {
         OrderEventKind::Sessions,
         OrderEventKind::UnitsOrdered,
         OrderEventKind::OrderItems,
+        OrderEventKind::SellableOnHand,
+        OrderEventKind::ShippedFromStock,
     ];
 
     /// The snake_case id statement.json and the ledger's frames use.
@@ -129,6 +137,8 @@ impl OrderEventKind {
             OrderEventKind::Sessions => "sessions",
             OrderEventKind::UnitsOrdered => "units_ordered",
             OrderEventKind::OrderItems => "order_items",
+            OrderEventKind::SellableOnHand => "sellable_on_hand",
+            OrderEventKind::ShippedFromStock => "shipped_from_stock",
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum UnitKey {
     OrderLine { order_id: String, sku: String, occurrence: usize },
     /// A day of a traffic report (Business Report by date).
     TrafficDay { date: NaiveDate },
+    /// A day of one FNSKU in one disposition (Inventory Ledger summary).
+    StockDay { date: NaiveDate, fnsku: String, disposition: String },
 }
 
 impl UnitKey {
@@ -84,6 +86,7 @@ impl UnitKey {
             UnitKey::Feedback { .. } => "feedback",
             UnitKey::OrderLine { .. } => "order items",
             UnitKey::TrafficDay { .. } => "days of traffic",
+            UnitKey::StockDay { .. } => "days of stock",
         }
     }
 

@@ -246,6 +246,8 @@ pub(crate) enum Purpose {
     AmazonAllOrders = 9,
     /// The Business Report's sessions, drawn apart for the same reason.
     AmazonTraffic = 10,
+    /// The Inventory Ledger's receipts and opening stock, drawn apart for the same reason.
+    AmazonInventory = 11,
 }
 
 /// The generator's random number generator: portable and seedable.

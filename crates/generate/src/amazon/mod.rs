@@ -10,6 +10,7 @@
 
 mod business_report;
 mod feedback;
+mod inventory;
 mod orders;
 mod returns;
 mod settlement;
@@ -247,7 +248,8 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
         summary.add(ws.write_text_rows(&format!("{dir}/{name}"), |w| write_settlement(w, &book, s, txs, layout))?);
     }
     let mut rng = seller.rng(ws.seed, Purpose::AmazonReturns);
-    summary.add(returns::write(ws, &dir, &book, &mut rng, b.returned)?);
+    let (returns_summary, returned) = returns::write(ws, &dir, &book, &mut rng, b.returned)?;
+    summary.add(returns_summary);
     let mut rng = seller.rng(ws.seed, Purpose::AmazonFeedback);
     summary.add(feedback::write(ws, &dir, &book, &mut rng, b.feedback)?);
     let mut rng = seller.rng(ws.seed, Purpose::AmazonAllOrders);
@@ -256,6 +258,8 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     let mut rng = seller.rng(ws.seed, Purpose::AmazonTraffic);
     let prices: Vec<i64> = book.catalog.iter().map(|p| p.price).collect();
     summary.add(business_report::write(ws, &dir, &prices, &items, &mut rng)?);
+    let mut rng = seller.rng(ws.seed, Purpose::AmazonInventory);
+    summary.add(inventory::write(ws, &dir, &book, &returned, &mut rng)?);
     Ok(summary)
 }
 

@@ -42,17 +42,27 @@ struct Return {
     comment: Option<usize>,
 }
 
+/// A return as the inventory ledger sees it: when, which product, how many
+/// units, and whether they went back to sellable stock.
+pub(super) struct Returned {
+    pub(super) ts: i64,
+    pub(super) product: u8,
+    pub(super) qty: u8,
+    pub(super) disposition: &'static str,
+}
+
 /// Writes `exports/<period>/<seller>/FBA_Customer_Returns_<first>_<last>.txt`:
 /// each shipped order line returned with `permille` chance, dated 3 to 30
 /// days after its order; rows dated from 3 days before the period to 2
-/// days after it (Los Angeles time), oldest first.
+/// days after it (Los Angeles time), oldest first. Returns the returns
+/// written, for the inventory ledger.
 pub(super) fn write(
     ws: &Workspace,
     dir: &str,
     book: &Book,
     rng: &mut Gen,
     permille: u32,
-) -> io::Result<crate::GenerateSummary> {
+) -> io::Result<(crate::GenerateSummary, Vec<Returned>)> {
     let first = add_days(ws.period.first_day(), -3);
     let last = add_days(ws.period.last_day(), 2);
     let mut returns = Vec::new();
@@ -92,7 +102,16 @@ pub(super) fn write(
     }
     returns.sort_by_key(|r| (r.ts, r.order, r.item));
     let name = format!("{dir}/FBA_Customer_Returns_{}_{}.txt", first.format("%Y%m%d"), last.format("%Y%m%d"));
-    ws.write_text_rows(&name, |w| {
+    let returned = returns
+        .iter()
+        .map(|r| Returned {
+            ts: r.ts,
+            product: book.items[r.item as usize].product,
+            qty: r.qty,
+            disposition: OUTCOMES[r.outcome].0,
+        })
+        .collect();
+    let summary = ws.write_text_rows(&name, |w| {
         w.write_all(HEADER.as_bytes())?;
         for r in &returns {
             let item = &book.items[r.item as usize];
@@ -114,7 +133,8 @@ pub(super) fn write(
             )?;
         }
         Ok(returns.len() as u64)
-    })
+    })?;
+    Ok((summary, returned))
 }
 
 /// The listing title the report prints for a demo SKU.
