@@ -201,7 +201,6 @@ impl Catalog {
         match note {
             Note::NoSalesExport { market } => Ok(self.text(&market_key("no_sales_export", *market))?.to_string()),
             Note::NoAdsReport { market } => Ok(self.text(&market_key("no_ads_report", *market))?.to_string()),
-            Note::MercadolivreAdsNotRead => Ok(self.text("notes.mercadolivre_ads_not_read")?.to_string()),
             Note::ZeroDenominator { denominator } => {
                 let what = self.text(&format!("denominators.{}", denominator.id()))?;
                 self.fill("notes.zero_denominator", &[("denominator", what)])

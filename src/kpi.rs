@@ -297,8 +297,6 @@ pub enum Note {
     NoSalesExport { market: Option<Market> },
     /// No Sponsored Products report (`market`), or no ads report at all.
     NoAdsReport { market: Option<Market> },
-    /// Mercado Livre Product Ads reports are not read yet.
-    MercadolivreAdsNotRead,
     /// The ratio's denominator is zero.
     ZeroDenominator { denominator: Denominator },
     /// The contract sets no GMV minimum to measure attainment against.
@@ -317,7 +315,8 @@ pub enum Note {
     /// No inventory report (Amazon's Inventory Ledger summary by day) for
     /// `market`, or for any market.
     NoInventoryReport { market: Option<Market> },
-    /// Promised and actual ship dates need an orders report.
+    /// No export kpiseal reads gives an expected ship date beside the ship
+    /// date (and FBA orders are shipped by Amazon): the late shipment rate.
     NeedsOrdersReport,
     /// An overall value made of the data of `covers` only: `markets` lack
     /// its numerator's or its denominator's data.
@@ -743,10 +742,7 @@ fn make(contract: &Contract, id: KpiId, scope: Scope, currency: Currency, value:
 fn formula(contract: &Contract, id: KpiId, scope: Scope, inputs: &Inputs) -> Value {
     let terms = &contract.kpi;
     let no_sales = || Note::NoSalesExport { market: scope.market() };
-    let no_ads = || match scope.market() {
-        Some(Market::MercadoLivreBr) => Note::MercadolivreAdsNotRead,
-        market => Note::NoAdsReport { market },
-    };
+    let no_ads = || Note::NoAdsReport { market: scope.market() };
     let sales = inputs.sales.as_ref().ok_or_else(no_sales);
     let ads = inputs.ads.as_ref().ok_or_else(no_ads);
     let gross =

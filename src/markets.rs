@@ -57,6 +57,7 @@ pub fn report_name(market: Market, kind: DataKind) -> Option<&'static str> {
         (Market::AmazonUs, DataKind::Traffic) => Some("Business Report (Detail Page Sales and Traffic, by date)"),
         (Market::AmazonUs, DataKind::Inventory) => Some("Inventory Ledger (Summary view, by day)"),
         (Market::MercadoLivreBr, DataKind::Sales) => Some("Mercado Livre Vendas export"),
+        (Market::MercadoLivreBr, DataKind::Ads) => Some("Mercado Livre Product Ads report"),
         (Market::MercadoLivreBr, _) => None,
     }
 }
@@ -151,7 +152,7 @@ pub fn check_exports(
                 continue;
             }
             (Some(allowed_by), DataKind::Sales) => NoteKind::MarketSalesMissing { market: m.to_string(), allowed_by },
-            (Some(allowed_by), DataKind::Ads) => {
+            (Some(allowed_by), DataKind::Ads) if r.market == Market::AmazonUs => {
                 NoteKind::MarketAdsMissing { market: m.to_string(), needed_by: r.needed_by, allowed_by }
             }
             (Some(allowed_by), _) => NoteKind::MarketReportMissing {
@@ -199,7 +200,7 @@ mod tests {
     }
 
     #[test]
-    fn every_market_needs_its_sales_export_and_amazon_its_ads_report_for_a_roas_rule() {
+    fn every_market_needs_its_sales_export_and_its_ads_report_for_a_roas_rule() {
         let r = required(&contract());
         let needs: Vec<(Market, DataKind, &str)> =
             r.iter().map(|r| (r.market, r.export, r.needed_by.as_str())).collect();
@@ -209,6 +210,7 @@ mod tests {
                 (Market::AmazonUs, DataKind::Sales, "contract.markets"),
                 (Market::AmazonUs, DataKind::Ads, "fees.rules[0] (roas)"),
                 (Market::MercadoLivreBr, DataKind::Sales, "contract.markets"),
+                (Market::MercadoLivreBr, DataKind::Ads, "fees.rules[0] (roas)"),
             ]
         );
     }
@@ -220,19 +222,27 @@ mod tests {
         c.kpi.targets.retain(|t| !is_ads_kpi(t.kpi));
         c.kpi.targets.retain(|t| t.kpi != KpiId::CancelRate);
         assert!(required(&c).iter().all(|r| r.export == DataKind::Sales));
-        // A rule on Mercado Livre's ROAS (whose reports are not read) needs nothing either.
+        // A rule on Mercado Livre's ROAS needs its Product Ads report, not Amazon's.
         let mut c = contract();
         for r in &mut c.fees.rules {
             r.market = Some(Market::MercadoLivreBr);
         }
-        c.kpi.targets.retain(|t| !is_ads_kpi(t.kpi));
-        assert!(required(&c).iter().all(|r| r.export == DataKind::Sales));
+        c.kpi.targets.retain(|t| !is_ads_kpi(t.kpi) && t.kpi != KpiId::CancelRate);
+        let ads: Vec<Market> = required(&c).iter().filter(|r| r.export == DataKind::Ads).map(|r| r.market).collect();
+        assert_eq!(ads, [Market::MercadoLivreBr]);
     }
 
     #[test]
     fn a_missing_sales_export_is_refused_naming_the_folder_and_the_way_out() {
-        let (errors, notes) =
-            check(&contract(), &[(Market::AmazonUs, DataKind::Sales), (Market::AmazonUs, DataKind::Ads)], &[]);
+        let (errors, notes) = check(
+            &contract(),
+            &[
+                (Market::AmazonUs, DataKind::Sales),
+                (Market::AmazonUs, DataKind::Ads),
+                (Market::MercadoLivreBr, DataKind::Ads),
+            ],
+            &[],
+        );
         assert_eq!(
             errors,
             vec![
@@ -250,7 +260,8 @@ mod tests {
         let given = [(Market::AmazonUs, DataKind::Sales)];
         let (errors, notes) = check(&contract(), &given, &[Market::MercadoLivreBr, Market::AmazonUs]);
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes[2].contains("no Mercado Livre Product Ads report"), "{notes:?}");
         assert!(
             notes[0].contains("--allow-missing amazon_us") && notes[0].contains("fees.rules[0] (roas)"),
             "{notes:?}"
@@ -258,7 +269,12 @@ mod tests {
         assert!(notes[1].contains("--allow-missing mercadolivre_br"), "{notes:?}");
         let mut c = contract();
         c.contract.allow_missing = vec![Market::MercadoLivreBr];
-        let (errors, notes) = check(&c, &[(Market::AmazonUs, DataKind::Sales), (Market::AmazonUs, DataKind::Ads)], &[]);
+        let given = [
+            (Market::AmazonUs, DataKind::Sales),
+            (Market::AmazonUs, DataKind::Ads),
+            (Market::MercadoLivreBr, DataKind::Ads),
+        ];
+        let (errors, notes) = check(&c, &given, &[]);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(notes.len(), 1);
         assert!(notes[0].contains("contracts/acme.toml contract.allow_missing"), "{notes:?}");
@@ -266,8 +282,15 @@ mod tests {
 
     #[test]
     fn a_missing_ads_report_is_refused_naming_the_rule_that_reads_it() {
-        let (errors, _) =
-            check(&contract(), &[(Market::AmazonUs, DataKind::Sales), (Market::MercadoLivreBr, DataKind::Sales)], &[]);
+        let (errors, _) = check(
+            &contract(),
+            &[
+                (Market::AmazonUs, DataKind::Sales),
+                (Market::MercadoLivreBr, DataKind::Sales),
+                (Market::MercadoLivreBr, DataKind::Ads),
+            ],
+            &[],
+        );
         assert_eq!(errors.len(), 1);
         assert!(
             errors[0].starts_with(
@@ -279,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn a_target_on_a_kpi_of_another_amazon_report_needs_that_report_and_mercado_livre_needs_none_it_cannot_read() {
+    fn a_target_on_a_kpi_of_another_amazon_report_needs_that_report_and_mercado_livre_none_it_cannot_read() {
         let mut c = contract();
         let mut target = c.kpi.targets[0].clone();
         target.kpi = KpiId::CancelRate;
@@ -290,13 +313,14 @@ mod tests {
         let n = c.kpi.targets.len() - 1;
         assert!(needs.contains(&(Market::AmazonUs, DataKind::Orders, format!("kpi.targets[{n}] (cancel_rate)"))));
         assert!(
-            !needs.iter().any(|(m, e, _)| *m == Market::MercadoLivreBr && *e != DataKind::Sales),
+            !needs.iter().any(|(m, e, _)| *m == Market::MercadoLivreBr && *e == DataKind::Orders),
             "Vendas is Mercado Livre's orders export: {needs:?}"
         );
         let given = [
             (Market::AmazonUs, DataKind::Sales),
             (Market::AmazonUs, DataKind::Ads),
             (Market::MercadoLivreBr, DataKind::Sales),
+            (Market::MercadoLivreBr, DataKind::Ads),
         ];
         let (errors, _) = check(&c, &given, &[]);
         assert_eq!(errors.len(), 1, "{errors:?}");

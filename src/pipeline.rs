@@ -513,6 +513,7 @@ fn provides(format: Format) -> Provides {
             }
         }
         Format::AmazonAdsCsv | Format::AmazonAdsXlsx => Provides { ads: Some(Market::AmazonUs), ..Provides::default() },
+        Format::MercadolivreAdsXlsx => Provides { ads: Some(Market::MercadoLivreBr), ..Provides::default() },
         Format::AmazonFbaReturns | Format::AmazonMfnReturns => {
             Provides { returns: Some(Market::AmazonUs), ..Provides::default() }
         }

@@ -170,41 +170,62 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         out.rows_total += 1;
         let ad = read_row(t, row, &cols)?;
-        let mut unit = unit(t, row, &cols, &ad);
-        out.saw(ad.start);
-        out.saw(ad.end);
-        let (period_first, period_last) = (ctx.period.first_day(), ctx.period.last_day());
-        if ad.end < period_first || ad.start > period_last {
-            out.units.push(unit);
-            continue;
-        }
-        let bounds = [
-            (period_first, format!("the first day of {}", ctx.period)),
-            (period_last.succ_opt().unwrap_or(period_last), format!("the last day of {}", ctx.period)),
-            (ctx.counted.0, format!("the contract term's start ({})", ctx.counted.0)),
-            (ctx.counted.1.succ_opt().unwrap_or(ctx.counted.1), format!("the contract term's end ({})", ctx.counted.1)),
-        ];
-        // A row spans a bound when it holds both the day before it and the day itself.
-        if let Some((_, what)) = bounds.iter().find(|(day, _)| ad.start < *day && ad.end >= *day) {
-            let col = cols.end.unwrap_or(cols.start);
-            return Err(t.error(
-                row,
-                col,
-                format!(
-                    "the row runs from {} to {}, across {what}; kpiseal does not split a row's spend between days by guesswork: download the report with a daily time unit (one row per day)",
-                    ad.start, ad.end
-                ),
-            ));
-        }
-        out.rows_in_period += 1;
-        unit.rows_in_period = 1;
-        if ad.start >= ctx.counted.0 && ad.end <= ctx.counted.1 {
-            unit.ads = out.ads.len()..out.ads.len() + 1;
-            out.ads.push(ad);
-        }
-        out.units.push(unit);
+        let unit = unit(t, row, &cols, &ad);
+        let how = "download the report with a daily time unit (one row per day)";
+        add_in_period(t, row, cols.end.unwrap_or(cols.start), ad, unit, ctx, how, &mut out)?;
     }
     Ok(out)
+}
+
+/// Adds an ads row and its unit to `out`: a row wholly outside the period
+/// only widens the file's dates; a row inside it counts in the period, and
+/// its money counts when it also lies within `ctx.counted` (the contract
+/// term). A row across the period's first or last day, or the term's start
+/// or end inside it, is refused naming `col`, with `how` to get rows that
+/// do not span: its spend cannot be split between days without guessing.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn add_in_period(
+    t: &Table,
+    row: &Row,
+    col: usize,
+    ad: AdRow,
+    mut unit: Unit,
+    ctx: &IngestContext,
+    how: &str,
+    out: &mut ParsedExport,
+) -> Result<(), InputError> {
+    out.saw(ad.start);
+    out.saw(ad.end);
+    let (period_first, period_last) = (ctx.period.first_day(), ctx.period.last_day());
+    if ad.end < period_first || ad.start > period_last {
+        out.units.push(unit);
+        return Ok(());
+    }
+    let bounds = [
+        (period_first, format!("the first day of {}", ctx.period)),
+        (period_last.succ_opt().unwrap_or(period_last), format!("the last day of {}", ctx.period)),
+        (ctx.counted.0, format!("the contract term's start ({})", ctx.counted.0)),
+        (ctx.counted.1.succ_opt().unwrap_or(ctx.counted.1), format!("the contract term's end ({})", ctx.counted.1)),
+    ];
+    // A row spans a bound when it holds both the day before it and the day itself.
+    if let Some((_, what)) = bounds.iter().find(|(day, _)| ad.start < *day && ad.end >= *day) {
+        return Err(t.error(
+            row,
+            col,
+            format!(
+                "the row runs from {} to {}, across {what}; kpiseal does not split a row's spend between days by guesswork: {how}",
+                ad.start, ad.end
+            ),
+        ));
+    }
+    out.rows_in_period += 1;
+    unit.rows_in_period = 1;
+    if ad.start >= ctx.counted.0 && ad.end <= ctx.counted.1 {
+        unit.ads = out.ads.len()..out.ads.len() + 1;
+        out.ads.push(ad);
+    }
+    out.units.push(unit);
+    Ok(())
 }
 
 /// The row as a unit of money: keyed by its dates, campaign, ad group, SKU

@@ -15,6 +15,7 @@ pub mod amazon_settlement;
 pub mod costs;
 pub mod dates;
 pub mod mercadolivre;
+pub mod mercadolivre_ads;
 pub mod records;
 pub mod table;
 pub mod units;
@@ -55,6 +56,8 @@ pub enum Format {
     AmazonInventoryLedger,
     MercadolivreVendasXlsx,
     MercadolivreVendasCsv,
+    /// Mercado Livre's Product Ads report (XLSX).
+    MercadolivreAdsXlsx,
     CostLedger,
     FxTable,
     FxPtax,
@@ -77,6 +80,7 @@ impl Format {
             Format::AmazonInventoryLedger => "amazon_inventory_ledger",
             Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
             Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
+            Format::MercadolivreAdsXlsx => "mercadolivre_ads_xlsx",
             Format::CostLedger => "cost_ledger",
             Format::FxTable => "fx_table",
             Format::FxPtax => "fx_ptax",
@@ -346,7 +350,8 @@ fn read_xlsx_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Fo
     // The Vendas sheet is "Vendas BR" in real exports; try it first, then any.
     let mut ordered: Vec<&String> = sheets.iter().filter(|s| s.starts_with("Vendas")).collect();
     ordered.extend(sheets.iter().filter(|s| !s.starts_with("Vendas")));
-    let is_header = |c: &[String]| mercadolivre::is_header(c) || amazon_ads::is_header(c);
+    let is_header =
+        |c: &[String]| mercadolivre::is_header(c) || amazon_ads::is_header(c) || mercadolivre_ads::is_header(c);
     let mut found: Option<table::Table> = None;
     // The first sheet that could not be read for another reason than having
     // no header (malformed XML, a spreadsheet error cell): what to report
@@ -382,6 +387,9 @@ fn read_xlsx_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Fo
     if let Some(t) = found {
         if mercadolivre::is_header(&t.headers) {
             return Ok((Format::MercadolivreVendasXlsx, mercadolivre::parse(&t, ctx)?));
+        }
+        if mercadolivre_ads::is_header(&t.headers) {
+            return Ok((Format::MercadolivreAdsXlsx, mercadolivre_ads::parse(&t, ctx)?));
         }
         return Ok((Format::AmazonAdsXlsx, amazon_ads::parse(&t, ctx)?));
     }

@@ -248,6 +248,8 @@ pub(crate) enum Purpose {
     AmazonTraffic = 10,
     /// The Inventory Ledger's receipts and opening stock, drawn apart for the same reason.
     AmazonInventory = 11,
+    /// Mercado Livre's Product Ads report, drawn apart for the same reason.
+    MercadoLivreAds = 12,
 }
 
 /// The generator's random number generator: portable and seedable.

@@ -90,9 +90,9 @@ fn different_seed_gives_different_exports() {
     let (a, b) = (exports(&first), exports(&second));
     assert_eq!(
         a.len(),
-        20,
-        "5 + 4 + 1 exports, and per Amazon seller an FBA returns, a Feedback, an All Orders, a Business Report and an \
-         Inventory Ledger report"
+        22,
+        "5 + 4 + 1 exports, per Amazon seller an FBA returns, a Feedback, an All Orders, a Business Report and an \
+         Inventory Ledger report, and per Mercado Livre seller a Product Ads report"
     );
     assert!(a.is_disjoint(&b), "every export changes with the seed");
     assert_ne!(first["fx/2026-10.csv"], second["fx/2026-10.csv"]);

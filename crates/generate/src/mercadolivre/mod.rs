@@ -23,7 +23,8 @@
 //! money; a few sales are split over several lines, with every amount on the
 //! first line and blank money on the others.
 
-pub(super) mod layout;
+pub(super) mod ads;
+mod layout;
 
 use std::io;
 
@@ -159,15 +160,17 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     let rows: u64 = sales.iter().map(|s| 1 + s.extra.len() as u64).sum();
     let dir = ws.exports_dir(seller);
     let export_day = ws.period.next().first_day();
-    if xlsx {
+    let mut summary = if xlsx {
         let mut workbook = write_xlsx(ws, catalog, &sales)?;
         let name = format!("Vendas_BR_{export_day}_09-15hs_{}.xlsx", between(&mut rng, 1_000_000_000, 9_999_999_999));
-        ws.write_xlsx(&format!("{dir}/{name}"), rows, &mut workbook)
+        ws.write_xlsx(&format!("{dir}/{name}"), rows, &mut workbook)?
     } else {
         let month = PT_MONTHS[ws.period.month() as usize - 1];
         let name = format!("Vendas_BR_{month}_{}.csv", ws.period.year());
-        ws.write_text(&format!("{dir}/{name}"), rows, |w| write_csv(w, catalog, &sales))
-    }
+        ws.write_text(&format!("{dir}/{name}"), rows, |w| write_csv(w, catalog, &sales))?
+    };
+    summary.add(ads::write(ws, &dir, catalog, &sales, &mut seller.rng(ws.seed, Purpose::MercadoLivreAds))?);
+    Ok(summary)
 }
 
 fn weighted(rng: &mut super::Gen, catalog: &[MlProduct]) -> u8 {
