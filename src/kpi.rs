@@ -60,6 +60,8 @@ pub enum Unit {
     Money(Currency),
     Count,
     Ratio,
+    /// A number of days (inventory turnover), printed like a ratio's digits.
+    Days,
 }
 
 impl Unit {
@@ -69,16 +71,18 @@ impl Unit {
         match id {
             KpiId::Gmv | KpiId::AdSpend | KpiId::PlatformFees | KpiId::NetProceeds => Unit::Money(currency),
             KpiId::Orders | KpiId::Units => Unit::Count,
+            KpiId::InventoryTurnoverDays => Unit::Days,
             _ => Unit::Ratio,
         }
     }
 
-    /// The unit as statement.json writes it: a currency code, `count` or `ratio`.
+    /// The unit as statement.json writes it: a currency code, `count`, `ratio` or `days`.
     pub fn id(self) -> &'static str {
         match self {
             Unit::Money(c) => c.code(),
             Unit::Count => "count",
             Unit::Ratio => "ratio",
+            Unit::Days => "days",
         }
     }
 }
@@ -95,8 +99,9 @@ impl<'de> Deserialize<'de> for Unit {
         match id.as_str() {
             "count" => Ok(Unit::Count),
             "ratio" => Ok(Unit::Ratio),
+            "days" => Ok(Unit::Days),
             code => code.parse::<Currency>().map(Unit::Money).map_err(|_| {
-                serde::de::Error::custom(format!("unit {code:?}: expected a currency code, `count` or `ratio`"))
+                serde::de::Error::custom(format!("unit {code:?}: expected a currency code, `count`, `ratio` or `days`"))
             }),
         }
     }
@@ -715,7 +720,7 @@ fn make(contract: &Contract, id: KpiId, scope: Scope, currency: Currency, value:
     let (value, status, note) = match value {
         Ok(exact) => {
             let printed = match unit {
-                Unit::Ratio => printed_ratio(exact, &thresholds(contract, id, scope, target)),
+                Unit::Ratio | Unit::Days => printed_ratio(exact, &thresholds(contract, id, scope, target)),
                 Unit::Money(c) => with_minor_digits(exact, c),
                 Unit::Count => exact,
             };

@@ -437,9 +437,12 @@ fn money_is_written_with_its_minor_unit_and_never_as_minus_zero() {
         let mut checked = 0;
         let mut fields: Vec<(String, &Value)> =
             MONEY_FIELDS.iter().flat_map(|p| at(&st, p).into_iter().map(move |v| (p.to_string(), v))).collect();
-        // KPI values and targets in a currency (not counts or ratios).
-        for k in
-            st["kpis"].as_array().unwrap().iter().filter(|k| !matches!(k["unit"].as_str(), Some("count" | "ratio")))
+        // KPI values and targets in a currency (not counts, ratios or days).
+        for k in st["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| !matches!(k["unit"].as_str(), Some("count" | "ratio" | "days")))
         {
             let name = format!("kpi {} {}", k["market"], k["id"]);
             fields.extend([&k["value"], &k["target"]["value"], &k["target"]["alert"]].map(|v| (name.clone(), v)));
@@ -612,7 +615,7 @@ fn check_overall_kpis(ws: &Workspace, seller: &str, opts: &RunOptions) -> Result
         let what = format!("{seller} overall {} covering {covers:?}", k.id);
         match (k.value, expected) {
             (None, None) => {}
-            (Some(v), Some(e)) if matches!(k.unit, kpiseal::kpi::Unit::Ratio) => {
+            (Some(v), Some(e)) if matches!(k.unit, kpiseal::kpi::Unit::Ratio | kpiseal::kpi::Unit::Days) => {
                 // Printed to at least four places, and on the same side of
                 // every threshold it is compared with as the exact value.
                 prop_assert!((v - e).abs() <= Decimal::new(5, 5), "{}: {} vs {}", what, v, e);
@@ -1060,6 +1063,12 @@ fn the_inventory_ledger_gives_turnover_days_as_average_sellable_stock_over_avera
     };
     let amazon = kpi("amazon_us").unwrap();
     assert_eq!(amazon["value"], (average_on_hand / average_shipped).round_dp(4).to_string());
+    assert_eq!(amazon["unit"], "days", "a number of days, not a ratio printed as a percentage");
+    if common::tools_present(&["pdftotext"]) {
+        let text = pdf_text(out.path(), "acme-home");
+        let printed = format!("{} days", amazon["value"].as_str().unwrap());
+        assert!(text.contains(&printed), "{printed} in {text}");
+    }
     assert_eq!(amazon["inputs"], serde_json::json!([rel]));
     assert_eq!(kpi("mercadolivre_br").unwrap()["note"]["code"], "no_inventory_report");
     // Without the ledger, a target on turnover days is refused.

@@ -83,6 +83,7 @@ fn printed_value(c: &Catalog, k: &Kpi) -> Option<String> {
         Unit::Count => c.number(v),
         Unit::Ratio if k.id == KpiId::Roas => c.number(v),
         Unit::Ratio => c.percent(v),
+        Unit::Days => c.fill("values.days", &[("days", &c.number(v))]).unwrap(),
     })
 }
 

@@ -195,13 +195,15 @@ fn definition_numbers(s: &Statement) -> Vec<(KpiId, String)> {
 }
 
 /// A KPI value (or target) in its unit: money with two decimals, counts as
-/// integers, ROAS as a multiple, other ratios as exact percentages.
+/// integers, ROAS as a multiple, other ratios as exact percentages, days
+/// as a number of days.
 fn kpi_value(c: &Catalog, id: KpiId, unit: Unit, value: Decimal) -> String {
     match unit {
         Unit::Money(_) => c.money(value),
         Unit::Count => c.number(value),
         Unit::Ratio if id == KpiId::Roas => c.number(value),
         Unit::Ratio => c.percent(value),
+        Unit::Days => c.fill("values.days", &[("days", &c.number(value))]).unwrap_or_else(|_| c.number(value)),
     }
 }
 
