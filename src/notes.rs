@@ -121,6 +121,9 @@ pub enum NoteKind {
     /// Fulfillment orders (sales channel Non-Amazon): not Amazon.com
     /// orders, not counted.
     MultiChannelOrders { file: String, rows: String },
+    /// `rows` rows of a Date Range report (`file`) belong to `settlements`,
+    /// each given as its own settlement report: counted from that report.
+    SettlementCountedFromReport { file: String, rows: String, settlements: Vec<String> },
 }
 
 impl NoteKind {
@@ -146,6 +149,7 @@ impl NoteKind {
             | NoteKind::ReturnsNotDelivered { .. }
             | NoteKind::CancellerNotStated { .. }
             | NoteKind::MultiChannelOrders { .. }
+            | NoteKind::SettlementCountedFromReport { .. }
             | NoteKind::FxSourceNotNamed { .. } => NoteClass::Data,
             NoteKind::TimeZone { .. }
             | NoteKind::MarketSalesMissing { .. }
@@ -346,6 +350,11 @@ mod tests {
             NoteKind::ReturnsNotDelivered { file: "r.txt".into(), rows: "2".into() },
             NoteKind::CancellerNotStated { file: "o.txt".into(), orders: "1".into() },
             NoteKind::MultiChannelOrders { file: "o.txt".into(), rows: "3".into() },
+            NoteKind::SettlementCountedFromReport {
+                file: "d.csv".into(),
+                rows: "40".into(),
+                settlements: vec!["17732218302 (s.txt)".into()],
+            },
         ]
     }
 

@@ -15,6 +15,7 @@ use crate::fx::{self, FxQuote, FxTable};
 use crate::i18n::Catalog;
 use crate::ingest::costs::read_costs;
 use crate::ingest::records::{CostLine, ReconciliationCheck};
+use crate::ingest::units::{Unit, UnitKey};
 use crate::ingest::{Format, IngestContext, ParsedExport, read_export};
 use crate::kpi::{self, DataKind, Kpi, Scope};
 use crate::kpi_id::KpiId;
@@ -355,6 +356,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             Vec::new()
         }
     };
+    count_settlements_once(&mut read, &mut findings)?;
     let mut exports: Vec<(&str, &mut ParsedExport)> =
         read.iter_mut().map(|r| (r.file.as_str(), &mut r.parsed)).collect();
     let ledger_lines = ledger_file.as_ref().map(|(file, _)| (file.as_str(), &mut costs));
@@ -498,10 +500,54 @@ fn kpi_inputs(k: &kpi::Kpi, inputs: &[InputRecord]) -> Vec<String> {
         })
 }
 
+/// Drops the Date Range report rows of every settlement also given as a
+/// settlement report: that report is the settlement's source (it carries
+/// the settlement's own total to check against), and the two never add up.
+/// A data note per Date Range file names the settlements counted from
+/// their reports and how many of its rows that left out.
+fn count_settlements_once(read: &mut [ReadExport], findings: &mut Findings) -> Result<(), Error> {
+    let settled: BTreeMap<String, String> = read
+        .iter()
+        .flat_map(|r| {
+            r.parsed.units.iter().filter_map(move |u| match &u.key {
+                UnitKey::Settlement(id) => Some((id.clone(), r.file.clone())),
+                _ => None,
+            })
+        })
+        .collect();
+    if settled.is_empty() {
+        return Ok(());
+    }
+    for r in read.iter_mut() {
+        let covered =
+            |u: &Unit| matches!(&u.key, UnitKey::DateRangeRow { settlement, .. } if settled.contains_key(settlement));
+        let drop: Vec<bool> = r.parsed.units.iter().map(covered).collect();
+        if !drop.contains(&true) {
+            continue;
+        }
+        let mut settlements: Vec<String> = Vec::new();
+        for u in r.parsed.units.iter().filter(|u| covered(u)) {
+            if let UnitKey::DateRangeRow { settlement, .. } = &u.key {
+                let named = format!("{settlement} ({})", settled[settlement]);
+                if !settlements.contains(&named) {
+                    settlements.push(named);
+                }
+            }
+        }
+        let rows = drop.iter().filter(|&&d| d).count();
+        r.parsed.drop_units(&drop);
+        findings.note(
+            NoteKind::SettlementCountedFromReport { file: r.file.clone(), rows: rows.to_string(), settlements },
+            vec![r.file.clone()],
+        )?;
+    }
+    Ok(())
+}
+
 /// Which market's sales, ads, returns or feedback an export of `format` is.
 fn provides(format: Format) -> Provides {
     match format {
-        Format::AmazonSettlementV1 | Format::AmazonSettlementV2 => {
+        Format::AmazonSettlementV1 | Format::AmazonSettlementV2 | Format::AmazonDateRange => {
             Provides { sales: Some(Market::AmazonUs), ..Provides::default() }
         }
         Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => {

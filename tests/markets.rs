@@ -1086,3 +1086,52 @@ fn the_inventory_ledger_gives_turnover_days_as_average_sellable_stock_over_avera
     let err = String::from_utf8_lossy(&done.stdout).to_string() + &String::from_utf8_lossy(&done.stderr);
     assert!(err.contains("no Inventory Ledger (Summary view, by day) for amazon_us"), "{err}");
 }
+
+/// A Date Range report in the current US layout
+/// (fixtures/layouts/amazon/date_range_transactions.md), preamble included.
+fn date_range_report(rows: &[String]) -> String {
+    let preamble = "\"Includes Amazon Marketplace, Fulfillment by Amazon (FBA), and Amazon Webstore transactions\"\n\"All amounts in USD, unless specified\"\n\"Definitions:\"\n";
+    let header = "\"date/time\",\"settlement id\",\"type\",\"order id\",\"sku\",\"description\",\"quantity\",\"marketplace\",\"account type\",\"fulfillment\",\"order city\",\"order state\",\"order postal\",\"tax collection model\",\"product sales\",\"product sales tax\",\"shipping credits\",\"shipping credits tax\",\"gift wrap credits\",\"giftwrap credits tax\",\"Regulatory Fee\",\"Tax On Regulatory Fee\",\"promotional rebates\",\"promotional rebates tax\",\"marketplace withheld tax\",\"selling fees\",\"fba fees\",\"other transaction fees\",\"other\",\"total\"\n";
+    format!("{preamble}{header}{}\n", rows.join("\n"))
+}
+
+/// An order row of `settlement`: `sales` of principal, a referral fee of 15 %.
+fn date_range_order(at: &str, settlement: &str, order: &str, sales: &str) -> String {
+    let sales_d: Decimal = sales.replace(',', "").parse().unwrap();
+    let fee = -(sales_d * Decimal::new(15, 2)).round_dp(2);
+    let total = sales_d + fee;
+    format!(
+        "\"{at}\",\"{settlement}\",\"Order\",\"{order}\",\"AH-DESK-6030-WH\",\"Standing Desk\",\"1\",\"amazon.com\",\"Standard Orders\",\"Amazon\",\"AUSTIN\",\"TX\",\"78701\",\"MarketplaceFacilitator\",\"{sales}\",\"0\",\"0\",\"0\",\"0\",\"0\",\"0\",\"0\",\"0\",\"0\",\"0\",\"{fee}\",\"0\",\"0\",\"0\",\"{total}\""
+    )
+}
+
+#[test]
+fn a_date_range_report_beside_settlements_counts_each_settlement_once_and_says_which_source() {
+    // Two rows of a settlement acme-home also has as a settlement report, and
+    // two of a settlement it does not (the one still open at month end).
+    let rows = [
+        date_range_order("Oct 12, 2026 10:00:00 AM PDT", "17732218302", "113-9000001-0000001", "399.99"),
+        date_range_order("Oct 13, 2026 10:00:00 AM PDT", "17732218302", "113-9000002-0000002", "899.99"),
+        date_range_order("Oct 30, 2026 10:00:00 AM PDT", "17799999999", "113-9000003-0000003", "1,099.98"),
+        date_range_order("Oct 31, 2026 11:30:00 PM PDT", "17799999999", "113-9000004-0000004", "399.99"),
+    ];
+    let rel = "exports/2026-10/acme-home/2026OctMonthlyTransaction.csv";
+    let ws = demo_with(|ws| fs::write(ws.join(rel), date_range_report(&rows)).unwrap());
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+    let (_, before) = demo_statements();
+    let gmv = |s: &Value| dec(&kpi(s, "gmv", "amazon_us")["value"]);
+    let added: Decimal = "1099.98".parse::<Decimal>().unwrap() + "399.99".parse::<Decimal>().unwrap();
+    assert_eq!(gmv(&st) - gmv(&before[0]), added, "only the open settlement's rows add to GMV");
+    let note = st["notes"].as_array().unwrap().iter().find(|n| n["code"] == "settlement_counted_from_report").unwrap();
+    assert_eq!(note["rows"], "2");
+    assert_eq!(
+        note["settlements"],
+        serde_json::json!(["17732218302 (exports/2026-10/acme-home/Settlement_17732218302_20261008-20261022.txt)"])
+    );
+    let input = st["inputs"].as_array().unwrap().iter().find(|i| i["path"] == rel).unwrap();
+    assert_eq!((&input["format"], &input["rows"]), (&serde_json::json!("amazon_date_range"), &serde_json::json!(2)));
+    assert!(st["reconciliation"].as_array().unwrap().iter().any(|c| c["file"] == rel && c["ok"] == true));
+}

@@ -6,6 +6,7 @@
 
 pub mod amazon_ads;
 pub mod amazon_business_report;
+pub mod amazon_date_range;
 pub mod amazon_feedback;
 pub mod amazon_inventory;
 pub mod amazon_mfn_returns;
@@ -54,6 +55,8 @@ pub enum Format {
     AmazonBusinessReport,
     /// The Inventory Ledger, Summary view by day.
     AmazonInventoryLedger,
+    /// The Date Range (custom transaction) report.
+    AmazonDateRange,
     MercadolivreVendasXlsx,
     MercadolivreVendasCsv,
     /// Mercado Livre's Product Ads report (XLSX).
@@ -78,6 +81,7 @@ impl Format {
             Format::AmazonAllOrders => "amazon_all_orders",
             Format::AmazonBusinessReport => "amazon_business_report",
             Format::AmazonInventoryLedger => "amazon_inventory_ledger",
+            Format::AmazonDateRange => "amazon_date_range",
             Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
             Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
             Format::MercadolivreAdsXlsx => "mercadolivre_ads_xlsx",
@@ -325,6 +329,13 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
         )?;
         return Ok((Format::MercadolivreVendasCsv, mercadolivre::parse(&t, ctx)?));
     }
+    // The Date Range report's header comes below a few preamble lines.
+    if let Some(at) = text.lines().take(30).position(|l| amazon_date_range::is_header(&split(l, ','))) {
+        let preamble: String = text.lines().take(at).collect::<Vec<_>>().join("\n");
+        let csv = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
+        let t = table::read_decoded(file, &text, csv, amazon_date_range::is_header)?;
+        return Ok((Format::AmazonDateRange, amazon_date_range::parse(&t, &preamble, ctx)?));
+    }
     if amazon_business_report::is_header(&split(first, ',')) {
         let csv = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
         let t = table::read_decoded(file, &text, csv, amazon_business_report::is_header)?;
@@ -414,7 +425,7 @@ fn unrecognised(file: &str, first_line: &str) -> InputError {
     InputError::file(
         file,
         format!(
-            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a merchant-fulfilled returns report (tab-separated, Order ID, Return request date …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), an All Orders report (tab-separated, amazon-order-id, purchase-date, order-status …), a Business Report by date (Date, Units Ordered, Total Order Items, Sessions - Total …), an Inventory Ledger summary (tab-separated, Date, FNSKU, Disposition, Ending Warehouse Balance …), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
+            "unrecognised export format; expected an Amazon settlement report (tab-separated, settlement-id …), an FBA customer returns report (tab-separated, return-date, order-id …), a merchant-fulfilled returns report (tab-separated, Order ID, Return request date …), a seller Feedback report (tab-separated, Date, Rating, Comments, Order ID …), an All Orders report (tab-separated, amazon-order-id, purchase-date, order-status …), a Business Report by date (Date, Units Ordered, Total Order Items, Sessions - Total …), an Inventory Ledger summary (tab-separated, Date, FNSKU, Disposition, Ending Warehouse Balance …), a Date Range report (date/time, settlement id, type, order id … total), a Sponsored Products report (Campaign Name, Spend …) or a Mercado Livre Vendas export (N.º de venda …); first line reads {shown:?}"
         ),
     )
 }

@@ -44,6 +44,18 @@ pub enum UnitKey {
     TrafficDay { date: NaiveDate },
     /// A day of one FNSKU in one disposition (Inventory Ledger summary).
     StockDay { date: NaiveDate, fnsku: String, disposition: String },
+    /// A row of a Date Range report: its settlement, and the row as written
+    /// (time, type, order, SKU, description) with its occurrence among
+    /// identical ones.
+    DateRangeRow {
+        settlement: String,
+        at: String,
+        kind: String,
+        order_id: String,
+        sku: String,
+        description: String,
+        occurrence: usize,
+    },
 }
 
 impl UnitKey {
@@ -87,6 +99,7 @@ impl UnitKey {
             UnitKey::OrderLine { .. } => "order items",
             UnitKey::TrafficDay { .. } => "days of traffic",
             UnitKey::StockDay { .. } => "days of stock",
+            UnitKey::DateRangeRow { .. } => "transactions",
         }
     }
 
