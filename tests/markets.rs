@@ -1135,3 +1135,35 @@ fn a_date_range_report_beside_settlements_counts_each_settlement_once_and_says_w
     assert_eq!((&input["format"], &input["rows"]), (&serde_json::json!("amazon_date_range"), &serde_json::json!(2)));
     assert!(st["reconciliation"].as_array().unwrap().iter().any(|c| c["file"] == rel && c["ok"] == true));
 }
+
+#[test]
+fn a_date_range_report_alone_is_amazons_sales_export() {
+    let rows = [
+        date_range_order("Oct 12, 2026 10:00:00 AM PDT", "17732218302", "113-9000001-0000001", "399.99"),
+        date_range_order("Oct 30, 2026 10:00:00 AM PDT", "17799999999", "113-9000003-0000003", "1,099.98"),
+        date_range_order("Sep 30, 2026 11:59:00 PM PDT", "17723285873", "113-9000005-0000005", "899.99"),
+    ];
+    let ws = demo_with(|ws| {
+        let dir = ws.join("exports").join(PERIOD).join("sunny-gadgets");
+        for f in fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            let head = fs::read(&f).unwrap();
+            if head.starts_with(b"settlement-id") {
+                fs::remove_file(f).unwrap();
+            }
+        }
+        fs::write(dir.join("2026OctMonthlyTransaction.csv"), date_range_report(&rows)).unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "sunny-gadgets");
+    let formats: Vec<&str> = st["inputs"].as_array().unwrap().iter().map(|i| i["format"].as_str().unwrap()).collect();
+    assert!(!formats.iter().any(|f| f.starts_with("amazon_settlement")), "{formats:?}");
+    // By hand: the two October orders, 15 % referral fee each; September's is out.
+    assert_eq!(kpi(&st, "gmv", "amazon_us")["value"], "1499.97");
+    assert_eq!(kpi(&st, "orders", "amazon_us")["value"], "2");
+    assert_eq!(kpi(&st, "platform_fees", "amazon_us")["value"], "225.00");
+    assert_eq!(kpi(&st, "net_proceeds", "amazon_us")["value"], "1274.97");
+    assert!(st["notes"].as_array().unwrap().iter().all(|n| n["code"] != "settlement_counted_from_report"));
+}

@@ -32,7 +32,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
-use super::table::{Row, Table};
+use super::table::Table;
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
 use crate::error::InputError;
@@ -170,7 +170,7 @@ pub fn parse(t: &Table, preamble: &str, ctx: &IngestContext) -> Result<ParsedExp
             out.rows_in_period += 1;
             unit.rows_in_period = 1;
             let quantity = match quantity_col {
-                Some(c) if !t.is_blank(row, c) => whole(t, row, c)?,
+                Some(c) if !t.is_blank(row, c) => t.whole(row, c)?,
                 _ => 0,
             };
             let (first_line, first_event) = (out.lines.len(), out.events.len());
@@ -258,10 +258,6 @@ fn record(
     if disputed {
         out.events.push(event(OrderEventKind::Disputed, 0, Decimal::ZERO, Decimal::ZERO));
     }
-}
-
-fn whole(t: &Table, row: &Row, col: usize) -> Result<i64, InputError> {
-    t.whole(row, col)
 }
 
 /// The calendar date in `tz` of a report timestamp: `Feb 1, 2020 12:24:25 AM PST`
