@@ -11,7 +11,7 @@ use super::layout::{
 };
 use crate::fees::FeeLineKind;
 use crate::fx::{FxMethod, FxRateBasis};
-use crate::i18n::Catalog;
+use crate::i18n::{Catalog, LabelError};
 use crate::kpi::{Bound, Kpi, Scope, Status, Unit};
 use crate::kpi_id::KpiId;
 use crate::money::RoundingMode;
@@ -197,14 +197,14 @@ fn definition_numbers(s: &Statement) -> Vec<(KpiId, String)> {
 /// A KPI value (or target) in its unit: money with two decimals, counts as
 /// integers, ROAS as a multiple, other ratios as exact percentages, days
 /// as a number of days.
-fn kpi_value(c: &Catalog, id: KpiId, unit: Unit, value: Decimal) -> String {
-    match unit {
+fn kpi_value(c: &Catalog, id: KpiId, unit: Unit, value: Decimal) -> Result<String, LabelError> {
+    Ok(match unit {
         Unit::Money(_) => c.money(value),
         Unit::Count => c.number(value),
         Unit::Ratio if id == KpiId::Roas => c.number(value),
         Unit::Ratio => c.percent(value),
-        Unit::Days => c.fill("values.days", &[("days", &c.number(value))]).unwrap_or_else(|_| c.number(value)),
-    }
+        Unit::Days => c.fill("values.days", &[("days", &c.number(value))])?,
+    })
 }
 
 fn target_text(c: &Catalog, k: &Kpi) -> Result<String, RenderError> {
@@ -213,10 +213,10 @@ fn target_text(c: &Catalog, k: &Kpi) -> Result<String, RenderError> {
         Bound::Min { value, alert } => ("target.min", value, alert),
         Bound::Max { value, alert } => ("target.max", value, alert),
     };
-    let mut text = c.fill(key, &[("value", &kpi_value(c, k.id, k.unit, value))])?;
+    let mut text = c.fill(key, &[("value", &kpi_value(c, k.id, k.unit, value)?)])?;
     if let Some(a) = alert {
         text.push_str(" · ");
-        text.push_str(&c.fill("target.alert", &[("value", &kpi_value(c, k.id, k.unit, a))])?);
+        text.push_str(&c.fill("target.alert", &[("value", &kpi_value(c, k.id, k.unit, a)?)])?);
     }
     Ok(text)
 }
@@ -263,7 +263,7 @@ fn scorecard(
         for k in kpis {
             let number = definitions.iter().position(|(id, _)| *id == k.id).map_or(0, |i| i + 1);
             let value = match k.value {
-                Some(v) => kpi_value(c, k.id, k.unit, v),
+                Some(v) => kpi_value(c, k.id, k.unit, v)?,
                 None => c.text("values.none")?.to_string(),
             };
             let status = c.text(&format!("status.{}", status_id(k.status)))?.to_string();
@@ -399,9 +399,9 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
                             &[
                                 ("kpi", c.kpi(t.kpi)?),
                                 ("scope", &rule_scope(c, s, scope, &t.covers)?),
-                                ("value", &kpi_value(c, t.kpi, unit, t.value)),
+                                ("value", &kpi_value(c, t.kpi, unit, t.value)?),
                                 ("op", op_symbol(t.op)),
-                                ("threshold", &kpi_value(c, t.kpi, unit, t.threshold)),
+                                ("threshold", &kpi_value(c, t.kpi, unit, t.threshold)?),
                             ],
                         )?
                     }
@@ -448,7 +448,7 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
             let scope = Scope::of(r.market);
             let unit = s.kpis.iter().find(|k| k.id == r.kpi && k.market == scope).map_or(Unit::Ratio, |k| k.unit);
             let value = match r.value {
-                Some(v) => kpi_value(c, r.kpi, unit, v),
+                Some(v) => kpi_value(c, r.kpi, unit, v)?,
                 None => c.text("status.no_data")?.to_string(),
             };
             Ok(c.fill(
@@ -458,7 +458,7 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
                     ("scope", &rule_scope(c, s, scope, &r.covers)?),
                     ("value", &value),
                     ("op", op_symbol(r.op)),
-                    ("threshold", &kpi_value(c, r.kpi, unit, r.threshold)),
+                    ("threshold", &kpi_value(c, r.kpi, unit, r.threshold)?),
                 ],
             )?)
         })
