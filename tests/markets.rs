@@ -1167,3 +1167,40 @@ fn a_date_range_report_alone_is_amazons_sales_export() {
     assert_eq!(kpi(&st, "net_proceeds", "amazon_us")["value"], "1274.97");
     assert!(st["notes"].as_array().unwrap().iter().all(|n| n["code"] != "settlement_counted_from_report"));
 }
+
+#[test]
+fn each_new_report_of_another_month_is_refused_naming_its_file_and_dates() {
+    // The generator's August reports for the demo sellers, left in October's folders.
+    let august = tempfile::tempdir().unwrap();
+    let options = GenerateOptions { seed: 2026, sellers: 3, orders: 40, period: "2026-08".parse().unwrap() };
+    generate_workspace(august.path(), &options).unwrap();
+    let kinds = ["All_Orders_", "BusinessReport-", "Inventory_Ledger_Summary_", "report-pads_report-"];
+    let mut copied = Vec::new();
+    let ws = demo_with(|ws| {
+        for seller in ["acme-home", "rio-casa"] {
+            let from = august.path().join("exports/2026-08").join(seller);
+            for f in fs::read_dir(&from).unwrap() {
+                let f = f.unwrap().path();
+                let name = f.file_name().unwrap().to_string_lossy().to_string();
+                if kinds.iter().any(|k| name.starts_with(k)) {
+                    let to = format!("august-{name}");
+                    fs::copy(&f, ws.join("exports").join(PERIOD).join(seller).join(&to)).unwrap();
+                    copied.push((seller, to));
+                }
+            }
+        }
+    });
+    assert_eq!(copied.len(), 5, "acme-home's four kinds and rio-casa's Product Ads: {copied:?}");
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(1));
+    let summary = summary(out.path());
+    for (seller, name) in &copied {
+        let error = outcome(&summary, seller)["error"].to_string();
+        let file = format!("exports/{PERIOD}/{seller}/{name}");
+        assert!(
+            error.contains(&format!("{file}: has no row dated in 2026-10: its rows run from 2026-0")),
+            "{file}: {error}"
+        );
+    }
+}
