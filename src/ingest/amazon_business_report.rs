@@ -50,7 +50,9 @@ pub fn is_header(headers: &[String]) -> bool {
 /// # Errors
 /// An [`InputError`] naming the file, line and column: the by-child-item
 /// report (no `Date` column), a required column missing or repeated, a date
-/// that is not `M/D/YY`, or a count that is not a whole number of at least 0.
+/// that is not `M/D/YY`, or a count that is not a whole number of at least 0;
+/// naming the file, a day of the period without a row (a download of part
+/// of the month would give part of the month's conversion).
 pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
     t.refuse_repeated_headers()?;
     if t.column(DATE).is_none() {
@@ -66,6 +68,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     let items_col = t.require(ITEMS)?;
     let sessions_col = t.require(SESSIONS)?;
     let mut out = ParsedExport::default();
+    let mut days = std::collections::BTreeSet::new();
     for row in &t.rows {
         if [date_col, units_col, items_col, sessions_col].iter().all(|&c| t.is_blank(row, c)) {
             continue;
@@ -87,6 +90,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         unit.fingerprint = Fingerprint::of((units, items, sessions));
         unit.summary = format!("{sessions} sessions, {units} units, {items} order items");
         if ctx.period.contains(date) {
+            days.insert(date);
             if ctx.period.near_boundary(date) {
                 out.date_only_near_boundary.push(row.number);
             }
@@ -104,6 +108,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         out.units.push(unit);
     }
+    super::require_every_day(&t.file, &days, ctx.period, "the Business Report by date")?;
     Ok(out)
 }
 
@@ -137,12 +142,26 @@ mod tests {
 11/1/26,$0.00,$0.00,0,0,0,0,$0.00,$0.00,0.00,0.00,$0.00,$0.00,812,9,0.00%,0.00%,239
 ";
 
-    fn read(text: &str) -> Result<(Format, ParsedExport), InputError> {
+    /// `text` read as it is.
+    fn read_as_is(text: &str) -> Result<(Format, ParsedExport), InputError> {
         read_export(
             "exports/2026-10/acme-home/BusinessReport-10-1-26.csv",
             text.as_bytes(),
             &IngestContext::new(Period::new(2026, 10).unwrap()),
         )
+    }
+
+    /// `text` with a row of no traffic appended for each October day it
+    /// lacks (the report has a row for every day), then read.
+    fn read(text: &str) -> Result<(Format, ParsedExport), InputError> {
+        let mut full = text.to_string();
+        for day in 1..=31 {
+            if !text.lines().any(|l| l.starts_with(&format!("10/{day}/26,"))) {
+                full +=
+                    &format!("10/{day}/26,$0.00,$0.00,0,0,0,0,$0.00,$0.00,0.00,0.00,$0.00,$0.00,0,0,0.00%,0.00%,239\n");
+            }
+        }
+        read_as_is(&full)
     }
 
     fn total(p: &ParsedExport, kind: OrderEventKind) -> i64 {
@@ -153,7 +172,7 @@ mod tests {
     fn each_day_of_the_period_gives_its_sessions_units_and_order_items_with_thousands_separators_read() {
         let (format, p) = read(REPORT).unwrap();
         assert_eq!(format, Format::AmazonBusinessReport);
-        assert_eq!((p.rows_total, p.rows_in_period), (5, 3));
+        assert_eq!((p.rows_total, p.rows_in_period), (5 + 28, 3 + 28), "28 October days without traffic added");
         assert_eq!(total(&p, OrderEventKind::Sessions), 1214 + 1388 + 906);
         assert_eq!(total(&p, OrderEventKind::UnitsOrdered), 38 + 54 + 21);
         assert_eq!(total(&p, OrderEventKind::OrderItems), 36 + 51 + 21);
@@ -166,8 +185,17 @@ mod tests {
         let child = "(Parent) ASIN,(Child) ASIN,Title,SKU,Sessions - Total,Sessions - Total - B2B,Session Percentage - Total,Page Views - Total,Featured Offer (Buy Box) Percentage,Units Ordered,Units Ordered - B2B,Unit Session Percentage,Ordered Product Sales,Total Order Items
 B0C7QK2M1T,B0C7QK2M1T,PawRest Dog Bed,DB-ORTHO-M,\"1,000\",21,4.00%,\"1,500\",98.00%,43,1,4.30%,\"$2,238.44\",40
 ";
-        let e = read(child).unwrap_err();
+        let e = read_as_is(child).unwrap_err();
         assert!(e.message.contains("by child item") && e.message.contains("By Date"), "{e}");
+    }
+
+    #[test]
+    fn a_day_of_the_period_without_a_row_is_refused_naming_it() {
+        let e = read_as_is(REPORT).unwrap_err();
+        assert!(
+            e.message.contains("has no row for 2026-10-02") && e.message.contains("Business Report by date"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -120,18 +120,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         out.units.push(unit);
     }
-    if !days.is_empty()
-        && let Some(missing) = ctx.period.days().find(|d| !days.contains(d))
-    {
-        return Err(InputError::file(
-            &t.file,
-            format!(
-                "has no row for {missing}: a day without a row cannot be told from a day missing from the \
-                 download; download the Inventory Ledger's Summary view by day for the whole of {}",
-                ctx.period
-            ),
-        ));
-    }
+    super::require_every_day(&t.file, &days, ctx.period, "the Inventory Ledger's Summary view by day")?;
     Ok(out)
 }
 

@@ -55,8 +55,12 @@ pub fn is_header(headers: &[String]) -> bool {
 /// period (or the part of it the contract term covers), a row wholly
 /// outside it is skipped, and a row across the month's first or last day
 /// is refused asking for the report of the period alone, since the report
-/// cannot be broken down by day. A row with a blank `Campanha` and a blank
-/// `Investimento` is skipped.
+/// cannot be broken down by day. A row inside the period must cover all of
+/// it (or all of the part the contract term covers): a report downloaded
+/// for part of the month would count part of its ads. A row with a blank
+/// `Campanha` and a blank `Investimento` is skipped. Ad codes must be of
+/// Mercado Livre Brasil (`MLB…`): another site's report is in its own
+/// currency, which the report does not name.
 ///
 /// **Identity:** each row is a [`Unit`] keyed by its range, campaign and ad
 /// code (an ad moved between campaigns has a row in each), so a row in two
@@ -83,13 +87,36 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         if end < start {
             return Err(t.error(row, to, format!("{end} is before the row's start ({start})")));
         }
+        let (first, last) = ctx.counted;
+        if start >= ctx.period.first_day() && end <= ctx.period.last_day() && (start, end) != (first, last) {
+            return Err(t.error(
+                row,
+                to,
+                format!(
+                    "the row covers {start} to {end}, part of {first} to {last}: the report sums the range it was \
+                     downloaded for, so it would count part of the period's ads; download it for Desde {first}, \
+                     Até {last}"
+                ),
+            ));
+        }
+        let code_text = t.required_text(row, code, "the ad's code (MLB…)")?;
+        if !code_text.starts_with("MLB") {
+            return Err(t.error(
+                row,
+                code,
+                format!(
+                    "ad {code_text:?} is not of Mercado Livre Brasil (codes start with MLB): kpiseal reads \
+                     mercadolivre_br, in BRL; another site's report is in another currency"
+                ),
+            ));
+        }
         let ad = AdRow {
             market: Market::MercadoLivreBr,
             start,
             end,
             campaign: t.required_text(row, campaign, "the campaign")?,
             ad_group: None,
-            sku: Some(t.required_text(row, code, "the ad's code (MLB…)")?),
+            sku: Some(code_text),
             asin: None,
             currency: Market::MercadoLivreBr.currency(),
             spend: t.money(row, spend)?,
@@ -245,6 +272,18 @@ mod tests {
         let e = read(&bytes).unwrap_err();
         assert_eq!(e.location, Location::Row { sheet: SHEET.to_string(), row: 3 });
         assert!(e.message.contains("for the period alone"), "{e}");
+    }
+
+    #[test]
+    fn a_report_of_part_of_the_period_or_of_another_site_is_refused_naming_the_cell() {
+        let bytes = workbook(&[("01-out-2026", "15-out-2026", "Casa", "MLB4100000001", 1.0, 1.0, 10.0, 5.0, 1.0)]);
+        let e = read(&bytes).unwrap_err();
+        assert_eq!(e.column.as_deref(), Some("Até"));
+        assert!(e.message.contains("part of 2026-10-01 to 2026-10-31"), "{e}");
+        let bytes = workbook(&[("01-out-2026", "31-out-2026", "Casa", "MLA1100000001", 1.0, 1.0, 10.0, 5.0, 1.0)]);
+        let e = read(&bytes).unwrap_err();
+        assert_eq!(e.column.as_deref(), Some("Código do anúncio"));
+        assert!(e.message.contains("MLB"), "{e}");
     }
 
     #[test]

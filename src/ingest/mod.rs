@@ -261,6 +261,29 @@ impl ParsedExport {
     }
 }
 
+/// Refuses a day-by-day report (`days`: the days of `period` it has rows
+/// for) that lacks a day of the period: a day without a row cannot be told
+/// from a day missing from the download. `download` says what to download.
+/// A report without any day of the period is left to
+/// [`ParsedExport::check_in_period`].
+pub(crate) fn require_every_day(
+    file: &str,
+    days: &std::collections::BTreeSet<NaiveDate>,
+    period: Period,
+    download: &str,
+) -> Result<(), InputError> {
+    match period.days().find(|d| !days.contains(d)) {
+        Some(missing) if !days.is_empty() => Err(InputError::file(
+            file,
+            format!(
+                "has no row for {missing}: a day without a row cannot be told from a day missing from the \
+                 download; download {download} for the whole of {period}"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A tab-separated Amazon report: its format, how its header is told, and its parser.
 type TabReport = (Format, fn(&[String]) -> bool, fn(&Table, &IngestContext) -> Result<ParsedExport, InputError>);
 
