@@ -596,38 +596,11 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Inputs>) -> Inputs {
                 Some(t) => add_sales(t, s.clone()),
             });
         }
-        if let Some(r) = &p.returns {
-            let t = total.returns.take().unwrap_or_default();
-            total.returns = Some(ReturnFigures { units: t.units + r.units, orders: t.orders + r.orders });
-        }
-        if let Some(f) = &p.feedback {
-            let t = total.feedback.take().unwrap_or_default();
-            total.feedback =
-                Some(FeedbackFigures { received: t.received + f.received, negative: t.negative + f.negative });
-        }
-        if let Some(o) = &p.orders {
-            let t = total.orders.take().unwrap_or_default();
-            total.orders = Some(OrderFigures {
-                placed: t.placed + o.placed,
-                seller_cancelled: t.seller_cancelled + o.seller_cancelled,
-                cancelled: t.cancelled + o.cancelled,
-            });
-        }
-        if let Some(i) = &p.inventory {
-            let sum = total.inventory.take().unwrap_or_default();
-            total.inventory = Some(InventoryFigures {
-                on_hand_unit_days: sum.on_hand_unit_days + i.on_hand_unit_days,
-                shipped: sum.shipped + i.shipped,
-            });
-        }
-        if let Some(t) = &p.traffic {
-            let sum = total.traffic.take().unwrap_or_default();
-            total.traffic = Some(TrafficFigures {
-                sessions: sum.sessions + t.sessions,
-                units_ordered: sum.units_ordered + t.units_ordered,
-                order_items: sum.order_items + t.order_items,
-            });
-        }
+        add_counts(&mut total.returns, &p.returns);
+        add_counts(&mut total.feedback, &p.feedback);
+        add_counts(&mut total.orders, &p.orders);
+        add_counts(&mut total.inventory, &p.inventory);
+        add_counts(&mut total.traffic, &p.traffic);
         if let Some(a) = &p.ads {
             total.ads = Some(match total.ads.take() {
                 None => a.clone(),
@@ -636,6 +609,14 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Inputs>) -> Inputs {
         }
     }
     total
+}
+
+/// Adds a market's counts (`part`) to the total, which has a value once
+/// any market has.
+fn add_counts<T: Default + for<'a> std::ops::AddAssign<&'a T>>(total: &mut Option<T>, part: &Option<T>) {
+    if let Some(part) = part {
+        *total.get_or_insert_with(T::default) += part;
+    }
 }
 
 fn add_sales(a: SalesFigures, b: SalesFigures) -> SalesFigures {

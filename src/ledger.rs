@@ -102,6 +102,25 @@ pub struct FeedbackFigures {
     pub negative: i64,
 }
 
+/// Figures of several markets add field by field (counts only: no currency).
+macro_rules! add_assign_fields {
+    ($($t:ty { $($f:ident),+ })+) => {$(
+        impl std::ops::AddAssign<&$t> for $t {
+            fn add_assign(&mut self, other: &$t) {
+                $(self.$f += other.$f;)+
+            }
+        }
+    )+};
+}
+
+add_assign_fields! {
+    ReturnFigures { units, orders }
+    FeedbackFigures { received, negative }
+    OrderFigures { placed, seller_cancelled, cancelled }
+    TrafficFigures { sessions, units_ordered, order_items }
+    InventoryFigures { on_hand_unit_days, shipped }
+}
+
 /// Which markets an export provides data of: each is told apart from "no
 /// rows" (an export of the market with no row in the period still counts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

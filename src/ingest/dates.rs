@@ -142,6 +142,11 @@ pub fn plausible(date: NaiveDate, text: &str) -> Result<NaiveDate, String> {
     }
 }
 
+/// Portuguese month abbreviations, as Mercado Livre's ads reports write
+/// their dates (`17-ago-2026`).
+pub const PT_MONTHS_SHORT: [&str; 12] =
+    ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"];
+
 pub const PT_MONTHS: [&str; 12] = [
     "janeiro",
     "fevereiro",

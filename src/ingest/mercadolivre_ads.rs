@@ -161,9 +161,10 @@ fn day(t: &Table, row: &Row, col: usize) -> Result<NaiveDate, InputError> {
     let expected = || format!("{text:?} is not a date (expected the report's form, e.g. 17-ago-2026)");
     let parts: Vec<&str> = text.split('-').collect();
     let [d, m, y] = parts.as_slice() else { return Err(t.error(row, col, expected())) };
-    const MONTHS: [&str; 12] = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"];
-    let month =
-        MONTHS.iter().position(|name| m.eq_ignore_ascii_case(name)).ok_or_else(|| t.error(row, col, expected()))?;
+    let month = dates::PT_MONTHS_SHORT
+        .iter()
+        .position(|name| m.eq_ignore_ascii_case(name))
+        .ok_or_else(|| t.error(row, col, expected()))?;
     let date = match (d.parse::<u32>(), y.parse::<i32>()) {
         (Ok(d), Ok(y)) => NaiveDate::from_ymd_opt(y, month as u32 + 1, d),
         _ => None,

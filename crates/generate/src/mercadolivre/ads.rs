@@ -14,13 +14,14 @@
 
 use std::io;
 
+use kpiseal::ingest::dates::PT_MONTHS_SHORT;
+use kpiseal::ingest::mercadolivre_ads::SHEET;
 use rust_xlsxwriter::Workbook;
 
 use super::Sale;
 use crate::data::MlProduct;
 use crate::{Gen, Workspace, between};
 
-const SHEET: &str = "Relatório Anúncios patrocinados";
 const HEADERS: [&str; 20] = [
     "Desde",
     "Até",
@@ -43,8 +44,6 @@ const HEADERS: [&str; 20] = [
     "Receita por vendas diretas\n(Moeda Local)",
     "Receita por vendas indiretas",
 ];
-/// Month abbreviations as the report writes its dates (`17-ago-2026`).
-const MONTHS: [&str; 12] = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"];
 
 /// Writes `exports/<period>/<seller>/report-pads_report-<advertiser>-<report>.xlsx`.
 pub(super) fn write(
@@ -57,7 +56,7 @@ pub(super) fn write(
     let (first, last) = (ws.period.first_day(), ws.period.last_day());
     let day = |d: chrono::NaiveDate| {
         use chrono::Datelike;
-        format!("{:02}-{}-{}", d.day(), MONTHS[d.month0() as usize], d.year())
+        format!("{:02}-{}-{}", d.day(), PT_MONTHS_SHORT[d.month0() as usize], d.year())
     };
     let mut wb = Workbook::new();
     let xl = |e: rust_xlsxwriter::XlsxError| io::Error::other(e);
