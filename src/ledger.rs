@@ -139,9 +139,19 @@ pub struct Provides {
     pub traffic: Option<Market>,
     /// Stock on hand and shipped from it.
     pub inventory: Option<Market>,
+    /// A market whose returns this export should carry but does not (a
+    /// Vendas export without its Devoluções block): however many other
+    /// exports carry them, the market's returns are incomplete, so unknown.
+    pub returns_lacking: Option<Market>,
 }
 
 impl Provides {
+    /// The same export, known to lack the returns of the market it would
+    /// provide them for.
+    pub fn lacking_returns(self) -> Provides {
+        Provides { returns: None, returns_lacking: self.returns.or(self.returns_lacking), ..self }
+    }
+
     /// The market the export is of, whatever it provides.
     pub fn market(&self) -> Option<Market> {
         let stock = self.traffic.or(self.inventory);
@@ -162,6 +172,7 @@ pub struct Ledger {
     order_markets: Vec<Market>,
     traffic_markets: Vec<Market>,
     inventory_markets: Vec<Market>,
+    returns_lacking: Vec<Market>,
 }
 
 impl Ledger {
@@ -180,6 +191,7 @@ impl Ledger {
             (provides.orders, &mut self.order_markets),
             (provides.traffic, &mut self.traffic_markets),
             (provides.inventory, &mut self.inventory_markets),
+            (provides.returns_lacking, &mut self.returns_lacking),
         ] {
             if let Some(m) = market
                 && !list.contains(&m)
@@ -210,9 +222,10 @@ impl Ledger {
         self.inventory_markets.contains(&market)
     }
 
-    /// Whether some returns report was given for `market`.
+    /// Whether some returns report was given for `market`, and no export
+    /// that should carry the market's returns lacks them.
     pub fn has_returns(&self, market: Market) -> bool {
-        self.return_markets.contains(&market)
+        self.return_markets.contains(&market) && !self.returns_lacking.contains(&market)
     }
 
     /// Whether some seller feedback report was given for `market`.
@@ -269,7 +282,7 @@ impl Ledger {
                 cancelled: events.cancelled(market),
             });
         }
-        for &market in &self.return_markets {
+        for &market in self.return_markets.iter().filter(|m| !self.returns_lacking.contains(m)) {
             let returned = events.get(&(market, OrderEventKind::Returned)).cloned().unwrap_or_default();
             out.entry(market).or_default().returns =
                 Some(ReturnFigures { units: returned.units, orders: returned.orders });

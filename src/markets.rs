@@ -10,12 +10,14 @@
 //!   when kpiseal reads such a report for the market: Amazon's Sponsored
 //!   Products report for `ad_spend`, `acos`, `roas`, `tacos`; its returns
 //!   report for `return_rate`; its seller Feedback report for
-//!   `negative_feedback_rate`; its All Orders report for `cancel_rate`.
-//!   Without it that target reads "no data" and that rule never applies,
-//!   whatever the seller's month was. Mercado Livre's Vendas export is
-//!   also its orders export; reports kpiseal does not read for a market
-//!   (Mercado Livre returns, feedback) are not required: the scorecard
-//!   says why each such KPI has no data.
+//!   `negative_feedback_rate`; its All Orders report for `cancel_rate`;
+//!   its Business Report for `conversion_rate`; its Inventory Ledger for
+//!   `inventory_turnover_days`. Without it that target reads "no data" and
+//!   that rule never applies, whatever the seller's month was. Mercado
+//!   Livre's Vendas export is also its orders export, and its returns
+//!   export when it has its Devoluções columns; reports kpiseal does not
+//!   read for a market (Mercado Livre feedback, visits, stock) are not
+//!   required: the scorecard says why each such KPI has no data.
 //!
 //! A required export that is missing refuses the statement, naming the
 //! folder it belongs in and what to do; unless `--allow-missing MARKET` or
@@ -58,6 +60,9 @@ pub fn report_name(market: Market, kind: DataKind) -> Option<&'static str> {
         (Market::AmazonUs, DataKind::Inventory) => Some("Inventory Ledger (Summary view, by day)"),
         (Market::MercadoLivreBr, DataKind::Sales) => Some("Mercado Livre Vendas export"),
         (Market::MercadoLivreBr, DataKind::Ads) => Some("Mercado Livre Product Ads report"),
+        (Market::MercadoLivreBr, DataKind::Returns) => {
+            Some("Mercado Livre Vendas export with its Devoluções (returns) columns")
+        }
         (Market::MercadoLivreBr, _) => None,
     }
 }

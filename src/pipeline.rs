@@ -282,7 +282,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             continue;
         }
         coverage.keep_inside(&mut parsed);
-        let provides = provides(format);
+        let provides = if parsed.lacks_returns { provides(format).lacking_returns() } else { provides(format) };
         if let Some(m) = provides.market()
             && !contract.contract.markets.contains(&m)
         {
@@ -551,10 +551,12 @@ fn provides(format: Format) -> Provides {
             Provides { sales: Some(Market::AmazonUs), ..Provides::default() }
         }
         Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => {
-            // Vendas lists cancelled sales beside the others: also the orders export.
+            // Vendas lists cancelled sales beside the others, and each sale's
+            // return in its Devoluções block: also the orders and returns export.
             Provides {
                 sales: Some(Market::MercadoLivreBr),
                 orders: Some(Market::MercadoLivreBr),
+                returns: Some(Market::MercadoLivreBr),
                 ..Provides::default()
             }
         }

@@ -729,15 +729,12 @@ fn an_fba_returns_report_gives_amazons_return_rate_and_an_overlapping_download_c
     let amazon = kpi("return_rate", "amazon_us");
     assert_eq!((&amazon["value"], &amazon["note"]), (&Value::from("0.0104"), &Value::Null), "{amazon}");
     assert_eq!(amazon["definition_key"], "return_rate");
+    // Mercado Livre's from its Vendas export's Devoluções block: 10 of 360
+    // units; overall (4 + 10) / (385 + 360) = 0.018792 → 0.0188.
+    assert_eq!(kpi("return_rate", "mercadolivre_br")["value"], "0.0278");
     let overall = kpi("return_rate", "all");
-    assert_eq!(overall["value"], "0.0104");
-    assert_eq!(overall["covers"], serde_json::json!(["amazon_us"]));
-    assert_eq!(overall["note"]["code"], "without_data_from");
-    let ml = kpi("return_rate", "mercadolivre_br");
-    assert_eq!(
-        (&ml["value"], &ml["note"]),
-        (&Value::Null, &serde_json::json!({"code": "no_returns_report", "market": "mercadolivre_br"}))
-    );
+    assert_eq!((&overall["value"], &overall["note"]), (&Value::from("0.0188"), &Value::Null), "{overall}");
+    assert_eq!(overall["covers"], serde_json::json!(["amazon_us", "mercadolivre_br"]));
 
     let inputs: Vec<(&str, u64)> = st["inputs"]
         .as_array()
@@ -902,7 +899,8 @@ fn each_kpi_lists_the_exports_its_value_is_made_of() {
     returns.insert(2, "FBA_Customer_Returns_20260928_20261102.txt");
     assert_eq!(inputs("return_rate", "amazon_us"), returns, "in the order of statement.json's inputs");
     assert_eq!(inputs("negative_feedback_rate", "all"), ["Feedback_20260928_20261102.txt"]);
-    assert!(inputs("return_rate", "mercadolivre_br").is_empty(), "no value, no inputs");
+    assert_eq!(inputs("return_rate", "mercadolivre_br"), ["Vendas_BR_outubro_2026.csv"], "its Devoluções block");
+    assert!(inputs("conversion_rate", "mercadolivre_br").is_empty(), "no value, no inputs");
     // Every file listed is one of the statement's inputs.
     let listed: Vec<&str> = acme["inputs"].as_array().unwrap().iter().map(|i| i["path"].as_str().unwrap()).collect();
     for k in acme["kpis"].as_array().unwrap() {
@@ -1203,4 +1201,59 @@ fn each_new_report_of_another_month_is_refused_naming_its_file_and_dates() {
             "{file}: {error}"
         );
     }
+}
+
+/// acme-home's Vendas export without its Devoluções block (from its second
+/// "Unidades" to "Motivo do resultado"), as an older or trimmed download
+/// has it: the other columns, title line included, as they were.
+fn vendas_without_returns_block(ws: &Path) {
+    let path = ws.join("exports/2026-10/acme-home/Vendas_BR_outubro_2026.csv");
+    let bytes = fs::read(&path).unwrap();
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(b';').has_headers(false).flexible(true).from_reader(&bytes[..]);
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let header = records.iter().find(|r| r.get(0).is_some_and(|c| c.contains("de venda"))).unwrap();
+    let units: Vec<usize> = header.iter().enumerate().filter(|(_, h)| *h == "Unidades").map(|(i, _)| i).collect();
+    let last = header.iter().position(|h| h == "Motivo do resultado").unwrap();
+    let block = units[1]..=last;
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(Vec::new());
+    for r in &records {
+        writer.write_record(r.iter().enumerate().filter(|(i, _)| !block.contains(i)).map(|(_, c)| c)).unwrap();
+    }
+    fs::write(&path, writer.into_inner().unwrap()).unwrap();
+}
+
+#[test]
+fn a_vendas_export_without_its_returns_block_leaves_mercado_livres_return_rate_unknown_not_zero() {
+    let ws = demo_with(vendas_without_returns_block);
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+    let ml = kpi(&st, "return_rate", "mercadolivre_br");
+    assert_eq!(ml["value"], Value::Null, "{ml}");
+    assert_eq!(ml["note"], serde_json::json!({"code": "no_returns_report", "market": "mercadolivre_br"}));
+    // The rest of the export is read as before: same units and GMV.
+    assert_eq!(kpi(&st, "units", "mercadolivre_br")["value"], "360");
+    let overall = kpi(&st, "return_rate", "all");
+    assert_eq!(overall["covers"], serde_json::json!(["amazon_us"]), "{overall}");
+    assert_eq!(overall["note"]["code"], "without_data_from");
+    assert!(pdf_text(out.path(), "acme-home").contains("lacks its Devoluções (returns) columns"));
+
+    // A target on that return rate cannot be judged without them: refused.
+    edit(
+        ws.path(),
+        "contracts/acme-home.toml",
+        "[[kpi.targets]]",
+        "[[kpi.targets]]\nkpi = \"return_rate\"\nmarket = \"mercadolivre_br\"\nmax = \"0.05\"\n\n[[kpi.targets]]",
+    );
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&done.stdout).to_string() + &String::from_utf8_lossy(&done.stderr);
+    assert!(
+        err.contains(
+            "no Mercado Livre Vendas export with its Devoluções (returns) columns for mercadolivre_br, which contracts/acme-home.toml kpi.targets"
+        ),
+        "{err}"
+    );
 }

@@ -68,6 +68,15 @@
 //! - It is also `Disputed` when a claim was opened or closed, a mediation
 //!   started, or the status mentions a reclamação or mediação, whether or not
 //!   it was refunded.
+//! - It is also `Returned`, with the units of its return, when the
+//!   Devoluções block's `Unidades` (the last `Unidades` left of `Revisado
+//!   pelo Mercado Livre`; continuation lines add theirs) is above zero,
+//!   whatever the return's review result. The export gives no date a return
+//!   arrived, so the return is dated by its sale, and a return opened after
+//!   the download is not in it. A return on a sale cancelled before shipment,
+//!   or of more units than the sale sold, is refused. An export without the
+//!   block (`ParsedExport::lacks_returns`) leaves the market's returns
+//!   unknown, never zero.
 //!
 //! # Dates
 //!
@@ -110,6 +119,9 @@ const TOTAL: &[&str] = &["Total (BRL)", "Total"];
 /// right; the first occurrence is the shipping block's).
 const SHIPPED: &[&str] = &["Data a caminho"];
 const DELIVERED: &[&str] = &["Data de entrega"];
+/// The first column of the Devoluções (returns) block's review, which
+/// follows the block's own "Unidades" and return-shipping columns.
+const RETURN_REVIEWED: &[&str] = &["Revisado pelo Mercado Livre"];
 const CLAIM_OPEN: &[&str] = &["Reclamação aberta"];
 const CLAIM_CLOSED: &[&str] = &["Reclamação encerrada"];
 const IN_MEDIATION: &[&str] = &["Em mediação"];
@@ -248,7 +260,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     refuse_other_currencies(t)?;
     let cols = Columns::find(t)?;
     let sales = read_sales(t, &cols, ctx.mercadolivre_tz)?;
-    let mut out = ParsedExport { rows_total: t.rows.len(), ..ParsedExport::default() };
+    let mut out =
+        ParsedExport { rows_total: t.rows.len(), lacks_returns: cols.returned.is_none(), ..ParsedExport::default() };
     for sale in &sales {
         out.saw(sale.date);
     }
@@ -282,6 +295,9 @@ fn unit(t: &Table, cols: &Columns, sale: &Sale) -> Unit {
     );
     let o = sale.outcome;
     unit.fingerprint.add((sale.date, o.cancelled.map(OrderEventKind::id), o.returned, o.disputed, sale.units));
+    if sale.returned > 0 {
+        unit.fingerprint.add(("returned", sale.returned));
+    }
     // By role, zero amounts left out: the CSV and the XLSX of one export
     // agree even where one lacks a column the other shows as zero.
     for (role, amount) in sale.amounts.iter().filter(|(_, a)| !a.is_zero()) {
@@ -307,6 +323,8 @@ struct Columns {
     unread: Vec<String>,
     shipped: Option<usize>,
     delivered: Option<usize>,
+    /// The Devoluções block's "Unidades" (`None`: the export has no such block).
+    returned: Option<usize>,
     claim_open: Option<usize>,
     claim_closed: Option<usize>,
     in_mediation: Option<usize>,
@@ -346,6 +364,7 @@ impl Columns {
             unread,
             shipped: t.column(SHIPPED),
             delivered: t.column(DELIVERED),
+            returned: returned_units_column(t),
             claim_open: t.column(CLAIM_OPEN),
             claim_closed: t.column(CLAIM_CLOSED),
             in_mediation: t.column(IN_MEDIATION),
@@ -378,6 +397,9 @@ struct Sale {
     date: NaiveDate,
     outcome: Outcome,
     units: i64,
+    /// Units of the sale's return (the Devoluções block's "Unidades", its
+    /// continuation lines included; zero without a return or without the block).
+    returned: i64,
     /// Each money column's amount, rounded to cents, in the export's order.
     amounts: Vec<(Role, Decimal)>,
     total: Decimal,
@@ -445,6 +467,7 @@ fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError
             && let Some(sale) = sales.last_mut().filter(|s| order_id.is_empty() || order_id == s.order_id)
         {
             sale.units += t.whole(row, cols.units)?;
+            sale.returned += returned_units(t, row, cols)?;
             sale.rows += 1;
             continue;
         }
@@ -462,12 +485,68 @@ fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError
             date: sale_date(t, row, cols.date, tz)?,
             outcome: outcome(t, row, cols),
             units: t.whole(row, cols.units)?,
+            returned: returned_units(t, row, cols)?,
             amounts,
             total: t.money(row, cols.total)?,
             rows: 1,
         });
     }
+    for sale in &sales {
+        check_return(t, cols, sale)?;
+    }
     Ok(sales)
+}
+
+/// The Devoluções block's "Unidades": the last "Unidades" column left of
+/// "Revisado pelo Mercado Livre" (the block's review columns), other than
+/// the sale's own. `None` when the export has no such block (an older or
+/// trimmed download): its returns are then unknown, not zero.
+fn returned_units_column(t: &Table) -> Option<usize> {
+    let review = t.column(RETURN_REVIEWED)?;
+    let sale_units = t.column(UNITS)?;
+    let units = fold_header(UNITS[0]);
+    (sale_units + 1..review).rev().find(|&i| t.headers.get(i).is_some_and(|h| fold_header(h) == units))
+}
+
+/// The returned units on `row` (blank: none).
+///
+/// # Errors
+/// An [`InputError`] naming the cell when it is not a whole number of at
+/// least zero.
+fn returned_units(t: &Table, row: &Row, cols: &Columns) -> Result<i64, InputError> {
+    let Some(col) = cols.returned else { return Ok(0) };
+    let units = t.whole(row, col)?;
+    if units < 0 {
+        return Err(t.error(row, col, format!("returned units {units}: a return carries zero or more units")));
+    }
+    Ok(units)
+}
+
+/// Refuses a return the sale cannot have had: one of a sale cancelled
+/// before shipment (nothing was sent to return), or of more units than
+/// the sale sold. Either says the row was misread or edited, and counting
+/// it would put more returned units than shipped ones in the return rate.
+fn check_return(t: &Table, cols: &Columns, sale: &Sale) -> Result<(), InputError> {
+    let Some(col) = cols.returned.filter(|_| sale.returned > 0) else { return Ok(()) };
+    let problem = if sale.outcome.cancelled.is_some() {
+        format!(
+            "sale {} was cancelled before shipment (its Estado, with no shipping date), yet its Devoluções block returns {} units: a sale never shipped has nothing to return",
+            sale.order_id, sale.returned
+        )
+    } else if sale.returned > sale.units {
+        format!(
+            "sale {} returns {} units in its Devoluções block but sold {}: a return cannot carry more units than the sale",
+            sale.order_id, sale.returned, sale.units
+        )
+    } else {
+        return Ok(());
+    };
+    Err(InputError {
+        file: t.file.clone(),
+        location: t.location(sale.number),
+        column: t.headers.get(col).cloned(),
+        message: problem,
+    })
 }
 
 /// The sale's calendar date in `tz`: a date-formatted XLSX cell, or text such
@@ -607,6 +686,10 @@ fn emit(sale: &Sale, out: &mut ParsedExport) {
             let from_shipping = (refunded - from_principal).min(shipping.abs());
             out.events.push(event(OrderEventKind::Refunded, 0, from_principal, from_shipping));
         }
+        if sale.returned > 0 {
+            // Dated by its sale: the export gives no date a return arrived.
+            out.events.push(event(OrderEventKind::Returned, sale.returned, zero, zero));
+        }
     }
     if sale.outcome.disputed {
         out.events.push(event(OrderEventKind::Disputed, 0, zero, zero));
@@ -681,11 +764,13 @@ mod tests {
     const CSV: TextFormat = TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma };
 
     /// Today's export, its money columns as real exports have them (see
-    /// `fixtures/ingest/mercadolivre/README.md`); the shipping block's
-    /// "Data a caminho", the claims block, then the returns block repeating
-    /// "Unidades", "Estado" and "Data a caminho", and the buyer block
-    /// repeating "Estado" (the buyer's state).
-    const HEADERS: [&str; 29] = [
+    /// `fixtures/ingest/mercadolivre/README.md`), then its later blocks in
+    /// their real order (`fixtures/layouts/mercadolivre/vendas_columns.md`),
+    /// shortened: the buyer block repeating "Estado" (the buyer's state),
+    /// the shipping block's dates, the Devoluções block repeating "Unidades"
+    /// and "Data a caminho" before its review columns, and the claims block
+    /// repeating "Unidades" again.
+    const HEADERS: [&str; 31] = [
         "N.º de venda",
         "Data da venda",
         "Estado",
@@ -705,16 +790,18 @@ mod tests {
         "Cancelamentos e reembolsos (BRL)",
         "Total (BRL)",
         "SKU",
+        "Comprador",
+        "Estado",
         "Data a caminho",
         "Data de entrega",
+        "Unidades",
+        "Data a caminho",
+        "Revisado pelo Mercado Livre",
+        "Resultado",
+        "Unidades",
         "Reclamação aberta",
         "Reclamação encerrada",
         "Em mediação",
-        "Unidades",
-        "Estado",
-        "Data a caminho",
-        "Comprador",
-        "Estado",
     ];
 
     /// An older export: no "(BRL)" suffix, "N.° de venda" with a degree sign,
@@ -785,8 +872,9 @@ mod tests {
         claim_closed: &'static str,
         mediation: &'static str,
         returned_units: &'static str,
-        return_status: &'static str,
         return_shipped: &'static str,
+        return_reviewed: &'static str,
+        claim_units: &'static str,
         buyer: &'static str,
         buyer_state: &'static str,
     }
@@ -848,10 +936,11 @@ mod tests {
                 ("Reclamação encerrada", 0) => self.claim_closed,
                 ("Em mediação", 0) => self.mediation,
                 ("Unidades", 1) => self.returned_units,
-                ("Estado", 1) => self.return_status,
                 ("Data a caminho", 1) => self.return_shipped,
+                ("Revisado pelo Mercado Livre", 0) => self.return_reviewed,
+                ("Unidades", 2) => self.claim_units,
                 ("Comprador", 0) => self.buyer,
-                ("Estado", 2) => self.buyer_state,
+                ("Estado", 1) => self.buyer_state,
                 _ => "",
             }
         }
@@ -1056,12 +1145,14 @@ mod tests {
 
     #[test]
     fn xlsx_export_is_read_by_header_name_below_title_and_group_rows() {
-        // The returns block says a return was cancelled and its "Unidades"
-        // reads 1: the sale's own (first) "Estado" and "Unidades" win.
+        // The buyer's state (a second "Estado") and the claims block's
+        // "Unidades" hold values: the sale's own (first) "Estado" and
+        // "Unidades" win, and a claim's units are no return.
         let mut s = sale("2000009876543210", OCT_3, "Entregue", "2", DELIVERED, "26.47");
-        s.returned_units = "1";
-        s.return_status = "Devolução cancelada";
+        s.buyer_state = "Cancelada pelo comprador";
+        s.claim_units = "1";
         let p = parse_xlsx(&[s]).unwrap();
+        assert!(!p.lacks_returns, "the export has its Devoluções block");
         assert_eq!((p.rows_total, p.rows_in_period), (1, 1));
         assert_eq!(
             sale_events(&p),
@@ -1235,6 +1326,74 @@ mod tests {
             assert_eq!((p.rows_total, p.rows_in_period), (4, 4), "{form}");
             assert!(check(&p).ok, "{form}: {}", check(&p).detail);
         }
+    }
+
+    fn returned<'a>(p: &'a ParsedExport, order: &str) -> Vec<&'a OrderEvent> {
+        p.events.iter().filter(|e| e.order_id == order && e.kind == OrderEventKind::Returned).collect()
+    }
+
+    #[test]
+    fn a_return_in_the_devolucoes_block_is_returned_units_dated_by_its_sale() {
+        let mut refunded = sale("2000009876543220", OCT_5, "Reembolsamos o valor ao comprador", "2", REFUNDED, "0");
+        (refunded.shipped, refunded.returned_units, refunded.return_shipped) = (OCT_9, "2", "12 de outubro | 11:30");
+        refunded.return_reviewed = "Não";
+        // A return of part of a sale, still under way: the sale stays delivered.
+        let mut partly = sale("2000009876543221", OCT_3, "Entregue", "3", DELIVERED, "26.47");
+        (partly.shipped, partly.returned_units) = (OCT_5, "1");
+        let kept = sale("2000009876543222", OCT_9, "Entregue", "1", DELIVERED, "26.47");
+        for (form, p) in parse_both(&[refunded, partly, kept]) {
+            assert!(!p.lacks_returns, "{form}");
+            let r = returned(&p, "2000009876543220");
+            assert_eq!(r.len(), 1, "{form}");
+            assert_eq!((r[0].units, r[0].date), (2, date(2026, 10, 5)), "{form}: dated by the sale");
+            assert_eq!((r[0].principal, r[0].shipping), (dec("0.00"), dec("0.00")), "{form}: no money");
+            let r = returned(&p, "2000009876543221");
+            assert_eq!((r.len(), r[0].units), (1, 1), "{form}");
+            assert!(returned(&p, "2000009876543222").is_empty(), "{form}: a blank block is no return");
+        }
+    }
+
+    #[test]
+    fn returned_units_on_continuation_lines_add_to_the_sales_return() {
+        let mut first = sale("2000009876543230", OCT_5, "Entregue", "2", BIG, "1059.38");
+        first.returned_units = "1";
+        let second = S { returned_units: "2", ..extra_line("2000009876543230", "3") };
+        for (form, p) in parse_both(&[first, second]) {
+            let r = returned(&p, "2000009876543230");
+            assert_eq!((r.len(), r[0].units), (1, 3), "{form}: one return of the sale's 1 + 2 units");
+        }
+    }
+
+    #[test]
+    fn an_export_without_the_devolucoes_block_lacks_returns_rather_than_having_none() {
+        let sales = [sale("2000009876543240", OCT_3, "Entregue", "1", DELIVERED, "26.47")];
+        for (form, p) in parse_both_with(&OLD_HEADERS, &sales, &ctx()) {
+            assert!(p.lacks_returns, "{form}: returns unknown, not zero");
+        }
+        for (form, p) in parse_both(&sales) {
+            assert!(!p.lacks_returns && p.events.iter().all(|e| e.kind != OrderEventKind::Returned), "{form}");
+        }
+    }
+
+    #[test]
+    fn a_return_of_a_sale_never_shipped_or_of_more_units_than_sold_is_refused_naming_the_row() {
+        let mut never_shipped = sale("2000009876543250", OCT_3, "Cancelada pelo comprador", "1", CANCELLED, "0");
+        never_shipped.returned_units = "1";
+        let e = parse_xlsx(&[never_shipped]).unwrap_err();
+        assert_eq!(e.location, crate::error::Location::Row { sheet: SHEET.into(), row: 5 }, "{e}");
+        assert_eq!(e.column.as_deref(), Some("Unidades"));
+        assert!(e.message.contains("cancelled before shipment") && e.message.contains("2000009876543250"), "{e}");
+
+        let mut too_many = sale("2000009876543251", OCT_3, "Entregue", "2", DELIVERED, "26.47");
+        too_many.returned_units = "3";
+        let e = parse_csv(&[too_many]).unwrap_err();
+        assert_eq!(e.location, crate::error::Location::Line(4), "{e}");
+        assert!(e.message.contains("returns 3 units") && e.message.contains("sold 2"), "{e}");
+
+        let mut negative = sale("2000009876543252", OCT_3, "Entregue", "2", DELIVERED, "26.47");
+        negative.returned_units = "-1";
+        let e = parse_csv(&[negative]).unwrap_err();
+        assert!(e.message.contains("returned units -1"), "{e}");
     }
 
     #[test]

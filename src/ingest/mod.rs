@@ -142,6 +142,10 @@ pub struct ParsedExport {
     /// Data notes the file's rows call for, each with the line (or sheet
     /// row) numbers it is about (empty: the file as a whole).
     pub notes: Vec<(crate::notes::NoteKind, Vec<usize>)>,
+    /// The file is of a format that carries its market's returns (Mercado
+    /// Livre's Vendas export, in its Devoluções block) but lacks them: the
+    /// market's returned units are then unknown, not zero.
+    pub lacks_returns: bool,
     /// The units of money the file carries (settlements, sales, ads rows),
     /// each naming its facts above; every fact belongs to one unit, except
     /// file-wide checks (see `crate::dedup`).
