@@ -37,7 +37,7 @@ pub fn write(ws: &Workspace) -> io::Result<GenerateSummary> {
         }
         #[cfg(not(unix))]
         let _ = mode;
-        summary.add(GenerateSummary { files: 1, bytes: bytes.len() as u64, rows: 0 });
+        summary.add(GenerateSummary { files: 1, bytes: bytes.len() as u64, ..GenerateSummary::default() });
     }
     Ok(summary)
 }

@@ -42,6 +42,7 @@ mod text;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -75,7 +76,7 @@ impl Default for GenerateOptions {
 }
 
 /// What [`generate_workspace`] wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GenerateSummary {
     /// Files written.
     pub files: usize,
@@ -83,6 +84,9 @@ pub struct GenerateSummary {
     pub bytes: u64,
     /// Data rows written (headers, titles and summary rows not counted).
     pub rows: u64,
+    /// What each seller's period holds in each market, by (seller id,
+    /// market id as contracts name it: `amazon_us`, `mercadolivre_br`).
+    pub truth: BTreeMap<(String, &'static str), Truth>,
 }
 
 impl GenerateSummary {
@@ -90,6 +94,64 @@ impl GenerateSummary {
         self.files += other.files;
         self.bytes += other.bytes;
         self.rows += other.rows;
+        for (key, truth) in other.truth {
+            self.truth.entry(key).or_default().add(&truth);
+        }
+    }
+
+    /// This summary with `truth` recorded for `seller` in `market`.
+    fn with_truth(mut self, seller: &Seller, market: &'static str, truth: Truth) -> GenerateSummary {
+        self.truth.entry((seller.id.clone(), market)).or_default().add(&truth);
+        self
+    }
+}
+
+/// What one seller's period holds in one market, counted from the
+/// generator's own orders as it makes them, never read back from the files
+/// it writes: the counts the period's KPIs must be made of, whatever the
+/// files' layouts, time stamps and neighbouring days. Days are the
+/// market's own (Los Angeles for Amazon US, São Paulo for Mercado Livre).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Truth {
+    /// Units sold in the period and not cancelled before shipment (Amazon:
+    /// the order items its settlements post in the period).
+    pub units_sold: i64,
+    /// Units buyers returned (Amazon: with a return date in the period;
+    /// Mercado Livre: of the period's sales).
+    pub units_returned: i64,
+    /// Feedback left in the period, and how much of it rated 1 or 2.
+    pub feedback_received: i64,
+    pub feedback_negative: i64,
+    /// Orders placed in the period, those cancelled before shipment, and
+    /// of those the ones the seller cancelled.
+    pub orders_placed: i64,
+    pub orders_cancelled: i64,
+    pub orders_cancelled_by_seller: i64,
+    /// Detail-page sessions of the period's days, and the units and order
+    /// items ordered in them.
+    pub sessions: i64,
+    pub units_ordered: i64,
+    pub order_items: i64,
+    /// Sellable units on hand at the end of each day of the period, summed
+    /// over its days, and units shipped to buyers from that stock.
+    pub sellable_unit_days: i64,
+    pub shipped_from_stock: i64,
+}
+
+impl Truth {
+    fn add(&mut self, o: &Truth) {
+        self.units_sold += o.units_sold;
+        self.units_returned += o.units_returned;
+        self.feedback_received += o.feedback_received;
+        self.feedback_negative += o.feedback_negative;
+        self.orders_placed += o.orders_placed;
+        self.orders_cancelled += o.orders_cancelled;
+        self.orders_cancelled_by_seller += o.orders_cancelled_by_seller;
+        self.sessions += o.sessions;
+        self.units_ordered += o.units_ordered;
+        self.order_items += o.order_items;
+        self.sellable_unit_days += o.sellable_unit_days;
+        self.shipped_from_stock += o.shipped_from_stock;
     }
 }
 
@@ -362,7 +424,7 @@ impl Workspace {
         let mut w = BufWriter::with_capacity(1 << 16, CountingWriter { inner: file, bytes: 0 });
         let rows = body(&mut w)?;
         let counting = w.into_inner().map_err(|e| e.into_error())?;
-        Ok(GenerateSummary { files: 1, bytes: counting.bytes, rows })
+        Ok(GenerateSummary { files: 1, bytes: counting.bytes, rows, ..GenerateSummary::default() })
     }
 
     /// Writes an XLSX workbook with fixed document properties, so its bytes
@@ -385,7 +447,7 @@ impl Workspace {
         let bytes = workbook.save_to_buffer().map_err(io::Error::other)?;
         let (_, mut file) = self.create(relative)?;
         file.write_all(&bytes)?;
-        Ok(GenerateSummary { files: 1, bytes: bytes.len() as u64, rows })
+        Ok(GenerateSummary { files: 1, bytes: bytes.len() as u64, rows, ..GenerateSummary::default() })
     }
 }
 

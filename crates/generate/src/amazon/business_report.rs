@@ -25,14 +25,16 @@ struct Day {
 }
 
 /// Writes `exports/<period>/<seller>/BusinessReport-<first>-<last>.csv`
-/// from the order items of the All Orders report (`rows`).
+/// from the order items of the All Orders report (`rows`). Returns, beside
+/// the summary, the sessions, units ordered and order items of the
+/// period's days.
 pub(super) fn write(
     ws: &Workspace,
     dir: &str,
     catalog_prices: &[i64],
     rows: &[Row],
     rng: &mut Gen,
-) -> io::Result<crate::GenerateSummary> {
+) -> io::Result<(crate::GenerateSummary, (i64, i64, i64))> {
     let (first, last) = days(ws);
     let mut by_day: BTreeMap<NaiveDate, Day> = BTreeMap::new();
     let mut day = first;
@@ -46,12 +48,16 @@ pub(super) fn write(
         d.items += 1;
         d.sales += r.money.map_or(catalog_prices[r.product as usize] * i64::from(r.ordered), |(price, _)| price);
     }
+    let mut in_period = (0, 0, 0);
     let name = format!("{dir}/BusinessReport-{}-{}.csv", first.format("%-m-%-d-%y"), last.format("%-m-%-d-%y"));
-    ws.write_text_rows(&name, |w| {
+    let summary = ws.write_text_rows(&name, |w| {
         w.write_all(HEADER.as_bytes())?;
         for (date, d) in &by_day {
             let percent = between(rng, 900, 1400);
             let sessions = ((d.units * 10_000 + percent - 1) / percent).max(d.items);
+            if ws.period.contains(*date) {
+                in_period = (in_period.0 + sessions, in_period.1 + d.units, in_period.2 + d.items);
+            }
             let per_item = if d.items > 0 { d.sales / d.items } else { 0 };
             let units_per_item = if d.items > 0 { d.units * 100 / d.items } else { 0 };
             let price = if d.units > 0 { d.sales / d.units } else { 0 };
@@ -74,7 +80,8 @@ pub(super) fn write(
             )?;
         }
         Ok(by_day.len() as u64)
-    })
+    })?;
+    Ok((summary, in_period))
 }
 
 /// Cents as Seller Central prints dollars: `$989.70`, `"$2,238.44"`.

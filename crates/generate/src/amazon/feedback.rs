@@ -40,14 +40,15 @@ struct Feedback {
 /// Writes `exports/<period>/<seller>/Feedback_<first>_<last>.txt`: each
 /// order gets feedback with `permille` chance, dated 1 to 20 days after it;
 /// rows dated from 3 days before the period to 2 days after it (Los
-/// Angeles calendar).
+/// Angeles calendar). Returns, beside the summary, the feedback dated in
+/// the period and how much of it rated 1 or 2 stars.
 pub(super) fn write(
     ws: &Workspace,
     dir: &str,
     book: &Book,
     rng: &mut Gen,
     permille: u32,
-) -> io::Result<crate::GenerateSummary> {
+) -> io::Result<(crate::GenerateSummary, (i64, i64))> {
     let first = add_days(ws.period.first_day(), -3);
     let last = add_days(ws.period.last_day(), 2);
     let weights: i64 = RATINGS.iter().map(|r| i64::from(r.1)).sum();
@@ -80,8 +81,11 @@ pub(super) fn write(
         }
     }
     rows.sort_by_key(|f| (std::cmp::Reverse(la_date(f.ts)), f.order));
+    let in_period: Vec<&Feedback> = rows.iter().filter(|f| ws.period.contains(la_date(f.ts))).collect();
+    let negative = in_period.iter().filter(|f| f.rating <= 2).count() as i64;
+    let counts = (in_period.len() as i64, negative);
     let name = format!("{dir}/Feedback_{}_{}.txt", first.format("%Y%m%d"), last.format("%Y%m%d"));
-    ws.write_text_rows(&name, |w| {
+    let summary = ws.write_text_rows(&name, |w| {
         w.write_all(HEADER.as_bytes())?;
         for f in &rows {
             let d = la_date(f.ts);
@@ -99,5 +103,6 @@ pub(super) fn write(
             )?;
         }
         Ok(rows.len() as u64)
-    })
+    })?;
+    Ok((summary, counts))
 }

@@ -21,13 +21,15 @@ use crate::{Gen, Workspace, add_days, between};
 const HEADER: &str = "\u{feff}Date\tFNSKU\tASIN\tMSKU\tTitle\tDisposition\tStarting Warehouse Balance\tIn Transit Between Warehouses\tReceipts\tCustomer Shipments\tCustomer Returns\tVendor Returns\tWarehouse Transfer In/Out\tFound\tLost\tDamaged\tDisposed\tOther Events\tEnding Warehouse Balance\tUnknown Events\tLocation\tStore\n";
 
 /// Writes `exports/<period>/<seller>/Inventory_Ledger_Summary_<first>_<last>.txt`.
+/// Returns, beside the summary, the sellable units on hand at the end of
+/// each day of the period summed over its days, and the units shipped on them.
 pub(super) fn write(
     ws: &Workspace,
     dir: &str,
     book: &Book,
     returned: &[Returned],
     rng: &mut Gen,
-) -> io::Result<crate::GenerateSummary> {
+) -> io::Result<(crate::GenerateSummary, (i64, i64))> {
     let first = add_days(ws.period.first_day(), -1);
     let last = add_days(ws.period.last_day(), 1);
     let days = (last - first).num_days() + 1;
@@ -45,6 +47,7 @@ pub(super) fn write(
         *returns.entry((la_date(r.ts), r.product, r.disposition == "SELLABLE")).or_default() += i64::from(r.qty);
     }
     let mut rows = Vec::new();
+    let mut in_period = (0, 0);
     for (p, product) in book.catalog.iter().enumerate() {
         let p = p as u8;
         let sold: i64 = (0..days).map(|d| shipped.get(&(add_days(first, d), p)).copied().unwrap_or(0)).sum();
@@ -59,6 +62,9 @@ pub(super) fn write(
             let receipts = if sellable - out < per_day * 10 { per_day * between(rng, 30, 45) } else { 0 };
             let start = sellable;
             sellable = start + receipts - out + back;
+            if ws.period.contains(day) {
+                in_period = (in_period.0 + sellable, in_period.1 + out);
+            }
             rows.push(format!(
                 "{}\t{fnsku}\t{}\t{}\t{}\tSELLABLE\t{start}\t0\t{receipts}\t{}\t{back}\t0\t0\t0\t0\t0\t0\t0\t{sellable}\t0\tUS\t",
                 day.format("%m/%d/%Y"),
@@ -82,11 +88,12 @@ pub(super) fn write(
         }
     }
     let name = format!("{dir}/Inventory_Ledger_Summary_{}_{}.txt", first.format("%Y%m%d"), last.format("%Y%m%d"));
-    ws.write_text_rows(&name, |w| {
+    let summary = ws.write_text_rows(&name, |w| {
         w.write_all(HEADER.as_bytes())?;
         for r in &rows {
             writeln!(w, "{r}")?;
         }
         Ok(rows.len() as u64)
-    })
+    })?;
+    Ok((summary, in_period))
 }

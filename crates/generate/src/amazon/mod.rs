@@ -15,6 +15,7 @@ mod orders;
 mod returns;
 mod settlement;
 
+use std::collections::BTreeSet;
 use std::fmt::{self, Display};
 use std::io;
 
@@ -25,7 +26,8 @@ use rand::Rng;
 use super::ads;
 use super::data::{ACME_AMAZON, AmazonProduct, SUNNY_AMAZON};
 use super::{
-    Gen, GenerateSummary, Profile, Purpose, Seller, Workspace, add_days, allocate, between, chance, div_round, index,
+    Gen, GenerateSummary, Profile, Purpose, Seller, Truth, Workspace, add_days, allocate, between, chance, div_round,
+    index,
 };
 use settlement::{file_layout, write_settlement};
 
@@ -247,20 +249,50 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
         let txs = &book.txs[lo..hi];
         summary.add(ws.write_text_rows(&format!("{dir}/{name}"), |w| write_settlement(w, &book, s, txs, layout))?);
     }
+    let mut truth = Truth { units_sold: units_settled_in(ws.period, &book), ..Truth::default() };
     let mut rng = seller.rng(ws.seed, Purpose::AmazonReturns);
     let (returns_summary, returned) = returns::write(ws, &dir, &book, &mut rng, b.returned)?;
     summary.add(returns_summary);
+    let returned_in_period = returned.iter().filter(|r| ws.period.contains(la_date(r.ts)));
+    truth.units_returned = returned_in_period.map(|r| i64::from(r.qty)).sum();
     let mut rng = seller.rng(ws.seed, Purpose::AmazonFeedback);
-    summary.add(feedback::write(ws, &dir, &book, &mut rng, b.feedback)?);
+    let (feedback_summary, (received, negative)) = feedback::write(ws, &dir, &book, &mut rng, b.feedback)?;
+    summary.add(feedback_summary);
+    (truth.feedback_received, truth.feedback_negative) = (received, negative);
     let mut rng = seller.rng(ws.seed, Purpose::AmazonAllOrders);
     let items = orders::items(ws, &book, &mut rng, b.cancelled);
     summary.add(orders::write(ws, &dir, &book, &items)?);
+    let placed: BTreeSet<(&str, bool)> = items
+        .iter()
+        .filter(|r| ws.period.contains(la_date(r.purchased)))
+        .map(|r| (r.order_id.as_str(), r.status == "Cancelled"))
+        .collect();
+    truth.orders_placed = placed.len() as i64;
+    // Every generated order is fulfilled by Amazon: none is cancelled by the seller.
+    truth.orders_cancelled = placed.iter().filter(|(_, cancelled)| *cancelled).count() as i64;
     let mut rng = seller.rng(ws.seed, Purpose::AmazonTraffic);
     let prices: Vec<i64> = book.catalog.iter().map(|p| p.price).collect();
-    summary.add(business_report::write(ws, &dir, &prices, &items, &mut rng)?);
+    let (traffic_summary, (sessions, units, order_items)) =
+        business_report::write(ws, &dir, &prices, &items, &mut rng)?;
+    summary.add(traffic_summary);
+    (truth.sessions, truth.units_ordered, truth.order_items) = (sessions, units, order_items);
     let mut rng = seller.rng(ws.seed, Purpose::AmazonInventory);
-    summary.add(inventory::write(ws, &dir, &book, &returned, &mut rng)?);
-    Ok(summary)
+    let (inventory_summary, (unit_days, shipped)) = inventory::write(ws, &dir, &book, &returned, &mut rng)?;
+    summary.add(inventory_summary);
+    (truth.sellable_unit_days, truth.shipped_from_stock) = (unit_days, shipped);
+    Ok(summary.with_truth(seller, "amazon_us", truth))
+}
+
+/// Units of the order items posted (at shipment) on a day of `period`, Los Angeles time.
+fn units_settled_in(period: kpiseal::period::Period, book: &Book) -> i64 {
+    let orders = book.txs.iter().filter_map(|t| match t.kind {
+        TxKind::Order(order) if period.contains(la_date(t.ts)) => Some(&book.orders[order as usize]),
+        _ => None,
+    });
+    orders
+        .flat_map(|o| &book.items[o.first_item as usize..(o.first_item + u32::from(o.n_items)) as usize])
+        .map(|item| i64::from(item.qty))
+        .sum()
 }
 
 fn promo_id(rng: &mut Gen) -> String {

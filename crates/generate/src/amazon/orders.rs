@@ -32,8 +32,8 @@ const PLACES: [(&str, &str, &str); 6] = [
 pub(super) struct Row {
     pub(super) purchased: i64,
     updated: i64,
-    order_id: String,
-    status: &'static str,
+    pub(super) order_id: String,
+    pub(super) status: &'static str,
     item_status: &'static str,
     pub(super) product: u8,
     qty: u8,

@@ -33,7 +33,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::data::{ACME_ML, FIRST_NAMES, LAST_NAMES, MlProduct, PLACES, RIO_ML, STREETS};
 use super::text::PT_MONTHS;
 use super::{
-    Gen, GenerateSummary, Profile, Purpose, Seller, Workspace, add_days, allocate, between, chance, div_round, index,
+    Gen, GenerateSummary, Profile, Purpose, Seller, Truth, Workspace, add_days, allocate, between, chance, div_round,
+    index,
 };
 use layout::{write_csv, write_xlsx};
 
@@ -170,7 +171,27 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
         ws.write_text(&format!("{dir}/{name}"), rows, |w| write_csv(w, catalog, &sales))?
     };
     summary.add(ads::write(ws, &dir, catalog, &sales, &mut seller.rng(ws.seed, Purpose::MercadoLivreAds))?);
-    Ok(summary)
+    Ok(summary.with_truth(seller, "mercadolivre_br", truth(ws.period, &sales)))
+}
+
+/// The period's sales (São Paulo days) as counts: every sale placed, the
+/// cancelled ones (never shipped), the units of the others, and the units
+/// of the refunded ones' returns (a refunded sale's return carries its
+/// first line's units, as [`layout`] writes its Devoluções block).
+fn truth(period: kpiseal::period::Period, sales: &[Sale]) -> Truth {
+    let mut t = Truth::default();
+    for s in sales.iter().filter(|s| period.contains(s.time.date())) {
+        t.orders_placed += 1;
+        if s.status.cancelled() {
+            t.orders_cancelled += 1;
+            continue;
+        }
+        t.units_sold += i64::from(s.units) + s.extra.iter().map(|&(_, units)| i64::from(units)).sum::<i64>();
+        if s.status.refunded() {
+            t.units_returned += i64::from(s.units);
+        }
+    }
+    t
 }
 
 fn weighted(rng: &mut super::Gen, catalog: &[MlProduct]) -> u8 {
