@@ -124,6 +124,12 @@ pub enum NoteKind {
     /// `rows` rows of a Date Range report (`file`) belong to `settlements`,
     /// each given as its own settlement report: counted from that report.
     SettlementCountedFromReport { file: String, rows: String, settlements: Vec<String> },
+    /// The All Orders reports given have orders dated only from `first` to
+    /// `last`, more than [`crate::pipeline::ORDERS_EDGE_DAYS`] days short of
+    /// the counted period's start or end: perhaps a download of part of the
+    /// month, whose missing orders would be in no figure. A quiet day at the
+    /// month's edge looks the same, so this is said, not refused.
+    OrdersReportPartial { files: Vec<String>, first: String, last: String },
 }
 
 impl NoteKind {
@@ -150,6 +156,7 @@ impl NoteKind {
             | NoteKind::CancellerNotStated { .. }
             | NoteKind::MultiChannelOrders { .. }
             | NoteKind::SettlementCountedFromReport { .. }
+            | NoteKind::OrdersReportPartial { .. }
             | NoteKind::FxSourceNotNamed { .. } => NoteClass::Data,
             NoteKind::TimeZone { .. }
             | NoteKind::MarketSalesMissing { .. }
@@ -354,6 +361,11 @@ mod tests {
                 file: "d.csv".into(),
                 rows: "40".into(),
                 settlements: vec!["17732218302 (s.txt)".into()],
+            },
+            NoteKind::OrdersReportPartial {
+                files: vec!["o.txt".into()],
+                first: "2026-10-05".into(),
+                last: "2026-10-31".into(),
             },
         ]
     }

@@ -63,7 +63,7 @@ fn record(file: &InputFile, format: Format, rows: usize) -> InputRecord {
 }
 
 fn hashed_record(file: &InputFile, sha256: String, format: Format, rows: usize) -> InputRecord {
-    InputRecord { path: file.path.clone(), sha256, bytes: file.bytes.len() as u64, format, rows }
+    InputRecord { path: file.path.clone(), sha256, bytes: file.bytes.len() as u64, format, rows, dates: None }
 }
 
 /// An export read and parsed, before its units are compared with the others'.
@@ -356,6 +356,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             Vec::new()
         }
     };
+    note_partial_orders_reports(&read, &inputs, ctx.counted, &mut findings)?;
     count_settlements_once(&mut read, &mut findings)?;
     let mut exports: Vec<(&str, &mut ParsedExport)> =
         read.iter_mut().map(|r| (r.file.as_str(), &mut r.parsed)).collect();
@@ -367,6 +368,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     }
     for ReadExport { parsed, provides, record, .. } in read {
         inputs[record].rows = parsed.rows_in_period;
+        inputs[record].dates = parsed.dates.map(|(first, last)| DateSpan { first, last });
         for c in &parsed.checks {
             check_markets.push((provides.market(), c.ok));
         }
@@ -540,6 +542,35 @@ fn count_settlements_once(read: &mut [ReadExport], findings: &mut Findings) -> R
             NoteKind::SettlementCountedFromReport { file: r.file.clone(), rows: rows.to_string(), settlements },
             vec![r.file.clone()],
         )?;
+    }
+    Ok(())
+}
+
+/// Days the All Orders reports' orders may start after the counted
+/// period's first day, or end before its last, before a note says so.
+pub const ORDERS_EDGE_DAYS: u64 = 2;
+
+/// Notes All Orders reports whose orders, all files together, start more
+/// than [`ORDERS_EDGE_DAYS`] after the first day counted or end as long
+/// before the last: the report does not say which dates it was downloaded
+/// for, and one downloaded for part of the month would leave the other
+/// orders out of every figure without a word.
+fn note_partial_orders_reports(
+    read: &[ReadExport],
+    inputs: &[InputRecord],
+    (counted_first, counted_last): (NaiveDate, NaiveDate),
+    findings: &mut Findings,
+) -> Result<(), Error> {
+    let reports: Vec<&ReadExport> =
+        read.iter().filter(|r| inputs[r.record].format == Format::AmazonAllOrders).collect();
+    let spans = reports.iter().filter_map(|r| r.parsed.dates);
+    let Some((first, last)) = spans.reduce(|(a, b), (c, d)| (a.min(c), b.max(d))) else { return Ok(()) };
+    let edge = chrono::Days::new(ORDERS_EDGE_DAYS);
+    if first > counted_first + edge || last + edge < counted_last {
+        let files: Vec<String> = reports.iter().map(|r| r.file.clone()).collect();
+        let kind =
+            NoteKind::OrdersReportPartial { files: files.clone(), first: first.to_string(), last: last.to_string() };
+        findings.note(kind, files)?;
     }
     Ok(())
 }

@@ -249,6 +249,19 @@ pub struct InputRecord {
     pub format: Format,
     /// Data rows used for this period.
     pub rows: usize,
+    /// The first and last date of the file's dated rows, whatever the
+    /// period (absent for files without dated rows, and for contracts, FX
+    /// tables and cost ledgers): what the download covers, so a reader sees
+    /// a report downloaded for part of the month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dates: Option<DateSpan>,
+}
+
+/// A first and a last calendar date, both included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateSpan {
+    pub first: chrono::NaiveDate,
+    pub last: chrono::NaiveDate,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

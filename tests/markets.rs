@@ -1257,3 +1257,40 @@ fn a_vendas_export_without_its_returns_block_leaves_mercado_livres_return_rate_u
         "{err}"
     );
 }
+
+#[test]
+fn an_all_orders_download_missing_the_start_of_the_month_is_said_and_every_input_shows_its_dates() {
+    let rel = "exports/2026-10/acme-home/All_Orders_20260930_20261101.txt";
+    let ws = demo_with(|ws| {
+        // Keep the header and the orders bought from 6 October (UTC) on, as
+        // a download for 6 October to 1 November would have them.
+        let path = ws.join(rel);
+        let text = fs::read_to_string(&path).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .enumerate()
+            .filter(|(i, line)| *i == 0 || line.split('\t').nth(2).is_some_and(|d| d >= "2026-10-06"))
+            .map(|(_, line)| line)
+            .collect();
+        fs::write(&path, kept.join("\n") + "\n").unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let done = run(ws.path(), out.path(), &[]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let st = statement(out.path(), "acme-home");
+    let n = note(&st, "orders_report_partial");
+    assert_eq!((&n["first"], &n["last"]), (&Value::from("2026-10-05"), &Value::from("2026-11-01")), "{n}");
+    assert_eq!(n["files"], serde_json::json!([rel]));
+    assert!(pdf_text(out.path(), "acme-home").contains("have orders from 2026-10-05 to 2026-11-01 only"));
+    let input = st["inputs"].as_array().unwrap().iter().find(|i| i["path"] == rel).unwrap();
+    assert_eq!(input["dates"], serde_json::json!({"first": "2026-10-05", "last": "2026-11-01"}));
+
+    // The demo's own download covers the month and a day either side: no note.
+    let (_out, statements) = demo_statements();
+    let acme = &statements[0];
+    assert!(acme["notes"].as_array().unwrap().iter().all(|n| n["code"] != "orders_report_partial"));
+    let input = acme["inputs"].as_array().unwrap().iter().find(|i| i["path"] == rel).unwrap();
+    assert_eq!(input["dates"], serde_json::json!({"first": "2026-09-30", "last": "2026-11-01"}));
+    let contract = acme["inputs"].as_array().unwrap().iter().find(|i| i["format"] == "contract").unwrap();
+    assert!(contract.get("dates").is_none(), "a contract has no dated rows: {contract}");
+}

@@ -757,10 +757,11 @@ fn evidence(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), Rende
     canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("evidence.intro")?, SMALL.color(MUTED));
     canvas.advance(2.0);
     let columns = vec![
-        Column { header: c.text("columns.file")?.to_string(), width: 146.0, align: Align::Left },
+        Column { header: c.text("columns.file")?.to_string(), width: 126.0, align: Align::Left },
         Column { header: c.text("columns.format")?.to_string(), width: 74.0, align: Align::Left },
+        Column { header: c.text("columns.dates")?.to_string(), width: 52.0, align: Align::Left },
         Column { header: c.text("columns.rows")?.to_string(), width: 34.0, align: Align::Right },
-        Column { header: c.text("columns.sha256")?.to_string(), width: CONTENT_WIDTH - 254.0, align: Align::Left },
+        Column { header: c.text("columns.sha256")?.to_string(), width: CONTENT_WIDTH - 286.0, align: Align::Left },
     ];
     let rows = s
         .inputs
@@ -769,6 +770,9 @@ fn evidence(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), Rende
             TableRow::body(vec![
                 i.path.clone(),
                 i.format.id().to_string(),
+                i.dates.map_or_else(String::new, |d| {
+                    if d.first == d.last { d.first.to_string() } else { format!("{} –\n{}", d.first, d.last) }
+                }),
                 c.number(Decimal::from(i.rows)),
                 i.sha256.clone(),
             ])
