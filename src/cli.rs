@@ -183,9 +183,18 @@ pub struct CheckArgs {
     #[arg(long = "allow-missing", value_name = "amazon_us|mercadolivre_br", value_parser = parse_market)]
     pub allow_missing: Vec<Market>,
     /// Print the report as JSON (one object: period, sellers with outcome,
-    /// amount due, errors and notes) instead of a table.
+    /// amount due, errors and notes) instead of a table; with --as-of, the
+    /// alerts raised now as JSON lines, one object each.
     #[arg(long)]
     pub json: bool,
+    /// Count the period only to this day, from the exports downloaded so
+    /// far: KPIs, statuses and fees to date (GMV targets pro-rated by days
+    /// elapsed), and alerts for every KPI at or past its alert threshold or
+    /// limit, each raised once per period (<out>/<period>/alerts.json). Not
+    /// a statement. Exit 1 when an alert was raised now, 3 when none but a
+    /// seller could not be checked.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<NaiveDate>,
     /// Sellers checked in parallel. Default: one per core.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,

@@ -193,6 +193,12 @@ pub struct Target {
     pub max: Option<Decimal>,
     #[serde(default, deserialize_with = "exact::option")]
     pub alert: Option<Decimal>,
+    /// Alerts between month ends (`check --as-of`): an alert on this target
+    /// already raised in the period is raised again once the value has
+    /// worsened by at least this much (absent: only when it turns into a
+    /// breach). See `crate::alerts`.
+    #[serde(default, deserialize_with = "exact::option")]
+    pub step: Option<Decimal>,
 }
 
 /// How commission tiers apply.

@@ -148,14 +148,16 @@ impl Bound {
         }
     }
 
-    /// Met, missed or alert for `value`. For a minimum the alert fires below
-    /// the alert threshold (set above the minimum); for a maximum above it.
+    /// Met, missed or alert for `value`. Missed past the limit (below a
+    /// minimum, above a maximum); alert within it but at or past the alert
+    /// threshold (预警 fires when the line is reached): for a minimum at or
+    /// below the threshold (set above the minimum), for a maximum at or above it.
     pub fn status(self, value: Decimal) -> Status {
         match self {
             Bound::Min { value: min, alert } => {
                 if value < min {
                     Status::Missed
-                } else if alert.is_some_and(|a| value < a) {
+                } else if alert.is_some_and(|a| value <= a) {
                     Status::Alert
                 } else {
                     Status::Met
@@ -164,7 +166,7 @@ impl Bound {
             Bound::Max { value: max, alert } => {
                 if value > max {
                     Status::Missed
-                } else if alert.is_some_and(|a| value > a) {
+                } else if alert.is_some_and(|a| value >= a) {
                     Status::Alert
                 } else {
                     Status::Met
@@ -996,6 +998,8 @@ mod tests {
         let max = Bound::Max { value: d("0.01"), alert: Some(d("0.008")) };
         assert_eq!(max.status(d("0.005")), Status::Met);
         assert_eq!(max.status(d("0.009")), Status::Alert);
+        assert_eq!(max.status(d("0.008")), Status::Alert, "at the alert threshold");
+        assert_eq!(max.status(d("0.0079")), Status::Met);
         assert_eq!(max.status(d("0.01")), Status::Alert);
         assert_eq!(max.status(d("0.011")), Status::Missed);
         let min = Bound::Min { value: d("2.5"), alert: None };

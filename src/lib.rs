@@ -1,6 +1,7 @@
 //! kpiseal: month-end KPI and fee statements for cross-border marketplace
 //! sellers. See ARCHITECTURE.md for the map of this crate.
 
+pub mod alerts;
 pub mod batch;
 pub mod billed;
 pub mod contract;

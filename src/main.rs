@@ -224,6 +224,7 @@ fn run(args: RunArgs) -> ExitCode {
 
 /// `kpiseal check`: the preflight report (table or JSON) on stdout. Exit 0
 /// every seller clean, 1 some refused or with data notes, 2 nothing could run.
+/// With `--as-of`, see [`as_of_report`].
 fn check(args: CheckArgs) -> ExitCode {
     let fail = |message: String| {
         eprintln!("kpiseal: {message}");
@@ -237,6 +238,13 @@ fn check(args: CheckArgs) -> ExitCode {
     opts.sellers = args.sellers;
     opts.strict = args.strict;
     opts.run.allow_missing = args.allow_missing.into_iter().collect();
+    if let Some(as_of) = args.as_of.filter(|d| !args.period.contains(*d)) {
+        return fail(format!(
+            "--as-of {as_of} is not a day of period {}: check the period the date is in",
+            args.period
+        ));
+    }
+    opts.run.as_of = args.as_of;
     let sellers = match select_sellers(&ws, &opts) {
         Ok(sellers) => sellers,
         Err(e) => return fail(e.to_string()),
@@ -245,6 +253,10 @@ fn check(args: CheckArgs) -> ExitCode {
         return fail(message);
     }
     match kpiseal::preflight::check(&ws, &opts) {
+        Ok(report) if report.as_of.is_some() => match as_of_report(&report, args.period, &opts.out, args.json) {
+            Ok(code) => code,
+            Err(e) => fail(e.to_string()),
+        },
         Ok(report) => {
             if args.json {
                 match serde_json::to_string_pretty(&report) {
@@ -252,12 +264,54 @@ fn check(args: CheckArgs) -> ExitCode {
                     Err(e) => return fail(e.to_string()),
                 }
             } else {
-                print!("{}", kpiseal::preflight::table(&report));
+                print!("{}", kpiseal::preflight::table(&report, &[]));
             }
             if report.clean() { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         Err(e) => fail(e.to_string()),
     }
+}
+
+/// An as-of check's output: the alerts not raised before in the period
+/// are added to `<out>/<period>/alerts.json` and printed, as JSON lines
+/// with `json` (nothing else on stdout; refused sellers' problems go to
+/// stderr), or in the table. Exit 1 when some alert was raised now, else 3
+/// when some seller could not be checked, else 0.
+fn as_of_report(
+    report: &kpiseal::preflight::CheckReport,
+    period: kpiseal::period::Period,
+    out: &std::path::Path,
+    json: bool,
+) -> Result<ExitCode, kpiseal::error::Error> {
+    use kpiseal::alerts::{AlertLog, to_raise};
+    use kpiseal::preflight::CheckOutcome;
+    let mut log = AlertLog::load(out, period)?;
+    let current: Vec<_> = report.sellers.iter().flat_map(|s| s.alerts.iter().cloned()).collect();
+    let new = to_raise(&log.raised, &current);
+    if !new.is_empty() {
+        log.raised.extend(new.iter().cloned());
+        log.save(out, period)?;
+    }
+    if json {
+        for a in &new {
+            println!("{}", serde_json::to_string(a).map_err(|e| kpiseal::error::Error::Internal(e.to_string()))?);
+        }
+        for s in report.sellers.iter().filter(|s| s.outcome == CheckOutcome::Refused) {
+            for e in &s.errors {
+                eprintln!("kpiseal: {}: {e}", s.seller);
+            }
+        }
+    } else {
+        print!("{}", kpiseal::preflight::table(report, &new));
+    }
+    let refused = report.sellers.iter().any(|s| s.outcome == CheckOutcome::Refused);
+    Ok(if !new.is_empty() {
+        ExitCode::from(1)
+    } else if refused {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Sizes the worker pools before any work starts: `jobs` sellers at a time

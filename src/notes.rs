@@ -66,6 +66,11 @@ pub enum NoteKind {
         base_monthly: String,
         excluded: Vec<String>,
     },
+    /// An as-of run (`kpiseal check --as-of`): the figures count `first` to
+    /// `as_of`, `counted_days` of the term's `term_days` in the period, from
+    /// the exports downloaded so far; GMV targets are pro-rated by those
+    /// days (`prorated`: each as "before → after"). Not a statement.
+    AsOf { as_of: NaiveDate, first: NaiveDate, counted_days: u32, term_days: u32, prorated: Vec<String> },
     /// A cost dated before the period, billed in it because the contract
     /// sets `[costs] allow_late_billed` (`crate::cost_dates`).
     LateBilledCost { invoice_no: String, date: NaiveDate },
@@ -164,6 +169,7 @@ impl NoteKind {
             | NoteKind::MarketReportMissing { .. }
             | NoteKind::MarkupInsideFeeLimits { .. }
             | NoteKind::TermPartial { .. }
+            | NoteKind::AsOf { .. }
             | NoteKind::LateBilledCost { .. } => NoteClass::Choice,
         }
     }
@@ -361,6 +367,13 @@ mod tests {
                 file: "d.csv".into(),
                 rows: "40".into(),
                 settlements: vec!["17732218302 (s.txt)".into()],
+            },
+            NoteKind::AsOf {
+                as_of: NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(),
+                first: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                counted_days: 15,
+                term_days: 31,
+                prorated: vec!["gmv amazon_us min 150000.00 → 72580.65".into()],
             },
             NoteKind::OrdersReportPartial {
                 files: vec!["o.txt".into()],

@@ -22,7 +22,7 @@ use crate::kpi_id::KpiId;
 use crate::ledger::{Ledger, MarketFigures, Provides};
 use crate::market::Market;
 use crate::markets::check_exports;
-use crate::money::Currency;
+use crate::money::{Currency, RoundingMode};
 use crate::notes::{DataNote, Findings, NoteKind};
 use crate::period::Period;
 use crate::statement::*;
@@ -48,13 +48,23 @@ pub struct RunOptions {
     /// absent this period (see [`crate::markets::check_exports`]); each
     /// seller's contract may allow more (`contract.allow_missing`).
     pub allow_missing: BTreeSet<Market>,
+    /// `check --as-of DATE`: count the period only to this day (the
+    /// exports downloaded so far), pro-rating time-scaled targets; `None`:
+    /// the whole period.
+    pub as_of: Option<NaiveDate>,
 }
 
 impl RunOptions {
     /// Options with the default issue date (the day after the period ends)
     /// and no market allowed to be missing.
     pub fn new(period: Period) -> Self {
-        RunOptions { period, issue_date: period.next().first_day(), allow_missing: BTreeSet::new(), billed: None }
+        RunOptions {
+            period,
+            issue_date: period.next().first_day(),
+            allow_missing: BTreeSet::new(),
+            billed: None,
+            as_of: None,
+        }
     }
 }
 
@@ -177,7 +187,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let contract_file = ws.read(&Workspace::contract_path(seller))?;
     let text = std::str::from_utf8(&contract_file.bytes)
         .map_err(|_| Error::config(&contract_file.path, "(document)", "is not UTF-8 text"))?;
-    let contract = Contract::parse(&contract_file.path, text)?;
+    let mut contract = Contract::parse(&contract_file.path, text)?;
     if contract.seller.id != seller {
         return Err(Error::config(
             &contract_file.path,
@@ -188,10 +198,22 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     inputs.push(record(&contract_file, Format::Contract, 1));
     let coverage = term::coverage(&contract_file.path, &contract.contract, period);
     let in_term = coverage.is_ok();
-    let coverage = coverage.unwrap_or_else(|e| {
+    let coverage = coverage.and_then(|c| c.to(opts.as_of, &contract_file.path)).unwrap_or_else(|e| {
         findings.refuse(e);
         Coverage::whole(period)
     });
+    if let Some(as_of) = coverage.as_of {
+        let prorated = prorate_gmv_targets(&mut contract, &coverage);
+        let term_days = term::Coverage { as_of: None, ..coverage }.counted_days();
+        let kind = NoteKind::AsOf {
+            as_of,
+            first: coverage.first,
+            counted_days: coverage.counted_days(),
+            term_days,
+            prorated: if prorated.is_empty() { vec!["—".to_string()] } else { prorated },
+        };
+        findings.note(kind, vec![format!("--as-of {as_of}")])?;
+    }
     for &m in contract.contract.time_zones.keys() {
         let (zone, default_zone) = (contract.time_zone(m), m.default_time_zone());
         if zone != default_zone {
@@ -228,7 +250,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut ctx = IngestContext::new(period);
     ctx.amazon_tz = contract.time_zone(Market::AmazonUs);
     ctx.mercadolivre_tz = contract.time_zone(Market::MercadoLivreBr);
-    ctx.counted = (coverage.first, coverage.last);
+    ctx.counted = coverage.counted();
     let mut ledger = Ledger::default();
     let mut checks = Vec::new();
     let mut check_markets = Vec::new();
@@ -337,6 +359,11 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
                             NoteKind::LateBilledCost { invoice_no: late.invoice_no, date: late.date },
                             vec![format!("{}:{}", file.path, late.line)],
                         )?;
+                    }
+                    // As of a day, the costs dated after it are not there yet.
+                    let mut lines = lines;
+                    if let Some(as_of) = coverage.as_of {
+                        lines.retain(|c| c.date <= as_of);
                     }
                     lines
                 }
@@ -544,6 +571,34 @@ fn count_settlements_once(read: &mut [ReadExport], findings: &mut Findings) -> R
         )?;
     }
     Ok(())
+}
+
+/// Scales each GMV target of `contract` (its minimum and alert) by the days
+/// `coverage` counts over the term's days in the period, rounded half-up to
+/// the minor unit: a month's GMV minimum, met at the same pace, is met by
+/// the as-of date. Returns each change as "gmv <market> min <before> →
+/// <after>". Other targets are ratios or counts of the days counted and
+/// stay as they are.
+fn prorate_gmv_targets(contract: &mut Contract, coverage: &term::Coverage) -> Vec<String> {
+    let counted = Decimal::from(coverage.counted_days());
+    let term = Decimal::from(term::Coverage { as_of: None, ..*coverage }.counted_days());
+    let scale = |d: Decimal| {
+        let mut r = RoundingMode::HalfUp.round_dp(d * counted / term, 2);
+        r.rescale(2);
+        r
+    };
+    let mut changes = Vec::new();
+    for t in contract.kpi.targets.iter_mut().filter(|t| t.kpi == KpiId::Gmv) {
+        let market = t.market.map_or("all", |m| m.id());
+        for (name, bound) in [("min", &mut t.min), ("max", &mut t.max), ("alert", &mut t.alert)] {
+            if let Some(v) = bound {
+                let after = scale(*v);
+                changes.push(format!("gmv {market} {name} {v} → {after}"));
+                *v = after;
+            }
+        }
+    }
+    changes
 }
 
 /// Days the All Orders reports' orders may start after the counted

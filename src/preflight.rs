@@ -12,7 +12,11 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use chrono::NaiveDate;
+
+use crate::alerts::{Alert, AlertKind, Limit, alerts_of};
 use crate::batch::{BatchOptions, select_sellers};
+use crate::contract::Contract;
 use crate::error::Error;
 use crate::money::Currency;
 use crate::notes::{DataNote, NoteClass};
@@ -34,6 +38,10 @@ pub struct SellerCheck {
     pub errors: Vec<String>,
     /// The choices and data notes the statement would carry.
     pub notes: Vec<DataNote>,
+    /// As of a date (`check --as-of`): every KPI at or past its alert
+    /// threshold or limit, raised before or not (see `crate::alerts`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<Alert>,
 }
 
 /// Whether `run` would issue the seller's statement.
@@ -55,6 +63,9 @@ impl SellerCheck {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     pub period: String,
+    /// The day an as-of check counts to; absent for a month-end preflight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<NaiveDate>,
     pub sellers: Vec<SellerCheck>,
 }
 
@@ -80,6 +91,13 @@ pub fn check(ws: &Workspace, opts: &BatchOptions) -> Result<CheckReport, Error> 
         .par_iter()
         .map(|seller| match build_statement(ws, seller, &run, signing.clone()) {
             Ok(st) => {
+                let alerts = match run.as_of {
+                    Some(as_of) => match read_contract(ws, seller) {
+                        Ok(contract) => alerts_of(seller, &st.kpis, as_of, &contract),
+                        Err(e) => return refused(seller, e),
+                    },
+                    None => Vec::new(),
+                };
                 let mut errors = Vec::new();
                 if opts.strict
                     && let Some(c) = st.failed_checks().next()
@@ -93,25 +111,47 @@ pub fn check(ws: &Workspace, opts: &BatchOptions) -> Result<CheckReport, Error> 
                     amount_due: Some(st.totals.amount_due),
                     errors,
                     notes: st.notes,
+                    alerts,
                 }
             }
-            Err(e) => SellerCheck {
-                seller: seller.clone(),
-                outcome: CheckOutcome::Refused,
-                currency: None,
-                amount_due: None,
-                errors: e.problems(),
-                notes: Vec::new(),
-            },
+            Err(e) => refused(seller, e),
         })
         .collect();
-    Ok(CheckReport { period: opts.run.period.to_string(), sellers })
+    Ok(CheckReport { period: opts.run.period.to_string(), as_of: run.as_of, sellers })
+}
+
+/// A seller whose statement `e` refuses.
+fn refused(seller: &str, e: Error) -> SellerCheck {
+    SellerCheck {
+        seller: seller.to_string(),
+        outcome: CheckOutcome::Refused,
+        currency: None,
+        amount_due: None,
+        errors: e.problems(),
+        notes: Vec::new(),
+        alerts: Vec::new(),
+    }
+}
+
+/// The seller's contract, as `build_statement` read it.
+fn read_contract(ws: &Workspace, seller: &str) -> Result<Contract, Error> {
+    let file = ws.read(&Workspace::contract_path(seller))?;
+    let text =
+        std::str::from_utf8(&file.bytes).map_err(|_| Error::config(&file.path, "(document)", "is not UTF-8 text"))?;
+    Contract::parse(&file.path, text)
 }
 
 /// The report as a table for a terminal: one line per seller, then one
-/// indented line per problem and note.
-pub fn table(report: &CheckReport) -> String {
+/// indented line per problem, note and alert. An as-of report opens with
+/// "AS OF <date>: NOT A STATEMENT" and marks the alerts in `raised_now`
+/// as new.
+pub fn table(report: &CheckReport, raised_now: &[Alert]) -> String {
     let mut out = String::new();
+    if let Some(as_of) = report.as_of {
+        out.push_str(&format!(
+            "AS OF {as_of}: NOT A STATEMENT (figures to {as_of} from the exports downloaded so far)\n"
+        ));
+    }
     for s in &report.sellers {
         let due = match (s.currency, s.amount_due) {
             (Some(c), Some(d)) => format!("amount due {} {d}", c.code()),
@@ -132,6 +172,23 @@ pub fn table(report: &CheckReport) -> String {
                 NoteClass::Data => "note",
             };
             out.push_str(&format!("  {kind:<6} {}\n", n.line()));
+        }
+        for a in &s.alerts {
+            let word = match a.kind {
+                AlertKind::Alert => "ALERT",
+                AlertKind::Breach => "BREACH",
+            };
+            let (side, limit) = match a.limit {
+                Limit::Min => ("≤", "minimum"),
+                Limit::Max => ("≥", "maximum"),
+            };
+            let reached = if a.kind == AlertKind::Alert {
+                format!("{side} alert {}", a.threshold)
+            } else {
+                format!("past the {limit} {}", a.threshold)
+            };
+            let when = if raised_now.contains(a) { "new" } else { "raised before" };
+            out.push_str(&format!("  {word:<6} {} {} {} {reached} ({when})\n", a.market.id(), a.kpi, a.value));
         }
     }
     let refused = report.sellers.iter().filter(|s| s.outcome == CheckOutcome::Refused).count();

@@ -18,18 +18,62 @@ use crate::ingest::ParsedExport;
 use crate::notes::NoteKind;
 use crate::period::Period;
 
-/// The days of `period` the contract term covers: `first..=last`, never empty.
+/// The days of `period` the contract term covers: `first..=last`, never
+/// empty; and, for an as-of run (`kpiseal check --as-of`), the day the
+/// counted days stop at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Coverage {
     pub period: Period,
     pub first: NaiveDate,
     pub last: NaiveDate,
+    /// The last day counted, when it is before `last`: an as-of run counts
+    /// `first..=as_of`. The term (`first..=last`) still decides the base
+    /// fee's days.
+    pub as_of: Option<NaiveDate>,
 }
 
 impl Coverage {
     /// The whole of `period`.
     pub fn whole(period: Period) -> Self {
-        Coverage { period, first: period.first_day(), last: period.last_day() }
+        Coverage { period, first: period.first_day(), last: period.last_day(), as_of: None }
+    }
+
+    /// This coverage counted only to `as_of` (a day of the period), for an
+    /// as-of run; `None` leaves it as it is. A day on or after the term's
+    /// last day changes nothing.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `file` when `as_of` is outside the period,
+    /// or before the contract term starts in it (nothing to count yet).
+    pub fn to(self, as_of: Option<NaiveDate>, file: &str) -> Result<Coverage, Error> {
+        let Some(as_of) = as_of else { return Ok(self) };
+        if !self.period.contains(as_of) {
+            return Err(Error::config(
+                file,
+                "--as-of",
+                format!("{as_of} is not a day of period {}: run the period the date is in", self.period),
+            ));
+        }
+        if as_of < self.first {
+            return Err(Error::config(
+                file,
+                "contract.start",
+                format!("is {}, after the as-of date {as_of}: the term has no day to count yet", self.first),
+            ));
+        }
+        Ok(Coverage { as_of: (as_of < self.last).then_some(as_of), ..self })
+    }
+
+    /// The first and last day whose facts count: the term's days in the
+    /// period, stopped at the as-of date if there is one.
+    pub fn counted(&self) -> (NaiveDate, NaiveDate) {
+        (self.first, self.as_of.map_or(self.last, |a| a.min(self.last)))
+    }
+
+    /// Days counted: from `first` to the as-of date (or `last`), both included.
+    pub fn counted_days(&self) -> u32 {
+        let (first, last) = self.counted();
+        days(first, last)
     }
 
     /// Whether the term covers every day of the period.
@@ -37,9 +81,11 @@ impl Coverage {
         self.first == self.period.first_day() && self.last == self.period.last_day()
     }
 
-    /// Whether `date` is a day of the period inside the term.
+    /// Whether `date` is a day counted: inside the term, and not after the
+    /// as-of date.
     pub fn contains(&self, date: NaiveDate) -> bool {
-        self.first <= date && date <= self.last
+        let (first, last) = self.counted();
+        first <= date && date <= last
     }
 
     /// The covered days against the period's days, when the term covers only
@@ -74,7 +120,7 @@ impl Coverage {
     /// (`IngestContext::counted`); reconciliation checks still cover the
     /// whole file.
     pub fn keep_inside(&self, parsed: &mut ParsedExport) {
-        if self.is_whole() {
+        if self.is_whole() && self.as_of.is_none() {
             return;
         }
         parsed.retain_facts(|l| self.contains(l.date), |e| self.contains(e.date));
@@ -134,7 +180,7 @@ pub fn coverage(file: &str, terms: &ContractTerms, period: Period) -> Result<Cov
             ),
         ));
     }
-    Ok(Coverage { period, first: terms.start.max(first), last: terms.end.min(last) })
+    Ok(Coverage { period, first: terms.start.max(first), last: terms.end.min(last), as_of: None })
 }
 
 #[cfg(test)]

@@ -100,6 +100,7 @@ const CASES: &[Case] = &[
     Case { key: "kpi.targets[].market", seller: ACME, given: &[], edits: &[("kpi.targets[2].market", "\"mercadolivre_br\"")], expect: Changes(dispute_target_moves_to_mercadolivre) },
     Case { key: "kpi.targets[].min", seller: ACME, given: &[], edits: &[("kpi.targets[0].min", "\"160000.00\"")], expect: Changes(gmv_target_above_gmv_is_missed) },
     Case { key: "kpi.targets[].max", seller: ACME, given: &[], edits: &[("kpi.targets[2].max", "\"0.03\"")], expect: Changes(dispute_limit_above_the_rate_is_no_longer_missed) },
+    Case { key: "kpi.targets[].step", seller: SUNNY, given: &[], edits: &[("kpi.targets[2].step", "\"0.005\"")], expect: Changes(step_is_read_by_alerts_only) },
     Case { key: "kpi.targets[].alert", seller: RIO, given: &[], edits: &[("kpi.targets[2].alert", "\"0.018\"")], expect: Changes(dispute_alert_above_the_rate_is_met) },
     // fees.*
     Case { key: "fees.currency", seller: SUNNY, given: &[], edits: &[("fees.currency", "\"CNY\"")], expect: Changes(fees_are_computed_in_cny) },
@@ -263,6 +264,7 @@ fn every_key() -> Contract {
                 min: Some(d("1")),
                 max: Some(d("2")),
                 alert: Some(d("1.5")),
+                step: Some(d("0.1")),
             }],
         },
         fees: FeeTerms {
@@ -566,6 +568,14 @@ fn dispute_limit_above_the_rate_is_no_longer_missed(b: &Statement, a: &Statement
     let k = kpi(a, KpiId::DisputeRate, Scope::All)?;
     // 0.0207: under the 0.03 limit, over the 0.008 alert.
     ensure!(k.status == Status::Alert, "{:?} {:?}", k.value, k.status);
+    Ok(())
+}
+
+/// `step` paces alerts between month ends (`check --as-of`, tests/as_of.rs):
+/// the statement's KPIs, statuses and fees stay exactly as they were.
+fn step_is_read_by_alerts_only(b: &Statement, a: &Statement) -> Checked {
+    let json = |s: &Statement| serde_json::to_string(&(&s.kpis, &s.service_fees, &s.totals)).map_err(|e| e.to_string());
+    ensure!(json(a)? == json(b)?, "the statement moved");
     Ok(())
 }
 

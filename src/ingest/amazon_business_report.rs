@@ -108,7 +108,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         out.units.push(unit);
     }
-    super::require_every_day(&t.file, &days, ctx.period, "the Business Report by date")?;
+    super::require_every_day(&t.file, &days, ctx.counted, "the Business Report by date")?;
     Ok(out)
 }
 

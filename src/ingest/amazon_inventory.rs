@@ -120,7 +120,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         out.units.push(unit);
     }
-    super::require_every_day(&t.file, &days, ctx.period, "the Inventory Ledger's Summary view by day")?;
+    super::require_every_day(&t.file, &days, ctx.counted, "the Inventory Ledger's Summary view by day")?;
     Ok(out)
 }
 

@@ -265,23 +265,25 @@ impl ParsedExport {
     }
 }
 
-/// Refuses a day-by-day report (`days`: the days of `period` it has rows
-/// for) that lacks a day of the period: a day without a row cannot be told
-/// from a day missing from the download. `download` says what to download.
+/// Refuses a day-by-day report (`days`: the days it has rows for) that
+/// lacks a day counted (`first..=last`: the period, or the part the
+/// contract term or an as-of date leaves): a day without a row cannot be
+/// told from a day missing from the download. `download` says what to download.
 /// A report without any day of the period is left to
 /// [`ParsedExport::check_in_period`].
 pub(crate) fn require_every_day(
     file: &str,
     days: &std::collections::BTreeSet<NaiveDate>,
-    period: Period,
+    (first, last): (NaiveDate, NaiveDate),
     download: &str,
 ) -> Result<(), InputError> {
-    match period.days().find(|d| !days.contains(d)) {
+    let mut counted = first.iter_days().take_while(|d| *d <= last);
+    match counted.find(|d| !days.contains(d)) {
         Some(missing) if !days.is_empty() => Err(InputError::file(
             file,
             format!(
                 "has no row for {missing}: a day without a row cannot be told from a day missing from the \
-                 download; download {download} for the whole of {period}"
+                 download; download {download} for every day from {first} to {last}"
             ),
         )),
         _ => Ok(()),
