@@ -36,6 +36,31 @@ pub struct BilledStatement {
     pub origin: Origin,
     /// Its pass-through lines, in statement order (`line` is 0).
     pub costs: Vec<CostLine>,
+    /// What it printed, for the trend of later statements.
+    pub figures: PastFigures,
+}
+
+/// The figures a statement in force printed, as its statement.json has
+/// them (never recomputed): its period, number, the manifest hash the
+/// register holds for it, its KPIs and its amount due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastFigures {
+    pub period: String,
+    pub statement_number: String,
+    pub manifest_sha256: String,
+    pub kpis: Vec<PastKpi>,
+    pub currency: Currency,
+    pub amount_due: Decimal,
+}
+
+/// One KPI as a statement printed it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PastKpi {
+    pub id: String,
+    pub market: String,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub value: Option<Decimal>,
+    pub status: String,
 }
 
 impl Billed {
@@ -80,6 +105,14 @@ impl Billed {
             let view: StatementView = serde_json::from_slice(&bytes).map_err(|e| {
                 Error::config(&shown, "pass_through.lines", format!("cannot be read as a statement's costs: {e}"))
             })?;
+            let figures = PastFigures {
+                period: entry.period.clone(),
+                statement_number: entry.statement_number.clone(),
+                manifest_sha256: entry.manifest_sha256.clone(),
+                kpis: view.kpis,
+                currency: view.totals.currency,
+                amount_due: view.totals.amount_due,
+            };
             let costs = view
                 .pass_through
                 .lines
@@ -99,6 +132,7 @@ impl Billed {
             out.push(BilledStatement {
                 origin: Origin::Issued { file: shown, statement_number: entry.statement_number, period: entry.period },
                 costs,
+                figures,
             });
         }
         Ok(out)
@@ -110,6 +144,15 @@ impl Billed {
 #[derive(Deserialize)]
 struct StatementView {
     pass_through: PassThroughView,
+    kpis: Vec<PastKpi>,
+    totals: TotalsView,
+}
+
+#[derive(Deserialize)]
+struct TotalsView {
+    currency: Currency,
+    #[serde(with = "rust_decimal::serde::str")]
+    amount_due: Decimal,
 }
 
 #[derive(Deserialize)]

@@ -542,6 +542,14 @@ mod tests {
                 period: "2026-09".into(),
             },
             costs: vec![cost(3, 10000, 0)],
+            figures: crate::billed::PastFigures {
+                period: "2026-09".into(),
+                statement_number: "C-202609-acme".into(),
+                manifest_sha256: String::new(),
+                kpis: Vec::new(),
+                currency: crate::money::Currency::Usd,
+                amount_due: rust_decimal::Decimal::ZERO,
+            },
         }];
         let mut lines = vec![cost(3, 10000, 2), cost(4, 500, 3)];
         lines[1].invoice_no = "INV-2".into();

@@ -39,4 +39,5 @@ pub mod statement;
 pub mod strays;
 pub mod summary;
 pub mod term;
+pub mod trend;
 pub mod workspace;

@@ -46,6 +46,15 @@ impl Period {
         }
     }
 
+    /// The month before.
+    pub fn prev(self) -> Period {
+        if self.month == 1 {
+            Period { year: self.year - 1, month: 12 }
+        } else {
+            Period { year: self.year, month: self.month - 1 }
+        }
+    }
+
     /// Whether `date` falls within this month.
     pub fn contains(self, date: NaiveDate) -> bool {
         date.year() == self.year && date.month() == self.month
@@ -101,6 +110,14 @@ impl<'de> Deserialize<'de> for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prev_is_the_month_before_across_a_year_and_undoes_next() {
+        let jan: Period = "2027-01".parse().unwrap();
+        assert_eq!(jan.prev().to_string(), "2026-12");
+        assert_eq!(jan.prev().next(), jan);
+        assert_eq!(Period::new(2026, 10).unwrap().prev().to_string(), "2026-09");
+    }
 
     #[test]
     fn near_boundary_is_the_first_and_last_day_and_their_neighbours_outside() {

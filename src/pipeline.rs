@@ -156,6 +156,9 @@ pub struct SellerInputs {
     pub notes: Vec<DataNote>,
     /// The days of the period the contract term covers.
     pub coverage: Coverage,
+    /// What the statements in force of other periods printed (the register),
+    /// for the trend.
+    pub history: Vec<crate::billed::PastFigures>,
 }
 
 /// Reads and ingests every input of `seller` for `opts.period`: the
@@ -389,6 +392,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         read.iter_mut().map(|r| (r.file.as_str(), &mut r.parsed)).collect();
     let ledger_lines = ledger_file.as_ref().map(|(file, _)| (file.as_str(), &mut costs));
     crate::dedup::count_once(&mut exports, ledger_lines, &billed, &mut findings)?;
+    let history: Vec<crate::billed::PastFigures> = billed.iter().map(|b| b.figures.clone()).collect();
     crate::strays::report(ws, period, seller, &inputs, &mut findings)?;
     if let Some((_, i)) = ledger_file {
         inputs[i].rows = costs.len();
@@ -454,6 +458,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         inputs,
         notes: findings.into_notes(),
         coverage,
+        history,
     })
 }
 
@@ -805,7 +810,7 @@ pub fn assemble_statement(
     opts: &RunOptions,
     signing: SigningBlock,
 ) -> Result<Statement, Error> {
-    let SellerInputs { seller, period, contract, checks, check_markets, inputs, notes, .. } = inputs;
+    let SellerInputs { seller, period, contract, checks, check_markets, inputs, notes, history, .. } = inputs;
     let FeeStage {
         kpis: KpiStage { figures, kpis, fx_used },
         commission_base,
@@ -873,6 +878,7 @@ pub fn assemble_statement(
         pass_through,
         fx: fx_used.into_values().collect(),
         markets,
+        trend: None,
         reconciliation: checks,
         inputs,
         generator: Generator::current(),
@@ -881,6 +887,17 @@ pub fn assemble_statement(
         supersedes: None,
     };
     crate::minor_units::normalize(&mut statement);
+    let due =
+        crate::trend::TrendAmount { currency: statement.totals.currency, amount_due: statement.totals.amount_due };
+    let past: Vec<&crate::billed::PastFigures> = history.iter().collect();
+    statement.trend = crate::trend::build(
+        &statement.statement_number,
+        period,
+        &statement.kpis,
+        due,
+        &past,
+        statement.contract.markets.len() == 1,
+    );
     Ok(statement)
 }
 

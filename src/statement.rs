@@ -44,6 +44,11 @@ pub struct Statement {
     pub pass_through: PassThrough,
     pub fx: Vec<FxQuote>,
     pub markets: Vec<MarketSummary>,
+    /// The KPIs with targets and the amount due over the last six periods,
+    /// from the statements in force (`crate::trend`); absent when no earlier
+    /// period of the six has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<crate::trend::Trend>,
     pub reconciliation: Vec<ReconciliationCheck>,
     /// The contract choices that took effect and what the inputs showed
     /// (`crate::notes`), printed in the statement's "Data notes" section.

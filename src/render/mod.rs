@@ -9,6 +9,7 @@ mod charstring;
 pub mod fonts;
 pub mod layout;
 mod sections;
+mod trend;
 
 use std::collections::BTreeSet;
 

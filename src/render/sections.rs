@@ -28,6 +28,7 @@ pub fn draw(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), Rende
     amount_due(canvas, s, c)?;
     let definitions = definition_numbers(s);
     scorecard(canvas, s, c, &definitions)?;
+    super::trend::trend(canvas, s, c)?;
     service_fees(canvas, s, c)?;
     pass_through(canvas, s, c)?;
     fx_rates(canvas, s, c)?;
@@ -197,7 +198,7 @@ fn definition_numbers(s: &Statement) -> Vec<(KpiId, String)> {
 /// A KPI value (or target) in its unit: money with two decimals, counts as
 /// integers, ROAS as a multiple, other ratios as exact percentages, days
 /// as a number of days.
-fn kpi_value(c: &Catalog, id: KpiId, unit: Unit, value: Decimal) -> Result<String, LabelError> {
+pub(super) fn kpi_value(c: &Catalog, id: KpiId, unit: Unit, value: Decimal) -> Result<String, LabelError> {
     Ok(match unit {
         Unit::Money(_) => c.money(value),
         Unit::Count => c.number(value),
