@@ -113,3 +113,33 @@ fn a_statement_of_many_pages_is_pdfa_3b() {
         assert_pdfa_3b(&[path]);
     }
 }
+
+#[test]
+fn statements_with_their_trend_charts_are_pdfa_3b() {
+    if !validator_present() {
+        return;
+    }
+    // September issued first, so October's statements carry a trend.
+    let ws = tempfile::tempdir().unwrap();
+    for period in ["2026-09", PERIOD] {
+        let opts = kpiseal_generate::GenerateOptions {
+            period: period.parse().unwrap(),
+            ..kpiseal_generate::GenerateOptions::default()
+        };
+        kpiseal_generate::generate_workspace(ws.path(), &opts).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_kpiseal"))
+            .args(["run", "--quiet", "--workspace"])
+            .arg(ws.path())
+            .args(["--period", period])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let pdfs: Vec<PathBuf> = ["acme-home", "rio-casa", "sunny-gadgets"]
+        .iter()
+        .map(|seller| ws.path().join("out").join(PERIOD).join(seller).join("statement.pdf"))
+        .collect();
+    let json = fs::read_to_string(ws.path().join("out").join(PERIOD).join("acme-home/statement.json")).unwrap();
+    assert!(json.contains("\"trend\""), "the statement has a trend to draw");
+    assert_pdfa_3b(&pdfs);
+}
