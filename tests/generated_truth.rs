@@ -69,7 +69,7 @@ proptest! {
         let ws = Workspace::open(dir.path()).unwrap();
         let opts = RunOptions::new(period);
         prop_assert_eq!(summary.truth.len(), (0..sellers).map(|i| if i % 3 == 0 { 2 } else { 1 }).sum::<usize>());
-        for ((seller, market_id), truth) in &summary.truth {
+        for ((_, seller, market_id), truth) in &summary.truth {
             let market = Market::from_str(market_id).unwrap();
             let inputs = read_seller_inputs(&ws, seller, &opts).map_err(|e| TestCaseError::fail(format!("{seller}: {e}")))?;
             let stage = compute_kpis(&inputs).map_err(|e| TestCaseError::fail(format!("{seller}: {e}")))?;

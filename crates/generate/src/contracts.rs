@@ -150,8 +150,8 @@ settlement_currency = "BRL"
 
 [contract]
 id = "{contract_id}"
-start = "2026-07-01"
-end = "2027-06-30"
+start = "2026-05-01"
+end = "2027-04-30"
 markets = ["mercadolivre_br"]
 
 [kpi]

@@ -84,9 +84,9 @@ pub struct GenerateSummary {
     pub bytes: u64,
     /// Data rows written (headers, titles and summary rows not counted).
     pub rows: u64,
-    /// What each seller's period holds in each market, by (seller id,
-    /// market id as contracts name it: `amazon_us`, `mercadolivre_br`).
-    pub truth: BTreeMap<(String, &'static str), Truth>,
+    /// What each seller's period holds in each market, by (period, seller
+    /// id, market id as contracts name it: `amazon_us`, `mercadolivre_br`).
+    pub truth: BTreeMap<(Period, String, &'static str), Truth>,
 }
 
 impl GenerateSummary {
@@ -100,8 +100,8 @@ impl GenerateSummary {
     }
 
     /// This summary with `truth` recorded for `seller` in `market`.
-    fn with_truth(mut self, seller: &Seller, market: &'static str, truth: Truth) -> GenerateSummary {
-        self.truth.entry((seller.id.clone(), market)).or_default().add(&truth);
+    fn with_truth(mut self, period: Period, seller: &Seller, market: &'static str, truth: Truth) -> GenerateSummary {
+        self.truth.entry((period, seller.id.clone(), market)).or_default().add(&truth);
         self
     }
 }
@@ -155,6 +155,40 @@ impl Truth {
     }
 }
 
+/// Orders per market dated in `period` for a workspace of `orders`: exactly
+/// `orders` in the demo's month (October 2026), other months moved by
+/// seasonality (Prime Day in July, a quiet February, the November and
+/// December peak) and by growth of 2 % a month, so consecutive months show
+/// a trend.
+pub fn orders_in(orders: usize, period: Period) -> usize {
+    const SEASON_PERMILLE: [u64; 12] = [920, 860, 950, 960, 990, 1000, 1060, 970, 980, 1000, 1250, 1350];
+    let demo = GenerateOptions::default().period;
+    let months = |p: Period| i64::from(p.year()) * 12 + i64::from(p.month());
+    let growth = (1000 + 20 * (months(period) - months(demo))).max(500) as u64;
+    let season = SEASON_PERMILLE[period.month() as usize - 1];
+    let scaled = (orders as u64 * season * growth + 500_000) / 1_000_000;
+    if orders > 0 { (scaled as usize).max(1) } else { 0 }
+}
+
+/// Writes `months` consecutive periods ending at `opts.period` into one
+/// workspace (each as [`generate_workspace`] writes it; the files every
+/// period shares, such as contracts and keys, are the same each time), for
+/// a trend and a review across months.
+///
+/// # Errors
+/// As [`generate_workspace`].
+pub fn generate_months(dir: &Path, opts: &GenerateOptions, months: usize) -> io::Result<GenerateSummary> {
+    let mut periods = vec![opts.period];
+    while periods.len() < months {
+        periods.insert(0, periods[0].prev());
+    }
+    let mut summary = GenerateSummary::default();
+    for period in periods {
+        summary.add(generate_workspace(dir, &GenerateOptions { period, ..*opts })?);
+    }
+    Ok(summary)
+}
+
 /// Writes a complete workspace for `opts` under `dir` (created if missing;
 /// files already there are overwritten, others left alone) and says what it
 /// wrote. The same options always produce byte-identical files.
@@ -203,12 +237,18 @@ pub fn generate_workspace(dir: &Path, opts: &GenerateOptions) -> io::Result<Gene
     Ok(summary)
 }
 
-/// One seller's files: contract, exports, cost ledger.
+/// One seller's files: contract, exports, cost ledger. A period its
+/// contract term does not reach gets the contract only: the seller was not
+/// (or no longer is) a client then.
 fn generate_seller(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     let mut summary = GenerateSummary::default();
-    summary.add(ws.write_text(&format!("contracts/{}.toml", seller.id), 0, |w| {
-        w.write_all(contracts::contract(seller).as_bytes())
-    })?);
+    let text = contracts::contract(seller);
+    let file = format!("contracts/{}.toml", seller.id);
+    summary.add(ws.write_text(&file, 0, |w| w.write_all(text.as_bytes()))?);
+    let contract = kpiseal::contract::Contract::parse(&file, &text).map_err(|e| io::Error::other(e.to_string()))?;
+    if contract.contract.end < ws.period.first_day() || contract.contract.start > ws.period.last_day() {
+        return Ok(summary);
+    }
     if seller.profile.has_amazon() {
         summary.add(amazon::write(ws, seller)?);
     }
@@ -267,16 +307,12 @@ impl Seller {
         self.index < 3
     }
 
-    /// A random stream for one purpose of this seller; streams never overlap.
-    pub fn rng(&self, seed: u64, purpose: Purpose) -> Gen {
-        rng(seed, (self.index as u64 + 1) * 16 + purpose as u64)
-    }
-
-    /// Like [`Seller::rng`], but a different stream for each period, for
-    /// what must not repeat from one month to the next (a vendor invoice is
-    /// billed once). The demo period (October 2026) keeps the stream of
-    /// [`Seller::rng`], so the demo is what it always was; each month before
-    /// or after it moves the stream by 2³² (seller streams stay below that).
+    /// A random stream for one purpose of this seller in `period`; streams
+    /// never overlap, and each month has its own, so months differ (and a
+    /// vendor invoice is billed once). The demo period (October 2026) keeps
+    /// the stream it always had, so the demo is what it always was; each
+    /// month before or after it moves the stream by 2³² (seller streams stay
+    /// below that).
     pub fn rng_for(&self, seed: u64, purpose: Purpose, period: Period) -> Gen {
         let demo = GenerateOptions::default().period;
         let months = |p: Period| i64::from(p.year()) * 12 + i64::from(p.month());
@@ -386,7 +422,8 @@ pub(crate) struct Workspace {
 
 impl Workspace {
     fn new(root: &Path, opts: &GenerateOptions) -> Workspace {
-        Workspace { root: root.to_path_buf(), seed: opts.seed, orders: opts.orders, period: opts.period }
+        let orders = orders_in(opts.orders, opts.period);
+        Workspace { root: root.to_path_buf(), seed: opts.seed, orders, period: opts.period }
     }
 
     /// The seller's export folder, relative to the workspace.

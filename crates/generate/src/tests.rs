@@ -204,12 +204,25 @@ fn other_periods_work_across_daylight_saving_and_year_ends() {
         let opts = GenerateOptions { seed: 8, sellers: 3, orders: 40, period };
         let (_dir, files, _) = generate(&opts);
         assert_settlements_balance(&files);
-        assert_eq!(amazon_orders_in(&files, "acme-home", period), 40, "{period}");
-        assert!(
-            files.contains_key(&format!("fx/{period}.csv"))
-                && files.contains_key(&format!("costs/{period}/rio-casa.csv"))
-        );
+        // sunny-gadgets: a client from March 2026 to February 2027.
+        assert_eq!(amazon_orders_in(&files, "sunny-gadgets", period), crate::orders_in(40, period), "{period}");
+        // rio-casa's contract runs from May 2026: no exports or costs before.
+        let client = period >= "2026-05".parse().unwrap();
+        assert!(files.contains_key(&format!("fx/{period}.csv")));
+        assert_eq!(files.contains_key(&format!("costs/{period}/rio-casa.csv")), client, "{period}");
+        assert!(files.contains_key("contracts/rio-casa.toml"));
     }
+}
+
+#[test]
+fn months_other_than_the_demos_follow_seasonality_and_growth() {
+    let oct: Period = "2026-10".parse().unwrap();
+    assert_eq!(crate::orders_in(300, oct), 300, "the demo month is exactly its orders");
+    // November: 1.25 season × 1.02 growth; February 2026: 0.86 × (1 − 8 × 0.02).
+    assert_eq!(crate::orders_in(300, "2026-11".parse().unwrap()), 383);
+    assert_eq!(crate::orders_in(300, "2026-02".parse().unwrap()), 217);
+    assert_eq!(crate::orders_in(1, "2026-02".parse().unwrap()), 1, "never rounds a seller to no orders");
+    assert_eq!(crate::orders_in(0, oct), 0);
 }
 
 #[test]

@@ -209,7 +209,7 @@ const TAX_BP: [i64; 8] = [0, 600, 625, 725, 800, 825, 888, 1025];
 /// Writes the seller's settlements and Sponsored Products report.
 pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     let b = behaviour(seller.profile);
-    let mut rng = seller.rng(ws.seed, Purpose::AmazonOrders);
+    let mut rng = seller.rng_for(ws.seed, Purpose::AmazonOrders, ws.period);
     let first_settlement = add_days(ws.period.first_day(), -7);
     let window_first = add_days(first_settlement, -LEAD_DAYS);
     let window_days = (LEAD_DAYS + CYCLE_DAYS * SETTLEMENTS) as usize;
@@ -225,11 +225,11 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     let daily_gmv = generate_orders(ws, &b, &mut rng, &mut book, window_first, window_days);
 
     let mut summary = GenerateSummary::default();
-    let mut ads_rng = seller.rng(ws.seed, Purpose::AmazonAds);
+    let mut ads_rng = seller.rng_for(ws.seed, Purpose::AmazonAds, ws.period);
     let (daily_spend, ads_summary) = ads::write(ws, seller, &mut ads_rng, b.catalog, window_first, &daily_gmv)?;
     summary.add(ads_summary);
 
-    let mut rng = seller.rng(ws.seed, Purpose::AmazonFiles);
+    let mut rng = seller.rng_for(ws.seed, Purpose::AmazonFiles, ws.period);
     account_lines(ws, &b, &mut rng, &mut book, window_first, &daily_spend);
     book.txs.sort_by_key(|t| t.ts);
 
@@ -250,16 +250,16 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
         summary.add(ws.write_text_rows(&format!("{dir}/{name}"), |w| write_settlement(w, &book, s, txs, layout))?);
     }
     let mut truth = Truth { units_sold: units_settled_in(ws.period, &book), ..Truth::default() };
-    let mut rng = seller.rng(ws.seed, Purpose::AmazonReturns);
+    let mut rng = seller.rng_for(ws.seed, Purpose::AmazonReturns, ws.period);
     let (returns_summary, returned) = returns::write(ws, &dir, &book, &mut rng, b.returned)?;
     summary.add(returns_summary);
     let returned_in_period = returned.iter().filter(|r| ws.period.contains(la_date(r.ts)));
     truth.units_returned = returned_in_period.map(|r| i64::from(r.qty)).sum();
-    let mut rng = seller.rng(ws.seed, Purpose::AmazonFeedback);
+    let mut rng = seller.rng_for(ws.seed, Purpose::AmazonFeedback, ws.period);
     let (feedback_summary, (received, negative)) = feedback::write(ws, &dir, &book, &mut rng, b.feedback)?;
     summary.add(feedback_summary);
     (truth.feedback_received, truth.feedback_negative) = (received, negative);
-    let mut rng = seller.rng(ws.seed, Purpose::AmazonAllOrders);
+    let mut rng = seller.rng_for(ws.seed, Purpose::AmazonAllOrders, ws.period);
     let items = orders::items(ws, &book, &mut rng, b.cancelled);
     summary.add(orders::write(ws, &dir, &book, &items)?);
     let placed: BTreeSet<(&str, bool)> = items
@@ -270,17 +270,17 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     truth.orders_placed = placed.len() as i64;
     // Every generated order is fulfilled by Amazon: none is cancelled by the seller.
     truth.orders_cancelled = placed.iter().filter(|(_, cancelled)| *cancelled).count() as i64;
-    let mut rng = seller.rng(ws.seed, Purpose::AmazonTraffic);
+    let mut rng = seller.rng_for(ws.seed, Purpose::AmazonTraffic, ws.period);
     let prices: Vec<i64> = book.catalog.iter().map(|p| p.price).collect();
     let (traffic_summary, (sessions, units, order_items)) =
         business_report::write(ws, &dir, &prices, &items, &mut rng)?;
     summary.add(traffic_summary);
     (truth.sessions, truth.units_ordered, truth.order_items) = (sessions, units, order_items);
-    let mut rng = seller.rng(ws.seed, Purpose::AmazonInventory);
+    let mut rng = seller.rng_for(ws.seed, Purpose::AmazonInventory, ws.period);
     let (inventory_summary, (unit_days, shipped)) = inventory::write(ws, &dir, &book, &returned, &mut rng)?;
     summary.add(inventory_summary);
     (truth.sellable_unit_days, truth.shipped_from_stock) = (unit_days, shipped);
-    Ok(summary.with_truth(seller, "amazon_us", truth))
+    Ok(summary.with_truth(ws.period, seller, "amazon_us", truth))
 }
 
 /// Units of the order items posted (at shipment) on a day of `period`, Los Angeles time.

@@ -141,9 +141,9 @@ struct Sale {
 pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     let xlsx = seller.profile == Profile::RioCasa;
     let catalog = if xlsx { RIO_ML } else { ACME_ML };
-    let mut rng = seller.rng(ws.seed, Purpose::MercadoLivre);
+    let mut rng = seller.rng_for(ws.seed, Purpose::MercadoLivre, ws.period);
     let mut sales = generate_sales(ws, catalog, &mut rng);
-    add_money_details(&mut sales, xlsx, &mut seller.rng(ws.seed, Purpose::MercadoLivreMoney));
+    add_money_details(&mut sales, xlsx, &mut seller.rng_for(ws.seed, Purpose::MercadoLivreMoney, ws.period));
     if xlsx {
         // The one deliberate glitch: a delivered single-line sale of the
         // period whose Total (BRL) is 0.01 above its money columns' sum.
@@ -170,8 +170,8 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
         let name = format!("Vendas_BR_{month}_{}.csv", ws.period.year());
         ws.write_text(&format!("{dir}/{name}"), rows, |w| write_csv(w, catalog, &sales))?
     };
-    summary.add(ads::write(ws, &dir, catalog, &sales, &mut seller.rng(ws.seed, Purpose::MercadoLivreAds))?);
-    Ok(summary.with_truth(seller, "mercadolivre_br", truth(ws.period, &sales)))
+    summary.add(ads::write(ws, &dir, catalog, &sales, &mut seller.rng_for(ws.seed, Purpose::MercadoLivreAds, ws.period))?);
+    Ok(summary.with_truth(ws.period, seller, "mercadolivre_br", truth(ws.period, &sales)))
 }
 
 /// The period's sales (São Paulo days) as counts: every sale placed, the
