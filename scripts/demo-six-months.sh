@@ -2,7 +2,7 @@
 # Six months of the demo sellers (May to October 2026) in one workspace:
 # generated with seasonality and growth, issued month by month (so each
 # statement's trend reads the ones before it), then an as-of check of
-# mid-October that raises an alert.
+# mid-October that raises an alert, and acme-home's review of the six months.
 #
 #   scripts/demo-six-months.sh [DIR]      (default: target/demo-six-months)
 set -euo pipefail
@@ -18,6 +18,8 @@ echo "Mid-October, as of the 15th (exit 1: an alert was raised):"
 status=0
 cargo run --release -q -- check --workspace "$dir" --period 2026-10 --seller sunny-gadgets --as-of 2026-10-15 || status=$?
 [ "$status" -eq 1 ] || { echo "expected an alert (exit 1), got exit $status" >&2; exit 1; }
+echo
+cargo run --release -q -- review --workspace "$dir" --seller acme-home --from 2026-05 --to 2026-10
 echo
 echo "October's statements, each with its six-month trend: $dir/out/2026-10/<seller>/statement.pdf"
 echo "The alerts raised so far: $dir/out/2026-10/alerts.json"

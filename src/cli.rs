@@ -43,6 +43,13 @@ pub enum Command {
     /// the signed period-manifest.json (Merkle root over the seller manifests).
     /// Exit 0 written, 1 incomplete or invalid, 2 usage or configuration.
     Merge(MergeArgs),
+    /// The review (复盘) of one seller over consecutive months, from the
+    /// statements already issued (never recomputed): per KPI its values and
+    /// met/alert/missed counts, fees by kind, pass-through by category,
+    /// market totals, the months' notes and the statements used, written as
+    /// review.json and review.csv under <out>/reviews/. Exit 0 written, 2
+    /// usage, configuration or no statement in the range.
+    Review(ReviewArgs),
     /// Check delivered statements by exactly the bytes named: a PDF, a
     /// statement folder, an evidence bag or zip, or a period folder. Every
     /// file read is listed with its SHA-256; files no signature covers,
@@ -209,6 +216,25 @@ pub struct MergeArgs {
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Period,
     /// The folder the shards wrote into (<out>/<period>/). Defaults to <workspace>/out.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReviewArgs {
+    /// The workspace (its output folder holds the register). Its out/ is the default --out.
+    #[arg(long, value_name = "DIR")]
+    pub workspace: PathBuf,
+    /// The seller to review.
+    #[arg(long, value_name = "ID")]
+    pub seller: String,
+    /// The first month, e.g. 2026-05.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: Period,
+    /// The last month, e.g. 2026-10.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub to: Period,
+    /// The output folder `run` wrote the statements and register to. Defaults to <workspace>/out.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }

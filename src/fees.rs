@@ -123,7 +123,7 @@ pub struct FeeLine {
     pub trigger: Option<RuleTrigger>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FeeLineKind {
     BaseFee,

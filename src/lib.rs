@@ -30,6 +30,7 @@ pub mod pipeline;
 pub mod preflight;
 pub mod register;
 pub mod render;
+pub mod review;
 pub mod run_lock;
 pub mod seal_config;
 pub mod sealing;

@@ -22,7 +22,7 @@ use kpiseal::statement::Statement;
 
 use kpiseal::seal_config::Signer;
 
-use cli::{CheckArgs, Cli, Command, KeygenArgs, MergeArgs, RenderArgs, RunArgs};
+use cli::{CheckArgs, Cli, Command, KeygenArgs, MergeArgs, RenderArgs, ReviewArgs, RunArgs};
 use progress::{LogMode, RunLog};
 
 fn main() -> ExitCode {
@@ -35,12 +35,39 @@ fn main() -> ExitCode {
         Command::Verify(args) => kpiseal_verify::run(&args),
         Command::VerifyPage(args) => kpiseal_verify::run_verify_page(&args),
         Command::Merge(args) => merge(args),
+        Command::Review(args) => review(args),
     }
 }
 
 /// `kpiseal merge`: the period's shards checked complete and verified, then
 /// its signed period manifest written; every problem is one `INCOMPLETE`
 /// line naming the seller, shard or file (exit 1), nothing written.
+/// `kpiseal review`: writes the review folder and prints where, with the
+/// months it found statements for. Exit 0 written, 2 otherwise.
+fn review(args: ReviewArgs) -> ExitCode {
+    let out = args.out.unwrap_or_else(|| args.workspace.join("out"));
+    let written = kpiseal::review::build(&out, &args.seller, args.from, args.to)
+        .and_then(|review| kpiseal::review::write(&out, &review).map(|dir| (review, dir)));
+    match written {
+        Ok((review, dir)) => {
+            let issued = review.periods.iter().filter(|p| p.statement.is_some()).count();
+            println!(
+                "review of {} from {} to {}: {issued} of {} months issued; wrote {}",
+                review.seller,
+                review.from,
+                review.to,
+                review.periods.len(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("kpiseal: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn merge(args: MergeArgs) -> ExitCode {
     let loaded = Workspace::open(&args.workspace).and_then(|ws| Signer::load(&ws).map(|signer| (ws, signer)));
     let (ws, signer) = match loaded {

@@ -120,21 +120,7 @@ fn statements_with_their_trend_charts_are_pdfa_3b() {
         return;
     }
     // September issued first, so October's statements carry a trend.
-    let ws = tempfile::tempdir().unwrap();
-    for period in ["2026-09", PERIOD] {
-        let opts = kpiseal_generate::GenerateOptions {
-            period: period.parse().unwrap(),
-            ..kpiseal_generate::GenerateOptions::default()
-        };
-        kpiseal_generate::generate_workspace(ws.path(), &opts).unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_kpiseal"))
-            .args(["run", "--quiet", "--workspace"])
-            .arg(ws.path())
-            .args(["--period", period])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    }
+    let ws = common::issued_months(2);
     let pdfs: Vec<PathBuf> = ["acme-home", "rio-casa", "sunny-gadgets"]
         .iter()
         .map(|seller| ws.path().join("out").join(PERIOD).join(seller).join("statement.pdf"))

@@ -3,31 +3,17 @@
 //! register's statement.json), gaps where a period has none, and drawn as
 //! bar charts whose geometry follows the values.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-use kpiseal_generate::{GenerateOptions, generate_workspace};
 use lopdf::content::Content;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-/// A workspace with three consecutive months of the demo sellers, each
-/// month issued in turn.
 fn three_months() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for period in ["2026-08", "2026-09", "2026-10"] {
-        let opts = GenerateOptions { period: period.parse().unwrap(), ..GenerateOptions::default() };
-        generate_workspace(dir.path(), &opts).unwrap();
-        let done = Command::new(env!("CARGO_BIN_EXE_kpiseal"))
-            .args(["run", "--quiet", "--language", "en", "--workspace"])
-            .arg(dir.path())
-            .args(["--period", period])
-            .output()
-            .unwrap();
-        assert_eq!(done.status.code(), Some(0), "{period}: {}", String::from_utf8_lossy(&done.stderr));
-    }
-    dir
+    common::issued_months(3)
 }
 
 fn statement(ws: &Path, period: &str, seller: &str) -> Value {

@@ -90,3 +90,28 @@ pub fn register_entries(out: &Path) -> Vec<String> {
 mod tools;
 #[allow(unused_imports)] // used by the binaries that run third-party tools
 pub use tools::{node_packages_present, python_module_present, tools_present};
+
+/// A generated workspace of the demo sellers holding `months` consecutive
+/// months ending in October 2026, each issued in turn with `kpiseal run`
+/// (each seller's PDF in its contract's language), so each statement's
+/// trend reads the ones before it.
+#[allow(dead_code)] // used by the binaries about trends and reviews
+pub fn issued_months(months: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = kpiseal_generate::GenerateOptions::default();
+    kpiseal_generate::generate_months(dir.path(), &opts, months).unwrap();
+    let mut periods = vec![opts.period];
+    while periods.len() < months {
+        periods.insert(0, periods[0].prev());
+    }
+    for period in periods {
+        let done = std::process::Command::new(env!("CARGO_BIN_EXE_kpiseal"))
+            .args(["run", "--quiet", "--workspace"])
+            .arg(dir.path())
+            .args(["--period", &period.to_string()])
+            .output()
+            .unwrap();
+        assert_eq!(done.status.code(), Some(0), "{period}: {}", String::from_utf8_lossy(&done.stderr));
+    }
+    dir
+}

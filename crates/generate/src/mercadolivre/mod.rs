@@ -170,7 +170,13 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
         let name = format!("Vendas_BR_{month}_{}.csv", ws.period.year());
         ws.write_text(&format!("{dir}/{name}"), rows, |w| write_csv(w, catalog, &sales))?
     };
-    summary.add(ads::write(ws, &dir, catalog, &sales, &mut seller.rng_for(ws.seed, Purpose::MercadoLivreAds, ws.period))?);
+    summary.add(ads::write(
+        ws,
+        &dir,
+        catalog,
+        &sales,
+        &mut seller.rng_for(ws.seed, Purpose::MercadoLivreAds, ws.period),
+    )?);
     Ok(summary.with_truth(ws.period, seller, "mercadolivre_br", truth(ws.period, &sales)))
 }
 
