@@ -150,6 +150,11 @@ pub struct RunArgs {
     /// overwritten freely, never registered as issued.
     #[arg(long)]
     pub draft: bool,
+    /// With --draft: count the period only to this day, as `check --as-of`
+    /// does (figures to date, GMV targets pro-rated), each draft saying
+    /// "As of <date>, not a statement".
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "draft")]
+    pub as_of: Option<NaiveDate>,
     /// Also copy every input file into each seller's evidence bag (data/inputs/<path>).
     #[arg(long)]
     pub include_inputs: bool,

@@ -205,6 +205,13 @@ fn run(args: RunArgs) -> ExitCode {
         run_opts.issue_date = d;
     }
     run_opts.allow_missing = args.allow_missing.iter().copied().collect();
+    if let Some(as_of) = args.as_of.filter(|d| !args.period.contains(*d)) {
+        return fail(format!(
+            "--as-of {as_of} is not a day of period {}: draft the period the date is in",
+            args.period
+        ));
+    }
+    run_opts.as_of = args.as_of;
     let mode = match (args.draft, args.supersede) {
         (true, _) => IssueMode::Draft,
         (false, Some(reason)) => IssueMode::Supersede { reason },

@@ -164,3 +164,31 @@ fn an_alert_is_raised_once_per_period_and_again_only_when_it_turns_into_a_breach
     let log: Value = serde_json::from_slice(&fs::read(out.join(PERIOD).join("alerts.json")).unwrap()).unwrap();
     assert_eq!(log["raised"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_draft_as_of_a_day_counts_to_it_says_so_and_a_final_run_cannot_be_as_of() {
+    let ws = tempfile::tempdir().unwrap();
+    copy_dir(&demo(), ws.path());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kpiseal"))
+            .args(["run", "--quiet", "--workspace"])
+            .arg(ws.path())
+            .args(["--period", PERIOD, "--seller", SUNNY])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let final_as_of = run(&["--as-of", "2026-10-15"]);
+    assert_eq!(final_as_of.status.code(), Some(2), "--as-of needs --draft");
+    assert!(!ws.path().join("out").join(PERIOD).exists(), "nothing written");
+
+    let draft = run(&["--draft", "--as-of", "2026-10-15"]);
+    assert_eq!(draft.status.code(), Some(0), "{}", String::from_utf8_lossy(&draft.stderr));
+    let folder = ws.path().join("out/drafts").join(PERIOD).join(SUNNY);
+    let st: Value = serde_json::from_slice(&fs::read(folder.join("statement.json")).unwrap()).unwrap();
+    let expected = serde_json::to_value(statement_as_of(&demo(), Some(day(15))).kpis).unwrap();
+    assert_eq!(st["kpis"], expected, "the draft's KPIs are the as-of figures");
+    assert!(st["statement_number"].as_str().unwrap().ends_with("-DRAFT"));
+    let note = st["notes"].as_array().unwrap().iter().find(|n| n["code"] == "as_of").unwrap();
+    assert!(note["text"].as_str().unwrap().starts_with("As of 2026-10-15, not a statement"), "{note}");
+}
