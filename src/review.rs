@@ -51,13 +51,13 @@ pub struct Review {
     /// bonus, penalty, markup, minimum or maximum adjustment).
     pub service_fees: Vec<Sum<FeeLineKind>>,
     /// Tax on service fees, by currency.
-    pub tax: Vec<Sum<()>>,
+    pub tax: Vec<Total>,
     /// Pass-through costs summed by currency and category.
     pub pass_through: Vec<Sum<CostCategory>>,
     /// Per market, in its currency: GMV, platform fees and net proceeds summed.
     pub markets: Vec<MarketTotals>,
     /// The amount due summed by currency.
-    pub amount_due: Vec<Sum<()>>,
+    pub amount_due: Vec<Total>,
     /// Every month's choices and data notes, in month order.
     pub notes: Vec<ReviewNote>,
 }
@@ -118,14 +118,23 @@ pub struct ReviewPoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Sum<K> {
     pub currency: Currency,
-    #[serde(skip_serializing_if = "is_unit")]
     pub key: K,
     #[serde(with = "rust_decimal::serde::str")]
     pub total: Decimal,
 }
 
-fn is_unit<K: Serialize>(key: &K) -> bool {
-    serde_json::to_value(key).is_ok_and(|v| v.is_null())
+/// An amount summed over the months, for one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Total {
+    pub currency: Currency,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total: Decimal,
+}
+
+impl From<Sum<()>> for Total {
+    fn from(s: Sum<()>) -> Total {
+        Total { currency: s.currency, total: s.total }
+    }
 }
 
 /// A market's figures summed over the months (months without a value add nothing).
@@ -217,12 +226,18 @@ pub fn build(out: &Path, seller: &str, from: Period, to: Period) -> Result<Revie
         service_fees: sums(&statements, |st| {
             st.service_fees.lines.iter().map(|l| (st.service_fees.currency, l.kind, l.amount)).collect()
         }),
-        tax: sums(&statements, |st| vec![(st.service_fees.currency, (), st.service_fees.tax)]),
+        tax: sums(&statements, |st| vec![(st.service_fees.currency, (), st.service_fees.tax)])
+            .into_iter()
+            .map(Total::from)
+            .collect(),
         pass_through: sums(&statements, |st| {
             st.pass_through.lines.iter().map(|l| (st.pass_through.currency, l.category, l.converted)).collect()
         }),
         markets: market_totals(&statements),
-        amount_due: sums(&statements, |st| vec![(st.totals.currency, (), st.totals.amount_due)]),
+        amount_due: sums(&statements, |st| vec![(st.totals.currency, (), st.totals.amount_due)])
+            .into_iter()
+            .map(Total::from)
+            .collect(),
         notes: statements
             .iter()
             .flat_map(|(p, st)| {
