@@ -72,10 +72,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         unit.fingerprint = Fingerprint::of((date, rating));
         unit.summary = format!("{rating} stars on {date}");
         if ctx.period.contains(date) {
-            if ctx.period.near_boundary(date) {
-                out.date_only_near_boundary.push(row.number);
-            }
-            out.rows_in_period += 1;
+            out.count_date_only_row(ctx.period, date, row.number);
             unit.rows_in_period = 1;
             let first = out.events.len();
             let event = |kind| OrderEvent {

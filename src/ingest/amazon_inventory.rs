@@ -106,10 +106,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         unit.summary = format!("{ending} on hand, {shipped} shipped");
         if ctx.period.contains(date) {
             days.insert(date);
-            if ctx.period.near_boundary(date) {
-                out.date_only_near_boundary.push(row.number);
-            }
-            out.rows_in_period += 1;
+            out.count_date_only_row(ctx.period, date, row.number);
             unit.rows_in_period = 1;
             if disposition == "SELLABLE" {
                 let first = out.events.len();

@@ -103,10 +103,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         };
         match delivered {
             Some(d) if ctx.period.contains(d) => {
-                if ctx.period.near_boundary(d) {
-                    out.date_only_near_boundary.push(row.number);
-                }
-                out.rows_in_period += 1;
+                out.count_date_only_row(ctx.period, d, row.number);
                 unit.rows_in_period = 1;
                 unit.events = out.events.len()..out.events.len() + 1;
                 out.events.push(OrderEvent {

@@ -263,6 +263,16 @@ impl ParsedExport {
             None => (date, date),
         });
     }
+
+    /// Counts line/row `number`, dated `date` in the period by a calendar
+    /// date without a time of day, as a row in the period, and lists it in
+    /// `date_only_near_boundary` when `date` is near the period's bounds.
+    pub fn count_date_only_row(&mut self, period: Period, date: NaiveDate, number: usize) {
+        if period.near_boundary(date) {
+            self.date_only_near_boundary.push(number);
+        }
+        self.rows_in_period += 1;
+    }
 }
 
 /// Refuses a day-by-day report (`days`: the days it has rows for) that
