@@ -242,6 +242,9 @@ pub struct ReviewArgs {
     /// The output folder `run` wrote the statements and register to. Defaults to <workspace>/out.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// The review PDF's language instead of the seller's contract language.
+    #[arg(long, value_name = "zh-CN|en|pt-BR", value_parser = parse_language)]
+    pub language: Option<Language>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -46,8 +46,24 @@ fn main() -> ExitCode {
 /// months it found statements for. Exit 0 written, 2 otherwise.
 fn review(args: ReviewArgs) -> ExitCode {
     let out = args.out.unwrap_or_else(|| args.workspace.join("out"));
-    let written = kpiseal::review::build(&out, &args.seller, args.from, args.to)
-        .and_then(|review| kpiseal::review::write(&out, &review).map(|dir| (review, dir)));
+    let written = (|| {
+        let ws = Workspace::open(&args.workspace)?;
+        let signer = Signer::load(&ws)?;
+        let review = kpiseal::review::build(&out, &args.seller, args.from, args.to)?;
+        let contract = ws.read(&Workspace::contract_path(&args.seller))?;
+        let text = std::str::from_utf8(&contract.bytes)
+            .map_err(|_| kpiseal::error::Error::config(&contract.path, "(document)", "is not UTF-8 text"))?;
+        let language =
+            args.language.unwrap_or(kpiseal::contract::Contract::parse(&contract.path, text)?.seller.language);
+        let fonts = kpiseal::render::fonts::Fonts::for_workspace(&ws)?;
+        let options = RenderOptions { language, draft: false, fonts: &fonts };
+        let json = kpiseal::review::json(&review)?;
+        let pdf = kpiseal::render::render_review(&review, &json, &ws.config.provider, &options, signer.is_demo())
+            .map_err(|e| kpiseal::error::Error::Internal(e.to_string()))?;
+        let signed = kpiseal::review::sign(&pdf, &review, signer.key(), &ws.config.provider.name)?;
+        let dir = kpiseal::review::write(&out, &review, &signed)?;
+        Ok::<_, kpiseal::error::Error>((review, dir))
+    })();
     match written {
         Ok((review, dir)) => {
             let issued = review.periods.iter().filter(|p| p.statement.is_some()).count();

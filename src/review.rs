@@ -385,16 +385,43 @@ pub fn csv(review: &Review) -> Result<Vec<u8>, Error> {
     w.into_inner().map_err(|e| Error::Internal(e.to_string()))
 }
 
-/// Writes `review.json` and `review.csv` as the folder
-/// `<out>/reviews/<seller>_<from>_<to>/`, atomically, and returns it.
+/// review.json's bytes.
+///
+/// # Errors
+/// [`Error::Internal`] if the review cannot be serialized (not expected).
+pub fn json(review: &Review) -> Result<Vec<u8>, Error> {
+    let mut json = serde_json::to_vec_pretty(review).map_err(|e| Error::Internal(e.to_string()))?;
+    json.push(b'\n');
+    Ok(json)
+}
+
+/// Signs the review's PDF as statements are signed (an ECDSA P-256 PAdES
+/// signature countersigned by the provider's Ed25519 key), dated the day
+/// after its last month, its reason naming the review. Deterministic.
+///
+/// # Errors
+/// [`Error::Internal`] naming the signing step that failed.
+pub fn sign(
+    pdf: &[u8],
+    review: &Review,
+    key: &kpiseal_seal::keys::ProviderKey,
+    provider: &str,
+) -> Result<Vec<u8>, Error> {
+    let time = review.to.next().first_day().and_time(chrono::NaiveTime::MIN).and_utc();
+    let reason = format!("kpiseal review of {} from {} to {}: not a statement", review.seller, review.from, review.to);
+    kpiseal_seal::pdf_signature::sign_pdf(pdf, key, time, &reason, provider).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Writes `review.json`, `review.csv` and the signed `review.pdf` (`pdf`)
+/// as the folder `<out>/reviews/<seller>_<from>_<to>/`, atomically, and
+/// returns it.
 ///
 /// # Errors
 /// [`Error::Io`] naming the path that failed.
-pub fn write(out: &Path, review: &Review) -> Result<PathBuf, Error> {
+pub fn write(out: &Path, review: &Review, pdf: &[u8]) -> Result<PathBuf, Error> {
     let dir = out.join("reviews").join(format!("{}_{}_{}", review.seller, review.from, review.to));
-    let mut json = serde_json::to_vec_pretty(review).map_err(|e| Error::Internal(e.to_string()))?;
-    json.push(b'\n');
+    let json = json(review)?;
     let csv = csv(review)?;
-    crate::output::write_folder_atomically(&dir, &[("review.json", &json), ("review.csv", &csv)])?;
+    crate::output::write_folder_atomically(&dir, &[("review.json", &json), ("review.csv", &csv), ("review.pdf", pdf)])?;
     Ok(dir)
 }

@@ -127,3 +127,40 @@ fn a_review_without_any_issued_month_is_refused_and_writes_nothing() {
     let backwards = review(ws.path(), "acme-home", "2026-10", "2026-09");
     assert_eq!(backwards.status.code(), Some(2));
 }
+
+#[test]
+fn the_review_pdf_carries_review_json_is_signed_like_a_statement_and_is_pdfa() {
+    let ws = common::issued_months(2);
+    let done = review(ws.path(), "sunny-gadgets", "2026-09", "2026-10");
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let dir = ws.path().join("out/reviews/sunny-gadgets_2026-09_2026-10");
+    let pdf = dir.join("review.pdf");
+    let bytes = fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.7"));
+    // Made again from the same statements: the same bytes, signature included.
+    let again = review(ws.path(), "sunny-gadgets", "2026-09", "2026-10");
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(fs::read(&pdf).unwrap(), bytes, "deterministic");
+
+    if common::tools_present(&["pdfsig", "pdfdetach"]) {
+        let sig = Command::new("pdfsig").arg(&pdf).output().unwrap();
+        let text = String::from_utf8_lossy(&sig.stdout);
+        assert!(text.contains("Signature is Valid.") && text.contains("Total document signed"), "{text}");
+        let out = tempfile::tempdir().unwrap();
+        let saved = out.path().join("attached.json");
+        let detach =
+            Command::new("pdfdetach").args(["-savefile", "review.json", "-o"]).arg(&saved).arg(&pdf).output().unwrap();
+        assert!(detach.status.success(), "{}", String::from_utf8_lossy(&detach.stderr));
+        assert_eq!(fs::read(&saved).unwrap(), fs::read(dir.join("review.json")).unwrap());
+    }
+    if common::python_module_present("page", "page-validation") {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pdfa-check.py");
+        let check = Command::new("python3").arg(script).arg(&pdf).output().unwrap();
+        assert!(
+            check.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}

@@ -8,8 +8,10 @@ pub mod archive;
 mod charstring;
 pub mod fonts;
 pub mod layout;
+mod review;
 mod sections;
 mod trend;
+pub use review::render_review;
 
 use std::collections::BTreeSet;
 
@@ -76,29 +78,6 @@ fn render(
     let pages = finish_pages(canvas.into_pages(), statement, catalog, options)?;
 
     let title = format!("{} {}", catalog.text("document.title")?, statement.statement_number);
-    let mut doc = PdfDocument::new(&title);
-    let shown = shown_chars(&pages, options.fonts);
-    // Whether archive::finish must read the content streams back to cut some font.
-    let mut scan = !cut_fonts;
-    for (face, chars) in [Face::Regular, Face::Bold].into_iter().zip(&shown) {
-        let f = options.fonts.face(face);
-        if chars.is_empty() {
-            continue;
-        }
-        if cut_fonts && f.first_missing(chars).is_some() {
-            // printpdf would show .notdef: what archive::finish reports.
-            let notdef = archive::ArchiveError::Notdef { font: f.id.0.clone() };
-            return Err(RenderError::Pdf(notdef.to_string()));
-        }
-        let cut = if cut_fonts { f.document_font(chars) } else { None };
-        scan |= cut.is_none() && f.is_cid_keyed_cff();
-        doc.resources.fonts.map.insert(f.id.clone(), PdfFont::new(cut.unwrap_or_else(|| f.font.clone())));
-    }
-    doc.pages = pages.into_iter().map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops)).collect();
-    let save = PdfSaveOptions { optimize: false, subset_fonts: true, secure: true, image_optimization: None };
-    let mut warnings = Vec::new();
-    let lopdf_doc = doc.to_lopdf_document(&save, &mut warnings);
-
     let subject = format!("{} · {} · {}", statement.seller.legal_name, statement.period.id, statement.statement_number);
     let keywords = [statement.seller.id.as_str(), statement.statement_number.as_str()];
     let period = statement.period.id.to_string();
@@ -119,8 +98,48 @@ fn render(
         description: "kpiseal statement data (schema kpiseal.statement/1)",
         bytes: json,
     };
+    assemble(pages, options.fonts, cut_fonts, &info, &[attachment])
+}
+
+/// The finished archival PDF of laid-out `pages`: the faces they show cut
+/// to the characters shown (or whole, for `archive::finish` to cut, when
+/// `cut_fonts` is false), `info` as its metadata and `attachments` as its
+/// associated files.
+///
+/// # Errors
+/// [`RenderError::Pdf`] when a face lacks a character shown, or the
+/// document cannot be finished.
+pub(crate) fn assemble(
+    pages: Vec<Vec<Op>>,
+    fonts: &Fonts,
+    cut_fonts: bool,
+    info: &archive::ArchiveInfo,
+    attachments: &[archive::Attachment],
+) -> Result<Vec<u8>, RenderError> {
+    let mut doc = PdfDocument::new(info.title);
+    let shown = shown_chars(&pages, fonts);
+    // Whether archive::finish must read the content streams back to cut some font.
+    let mut scan = !cut_fonts;
+    for (face, chars) in [Face::Regular, Face::Bold].into_iter().zip(&shown) {
+        let f = fonts.face(face);
+        if chars.is_empty() {
+            continue;
+        }
+        if cut_fonts && f.first_missing(chars).is_some() {
+            // printpdf would show .notdef: what archive::finish reports.
+            let notdef = archive::ArchiveError::Notdef { font: f.id.0.clone() };
+            return Err(RenderError::Pdf(notdef.to_string()));
+        }
+        let cut = if cut_fonts { f.document_font(chars) } else { None };
+        scan |= cut.is_none() && f.is_cid_keyed_cff();
+        doc.resources.fonts.map.insert(f.id.clone(), PdfFont::new(cut.unwrap_or_else(|| f.font.clone())));
+    }
+    doc.pages = pages.into_iter().map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops)).collect();
+    let save = PdfSaveOptions { optimize: false, subset_fonts: true, secure: true, image_optimization: None };
+    let mut warnings = Vec::new();
+    let lopdf_doc = doc.to_lopdf_document(&save, &mut warnings);
     let finish = if scan { archive::finish } else { archive::finish_cut };
-    finish(lopdf_doc, &info, &[attachment]).map_err(|e| RenderError::Pdf(e.to_string()))
+    finish(lopdf_doc, info, attachments).map_err(|e| RenderError::Pdf(e.to_string()))
 }
 
 /// The characters each face (regular, bold) shows on `pages`. Collected

@@ -32,11 +32,11 @@ const SMALL: Style = Style::new(Face::Regular, 6.5);
 
 /// One chart: a title, its values per period (a gap is `None`), whether
 /// each was in alert or missed, and the target drawn across.
-struct Chart {
-    title: String,
-    values: Vec<Option<Decimal>>,
-    flagged: Vec<bool>,
-    target: Option<Decimal>,
+pub(super) struct Chart {
+    pub title: String,
+    pub values: Vec<Option<Decimal>>,
+    pub flagged: Vec<bool>,
+    pub target: Option<Decimal>,
 }
 
 /// Draws the trend section when the statement has a trend.
@@ -48,17 +48,23 @@ pub(super) fn trend(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(
     canvas.advance(2.0);
     table(canvas, t, c, title)?;
     canvas.advance(6.0);
-    let charts = charts(t, c)?;
+    let labels: Vec<String> = t.periods.iter().map(|p| p.period.clone()).collect();
+    draw_charts(canvas, &charts(t, c)?, &labels);
+    Ok(())
+}
+
+/// Lays `charts` out [`PER_ROW`] to a row, each bar labelled by its period
+/// (`labels`, `YYYY-MM`, printed without the century).
+pub(super) fn draw_charts(canvas: &mut Canvas, charts: &[Chart], labels: &[String]) {
     for row in charts.chunks(PER_ROW) {
         canvas.ensure(CHART_HEIGHT);
         let top = canvas.y();
         let width = (CONTENT_WIDTH - GAP * (PER_ROW - 1) as f32) / PER_ROW as f32;
         for (i, chart) in row.iter().enumerate() {
-            draw(canvas, chart, MARGIN_X + i as f32 * (width + GAP), top, width, t);
+            draw(canvas, chart, MARGIN_X + i as f32 * (width + GAP), top, width, labels);
         }
         canvas.advance(CHART_HEIGHT);
     }
-    Ok(())
 }
 
 /// The KPI rows and the amount due, a column per period.
@@ -108,7 +114,7 @@ fn point_text(
     })
 }
 
-fn flagged(status: Option<Status>) -> bool {
+pub(super) fn flagged(status: Option<Status>) -> bool {
     matches!(status, Some(Status::Alert | Status::Missed))
 }
 
@@ -156,7 +162,7 @@ fn scale_max(chart: &Chart) -> Decimal {
     chart.values.iter().flatten().chain(chart.target.iter()).copied().fold(Decimal::ZERO, Decimal::max)
 }
 
-fn draw(canvas: &mut Canvas, chart: &Chart, x: f32, top: f32, width: f32, t: &Trend) {
+fn draw(canvas: &mut Canvas, chart: &Chart, x: f32, top: f32, width: f32, labels: &[String]) {
     let title_style = Style::new(Face::Bold, 6.5);
     canvas.text_at(x, top + 7.0, &chart.title, title_style);
     let plot_top = top + TITLE_HEIGHT;
@@ -173,7 +179,7 @@ fn draw(canvas: &mut Canvas, chart: &Chart, x: f32, top: f32, width: f32, t: &Tr
                 canvas.fill(left, bottom - h, bar_width, h, color);
             }
         }
-        let label = t.periods[i].period.get(2..).unwrap_or(&t.periods[i].period);
+        let label = labels.get(i).map_or("", |l| l.get(2..).unwrap_or(l));
         canvas.text_at(left - 1.0, bottom + 7.0, label, SMALL.color(MUTED));
     }
     canvas.rule(x, x + width, bottom, 0.4, RULE);
