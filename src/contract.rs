@@ -177,6 +177,40 @@ pub struct KpiTerms {
     pub conversion_basis: ConversionBasis,
     #[serde(default)]
     pub targets: Vec<Target>,
+    /// How much of a month's GMV target is due by a day of the month, for
+    /// as-of runs (`check --as-of`, `run --draft --as-of`): points of a
+    /// curve from (day 0, share 0) to (the month's last day, share 1),
+    /// straight between them. Empty: days elapsed.
+    #[serde(default)]
+    pub gmv_curve: Vec<CurvePoint>,
+}
+
+/// A point of [`KpiTerms::gmv_curve`]: by the end of `day`, `share` of the
+/// month's GMV target.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurvePoint {
+    pub day: u32,
+    #[serde(deserialize_with = "exact::deserialize")]
+    pub share: Decimal,
+}
+
+impl KpiTerms {
+    /// The share of a month's GMV target due by the end of `day` of a month
+    /// of `days` days (both from 1): on the contract's curve, straight
+    /// between its points, or `day / days` without one. Exact decimals.
+    pub fn gmv_share(&self, day: u32, days: u32) -> Decimal {
+        let mut points = vec![(0u32, Decimal::ZERO)];
+        points.extend(self.gmv_curve.iter().filter(|p| p.day < days).map(|p| (p.day, p.share)));
+        points.push((days, Decimal::ONE));
+        let day = day.min(days);
+        let i = points.iter().rposition(|(d, _)| *d <= day).unwrap_or(0);
+        let (d0, s0) = points[i];
+        match points.get(i + 1) {
+            Some(&(d1, s1)) if d1 > d0 => s0 + (s1 - s0) * Decimal::from(day - d0) / Decimal::from(d1 - d0),
+            _ => s0,
+        }
+    }
 }
 
 /// A KPI target (`min`) or limit (`max`), with an optional alert threshold
@@ -421,6 +455,23 @@ impl Contract {
                 return err(format!("kpi.targets[{i}].market"), "is not one of contract.markets");
             }
         }
+        for (i, p) in self.kpi.gmv_curve.iter().enumerate() {
+            if !(1..=31).contains(&p.day) {
+                return err(format!("kpi.gmv_curve[{i}].day"), "must be a day of the month, 1 to 31");
+            }
+            if !unit(p.share) {
+                return err(format!("kpi.gmv_curve[{i}].share"), "must be between 0 and 1");
+            }
+            if i > 0 {
+                let before = self.kpi.gmv_curve[i - 1];
+                if p.day <= before.day || p.share < before.share {
+                    return err(
+                        format!("kpi.gmv_curve[{i}]"),
+                        "must come after the point before it: a later day, and a share no smaller",
+                    );
+                }
+            }
+        }
         let f = &self.fees;
         if f.base_monthly < Decimal::ZERO {
             return err("fees.base_monthly".into(), "must not be negative");
@@ -509,6 +560,43 @@ impl Contract {
             .get(&market)
             .and_then(|tz| tz.parse().ok())
             .unwrap_or_else(|| market.default_time_zone())
+    }
+}
+
+#[cfg(test)]
+mod curve_tests {
+    use super::*;
+
+    fn terms(points: &[(u32, &str)]) -> KpiTerms {
+        KpiTerms {
+            gmv_basis: GmvBasis::default(),
+            include_shipping: false,
+            refund_basis: RefundBasis::default(),
+            conversion_basis: ConversionBasis::default(),
+            targets: Vec::new(),
+            gmv_curve: points.iter().map(|&(day, share)| CurvePoint { day, share: share.parse().unwrap() }).collect(),
+        }
+    }
+
+    #[test]
+    fn without_a_curve_the_share_due_is_the_days_elapsed() {
+        let t = terms(&[]);
+        assert_eq!(t.gmv_share(15, 30), Decimal::new(5, 1));
+        assert_eq!(t.gmv_share(31, 31), Decimal::ONE);
+        assert_eq!(t.gmv_share(0, 31), Decimal::ZERO);
+    }
+
+    #[test]
+    fn a_curve_is_followed_straight_between_its_points_to_the_whole_target_on_the_last_day() {
+        let t = terms(&[(10, "0.2"), (20, "0.5")]);
+        assert_eq!(t.gmv_share(10, 30), "0.2".parse().unwrap());
+        assert_eq!(t.gmv_share(15, 30), "0.35".parse().unwrap());
+        assert_eq!(t.gmv_share(5, 30), "0.1".parse().unwrap());
+        assert_eq!(t.gmv_share(25, 30), "0.75".parse().unwrap());
+        assert_eq!(t.gmv_share(30, 30), Decimal::ONE);
+        // A point past a short month's end is left out: the month ends at 1.
+        let late = terms(&[(30, "0.9")]);
+        assert_eq!(late.gmv_share(28, 28), Decimal::ONE);
     }
 }
 

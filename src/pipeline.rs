@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::billed::Billed;
@@ -578,17 +578,30 @@ fn count_settlements_once(read: &mut [ReadExport], findings: &mut Findings) -> R
     Ok(())
 }
 
-/// Scales each GMV target of `contract` (its minimum and alert) by the days
-/// `coverage` counts over the term's days in the period, rounded half-up to
-/// the minor unit: a month's GMV minimum, met at the same pace, is met by
-/// the as-of date. Returns each change as "gmv <market> min <before> →
+/// Scales each GMV target of `contract` (its minimum and alert) by the share
+/// of the month due over the days `coverage` counts against the share due
+/// over the term's days in the period (by the contract's `kpi.gmv_curve`,
+/// or the days elapsed without one), rounded half-up to the minor unit: a
+/// month's GMV minimum, met at the expected pace, is met by the as-of date. Returns each change as "gmv <market> min <before> →
 /// <after>". Other targets are ratios or counts of the days counted and
 /// stay as they are.
 fn prorate_gmv_targets(contract: &mut Contract, coverage: &term::Coverage) -> Vec<String> {
-    let counted = Decimal::from(coverage.counted_days());
-    let term = Decimal::from(term::Coverage { as_of: None, ..*coverage }.counted_days());
+    // The share of the month's target due over the days counted, against
+    // the share due over the term's days in the month: on the contract's
+    // curve, which without one is the days themselves.
+    let days = coverage.period_days();
+    let share = |d: NaiveDate| contract.kpi.gmv_share(d.day(), days);
+    let before = coverage.first.pred_opt().filter(|d| coverage.period.contains(*d)).map_or(Decimal::ZERO, share);
+    let (_, counted_last) = coverage.counted();
+    let (due, term) = (share(counted_last) - before, share(coverage.last) - before);
+    let (due, term) = if term > Decimal::ZERO {
+        (due, term)
+    } else {
+        let whole = term::Coverage { as_of: None, ..*coverage };
+        (Decimal::from(coverage.counted_days()), Decimal::from(whole.counted_days()))
+    };
     let scale = |d: Decimal| {
-        let mut r = RoundingMode::HalfUp.round_dp(d * counted / term, 2);
+        let mut r = RoundingMode::HalfUp.round_dp(d * due / term, 2);
         r.rescale(2);
         r
     };

@@ -87,6 +87,29 @@ fn as_of_the_last_day_is_the_months_statement_and_earlier_days_count_less() {
 }
 
 #[test]
+fn a_contract_curve_sets_how_much_of_the_gmv_target_is_due_by_the_date() {
+    let ws = tempfile::tempdir().unwrap();
+    copy_dir(&demo(), ws.path());
+    let contract = ws.path().join("contracts/sunny-gadgets.toml");
+    let text = fs::read_to_string(&contract).unwrap();
+    // 30 % of the month's GMV by the 15th (a slow first half), then straight to 100 %.
+    let with_curve = text.replacen("[kpi]\n", "[kpi]\ngmv_curve = [{ day = 15, share = \"0.3\" }]\n", 1);
+    assert_ne!(with_curve, text);
+    fs::write(&contract, with_curve).unwrap();
+    let mid = statement_as_of(ws.path(), Some(day(15)));
+    let target = mid.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::AmazonUs).unwrap().target;
+    // 15000.00 × 0.3 = 4500.00; on the 20th, 0.3 + 0.7 × 5/16 = 0.51875 → 7781.25.
+    assert_eq!(serde_json::to_value(target).unwrap()["value"], "4500.00");
+    let later = statement_as_of(ws.path(), Some(day(20)));
+    let target = later.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::AmazonUs).unwrap().target;
+    assert_eq!(serde_json::to_value(target).unwrap()["value"], "7781.25");
+    // The month's statement is not pro-rated at all.
+    let month = statement_as_of(ws.path(), None);
+    let target = month.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::AmazonUs).unwrap().target;
+    assert_eq!(serde_json::to_value(target).unwrap()["value"], "15000.00");
+}
+
+#[test]
 fn an_as_of_date_outside_the_period_stops_the_check_naming_it() {
     let ws = tempfile::tempdir().unwrap();
     copy_dir(&demo(), ws.path());

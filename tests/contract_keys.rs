@@ -28,8 +28,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use kpiseal::contract::{
-    CompareOp, Contract, ContractTerms, ConversionBasis, CostTerms, Effect, FeeRule, FeeTerms, FxTerms, GmvBasis,
-    KpiTerms, Language, RateDate, RefundBasis, SellerTerms, Target, Tier, TierMode,
+    CompareOp, Contract, ContractTerms, ConversionBasis, CostTerms, CurvePoint, Effect, FeeRule, FeeTerms, FxTerms,
+    GmvBasis, KpiTerms, Language, RateDate, RefundBasis, SellerTerms, Target, Tier, TierMode,
 };
 use kpiseal::fees::{FeeLine, FeeLineKind};
 use kpiseal::fx::FxRateBasis;
@@ -100,6 +100,8 @@ const CASES: &[Case] = &[
     Case { key: "kpi.targets[].market", seller: ACME, given: &[], edits: &[("kpi.targets[2].market", "\"mercadolivre_br\"")], expect: Changes(dispute_target_moves_to_mercadolivre) },
     Case { key: "kpi.targets[].min", seller: ACME, given: &[], edits: &[("kpi.targets[0].min", "\"160000.00\"")], expect: Changes(gmv_target_above_gmv_is_missed) },
     Case { key: "kpi.targets[].max", seller: ACME, given: &[], edits: &[("kpi.targets[2].max", "\"0.03\"")], expect: Changes(dispute_limit_above_the_rate_is_no_longer_missed) },
+    Case { key: "kpi.gmv_curve[].day", seller: SUNNY, given: &[("kpi.gmv_curve", "[{ day = 15, share = \"0.4\" }]")], edits: &[("kpi.gmv_curve[0].day", "40")], expect: Refused(&["kpi.gmv_curve[0].day"]) },
+    Case { key: "kpi.gmv_curve[].share", seller: SUNNY, given: &[("kpi.gmv_curve", "[{ day = 15, share = \"0.4\" }]")], edits: &[("kpi.gmv_curve[0].share", "\"1.5\"")], expect: Refused(&["kpi.gmv_curve[0].share"]) },
     Case { key: "kpi.targets[].step", seller: SUNNY, given: &[], edits: &[("kpi.targets[2].step", "\"0.005\"")], expect: Changes(step_is_read_by_alerts_only) },
     Case { key: "kpi.targets[].alert", seller: RIO, given: &[], edits: &[("kpi.targets[2].alert", "\"0.018\"")], expect: Changes(dispute_alert_above_the_rate_is_met) },
     // fees.*
@@ -266,6 +268,7 @@ fn every_key() -> Contract {
                 alert: Some(d("1.5")),
                 step: Some(d("0.1")),
             }],
+            gmv_curve: vec![CurvePoint { day: 15, share: d("0.4") }],
         },
         fees: FeeTerms {
             currency: Currency::Usd,
