@@ -264,6 +264,14 @@ fn kpis(periods: &[ReviewPeriod], statements: &[(Period, Statement)]) -> Vec<Rev
             }
         }
     }
+    // A seller with one market has its overall figures equal to that
+    // market's: an overall KPI is left out when its market's own has a target.
+    let single = statements.last().is_some_and(|(_, st)| st.contract.markets.len() == 1);
+    let repeated = |id: KpiId, scope: Scope| {
+        single && scope == Scope::All && keys.iter().any(|(other, s, _)| *other == id && *s != Scope::All)
+    };
+    let keys: Vec<(KpiId, Scope, Unit)> =
+        keys.iter().copied().filter(|(id, scope, _)| !repeated(*id, *scope)).collect();
     keys.into_iter()
         .map(|(id, market, unit)| {
             let find = |p: Period| {

@@ -134,6 +134,11 @@ fn the_review_pdf_carries_review_json_is_signed_like_a_statement_and_is_pdfa() {
     let done = review(ws.path(), "sunny-gadgets", "2026-09", "2026-10");
     assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
     let dir = ws.path().join("out/reviews/sunny-gadgets_2026-09_2026-10");
+    // One market: its GMV target is reviewed once, under the market's name.
+    let r: Value = serde_json::from_slice(&fs::read(dir.join("review.json")).unwrap()).unwrap();
+    let gmv: Vec<&Value> = r["kpis"].as_array().unwrap().iter().filter(|k| k["id"] == "gmv").collect();
+    assert_eq!(gmv.len(), 1, "{gmv:?}");
+    assert_eq!(gmv[0]["market"], "amazon_us");
     let pdf = dir.join("review.pdf");
     let bytes = fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF-1.7"));
