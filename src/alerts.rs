@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::Contract;
 use crate::error::Error;
-use crate::kpi::{Bound, Kpi, Scope, Status};
+use crate::kpi::{Bound, Kpi, Scope, Status, repeats_its_market};
 use crate::kpi_id::KpiId;
 use crate::period::Period;
 
@@ -116,7 +116,7 @@ pub fn alerts_of(seller: &str, kpis: &[Kpi], as_of: NaiveDate, contract: &Contra
     let all: Vec<Alert> = kpis.iter().filter_map(|k| Alert::of(seller, k, as_of, contract)).collect();
     let single = contract.contract.markets.len() == 1;
     all.iter()
-        .filter(|a| !(single && a.market == Scope::All && all.iter().any(|b| b.kpi == a.kpi && b.market != Scope::All)))
+        .filter(|a| !repeats_its_market(single, a.kpi, a.market, all.iter().map(|b| (b.kpi, b.market))))
         .cloned()
         .collect()
 }

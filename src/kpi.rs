@@ -107,6 +107,20 @@ impl<'de> Deserialize<'de> for Unit {
     }
 }
 
+/// Whether the KPI `id` at `scope` only repeats its market's own figure:
+/// for a seller with a single market (`single_market`), an overall KPI
+/// (`Scope::All`) whose id also appears among `others` (id and scope of the
+/// entries shown beside it) under a market. Statements' trends, alerts and
+/// reviews list such a KPI once, under the market's name.
+pub fn repeats_its_market(
+    single_market: bool,
+    id: KpiId,
+    scope: Scope,
+    mut others: impl Iterator<Item = (KpiId, Scope)>,
+) -> bool {
+    single_market && scope == Scope::All && others.any(|(other, s)| other == id && s != Scope::All)
+}
+
 /// How a KPI compares with its contract target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

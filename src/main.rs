@@ -50,11 +50,8 @@ fn review(args: ReviewArgs) -> ExitCode {
         let ws = Workspace::open(&args.workspace)?;
         let signer = Signer::load(&ws)?;
         let review = kpiseal::review::build(&out, &args.seller, args.from, args.to)?;
-        let contract = ws.read(&Workspace::contract_path(&args.seller))?;
-        let text = std::str::from_utf8(&contract.bytes)
-            .map_err(|_| kpiseal::error::Error::config(&contract.path, "(document)", "is not UTF-8 text"))?;
-        let language =
-            args.language.unwrap_or(kpiseal::contract::Contract::parse(&contract.path, text)?.seller.language);
+        let (_, contract) = kpiseal::pipeline::read_contract(&ws, &args.seller)?;
+        let language = args.language.unwrap_or(contract.seller.language);
         let fonts = kpiseal::render::fonts::Fonts::for_workspace(&ws)?;
         let options = RenderOptions { language, draft: false, fonts: &fonts };
         let json = kpiseal::review::json(&review)?;

@@ -137,6 +137,28 @@ pub fn build_statement(
     assemble_statement(ws, inputs, fees, opts, signing)
 }
 
+/// The contract of `seller` (`contracts/<seller>.toml`), with the file it
+/// was read from.
+///
+/// # Errors
+/// [`Error::Config`] naming the file and key when it is not UTF-8 text, is
+/// not a valid contract, or is for another seller (`seller.id`);
+/// [`Error::Io`] when it cannot be read.
+pub fn read_contract(ws: &Workspace, seller: &str) -> Result<(InputFile, Contract), Error> {
+    let file = ws.read(&Workspace::contract_path(seller))?;
+    let text =
+        std::str::from_utf8(&file.bytes).map_err(|_| Error::config(&file.path, "(document)", "is not UTF-8 text"))?;
+    let contract = Contract::parse(&file.path, text)?;
+    if contract.seller.id != seller {
+        return Err(Error::config(
+            &file.path,
+            "seller.id",
+            format!("is {:?} but the file is named for {seller:?}", contract.seller.id),
+        ));
+    }
+    Ok((file, contract))
+}
+
 /// One seller's period, read and ingested: the contract, the FX table, every
 /// export's facts, the cost ledger and what each input file was.
 #[derive(Debug)]
@@ -187,17 +209,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut inputs = Vec::new();
     let mut findings = Findings::default();
 
-    let contract_file = ws.read(&Workspace::contract_path(seller))?;
-    let text = std::str::from_utf8(&contract_file.bytes)
-        .map_err(|_| Error::config(&contract_file.path, "(document)", "is not UTF-8 text"))?;
-    let mut contract = Contract::parse(&contract_file.path, text)?;
-    if contract.seller.id != seller {
-        return Err(Error::config(
-            &contract_file.path,
-            "seller.id",
-            format!("is {:?} but the file is named for {seller:?}", contract.seller.id),
-        ));
-    }
+    let (contract_file, mut contract) = read_contract(ws, seller)?;
     inputs.push(record(&contract_file, Format::Contract, 1));
     let coverage = term::coverage(&contract_file.path, &contract.contract, period);
     let in_term = coverage.is_ok();
@@ -207,7 +219,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     });
     if let Some(as_of) = coverage.as_of {
         let prorated = prorate_gmv_targets(&mut contract, &coverage);
-        let term_days = term::Coverage { as_of: None, ..coverage }.counted_days();
+        let term_days = coverage.term_day_count();
         let kind = NoteKind::AsOf {
             as_of,
             first: coverage.first,
@@ -597,8 +609,7 @@ fn prorate_gmv_targets(contract: &mut Contract, coverage: &term::Coverage) -> Ve
     let (due, term) = if term > Decimal::ZERO {
         (due, term)
     } else {
-        let whole = term::Coverage { as_of: None, ..*coverage };
-        (Decimal::from(coverage.counted_days()), Decimal::from(whole.counted_days()))
+        (Decimal::from(coverage.counted_days()), Decimal::from(coverage.term_day_count()))
     };
     let scale = |d: Decimal| {
         let mut r = RoundingMode::HalfUp.round_dp(d * due / term, 2);

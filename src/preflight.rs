@@ -16,7 +16,6 @@ use chrono::NaiveDate;
 
 use crate::alerts::{Alert, AlertKind, Limit, alerts_of};
 use crate::batch::{BatchOptions, select_sellers};
-use crate::contract::Contract;
 use crate::error::Error;
 use crate::money::Currency;
 use crate::notes::{DataNote, NoteClass};
@@ -92,8 +91,8 @@ pub fn check(ws: &Workspace, opts: &BatchOptions) -> Result<CheckReport, Error> 
         .map(|seller| match build_statement(ws, seller, &run, signing.clone()) {
             Ok(st) => {
                 let alerts = match run.as_of {
-                    Some(as_of) => match read_contract(ws, seller) {
-                        Ok(contract) => alerts_of(seller, &st.kpis, as_of, &contract),
+                    Some(as_of) => match crate::pipeline::read_contract(ws, seller) {
+                        Ok((_, contract)) => alerts_of(seller, &st.kpis, as_of, &contract),
                         Err(e) => return refused(seller, e),
                     },
                     None => Vec::new(),
@@ -131,14 +130,6 @@ fn refused(seller: &str, e: Error) -> SellerCheck {
         notes: Vec::new(),
         alerts: Vec::new(),
     }
-}
-
-/// The seller's contract, as `build_statement` read it.
-fn read_contract(ws: &Workspace, seller: &str) -> Result<Contract, Error> {
-    let file = ws.read(&Workspace::contract_path(seller))?;
-    let text =
-        std::str::from_utf8(&file.bytes).map_err(|_| Error::config(&file.path, "(document)", "is not UTF-8 text"))?;
-    Contract::parse(&file.path, text)
 }
 
 /// The report as a table for a terminal: one line per seller, then one

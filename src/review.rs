@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::fees::FeeLineKind;
 use crate::ingest::records::CostCategory;
-use crate::kpi::{Bound, Scope, Status, Unit};
+use crate::kpi::{Bound, Scope, Status, Unit, repeats_its_market};
 use crate::kpi_id::KpiId;
 use crate::market::Market;
 use crate::money::Currency;
@@ -267,11 +267,11 @@ fn kpis(periods: &[ReviewPeriod], statements: &[(Period, Statement)]) -> Vec<Rev
     // A seller with one market has its overall figures equal to that
     // market's: an overall KPI is left out when its market's own has a target.
     let single = statements.last().is_some_and(|(_, st)| st.contract.markets.len() == 1);
-    let repeated = |id: KpiId, scope: Scope| {
-        single && scope == Scope::All && keys.iter().any(|(other, s, _)| *other == id && *s != Scope::All)
-    };
-    let keys: Vec<(KpiId, Scope, Unit)> =
-        keys.iter().copied().filter(|(id, scope, _)| !repeated(*id, *scope)).collect();
+    let keys: Vec<(KpiId, Scope, Unit)> = keys
+        .iter()
+        .copied()
+        .filter(|&(id, scope, _)| !repeats_its_market(single, id, scope, keys.iter().map(|&(i, s, _)| (i, s))))
+        .collect();
     keys.into_iter()
         .map(|(id, market, unit)| {
             let find = |p: Period| {

@@ -70,6 +70,12 @@ impl Coverage {
         (self.first, self.as_of.map_or(self.last, |a| a.min(self.last)))
     }
 
+    /// Days of the period the term covers: from `first` to `last`, both
+    /// included, whatever the as-of date.
+    pub fn term_day_count(&self) -> u32 {
+        days(self.first, self.last)
+    }
+
     /// Days counted: from `first` to the as-of date (or `last`), both included.
     pub fn counted_days(&self) -> u32 {
         let (first, last) = self.counted();

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::billed::PastFigures;
-use crate::kpi::{Bound, Kpi, Scope, Status, Unit};
+use crate::kpi::{Bound, Kpi, Scope, Status, Unit, repeats_its_market};
 use crate::kpi_id::KpiId;
 use crate::money::Currency;
 use crate::period::Period;
@@ -92,11 +92,9 @@ pub fn build(
     if !periods[..TREND_PERIODS - 1].iter().any(|&p| of(p).is_some()) {
         return None;
     }
-    let shown = kpis.iter().filter(|k| k.target.is_some()).filter(|k| {
-        !(single_market
-            && k.market == Scope::All
-            && kpis.iter().any(|o| o.id == k.id && o.market != Scope::All && o.target.is_some()))
-    });
+    let with_targets = || kpis.iter().filter(|k| k.target.is_some());
+    let shown = with_targets()
+        .filter(|k| !repeats_its_market(single_market, k.id, k.market, with_targets().map(|o| (o.id, o.market))));
     let trend_kpis = shown
         .map(|k| TrendKpi {
             id: k.id,

@@ -75,7 +75,15 @@ fn render(
     let separator = catalog.text("locale.decimal_separator")?.chars().next().unwrap_or('.');
     let mut canvas = Canvas::new(options.fonts, separator);
     sections::draw(&mut canvas, statement, catalog)?;
-    let pages = finish_pages(canvas.into_pages(), statement, catalog, options)?;
+    let footer = catalog.fill(
+        "document.footer",
+        &[("number", &statement.statement_number), ("seller", &statement.seller.legal_name)],
+    )?;
+    // The draft word, then the demo-key words; the first is also the watermark.
+    let draft = if options.draft { Some(catalog.text("document.draft")?) } else { None };
+    let demo = if statement.signing.demo { Some(catalog.text("document.demo_key")?) } else { None };
+    let marks: Vec<&str> = [draft, demo].into_iter().flatten().collect();
+    let pages = finish_pages(canvas.into_pages(), &footer, &marks, catalog, options.fonts)?;
 
     let title = format!("{} {}", catalog.text("document.title")?, statement.statement_number);
     let subject = format!("{} · {} · {}", statement.seller.legal_name, statement.period.id, statement.statement_number);
@@ -181,43 +189,37 @@ fn shown_chars(pages: &[Vec<Op>], fonts: &Fonts) -> [BTreeSet<char>; 2] {
     })
 }
 
-/// Adds the footer ("n / N", statement number and seller) to every page;
-/// for drafts, the draft word in the footer and as a watermark; for
-/// statements signed with the demo key, "DEMO KEY — NOT A VALID STATEMENT"
-/// (in the reader's language) in the footer and, unless the draft word is
-/// there already, as the watermark.
-fn finish_pages(
+/// Adds the footer to every page: a rule, `marks` (a draft's word, the
+/// demo key's words) in the alert colour, `footer`, and "n / N"; the first
+/// of `marks`, if any, is also each page's watermark. The marks are printed
+/// in plain text too, so a draft (or a demo) is one in any text extraction.
+pub(crate) fn finish_pages(
     pages: Vec<Vec<Op>>,
-    s: &Statement,
+    footer: &str,
+    marks: &[&str],
     c: &Catalog,
-    options: &RenderOptions,
+    fonts: &Fonts,
 ) -> Result<Vec<Vec<Op>>, RenderError> {
     let total = pages.len();
     let footer_style = Style::new(Face::Regular, 7.0).color(MUTED);
-    let footer = c.fill("document.footer", &[("number", &s.statement_number), ("seller", &s.seller.legal_name)])?;
-    let draft = if options.draft { Some(c.text("document.draft")?) } else { None };
-    let demo = if s.signing.demo { Some(c.text("document.demo_key")?) } else { None };
-    let watermark = draft.or(demo);
     let mut out = Vec::with_capacity(total);
     for (index, content) in pages.into_iter().enumerate() {
-        let mut canvas = Canvas::new(options.fonts, '.');
+        let mut canvas = Canvas::new(fonts, '.');
         let rule_y = PAGE_HEIGHT - 34.0;
         canvas.rule(MARGIN_X, PAGE_WIDTH - MARGIN_X, rule_y, 0.4, RULE);
         let mut x = MARGIN_X;
-        for word in [draft, demo].into_iter().flatten() {
-            // Also in plain text in the footer, so a draft (or a demo) is one
-            // in any text extraction too.
+        for word in marks {
             let style = Style::new(Face::Bold, 7.0).color(ALERT);
             canvas.text_at(x, rule_y + 11.0, word, style);
-            x += options.fonts.width(style.face, word, style.size) + 6.0;
+            x += fonts.width(style.face, word, style.size) + 6.0;
         }
-        canvas.text_at(x, rule_y + 11.0, &footer, footer_style);
+        canvas.text_at(x, rule_y + 11.0, footer, footer_style);
         let n = c.fill("document.page", &[("n", &(index + 1).to_string()), ("total", &total.to_string())])?;
         canvas.text_right(PAGE_WIDTH - MARGIN_X, rule_y + 11.0, &n, footer_style);
         let mut ops = content;
         ops.extend(canvas.into_pages().into_iter().flatten());
-        if let Some(word) = watermark {
-            ops.extend(Canvas::watermark(options.fonts, word));
+        if let Some(word) = marks.first() {
+            ops.extend(Canvas::watermark(fonts, word));
         }
         out.push(ops);
     }

@@ -3,9 +3,7 @@
 //! [`Review`]; nothing is computed here.
 
 use super::fonts::Face;
-use super::layout::{
-    Align, CONTENT_WIDTH, Canvas, Column, MARGIN_X, MUTED, PAGE_HEIGHT, PAGE_WIDTH, Style, Table, TableRow,
-};
+use super::layout::{Align, CONTENT_WIDTH, Canvas, Column, MARGIN_X, MUTED, Style, Table, TableRow};
 use super::trend::{Chart, draw_charts, flagged};
 use super::{RenderError, RenderOptions, archive};
 use crate::i18n::Catalog;
@@ -140,7 +138,8 @@ pub fn render_review(
         canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &format!("{} · {}", n.period, n.text), SMALL);
     }
 
-    let pages = footer(canvas.into_pages(), &title, c, options, demo)?;
+    let marks: Vec<&str> = if demo { vec![c.text("document.demo_key")?] } else { Vec::new() };
+    let pages = super::finish_pages(canvas.into_pages(), &title, &marks, c, options.fonts)?;
     let subject = format!("{} · {}–{}", review.seller, review.from, review.to);
     let from = review.from.to_string();
     let to = review.to.to_string();
@@ -165,39 +164,4 @@ pub fn render_review(
 /// The template key of a fee line kind.
 fn fee_kind(kind: crate::fees::FeeLineKind) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
-/// "n / N" and the review's title on every page; the demo-key words (and
-/// watermark) when made with the public demo key.
-fn footer(
-    pages: Vec<Vec<printpdf::Op>>,
-    title: &str,
-    c: &Catalog,
-    options: &RenderOptions,
-    demo: bool,
-) -> Result<Vec<Vec<printpdf::Op>>, RenderError> {
-    let total = pages.len();
-    let style = Style::new(Face::Regular, 7.0).color(MUTED);
-    let demo_word = if demo { Some(c.text("document.demo_key")?) } else { None };
-    let mut out = Vec::with_capacity(total);
-    for (index, ops) in pages.into_iter().enumerate() {
-        let mut canvas = Canvas::new(options.fonts, '.');
-        let y = PAGE_HEIGHT - 28.0;
-        let left = match demo_word {
-            Some(word) => format!("{word} · {title}"),
-            None => title.to_string(),
-        };
-        canvas.text_at(MARGIN_X, y, &left, style);
-        let n = c.fill("document.page", &[("n", &(index + 1).to_string()), ("total", &total.to_string())])?;
-        canvas.text_right(PAGE_WIDTH - MARGIN_X, y, &n, style);
-        let mut ops = ops;
-        for page in canvas.into_pages() {
-            ops.extend(page);
-        }
-        if let Some(word) = demo_word {
-            ops.extend(Canvas::watermark(options.fonts, word));
-        }
-        out.push(ops);
-    }
-    Ok(out)
 }
