@@ -103,7 +103,11 @@ impl Billed {
                 )
             })?;
             let view: StatementView = serde_json::from_slice(&bytes).map_err(|e| {
-                Error::config(&shown, "pass_through.lines", format!("cannot be read as a statement's costs: {e}"))
+                Error::config(
+                    &shown,
+                    "(document)",
+                    format!("cannot be read as a statement (its pass-through costs, KPIs and totals): {e}"),
+                )
             })?;
             let figures = PastFigures {
                 period: entry.period.clone(),
