@@ -4,7 +4,7 @@
 //! money; their [`Fingerprint`]s say whether the two copies agree.
 //! `crate::dedup` compares them across every file of a seller.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -115,8 +115,8 @@ impl UnitKey {
 /// An order-independent digest of everything a unit carries besides its key:
 /// two copies of a unit agree exactly when their fingerprints are equal.
 ///
-/// Parts are combined by wrapping addition of two independent 64-bit
-/// hashes, so the order in which a file lists a unit's rows (V1 and V2
+/// Parts are combined by wrapping addition of two 64-bit hashes
+/// (foldhash's quality hasher under two fixed seeds), so the order in which a file lists a unit's rows (V1 and V2
 /// settlement layouts differ) does not matter, and a part listed twice
 /// counts twice. The digest is compared within one run only, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,12 +129,7 @@ pub struct Fingerprint {
 impl Fingerprint {
     /// Adds one part (a row's fact, a money column, …).
     pub fn add(&mut self, part: impl Hash) {
-        let lane = |seed: u8| {
-            let mut h = DefaultHasher::new();
-            seed.hash(&mut h);
-            part.hash(&mut h);
-            h.finish()
-        };
+        let lane = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(&part);
         self.parts += 1;
         self.a = self.a.wrapping_add(lane(1));
         self.b = self.b.wrapping_add(lane(2));
