@@ -82,7 +82,11 @@ impl Arena {
 
     /// Appends a text cell (blank when it holds only spaces).
     fn push_text(&mut self, text: &str) {
-        let text = text.trim();
+        // Nearly every cell begins and ends with a visible ASCII byte and
+        // needs no trimming; only the others pay for `str::trim`.
+        let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+        let bytes = text.as_bytes();
+        let text = if visible(bytes.first()) && visible(bytes.last()) { text } else { text.trim() };
         if text.is_empty() {
             self.cells.push(Cell::Empty);
         } else {
