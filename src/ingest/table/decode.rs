@@ -44,7 +44,7 @@ pub fn decode_text_checked<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, st
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // `str::find` looks for the NUL with memchr: the common case, UTF-8,
     // costs one validation pass and one fast scan.
-    let utf8 = std::str::from_utf8(body);
+    let utf8 = simdutf8::basic::from_utf8(body);
     let nul = match utf8 {
         Ok(text) => text.find('\0'),
         Err(_) => body.iter().position(|b| *b == 0),

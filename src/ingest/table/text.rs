@@ -65,9 +65,9 @@ pub fn read_decoded(
             .flexible(true)
             .from_reader(text.as_bytes());
         // One record buffer for the whole file.
-        let mut record = csv::StringRecord::new();
+        let mut record = csv::ByteRecord::new();
         loop {
-            let more = reader.read_record(&mut record).map_err(|e| {
+            let more = reader.read_byte_record(&mut record).map_err(|e| {
                 let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
                 InputError {
                     file: file.to_string(),
@@ -80,8 +80,26 @@ pub fn read_decoded(
                 break;
             }
             let offset = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-            let fields = record.as_byte_record().as_slice();
-            found.take(offset, record.iter(), record.len(), has_visible_ascii(fields));
+            // The text is UTF-8 and the reader splits and unquotes it at
+            // ASCII bytes, so the record's cells are too: one check of the
+            // whole record, then each cell is a slice of it.
+            let whole = simdutf8::basic::from_utf8(record.as_slice())
+                .ok()
+                .filter(|whole| {
+                    let mut end = 0;
+                    record.iter().all(|cell| {
+                        end += cell.len();
+                        whole.is_char_boundary(end)
+                    })
+                })
+                .ok_or_else(|| InputError {
+                    file: file.to_string(),
+                    location: Location::Line(found.lines.line_at(offset)),
+                    column: None,
+                    message: "the record's cells are not valid UTF-8".to_string(),
+                })?;
+            let cells = RecordCells { whole, ends: record.iter().map(<[u8]>::len), start: 0 };
+            found.take(offset, cells, record.len(), has_visible_ascii(record.as_slice()));
         }
     } else {
         // Without quoting a record is a line and a cell what lies between
@@ -151,6 +169,27 @@ impl<'a> Iterator for Fields<'a> {
         self.index += 1;
         // The delimiter is ASCII, so every bound is a character boundary.
         self.line.get(start..end)
+    }
+}
+
+/// The cells of one quoted record: consecutive slices of `whole`, of the
+/// lengths `ends` yields.
+#[derive(Clone)]
+struct RecordCells<'a, L> {
+    whole: &'a str,
+    ends: L,
+    start: usize,
+}
+
+impl<'a, L: Iterator<Item = usize>> Iterator for RecordCells<'a, L> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let end = self.start + self.ends.next()?;
+        let cell = self.whole.get(self.start..end);
+        self.start = end;
+        // Every cell boundary was checked to be a character boundary.
+        Some(cell.unwrap_or(""))
     }
 }
 
