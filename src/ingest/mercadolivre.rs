@@ -730,10 +730,16 @@ fn fold_sale_number_header(h: &str) -> String {
 /// Folds free text for matching: lower-case, Portuguese accents removed,
 /// spaces collapsed ("Reclamação  Aberta" → "reclamacao aberta").
 fn fold_text(s: &str) -> String {
-    let plain: String = s
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
+    let mut folded = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !folded.is_empty() {
+            folded.push(' ');
+        }
+        if word.is_ascii() {
+            folded.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            continue;
+        }
+        folded.extend(word.chars().flat_map(char::to_lowercase).map(|c| match c {
             'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
             'é' | 'è' | 'ê' | 'ë' => 'e',
             'í' | 'ì' | 'î' | 'ï' => 'i',
@@ -741,9 +747,9 @@ fn fold_text(s: &str) -> String {
             'ú' | 'ù' | 'û' | 'ü' => 'u',
             'ç' => 'c',
             other => other,
-        })
-        .collect();
-    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+        }));
+    }
+    folded
 }
 
 #[cfg(test)]
@@ -1945,7 +1951,29 @@ mod tests {
         assert_eq!(kinds(&p, "2000012000000001"), vec![OrderEventKind::Placed]);
     }
 
+    #[test]
+    fn status_text_is_folded_without_case_accents_or_repeated_spaces() {
+        assert_eq!(fold_text("  Reclamação  Aberta\t"), "reclamacao aberta");
+        assert_eq!(fold_text("Venda CANCELADA pelo vendedor"), "venda cancelada pelo vendedor");
+        assert_eq!(fold_text("SÍM"), "sim");
+        assert_eq!(fold_text(" \u{a0} "), "");
+    }
+
     proptest! {
+        #[test]
+        fn folding_word_by_word_equals_folding_the_whole_text(s in "[A-Za-zÁÃÇÉÍÓÕÚáãçéíóõú \t\u{a0}]{0,24}") {
+            let whole: String = s.chars().flat_map(char::to_lowercase).map(|c| match c {
+                'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
+                'é' | 'è' | 'ê' | 'ë' => 'e',
+                'í' | 'ì' | 'î' | 'ï' => 'i',
+                'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+                'ú' | 'ù' | 'û' | 'ü' => 'u',
+                'ç' => 'c',
+                other => other,
+            }).collect();
+            prop_assert_eq!(fold_text(&s), whole.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+
         #[test]
         fn arbitrary_cells_never_panic(rows in prop::collection::vec(prop::collection::vec("[0-9a-zç ,.;\"-]{0,12}", 0..22), 0..6)) {
             let mut text = HEADERS.join(";");
