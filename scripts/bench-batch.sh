@@ -8,10 +8,15 @@
 #           whole `kpiseal run` (wall, peak RSS) against the read floor, a
 #           plain Python polars read of the same export files
 #           (scripts/polars_floor.py: read_csv / read_excel, nothing else)
-#   split   the same, apart for text and for XLSX: from 150 generated sellers
-#           (5,000 orders per market), the 50 whose exports are all CSV/TSV
-#           (Amazon settlements, ads CSV, Vendas CSV) and the 50 whose one
-#           export is a Vendas XLSX, each run as a workspace of its own
+#   split   the same, apart for text and for XLSX: from 300 generated sellers
+#           (5,000 orders per market), each run as a workspace of its own:
+#           text = the 100 with Amazon settlements, ads CSV and a Vendas CSV,
+#           less their one small XLSX (Mercado Livre's Product Ads, which
+#           exists only as XLSX; run with --allow-missing mercadolivre_br, so
+#           their statements say so), and XLSX = the 100 whose exports are all
+#           Vendas and Product Ads workbooks. Each kpiseal run is paired with
+#           a floor read right after it and the ratio taken pair by pair
+#           (this machine's speed drifts)
 #   rss     peak RSS for 50, 200 and 800 sellers of equal size (1,000 orders)
 #   linear  wall time for 20 sellers at 2,500, 5,000 and 10,000 orders
 #
@@ -27,7 +32,7 @@ set -euo pipefail
 
 mode="${1:-floor}"
 case "$mode" in floor | split | rss | linear | all) ;; *)
-    sed -n '2,22p' "$0" >&2
+    sed -n '2,27p' "$0" >&2
     exit 2
     ;;
 esac
@@ -66,12 +71,14 @@ workspace() {
 export_bytes() { du -sb "$1/exports/$period" | cut -f1; }
 generated_rows() { sed -n 's/.* bytes, \([0-9]*\) rows .*/\1/p' "$1/.generated"; }
 
-# e2e WORKSPACE: runs `kpiseal run` $runs times; prints "median_wall median_rss_mib"
+# e2e WORKSPACE [RUN OPTIONS...]: runs `kpiseal run` $runs times; prints
+# "median_wall median_rss_mib"
 e2e() {
     local ws="$1" out="$bench_dir/out" walls=() rsss=() log="$bench_dir/time.log"
+    shift
     for _ in $(seq "$runs"); do
         rm -rf "$out"
-        /usr/bin/time -f "%e %M" -o "$log" "$kpiseal" run --workspace "$ws" --period "$period" --out "$out" --quiet \
+        /usr/bin/time -f "%e %M" -o "$log" "$kpiseal" run --workspace "$ws" --period "$period" --out "$out" --quiet "$@" \
             >"$bench_dir/run.log" 2>&1 || { cat "$bench_dir/run.log" >&2; exit 1; }
         read -r wall rss <"$log"
         walls+=("$wall")
@@ -110,7 +117,8 @@ if [[ "$mode" == floor || "$mode" == all ]]; then
 fi
 
 # subset WORKSPACE NAME KEEP: a copy of WORKSPACE (hard links) holding only
-# the sellers for which `KEEP <export folder>` succeeds; prints its folder
+# the sellers for which `KEEP <export folder>` succeeds (KEEP may unlink
+# files of the copy); prints its folder
 subset() {
     local dir="$bench_dir/$2"
     if [[ ! -f "$dir/.generated" ]]; then
@@ -126,21 +134,47 @@ subset() {
     fi
     echo "$dir"
 }
-text_only() { ! ls "$1" | grep -qi '\.xlsx$'; }
+# the sellers with a Vendas CSV, less their workbooks (Product Ads)
+text_only() { ls "$1" | grep -q '^Vendas.*\.csv$' && rm -f "$1"/*.xlsx; }
 xlsx_only() { ! ls "$1" | grep -qvi '\.xlsx$'; }
 
+# paired WORKSPACE [RUN OPTIONS...]: $runs pairs of one `kpiseal run` and one floor read,
+# alternating, so that both see the machine in the same state; prints
+# "median_wall median_floor median_ratio median_rss_mib" (the ratio is taken
+# pair by pair, then its median)
+paired() {
+    python3 -c 'import polars, fastexcel' 2>/dev/null || python3 -m pip install --quiet polars fastexcel >&2
+    local ws="$1" out="$bench_dir/out" log="$bench_dir/time.log" walls=() floors=() ratios=() rsss=()
+    shift
+    for _ in $(seq "$runs"); do
+        rm -rf "$out"
+        /usr/bin/time -f "%e %M" -o "$log" "$kpiseal" run --workspace "$ws" --period "$period" --out "$out" --quiet "$@" \
+            >"$bench_dir/run.log" 2>&1 || { cat "$bench_dir/run.log" >&2; exit 1; }
+        read -r wall rss <"$log"
+        f="$(python3 "$repo/scripts/polars_floor.py" "$ws" "$period" 2>/dev/null | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')"
+        walls+=("$wall")
+        floors+=("$f")
+        rsss+=("$rss")
+        ratios+=("$(awk -v w="$wall" -v f="$f" 'BEGIN { print w / f }')")
+    done
+    rm -rf "$out"
+    printf '%s %s %s %s\n' "$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${floors[@]}" | median)" \
+        "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%s\n' "${rsss[@]}" | median | awk '{ printf "%.0f", $1 / 1024 }')"
+}
+
 if [[ "$mode" == split || "$mode" == all ]]; then
-    all="$(workspace 150 5000)"
+    all="$(workspace 300 5000)"
     echo
-    echo "| workspace | sellers | exports | e2e wall | polars read floor | ratio | peak RSS |"
+    echo "| workspace | sellers | exports | e2e wall | polars read floor | ratio (pairwise) | peak RSS |"
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     for kind in text xlsx; do
-        ws="$(subset "$all" "ws-s150-o5000-seed$seed-$kind" "${kind}_only")"
-        read -r wall rss < <(e2e "$ws")
-        read -r floor_s _ _ < <(floor "$ws")
+        ws="$(subset "$all" "ws-s300-o5000-seed$seed-$kind" "${kind}_only")"
+        options=()
+        [[ "$kind" == text ]] && options=(--allow-missing mercadolivre_br)
+        read -r wall floor_s ratio rss < <(paired "$ws" "${options[@]}")
         awk -v k="$kind" -v s="$(ls "$ws/contracts" | wc -l)" -v b="$(export_bytes "$ws")" -v w="$wall" \
-            -v f="$floor_s" -v m="$rss" \
-            'BEGIN { printf "| %s only | %d | %.0f MB | %.2f s | %.2f s | %.2f | %d MiB |\n", k, s, b / 1e6, w, f, w / f, m }'
+            -v f="$floor_s" -v r="$ratio" -v m="$rss" \
+            'BEGIN { printf "| %s only | %d | %.0f MB | %.2f s | %.2f s | %.2f | %d MiB |\n", k, s, b / 1e6, w, f, r, m }'
     done
 fi
 
