@@ -1,5 +1,6 @@
 //! One statement's stages, timed apart on a generated seller of realistic
-//! size (5,000 orders per market): reading its exports (`ingest`), the
+//! size (5,000 orders per market): reading and hashing its inputs
+//! (`read_and_hash`), the same and parsing them (`ingest`), the
 //! per-market figures and KPIs (`kpis`), the fees and totals (`fees`), the
 //! PDF (`render`), the signatures, manifest and key files in memory (`seal`)
 //! and writing the sealed folder without fsync (`write_unsynced`).
@@ -69,7 +70,21 @@ fn pdf(st: &Statement, json: &[u8]) -> Vec<u8> {
     render_pdf(st, json, &options).expect("the PDF")
 }
 
-/// Reading and parsing every input file of the seller.
+/// Reading every export file of the seller and its contract and cost
+/// ledger into memory and hashing each (SHA-256, as the manifest lists
+/// them): the part of `ingest` that is not parsing.
+#[divan::bench(args = SELLERS, sample_count = 10, sample_size = 1)]
+fn read_and_hash(bencher: Bencher, seller: &str) {
+    let s = setup();
+    let mut files = s.ws.export_files(s.run.period, seller).expect("the export files");
+    files.push(Workspace::contract_path(seller));
+    files.extend(s.ws.cost_file(s.run.period, seller));
+    bencher.bench(|| {
+        files.iter().map(|f| s.ws.read(divan::black_box(f)).expect("the file").sha256_hex().len()).sum::<usize>()
+    });
+}
+
+/// Reading, hashing and parsing every input file of the seller.
 #[divan::bench(args = SELLERS, sample_count = 10, sample_size = 1)]
 fn ingest(bencher: Bencher, seller: &str) {
     let s = setup();
