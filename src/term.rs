@@ -242,6 +242,7 @@ mod tests {
         let c = coverage("c.toml", &terms(day(2026, 10, 15), day(2027, 10, 14)), october()).unwrap();
         let line = |d| MoneyLine {
             market: Market::AmazonUs,
+            line: 2,
             date: d,
             order_id: "A".into(),
             kind: MoneyKind::Principal,
@@ -249,6 +250,7 @@ mod tests {
         };
         let event = |d| OrderEvent {
             market: Market::AmazonUs,
+            line: 2,
             date: d,
             order_id: "A".into(),
             kind: OrderEventKind::Placed,

@@ -300,6 +300,7 @@ fn read_row(t: &Table, row: &Row, cols: &Columns) -> Result<AdRow, InputError> {
     let optional = |col: Option<usize>| col.map(|c| t.text(row, c));
     Ok(AdRow {
         market: Market::AmazonUs,
+        line: row.number,
         start,
         end,
         campaign,

@@ -99,7 +99,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 (OrderEventKind::UnitsOrdered, units),
                 (OrderEventKind::OrderItems, items),
             ] {
-                out.events.push(day_event(date, kind, n));
+                out.events.push(day_event(row.number, date, kind, n));
             }
             unit.events = first..out.events.len();
         }
@@ -109,10 +109,11 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     Ok(out)
 }
 
-/// A day's count as an event of no order.
-fn day_event(date: NaiveDate, kind: OrderEventKind, count: i64) -> OrderEvent {
+/// A day's count, from the row at `line`, as an event of no order.
+fn day_event(line: usize, date: NaiveDate, kind: OrderEventKind, count: i64) -> OrderEvent {
     OrderEvent {
         market: Market::AmazonUs,
+        line,
         date,
         order_id: String::new(),
         kind,

@@ -174,7 +174,7 @@ pub fn parse(t: &Table, preamble: &str, ctx: &IngestContext) -> Result<ParsedExp
                 _ => 0,
             };
             let (first_line, first_event) = (out.lines.len(), out.events.len());
-            record(&mut out, date, &order_id, &kind, &description, quantity, &parts);
+            record(&mut out, (row.number, date), &order_id, &kind, &description, quantity, &parts);
             unit.lines = first_line..out.lines.len();
             unit.events = first_event..out.events.len();
         }
@@ -193,10 +193,11 @@ pub fn parse(t: &Table, preamble: &str, ctx: &IngestContext) -> Result<ParsedExp
     Ok(out)
 }
 
-/// The row's money lines and order events (see the module's rules).
+/// The money lines and order events of the row at `line`, dated `date`
+/// (see the module's rules).
 fn record(
     out: &mut ParsedExport,
-    date: NaiveDate,
+    (line, date): (usize, NaiveDate),
     order_id: &str,
     kind: &str,
     description: &str,
@@ -212,6 +213,7 @@ fn record(
     let is_refund = kind.eq_ignore_ascii_case("refund") || disputed;
     let event = |kind, units, principal, shipping| OrderEvent {
         market: Market::AmazonUs,
+        line,
         date,
         order_id: order_id.to_string(),
         kind,
@@ -234,6 +236,7 @@ fn record(
         };
         out.lines.push(MoneyLine {
             market: Market::AmazonUs,
+            line,
             date,
             order_id: order_id.to_string(),
             kind: money,

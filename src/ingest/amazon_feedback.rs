@@ -77,6 +77,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             let first = out.events.len();
             let event = |kind| OrderEvent {
                 market: Market::AmazonUs,
+                line: row.number,
                 date,
                 order_id: order_id.clone(),
                 kind,

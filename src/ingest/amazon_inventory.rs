@@ -110,8 +110,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             unit.rows_in_period = 1;
             if disposition == "SELLABLE" {
                 let first = out.events.len();
-                out.events.push(stock_event(date, &fnsku, OrderEventKind::SellableOnHand, ending));
-                out.events.push(stock_event(date, &fnsku, OrderEventKind::ShippedFromStock, shipped));
+                out.events.push(stock_event((row.number, date), &fnsku, OrderEventKind::SellableOnHand, ending));
+                out.events.push(stock_event((row.number, date), &fnsku, OrderEventKind::ShippedFromStock, shipped));
                 unit.events = first..out.events.len();
             }
         }
@@ -135,10 +135,11 @@ fn day(t: &Table, row: &Row, col: usize) -> Result<NaiveDate, InputError> {
     dates::us_short_date(&text).map_err(|m| t.error(row, col, m))
 }
 
-/// A day's count for one FNSKU, as an event of no order.
-fn stock_event(date: NaiveDate, fnsku: &str, kind: OrderEventKind, units: i64) -> OrderEvent {
+/// A day's count for one FNSKU, from the row at `line`, as an event of no order.
+fn stock_event((line, date): (usize, NaiveDate), fnsku: &str, kind: OrderEventKind, units: i64) -> OrderEvent {
     OrderEvent {
         market: Market::AmazonUs,
+        line,
         date,
         order_id: fnsku.to_string(),
         kind,

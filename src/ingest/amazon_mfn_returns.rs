@@ -108,6 +108,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 unit.events = out.events.len()..out.events.len() + 1;
                 out.events.push(OrderEvent {
                     market: Market::AmazonUs,
+                    line: row.number,
                     date: d,
                     order_id,
                     kind: OrderEventKind::Returned,

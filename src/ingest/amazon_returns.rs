@@ -89,6 +89,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             unit.events = out.events.len()..out.events.len() + 1;
             out.events.push(OrderEvent {
                 market: Market::AmazonUs,
+                line: row.number,
                 date,
                 order_id,
                 kind: OrderEventKind::Returned,

@@ -191,7 +191,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             if is_principal(&d) {
                 d.quantity = quantity;
             }
-            record(facts, date, d);
+            record(facts, row.number, date, d);
         }
         for l in &facts.lines[lines..] {
             settlement.fingerprint.add((l.date, &l.order_id, l.kind, l.amount));
@@ -264,7 +264,7 @@ fn is_principal(d: &Detail) -> bool {
 }
 
 /// How one typed amount counts: its payout kind, and the order event it implies.
-fn record(out: &mut ParsedExport, date: NaiveDate, d: Detail) {
+fn record(out: &mut ParsedExport, line: usize, date: NaiveDate, d: Detail) {
     // Every comparison ignores ASCII case.
     let (tx, amount_type, description) = (d.transaction_type, d.amount_type.as_ref(), d.description.as_ref());
     let disputed = contains_ignore_case(tx, "a-to-z") || contains_ignore_case(tx, "chargeback");
@@ -306,6 +306,7 @@ fn record(out: &mut ParsedExport, date: NaiveDate, d: Detail) {
     let mut event = |kind: OrderEventKind, units: i64, principal: Decimal, shipping: Decimal| {
         out.events.push(OrderEvent {
             market: Market::AmazonUs,
+            line,
             date,
             order_id: d.order_id.to_string(),
             kind,
@@ -330,6 +331,7 @@ fn record(out: &mut ParsedExport, date: NaiveDate, d: Detail) {
     }
     out.lines.push(MoneyLine {
         market: Market::AmazonUs,
+        line,
         date,
         order_id: d.order_id.into_owned(),
         kind,

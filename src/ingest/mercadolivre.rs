@@ -647,7 +647,7 @@ fn reconcile(t: &Table, cols: &Columns, sales: &[Sale]) -> ReconciliationCheck {
 /// Appends the money lines and order events of one sale dated in the period.
 fn emit(sale: &Sale, out: &mut ParsedExport) {
     let line =
-        |kind, amount| MoneyLine { market: MARKET, date: sale.date, order_id: sale.order_id.clone(), kind, amount };
+        |kind, amount| MoneyLine { market: MARKET, line: sale.number, date: sale.date, order_id: sale.order_id.clone(), kind, amount };
     let split = split_cancellations(sale);
     for &(role, amount) in &sale.amounts {
         if role == Role::Cancellations {
@@ -662,6 +662,7 @@ fn emit(sale: &Sale, out: &mut ParsedExport) {
     }
     let event = |kind, units, principal, shipping| OrderEvent {
         market: MARKET,
+        line: sale.number,
         date: sale.date,
         order_id: sale.order_id.clone(),
         kind,
@@ -1164,6 +1165,7 @@ mod tests {
             sale_events(&p),
             vec![OrderEvent {
                 market: Market::MercadoLivreBr,
+                line: 5, // the sheet's row, below the title, blank and group rows and the header
                 date: date(2026, 10, 3),
                 order_id: "2000009876543210".into(),
                 kind: OrderEventKind::Placed,

@@ -112,6 +112,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         let ad = AdRow {
             market: Market::MercadoLivreBr,
+            line: row.number,
             start,
             end,
             campaign: t.required_text(row, campaign, "the campaign")?,

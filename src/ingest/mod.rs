@@ -517,6 +517,7 @@ mod tests {
     fn line(order: &str) -> MoneyLine {
         MoneyLine {
             market: Market::AmazonUs,
+            line: 2,
             date: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
             order_id: order.into(),
             kind: MoneyKind::Principal,

@@ -52,6 +52,9 @@ impl MoneyKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MoneyLine {
     pub market: Market,
+    /// The 1-based line (text) or row (XLSX sheet) of its file the line
+    /// comes from: where a reader of the file finds it.
+    pub line: usize,
     /// The date in the market's time zone.
     pub date: NaiveDate,
     /// Empty for lines not tied to an order.
@@ -148,6 +151,9 @@ impl OrderEventKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrderEvent {
     pub market: Market,
+    /// The 1-based line or sheet row of its file the event comes from (a
+    /// Mercado Livre sale's first line when it spans several).
+    pub line: usize,
     pub date: NaiveDate,
     pub order_id: String,
     pub kind: OrderEventKind,
@@ -163,6 +169,8 @@ pub struct OrderEvent {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdRow {
     pub market: Market,
+    /// The 1-based line or sheet row of its report.
+    pub line: usize,
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub campaign: String,
