@@ -317,6 +317,47 @@ impl Ledger {
     }
 }
 
+/// The [`MarketFigures`] fields (`group.field`, space-separated) a money
+/// line of `kind` adds to in its market: what [`Ledger::figures`] sums it
+/// into (when the market has a sales export, which a money line comes from).
+pub fn money_line_feeds(kind: MoneyKind) -> &'static str {
+    match kind {
+        MoneyKind::PlatformFee => "sales.platform_fees sales.net_proceeds",
+        MoneyKind::Principal
+        | MoneyKind::Shipping
+        | MoneyKind::Refund
+        | MoneyKind::Promotion
+        | MoneyKind::Tax
+        | MoneyKind::Advertising
+        | MoneyKind::Other => "sales.net_proceeds",
+    }
+}
+
+/// The [`MarketFigures`] fields an order event of `kind` adds to in its
+/// market, as [`Ledger::figures`] sums them: amounts and units are summed,
+/// `orders` fields count the distinct order ids of the events naming them.
+pub fn event_feeds(kind: OrderEventKind) -> &'static str {
+    match kind {
+        OrderEventKind::Placed => "sales.gross_principal sales.gross_shipping sales.orders sales.units",
+        OrderEventKind::Refunded => "sales.refunded_principal sales.refunded_shipping sales.refunded_orders",
+        OrderEventKind::Disputed => "sales.disputed_orders",
+        OrderEventKind::Ordered => "orders.placed",
+        OrderEventKind::CancelledBySeller => "orders.seller_cancelled orders.cancelled",
+        OrderEventKind::CancelledOther => "orders.cancelled",
+        OrderEventKind::Returned => "returns.units returns.orders",
+        OrderEventKind::FeedbackReceived => "feedback.received",
+        OrderEventKind::FeedbackNegative => "feedback.negative",
+        OrderEventKind::Sessions => "traffic.sessions",
+        OrderEventKind::UnitsOrdered => "traffic.units_ordered",
+        OrderEventKind::OrderItems => "traffic.order_items",
+        OrderEventKind::SellableOnHand => "inventory.on_hand_unit_days",
+        OrderEventKind::ShippedFromStock => "inventory.shipped",
+    }
+}
+
+/// The [`MarketFigures`] fields a sponsored-ads row adds to in its market.
+pub const AD_ROW_FEEDS: &str = "ads.spend ads.sales";
+
 /// Runs `f` (which uses polars) so that the calling thread only waits for it.
 ///
 /// Polars runs its work on its own rayon pool. A worker of another rayon

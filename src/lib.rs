@@ -28,6 +28,7 @@ pub mod output;
 pub mod period;
 pub mod pipeline;
 pub mod preflight;
+pub mod provenance;
 pub mod register;
 pub mod render;
 pub mod review;

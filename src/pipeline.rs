@@ -25,6 +25,7 @@ use crate::markets::check_exports;
 use crate::money::{Currency, RoundingMode};
 use crate::notes::{DataNote, Findings, NoteKind};
 use crate::period::Period;
+use crate::provenance::{Provenance, ProvenanceWriter};
 use crate::statement::*;
 use crate::term::{self, Coverage};
 use crate::workspace::{InputFile, Workspace};
@@ -181,6 +182,8 @@ pub struct SellerInputs {
     /// What the statements in force of other periods printed (the register),
     /// for the trend.
     pub history: Vec<crate::billed::PastFigures>,
+    /// Every fact counted, with its file, line and the figures it adds to.
+    pub provenance: Provenance,
 }
 
 /// Reads and ingests every input of `seller` for `opts.period`: the
@@ -409,7 +412,9 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     if let Some((_, i)) = ledger_file {
         inputs[i].rows = costs.len();
     }
-    for ReadExport { parsed, provides, record, .. } in read {
+    let mut provenance = ProvenanceWriter::new();
+    for ReadExport { file, parsed, provides, record } in read {
+        provenance.add_export(&file, &parsed);
         inputs[record].rows = parsed.rows_in_period;
         inputs[record].dates = parsed.dates.map(|(first, last)| DateSpan { first, last });
         for c in &parsed.checks {
@@ -417,6 +422,10 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         }
         checks.extend(parsed.checks);
         ledger.add(parsed.lines, parsed.events, parsed.ads, provides);
+    }
+
+    if let Some((file, _)) = &ledger_file {
+        provenance.add_costs(file, &costs);
     }
 
     // An unreadable export may be the one that seems missing: its own error says what is wrong.
@@ -471,6 +480,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         notes: findings.into_notes(),
         coverage,
         history,
+        provenance: provenance.finish(),
     })
 }
 
@@ -834,7 +844,8 @@ pub fn assemble_statement(
     opts: &RunOptions,
     signing: SigningBlock,
 ) -> Result<Statement, Error> {
-    let SellerInputs { seller, period, contract, checks, check_markets, inputs, notes, history, .. } = inputs;
+    let SellerInputs { seller, period, contract, checks, check_markets, inputs, notes, history, provenance, .. } =
+        inputs;
     let FeeStage {
         kpis: KpiStage { figures, kpis, fx_used },
         commission_base,
@@ -909,6 +920,7 @@ pub fn assemble_statement(
         signing,
         notes,
         supersedes: None,
+        provenance,
     };
     crate::minor_units::normalize(&mut statement);
     let due =

@@ -4,6 +4,7 @@
 //! ```text
 //! statement.pdf            the rendered PDF with its embedded signature (incremental update)
 //! statement.json           the statement's data, as attached to the PDF
+//! provenance.csv           every fact counted: file, line, figures it adds to
 //! manifest.json            RFC 8785: inputs, outputs, figures, key id
 //! manifest.json.minisig    minisign signature of manifest.json
 //! manifest.json.sig        SSHSIG of manifest.json, namespace kpiseal-manifest@v1
@@ -42,8 +43,8 @@ use crate::statement::{InputRecord, Statement};
 /// verify`, which checks that a folder holds exactly these.
 pub use kpiseal_seal::verify::{
     ALLOWED_SIGNERS, BAG_INPUTS, CERTIFICATE, DELIVERED_PUBLIC_KEY as MINISIGN_PUBLIC_KEY, EVIDENCE_BAG, EVIDENCE_ZIP,
-    MANIFEST as MANIFEST_JSON, MANIFEST_MINISIG, MANIFEST_SSHSIG, PADES_CERTIFICATE, SSH_PUBLIC_KEY, STATEMENT_JSON,
-    STATEMENT_PDF,
+    MANIFEST as MANIFEST_JSON, MANIFEST_MINISIG, MANIFEST_SSHSIG, PADES_CERTIFICATE, PROVENANCE as PROVENANCE_CSV,
+    SSH_PUBLIC_KEY, STATEMENT_JSON, STATEMENT_PDF,
 };
 pub use kpiseal_seal::verify_page::{VERIFY_PAGE, verify_page};
 
@@ -82,7 +83,8 @@ pub enum SealingError {
 #[derive(Debug, Clone)]
 pub struct SealedFiles {
     /// (file name, bytes): statement.pdf (signed), statement.json,
-    /// manifest.json, its two signatures and the five public key files.
+    /// provenance.csv, manifest.json, its two signatures, the five public
+    /// key files and the verifier page.
     pub files: Vec<(&'static str, Vec<u8>)>,
     /// The manifest as signed.
     pub manifest: Manifest,
@@ -98,9 +100,11 @@ impl SealedFiles {
 /// Signs the rendered `pdf` (signing time = the issue date at 00:00 UTC,
 /// reason [`signature_reason`], location = the provider's name), writes
 /// the manifest of `statement`'s inputs, of the signed PDF, `json`, the
-/// five public key files and the offline verifier page (unpinned: a key
-/// pinned by a page delivered with the files would prove nothing), signs
-/// it with minisign and SSHSIG, and adds the public key files and the page. A draft (`status`) is signed as one: its number ends
+/// provenance table, the five public key files and the offline verifier
+/// page (unpinned: a key pinned by a page delivered with the files would
+/// prove nothing), signs it with minisign and SSHSIG, and adds the
+/// provenance table, the public key files and the page. A draft
+/// (`status`) is signed as one: its number ends
 /// in `-DRAFT`, its SSHSIG namespace, trusted comment, `allowed_signers`
 /// line and PDF reason say draft, so that it never verifies as a statement.
 /// Deterministic: the same arguments give the same bytes.
@@ -137,7 +141,12 @@ pub fn seal(
         (PADES_CERTIFICATE, key.pades_key().certificate_pem()?.into_bytes()),
         (VERIFY_PAGE, verify_page(None).into_bytes()),
     ];
-    let mut outputs = vec![output_entry(STATEMENT_PDF, &signed_pdf), output_entry(STATEMENT_JSON, json)];
+    let provenance = statement.provenance.csv();
+    let mut outputs = vec![
+        output_entry(STATEMENT_PDF, &signed_pdf),
+        output_entry(STATEMENT_JSON, json),
+        output_entry(PROVENANCE_CSV, provenance),
+    ];
     outputs.extend(key_files.iter().map(|(name, bytes)| output_entry(name, bytes)));
     let manifest = manifest_of(statement, key, status, outputs)?;
     let manifest_json = manifest::to_canonical_json(&manifest)?;
@@ -146,6 +155,7 @@ pub fn seal(
     let mut files = vec![
         (STATEMENT_PDF, signed_pdf),
         (STATEMENT_JSON, json.to_vec()),
+        (PROVENANCE_CSV, provenance.to_vec()),
         (MANIFEST_JSON, manifest_json),
         (MANIFEST_MINISIG, minisig.into_bytes()),
         (MANIFEST_SSHSIG, sshsig.into_bytes()),

@@ -646,8 +646,14 @@ fn reconcile(t: &Table, cols: &Columns, sales: &[Sale]) -> ReconciliationCheck {
 
 /// Appends the money lines and order events of one sale dated in the period.
 fn emit(sale: &Sale, out: &mut ParsedExport) {
-    let line =
-        |kind, amount| MoneyLine { market: MARKET, line: sale.number, date: sale.date, order_id: sale.order_id.clone(), kind, amount };
+    let line = |kind, amount| MoneyLine {
+        market: MARKET,
+        line: sale.number,
+        date: sale.date,
+        order_id: sale.order_id.clone(),
+        kind,
+        amount,
+    };
     let split = split_cancellations(sale);
     for &(role, amount) in &sale.amounts {
         if role == Role::Cancellations {

@@ -5,9 +5,9 @@ use ed25519_dalek::VerifyingKey;
 
 use super::tree::{Tree, Want, read_folder};
 use super::{
-    ALLOWED_SIGNERS, DELIVERED_OUTPUTS, DELIVERED_OUTPUTS_WITHOUT_PAGE, DELIVERED_PUBLIC_KEY, EVIDENCE_BAG,
-    EVIDENCE_ZIP, FileSeen, KeyUsed, Kind, MANIFEST, MANIFEST_MINISIG, MANIFEST_SSHSIG, Options, Verification, bag,
-    pdf,
+    ALLOWED_SIGNERS, DELIVERED_OUTPUTS, DELIVERED_OUTPUTS_WITHOUT_PAGE, DELIVERED_OUTPUTS_WITHOUT_PROVENANCE,
+    DELIVERED_PUBLIC_KEY, EVIDENCE_BAG, EVIDENCE_ZIP, FileSeen, KeyUsed, Kind, MANIFEST, MANIFEST_MINISIG,
+    MANIFEST_SSHSIG, Options, Verification, bag, pdf,
 };
 use crate::check::Check;
 use crate::keys::{KeyId, parse_public_key};
@@ -246,14 +246,14 @@ fn output_checks(tree: &Tree, at: &str, v: &mut Verification, manifest: &Manifes
         names.sort_unstable();
         names.join(", ")
     };
-    let (current, earlier) = (sorted(&DELIVERED_OUTPUTS), sorted(&DELIVERED_OUTPUTS_WITHOUT_PAGE));
+    let current = sorted(&DELIVERED_OUTPUTS);
+    let earlier = [
+        (sorted(&DELIVERED_OUTPUTS_WITHOUT_PROVENANCE), "sealed before provenance.csv was delivered"),
+        (sorted(&DELIVERED_OUTPUTS_WITHOUT_PAGE), "sealed before verify.html was delivered"),
+    ];
     let listed = listed.join(", ");
-    v.checks.push(if listed == earlier {
-        Check::pass(
-            "manifest outputs",
-            format!("{at}{MANIFEST}"),
-            format!("{listed} (sealed before verify.html was delivered)"),
-        )
+    v.checks.push(if let Some((_, when)) = earlier.iter().find(|(names, _)| *names == listed) {
+        Check::pass("manifest outputs", format!("{at}{MANIFEST}"), format!("{listed} ({when})"))
     } else {
         Check::compare("manifest outputs", format!("{at}{MANIFEST}"), current, listed)
     });

@@ -1,0 +1,226 @@
+//! provenance.csv against the figures it claims to make: for every market
+//! and every field of its figures, the rows that name the field add up (or
+//! count, for distinct orders) to the value the ledger computed; each cost
+//! row is the pass-through line it names; and each row's line of a text
+//! input holds the row's reference. On the demo and on generated workspaces.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use kpiseal::ledger::MarketFigures;
+use kpiseal::market::Market;
+use kpiseal::pipeline::{RunOptions, read_seller_inputs};
+use kpiseal::workspace::Workspace;
+use kpiseal_generate::{GenerateOptions, generate_workspace};
+use rust_decimal::Decimal;
+
+/// One row of provenance.csv.
+#[derive(Debug, Clone)]
+struct Row {
+    file: String,
+    line: usize,
+    market: String,
+    record: String,
+    reference: String,
+    amount: Decimal,
+    shipping: Decimal,
+    units: i64,
+    feeds: Vec<String>,
+}
+
+fn rows(csv_bytes: &[u8]) -> Vec<Row> {
+    let mut reader = csv::Reader::from_reader(csv_bytes);
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "file",
+            "line",
+            "market",
+            "record",
+            "kind",
+            "date",
+            "reference",
+            "amount",
+            "shipping",
+            "units",
+            "currency",
+            "feeds"
+        ]
+    );
+    let decimal = |s: &str| if s.is_empty() { Decimal::ZERO } else { s.parse().unwrap() };
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            Row {
+                file: r[0].to_string(),
+                line: r[1].parse().unwrap(),
+                market: r[2].to_string(),
+                record: r[3].to_string(),
+                reference: r[6].to_string(),
+                amount: decimal(&r[7]),
+                shipping: decimal(&r[8]),
+                units: if r[9].is_empty() { 0 } else { r[9].parse().unwrap() },
+                feeds: r[11].split(' ').map(str::to_string).collect(),
+            }
+        })
+        .collect()
+}
+
+/// How a figure is made of the rows that name it.
+enum Make {
+    Amount,
+    MinusAmount,
+    Shipping,
+    Units,
+    DistinctReferences,
+}
+
+/// Every field of a market's figures, how its rows make it, and its value.
+fn fields(f: &MarketFigures) -> Vec<(&'static str, Make, Decimal)> {
+    let n = Decimal::from;
+    let mut out = Vec::new();
+    if let Some(s) = &f.sales {
+        out.extend([
+            ("sales.gross_principal", Make::Amount, s.gross_principal),
+            ("sales.gross_shipping", Make::Shipping, s.gross_shipping),
+            ("sales.refunded_principal", Make::Amount, s.refunded_principal),
+            ("sales.refunded_shipping", Make::Shipping, s.refunded_shipping),
+            ("sales.orders", Make::DistinctReferences, n(s.orders)),
+            ("sales.units", Make::Units, n(s.units)),
+            ("sales.refunded_orders", Make::DistinctReferences, n(s.refunded_orders)),
+            ("sales.disputed_orders", Make::DistinctReferences, n(s.disputed_orders)),
+            ("sales.platform_fees", Make::MinusAmount, s.platform_fees),
+            ("sales.net_proceeds", Make::Amount, s.net_proceeds),
+        ]);
+    }
+    if let Some(o) = &f.orders {
+        out.extend([
+            ("orders.placed", Make::DistinctReferences, n(o.placed)),
+            ("orders.seller_cancelled", Make::DistinctReferences, n(o.seller_cancelled)),
+            ("orders.cancelled", Make::DistinctReferences, n(o.cancelled)),
+        ]);
+    }
+    if let Some(r) = &f.returns {
+        out.extend([
+            ("returns.units", Make::Units, n(r.units)),
+            ("returns.orders", Make::DistinctReferences, n(r.orders)),
+        ]);
+    }
+    if let Some(fb) = &f.feedback {
+        out.extend([
+            ("feedback.received", Make::Units, n(fb.received)),
+            ("feedback.negative", Make::Units, n(fb.negative)),
+        ]);
+    }
+    if let Some(t) = &f.traffic {
+        out.extend([
+            ("traffic.sessions", Make::Units, n(t.sessions)),
+            ("traffic.units_ordered", Make::Units, n(t.units_ordered)),
+            ("traffic.order_items", Make::Units, n(t.order_items)),
+        ]);
+    }
+    if let Some(i) = &f.inventory {
+        out.extend([
+            ("inventory.on_hand_unit_days", Make::Units, n(i.on_hand_unit_days)),
+            ("inventory.shipped", Make::Units, n(i.shipped)),
+        ]);
+    }
+    if let Some(a) = &f.ads {
+        out.extend([("ads.spend", Make::Amount, a.spend), ("ads.sales", Make::Shipping, a.sales)]);
+    }
+    out
+}
+
+/// Checks every seller of the workspace at `root` for `period`; returns
+/// how many figures were recomputed from rows.
+fn check_workspace(root: &Path, period: &str) -> usize {
+    let ws = Workspace::open(root).unwrap();
+    let opts = RunOptions::new(period.parse().unwrap());
+    let mut checked = 0;
+    for seller in ws.sellers().unwrap() {
+        let inputs = read_seller_inputs(&ws, &seller, &opts).unwrap();
+        let table = rows(inputs.provenance.csv());
+        assert_eq!(table.len(), inputs.provenance.rows(), "{seller}: the row count");
+        assert!(!table.is_empty(), "{seller}: the table lists facts");
+        let figures = inputs.ledger.figures().unwrap();
+        for (market, f) in &figures {
+            for (field, make, expected) in fields(f) {
+                let named: Vec<&Row> =
+                    table.iter().filter(|r| r.market == market.id() && r.feeds.iter().any(|x| x == field)).collect();
+                let found = match make {
+                    Make::Amount => named.iter().map(|r| r.amount).sum(),
+                    Make::MinusAmount => -named.iter().map(|r| r.amount).sum::<Decimal>(),
+                    Make::Shipping => named.iter().map(|r| r.shipping).sum(),
+                    Make::Units => Decimal::from(named.iter().map(|r| r.units).sum::<i64>()),
+                    Make::DistinctReferences => {
+                        Decimal::from(named.iter().map(|r| r.reference.as_str()).collect::<BTreeSet<_>>().len())
+                    }
+                };
+                assert_eq!(found, expected, "{seller} {market} {field}: rows make {found}, the ledger {expected}");
+                checked += 1;
+            }
+        }
+        // No row names a market the ledger has no figures of, or a field it lacks.
+        let known: BTreeMap<&str, BTreeSet<&str>> = figures
+            .iter()
+            .map(|(m, f): (&Market, &MarketFigures)| (m.id(), fields(f).into_iter().map(|(name, ..)| name).collect()))
+            .collect();
+        for r in table.iter().filter(|r| r.record != "cost_line") {
+            let Some(names) = known.get(r.market.as_str()) else { panic!("{seller}: a row of unknown market {r:?}") };
+            for feed in &r.feeds {
+                assert!(names.contains(feed.as_str()), "{seller}: {feed} is not a figure of {}: {r:?}", r.market);
+            }
+        }
+        // Each cost row is the pass-through line it names.
+        let costs: Vec<&Row> = table.iter().filter(|r| r.record == "cost_line").collect();
+        assert_eq!(costs.len(), inputs.costs.len(), "{seller}: one row per pass-through cost");
+        for (i, (row, cost)) in costs.iter().zip(&inputs.costs).enumerate() {
+            assert_eq!(row.feeds, [format!("pass_through.lines[{i}]")]);
+            assert_eq!(
+                (row.amount, row.reference.as_str(), row.line),
+                (cost.amount, cost.invoice_no.as_str(), cost.line)
+            );
+        }
+        // The line a row names, in a text input, holds its reference.
+        let mut texts: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for r in table.iter().filter(|r| !r.reference.is_empty() && !r.file.ends_with(".xlsx")) {
+            let lines = texts.entry(r.file.as_str()).or_insert_with(|| {
+                let bytes = std::fs::read(root.join(&r.file)).unwrap();
+                String::from_utf8_lossy(&bytes).lines().map(str::to_string).collect()
+            });
+            let text = &lines[r.line - 1];
+            assert!(text.contains(&r.reference), "{}:{} does not hold {:?}: {text}", r.file, r.line, r.reference);
+        }
+    }
+    checked
+}
+
+#[test]
+fn every_figure_of_the_demo_is_the_sum_of_the_provenance_rows_that_name_it() {
+    let checked = check_workspace(&common::demo(), "2026-10");
+    assert!(checked > 60, "{checked} figures recomputed");
+}
+
+#[test]
+fn every_figure_of_generated_sellers_is_the_sum_of_the_provenance_rows_that_name_it() {
+    for seed in [3, 11] {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = GenerateOptions { seed, sellers: 4, orders: 150, ..GenerateOptions::default() };
+        generate_workspace(dir.path(), &opts).unwrap();
+        let checked = check_workspace(dir.path(), "2026-10");
+        assert!(checked > 80, "seed {seed}: {checked} figures recomputed");
+    }
+}
+
+#[test]
+fn the_provenance_table_is_the_same_bytes_on_every_run() {
+    let ws = Workspace::open(&common::demo()).unwrap();
+    let opts = RunOptions::new("2026-10".parse().unwrap());
+    let a = read_seller_inputs(&ws, "acme-home", &opts).unwrap().provenance;
+    let b = read_seller_inputs(&ws, "acme-home", &opts).unwrap().provenance;
+    assert_eq!(a, b);
+}
