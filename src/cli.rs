@@ -158,6 +158,11 @@ pub struct RunArgs {
     /// Also copy every input file into each seller's evidence bag (data/inputs/<path>).
     #[arg(long)]
     pub include_inputs: bool,
+    /// Also seal provenance.csv beside each statement: every fact counted,
+    /// with its file, line and the figures it adds to (costly on large
+    /// sellers: see the README's provenance.csv).
+    #[arg(long)]
+    pub provenance: bool,
     /// Run only shard INDEX of COUNT (e.g. 0/4, indexes from 0): the sellers
     /// whose shard hash v1 modulo COUNT is INDEX. The summary is then
     /// batch-summary.shard-INDEX-of-COUNT.json; `kpiseal merge` joins the shards.

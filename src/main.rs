@@ -225,6 +225,7 @@ fn run(args: RunArgs) -> ExitCode {
         ));
     }
     run_opts.as_of = args.as_of;
+    run_opts.provenance = args.provenance;
     let mode = match (args.draft, args.supersede) {
         (true, _) => IssueMode::Draft,
         (false, Some(reason)) => IssueMode::Supersede { reason },

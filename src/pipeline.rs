@@ -53,6 +53,9 @@ pub struct RunOptions {
     /// exports downloaded so far), pro-rating time-scaled targets; `None`:
     /// the whole period.
     pub as_of: Option<NaiveDate>,
+    /// `run --provenance`: list every fact counted, with its file and line
+    /// ([`crate::provenance`]), sealed as provenance.csv.
+    pub provenance: bool,
 }
 
 impl RunOptions {
@@ -65,6 +68,7 @@ impl RunOptions {
             allow_missing: BTreeSet::new(),
             billed: None,
             as_of: None,
+            provenance: false,
         }
     }
 }
@@ -182,8 +186,9 @@ pub struct SellerInputs {
     /// What the statements in force of other periods printed (the register),
     /// for the trend.
     pub history: Vec<crate::billed::PastFigures>,
-    /// Every fact counted, with its file, line and the figures it adds to.
-    pub provenance: Provenance,
+    /// Every fact counted, with its file, line and the figures it adds to
+    /// (`None` unless [`RunOptions::provenance`]).
+    pub provenance: Option<Provenance>,
 }
 
 /// Reads and ingests every input of `seller` for `opts.period`: the
@@ -412,9 +417,11 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     if let Some((_, i)) = ledger_file {
         inputs[i].rows = costs.len();
     }
-    let mut provenance = ProvenanceWriter::new();
+    let mut provenance = opts.provenance.then(ProvenanceWriter::new);
     for ReadExport { file, parsed, provides, record } in read {
-        provenance.add_export(&file, &parsed);
+        if let Some(p) = provenance.as_mut() {
+            p.add_export(&file, &parsed);
+        }
         inputs[record].rows = parsed.rows_in_period;
         inputs[record].dates = parsed.dates.map(|(first, last)| DateSpan { first, last });
         for c in &parsed.checks {
@@ -424,8 +431,8 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         ledger.add(parsed.lines, parsed.events, parsed.ads, provides);
     }
 
-    if let Some((file, _)) = &ledger_file {
-        provenance.add_costs(file, &costs);
+    if let (Some(p), Some((file, _))) = (provenance.as_mut(), &ledger_file) {
+        p.add_costs(file, &costs);
     }
 
     // An unreadable export may be the one that seems missing: its own error says what is wrong.
@@ -480,7 +487,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         notes: findings.into_notes(),
         coverage,
         history,
-        provenance: provenance.finish(),
+        provenance: provenance.map(ProvenanceWriter::finish),
     })
 }
 

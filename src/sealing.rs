@@ -4,7 +4,7 @@
 //! ```text
 //! statement.pdf            the rendered PDF with its embedded signature (incremental update)
 //! statement.json           the statement's data, as attached to the PDF
-//! provenance.csv           every fact counted: file, line, figures it adds to
+//! provenance.csv           with `run --provenance`: every fact counted, its file and line
 //! manifest.json            RFC 8785: inputs, outputs, figures, key id
 //! manifest.json.minisig    minisign signature of manifest.json
 //! manifest.json.sig        SSHSIG of manifest.json, namespace kpiseal-manifest@v1
@@ -83,8 +83,8 @@ pub enum SealingError {
 #[derive(Debug, Clone)]
 pub struct SealedFiles {
     /// (file name, bytes): statement.pdf (signed), statement.json,
-    /// provenance.csv, manifest.json, its two signatures, the five public
-    /// key files and the verifier page.
+    /// provenance.csv (with `run --provenance`), manifest.json, its two
+    /// signatures, the five public key files and the verifier page.
     pub files: Vec<(&'static str, Vec<u8>)>,
     /// The manifest as signed.
     pub manifest: Manifest,
@@ -100,10 +100,11 @@ impl SealedFiles {
 /// Signs the rendered `pdf` (signing time = the issue date at 00:00 UTC,
 /// reason [`signature_reason`], location = the provider's name), writes
 /// the manifest of `statement`'s inputs, of the signed PDF, `json`, the
-/// provenance table, the five public key files and the offline verifier
-/// page (unpinned: a key pinned by a page delivered with the files would
-/// prove nothing), signs it with minisign and SSHSIG, and adds the
-/// provenance table, the public key files and the page. A draft
+/// provenance table (when the statement has one), the five public key
+/// files and the offline verifier page (unpinned: a key pinned by a page
+/// delivered with the files would prove nothing), signs it with minisign
+/// and SSHSIG, and adds the provenance table, the public key files and
+/// the page. A draft
 /// (`status`) is signed as one: its number ends
 /// in `-DRAFT`, its SSHSIG namespace, trusted comment, `allowed_signers`
 /// line and PDF reason say draft, so that it never verifies as a statement.
@@ -141,25 +142,21 @@ pub fn seal(
         (PADES_CERTIFICATE, key.pades_key().certificate_pem()?.into_bytes()),
         (VERIFY_PAGE, verify_page(None).into_bytes()),
     ];
-    let provenance = statement.provenance.csv();
-    let mut outputs = vec![
-        output_entry(STATEMENT_PDF, &signed_pdf),
-        output_entry(STATEMENT_JSON, json),
-        output_entry(PROVENANCE_CSV, provenance),
-    ];
+    let provenance = statement.provenance.as_ref().map(|p| p.csv());
+    let mut outputs = vec![output_entry(STATEMENT_PDF, &signed_pdf), output_entry(STATEMENT_JSON, json)];
+    outputs.extend(provenance.map(|p| output_entry(PROVENANCE_CSV, p)));
     outputs.extend(key_files.iter().map(|(name, bytes)| output_entry(name, bytes)));
     let manifest = manifest_of(statement, key, status, outputs)?;
     let manifest_json = manifest::to_canonical_json(&manifest)?;
     let minisig = minisign::sign(key.private_key(), &manifest_json, &manifest.trusted_comment())?;
     let sshsig = sshsig::sign_in(key.private_key(), &manifest_json, manifest.sshsig_namespace())?;
-    let mut files = vec![
-        (STATEMENT_PDF, signed_pdf),
-        (STATEMENT_JSON, json.to_vec()),
-        (PROVENANCE_CSV, provenance.to_vec()),
+    let mut files = vec![(STATEMENT_PDF, signed_pdf), (STATEMENT_JSON, json.to_vec())];
+    files.extend(provenance.map(|p| (PROVENANCE_CSV, p.to_vec())));
+    files.extend([
         (MANIFEST_JSON, manifest_json),
         (MANIFEST_MINISIG, minisig.into_bytes()),
         (MANIFEST_SSHSIG, sshsig.into_bytes()),
-    ];
+    ]);
     files.extend(key_files);
     Ok(SealedFiles { files, manifest })
 }

@@ -139,12 +139,14 @@ fn fields(f: &MarketFigures) -> Vec<(&'static str, Make, Decimal)> {
 /// how many figures were recomputed from rows.
 fn check_workspace(root: &Path, period: &str) -> usize {
     let ws = Workspace::open(root).unwrap();
-    let opts = RunOptions::new(period.parse().unwrap());
+    let mut opts = RunOptions::new(period.parse().unwrap());
+    opts.provenance = true;
     let mut checked = 0;
     for seller in ws.sellers().unwrap() {
         let inputs = read_seller_inputs(&ws, &seller, &opts).unwrap();
-        let table = rows(inputs.provenance.csv());
-        assert_eq!(table.len(), inputs.provenance.rows(), "{seller}: the row count");
+        let provenance = inputs.provenance.as_ref().expect("asked for");
+        let table = rows(provenance.csv());
+        assert_eq!(table.len(), provenance.rows(), "{seller}: the row count");
         assert!(!table.is_empty(), "{seller}: the table lists facts");
         let figures = inputs.ledger.figures().unwrap();
         for (market, f) in &figures {
@@ -219,8 +221,43 @@ fn every_figure_of_generated_sellers_is_the_sum_of_the_provenance_rows_that_name
 #[test]
 fn the_provenance_table_is_the_same_bytes_on_every_run() {
     let ws = Workspace::open(&common::demo()).unwrap();
-    let opts = RunOptions::new("2026-10".parse().unwrap());
+    let mut opts = RunOptions::new("2026-10".parse().unwrap());
+    assert_eq!(read_seller_inputs(&ws, "acme-home", &opts).unwrap().provenance, None, "not asked for");
+    opts.provenance = true;
     let a = read_seller_inputs(&ws, "acme-home", &opts).unwrap().provenance;
     let b = read_seller_inputs(&ws, "acme-home", &opts).unwrap().provenance;
+    assert!(a.as_ref().is_some_and(|p| p.rows() > 1000));
     assert_eq!(a, b);
+}
+
+/// Runs the kpiseal binary with `args`; returns (success, stdout + stderr).
+fn kpiseal(args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kpiseal")).args(args).output().unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn run_with_provenance_seals_the_table_and_verify_checks_it_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, out) = (dir.path().join("ws"), dir.path().join("out"));
+    common::copy_dir(&common::demo(), &ws);
+    let (ws_s, out_s) = (ws.display().to_string(), out.display().to_string());
+    let (ok, text) = kpiseal(&["run", "--workspace", &ws_s, "--period", "2026-10", "--out", &out_s, "--provenance"]);
+    assert!(ok, "{text}");
+    let folder = out.join("2026-10/acme-home");
+    let table = std::fs::read(folder.join("provenance.csv")).unwrap();
+    assert_eq!(std::fs::read(folder.join("evidence/data/provenance.csv")).unwrap(), table, "the bag holds it");
+    let manifest = std::fs::read_to_string(folder.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"provenance.csv\""), "the manifest lists it");
+    let key = ws.join("keys/provider.minisign.pub").display().to_string();
+    let folder_s = folder.display().to_string();
+    let (ok, text) = kpiseal(&["verify", &folder_s, "--key", &key]);
+    assert!(ok && text.contains("(with run --provenance)"), "{text}");
+
+    // One amount changed in the table: verify names the file.
+    let edited = String::from_utf8(table).unwrap().replacen("-112.50", "-11.25", 1);
+    std::fs::write(folder.join("provenance.csv"), edited).unwrap();
+    let (ok, text) = kpiseal(&["verify", &folder_s, "--key", &key]);
+    assert!(!ok, "{text}");
+    assert!(text.lines().any(|l| l.contains("FAIL") && l.contains("provenance.csv")), "{text}");
 }

@@ -23,10 +23,9 @@ use kpiseal_seal::manifest::{Manifest, check_inputs, hash_file, is_canonical};
 const PERIOD: &str = "2026-10";
 const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
 /// Every file of a seller's folder besides the bag and its zip.
-const SEALED_FILES: [&str; 12] = [
+const SEALED_FILES: [&str; 11] = [
     "statement.pdf",
     "statement.json",
-    "provenance.csv",
     "manifest.json",
     "manifest.json.minisig",
     "manifest.json.sig",
@@ -252,7 +251,6 @@ fn the_attachment_is_statement_json_and_the_manifest_lists_the_files_as_written(
             [
                 "statement.pdf",
                 "statement.json",
-                "provenance.csv",
                 "provider.minisign.pub",
                 "provider.ssh.pub",
                 "allowed_signers",

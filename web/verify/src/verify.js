@@ -17,11 +17,10 @@ import { checkPeriodManifest } from './merkle.js';
 /** The key id of kpiseal's public demo key (fixtures/demo/keys): its statements are not valid statements. */
 export const DEMO_KEY_ID = '20E9D2E54F7831FB';
 
-/** The files every statement manifest lists in `outputs` (crates/seal/src/verify/mod.rs). */
+/** The files every statement manifest lists in `outputs` (crates/seal/src/verify/mod.rs); `run --provenance` adds PROVENANCE. */
 export const DELIVERED_OUTPUTS = Object.freeze([
   'statement.pdf',
   'statement.json',
-  'provenance.csv',
   'provider.minisign.pub',
   'provider.ssh.pub',
   'allowed_signers',
@@ -30,7 +29,9 @@ export const DELIVERED_OUTPUTS = Object.freeze([
   'verify.html',
 ]);
 
-const STATEMENT_FILES = new Set(['manifest.json', 'manifest.json.minisig', 'manifest.json.sig', ...DELIVERED_OUTPUTS]);
+export const PROVENANCE = 'provenance.csv';
+
+const STATEMENT_FILES = new Set(['manifest.json', 'manifest.json.minisig', 'manifest.json.sig', PROVENANCE, ...DELIVERED_OUTPUTS]);
 const TAG_FILES = new Set([
   'bagit.txt',
   'bag-info.txt',
@@ -293,13 +294,12 @@ async function checkStatementFiles(run, files, at, allowedBeside) {
   const outputs = Array.isArray(manifest.outputs) ? manifest.outputs : [];
   const listed = outputs.map((o) => o.name).sort();
   const expected = [...DELIVERED_OUTPUTS].sort();
-  const withoutProvenance = expected.filter((name) => name !== 'provenance.csv');
-  const earlier = [
-    [withoutProvenance, 'sealed before provenance.csv was delivered'],
-    [withoutProvenance.filter((name) => name !== 'verify.html'), 'sealed before verify.html was delivered'],
+  const accepted = [
+    [[...expected, PROVENANCE].sort(), 'with run --provenance'],
+    [expected.filter((name) => name !== 'verify.html'), 'sealed before verify.html was delivered'],
   ].find(([names]) => names.join(',') === listed.join(','));
-  if (earlier) {
-    run.pass('manifest outputs', `${at}manifest.json`, `${listed.join(', ')} (${earlier[1]})`);
+  if (accepted) {
+    run.pass('manifest outputs', `${at}manifest.json`, `${listed.join(', ')} (${accepted[1]})`);
   } else {
     run.check('manifest outputs', `${at}manifest.json`, listed.join(',') === expected.join(','), listed.join(', '), `lists ${listed.join(', ')}; expected ${expected.join(', ')}`);
   }
