@@ -57,6 +57,14 @@ pub enum Command {
     /// VALID, 1 something NOT VALID, 2 refused or unreadable, 3 valid but
     /// a draft (not a statement).
     Verify(kpiseal_verify::VerifyArgs),
+    /// The rows of a statement's provenance.csv (sealed with `run
+    /// --provenance`) that make one of its figures: `kpis.<id>.<market>`
+    /// (gmv, platform_fees, net_proceeds, ad_spend), `<market>.<group>.<field>`
+    /// (e.g. amazon_us.sales.orders) or `pass_through.lines[N]`, each row with
+    /// file:line, a subtotal per step and the value beside the printed one.
+    /// The folder is verified first. Exit 0 the rows make the printed value,
+    /// 1 they do not, 2 refused or unreadable.
+    Explain(ExplainArgs),
     /// Write verify.html, the offline page that checks statements in a
     /// browser (the same page every seller folder carries), optionally with
     /// the provider's key pinned in it, for the provider to publish.
@@ -264,4 +272,21 @@ pub struct KeygenArgs {
     /// The first day the certificate is valid (it is valid for 20 years). Default: today (UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub not_before: Option<NaiveDate>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A sealed statement folder (with provenance.csv).
+    #[arg(value_name = "FOLDER")]
+    pub folder: PathBuf,
+    /// The figure, named as statement.json names it: kpis.gmv.amazon_us,
+    /// amazon_us.sales.platform_fees, pass_through.lines[2].
+    #[arg(value_name = "FIGURE")]
+    pub figure: String,
+    /// The provider's public key to pin the signer to (as for verify).
+    #[arg(long, value_name = "PUBKEY")]
+    pub key: Option<PathBuf>,
+    /// Print the rows as CSV (with the step each is in) instead of text.
+    #[arg(long)]
+    pub csv: bool,
 }

@@ -8,6 +8,7 @@ pub mod contract;
 pub mod cost_dates;
 pub mod dedup;
 pub mod error;
+pub mod explain;
 pub mod fee_bounds;
 pub mod fees;
 pub mod fx;

@@ -22,7 +22,7 @@ use kpiseal::statement::Statement;
 
 use kpiseal::seal_config::Signer;
 
-use cli::{CheckArgs, Cli, Command, KeygenArgs, MergeArgs, RenderArgs, ReviewArgs, RunArgs};
+use cli::{CheckArgs, Cli, Command, ExplainArgs, KeygenArgs, MergeArgs, RenderArgs, ReviewArgs, RunArgs};
 use progress::{LogMode, RunLog};
 
 fn main() -> ExitCode {
@@ -36,6 +36,35 @@ fn main() -> ExitCode {
         Command::VerifyPage(args) => kpiseal_verify::run_verify_page(&args),
         Command::Merge(args) => merge(args),
         Command::Review(args) => review(args),
+        Command::Explain(args) => explain(args),
+    }
+}
+
+/// `kpiseal explain`: the rows that make one figure of a verified
+/// statement folder; exit 0 they make the printed value, 1 they do not, 2
+/// refused (the folder does not verify, has no provenance.csv, or the
+/// figure is not one explain walks).
+fn explain(args: ExplainArgs) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("kpiseal: {message}");
+        ExitCode::from(2)
+    };
+    let key = match args.key.as_deref().map(kpiseal_seal::keys::load_public_key).transpose() {
+        Ok(key) => key,
+        Err(e) => return fail(e.to_string()),
+    };
+    let explained = kpiseal::explain::read_sealed(&args.folder, key.as_ref())
+        .and_then(|(statement, rows)| kpiseal::explain::explain(&statement, &rows, &args.figure));
+    match explained {
+        Ok(e) => {
+            if args.csv {
+                let _ = std::io::Write::write_all(&mut std::io::stdout(), &kpiseal::explain::to_csv(&e));
+            } else {
+                print!("{}", kpiseal::explain::to_text(&e));
+            }
+            if e.agrees() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        }
+        Err(message) => fail(message),
     }
 }
 

@@ -37,7 +37,7 @@ use crate::ledger::{AD_ROW_FEEDS, event_feeds, money_line_feeds};
 pub const PROVENANCE_CSV: &str = "provenance.csv";
 
 /// The header row of `provenance.csv`.
-const HEADER: [&str; 12] = [
+pub(crate) const HEADER: [&str; 12] = [
     "file",
     "line",
     "market",

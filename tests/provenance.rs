@@ -261,3 +261,69 @@ fn run_with_provenance_seals_the_table_and_verify_checks_it_byte_for_byte() {
     assert!(!ok, "{text}");
     assert!(text.lines().any(|l| l.contains("FAIL") && l.contains("provenance.csv")), "{text}");
 }
+
+/// The demo's drafts, sealed with provenance.csv, in a temporary workspace copy.
+fn demo_drafts_with_provenance() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    common::copy_dir(&common::demo(), &ws);
+    let ws_s = ws.display().to_string();
+    let (ok, text) =
+        kpiseal(&["run", "--workspace", &ws_s, "--period", "2026-10", "--draft", "--provenance", "--quiet"]);
+    assert!(ok, "{text}");
+    (dir, ws)
+}
+
+#[test]
+fn explain_makes_every_money_kpi_and_pass_through_line_of_the_demo_from_its_rows() {
+    let (_dir, ws) = demo_drafts_with_provenance();
+    let mut explained = 0;
+    for seller in ["acme-home", "sunny-gadgets", "rio-casa"] {
+        let folder = ws.join("out/drafts/2026-10").join(seller);
+        let (statement, rows) = kpiseal::explain::read_sealed(&folder, None).unwrap();
+        let mut figures: Vec<String> =
+            (0..statement.pass_through.lines.len()).map(|i| format!("pass_through.lines[{i}]")).collect();
+        for k in statement.kpis.iter().filter(|k| k.value.is_some()) {
+            if ["gmv", "platform_fees", "net_proceeds", "ad_spend"].contains(&k.id.id()) && k.market.id() != "all" {
+                figures.push(format!("kpis.{}.{}", k.id.id(), k.market.id()));
+            }
+        }
+        assert!(figures.iter().any(|f| f.starts_with("kpis.gmv.")), "{seller}: {figures:?}");
+        for figure in &figures {
+            let e = kpiseal::explain::explain(&statement, &rows, figure).unwrap();
+            assert!(
+                e.printed.is_some() && e.agrees(),
+                "{seller} {figure}: rows make {}, printed {:?}",
+                e.value,
+                e.printed
+            );
+            assert!(e.steps.iter().all(|s| !s.rows.is_empty()), "{seller} {figure}: every step has rows");
+            explained += 1;
+        }
+    }
+    assert!(explained >= 20, "{explained} figures explained");
+}
+
+#[test]
+fn explain_refuses_a_folder_whose_provenance_was_edited_and_one_sealed_without_it() {
+    let (_dir, ws) = demo_drafts_with_provenance();
+    let folder = ws.join("out/drafts/2026-10/acme-home");
+    let folder_s = folder.display().to_string();
+    let (ok, text) = kpiseal(&["explain", &folder_s, "kpis.gmv.amazon_us"]);
+    assert!(ok && text.contains("the same"), "{text}");
+    let (ok, csv_text) = kpiseal(&["explain", &folder_s, "pass_through.lines[0]", "--csv"]);
+    assert!(ok && csv_text.starts_with("step,file,line,"), "{csv_text}");
+
+    let path = folder.join("provenance.csv");
+    let edited = std::fs::read_to_string(&path).unwrap().replacen(",749.99,", ",7.99,", 1);
+    std::fs::write(&path, edited).unwrap();
+    let (ok, text) = kpiseal(&["explain", &folder_s, "kpis.gmv.amazon_us"]);
+    assert!(!ok && text.contains("does not verify") && text.contains("provenance.csv"), "{text}");
+
+    let ws_s = ws.display().to_string();
+    let (ok, text) = kpiseal(&["run", "--workspace", &ws_s, "--period", "2026-10", "--quiet"]);
+    assert!(ok, "{text}");
+    let final_folder = ws.join("out/2026-10/acme-home").display().to_string();
+    let (ok, text) = kpiseal(&["explain", &final_folder, "kpis.gmv.amazon_us"]);
+    assert!(!ok && text.contains("sealed without provenance.csv"), "{text}");
+}
