@@ -32,7 +32,8 @@ use crate::render::fonts::Fonts;
 use crate::render::{RenderOptions, render_pdf};
 use crate::seal_config::Signer;
 use crate::sealing::{
-    EVIDENCE_BAG, EVIDENCE_ZIP, MANIFEST_JSON, STATEMENT_JSON, STATEMENT_PDF, SealedFiles, seal, write_sealed,
+    EVIDENCE_BAG, EVIDENCE_ZIP, MANIFEST_JSON, PROVENANCE_CSV, STATEMENT_JSON, STATEMENT_PDF, SealedFiles, seal,
+    write_sealed,
 };
 use crate::seller_error::SellerError;
 use crate::shard::{self, ShardSpec};
@@ -441,7 +442,8 @@ impl Job<'_> {
             write_tree_atomically(&folder, fill)?;
             return Ok((st, Action::Drafted, None));
         }
-        let reissue = lifecycle::reissue(&opts.mode, prior.as_ref(), &manifest_sha256)?;
+        let reissue = lifecycle::reissue(&opts.mode, prior.as_ref(), &manifest_sha256)
+            .map_err(|e| same_figures_other_files(e, &folder, &json, st.provenance.is_some()))?;
         match (reissue, in_folder) {
             (Reissue::Correction, Some(current)) => {
                 write_tree_archiving_previous(&folder, &self.archive_folder(&current.statement_number), fill)?;
@@ -511,6 +513,26 @@ impl Job<'_> {
         }
         Statement::from_json(&std::fs::read(folder.join(STATEMENT_JSON)).ok()?).ok()
     }
+}
+
+/// `e`, or, when it refuses to replace an issued final statement whose
+/// statement.json in `folder` is this run's `json` byte for byte, the
+/// refusal that says only the sealed files differ, and how: provenance.csv
+/// sealed in one and not the other (`with_provenance`: this run's), or
+/// another file (a delivered key file or verifier page of another version).
+fn same_figures_other_files(e: LifecycleError, folder: &Path, json: &[u8], with_provenance: bool) -> LifecycleError {
+    let LifecycleError::AlreadyIssued { number, .. } = &e else { return e };
+    if std::fs::read(folder.join(STATEMENT_JSON)).ok().as_deref() != Some(json) {
+        return e;
+    }
+    let issued_with = folder.join(PROVENANCE_CSV).is_file();
+    let difference = match (issued_with, with_provenance) {
+        (false, true) => "it was sealed without provenance.csv and this run (--provenance) adds it".to_string(),
+        (true, false) => "it was sealed with provenance.csv (run --provenance) and this run leaves it out".to_string(),
+        _ => "a file other than statement.json differs (a key file or verify.html of another kpiseal version)"
+            .to_string(),
+    };
+    LifecycleError::SameFiguresOtherFiles { number: number.clone(), difference }
 }
 
 /// `folder` relative to `out`, with `/` separators (for the register).

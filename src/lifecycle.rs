@@ -87,6 +87,12 @@ pub enum LifecycleError {
     )]
     AlreadyIssued { number: String, issued: String, now: String },
     #[error(
+        "final statement {number} was already issued with these same figures (its statement.json is byte for byte \
+         this run's), but the sealed files differ: {difference}. Nothing was written. Re-run as the statement was \
+         issued, or make a reviewer's copy with --draft"
+    )]
+    SameFiguresOtherFiles { number: String, difference: String },
+    #[error(
         "--supersede: no final statement has been issued for this seller and period, so there is nothing to supersede"
     )]
     NothingToSupersede,

@@ -327,3 +327,19 @@ fn explain_refuses_a_folder_whose_provenance_was_edited_and_one_sealed_without_i
     let (ok, text) = kpiseal(&["explain", &final_folder, "kpis.gmv.amazon_us"]);
     assert!(!ok && text.contains("sealed without provenance.csv"), "{text}");
 }
+
+#[test]
+fn a_final_statement_issued_without_the_table_is_not_reissued_with_it_and_the_refusal_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    common::copy_dir(&common::demo(), &ws);
+    let ws_s = ws.display().to_string();
+    let (ok, text) = kpiseal(&["run", "--workspace", &ws_s, "--period", "2026-10", "--quiet"]);
+    assert!(ok, "{text}");
+    let folder = ws.join("out/2026-10/acme-home");
+    let before = common::tree(&folder);
+    let (ok, text) = kpiseal(&["run", "--workspace", &ws_s, "--period", "2026-10", "--seller", "acme-home", "--provenance"]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("with these same figures") && text.contains("sealed without provenance.csv"), "{text}");
+    assert_eq!(common::tree(&folder), before, "nothing was written");
+}
