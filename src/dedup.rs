@@ -31,6 +31,7 @@ use crate::ingest::costs;
 use crate::ingest::records::CostLine;
 use crate::ingest::units::{Unit, UnitKey};
 use crate::notes::{Findings, NoteKind};
+use crate::provenance::ProvenanceWriter;
 
 /// How many conflicts between one pair of files are listed one by one; the
 /// rest are counted in one more error.
@@ -94,7 +95,9 @@ const UNITS_NAMED: usize = 3;
 /// identical repeat from the exports and the ledger, notes each drop in
 /// `findings` (one [`NoteKind::DuplicateDropped`] per pair of files, one
 /// [`NoteKind::CostAlreadyBilled`] per ledger line billed before) and
-/// refuses every conflict there.
+/// refuses every conflict there. With a `provenance` table, the facts of
+/// every dropped unit are listed in it as left out, naming the unit they
+/// repeat and where.
 ///
 /// # Errors
 /// An internal error when a note has no text (see `DataNote::new`).
@@ -103,6 +106,7 @@ pub fn count_once(
     ledger: Option<(&str, &mut Vec<CostLine>)>,
     billed: &[BilledStatement],
     findings: &mut Findings,
+    provenance: Option<&mut ProvenanceWriter>,
 ) -> Result<(), Error> {
     let mut origins: Vec<Origin> = Vec::new();
     let mut units: Vec<Vec<Unit>> = Vec::new();
@@ -134,6 +138,25 @@ pub fn count_once(
             .collect();
         let verdict = compare(&sources);
         note_repeats(&sources, &verdict.repeats, findings)?;
+        if let Some(p) = provenance {
+            for r in &verdict.repeats {
+                let of = &sources[r.of_source];
+                let file = sources[r.source].origin.file();
+                let why = match of.units.get(r.of_unit) {
+                    Some(u) => format!("repeats {} {}", u.label, place(of.origin.file(), &u.location, file)),
+                    None => format!("repeats a unit of {}", of.origin.file()),
+                };
+                if let Some((_, parsed)) = r.source.checked_sub(first_export).and_then(|e| exports.get(e)) {
+                    if let Some(unit) = parsed.units.get(r.unit) {
+                        p.add_excluded_unit(file, parsed, unit, &why);
+                    }
+                } else if Some(r.source) == ledger_source
+                    && let Some(cost) = ledger.as_ref().and_then(|(_, lines)| lines.get(r.unit))
+                {
+                    p.add_excluded_cost(file, cost, &why);
+                }
+            }
+        }
         verdict
     };
     for conflict in verdict.conflicts {
@@ -554,7 +577,7 @@ mod tests {
         let mut lines = vec![cost(3, 10000, 2), cost(4, 500, 3)];
         lines[1].invoice_no = "INV-2".into();
         let mut findings = Findings::default();
-        count_once(&mut [], Some(("costs/2026-10/acme.csv", &mut lines)), &billed, &mut findings).unwrap();
+        count_once(&mut [], Some(("costs/2026-10/acme.csv", &mut lines)), &billed, &mut findings, None).unwrap();
         assert!(findings.check().is_ok());
         assert_eq!(lines.iter().map(|l| l.line).collect::<Vec<_>>(), [3], "the line billed in September is dropped");
         let notes = findings.into_notes();

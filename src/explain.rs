@@ -37,6 +37,8 @@ pub struct Row {
     pub units: i64,
     pub currency: String,
     pub feeds: Vec<String>,
+    /// Why the fact is left out; empty for a fact counted.
+    pub excluded: String,
 }
 
 /// Reads a provenance table (see [`crate::provenance`]).
@@ -77,6 +79,7 @@ pub fn read_rows(csv_bytes: &[u8]) -> Result<Vec<Row>, String> {
             units: if r[9].is_empty() { 0 } else { r[9].parse().map_err(|e| format!("line {at}: units: {e}"))? },
             currency: r[10].to_string(),
             feeds: r[11].split(' ').filter(|f| !f.is_empty()).map(str::to_string).collect(),
+            excluded: r[12].to_string(),
         });
     }
     Ok(rows)

@@ -411,13 +411,13 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut exports: Vec<(&str, &mut ParsedExport)> =
         read.iter_mut().map(|r| (r.file.as_str(), &mut r.parsed)).collect();
     let ledger_lines = ledger_file.as_ref().map(|(file, _)| (file.as_str(), &mut costs));
-    crate::dedup::count_once(&mut exports, ledger_lines, &billed, &mut findings)?;
+    let mut provenance = opts.provenance.then(ProvenanceWriter::new);
+    crate::dedup::count_once(&mut exports, ledger_lines, &billed, &mut findings, provenance.as_mut())?;
     let history: Vec<crate::billed::PastFigures> = billed.iter().map(|b| b.figures.clone()).collect();
     crate::strays::report(ws, period, seller, &inputs, &mut findings)?;
     if let Some((_, i)) = ledger_file {
         inputs[i].rows = costs.len();
     }
-    let mut provenance = opts.provenance.then(ProvenanceWriter::new);
     for ReadExport { file, parsed, provides, record } in read {
         if let Some(p) = provenance.as_mut() {
             p.add_export(&file, &parsed);

@@ -19,25 +19,31 @@
 //! | `units` | the event's units (blank for the other records) |
 //! | `currency` | the currency of `amount` and `shipping` |
 //! | `feeds` | what the fact adds to, space-separated: fields of the market's figures (`sales.gross_principal`, the names of [`crate::ledger::MarketFigures`]) or, for a cost, `pass_through.lines[i]` of statement.json |
+//! | `excluded` | blank for a fact counted; for one left out, why (`feeds` is then blank) |
 //!
-//! Rows come in the order of the statement's inputs (exports by path, then
-//! the cost ledger) and, within a file, in the order its parser read them, so
-//! the same inputs give the same bytes. Only the facts the statement counts
-//! are listed: copies dropped as duplicates, and rows outside the period or
-//! the contract term, are not (their notes on the statement say where they
-//! are).
+//! Rows left out come first (as duplicate detection finds them), then the
+//! counted ones in the order of the statement's inputs (exports by path,
+//! then the cost ledger) and, within a file, in the order its parser read
+//! them, so the same inputs give the same bytes. The facts of units dropped as
+//! identical repeats of others (a settlement in two files, a cost billed
+//! before) are listed too, with `excluded` saying which unit they repeat;
+//! rows outside the period or the contract term are not (their notes on the
+//! statement say where they are).
+
+use std::ops::Range;
 
 use rust_decimal::Decimal;
 
 use crate::ingest::ParsedExport;
 use crate::ingest::records::CostLine;
+use crate::ingest::units::Unit;
 use crate::ledger::{AD_ROW_FEEDS, event_feeds, money_line_feeds};
 
 /// The file name of the provenance table in a sealed folder and its bag.
 pub const PROVENANCE_CSV: &str = "provenance.csv";
 
 /// The header row of `provenance.csv`.
-pub(crate) const HEADER: [&str; 12] = [
+pub(crate) const HEADER: [&str; 13] = [
     "file",
     "line",
     "market",
@@ -50,6 +56,7 @@ pub(crate) const HEADER: [&str; 12] = [
     "units",
     "currency",
     "feeds",
+    "excluded",
 ];
 
 /// A finished provenance table: its CSV bytes and how many facts it lists.
@@ -92,7 +99,7 @@ impl ProvenanceWriter {
         ProvenanceWriter { writer, rows: 0 }
     }
 
-    fn row(&mut self, cells: [&str; 12]) {
+    fn row(&mut self, cells: [&str; 13]) {
         let _ = self.writer.write_record(cells);
         self.rows += 1;
     }
@@ -100,13 +107,34 @@ impl ProvenanceWriter {
     /// Lists every fact of the export `file` the statement counts: its money
     /// lines, order events and ads rows.
     pub fn add_export(&mut self, file: &str, parsed: &ParsedExport) {
-        for l in &parsed.lines {
+        self.add_facts(file, parsed, 0..parsed.lines.len(), 0..parsed.events.len(), 0..parsed.ads.len(), "");
+    }
+
+    /// Lists the facts of `unit` of the export `file` as left out, saying
+    /// `why` (e.g. which unit it repeats).
+    pub fn add_excluded_unit(&mut self, file: &str, parsed: &ParsedExport, unit: &Unit, why: &str) {
+        self.add_facts(file, parsed, unit.lines.clone(), unit.events.clone(), unit.ads.clone(), why);
+    }
+
+    /// Lists the facts of `parsed` in the three ranges; `excluded` blank
+    /// for counted facts (which then name what they feed).
+    fn add_facts(
+        &mut self,
+        file: &str,
+        parsed: &ParsedExport,
+        lines: Range<usize>,
+        events: Range<usize>,
+        ads: Range<usize>,
+        excluded: &str,
+    ) {
+        let feeds = |f: &'static str| if excluded.is_empty() { f } else { "" };
+        for l in parsed.lines.get(lines).unwrap_or_default() {
             let (line, date, amount) = (l.line.to_string(), l.date.to_string(), l.amount.to_string());
             let currency = l.market.currency().code();
             let cells = [file, &line, l.market.id(), "money_line", l.kind.id(), &date, &l.order_id, &amount, "", ""];
-            self.row(with(cells, currency, money_line_feeds(l.kind)));
+            self.row(with(cells, currency, feeds(money_line_feeds(l.kind)), excluded));
         }
-        for e in &parsed.events {
+        for e in parsed.events.get(events).unwrap_or_default() {
             let (line, date) = (e.line.to_string(), e.date.to_string());
             let (amount, shipping, units) = (blank_zero(e.principal), blank_zero(e.shipping), e.units.to_string());
             let currency = e.market.currency().code();
@@ -122,13 +150,13 @@ impl ProvenanceWriter {
                 &shipping,
                 &units,
             ];
-            self.row(with(cells, currency, event_feeds(e.kind)));
+            self.row(with(cells, currency, feeds(event_feeds(e.kind)), excluded));
         }
-        for a in &parsed.ads {
+        for a in parsed.ads.get(ads).unwrap_or_default() {
             let (line, dates) = (a.line.to_string(), format!("{}/{}", a.start, a.end));
             let (spend, sales) = (a.spend.to_string(), a.sales.to_string());
             let cells = [file, &line, a.market.id(), "ads_row", "ads", &dates, &a.campaign, &spend, &sales, ""];
-            self.row(with(cells, a.currency.code(), AD_ROW_FEEDS));
+            self.row(with(cells, a.currency.code(), feeds(AD_ROW_FEEDS), excluded));
         }
     }
 
@@ -136,11 +164,19 @@ impl ProvenanceWriter {
     /// the pass-through line of statement.json at its position.
     pub fn add_costs(&mut self, file: &str, costs: &[CostLine]) {
         for (i, c) in costs.iter().enumerate() {
-            let (line, date, amount, feeds) =
-                (c.line.to_string(), c.date.to_string(), c.amount.to_string(), format!("pass_through.lines[{i}]"));
-            let cells = [file, &line, "", "cost_line", c.category.id(), &date, &c.invoice_no, &amount, "", ""];
-            self.row(with(cells, c.currency.code(), &feeds));
+            self.add_cost(file, c, &format!("pass_through.lines[{i}]"), "");
         }
+    }
+
+    /// Lists the cost `c` of the ledger `file` as left out, saying `why`.
+    pub fn add_excluded_cost(&mut self, file: &str, c: &CostLine, why: &str) {
+        self.add_cost(file, c, "", why);
+    }
+
+    fn add_cost(&mut self, file: &str, c: &CostLine, feeds: &str, excluded: &str) {
+        let (line, date, amount) = (c.line.to_string(), c.date.to_string(), c.amount.to_string());
+        let cells = [file, &line, "", "cost_line", c.category.id(), &date, &c.invoice_no, &amount, "", ""];
+        self.row(with(cells, c.currency.code(), feeds, excluded));
     }
 
     /// The finished table.
@@ -152,10 +188,10 @@ impl ProvenanceWriter {
     }
 }
 
-/// The ten leading cells and the last two, as one record.
-fn with<'a>(cells: [&'a str; 10], currency: &'a str, feeds: &'a str) -> [&'a str; 12] {
+/// The ten leading cells and the last three, as one record.
+fn with<'a>(cells: [&'a str; 10], currency: &'a str, feeds: &'a str, excluded: &'a str) -> [&'a str; 13] {
     let [a, b, c, d, e, f, g, h, i, j] = cells;
-    [a, b, c, d, e, f, g, h, i, j, currency, feeds]
+    [a, b, c, d, e, f, g, h, i, j, currency, feeds, excluded]
 }
 
 /// An amount, blank when zero (an event that carries no money).

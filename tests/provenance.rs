@@ -28,6 +28,7 @@ struct Row {
     shipping: Decimal,
     units: i64,
     feeds: Vec<String>,
+    excluded: String,
 }
 
 fn rows(csv_bytes: &[u8]) -> Vec<Row> {
@@ -47,7 +48,8 @@ fn rows(csv_bytes: &[u8]) -> Vec<Row> {
             "shipping",
             "units",
             "currency",
-            "feeds"
+            "feeds",
+            "excluded"
         ]
     );
     let decimal = |s: &str| if s.is_empty() { Decimal::ZERO } else { s.parse().unwrap() };
@@ -64,7 +66,8 @@ fn rows(csv_bytes: &[u8]) -> Vec<Row> {
                 amount: decimal(&r[7]),
                 shipping: decimal(&r[8]),
                 units: if r[9].is_empty() { 0 } else { r[9].parse().unwrap() },
-                feeds: r[11].split(' ').map(str::to_string).collect(),
+                feeds: r[11].split(' ').filter(|f| !f.is_empty()).map(str::to_string).collect(),
+                excluded: r[12].to_string(),
             }
         })
         .collect()
@@ -171,14 +174,18 @@ fn check_workspace(root: &Path, period: &str) -> usize {
             .iter()
             .map(|(m, f): (&Market, &MarketFigures)| (m.id(), fields(f).into_iter().map(|(name, ..)| name).collect()))
             .collect();
-        for r in table.iter().filter(|r| r.record != "cost_line") {
+        for r in table.iter().filter(|r| r.record != "cost_line" && r.excluded.is_empty()) {
             let Some(names) = known.get(r.market.as_str()) else { panic!("{seller}: a row of unknown market {r:?}") };
             for feed in &r.feeds {
                 assert!(names.contains(feed.as_str()), "{seller}: {feed} is not a figure of {}: {r:?}", r.market);
             }
         }
         // Each cost row is the pass-through line it names.
-        let costs: Vec<&Row> = table.iter().filter(|r| r.record == "cost_line").collect();
+        let costs: Vec<&Row> = table.iter().filter(|r| r.record == "cost_line" && r.excluded.is_empty()).collect();
+        // A row left out names why and feeds nothing.
+        for r in table.iter().filter(|r| !r.excluded.is_empty()) {
+            assert!(r.feeds.is_empty() && r.excluded.starts_with("repeats "), "{seller}: {r:?}");
+        }
         assert_eq!(costs.len(), inputs.costs.len(), "{seller}: one row per pass-through cost");
         for (i, (row, cost)) in costs.iter().zip(&inputs.costs).enumerate() {
             assert_eq!(row.feeds, [format!("pass_through.lines[{i}]")]);
@@ -338,8 +345,38 @@ fn a_final_statement_issued_without_the_table_is_not_reissued_with_it_and_the_re
     assert!(ok, "{text}");
     let folder = ws.join("out/2026-10/acme-home");
     let before = common::tree(&folder);
-    let (ok, text) = kpiseal(&["run", "--workspace", &ws_s, "--period", "2026-10", "--seller", "acme-home", "--provenance"]);
+    let (ok, text) =
+        kpiseal(&["run", "--workspace", &ws_s, "--period", "2026-10", "--seller", "acme-home", "--provenance"]);
     assert!(!ok, "{text}");
     assert!(text.contains("with these same figures") && text.contains("sealed without provenance.csv"), "{text}");
     assert_eq!(common::tree(&folder), before, "nothing was written");
+}
+
+#[test]
+fn the_rows_of_a_settlement_found_in_two_files_are_listed_once_counted_and_once_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    common::copy_dir(&common::demo(), &ws);
+    let folder = ws.join("exports/2026-10/acme-home");
+    let original = "17723285873.txt";
+    // The same settlement downloaded again (a blank line more: another file, the same rows).
+    let mut copy = std::fs::read(folder.join(original)).unwrap();
+    copy.extend_from_slice(b"\n");
+    std::fs::write(folder.join("17723285873 (1).txt"), copy).unwrap();
+    let (without, with) = (check_workspace(&common::demo(), "2026-10"), check_workspace(&ws, "2026-10"));
+    assert_eq!(with, without, "the same figures, each made of the counted rows only");
+
+    let ws = Workspace::open(&ws).unwrap();
+    let mut opts = RunOptions::new("2026-10".parse().unwrap());
+    opts.provenance = true;
+    let table = rows(read_seller_inputs(&ws, "acme-home", &opts).unwrap().provenance.unwrap().csv());
+    // Exports are read in path order: the copy ("17723285873 (1).txt") comes first and counts.
+    let (first, later) = ("exports/2026-10/acme-home/17723285873 (1).txt", "exports/2026-10/acme-home/17723285873.txt");
+    let (left_out, counted): (Vec<&Row>, Vec<&Row>) =
+        table.iter().filter(|r| r.file == first || r.file == later).partition(|r| !r.excluded.is_empty());
+    assert!(!left_out.is_empty() && left_out.iter().all(|r| r.file == later), "the later file is left out");
+    assert!(counted.iter().all(|r| r.file == first), "the first is counted");
+    assert_eq!(left_out.len(), counted.len(), "every row of the later file is listed");
+    let why = &left_out[0].excluded;
+    assert!(why.contains("repeats settlement 17723285873") && why.contains(first), "{why}");
 }
