@@ -276,7 +276,7 @@ pub struct KeygenArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// A sealed statement folder (with provenance.csv).
+    /// A sealed statement folder, or its evidence bag folder (with provenance.csv).
     #[arg(value_name = "FOLDER")]
     pub folder: PathBuf,
     /// The figure, named as statement.json names it: kpis.gmv.amazon_us,

@@ -2,9 +2,9 @@
 //! make one of its figures, with file:line, a subtotal per step and the
 //! value set beside the printed one.
 //!
-//! The folder is verified first (as `kpiseal verify` does: every signature
-//! and every output's hash), so the table explained is the one the provider
-//! signed. What can be explained:
+//! The folder (a statement folder or its evidence bag) is verified first
+//! (as `kpiseal verify` does: every signature and every output's hash), so
+//! the table explained is the one the provider signed. What can be explained:
 //!
 //! - `pass_through.lines[N]`: the cost ledger row that is that line;
 //! - `<market>.<group>.<field>`: a field of a market's figures, as the
@@ -255,8 +255,8 @@ pub fn explain(statement: &Statement, rows: &[Row], figure: &str) -> Result<Expl
     Ok(Explanation { figure: figure.to_string(), formula, steps, value, printed })
 }
 
-/// A sealed statement folder's statement and provenance rows, read after
-/// the folder verifies (valid, or a valid draft) with `key` (or the key
+/// A sealed statement folder's (or its evidence bag's) statement and
+/// provenance rows, read after the folder verifies (valid, or a valid draft) with `key` (or the key
 /// delivered with it) and its provenance.csv hashes as its manifest lists.
 ///
 /// # Errors
@@ -281,9 +281,11 @@ pub fn read_sealed(folder: &Path, key: Option<&PublicKey>) -> Result<(Statement,
             folder.display()
         ));
     }
+    // An evidence bag holds the statement's files under data/.
+    let files = if folder.join("bagit.txt").is_file() { folder.join("data") } else { folder.to_path_buf() };
     // Read again after verifying: each must still be the bytes the manifest lists.
     let read_listed = |name: &str| -> Result<Vec<u8>, String> {
-        let path = folder.join(name);
+        let path = files.join(name);
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let listed = manifest.outputs.iter().find(|o| o.name == name).map(|o| o.sha256.as_str());
         if listed != Some(manifest::hash_bytes(&bytes).sha256.as_str()) {
@@ -292,7 +294,7 @@ pub fn read_sealed(folder: &Path, key: Option<&PublicKey>) -> Result<(Statement,
         Ok(bytes)
     };
     let (bytes, json) = (read_listed(PROVENANCE)?, read_listed(crate::sealing::STATEMENT_JSON)?);
-    let (path, json_path) = (folder.join(PROVENANCE), folder.join(crate::sealing::STATEMENT_JSON));
+    let (path, json_path) = (files.join(PROVENANCE), files.join(crate::sealing::STATEMENT_JSON));
     let statement = Statement::from_json(&json).map_err(|e| format!("{}: {e}", json_path.display()))?;
     let rows = read_rows(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok((statement, rows))

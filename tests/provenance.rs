@@ -318,6 +318,10 @@ fn explain_refuses_a_folder_whose_provenance_was_edited_and_one_sealed_without_i
     let folder_s = folder.display().to_string();
     let (ok, text) = kpiseal(&["explain", &folder_s, "kpis.gmv.amazon_us"]);
     assert!(ok && text.contains("the same"), "{text}");
+    let bag = folder.join("evidence").display().to_string();
+    let (ok, from_bag) = kpiseal(&["explain", &bag, "kpis.gmv.amazon_us"]);
+    assert!(ok, "{from_bag}");
+    assert_eq!(from_bag.lines().last(), text.lines().last(), "the bag explains the same value");
     let (ok, csv_text) = kpiseal(&["explain", &folder_s, "pass_through.lines[0]", "--csv"]);
     assert!(ok && csv_text.starts_with("step,file,line,"), "{csv_text}");
 
