@@ -74,19 +74,29 @@ generated_rows() { sed -n 's/.* bytes, \([0-9]*\) rows .*/\1/p' "$1/.generated";
 # e2e WORKSPACE [RUN OPTIONS...]: runs `kpiseal run` $runs times; prints
 # "median_wall median_rss_mib"
 e2e() {
-    local ws="$1" out="$bench_dir/out" walls=() rsss=() log="$bench_dir/time.log"
+    local ws="$1" walls=() rsss=()
     shift
     for _ in $(seq "$runs"); do
-        rm -rf "$out"
-        /usr/bin/time -f "%e %M" -o "$log" "$kpiseal" run --workspace "$ws" --period "$period" --out "$out" --quiet "$@" \
-            >"$bench_dir/run.log" 2>&1 || { cat "$bench_dir/run.log" >&2; exit 1; }
-        read -r wall rss <"$log"
+        read -r wall rss < <(run_once "$ws" "$@") && [[ -n "$wall" ]] || exit 1
         walls+=("$wall")
         rsss+=("$rss")
     done
-    rm -rf "$out"
+    rm -rf "$bench_dir/out"
     printf '%s %s\n' "$(printf '%s\n' "${walls[@]}" | median)" \
         "$(printf '%s\n' "${rsss[@]}" | median | awk '{ printf "%.0f", $1 / 1024 }')"
+}
+
+# run_once WORKSPACE [RUN OPTIONS...]: one `kpiseal run` into an emptied
+# output folder under /usr/bin/time; prints "wall_seconds peak_rss_kib", or,
+# when the run fails, its log on stderr and nothing on stdout (every caller
+# stops on an empty result, so a failed run never becomes a figure)
+run_once() {
+    local ws="$1" out="$bench_dir/out" log="$bench_dir/time.log"
+    shift
+    rm -rf "$out"
+    /usr/bin/time -f "%e %M" -o "$log" "$kpiseal" run --workspace "$ws" --period "$period" --out "$out" --quiet "$@" \
+        >"$bench_dir/run.log" 2>&1 || { cat "$bench_dir/run.log" >&2; exit 1; }
+    cat "$log"
 }
 
 # floor WORKSPACE: the polars read floor, median of $runs; prints
@@ -105,7 +115,7 @@ floor() {
 
 if [[ "$mode" == floor || "$mode" == all ]]; then
     ws="$(workspace 160 5000)"
-    read -r wall rss < <(e2e "$ws")
+    read -r wall rss < <(e2e "$ws") && [[ -n "$wall" ]] || exit 1
     read -r floor_s floor_text floor_xlsx < <(floor "$ws")
     echo
     echo "| workspace | exports | rows | e2e wall | polars read floor | ratio | peak RSS |"
@@ -144,20 +154,17 @@ xlsx_only() { ! ls "$1" | grep -qvi '\.xlsx$'; }
 # pair by pair, then its median)
 paired() {
     python3 -c 'import polars, fastexcel' 2>/dev/null || python3 -m pip install --quiet polars fastexcel >&2
-    local ws="$1" out="$bench_dir/out" log="$bench_dir/time.log" walls=() floors=() ratios=() rsss=()
+    local ws="$1" walls=() floors=() ratios=() rsss=()
     shift
     for _ in $(seq "$runs"); do
-        rm -rf "$out"
-        /usr/bin/time -f "%e %M" -o "$log" "$kpiseal" run --workspace "$ws" --period "$period" --out "$out" --quiet "$@" \
-            >"$bench_dir/run.log" 2>&1 || { cat "$bench_dir/run.log" >&2; exit 1; }
-        read -r wall rss <"$log"
+        read -r wall rss < <(run_once "$ws" "$@") && [[ -n "$wall" ]] || exit 1
         f="$(python3 "$repo/scripts/polars_floor.py" "$ws" "$period" 2>/dev/null | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')"
         walls+=("$wall")
         floors+=("$f")
         rsss+=("$rss")
         ratios+=("$(awk -v w="$wall" -v f="$f" 'BEGIN { print w / f }')")
     done
-    rm -rf "$out"
+    rm -rf "$bench_dir/out"
     printf '%s %s %s %s\n' "$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${floors[@]}" | median)" \
         "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%s\n' "${rsss[@]}" | median | awk '{ printf "%.0f", $1 / 1024 }')"
 }
@@ -171,7 +178,7 @@ if [[ "$mode" == split || "$mode" == all ]]; then
         ws="$(subset "$all" "ws-s300-o5000-seed$seed-$kind" "${kind}_only")"
         options=()
         [[ "$kind" == text ]] && options=(--allow-missing mercadolivre_br)
-        read -r wall floor_s ratio rss < <(paired "$ws" "${options[@]}")
+        read -r wall floor_s ratio rss < <(paired "$ws" "${options[@]}") && [[ -n "$wall" ]] || exit 1
         awk -v k="$kind" -v s="$(ls "$ws/contracts" | wc -l)" -v b="$(export_bytes "$ws")" -v w="$wall" \
             -v f="$floor_s" -v r="$ratio" -v m="$rss" \
             'BEGIN { printf "| %s only | %d | %.0f MB | %.2f s | %.2f s | %.2f | %d MiB |\n", k, s, b / 1e6, w, f, r, m }'
@@ -184,7 +191,7 @@ if [[ "$mode" == rss || "$mode" == all ]]; then
     echo "| --- | --- | --- | --- | --- |"
     for sellers in 50 200 800; do
         ws="$(workspace "$sellers" 1000)"
-        read -r wall rss < <(e2e "$ws")
+        read -r wall rss < <(e2e "$ws") && [[ -n "$wall" ]] || exit 1
         awk -v s="$sellers" -v b="$(export_bytes "$ws")" -v r="$(generated_rows "$ws")" -v w="$wall" -v m="$rss" \
             'BEGIN { printf "| %d | %.0f MB | %d | %.1f s | %d MiB |\n", s, b / 1e6, r, w, m }'
     done
@@ -196,7 +203,7 @@ if [[ "$mode" == linear || "$mode" == all ]]; then
     echo "| --- | --- | --- | --- | --- | --- |"
     for orders in 2500 5000 10000; do
         ws="$(workspace 20 "$orders")"
-        read -r wall rss < <(e2e "$ws")
+        read -r wall rss < <(e2e "$ws") && [[ -n "$wall" ]] || exit 1
         rows="$(generated_rows "$ws")"
         awk -v o="$orders" -v b="$(export_bytes "$ws")" -v r="$rows" -v w="$wall" -v m="$rss" \
             'BEGIN { printf "| %d | %.0f MB | %d | %.1f s | %.1f s | %d MiB |\n", o, b / 1e6, r, w, w / r * 1e6, m }'

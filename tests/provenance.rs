@@ -9,6 +9,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use kpiseal::explain::{Row, read_rows};
 use kpiseal::ledger::MarketFigures;
 use kpiseal::market::Market;
 use kpiseal::pipeline::{RunOptions, read_seller_inputs};
@@ -16,61 +17,12 @@ use kpiseal::workspace::Workspace;
 use kpiseal_generate::{GenerateOptions, generate_workspace};
 use rust_decimal::Decimal;
 
-/// One row of provenance.csv.
-#[derive(Debug, Clone)]
-struct Row {
-    file: String,
-    line: usize,
-    market: String,
-    record: String,
-    reference: String,
-    amount: Decimal,
-    shipping: Decimal,
-    units: i64,
-    feeds: Vec<String>,
-    excluded: String,
-}
-
+/// The rows of a provenance.csv, read by the table's own reader (the one
+/// `kpiseal explain` uses), after pinning the header as the README documents it.
 fn rows(csv_bytes: &[u8]) -> Vec<Row> {
-    let mut reader = csv::Reader::from_reader(csv_bytes);
-    let headers = reader.headers().unwrap().clone();
-    assert_eq!(
-        headers.iter().collect::<Vec<_>>(),
-        [
-            "file",
-            "line",
-            "market",
-            "record",
-            "kind",
-            "date",
-            "reference",
-            "amount",
-            "shipping",
-            "units",
-            "currency",
-            "feeds",
-            "excluded"
-        ]
-    );
-    let decimal = |s: &str| if s.is_empty() { Decimal::ZERO } else { s.parse().unwrap() };
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            Row {
-                file: r[0].to_string(),
-                line: r[1].parse().unwrap(),
-                market: r[2].to_string(),
-                record: r[3].to_string(),
-                reference: r[6].to_string(),
-                amount: decimal(&r[7]),
-                shipping: decimal(&r[8]),
-                units: if r[9].is_empty() { 0 } else { r[9].parse().unwrap() },
-                feeds: r[11].split(' ').filter(|f| !f.is_empty()).map(str::to_string).collect(),
-                excluded: r[12].to_string(),
-            }
-        })
-        .collect()
+    let header = csv_bytes.split(|b| *b == b'\n').next().unwrap();
+    assert_eq!(header, b"file,line,market,record,kind,date,reference,amount,shipping,units,currency,feeds,excluded");
+    read_rows(csv_bytes).unwrap()
 }
 
 /// How a figure is made of the rows that name it.
