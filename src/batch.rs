@@ -443,7 +443,7 @@ impl Job<'_> {
             return Ok((st, Action::Drafted, None));
         }
         let reissue = lifecycle::reissue(&opts.mode, prior.as_ref(), &manifest_sha256)
-            .map_err(|e| same_figures_other_files(e, &folder, &json, st.provenance.is_some()))?;
+            .map_err(|e| same_figures_other_files(e, &folder, &json, st.provenance.as_ref().map(|p| p.csv())))?;
         match (reissue, in_folder) {
             (Reissue::Correction, Some(current)) => {
                 write_tree_archiving_previous(&folder, &self.archive_folder(&current.statement_number), fill)?;
@@ -518,17 +518,23 @@ impl Job<'_> {
 /// `e`, or, when it refuses to replace an issued final statement whose
 /// statement.json in `folder` is this run's `json` byte for byte, the
 /// refusal that says only the sealed files differ, and how: provenance.csv
-/// sealed in one and not the other (`with_provenance`: this run's), or
-/// another file (a delivered key file or verifier page of another version).
-fn same_figures_other_files(e: LifecycleError, folder: &Path, json: &[u8], with_provenance: bool) -> LifecycleError {
+/// missing from the issued one (sealed before kpiseal made the table) or
+/// other than this run's `table`, or another file (a delivered key file or
+/// verifier page of another version).
+fn same_figures_other_files(e: LifecycleError, folder: &Path, json: &[u8], table: Option<&[u8]>) -> LifecycleError {
     let LifecycleError::AlreadyIssued { number, .. } = &e else { return e };
     if std::fs::read(folder.join(STATEMENT_JSON)).ok().as_deref() != Some(json) {
         return e;
     }
-    let issued_with = folder.join(PROVENANCE_CSV).is_file();
-    let difference = match (issued_with, with_provenance) {
-        (false, true) => "it was sealed without provenance.csv and this run (--provenance) adds it".to_string(),
-        (true, false) => "it was sealed with provenance.csv (run --provenance) and this run leaves it out".to_string(),
+    let issued = std::fs::read(folder.join(PROVENANCE_CSV)).ok();
+    let difference = match (issued.as_deref(), table) {
+        (None, Some(_)) => {
+            "it was sealed without provenance.csv (by a kpiseal from before the table) and this run seals one"
+                .to_string()
+        }
+        (Some(a), Some(b)) if a != b => {
+            "its provenance.csv differs from this run's (a kpiseal of another table layout)".to_string()
+        }
         _ => "a file other than statement.json differs (a key file or verify.html of another kpiseal version)"
             .to_string(),
     };

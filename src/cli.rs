@@ -57,13 +57,13 @@ pub enum Command {
     /// VALID, 1 something NOT VALID, 2 refused or unreadable, 3 valid but
     /// a draft (not a statement).
     Verify(kpiseal_verify::VerifyArgs),
-    /// The rows of a statement's provenance.csv (sealed with `run
-    /// --provenance`) that make one of its figures: `kpis.<id>.<market>`
-    /// (gmv, platform_fees, net_proceeds, ad_spend), `<market>.<group>.<field>`
-    /// (e.g. amazon_us.sales.orders) or `pass_through.lines[N]`, each row with
-    /// file:line, a subtotal per step and the value beside the printed one.
-    /// The folder is verified first. Exit 0 the rows make the printed value,
-    /// 1 they do not, 2 refused or unreadable.
+    /// The input rows that make one figure of a sealed statement, from its
+    /// provenance.csv: `kpis.<id>.<market>` (gmv, platform_fees,
+    /// net_proceeds, ad_spend), `<market>.<group>.<field>` (e.g.
+    /// amazon_us.sales.orders) or `pass_through.lines[N]`: each group of rows
+    /// with its file and lines, a subtotal per step and the value beside the
+    /// printed one. The folder is verified first. Exit 0 the rows make the
+    /// printed value, 1 they do not, 2 refused or unreadable.
     Explain(ExplainArgs),
     /// Write verify.html, the offline page that checks statements in a
     /// browser (the same page every seller folder carries), optionally with
@@ -166,11 +166,6 @@ pub struct RunArgs {
     /// Also copy every input file into each seller's evidence bag (data/inputs/<path>).
     #[arg(long)]
     pub include_inputs: bool,
-    /// Also seal provenance.csv beside each statement: every fact counted,
-    /// with its file, line and the figures it adds to (costly on large
-    /// sellers: see the README's provenance.csv).
-    #[arg(long)]
-    pub provenance: bool,
     /// Run only shard INDEX of COUNT (e.g. 0/4, indexes from 0): the sellers
     /// whose shard hash v1 modulo COUNT is INDEX. The summary is then
     /// batch-summary.shard-INDEX-of-COUNT.json; `kpiseal merge` joins the shards.

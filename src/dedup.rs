@@ -106,7 +106,7 @@ pub fn count_once(
     ledger: Option<(&str, &mut Vec<CostLine>)>,
     billed: &[BilledStatement],
     findings: &mut Findings,
-    provenance: Option<&mut ProvenanceWriter>,
+    provenance: &mut ProvenanceWriter,
 ) -> Result<(), Error> {
     let mut origins: Vec<Origin> = Vec::new();
     let mut units: Vec<Vec<Unit>> = Vec::new();
@@ -138,23 +138,28 @@ pub fn count_once(
             .collect();
         let verdict = compare(&sources);
         note_repeats(&sources, &verdict.repeats, findings)?;
-        if let Some(p) = provenance {
-            for r in &verdict.repeats {
-                let of = &sources[r.of_source];
-                let file = sources[r.source].origin.file();
+        for r in &verdict.repeats {
+            let (of, file) = (&sources[r.of_source], sources[r.source].origin.file());
+            if let Some((_, parsed)) = r.source.checked_sub(first_export).and_then(|e| exports.get(e)) {
+                // One reason per pair of files, so that the table has one group
+                // per kind for them; the data note names each unit.
+                let why = match of.origin {
+                    Origin::Input { file: of_file } if of_file.as_str() == file => {
+                        "repeats a unit found earlier in this file".to_string()
+                    }
+                    _ => format!("repeats {}", of.origin.file()),
+                };
+                if let Some(unit) = parsed.units.get(r.unit) {
+                    provenance.add_excluded_unit(file, parsed, unit, &why);
+                }
+            } else if Some(r.source) == ledger_source
+                && let Some(cost) = ledger.as_ref().and_then(|(_, lines)| lines.get(r.unit))
+            {
                 let why = match of.units.get(r.of_unit) {
                     Some(u) => format!("repeats {} {}", u.label, place(of.origin.file(), &u.location, file)),
-                    None => format!("repeats a unit of {}", of.origin.file()),
+                    None => format!("repeats a cost of {}", of.origin.file()),
                 };
-                if let Some((_, parsed)) = r.source.checked_sub(first_export).and_then(|e| exports.get(e)) {
-                    if let Some(unit) = parsed.units.get(r.unit) {
-                        p.add_excluded_unit(file, parsed, unit, &why);
-                    }
-                } else if Some(r.source) == ledger_source
-                    && let Some(cost) = ledger.as_ref().and_then(|(_, lines)| lines.get(r.unit))
-                {
-                    p.add_excluded_cost(file, cost, &why);
-                }
+                provenance.add_excluded_cost(file, cost, &why);
             }
         }
         verdict
@@ -577,7 +582,14 @@ mod tests {
         let mut lines = vec![cost(3, 10000, 2), cost(4, 500, 3)];
         lines[1].invoice_no = "INV-2".into();
         let mut findings = Findings::default();
-        count_once(&mut [], Some(("costs/2026-10/acme.csv", &mut lines)), &billed, &mut findings, None).unwrap();
+        count_once(
+            &mut [],
+            Some(("costs/2026-10/acme.csv", &mut lines)),
+            &billed,
+            &mut findings,
+            &mut ProvenanceWriter::new(),
+        )
+        .unwrap();
         assert!(findings.check().is_ok());
         assert_eq!(lines.iter().map(|l| l.line).collect::<Vec<_>>(), [3], "the line billed in September is dropped");
         let notes = findings.into_notes();

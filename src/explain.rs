@@ -1,6 +1,7 @@
-//! `kpiseal explain`: the rows of a sealed statement's provenance.csv that
-//! make one of its figures, with file:line, a subtotal per step and the
-//! value set beside the printed one.
+//! `kpiseal explain`: the groups of a sealed statement's provenance.csv
+//! (and, given the inputs, their rows) that make one of its figures, with
+//! file and lines, a subtotal per step and the value set beside the printed
+//! one.
 //!
 //! The folder (a statement folder or its evidence bag) is verified first
 //! (as `kpiseal verify` does: every signature and every output's hash), so
@@ -13,7 +14,12 @@
 //!   `platform_fees`, `net_proceeds`, `ad_spend`), following the KPI's
 //!   definition key as statement.json prints it (e.g. GMV net of refunds,
 //!   excluding shipping: gross principal less refunded principal).
+//!
+//! Sums are exact from the groups alone. A count of distinct orders made of
+//! several groups (an order may appear in two settlements) is exact only
+//! from the fact rows, which re-reading the inputs gives.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use kpiseal_seal::keys::PublicKey;
@@ -21,9 +27,32 @@ use kpiseal_seal::manifest;
 use kpiseal_seal::verify::{Options, PROVENANCE, Verdict, verify_path};
 use rust_decimal::Decimal;
 
+use crate::ledger::{Make, make_of};
 use crate::statement::Statement;
 
-/// One row of a provenance table, as read back.
+/// One group of provenance.csv, as read back (see [`crate::provenance`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub file: String,
+    pub market: String,
+    pub record: String,
+    pub kind: String,
+    pub currency: String,
+    pub feeds: Vec<String>,
+    /// Why the facts are left out; empty for facts counted.
+    pub excluded: String,
+    pub rows: usize,
+    pub references: usize,
+    pub reference: String,
+    pub dates: String,
+    pub amount: Decimal,
+    pub shipping: Decimal,
+    pub units: i64,
+    /// The line set as written (`2-5 7 9-12`).
+    pub lines: String,
+}
+
+/// One fact row (see [`crate::provenance::FACT_HEADER`]), as read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub file: String,
@@ -41,95 +70,117 @@ pub struct Row {
     pub excluded: String,
 }
 
-/// Reads a provenance table (see [`crate::provenance`]).
+/// Reads the records of `csv_bytes` after checking its header is `header`,
+/// giving each record with its 1-based line.
+fn records(csv_bytes: &[u8], header: &[&str], table: &str) -> Result<Vec<(usize, csv::StringRecord)>, String> {
+    let mut reader = csv::Reader::from_reader(csv_bytes);
+    let found = reader.headers().map_err(|e| format!("line 1: {e}"))?.clone();
+    if found.iter().collect::<Vec<_>>() != header {
+        return Err(format!("line 1: the header is not {table}'s: {}", found.iter().collect::<Vec<_>>().join(",")));
+    }
+    reader
+        .records()
+        .enumerate()
+        .map(|(i, r)| r.map(|r| (i + 2, r)).map_err(|e| format!("line {}: {e}", i + 2)))
+        .collect()
+}
+
+/// A cell read as a decimal (blank: zero), an error naming `at` otherwise.
+fn decimal(text: &str, at: usize, column: &str) -> Result<Decimal, String> {
+    if text.is_empty() {
+        Ok(Decimal::ZERO)
+    } else {
+        text.parse().map_err(|e| format!("line {at}: {column} {text:?}: {e}"))
+    }
+}
+
+/// A cell read as a whole number (blank: zero), an error naming `at` otherwise.
+fn whole<T: std::str::FromStr + Default>(text: &str, at: usize, column: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    if text.is_empty() {
+        Ok(T::default())
+    } else {
+        text.parse().map_err(|e| format!("line {at}: {column} {text:?}: {e}"))
+    }
+}
+
+fn feeds(text: &str) -> Vec<String> {
+    text.split(' ').filter(|f| !f.is_empty()).map(str::to_string).collect()
+}
+
+/// Reads provenance.csv (see [`crate::provenance`]).
 ///
 /// # Errors
 /// The line and what is wrong, for a header other than the table's or a
 /// cell that does not read.
+pub fn read_groups(csv_bytes: &[u8]) -> Result<Vec<Group>, String> {
+    records(csv_bytes, &crate::provenance::HEADER, "provenance.csv")?
+        .into_iter()
+        .map(|(at, r)| {
+            crate::provenance::parse_line_set(&r[14]).map_err(|e| format!("line {at}: lines: {e}"))?;
+            Ok(Group {
+                file: r[0].to_string(),
+                market: r[1].to_string(),
+                record: r[2].to_string(),
+                kind: r[3].to_string(),
+                currency: r[4].to_string(),
+                feeds: feeds(&r[5]),
+                excluded: r[6].to_string(),
+                rows: whole(&r[7], at, "rows")?,
+                references: whole(&r[8], at, "references")?,
+                reference: r[9].to_string(),
+                dates: r[10].to_string(),
+                amount: decimal(&r[11], at, "amount")?,
+                shipping: decimal(&r[12], at, "shipping")?,
+                units: whole(&r[13], at, "units")?,
+                lines: r[14].to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Reads fact rows (see [`crate::provenance::FACT_HEADER`]).
+///
+/// # Errors
+/// The line and what is wrong, for a header other than the fact rows' or a
+/// cell that does not read.
 pub fn read_rows(csv_bytes: &[u8]) -> Result<Vec<Row>, String> {
-    let mut reader = csv::Reader::from_reader(csv_bytes);
-    let header = reader.headers().map_err(|e| format!("line 1: {e}"))?.clone();
-    if header.iter().collect::<Vec<_>>() != crate::provenance::HEADER {
-        return Err(format!(
-            "line 1: the header is not provenance.csv's: {}",
-            header.iter().collect::<Vec<_>>().join(",")
-        ));
-    }
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let at = i + 2;
-        let r = record.map_err(|e| format!("line {at}: {e}"))?;
-        let decimal = |col: usize| -> Result<Decimal, String> {
-            let text = &r[col];
-            if text.is_empty() {
-                Ok(Decimal::ZERO)
-            } else {
-                text.parse().map_err(|e| format!("line {at}: {text:?}: {e}"))
-            }
-        };
-        rows.push(Row {
-            file: r[0].to_string(),
-            line: r[1].parse().map_err(|e| format!("line {at}: line {:?}: {e}", &r[1]))?,
-            market: r[2].to_string(),
-            record: r[3].to_string(),
-            kind: r[4].to_string(),
-            reference: r[6].to_string(),
-            amount: decimal(7)?,
-            shipping: decimal(8)?,
-            units: if r[9].is_empty() { 0 } else { r[9].parse().map_err(|e| format!("line {at}: units: {e}"))? },
-            currency: r[10].to_string(),
-            feeds: r[11].split(' ').filter(|f| !f.is_empty()).map(str::to_string).collect(),
-            excluded: r[12].to_string(),
-        });
-    }
-    Ok(rows)
-}
-
-/// How a market figure is made of the rows that name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Make {
-    Amount,
-    MinusAmount,
-    Shipping,
-    Units,
-    DistinctReferences,
-}
-
-/// How each field of a market's figures is made of its rows (the
-/// aggregation `crate::ledger` performs on the facts).
-fn make_of(field: &str) -> Option<Make> {
-    Some(match field {
-        "sales.gross_principal" | "sales.refunded_principal" | "sales.net_proceeds" | "ads.spend" => Make::Amount,
-        "sales.gross_shipping" | "sales.refunded_shipping" | "ads.sales" => Make::Shipping,
-        "sales.platform_fees" => Make::MinusAmount,
-        "sales.units"
-        | "returns.units"
-        | "feedback.received"
-        | "feedback.negative"
-        | "traffic.sessions"
-        | "traffic.units_ordered"
-        | "traffic.order_items"
-        | "inventory.on_hand_unit_days"
-        | "inventory.shipped" => Make::Units,
-        "sales.orders"
-        | "sales.refunded_orders"
-        | "sales.disputed_orders"
-        | "orders.placed"
-        | "orders.seller_cancelled"
-        | "orders.cancelled"
-        | "returns.orders" => Make::DistinctReferences,
-        _ => return None,
-    })
+    records(csv_bytes, &crate::provenance::FACT_HEADER, "the fact rows")?
+        .into_iter()
+        .map(|(at, r)| {
+            Ok(Row {
+                file: r[0].to_string(),
+                line: whole(&r[1], at, "line")?,
+                market: r[2].to_string(),
+                record: r[3].to_string(),
+                kind: r[4].to_string(),
+                reference: r[6].to_string(),
+                amount: decimal(&r[7], at, "amount")?,
+                shipping: decimal(&r[8], at, "shipping")?,
+                units: whole(&r[9], at, "units")?,
+                currency: r[10].to_string(),
+                feeds: feeds(&r[11]),
+                excluded: r[12].to_string(),
+            })
+        })
+        .collect()
 }
 
 /// One step of an explanation: a field (or pass-through line), its sign in
-/// the figure, its rows and their subtotal.
+/// the figure, its groups (and their fact rows, when the inputs were read)
+/// and their subtotal.
 #[derive(Debug, Clone)]
 pub struct Step {
     pub name: String,
     pub sign: i8,
-    pub rows: Vec<Row>,
+    pub groups: Vec<Group>,
+    pub rows: Option<Vec<Row>>,
     pub subtotal: Decimal,
+    /// False for a count of distinct orders over several groups made
+    /// without the fact rows: then `subtotal` is the most it can be.
+    pub exact: bool,
 }
 
 /// A figure explained: its steps, the value they make and the value the
@@ -144,27 +195,50 @@ pub struct Explanation {
 }
 
 impl Explanation {
-    /// Whether the rows make the printed value (true when nothing is printed).
+    /// Whether every step is exact.
+    pub fn exact(&self) -> bool {
+        self.steps.iter().all(|s| s.exact)
+    }
+
+    /// Whether the rows make the printed value (true when nothing is
+    /// printed); without exact steps, whether the printed value is within
+    /// what they can make.
     pub fn agrees(&self) -> bool {
-        self.printed.is_none_or(|p| p == self.value)
+        match self.printed {
+            None => true,
+            Some(p) if self.exact() => p == self.value,
+            Some(p) => p <= self.value,
+        }
     }
 }
 
-/// The step of `field` of `market`: its rows and their subtotal.
-fn step(rows: &[Row], market: &str, field: &str, sign: i8) -> Result<Step, String> {
+/// The step of `field` of `market`: its groups (and rows) and their subtotal.
+fn step(groups: &[Group], facts: Option<&[Row]>, market: &str, field: &str, sign: i8) -> Result<Step, String> {
     let make = make_of(field).ok_or_else(|| format!("{field} is not a field of a market's figures"))?;
-    let named: Vec<Row> =
-        rows.iter().filter(|r| r.market == market && r.feeds.iter().any(|f| f == field)).cloned().collect();
+    let named: Vec<Group> =
+        groups.iter().filter(|g| g.market == market && g.feeds.iter().any(|f| f == field)).cloned().collect();
+    let rows: Option<Vec<Row>> = facts.map(|facts| {
+        facts.iter().filter(|r| r.market == market && r.feeds.iter().any(|f| f == field)).cloned().collect()
+    });
+    let mut exact = true;
     let subtotal = match make {
-        Make::Amount => named.iter().map(|r| r.amount).sum(),
-        Make::MinusAmount => -named.iter().map(|r| r.amount).sum::<Decimal>(),
-        Make::Shipping => named.iter().map(|r| r.shipping).sum(),
-        Make::Units => Decimal::from(named.iter().map(|r| r.units).sum::<i64>()),
-        Make::DistinctReferences => {
-            Decimal::from(named.iter().map(|r| r.reference.as_str()).collect::<std::collections::BTreeSet<_>>().len())
-        }
+        Make::Amount => named.iter().map(|g| g.amount).sum(),
+        Make::MinusAmount => -named.iter().map(|g| g.amount).sum::<Decimal>(),
+        Make::Shipping => named.iter().map(|g| g.shipping).sum(),
+        Make::Units => Decimal::from(named.iter().map(|g| g.units).sum::<i64>()),
+        Make::DistinctReferences => match &rows {
+            Some(rows) => {
+                let distinct: BTreeSet<&str> =
+                    rows.iter().map(|r| r.reference.as_str()).filter(|r| !r.is_empty()).collect();
+                Decimal::from(distinct.len())
+            }
+            None => {
+                exact = named.len() <= 1;
+                Decimal::from(named.iter().map(|g| g.references).sum::<usize>())
+            }
+        },
     };
-    Ok(Step { name: format!("{market}.{field}"), sign, rows: named, subtotal })
+    Ok(Step { name: format!("{market}.{field}"), sign, groups: named, rows, subtotal, exact })
 }
 
 /// The fields a money KPI is made of under its definition key, with signs.
@@ -197,23 +271,31 @@ fn kpi_fields(id: &str, definition_key: &str) -> Result<Vec<(&'static str, i8)>,
     })
 }
 
-/// Explains `figure` of `statement` from its provenance `rows`.
+/// Explains `figure` of `statement` from its provenance `groups` and, when
+/// the inputs were read again, their fact rows `facts`.
 ///
 /// # Errors
 /// A figure name that is not one of the forms above, or names no line or
 /// KPI of the statement.
-pub fn explain(statement: &Statement, rows: &[Row], figure: &str) -> Result<Explanation, String> {
+pub fn explain(
+    statement: &Statement,
+    groups: &[Group],
+    facts: Option<&[Row]>,
+    figure: &str,
+) -> Result<Explanation, String> {
     if let Some(index) = figure.strip_prefix("pass_through.lines[").and_then(|r| r.strip_suffix(']')) {
         let i: usize = index.parse().map_err(|_| format!("{figure}: expected pass_through.lines[N]"))?;
         let line = statement.pass_through.lines.get(i).ok_or_else(|| {
             format!("{figure}: the statement has {} pass-through lines", statement.pass_through.lines.len())
         })?;
-        let named: Vec<Row> = rows.iter().filter(|r| r.feeds.iter().any(|f| f == figure)).cloned().collect();
-        let subtotal = named.iter().map(|r| r.amount).sum();
+        let feeds_it = |feeds: &[String]| feeds.iter().any(|f| f == figure);
+        let named: Vec<Group> = groups.iter().filter(|g| feeds_it(&g.feeds)).cloned().collect();
+        let rows = facts.map(|facts| facts.iter().filter(|r| feeds_it(&r.feeds)).cloned().collect());
+        let subtotal = named.iter().map(|g| g.amount).sum();
         return Ok(Explanation {
             figure: figure.to_string(),
             formula: format!("the cost ledger's row ({} {}, before conversion)", line.vendor, line.invoice_no),
-            steps: vec![Step { name: figure.to_string(), sign: 1, rows: named, subtotal }],
+            steps: vec![Step { name: figure.to_string(), sign: 1, groups: named, rows, subtotal, exact: true }],
             value: subtotal,
             printed: Some(line.amount),
         });
@@ -236,7 +318,8 @@ pub fn explain(statement: &Statement, rows: &[Row], figure: &str) -> Result<Expl
             ));
         }
     };
-    let steps: Vec<Step> = fields.iter().map(|(f, sign)| step(rows, market, f, *sign)).collect::<Result<_, _>>()?;
+    let steps: Vec<Step> =
+        fields.iter().map(|(f, sign)| step(groups, facts, market, f, *sign)).collect::<Result<_, _>>()?;
     let value = steps.iter().map(|s| if s.sign < 0 { -s.subtotal } else { s.subtotal }).sum();
     let formula = steps
         .iter()
@@ -256,13 +339,14 @@ pub fn explain(statement: &Statement, rows: &[Row], figure: &str) -> Result<Expl
 }
 
 /// A sealed statement folder's (or its evidence bag's) statement and
-/// provenance rows, read after the folder verifies (valid, or a valid draft) with `key` (or the key
-/// delivered with it) and its provenance.csv hashes as its manifest lists.
+/// provenance groups, read after the folder verifies (valid, or a valid
+/// draft) with `key` (or the key delivered with it), each file read again
+/// and checked to be the bytes its manifest lists; also the table's bytes.
 ///
 /// # Errors
 /// What fails: the verification (its verdict), a folder sealed without
-/// `--provenance`, or a table that does not read.
-pub fn read_sealed(folder: &Path, key: Option<&PublicKey>) -> Result<(Statement, Vec<Row>), String> {
+/// provenance.csv, or a table that does not read.
+pub fn read_sealed(folder: &Path, key: Option<&PublicKey>) -> Result<(Statement, Vec<Group>, Vec<u8>), String> {
     let options = Options { key, workspace: None, allow_extra: false };
     let verification = verify_path(folder, &options).map_err(|e| format!("{}: {e}", folder.display()))?;
     if verification.verdict() == Verdict::NotValid {
@@ -277,7 +361,7 @@ pub fn read_sealed(folder: &Path, key: Option<&PublicKey>) -> Result<(Statement,
     let manifest = verification.manifest.ok_or_else(|| format!("{}: no manifest was read", folder.display()))?;
     if !manifest.outputs.iter().any(|o| o.name == PROVENANCE) {
         return Err(format!(
-            "{}: sealed without provenance.csv; re-run the seller with --provenance (a draft: --draft)",
+            "{}: sealed without provenance.csv (by a kpiseal from before the table); draft the seller again with this one (run --draft) to explain its figures",
             folder.display()
         ));
     }
@@ -296,65 +380,134 @@ pub fn read_sealed(folder: &Path, key: Option<&PublicKey>) -> Result<(Statement,
     let (bytes, json) = (read_listed(PROVENANCE)?, read_listed(crate::sealing::STATEMENT_JSON)?);
     let (path, json_path) = (files.join(PROVENANCE), files.join(crate::sealing::STATEMENT_JSON));
     let statement = Statement::from_json(&json).map_err(|e| format!("{}: {e}", json_path.display()))?;
-    let rows = read_rows(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((statement, rows))
+    let groups = read_groups(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((statement, groups, bytes))
 }
 
-/// The explanation as text: the formula, each step's rows (file:line,
-/// kind, reference, the amount the step reads) and subtotal, then the value
+/// The explanation as text: the formula, each step's groups (file, kind,
+/// count, sums and lines) or, when the inputs were read, its rows
+/// (file:line, kind, reference, amounts), its subtotal, then the value
 /// beside the printed one.
 pub fn to_text(e: &Explanation) -> String {
     let mut out = format!("{} = {}\n", e.figure, e.formula);
     for s in &e.steps {
-        out.push_str(&format!("\n{} ({} rows)\n", s.name, s.rows.len()));
-        for r in &s.rows {
+        let rows: usize = s.groups.iter().map(|g| g.rows).sum();
+        out.push_str(&format!("\n{} ({} rows in {} groups)\n", s.name, rows, s.groups.len()));
+        match &s.rows {
+            Some(rows) => {
+                for r in rows {
+                    out.push_str(&format!(
+                        "  {}:{}  {} {}  {}  amount {}  shipping {}  units {}  {}\n",
+                        r.file, r.line, r.record, r.kind, r.reference, r.amount, r.shipping, r.units, r.currency
+                    ));
+                }
+            }
+            None => {
+                for g in &s.groups {
+                    let reference = if g.reference.is_empty() { String::new() } else { format!(" {}", g.reference) };
+                    out.push_str(&format!(
+                        "  {} {} {}{reference}: {} rows, {} references, {}  amount {}  shipping {}  units {}  {}\n    lines {}\n",
+                        g.file, g.record, g.kind, g.rows, g.references, g.dates, g.amount, g.shipping, g.units, g.currency, g.lines
+                    ));
+                }
+            }
+        }
+        if s.exact {
+            out.push_str(&format!("  subtotal {}\n", s.subtotal));
+        } else {
             out.push_str(&format!(
-                "  {}:{}  {} {}  {}  amount {}  shipping {}  units {}  {}\n",
-                r.file, r.line, r.record, r.kind, r.reference, r.amount, r.shipping, r.units, r.currency
+                "  subtotal at most {}: an order in several groups counts once; give --workspace to count them\n",
+                s.subtotal
             ));
         }
-        out.push_str(&format!("  subtotal {}\n", s.subtotal));
     }
     out.push_str(&match e.printed {
-        Some(p) if p == e.value => format!("\nvalue {}: the statement prints {p}, the same\n", e.value),
+        Some(p) if p == e.value && e.exact() => format!("\nvalue {}: the statement prints {p}, the same\n", e.value),
+        Some(p) if e.agrees() => {
+            format!("\nvalue at most {}: the statement prints {p}, within it (exact with --workspace)\n", e.value)
+        }
         Some(p) => format!("\nvalue {}: the statement prints {p}: THEY DIFFER\n", e.value),
         None => format!("\nvalue {} (a field the KPIs are computed from; the statement does not print it)\n", e.value),
     });
     out
 }
 
-/// The explanation's rows as CSV: the step each row is in, then the
-/// provenance columns.
+/// The explanation as CSV: with the inputs read, one row per fact (the
+/// step it is in, then its columns); otherwise one per group.
 pub fn to_csv(e: &Explanation) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    let _ = w.write_record([
-        "step",
-        "file",
-        "line",
-        "record",
-        "kind",
-        "reference",
-        "amount",
-        "shipping",
-        "units",
-        "currency",
-    ]);
+    let with_rows = e.steps.iter().all(|s| s.rows.is_some());
+    if with_rows {
+        let _ = w.write_record([
+            "step",
+            "file",
+            "line",
+            "record",
+            "kind",
+            "reference",
+            "amount",
+            "shipping",
+            "units",
+            "currency",
+        ]);
+    } else {
+        let _ = w.write_record([
+            "step",
+            "file",
+            "record",
+            "kind",
+            "reference",
+            "rows",
+            "references",
+            "dates",
+            "amount",
+            "shipping",
+            "units",
+            "currency",
+            "lines",
+        ]);
+    }
     for s in &e.steps {
-        for r in &s.rows {
-            let (line, amount, shipping, units) =
-                (r.line.to_string(), r.amount.to_string(), r.shipping.to_string(), r.units.to_string());
-            let _ = w.write_record([
-                s.name.as_str(),
-                &r.file,
-                &line,
-                &r.record,
-                &r.kind,
-                &r.reference,
-                &amount,
-                &shipping,
-                &units,
-                &r.currency,
-            ]);
+        match (&s.rows, with_rows) {
+            (Some(rows), true) => {
+                for r in rows {
+                    let (line, amount, shipping, units) =
+                        (r.line.to_string(), r.amount.to_string(), r.shipping.to_string(), r.units.to_string());
+                    let _ = w.write_record([
+                        s.name.as_str(),
+                        &r.file,
+                        &line,
+                        &r.record,
+                        &r.kind,
+                        &r.reference,
+                        &amount,
+                        &shipping,
+                        &units,
+                        &r.currency,
+                    ]);
+                }
+            }
+            _ => {
+                for g in &s.groups {
+                    let (rows, references) = (g.rows.to_string(), g.references.to_string());
+                    let (amount, shipping, units) = (g.amount.to_string(), g.shipping.to_string(), g.units.to_string());
+                    let _ = w.write_record([
+                        s.name.as_str(),
+                        &g.file,
+                        &g.record,
+                        &g.kind,
+                        &g.reference,
+                        &rows,
+                        &references,
+                        &g.dates,
+                        &amount,
+                        &shipping,
+                        &units,
+                        &g.currency,
+                        &g.lines,
+                    ]);
+                }
+            }
         }
     }
     w.into_inner().unwrap_or_default()
@@ -386,25 +539,62 @@ mod tests {
     }
 
     #[test]
-    fn every_field_a_row_can_feed_has_a_way_to_be_made() {
-        use crate::ingest::records::{MoneyKind, OrderEventKind};
-        let money =
-            [MoneyKind::Principal, MoneyKind::PlatformFee, MoneyKind::Other].map(crate::ledger::money_line_feeds);
-        let events = OrderEventKind::ALL.map(crate::ledger::event_feeds);
-        for feeds in money.iter().chain(&events).chain([&crate::ledger::AD_ROW_FEEDS]) {
-            for field in feeds.split(' ') {
-                assert!(make_of(field).is_some(), "{field}");
-            }
+    fn a_table_with_another_header_is_refused() {
+        assert!(read_groups(b"file,line\nx,1\n").unwrap_err().contains("not provenance.csv's"));
+        let header = crate::provenance::HEADER.join(",");
+        let bad =
+            format!("{header}\nf,amazon_us,money_line,principal,USD,sales.net_proceeds,,x,1,,2026-10-01,1.00,0,0,2\n");
+        assert!(read_groups(bad.as_bytes()).unwrap_err().starts_with("line 2: rows"));
+        let bad = format!(
+            "{header}\nf,amazon_us,money_line,principal,USD,sales.net_proceeds,,1,1,,2026-10-01,1.00,0,0,9-2\n"
+        );
+        assert!(read_groups(bad.as_bytes()).unwrap_err().contains("line 2: lines"));
+        assert!(read_rows(crate::provenance::HEADER.join(",").as_bytes()).unwrap_err().contains("the fact rows"));
+    }
+
+    fn group(file: &str, references: usize, amount: i64) -> Group {
+        Group {
+            file: file.into(),
+            market: "amazon_us".into(),
+            record: "order_event".into(),
+            kind: "placed".into(),
+            currency: "USD".into(),
+            feeds: vec!["sales.gross_principal".into(), "sales.orders".into()],
+            excluded: String::new(),
+            rows: references,
+            references,
+            reference: String::new(),
+            dates: "2026-10-01".into(),
+            amount: Decimal::from(amount),
+            shipping: Decimal::ZERO,
+            units: 0,
+            lines: "2".into(),
         }
     }
 
     #[test]
-    fn a_table_with_another_header_is_refused() {
-        assert!(read_rows(b"file,line\nx,1\n").unwrap_err().contains("not provenance.csv's"));
-        let header = crate::provenance::HEADER.join(",");
-        let bad = format!(
-            "{header}\nf,notanumber,amazon_us,money_line,principal,2026-10-01,o,1.00,,,USD,sales.net_proceeds\n"
-        );
-        assert!(read_rows(bad.as_bytes()).unwrap_err().starts_with("line 2"));
+    fn orders_counted_over_several_groups_are_exact_only_from_the_rows() {
+        let groups = [group("a.txt", 3, 10), group("b.txt", 2, 5)];
+        let sum = step(&groups, None, "amazon_us", "sales.gross_principal", 1).unwrap();
+        assert_eq!((sum.subtotal, sum.exact), (Decimal::from(15), true), "a sum is exact from the groups");
+        let orders = step(&groups, None, "amazon_us", "sales.orders", 1).unwrap();
+        assert_eq!((orders.subtotal, orders.exact), (Decimal::from(5), false), "at most 5: one order may be in both");
+        let row = |file: &str, reference: &str| Row {
+            file: file.into(),
+            line: 2,
+            market: "amazon_us".into(),
+            record: "order_event".into(),
+            kind: "placed".into(),
+            reference: reference.into(),
+            amount: Decimal::ONE,
+            shipping: Decimal::ZERO,
+            units: 1,
+            currency: "USD".into(),
+            feeds: vec!["sales.orders".into()],
+            excluded: String::new(),
+        };
+        let facts = [row("a.txt", "1"), row("a.txt", "2"), row("a.txt", "3"), row("b.txt", "3"), row("b.txt", "4")];
+        let orders = step(&groups, Some(&facts), "amazon_us", "sales.orders", 1).unwrap();
+        assert_eq!((orders.subtotal, orders.exact), (Decimal::from(4), true), "order 3 counts once");
     }
 }

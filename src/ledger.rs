@@ -358,6 +358,49 @@ pub fn event_feeds(kind: OrderEventKind) -> &'static str {
 /// The [`MarketFigures`] fields a sponsored-ads row adds to in its market.
 pub const AD_ROW_FEEDS: &str = "ads.spend ads.sales";
 
+/// How a [`MarketFigures`] field is made of the facts that feed it (see
+/// [`money_line_feeds`], [`event_feeds`], [`AD_ROW_FEEDS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Make {
+    /// The sum of their amounts (a money line's amount, an event's principal, an ads row's spend).
+    Amount,
+    /// Minus the sum of their amounts (fees, which the payout lists as negative).
+    MinusAmount,
+    /// The sum of their shipping (an ads row's attributed sales).
+    Shipping,
+    /// The sum of their units.
+    Units,
+    /// The number of distinct references (order ids) they name.
+    DistinctReferences,
+}
+
+/// How the field `group.field` of [`MarketFigures`] is made, as
+/// [`Ledger::figures`] aggregates it; `None` for a name that is not a fed field.
+pub fn make_of(field: &str) -> Option<Make> {
+    Some(match field {
+        "sales.gross_principal" | "sales.refunded_principal" | "sales.net_proceeds" | "ads.spend" => Make::Amount,
+        "sales.gross_shipping" | "sales.refunded_shipping" | "ads.sales" => Make::Shipping,
+        "sales.platform_fees" => Make::MinusAmount,
+        "sales.units"
+        | "returns.units"
+        | "feedback.received"
+        | "feedback.negative"
+        | "traffic.sessions"
+        | "traffic.units_ordered"
+        | "traffic.order_items"
+        | "inventory.on_hand_unit_days"
+        | "inventory.shipped" => Make::Units,
+        "sales.orders"
+        | "sales.refunded_orders"
+        | "sales.disputed_orders"
+        | "orders.placed"
+        | "orders.seller_cancelled"
+        | "orders.cancelled"
+        | "returns.orders" => Make::DistinctReferences,
+        _ => return None,
+    })
+}
+
 /// Runs `f` (which uses polars) so that the calling thread only waits for it.
 ///
 /// Polars runs its work on its own rayon pool. A worker of another rayon
@@ -533,4 +576,21 @@ fn i64_col(df: &DataFrame, name: &str) -> Result<Vec<i64>, String> {
     let c = c.cast(&DataType::Int64).map_err(|e| e.to_string())?;
     let ca = c.i64().map_err(|e| e.to_string())?;
     Ok(ca.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_a_fact_can_feed_has_a_way_to_be_made() {
+        use crate::ingest::records::{MoneyKind, OrderEventKind};
+        let money = [MoneyKind::Principal, MoneyKind::PlatformFee, MoneyKind::Other].map(money_line_feeds);
+        let events = OrderEventKind::ALL.map(event_feeds);
+        for feeds in money.iter().chain(&events).chain([&AD_ROW_FEEDS]) {
+            for field in feeds.split(' ') {
+                assert!(make_of(field).is_some(), "{field}");
+            }
+        }
+    }
 }

@@ -54,7 +54,7 @@ fn explain(args: ExplainArgs) -> ExitCode {
         Err(e) => return fail(e.to_string()),
     };
     let explained = kpiseal::explain::read_sealed(&args.folder, key.as_ref())
-        .and_then(|(statement, rows)| kpiseal::explain::explain(&statement, &rows, &args.figure));
+        .and_then(|(statement, groups, _)| kpiseal::explain::explain(&statement, &groups, None, &args.figure));
     match explained {
         Ok(e) => {
             if args.csv {
@@ -254,7 +254,6 @@ fn run(args: RunArgs) -> ExitCode {
         ));
     }
     run_opts.as_of = args.as_of;
-    run_opts.provenance = args.provenance;
     let mode = match (args.draft, args.supersede) {
         (true, _) => IssueMode::Draft,
         (false, Some(reason)) => IssueMode::Supersede { reason },

@@ -53,9 +53,10 @@ pub struct RunOptions {
     /// exports downloaded so far), pro-rating time-scaled targets; `None`:
     /// the whole period.
     pub as_of: Option<NaiveDate>,
-    /// `run --provenance`: list every fact counted, with its file and line
-    /// ([`crate::provenance`]), sealed as provenance.csv.
-    pub provenance: bool,
+    /// Also list every fact as a row of its own ([`Provenance::facts`]):
+    /// what `explain --workspace` prints. provenance.csv, the table of
+    /// groups that is sealed, is made either way.
+    pub fact_rows: bool,
 }
 
 impl RunOptions {
@@ -68,7 +69,7 @@ impl RunOptions {
             allow_missing: BTreeSet::new(),
             billed: None,
             as_of: None,
-            provenance: false,
+            fact_rows: false,
         }
     }
 }
@@ -186,9 +187,9 @@ pub struct SellerInputs {
     /// What the statements in force of other periods printed (the register),
     /// for the trend.
     pub history: Vec<crate::billed::PastFigures>,
-    /// Every fact counted, with its file, line and the figures it adds to
-    /// (`None` unless [`RunOptions::provenance`]).
-    pub provenance: Option<Provenance>,
+    /// Which rows of which input make each figure, and which were left
+    /// out and why ([`crate::provenance`]), sealed as provenance.csv.
+    pub provenance: Provenance,
 }
 
 /// Reads and ingests every input of `seller` for `opts.period`: the
@@ -278,6 +279,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut checks = Vec::new();
     let mut check_markets = Vec::new();
     let mut read = Vec::new();
+    let mut provenance = if opts.fact_rows { ProvenanceWriter::with_facts() } else { ProvenanceWriter::new() };
     let mut copies: BTreeMap<String, (String, Option<Format>)> = BTreeMap::new();
     let mut unreadable_export = false;
     for rel in ws.export_files(period, seller)? {
@@ -326,7 +328,9 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             unreadable_export = true; // refused by its own error, not reported missing
             continue;
         }
-        coverage.keep_inside(&mut parsed);
+        for (why, lines, events) in coverage.keep_inside(&mut parsed) {
+            provenance.add_excluded(&file.path, &lines, &events, &[], &why);
+        }
         let provides = if parsed.lacks_returns { provides(format).lacking_returns() } else { provides(format) };
         if let Some(m) = provides.market()
             && !contract.contract.markets.contains(&m)
@@ -386,7 +390,16 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
                     // As of a day, the costs dated after it are not there yet.
                     let mut lines = lines;
                     if let Some(as_of) = coverage.as_of {
-                        lines.retain(|c| c.date <= as_of);
+                        let (kept, later): (Vec<CostLine>, Vec<CostLine>) =
+                            lines.into_iter().partition(|c| c.date <= as_of);
+                        for c in &later {
+                            provenance.add_excluded_cost(
+                                &file.path,
+                                c,
+                                &format!("dated after the as-of day ({as_of})"),
+                            );
+                        }
+                        lines = kept;
                     }
                     lines
                 }
@@ -411,17 +424,14 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut exports: Vec<(&str, &mut ParsedExport)> =
         read.iter_mut().map(|r| (r.file.as_str(), &mut r.parsed)).collect();
     let ledger_lines = ledger_file.as_ref().map(|(file, _)| (file.as_str(), &mut costs));
-    let mut provenance = opts.provenance.then(ProvenanceWriter::new);
-    crate::dedup::count_once(&mut exports, ledger_lines, &billed, &mut findings, provenance.as_mut())?;
+    crate::dedup::count_once(&mut exports, ledger_lines, &billed, &mut findings, &mut provenance)?;
     let history: Vec<crate::billed::PastFigures> = billed.iter().map(|b| b.figures.clone()).collect();
     crate::strays::report(ws, period, seller, &inputs, &mut findings)?;
     if let Some((_, i)) = ledger_file {
         inputs[i].rows = costs.len();
     }
     for ReadExport { file, parsed, provides, record } in read {
-        if let Some(p) = provenance.as_mut() {
-            p.add_export(&file, &parsed);
-        }
+        provenance.add_export(&file, &parsed);
         inputs[record].rows = parsed.rows_in_period;
         inputs[record].dates = parsed.dates.map(|(first, last)| DateSpan { first, last });
         for c in &parsed.checks {
@@ -431,8 +441,8 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         ledger.add(parsed.lines, parsed.events, parsed.ads, provides);
     }
 
-    if let (Some(p), Some((file, _))) = (provenance.as_mut(), &ledger_file) {
-        p.add_costs(file, &costs);
+    if let Some((file, _)) = &ledger_file {
+        provenance.add_costs(file, &costs);
     }
 
     // An unreadable export may be the one that seems missing: its own error says what is wrong.
@@ -487,7 +497,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         notes: findings.into_notes(),
         coverage,
         history,
-        provenance: provenance.map(ProvenanceWriter::finish),
+        provenance: provenance.finish(),
     })
 }
 
@@ -927,7 +937,7 @@ pub fn assemble_statement(
         signing,
         notes,
         supersedes: None,
-        provenance,
+        provenance: Some(provenance),
     };
     crate::minor_units::normalize(&mut statement);
     let due =

@@ -1,49 +1,81 @@
-//! Row-level provenance: every fact a statement is computed from, with the
-//! file and line it comes from and the figures it adds to, so that a
-//! disputed figure can be traced to the rows that make it.
+//! Row-level provenance: which rows of which input file make each figure of
+//! a statement, so that a disputed figure can be traced to them.
 //!
-//! The table is `provenance.csv`, one of the sealed files (listed in the
-//! signed manifest and carried in the evidence bag). Its columns:
+//! Two tables are made from the same walk over the facts:
+//!
+//! - **`provenance.csv`**, sealed with every statement (listed in the signed
+//!   manifest and carried in the evidence bag): one row per *group* of
+//!   facts, a group being the facts of one file of one record kind feeding
+//!   the same figures (or left out for the same reason), with their count,
+//!   their subtotals and the set of lines they are on. It references the
+//!   input lines instead of copying each one's figures, so it stays a few
+//!   hundred rows however large the exports (see the README's
+//!   provenance.csv for what that saves); the inputs it names are pinned by
+//!   their SHA-256 in the manifest, so each line's own amount is one re-read
+//!   away (`kpiseal explain --workspace`).
+//! - **the fact rows** ([`FACT_HEADER`]), one per fact with its own line,
+//!   date, reference and amounts: made only on request
+//!   ([`ProvenanceWriter::with_facts`]), by `explain --workspace` re-reading
+//!   the inputs, never sealed.
+//!
+//! Columns of `provenance.csv`:
 //!
 //! | column | holds |
 //! | --- | --- |
 //! | `file` | the input's workspace-relative path, as the manifest lists it (with its SHA-256) |
-//! | `line` | the 1-based line (text) or sheet row (XLSX) of the fact's row |
 //! | `market` | the market id (`amazon_us`, `mercadolivre_br`); blank for a pass-through cost |
-//! | `record` | `money_line`, `order_event`, `ads_row` or `cost_line` |
-//! | `kind` | the money kind, order-event kind or cost category id; `ads` for an ads row |
-//! | `date` | the fact's date in the market's time zone (an ads row: `first/last` day) |
-//! | `reference` | the order id (an FNSKU for inventory days, the campaign for ads, the invoice number for a cost; blank for a line of no order) |
-//! | `amount` | the money line's amount, the event's principal, the ads row's spend, the cost's amount |
-//! | `shipping` | the event's shipping; the ads row's attributed sales |
-//! | `units` | the event's units (blank for the other records) |
+//! | `record` | `money_line`, `order_event`, `ads_row`, `cost_line` |
+//! | `kind` | the money kind, order-event kind or cost category id; `ads` for ads rows |
 //! | `currency` | the currency of `amount` and `shipping` |
-//! | `feeds` | what the fact adds to, space-separated: fields of the market's figures (`sales.gross_principal`, the names of [`crate::ledger::MarketFigures`]) or, for a cost, `pass_through.lines[i]` of statement.json |
-//! | `excluded` | blank for a fact counted; for one left out, why (`feeds` is then blank) |
+//! | `feeds` | what the group adds to, space-separated: fields of the market's figures (`sales.gross_principal`, the names of [`crate::ledger::MarketFigures`]) or, for a cost, `pass_through.lines[i]` of statement.json; blank when left out |
+//! | `excluded` | blank for facts counted; for facts left out, why |
+//! | `rows` | how many facts the group has |
+//! | `references` | how many distinct references (order ids, FNSKUs, campaigns, invoice numbers) they name |
+//! | `reference` | the reference, when they all name the same one (a cost's invoice number); blank otherwise |
+//! | `dates` | the first and last of their dates (`first/last`; one date when equal) |
+//! | `amount`, `shipping`, `units` | the sums of the facts' amounts, shipping (an ads row's attributed sales) and units |
+//! | `lines` | the 1-based lines (text) or sheet rows (XLSX) the facts are on, ascending, runs written `first-last` |
 //!
-//! Rows left out come first (as duplicate detection finds them), then the
-//! counted ones in the order of the statement's inputs (exports by path,
-//! then the cost ledger) and, within a file, in the order its parser read
-//! them, so the same inputs give the same bytes. The facts of units dropped as
-//! identical repeats of others (a settlement in two files, a cost billed
-//! before) are listed too, with `excluded` saying which unit they repeat;
-//! rows outside the period or the contract term are not (their notes on the
-//! statement say where they are).
+//! Groups left out come first (as they are found), then the counted ones in
+//! the order of the statement's inputs (exports by path, then the cost
+//! ledger) and, within a file, in the order its parser first met each
+//! kind, so the same inputs give the same bytes.
 
-use std::ops::Range;
+use std::collections::HashSet;
+use std::fmt::Write as _;
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::ingest::ParsedExport;
-use crate::ingest::records::CostLine;
+use crate::ingest::records::{AdRow, CostLine, MoneyLine, OrderEvent};
 use crate::ingest::units::Unit;
 use crate::ledger::{AD_ROW_FEEDS, event_feeds, money_line_feeds};
 
 /// The file name of the provenance table in a sealed folder and its bag.
 pub const PROVENANCE_CSV: &str = "provenance.csv";
 
-/// The header row of `provenance.csv`.
-pub(crate) const HEADER: [&str; 13] = [
+/// The header row of `provenance.csv` (one row per group of facts).
+pub const HEADER: [&str; 15] = [
+    "file",
+    "market",
+    "record",
+    "kind",
+    "currency",
+    "feeds",
+    "excluded",
+    "rows",
+    "references",
+    "reference",
+    "dates",
+    "amount",
+    "shipping",
+    "units",
+    "lines",
+];
+
+/// The header row of the fact rows (one row per fact).
+pub const FACT_HEADER: [&str; 13] = [
     "file",
     "line",
     "market",
@@ -59,29 +91,255 @@ pub(crate) const HEADER: [&str; 13] = [
     "excluded",
 ];
 
-/// A finished provenance table: its CSV bytes and how many facts it lists.
+/// A finished provenance table, and the fact rows when they were asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Provenance {
     csv: Vec<u8>,
-    rows: usize,
+    groups: usize,
+    facts: Option<Vec<u8>>,
 }
 
 impl Provenance {
-    /// The table as written to `provenance.csv` (UTF-8, header first, `\n`).
+    /// `provenance.csv` as sealed (UTF-8, header first, `\n`).
     pub fn csv(&self) -> &[u8] {
         &self.csv
     }
 
-    /// The number of facts listed (rows below the header).
-    pub fn rows(&self) -> usize {
-        self.rows
+    /// The number of groups it lists (rows below the header).
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
+
+    /// The fact rows ([`FACT_HEADER`] first), when made
+    /// [`ProvenanceWriter::with_facts`].
+    pub fn facts(&self) -> Option<&[u8]> {
+        self.facts.as_deref()
     }
 }
 
-/// Writes a provenance table fact by fact.
-pub struct ProvenanceWriter {
-    writer: csv::Writer<Vec<u8>>,
+/// One fact, as both tables see it.
+struct Fact<'a> {
+    line: usize,
+    market: &'static str,
+    record: &'static str,
+    kind: &'static str,
+    first: NaiveDate,
+    last: NaiveDate,
+    reference: &'a str,
+    amount: Decimal,
+    shipping: Decimal,
+    units: i64,
+    currency: &'static str,
+}
+
+impl<'a> Fact<'a> {
+    fn money_line(l: &'a MoneyLine) -> Self {
+        Fact {
+            line: l.line,
+            market: l.market.id(),
+            record: "money_line",
+            kind: l.kind.id(),
+            first: l.date,
+            last: l.date,
+            reference: &l.order_id,
+            amount: l.amount,
+            shipping: Decimal::ZERO,
+            units: 0,
+            currency: l.market.currency().code(),
+        }
+    }
+
+    fn order_event(e: &'a OrderEvent) -> Self {
+        Fact {
+            line: e.line,
+            market: e.market.id(),
+            record: "order_event",
+            kind: e.kind.id(),
+            first: e.date,
+            last: e.date,
+            reference: &e.order_id,
+            amount: e.principal,
+            shipping: e.shipping,
+            units: e.units,
+            currency: e.market.currency().code(),
+        }
+    }
+
+    fn ads_row(a: &'a AdRow) -> Self {
+        Fact {
+            line: a.line,
+            market: a.market.id(),
+            record: "ads_row",
+            kind: "ads",
+            first: a.start,
+            last: a.end,
+            reference: &a.campaign,
+            amount: a.spend,
+            shipping: a.sales,
+            units: 0,
+            currency: a.currency.code(),
+        }
+    }
+
+    fn cost_line(c: &'a CostLine) -> Self {
+        Fact {
+            line: c.line,
+            market: "",
+            record: "cost_line",
+            kind: c.category.id(),
+            first: c.date,
+            last: c.date,
+            reference: &c.invoice_no,
+            amount: c.amount,
+            shipping: Decimal::ZERO,
+            units: 0,
+            currency: c.currency.code(),
+        }
+    }
+}
+
+/// The facts of one group so far.
+struct Group {
+    file: String,
+    market: &'static str,
+    record: &'static str,
+    kind: &'static str,
+    currency: &'static str,
+    feeds: String,
+    excluded: String,
     rows: usize,
+    references: HashSet<Box<str>>,
+    dates: (NaiveDate, NaiveDate),
+    amount: Decimal,
+    shipping: Decimal,
+    units: i64,
+    lines: Vec<usize>,
+}
+
+impl Group {
+    fn new(file: &str, fact: &Fact, feeds: &str, excluded: &str) -> Self {
+        Group {
+            file: file.to_string(),
+            market: fact.market,
+            record: fact.record,
+            kind: fact.kind,
+            currency: fact.currency,
+            feeds: feeds.to_string(),
+            excluded: excluded.to_string(),
+            rows: 0,
+            references: HashSet::new(),
+            dates: (fact.first, fact.last),
+            amount: Decimal::ZERO,
+            shipping: Decimal::ZERO,
+            units: 0,
+            lines: Vec::new(),
+        }
+    }
+
+    fn holds(&self, file: &str, fact: &Fact, feeds: &str, excluded: &str) -> bool {
+        self.record == fact.record
+            && self.kind == fact.kind
+            && self.market == fact.market
+            && self.currency == fact.currency
+            && self.feeds == feeds
+            && self.excluded == excluded
+            && self.file == file
+    }
+
+    fn add(&mut self, fact: &Fact) {
+        self.rows += 1;
+        if !fact.reference.is_empty() && !self.references.contains(fact.reference) {
+            self.references.insert(fact.reference.into());
+        }
+        self.dates = (self.dates.0.min(fact.first), self.dates.1.max(fact.last));
+        self.amount += fact.amount;
+        self.shipping += fact.shipping;
+        self.units += fact.units;
+        self.lines.push(fact.line);
+    }
+
+    fn write(mut self, out: &mut csv::Writer<Vec<u8>>) {
+        self.lines.sort_unstable();
+        self.lines.dedup();
+        let reference = match (self.references.len(), self.references.iter().next()) {
+            (1, Some(r)) => r.to_string(),
+            _ => String::new(),
+        };
+        let dates = match self.dates {
+            (first, last) if first == last => first.to_string(),
+            (first, last) => format!("{first}/{last}"),
+        };
+        let (rows, references) = (self.rows.to_string(), self.references.len().to_string());
+        let (amount, shipping, units) = (self.amount.to_string(), self.shipping.to_string(), self.units.to_string());
+        // Writing into memory cannot fail.
+        let _ = out.write_record([
+            self.file.as_str(),
+            self.market,
+            self.record,
+            self.kind,
+            self.currency,
+            &self.feeds,
+            &self.excluded,
+            &rows,
+            &references,
+            &reference,
+            &dates,
+            &amount,
+            &shipping,
+            &units,
+            &line_set(&self.lines),
+        ]);
+    }
+}
+
+/// Ascending, deduplicated line numbers as `2-5 7 9-12`.
+pub fn line_set(lines: &[usize]) -> String {
+    let mut out = String::with_capacity(lines.len() * 5);
+    let mut i = 0;
+    while i < lines.len() {
+        let start = lines[i];
+        let mut end = start;
+        while i + 1 < lines.len() && lines[i + 1] == end + 1 {
+            i += 1;
+            end = lines[i];
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        // Writing into a String cannot fail.
+        let _ = if end == start { write!(out, "{start}") } else { write!(out, "{start}-{end}") };
+        i += 1;
+    }
+    out
+}
+
+/// Reads a line set written by [`line_set`].
+///
+/// # Errors
+/// The part that is not a line number or an ascending `first-last` run.
+pub fn parse_line_set(text: &str) -> Result<Vec<usize>, String> {
+    let mut lines = Vec::new();
+    for part in text.split(' ').filter(|p| !p.is_empty()) {
+        let number = |s: &str| s.parse::<usize>().map_err(|_| format!("{part:?} is not a line number or a run"));
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (number(a)?, number(b)?);
+                if a > b {
+                    return Err(format!("{part:?}: a run runs upwards"));
+                }
+                lines.extend(a..=b);
+            }
+            None => lines.push(number(part)?),
+        }
+    }
+    Ok(lines)
+}
+
+/// Builds a statement's provenance fact by fact: the groups always, the
+/// fact rows when asked.
+pub struct ProvenanceWriter {
+    groups: Vec<Group>,
+    facts: Option<csv::Writer<Vec<u8>>>,
 }
 
 impl Default for ProvenanceWriter {
@@ -91,110 +349,152 @@ impl Default for ProvenanceWriter {
 }
 
 impl ProvenanceWriter {
-    /// A table with its header row and no facts.
+    /// A table of groups only.
     pub fn new() -> Self {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-        // Writing into memory cannot fail.
-        let _ = writer.write_record(HEADER);
-        ProvenanceWriter { writer, rows: 0 }
+        ProvenanceWriter { groups: Vec::new(), facts: None }
     }
 
-    fn row(&mut self, cells: [&str; 13]) {
-        let _ = self.writer.write_record(cells);
-        self.rows += 1;
+    /// A table of groups that also lists every fact as a row of its own.
+    pub fn with_facts() -> Self {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        // Writing into memory cannot fail.
+        let _ = writer.write_record(FACT_HEADER);
+        ProvenanceWriter { groups: Vec::new(), facts: Some(writer) }
     }
 
     /// Lists every fact of the export `file` the statement counts: its money
     /// lines, order events and ads rows.
     pub fn add_export(&mut self, file: &str, parsed: &ParsedExport) {
-        self.add_facts(file, parsed, 0..parsed.lines.len(), 0..parsed.events.len(), 0..parsed.ads.len(), "");
+        let facts = parsed.lines.iter().map(|l| (Fact::money_line(l), money_line_feeds(l.kind)));
+        let facts = facts.chain(parsed.events.iter().map(|e| (Fact::order_event(e), event_feeds(e.kind))));
+        let facts = facts.chain(parsed.ads.iter().map(|a| (Fact::ads_row(a), AD_ROW_FEEDS)));
+        self.add_facts(file, facts, "");
     }
 
     /// Lists the facts of `unit` of the export `file` as left out, saying
-    /// `why` (e.g. which unit it repeats).
+    /// `why` (e.g. which file it repeats).
     pub fn add_excluded_unit(&mut self, file: &str, parsed: &ParsedExport, unit: &Unit, why: &str) {
-        self.add_facts(file, parsed, unit.lines.clone(), unit.events.clone(), unit.ads.clone(), why);
+        let lines = parsed.lines.get(unit.lines.clone()).unwrap_or_default();
+        let events = parsed.events.get(unit.events.clone()).unwrap_or_default();
+        let ads = parsed.ads.get(unit.ads.clone()).unwrap_or_default();
+        self.add_excluded(file, lines, events, ads, why);
     }
 
-    /// Lists the facts of `parsed` in the three ranges; `excluded` blank
-    /// for counted facts (which then name what they feed).
-    fn add_facts(
-        &mut self,
-        file: &str,
-        parsed: &ParsedExport,
-        lines: Range<usize>,
-        events: Range<usize>,
-        ads: Range<usize>,
-        excluded: &str,
-    ) {
-        let feeds = |f: &'static str| if excluded.is_empty() { f } else { "" };
-        for l in parsed.lines.get(lines).unwrap_or_default() {
-            let (line, date, amount) = (l.line.to_string(), l.date.to_string(), l.amount.to_string());
-            let currency = l.market.currency().code();
-            let cells = [file, &line, l.market.id(), "money_line", l.kind.id(), &date, &l.order_id, &amount, "", ""];
-            self.row(with(cells, currency, feeds(money_line_feeds(l.kind)), excluded));
-        }
-        for e in parsed.events.get(events).unwrap_or_default() {
-            let (line, date) = (e.line.to_string(), e.date.to_string());
-            let (amount, shipping, units) = (blank_zero(e.principal), blank_zero(e.shipping), e.units.to_string());
-            let currency = e.market.currency().code();
-            let cells = [
-                file,
-                &line,
-                e.market.id(),
-                "order_event",
-                e.kind.id(),
-                &date,
-                &e.order_id,
-                &amount,
-                &shipping,
-                &units,
-            ];
-            self.row(with(cells, currency, feeds(event_feeds(e.kind)), excluded));
-        }
-        for a in parsed.ads.get(ads).unwrap_or_default() {
-            let (line, dates) = (a.line.to_string(), format!("{}/{}", a.start, a.end));
-            let (spend, sales) = (a.spend.to_string(), a.sales.to_string());
-            let cells = [file, &line, a.market.id(), "ads_row", "ads", &dates, &a.campaign, &spend, &sales, ""];
-            self.row(with(cells, a.currency.code(), feeds(AD_ROW_FEEDS), excluded));
-        }
+    /// Lists money lines, events and ads rows of the export `file` as left
+    /// out, saying `why` (e.g. dated outside the contract term).
+    pub fn add_excluded(&mut self, file: &str, lines: &[MoneyLine], events: &[OrderEvent], ads: &[AdRow], why: &str) {
+        let facts = lines.iter().map(|l| (Fact::money_line(l), ""));
+        let facts = facts.chain(events.iter().map(|e| (Fact::order_event(e), "")));
+        let facts = facts.chain(ads.iter().map(|a| (Fact::ads_row(a), "")));
+        self.add_facts(file, facts, why);
     }
 
     /// Lists the pass-through costs of the cost ledger `file`, each feeding
     /// the pass-through line of statement.json at its position.
     pub fn add_costs(&mut self, file: &str, costs: &[CostLine]) {
         for (i, c) in costs.iter().enumerate() {
-            self.add_cost(file, c, &format!("pass_through.lines[{i}]"), "");
+            let feeds = format!("pass_through.lines[{i}]");
+            self.add_facts(file, std::iter::once((Fact::cost_line(c), feeds.as_str())), "");
         }
     }
 
     /// Lists the cost `c` of the ledger `file` as left out, saying `why`.
     pub fn add_excluded_cost(&mut self, file: &str, c: &CostLine, why: &str) {
-        self.add_cost(file, c, "", why);
+        self.add_facts(file, std::iter::once((Fact::cost_line(c), "")), why);
     }
 
-    fn add_cost(&mut self, file: &str, c: &CostLine, feeds: &str, excluded: &str) {
-        let (line, date, amount) = (c.line.to_string(), c.date.to_string(), c.amount.to_string());
-        let cells = [file, &line, "", "cost_line", c.category.id(), &date, &c.invoice_no, &amount, "", ""];
-        self.row(with(cells, c.currency.code(), feeds, excluded));
+    /// Adds each fact to its group (a group of this file and reason is
+    /// looked for among the last ones: the groups of one call are
+    /// contiguous), and writes its row when fact rows are kept.
+    fn add_facts<'a>(&mut self, file: &str, facts: impl Iterator<Item = (Fact<'a>, &'a str)>, excluded: &str) {
+        // The groups of earlier calls for the same file and reason are the
+        // last ones; a reason names one file, so few groups are scanned.
+        let mut start = self.groups.len();
+        while start > 0 && self.groups[start - 1].file == file && self.groups[start - 1].excluded == excluded {
+            start -= 1;
+        }
+        for (fact, feeds) in facts {
+            if let Some(writer) = self.facts.as_mut() {
+                write_fact(writer, file, &fact, feeds, excluded);
+            }
+            let found = self.groups[start..].iter().position(|g| g.holds(file, &fact, feeds, excluded));
+            let index = match found {
+                Some(i) => start + i,
+                None => {
+                    self.groups.push(Group::new(file, &fact, feeds, excluded));
+                    self.groups.len() - 1
+                }
+            };
+            self.groups[index].add(&fact);
+        }
     }
 
-    /// The finished table.
+    /// The finished tables: groups left out first, then the counted ones.
     pub fn finish(self) -> Provenance {
-        let rows = self.rows;
-        // Flushing into memory cannot fail; an empty table still has its header.
-        let csv = self.writer.into_inner().unwrap_or_default();
-        Provenance { csv, rows }
+        let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        // Writing into memory cannot fail.
+        let _ = out.write_record(HEADER);
+        let groups = self.groups.len();
+        let (excluded, counted): (Vec<Group>, Vec<Group>) =
+            self.groups.into_iter().partition(|g| !g.excluded.is_empty());
+        for g in excluded.into_iter().chain(counted) {
+            g.write(&mut out);
+        }
+        let csv = out.into_inner().unwrap_or_default();
+        let facts = self.facts.map(|w| w.into_inner().unwrap_or_default());
+        Provenance { csv, groups, facts }
     }
 }
 
-/// The ten leading cells and the last three, as one record.
-fn with<'a>(cells: [&'a str; 10], currency: &'a str, feeds: &'a str, excluded: &'a str) -> [&'a str; 13] {
-    let [a, b, c, d, e, f, g, h, i, j] = cells;
-    [a, b, c, d, e, f, g, h, i, j, currency, feeds, excluded]
+/// Writes `fact` as one fact row.
+fn write_fact(out: &mut csv::Writer<Vec<u8>>, file: &str, fact: &Fact, feeds: &str, excluded: &str) {
+    let date = if fact.first == fact.last { fact.first.to_string() } else { format!("{}/{}", fact.first, fact.last) };
+    let blank_zero = |d: Decimal| if d.is_zero() { String::new() } else { d.to_string() };
+    let units = if fact.record == "order_event" { fact.units.to_string() } else { String::new() };
+    let (amount, shipping) = match fact.record {
+        "order_event" => (blank_zero(fact.amount), blank_zero(fact.shipping)),
+        "ads_row" => (fact.amount.to_string(), fact.shipping.to_string()),
+        _ => (fact.amount.to_string(), String::new()),
+    };
+    // Writing into memory cannot fail.
+    let _ = out.write_record([
+        file,
+        &fact.line.to_string(),
+        fact.market,
+        fact.record,
+        fact.kind,
+        &date,
+        fact.reference,
+        &amount,
+        &shipping,
+        &units,
+        fact.currency,
+        feeds,
+        excluded,
+    ]);
 }
 
-/// An amount, blank when zero (an event that carries no money).
-fn blank_zero(amount: Decimal) -> String {
-    if amount.is_zero() { String::new() } else { amount.to_string() }
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn a_line_set_writes_runs_as_first_last() {
+        assert_eq!(line_set(&[2, 3, 4, 5, 7, 9, 10]), "2-5 7 9-10");
+        assert_eq!(line_set(&[]), "");
+        assert_eq!(parse_line_set("2-5 7 9-10").unwrap(), [2, 3, 4, 5, 7, 9, 10]);
+        assert!(parse_line_set("5-2").unwrap_err().contains("upwards"));
+        assert!(parse_line_set("x").unwrap_err().contains("not a line number"));
+    }
+
+    proptest! {
+        #[test]
+        fn a_line_set_reads_back_as_the_lines_written(mut lines in proptest::collection::vec(1usize..500, 0..80)) {
+            lines.sort_unstable();
+            lines.dedup();
+            prop_assert_eq!(parse_line_set(&line_set(&lines)).unwrap(), lines);
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! ```text
 //! statement.pdf            the rendered PDF with its embedded signature (incremental update)
 //! statement.json           the statement's data, as attached to the PDF
-//! provenance.csv           with `run --provenance`: every fact counted, its file and line
+//! provenance.csv           which input lines make each figure, and which were left out and why
 //! manifest.json            RFC 8785: inputs, outputs, figures, key id
 //! manifest.json.minisig    minisign signature of manifest.json
 //! manifest.json.sig        SSHSIG of manifest.json, namespace kpiseal-manifest@v1
@@ -53,6 +53,8 @@ pub use kpiseal_seal::verify_page::{VERIFY_PAGE, verify_page};
 pub enum SealingError {
     #[error("statement.json names key {statement}, but the run signs with key {key}")]
     KeyMismatch { statement: String, key: String },
+    #[error("provenance.csv: the statement has no provenance table (it was read back, not computed)")]
+    NoProvenance,
     #[error("statement.pdf: cannot sign: {0}")]
     SignPdf(#[from] SealError),
     #[error("manifest.json: {0}")]
@@ -83,7 +85,7 @@ pub enum SealingError {
 #[derive(Debug, Clone)]
 pub struct SealedFiles {
     /// (file name, bytes): statement.pdf (signed), statement.json,
-    /// provenance.csv (with `run --provenance`), manifest.json, its two
+    /// provenance.csv, manifest.json, its two
     /// signatures, the five public key files and the verifier page.
     pub files: Vec<(&'static str, Vec<u8>)>,
     /// The manifest as signed.
@@ -100,7 +102,7 @@ impl SealedFiles {
 /// Signs the rendered `pdf` (signing time = the issue date at 00:00 UTC,
 /// reason [`signature_reason`], location = the provider's name), writes
 /// the manifest of `statement`'s inputs, of the signed PDF, `json`, the
-/// provenance table (when the statement has one), the five public key
+/// provenance table, the five public key
 /// files and the offline verifier page (unpinned: a key pinned by a page
 /// delivered with the files would prove nothing), signs it with minisign
 /// and SSHSIG, and adds the provenance table, the public key files and
@@ -112,7 +114,8 @@ impl SealedFiles {
 ///
 /// # Errors
 /// [`SealingError::KeyMismatch`] when the statement names another key than
-/// `key`; [`SealingError::Manifest`] when the statement number does not
+/// `key`; [`SealingError::NoProvenance`] for a statement without its
+/// provenance table; [`SealingError::Manifest`] when the statement number does not
 /// match `status`; otherwise whichever signing or encoding step failed.
 pub fn seal(
     statement: &Statement,
@@ -125,6 +128,7 @@ pub fn seal(
     if statement.signing.key_id != key_id.to_string() {
         return Err(SealingError::KeyMismatch { statement: statement.signing.key_id.clone(), key: key_id.to_string() });
     }
+    let provenance = statement.provenance.as_ref().ok_or(SealingError::NoProvenance)?.csv();
     let signing_time = statement.issue_date.and_time(NaiveTime::MIN).and_utc();
     let reason = signature_reason(&statement.statement_number, status);
     let signed_pdf = sign_pdf(pdf, key, signing_time, &reason, &statement.provider.name)?;
@@ -142,16 +146,18 @@ pub fn seal(
         (PADES_CERTIFICATE, key.pades_key().certificate_pem()?.into_bytes()),
         (VERIFY_PAGE, verify_page(None).into_bytes()),
     ];
-    let provenance = statement.provenance.as_ref().map(|p| p.csv());
-    let mut outputs = vec![output_entry(STATEMENT_PDF, &signed_pdf), output_entry(STATEMENT_JSON, json)];
-    outputs.extend(provenance.map(|p| output_entry(PROVENANCE_CSV, p)));
+    let mut outputs = vec![
+        output_entry(STATEMENT_PDF, &signed_pdf),
+        output_entry(STATEMENT_JSON, json),
+        output_entry(PROVENANCE_CSV, provenance),
+    ];
     outputs.extend(key_files.iter().map(|(name, bytes)| output_entry(name, bytes)));
     let manifest = manifest_of(statement, key, status, outputs)?;
     let manifest_json = manifest::to_canonical_json(&manifest)?;
     let minisig = minisign::sign(key.private_key(), &manifest_json, &manifest.trusted_comment())?;
     let sshsig = sshsig::sign_in(key.private_key(), &manifest_json, manifest.sshsig_namespace())?;
-    let mut files = vec![(STATEMENT_PDF, signed_pdf), (STATEMENT_JSON, json.to_vec())];
-    files.extend(provenance.map(|p| (PROVENANCE_CSV, p.to_vec())));
+    let mut files =
+        vec![(STATEMENT_PDF, signed_pdf), (STATEMENT_JSON, json.to_vec()), (PROVENANCE_CSV, provenance.to_vec())];
     files.extend([
         (MANIFEST_JSON, manifest_json),
         (MANIFEST_MINISIG, minisig.into_bytes()),

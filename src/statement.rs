@@ -60,9 +60,9 @@ pub struct Statement {
     /// a first issue, and then not written to statement.json at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<Supersedes>,
-    /// The facts the figures are computed from, row by row (`run
-    /// --provenance`): sealed beside statement.json as `provenance.csv`,
-    /// never part of it (`None` for a statement read back from its JSON).
+    /// Which input rows make each figure ([`crate::provenance`]): sealed
+    /// beside statement.json as `provenance.csv`, never part of it (`None`
+    /// for a statement read back from its JSON).
     #[serde(skip)]
     pub provenance: Option<crate::provenance::Provenance>,
 }

@@ -15,6 +15,7 @@ use crate::contract::ContractTerms;
 use crate::error::Error;
 use crate::fees::TermDays;
 use crate::ingest::ParsedExport;
+use crate::ingest::records::{MoneyLine, OrderEvent};
 use crate::notes::NoteKind;
 use crate::period::Period;
 
@@ -125,11 +126,44 @@ impl Coverage {
     /// inside it. Ads are kept or refused by the ads parser itself
     /// (`IngestContext::counted`); reconciliation checks still cover the
     /// whole file.
-    pub fn keep_inside(&self, parsed: &mut ParsedExport) {
+    ///
+    /// Returns the facts dropped, each group with why (see
+    /// [`Coverage::left_out_because`]), for the provenance table.
+    pub fn keep_inside(&self, parsed: &mut ParsedExport) -> Vec<(String, Vec<MoneyLine>, Vec<OrderEvent>)> {
         if self.is_whole() && self.as_of.is_none() {
-            return;
+            return Vec::new();
         }
-        parsed.retain_facts(|l| self.contains(l.date), |e| self.contains(e.date));
+        let (lines, events) = parsed.retain_facts(|l| self.contains(l.date), |e| self.contains(e.date));
+        type Facts = (String, Vec<MoneyLine>, Vec<OrderEvent>);
+        fn slot(by_reason: &mut Vec<Facts>, why: String) -> &mut Facts {
+            match by_reason.iter().position(|(w, _, _)| *w == why) {
+                Some(i) => &mut by_reason[i],
+                None => {
+                    by_reason.push((why, Vec::new(), Vec::new()));
+                    let last = by_reason.len() - 1;
+                    &mut by_reason[last]
+                }
+            }
+        }
+        let mut by_reason: Vec<Facts> = Vec::new();
+        for l in lines {
+            slot(&mut by_reason, self.left_out_because(l.date)).1.push(l);
+        }
+        for e in events {
+            slot(&mut by_reason, self.left_out_because(e.date)).2.push(e);
+        }
+        by_reason
+    }
+
+    /// Why a fact dated `date` is not counted (a day this coverage does not
+    /// count): before the term starts, after it ends, or after the as-of day.
+    pub fn left_out_because(&self, date: NaiveDate) -> String {
+        match self.as_of {
+            _ if date < self.first => format!("dated before the contract term starts ({})", self.first),
+            _ if date > self.last => format!("dated after the contract term ends ({})", self.last),
+            Some(as_of) if date > as_of => format!("dated after the as-of day ({as_of})"),
+            _ => format!("dated {date}, a day not counted"),
+        }
     }
 
     /// The choice note printed when the term covers only part of the
@@ -237,8 +271,8 @@ mod tests {
     }
 
     #[test]
-    fn only_sales_facts_inside_the_term_are_kept() {
-        use crate::ingest::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind};
+    fn only_sales_facts_inside_the_term_are_kept_and_those_left_out_say_why() {
+        use crate::ingest::records::{MoneyKind, OrderEventKind};
         let c = coverage("c.toml", &terms(day(2026, 10, 15), day(2027, 10, 14)), october()).unwrap();
         let line = |d| MoneyLine {
             market: Market::AmazonUs,
@@ -263,9 +297,11 @@ mod tests {
             events: vec![event(day(2026, 10, 1)), event(day(2026, 10, 31))],
             ..ParsedExport::default()
         };
-        c.keep_inside(&mut parsed);
+        let left_out = c.keep_inside(&mut parsed);
         assert_eq!(parsed.lines, vec![line(day(2026, 10, 15))]);
         assert_eq!(parsed.events, vec![event(day(2026, 10, 31))]);
+        let why = "dated before the contract term starts (2026-10-15)".to_string();
+        assert_eq!(left_out, vec![(why, vec![line(day(2026, 10, 14))], vec![event(day(2026, 10, 1))])]);
     }
 
     #[test]

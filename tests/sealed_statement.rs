@@ -23,9 +23,10 @@ use kpiseal_seal::manifest::{Manifest, check_inputs, hash_file, is_canonical};
 const PERIOD: &str = "2026-10";
 const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
 /// Every file of a seller's folder besides the bag and its zip.
-const SEALED_FILES: [&str; 11] = [
+const SEALED_FILES: [&str; 12] = [
     "statement.pdf",
     "statement.json",
+    "provenance.csv",
     "manifest.json",
     "manifest.json.minisig",
     "manifest.json.sig",
@@ -251,6 +252,7 @@ fn the_attachment_is_statement_json_and_the_manifest_lists_the_files_as_written(
             [
                 "statement.pdf",
                 "statement.json",
+                "provenance.csv",
                 "provider.minisign.pub",
                 "provider.ssh.pub",
                 "allowed_signers",

@@ -191,11 +191,19 @@ impl ParsedExport {
     /// Keeps only the money lines and order events the predicates accept
     /// (e.g. those dated inside the contract term), renumbering the units'
     /// ranges so that each unit still names exactly its remaining facts.
-    pub fn retain_facts(&mut self, keep_line: impl Fn(&MoneyLine) -> bool, keep_event: impl Fn(&OrderEvent) -> bool) {
+    /// Returns the facts taken out, in their order.
+    pub fn retain_facts(
+        &mut self,
+        keep_line: impl Fn(&MoneyLine) -> bool,
+        keep_event: impl Fn(&OrderEvent) -> bool,
+    ) -> (Vec<MoneyLine>, Vec<OrderEvent>) {
         let lines: Vec<bool> = self.lines.iter().map(keep_line).collect();
         let events: Vec<bool> = self.events.iter().map(keep_event).collect();
+        let taken_lines = self.lines.iter().zip(&lines).filter(|(_, k)| !**k).map(|(l, _)| l.clone()).collect();
+        let taken_events = self.events.iter().zip(&events).filter(|(_, k)| !**k).map(|(e, _)| e.clone()).collect();
         let (ads, checks) = (vec![true; self.ads.len()], vec![true; self.checks.len()]);
         self.retain_masked(&lines, &events, &ads, &checks);
+        (taken_lines, taken_events)
     }
 
     /// Keeps the facts whose mask entry is true and renumbers every unit's

@@ -30,7 +30,7 @@ use thiserror::Error;
 
 pub use validate::validate_bag;
 pub use write::{BagSummary, write_bag};
-pub(crate) use zipfile::{COMPRESS_CHUNK, DEFLATE_LEVEL};
+pub(crate) use zipfile::{COMPRESS_CHUNK, deflate_level};
 pub use zipfile::{write_zip, zip_bag};
 
 /// The hash algorithms of every bag written here, with their manifest names.

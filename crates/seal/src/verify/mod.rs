@@ -62,17 +62,31 @@ pub const PADES_CERTIFICATE: &str = "provider.p256.cert.pem";
 /// The evidence bag's folder and its zip, beside the statement's files.
 pub const EVIDENCE_BAG: &str = "evidence";
 pub const EVIDENCE_ZIP: &str = "evidence.zip";
-/// Every fact the statement counts, with its file, line and the figures it
-/// adds to (kpiseal's `provenance` module): an output a manifest may list
-/// besides [`DELIVERED_OUTPUTS`] (`run --provenance`).
+/// Which input lines make each figure of the statement, and which were left
+/// out and why (kpiseal's `provenance` module).
 pub const PROVENANCE: &str = "provenance.csv";
 /// Where `--include-inputs` copies the inputs inside the bag's `data/`.
 pub const BAG_INPUTS: &str = "inputs";
 
 /// The files every statement manifest lists in `outputs`: the statement
-/// itself, the public key files delivered with it, and the offline
-/// verifier page; [`PROVENANCE`] may be listed too.
-pub const DELIVERED_OUTPUTS: [&str; 8] = [
+/// itself, its provenance table, the public key files delivered with it,
+/// and the offline verifier page.
+pub const DELIVERED_OUTPUTS: [&str; 9] = [
+    STATEMENT_PDF,
+    STATEMENT_JSON,
+    PROVENANCE,
+    DELIVERED_PUBLIC_KEY,
+    SSH_PUBLIC_KEY,
+    ALLOWED_SIGNERS,
+    CERTIFICATE,
+    PADES_CERTIFICATE,
+    crate::verify_page::VERIFY_PAGE,
+];
+
+/// What statements sealed before provenance.csv was sealed with every
+/// statement (2026-12-06) list: [`DELIVERED_OUTPUTS`] without it. They
+/// still verify, and the report says which list they have.
+pub const DELIVERED_OUTPUTS_WITHOUT_TABLE: [&str; 8] = [
     STATEMENT_PDF,
     STATEMENT_JSON,
     DELIVERED_PUBLIC_KEY,
@@ -84,7 +98,7 @@ pub const DELIVERED_OUTPUTS: [&str; 8] = [
 ];
 
 /// What statements sealed before `verify.html` was delivered (2026-12-06)
-/// list: [`DELIVERED_OUTPUTS`] without the page. They still verify, and the
+/// list: [`DELIVERED_OUTPUTS_WITHOUT_TABLE`] without the page. They still verify, and the
 /// report says which list they have.
 pub const DELIVERED_OUTPUTS_WITHOUT_PAGE: [&str; 7] = [
     STATEMENT_PDF,

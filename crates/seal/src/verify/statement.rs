@@ -5,9 +5,9 @@ use ed25519_dalek::VerifyingKey;
 
 use super::tree::{Tree, Want, read_folder};
 use super::{
-    ALLOWED_SIGNERS, DELIVERED_OUTPUTS, DELIVERED_OUTPUTS_WITHOUT_PAGE, DELIVERED_PUBLIC_KEY, EVIDENCE_BAG,
-    EVIDENCE_ZIP, FileSeen, KeyUsed, Kind, MANIFEST, MANIFEST_MINISIG, MANIFEST_SSHSIG, Options, PROVENANCE,
-    Verification, bag, pdf,
+    ALLOWED_SIGNERS, DELIVERED_OUTPUTS, DELIVERED_OUTPUTS_WITHOUT_PAGE, DELIVERED_OUTPUTS_WITHOUT_TABLE,
+    DELIVERED_PUBLIC_KEY, EVIDENCE_BAG, EVIDENCE_ZIP, FileSeen, KeyUsed, Kind, MANIFEST, MANIFEST_MINISIG,
+    MANIFEST_SSHSIG, Options, Verification, bag, pdf,
 };
 use crate::check::Check;
 use crate::keys::{KeyId, parse_public_key};
@@ -24,11 +24,7 @@ pub(crate) struct Found {
 /// True for the names of a statement's own files (its manifest, the
 /// manifest's signatures, and the files every manifest lists).
 pub(crate) fn is_statement_file(name: &str) -> bool {
-    name == MANIFEST
-        || name == MANIFEST_MINISIG
-        || name == MANIFEST_SSHSIG
-        || name == PROVENANCE
-        || DELIVERED_OUTPUTS.contains(&name)
+    name == MANIFEST || name == MANIFEST_MINISIG || name == MANIFEST_SSHSIG || DELIVERED_OUTPUTS.contains(&name)
 }
 
 /// A statement folder: its files, then the bag and the zip beside them,
@@ -251,11 +247,11 @@ fn output_checks(tree: &Tree, at: &str, v: &mut Verification, manifest: &Manifes
         names.join(", ")
     };
     let current = sorted(&DELIVERED_OUTPUTS);
-    let with_provenance = sorted(&[&DELIVERED_OUTPUTS[..], &[PROVENANCE]].concat());
+    let without_table = sorted(&DELIVERED_OUTPUTS_WITHOUT_TABLE);
     let earlier = sorted(&DELIVERED_OUTPUTS_WITHOUT_PAGE);
     let listed = listed.join(", ");
-    v.checks.push(if listed == with_provenance {
-        Check::pass("manifest outputs", format!("{at}{MANIFEST}"), format!("{listed} (with run --provenance)"))
+    v.checks.push(if listed == without_table {
+        Check::pass("manifest outputs", format!("{at}{MANIFEST}"), format!("{listed} (sealed before provenance.csv)"))
     } else if listed == earlier {
         Check::pass(
             "manifest outputs",

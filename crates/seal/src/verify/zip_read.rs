@@ -21,7 +21,7 @@
 //!   Unicode normalisation;
 //! - every entry read inflates to exactly its stated size and CRC, within
 //!   the [`super::limits`] on size and compression ratio (checked before
-//!   inflating), and re-compressed at `bag::DEFLATE_LEVEL` gives back
+//!   inflating), and re-compressed at `bag::deflate_level` of its name gives back
 //!   exactly its compressed bytes (deflate has many encodings of one
 //!   content; only kpiseal's is accepted).
 //!
@@ -428,11 +428,11 @@ struct Inflated {
 
 /// Inflates at most `entry.size + 1` bytes from `data` (the entry's
 /// compressed bytes), hashing them, and re-compresses them as they come
-/// at `bag::DEFLATE_LEVEL`, comparing the SHA-256 of that with the SHA-256
+/// at `bag::deflate_level` of its name, comparing the SHA-256 of that with the SHA-256
 /// of the compressed bytes read.
 fn inflate(data: &mut impl Read, entry: &Entry, keep: bool) -> Inflated {
     let mut compressed = HashRead { inner: data, hasher: Sha256::new() };
-    let level = u32::try_from(crate::bag::DEFLATE_LEVEL).unwrap_or(1);
+    let level = u32::try_from(crate::bag::deflate_level(&entry.name)).unwrap_or(1);
     let mut again = Pieces {
         encoder: DeflateEncoder::new(HashWrite(Sha256::new()), Compression::new(level)),
         pending: Vec::with_capacity(COMPRESS_CHUNK),
