@@ -208,7 +208,9 @@ struct Group {
     feeds: String,
     excluded: String,
     rows: usize,
-    references: HashSet<Box<str>>,
+    /// The distinct references (hashed with a fixed seed; read only for
+    /// their number, and for the one reference when there is one).
+    references: HashSet<Box<str>, foldhash::fast::FixedState>,
     dates: (NaiveDate, NaiveDate),
     amount: Decimal,
     shipping: Decimal,
@@ -227,7 +229,7 @@ impl Group {
             feeds: feeds.to_string(),
             excluded: excluded.to_string(),
             rows: 0,
-            references: HashSet::new(),
+            references: HashSet::with_hasher(foldhash::fast::FixedState::default()),
             dates: (fact.first, fact.last),
             amount: Decimal::ZERO,
             shipping: Decimal::ZERO,
@@ -413,16 +415,37 @@ impl ProvenanceWriter {
         while start > 0 && self.groups[start - 1].file == file && self.groups[start - 1].excluded == excluded {
             start -= 1;
         }
+        // Within one call the file and reason are fixed: a fact whose names
+        // (record, kind, market, currency, feeds) are at the same addresses as
+        // an earlier one's belongs to its group. Equal names elsewhere in
+        // memory only miss this and are found by the scan.
+        type Names = [*const u8; 5];
+        let mut seen: Vec<(Names, usize)> = Vec::new();
         for (fact, feeds) in facts {
             if let Some(writer) = self.facts.as_mut() {
                 write_fact(writer, file, &fact, feeds, excluded);
             }
-            let found = self.groups[start..].iter().position(|g| g.holds(file, &fact, feeds, excluded));
-            let index = match found {
-                Some(i) => start + i,
+            let names: Names = [fact.record, fact.kind, fact.market, fact.currency, feeds].map(|n| n.as_ptr());
+            let lengths_match = |i: usize| {
+                let g = &self.groups[i];
+                (g.record.len(), g.kind.len(), g.market.len(), g.currency.len(), g.feeds.len())
+                    == (fact.record.len(), fact.kind.len(), fact.market.len(), fact.currency.len(), feeds.len())
+            };
+            let remembered = seen.iter().find(|(n, _)| *n == names).map(|s| s.1).filter(|&i| lengths_match(i));
+            let index = match remembered {
+                Some(i) => i,
                 None => {
-                    self.groups.push(Group::new(file, &fact, feeds, excluded));
-                    self.groups.len() - 1
+                    let found = self.groups[start..].iter().position(|g| g.holds(file, &fact, feeds, excluded));
+                    let i = match found {
+                        Some(i) => start + i,
+                        None => {
+                            self.groups.push(Group::new(file, &fact, feeds, excluded));
+                            self.groups.len() - 1
+                        }
+                    };
+                    seen.retain(|(n, _)| *n != names);
+                    seen.push((names, i));
+                    i
                 }
             };
             self.groups[index].add(&fact);

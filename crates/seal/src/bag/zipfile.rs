@@ -152,3 +152,16 @@ fn collect(dir: &Path, prefix: &str, out: &mut Vec<(String, Option<PathBuf>)>) -
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_bags_provenance_table_is_deflated_at_the_table_level() {
+        assert_eq!(deflate_level("evidence/data/provenance.csv"), TABLE_DEFLATE_LEVEL);
+        assert_eq!(deflate_level("evidence/data/statement.pdf"), DEFLATE_LEVEL);
+        assert_eq!(deflate_level("evidence/data/inputs/provenance.csv"), DEFLATE_LEVEL, "an input of that name");
+        assert_eq!(deflate_level("provenance.csv"), DEFLATE_LEVEL);
+    }
+}
