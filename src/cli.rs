@@ -281,7 +281,12 @@ pub struct ExplainArgs {
     /// The provider's public key to pin the signer to (as for verify).
     #[arg(long, value_name = "PUBKEY")]
     pub key: Option<PathBuf>,
-    /// Print the rows as CSV (with the step each is in) instead of text.
+    /// The workspace the statement was made from: read its inputs again,
+    /// check they make the sealed table, and list each row with its own
+    /// line and amounts (exact counts of distinct orders too).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Print the rows (or groups) as CSV, with the step each is in, instead of text.
     #[arg(long)]
     pub csv: bool,
 }

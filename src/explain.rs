@@ -384,11 +384,14 @@ pub fn read_sealed(folder: &Path, key: Option<&PublicKey>) -> Result<(Statement,
     Ok((statement, groups, bytes))
 }
 
+/// Line `n` of input file `file`, as text (see `crate::reread::RawLines`).
+pub type RawLine<'a> = &'a dyn Fn(&str, usize) -> Option<String>;
+
 /// The explanation as text: the formula, each step's groups (file, kind,
 /// count, sums and lines) or, when the inputs were read, its rows
-/// (file:line, kind, reference, amounts), its subtotal, then the value
-/// beside the printed one.
-pub fn to_text(e: &Explanation) -> String {
+/// (file:line, kind, reference, amounts, and the line itself as `raw`
+/// gives it), its subtotal, then the value beside the printed one.
+pub fn to_text(e: &Explanation, raw: Option<RawLine>) -> String {
     let mut out = format!("{} = {}\n", e.figure, e.formula);
     for s in &e.steps {
         let rows: usize = s.groups.iter().map(|g| g.rows).sum();
@@ -400,6 +403,9 @@ pub fn to_text(e: &Explanation) -> String {
                         "  {}:{}  {} {}  {}  amount {}  shipping {}  units {}  {}\n",
                         r.file, r.line, r.record, r.kind, r.reference, r.amount, r.shipping, r.units, r.currency
                     ));
+                    if let Some(text) = raw.and_then(|raw| raw(&r.file, r.line)) {
+                        out.push_str(&format!("      | {}\n", text.trim_end()));
+                    }
                 }
             }
             None => {

@@ -32,6 +32,7 @@ pub mod preflight;
 pub mod provenance;
 pub mod register;
 pub mod render;
+pub mod reread;
 pub mod review;
 pub mod run_lock;
 pub mod seal_config;

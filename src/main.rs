@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Render(args) => render(args),
         Command::Keygen(args) => keygen(args),
-        Command::Verify(args) => kpiseal_verify::run(&args),
+        Command::Verify(args) => verify(&args),
         Command::VerifyPage(args) => kpiseal_verify::run_verify_page(&args),
         Command::Merge(args) => merge(args),
         Command::Review(args) => review(args),
@@ -53,18 +53,103 @@ fn explain(args: ExplainArgs) -> ExitCode {
         Ok(key) => key,
         Err(e) => return fail(e.to_string()),
     };
-    let explained = kpiseal::explain::read_sealed(&args.folder, key.as_ref())
-        .and_then(|(statement, groups, _)| kpiseal::explain::explain(&statement, &groups, None, &args.figure));
+    let ws = match args.workspace.as_deref().map(Workspace::open).transpose() {
+        Ok(ws) => ws,
+        Err(e) => return fail(e.to_string()),
+    };
+    let sealed = kpiseal::explain::read_sealed(&args.folder, key.as_ref());
+    let explained = sealed.and_then(|(statement, groups, table)| {
+        let Some(ws) = &ws else {
+            return kpiseal::explain::explain(&statement, &groups, None, &args.figure);
+        };
+        let out = kpiseal::reread::out_of(&args.folder, ws);
+        let again = kpiseal::reread::reread(ws, &statement, &out)?;
+        let mut differ = kpiseal::reread::differences(&table, &again.table);
+        differ.splice(0..0, again.inputs_differ);
+        if !differ.is_empty() {
+            return Err(format!("{}: {}", args.folder.display(), differ.join("; ")));
+        }
+        kpiseal::explain::explain(&statement, &groups, Some(&again.facts), &args.figure)
+    });
     match explained {
         Ok(e) => {
             if args.csv {
                 let _ = std::io::Write::write_all(&mut std::io::stdout(), &kpiseal::explain::to_csv(&e));
             } else {
-                print!("{}", kpiseal::explain::to_text(&e));
+                let lines = ws.as_ref().map(kpiseal::reread::RawLines::new);
+                let raw = lines.as_ref().map(|l| move |file: &str, n: usize| l.line(file, n));
+                let raw = raw.as_ref().map(|f| f as kpiseal::explain::RawLine);
+                stdout(&kpiseal::explain::to_text(&e, raw));
             }
             if e.agrees() { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         Err(message) => fail(message),
+    }
+}
+
+/// Writes `text` to standard output; a closed pipe (`| head`) ends the
+/// output, not the program with a panic.
+fn stdout(text: &str) {
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+}
+
+/// `kpiseal verify`: the checks of `kpiseal-verify`, and with `--workspace`,
+/// for each statement folder or evidence bag given, its inputs read again:
+/// they must make its provenance.csv and every figure its rows make
+/// (`reread::check`). A failed re-read (inputs changed, rows or figures
+/// that differ) is NOT VALID (exit 1); one that cannot be made (not a
+/// statement folder or bag, no table, inputs that no longer read) is
+/// refused (exit 2). The worst outcome wins as in `kpiseal_verify::run`.
+fn verify(args: &kpiseal_verify::VerifyArgs) -> ExitCode {
+    let verified = kpiseal_verify::run(args);
+    let Some(dir) = &args.workspace else { return verified };
+    let ws = match Workspace::open(dir) {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("kpiseal: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut worst = 0u8;
+    for path in &args.paths {
+        stdout(&format!("\nre-read from {}: {}\n", dir.display(), path.display()));
+        let is_statement = ["statement.json", "data/statement.json"].iter().any(|f| path.join(f).is_file());
+        let has_table = ["provenance.csv", "data/provenance.csv"].iter().any(|f| path.join(f).is_file());
+        let checked = match (is_statement, has_table) {
+            (true, true) => kpiseal::reread::check(path, &ws),
+            (true, false) => {
+                Err("sealed without provenance.csv (by a kpiseal from before the table): its rows cannot be re-read"
+                    .to_string())
+            }
+            (false, _) => {
+                Err("re-reading takes a statement folder or its evidence bag (unzip a zip first)".to_string())
+            }
+        };
+        match checked {
+            Ok(lines) => {
+                for (passed, name, detail) in &lines {
+                    stdout(&format!("  {}  {name}  {detail}\n", if *passed { "PASS" } else { "FAIL" }));
+                }
+                let failed = lines.iter().filter(|l| !l.0).count();
+                if failed == 0 {
+                    let figures = lines.iter().filter(|l| l.1 != "inputs" && l.1 != "rows").count();
+                    stdout(&format!("  RECOMPUTED ({figures} figures from their rows)\n"));
+                } else {
+                    stdout(&format!("  NOT VALID ({failed} of {} checks failed)\n", lines.len()));
+                    worst = worst.max(1);
+                }
+            }
+            Err(message) => {
+                stdout(&format!("  REFUSED {message}\n"));
+                eprintln!("kpiseal: {message}");
+                worst = 2;
+            }
+        }
+    }
+    match worst {
+        0 => verified,
+        1 if verified == ExitCode::from(2) => verified,
+        n => ExitCode::from(n),
     }
 }
 
