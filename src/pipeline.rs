@@ -331,6 +331,8 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         for (why, lines, events) in coverage.keep_inside(&mut parsed) {
             provenance.add_excluded(&file.path, &lines, &events, &[], &why);
         }
+        let rows = std::mem::take(&mut parsed.left_out_by_date);
+        provenance.add_rows_left_out(&file.path, provides(format).market(), &rows, |d| coverage.left_out_because(d));
         let provides = if parsed.lacks_returns { provides(format).lacking_returns() } else { provides(format) };
         if let Some(m) = provides.market()
             && !contract.contract.markets.contains(&m)

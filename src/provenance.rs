@@ -24,7 +24,7 @@
 //! | --- | --- |
 //! | `file` | the input's workspace-relative path, as the manifest lists it (with its SHA-256) |
 //! | `market` | the market id (`amazon_us`, `mercadolivre_br`); blank for a pass-through cost |
-//! | `record` | `money_line`, `order_event`, `ads_row`, `cost_line` |
+//! | `record` | `money_line`, `order_event`, `ads_row`, `cost_line`; `row` for a data row left out for its date, which gives no fact |
 //! | `kind` | the money kind, order-event kind or cost category id; `ads` for ads rows |
 //! | `currency` | the currency of `amount` and `shipping` |
 //! | `feeds` | what the group adds to, space-separated: fields of the market's figures (`sales.gross_principal`, the names of [`crate::ledger::MarketFigures`]) or, for a cost, `pass_through.lines[i]` of statement.json; blank when left out |
@@ -389,6 +389,45 @@ impl ProvenanceWriter {
         let facts = facts.chain(events.iter().map(|e| (Fact::order_event(e), "")));
         let facts = facts.chain(ads.iter().map(|a| (Fact::ads_row(a), "")));
         self.add_facts(file, facts, why);
+    }
+
+    /// Lists the data rows of the export `file` (of `market`) that give no
+    /// fact for their date (line and date each) as left out, saying why
+    /// (`why` of each date: outside the period, the term or the as-of day).
+    pub fn add_rows_left_out(
+        &mut self,
+        file: &str,
+        market: Option<crate::market::Market>,
+        rows: &[(usize, NaiveDate)],
+        why: impl Fn(NaiveDate) -> String,
+    ) {
+        let mut reasons: Vec<(String, Vec<(usize, NaiveDate)>)> = Vec::new();
+        for &(line, date) in rows {
+            let reason = why(date);
+            match reasons.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, rows)) => rows.push((line, date)),
+                None => reasons.push((reason, vec![(line, date)])),
+            }
+        }
+        for (reason, rows) in &reasons {
+            let facts = rows.iter().map(|&(line, date)| {
+                let fact = Fact {
+                    line,
+                    market: market.map_or("", crate::market::Market::id),
+                    record: "row",
+                    kind: "",
+                    first: date,
+                    last: date,
+                    reference: "",
+                    amount: Decimal::ZERO,
+                    shipping: Decimal::ZERO,
+                    units: 0,
+                    currency: market.map_or("", |m| m.currency().code()),
+                };
+                (fact, "")
+            });
+            self.add_facts(file, facts, reason);
+        }
     }
 
     /// Lists the pass-through costs of the cost ledger `file`, each feeding

@@ -156,9 +156,12 @@ impl Coverage {
     }
 
     /// Why a fact dated `date` is not counted (a day this coverage does not
-    /// count): before the term starts, after it ends, or after the as-of day.
+    /// count): before or after the period, before the term starts, after it
+    /// ends, or after the as-of day.
     pub fn left_out_because(&self, date: NaiveDate) -> String {
         match self.as_of {
+            _ if date < self.period.first_day() => format!("dated before {}", self.period),
+            _ if date > self.period.last_day() => format!("dated after {}", self.period),
             _ if date < self.first => format!("dated before the contract term starts ({})", self.first),
             _ if date > self.last => format!("dated after the contract term ends ({})", self.last),
             Some(as_of) if date > as_of => format!("dated after the as-of day ({as_of})"),

@@ -381,11 +381,14 @@ fn the_rows_of_a_settlement_found_in_two_files_are_listed_once_counted_and_once_
     let table = rows(read_seller_inputs(&ws, "acme-home", &opts).unwrap().provenance.facts().unwrap());
     // Exports are read in path order: the copy ("17723285873 (1).txt") comes first and counts.
     let (first, later) = ("exports/2026-10/acme-home/17723285873 (1).txt", "exports/2026-10/acme-home/17723285873.txt");
-    let (left_out, counted): (Vec<&Row>, Vec<&Row>) =
-        table.iter().filter(|r| r.file == first || r.file == later).partition(|r| !r.excluded.is_empty());
+    // Rows dated outside the period are left out of both, for their date.
+    let in_period = table.iter().filter(|r| (r.file == first || r.file == later) && !r.excluded.starts_with("dated "));
+    let (left_out, counted): (Vec<&Row>, Vec<&Row>) = in_period.partition(|r| !r.excluded.is_empty());
     assert!(!left_out.is_empty() && left_out.iter().all(|r| r.file == later), "the later file is left out");
     assert!(counted.iter().all(|r| r.file == first), "the first is counted");
     assert_eq!(left_out.len(), counted.len(), "every row of the later file is listed");
+    let dated = |file: &str| table.iter().filter(|r| r.file == file && r.excluded.starts_with("dated ")).count();
+    assert_eq!(dated(first), dated(later), "each file's rows of other months are listed for their date");
     let why = &left_out[0].excluded;
     assert_eq!(why, &format!("repeats {first}"));
 }
@@ -524,4 +527,34 @@ fn sales_outside_the_contract_term_are_listed_as_left_out_with_the_day_it_starts
         placed.iter().filter(|r| !r.excluded.is_empty()).count(),
         left_out.iter().filter(|g| g.kind == "placed").map(|g| g.rows).sum::<usize>()
     );
+}
+
+#[test]
+fn every_data_line_of_a_settlement_is_in_a_group_counted_or_left_out_for_its_date() {
+    let ws = Workspace::open(&common::demo()).unwrap();
+    let opts = RunOptions::new("2026-10".parse().unwrap());
+    let table = groups(read_seller_inputs(&ws, "acme-home", &opts).unwrap().provenance.csv());
+    let settlements = [
+        "exports/2026-10/acme-home/17723285873.txt",
+        "exports/2026-10/acme-home/Settlement_17732218302_20261008-20261022.txt",
+        "exports/2026-10/acme-home/20261022-20261105 FlatFileV2 17735417441.txt",
+    ];
+    for file in settlements {
+        let text = std::fs::read_to_string(common::demo().join(file)).unwrap();
+        let mut listed = BTreeSet::new();
+        for g in table.iter().filter(|g| g.file == file) {
+            listed.extend(parse_line_set(&g.lines).unwrap());
+        }
+        // Line 1 is the header, line 2 the settlement's summary row (its total, no transaction).
+        let data: BTreeSet<usize> = (3..=text.lines().count()).collect();
+        let missing: Vec<&usize> = data.difference(&listed).collect();
+        assert!(missing.is_empty(), "{file}: lines in no group: {missing:?}");
+    }
+    let before = table.iter().find(|g| g.file == settlements[0] && g.excluded == "dated before 2026-10").unwrap();
+    assert_eq!(
+        (before.record.as_str(), before.feeds.len(), before.dates.as_str()),
+        ("row", 0, "2026-09-24/2026-09-30")
+    );
+    let after = table.iter().find(|g| g.file == settlements[2] && g.excluded == "dated after 2026-10").unwrap();
+    assert!(after.dates.starts_with("2026-11-01"), "{after:?}");
 }

@@ -198,6 +198,7 @@ pub(super) fn add_in_period(
     out.saw(ad.end);
     let (period_first, period_last) = (ctx.period.first_day(), ctx.period.last_day());
     if ad.end < period_first || ad.start > period_last {
+        out.leave_out(ad.line, ad.start);
         out.units.push(unit);
         return Ok(());
     }
@@ -223,6 +224,8 @@ pub(super) fn add_in_period(
     if ad.start >= ctx.counted.0 && ad.end <= ctx.counted.1 {
         unit.ads = out.ads.len()..out.ads.len() + 1;
         out.ads.push(ad);
+    } else {
+        out.leave_out(ad.line, ad.start);
     }
     out.units.push(unit);
     Ok(())

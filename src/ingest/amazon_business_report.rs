@@ -102,6 +102,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 out.events.push(day_event(row.number, date, kind, n));
             }
             unit.events = first..out.events.len();
+        } else {
+            out.leave_out(row.number, date);
         }
         out.units.push(unit);
     }

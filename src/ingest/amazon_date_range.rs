@@ -177,6 +177,8 @@ pub fn parse(t: &Table, preamble: &str, ctx: &IngestContext) -> Result<ParsedExp
             record(&mut out, (row.number, date), &order_id, &kind, &description, quantity, &parts);
             unit.lines = first_line..out.lines.len();
             unit.events = first_event..out.events.len();
+        } else {
+            out.leave_out(row.number, date);
         }
         out.units.push(unit);
     }

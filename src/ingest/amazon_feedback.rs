@@ -90,6 +90,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 out.events.push(event(OrderEventKind::FeedbackNegative));
             }
             unit.events = first..out.events.len();
+        } else {
+            out.leave_out(row.number, date);
         }
         out.units.push(unit);
     }

@@ -114,6 +114,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 out.events.push(stock_event((row.number, date), &fnsku, OrderEventKind::ShippedFromStock, shipped));
                 unit.events = first..out.events.len();
             }
+        } else {
+            out.leave_out(row.number, date);
         }
         out.units.push(unit);
     }

@@ -118,7 +118,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 });
             }
             None if requested <= ctx.period.last_day() => undelivered.push(row.number),
-            _ => {}
+            Some(d) => out.leave_out(row.number, d),
+            None => out.leave_out(row.number, requested),
         }
         out.units.push(unit);
     }

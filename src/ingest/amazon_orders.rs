@@ -191,6 +191,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             }
             unit.events = first..out.events.len();
             orders.insert(order_id, Order { status, by_merchant });
+        } else {
+            out.leave_out(row.number, date);
         }
         out.units.push(unit);
     }

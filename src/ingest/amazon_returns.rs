@@ -97,6 +97,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 principal: Decimal::ZERO,
                 shipping: Decimal::ZERO,
             });
+        } else {
+            out.leave_out(row.number, date);
         }
         out.units.push(unit);
     }

@@ -204,6 +204,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         } else {
             facts.lines.truncate(lines);
             facts.events.truncate(events);
+            out.leave_out(row.number, date);
         }
     }
     let id_column = t.headers.get(common.settlement_id).cloned().unwrap_or_else(|| "settlement-id".to_string());

@@ -275,6 +275,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             unit.lines = lines..out.lines.len();
             unit.events = events..out.events.len();
             unit.rows_in_period = sale.rows;
+        } else {
+            out.leave_out(sale.number, sale.date);
         }
         out.units.push(unit);
     }

@@ -150,6 +150,11 @@ pub struct ParsedExport {
     /// each naming its facts above; every fact belongs to one unit, except
     /// file-wide checks (see `crate::dedup`).
     pub units: Vec<Unit>,
+    /// Data rows that give no fact because of their date, each as its line
+    /// (or sheet row) and that date: outside the period, or (ads rows)
+    /// inside it but outside the days counted. Listed in provenance.csv as
+    /// left out, with why.
+    pub left_out_by_date: Vec<(usize, NaiveDate)>,
 }
 
 impl ParsedExport {
@@ -262,6 +267,12 @@ impl ParsedExport {
             ),
         };
         Err(InputError::file(file, message))
+    }
+
+    /// Notes that line/row `number`, dated `date`, gives no fact for its
+    /// date (see [`ParsedExport::left_out_by_date`]).
+    pub fn leave_out(&mut self, number: usize, date: NaiveDate) {
+        self.left_out_by_date.push((number, date));
     }
 
     /// Widens [`ParsedExport::dates`] to take in `date`.
