@@ -289,6 +289,104 @@ pub fn definition_key(id: KpiId, terms: &KpiTerms) -> String {
     }
 }
 
+/// A field of one market's figures (`sales.gross_principal`, the names
+/// [`crate::ledger::make_of`] knows) with its sign in a sum.
+pub type Term = (&'static str, i8);
+
+/// What a KPI of one market is made of, as fields of that market's figures
+/// under the contract's terms: the composition `kpiseal explain` walks down
+/// to rows. It states what [`formula`] computes (a test holds the two equal
+/// for every KPI, every choice of terms and arbitrary figures).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Composition {
+    /// A sum of fields (money and counts).
+    Sum(Vec<Term>),
+    /// One sum over another.
+    Ratio { numerator: Vec<Term>, denominator: Vec<Term> },
+    /// A sum over the contract's target for it (GMV attainment): the target
+    /// is not a figure of the inputs.
+    OverTarget(Vec<Term>),
+    /// Not computed from the figures (late shipment rate).
+    NotComputed,
+}
+
+/// The composition of `id` under `terms` (see [`Composition`]).
+pub fn composition(id: KpiId, terms: &KpiTerms) -> Composition {
+    let shipping = terms.include_shipping;
+    let gross = || {
+        let mut t = vec![("sales.gross_principal", 1)];
+        if shipping {
+            t.push(("sales.gross_shipping", 1));
+        }
+        t
+    };
+    let refunded = |sign: i8| {
+        let mut t = vec![("sales.refunded_principal", sign)];
+        if shipping {
+            t.push(("sales.refunded_shipping", sign));
+        }
+        t
+    };
+    let gmv = || match terms.gmv_basis {
+        GmvBasis::Gross => gross(),
+        GmvBasis::NetOfRefunds => [gross(), refunded(-1)].concat(),
+    };
+    let ratio = |numerator: Vec<Term>, denominator: Vec<Term>| Composition::Ratio { numerator, denominator };
+    match id {
+        KpiId::Gmv => Composition::Sum(gmv()),
+        KpiId::GmvAttainment => Composition::OverTarget(gmv()),
+        KpiId::Orders => Composition::Sum(vec![("sales.orders", 1)]),
+        KpiId::Units => Composition::Sum(vec![("sales.units", 1)]),
+        KpiId::RefundRate => match terms.refund_basis {
+            RefundBasis::Value => ratio(refunded(1), gross()),
+            RefundBasis::Count => ratio(vec![("sales.refunded_orders", 1)], vec![("sales.orders", 1)]),
+        },
+        KpiId::ReturnRate => ratio(vec![("returns.units", 1)], vec![("sales.units", 1)]),
+        KpiId::NegativeFeedbackRate => ratio(vec![("feedback.negative", 1)], vec![("feedback.received", 1)]),
+        KpiId::CancelRate => ratio(vec![("orders.seller_cancelled", 1)], vec![("orders.placed", 1)]),
+        KpiId::ConversionRate => match terms.conversion_basis {
+            ConversionBasis::Units => ratio(vec![("traffic.units_ordered", 1)], vec![("traffic.sessions", 1)]),
+            ConversionBasis::OrderItems => ratio(vec![("traffic.order_items", 1)], vec![("traffic.sessions", 1)]),
+        },
+        KpiId::InventoryTurnoverDays => ratio(vec![("inventory.on_hand_unit_days", 1)], vec![("inventory.shipped", 1)]),
+        KpiId::DisputeRate => ratio(vec![("sales.disputed_orders", 1)], vec![("sales.orders", 1)]),
+        KpiId::LateShipmentRate => Composition::NotComputed,
+        KpiId::AdSpend => Composition::Sum(vec![("ads.spend", 1)]),
+        KpiId::Acos => ratio(vec![("ads.spend", 1)], vec![("ads.sales", 1)]),
+        KpiId::Roas => ratio(vec![("ads.sales", 1)], vec![("ads.spend", 1)]),
+        KpiId::Tacos => ratio(vec![("ads.spend", 1)], gmv()),
+        KpiId::PlatformFees => Composition::Sum(vec![("sales.platform_fees", 1)]),
+        KpiId::NetProceeds => Composition::Sum(vec![("sales.net_proceeds", 1)]),
+    }
+}
+
+/// The terms a statement's definition keys say it was computed under (the
+/// inverse of [`definition_key`] over the keys of one statement's KPIs);
+/// a choice no key shows keeps its default.
+pub fn terms_of_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> KpiTerms {
+    let mut terms = KpiTerms::default();
+    for key in keys {
+        let parts: Vec<&str> = key.split('.').collect();
+        if let Some(last) = parts.get(2).or(parts.get(1)).filter(|_| parts[0] == "gmv" || parts[0] == "refund_rate") {
+            match *last {
+                "including_shipping" => terms.include_shipping = true,
+                "excluding_shipping" => terms.include_shipping = false,
+                _ => {}
+            }
+        }
+        match parts.as_slice() {
+            ["gmv", "gross", ..] => terms.gmv_basis = GmvBasis::Gross,
+            ["gmv", "net_of_refunds", ..] => terms.gmv_basis = GmvBasis::NetOfRefunds,
+            ["refund_rate", "value", ..] => terms.refund_basis = RefundBasis::Value,
+            ["refund_rate", "count"] => terms.refund_basis = RefundBasis::Count,
+            ["conversion_rate", "units"] => terms.conversion_basis = ConversionBasis::Units,
+            ["conversion_rate", "order_items"] => terms.conversion_basis = ConversionBasis::OrderItems,
+            _ => {}
+        }
+    }
+    terms
+}
+
 /// Every definition key [`definition_key`] can return, for the template
 /// completeness test.
 pub fn all_definition_keys() -> Vec<String> {
@@ -1164,6 +1262,137 @@ mod tests {
             proptest::prop_assert!((printed - exact).abs() <= Decimal::new(5, RATIO_PRINT_DP + 1));
             if thresholds.is_empty() {
                 proptest::prop_assert_eq!(printed, RoundingMode::HalfUp.round_dp(exact, RATIO_PRINT_DP));
+            }
+        }
+    }
+
+    #[test]
+    fn the_terms_of_a_statements_definition_keys_are_the_terms_they_were_made_with() {
+        for gmv_basis in [GmvBasis::Gross, GmvBasis::NetOfRefunds] {
+            for refund_basis in [RefundBasis::Value, RefundBasis::Count] {
+                for include_shipping in [false, true] {
+                    for conversion_basis in [ConversionBasis::Units, ConversionBasis::OrderItems] {
+                        let terms = KpiTerms {
+                            gmv_basis,
+                            refund_basis,
+                            include_shipping,
+                            conversion_basis,
+                            ..KpiTerms::default()
+                        };
+                        let keys: Vec<String> = KpiId::ALL.iter().map(|&id| definition_key(id, &terms)).collect();
+                        let read = terms_of_keys(keys.iter().map(String::as_str));
+                        assert_eq!(
+                            (read.gmv_basis, read.refund_basis, read.include_shipping, read.conversion_basis),
+                            (gmv_basis, refund_basis, include_shipping, conversion_basis),
+                            "{keys:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// A composition's value over one market's figures; `None` where a
+    /// field's export is missing or a denominator is zero.
+    fn value_of(c: &Composition, f: &MarketFigures, target: Option<Decimal>) -> Option<Decimal> {
+        let sum = |terms: &[Term]| -> Option<Decimal> {
+            terms.iter().try_fold(Decimal::ZERO, |acc, (field, sign)| {
+                let v = f.field(field)?;
+                Some(if *sign < 0 { acc - v } else { acc + v })
+            })
+        };
+        match c {
+            Composition::Sum(t) => sum(t),
+            Composition::Ratio { numerator, denominator } => {
+                let d = sum(denominator)?;
+                if d.is_zero() { None } else { sum(numerator)?.checked_div(d) }
+            }
+            Composition::OverTarget(t) => sum(t)?.checked_div(target?),
+            Composition::NotComputed => None,
+        }
+    }
+
+    fn figures() -> impl proptest::strategy::Strategy<Value = MarketFigures> {
+        use proptest::prelude::*;
+        let money = || (-5_000_000i64..50_000_000).prop_map(|c| Decimal::new(c, 2));
+        let count = || 0i64..5_000;
+        let sales = (money(), money(), money(), money(), count(), count(), count(), count(), money(), money())
+            .prop_map(
+                |(gp, gs, rp, rs, orders, units, refunded_orders, disputed_orders, platform_fees, net_proceeds)| {
+                    SalesFigures {
+                        gross_principal: gp,
+                        gross_shipping: gs,
+                        refunded_principal: rp,
+                        refunded_shipping: rs,
+                        orders,
+                        units,
+                        refunded_orders,
+                        disputed_orders,
+                        platform_fees,
+                        net_proceeds,
+                    }
+                },
+            );
+        (
+            proptest::option::of(sales),
+            proptest::option::of((money(), money()).prop_map(|(spend, sales)| AdFigures { spend, sales })),
+            proptest::option::of((count(), count()).prop_map(|(units, orders)| ReturnFigures { units, orders })),
+            proptest::option::of(
+                (count(), count()).prop_map(|(received, negative)| FeedbackFigures { received, negative }),
+            ),
+            proptest::option::of((count(), count(), count()).prop_map(|(placed, seller_cancelled, cancelled)| {
+                OrderFigures { placed, seller_cancelled, cancelled }
+            })),
+            proptest::option::of((count(), count(), count()).prop_map(|(sessions, units_ordered, order_items)| {
+                TrafficFigures { sessions, units_ordered, order_items }
+            })),
+            proptest::option::of(
+                (count(), count())
+                    .prop_map(|(on_hand_unit_days, shipped)| InventoryFigures { on_hand_unit_days, shipped }),
+            ),
+        )
+            .prop_map(|(sales, ads, returns, feedback, orders, traffic, inventory)| MarketFigures {
+                sales,
+                ads,
+                returns,
+                feedback,
+                orders,
+                traffic,
+                inventory,
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_kpis_composition_makes_what_its_formula_computes(
+            f in figures(),
+            gmv_net in proptest::bool::ANY,
+            refund_count in proptest::bool::ANY,
+            include_shipping in proptest::bool::ANY,
+            order_items in proptest::bool::ANY,
+        ) {
+            let mut c = contract();
+            c.kpi.gmv_basis = if gmv_net { GmvBasis::NetOfRefunds } else { GmvBasis::Gross };
+            c.kpi.refund_basis = if refund_count { RefundBasis::Count } else { RefundBasis::Value };
+            c.kpi.include_shipping = include_shipping;
+            c.kpi.conversion_basis = if order_items { ConversionBasis::OrderItems } else { ConversionBasis::Units };
+            let inputs = Inputs {
+                sales: f.sales.clone(),
+                ads: f.ads.clone(),
+                returns: f.returns.clone(),
+                feedback: f.feedback.clone(),
+                orders: f.orders.clone(),
+                traffic: f.traffic.clone(),
+                inventory: f.inventory.clone(),
+            };
+            let scope = Scope::AmazonUs;
+            for id in KpiId::ALL {
+                let target = find_target(&c, KpiId::Gmv, scope).and_then(|t| t.min);
+                let composed = value_of(&composition(id, &c.kpi), &f, target);
+                match formula(&c, id, scope, &inputs) {
+                    Ok(v) => proptest::prop_assert_eq!(composed, Some(v), "{:?}", id),
+                    Err(_) => proptest::prop_assert!(composed.is_none() || id == KpiId::GmvAttainment, "{:?}: {:?}", id, composed),
+                }
             }
         }
     }

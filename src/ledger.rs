@@ -24,6 +24,64 @@ pub struct MarketFigures {
     pub inventory: Option<InventoryFigures>,
 }
 
+impl MarketFigures {
+    /// The field `group.field` (the names [`make_of`] knows), `None` when
+    /// the market has no export of that group's kind or the name is not a
+    /// field.
+    pub fn field(&self, name: &str) -> Option<Decimal> {
+        let n = Decimal::from;
+        let (group, field) = name.split_once('.')?;
+        match group {
+            "sales" => self.sales.as_ref().and_then(|s| match field {
+                "gross_principal" => Some(s.gross_principal),
+                "gross_shipping" => Some(s.gross_shipping),
+                "refunded_principal" => Some(s.refunded_principal),
+                "refunded_shipping" => Some(s.refunded_shipping),
+                "orders" => Some(n(s.orders)),
+                "units" => Some(n(s.units)),
+                "refunded_orders" => Some(n(s.refunded_orders)),
+                "disputed_orders" => Some(n(s.disputed_orders)),
+                "platform_fees" => Some(s.platform_fees),
+                "net_proceeds" => Some(s.net_proceeds),
+                _ => None,
+            }),
+            "ads" => self.ads.as_ref().and_then(|a| match field {
+                "spend" => Some(a.spend),
+                "sales" => Some(a.sales),
+                _ => None,
+            }),
+            "returns" => self.returns.as_ref().and_then(|r| match field {
+                "units" => Some(n(r.units)),
+                "orders" => Some(n(r.orders)),
+                _ => None,
+            }),
+            "feedback" => self.feedback.as_ref().and_then(|f| match field {
+                "received" => Some(n(f.received)),
+                "negative" => Some(n(f.negative)),
+                _ => None,
+            }),
+            "orders" => self.orders.as_ref().and_then(|o| match field {
+                "placed" => Some(n(o.placed)),
+                "seller_cancelled" => Some(n(o.seller_cancelled)),
+                "cancelled" => Some(n(o.cancelled)),
+                _ => None,
+            }),
+            "traffic" => self.traffic.as_ref().and_then(|t| match field {
+                "sessions" => Some(n(t.sessions)),
+                "units_ordered" => Some(n(t.units_ordered)),
+                "order_items" => Some(n(t.order_items)),
+                _ => None,
+            }),
+            "inventory" => self.inventory.as_ref().and_then(|i| match field {
+                "on_hand_unit_days" => Some(n(i.on_hand_unit_days)),
+                "shipped" => Some(n(i.shipped)),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// What the inventory reports say (Amazon's Inventory Ledger), summed over
 /// the days of the period.
 #[derive(Debug, Clone, Default, PartialEq)]

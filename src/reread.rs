@@ -179,12 +179,14 @@ pub fn check(folder: &Path, ws: &Workspace) -> Result<Vec<(bool, String, String)
     // The figures from the rows as the inputs hold them (the same as the
     // sealed table's when the line above passes).
     for r in recompute(&statement, &again.groups, &again.facts)? {
-        let detail = if r.agrees() {
+        let detail = if r.agrees && r.made == r.printed {
             format!("{} from {} rows", r.made, r.rows)
+        } else if r.agrees {
+            format!("{} ({} unrounded) from {} rows", r.printed, r.made, r.rows)
         } else {
             format!("the statement prints {}, its {} rows make {}", r.printed, r.rows, r.made)
         };
-        lines.push((r.agrees(), r.figure, detail));
+        lines.push((r.agrees, r.figure, detail));
     }
     Ok(lines)
 }
@@ -251,22 +253,19 @@ pub struct Recomputed {
     pub figure: String,
     /// What statement.json prints.
     pub printed: rust_decimal::Decimal,
-    /// What the rows make.
+    /// What the rows make (a ratio unrounded).
     pub made: rust_decimal::Decimal,
     /// How many fact rows make it.
     pub rows: usize,
-}
-
-impl Recomputed {
-    pub fn agrees(&self) -> bool {
-        self.printed == self.made
-    }
+    /// Whether `made` is `printed` (a ratio: rounds to it as printed).
+    pub agrees: bool,
 }
 
 /// Every figure of `statement` that is made of rows, recomputed from the
-/// `groups` and `facts` of its inputs: the money KPIs of each market, each
-/// market summary's counts (`orders`, `units`, `refunds`, `orders_placed`,
-/// `orders_cancelled`) and each pass-through line.
+/// `groups` and `facts` of its inputs: every KPI of each market that has a
+/// value (money, counts and ratios, by the composition its definition key
+/// states), each market summary's counts (`orders`, `units`, `refunds`,
+/// `orders_placed`, `orders_cancelled`) and each pass-through line.
 ///
 /// # Errors
 /// A figure the statement prints that explain cannot walk (a bug: every
@@ -274,7 +273,7 @@ impl Recomputed {
 pub fn recompute(statement: &Statement, groups: &[Group], facts: &[Row]) -> Result<Vec<Recomputed>, String> {
     let mut figures: Vec<(String, Option<rust_decimal::Decimal>)> = Vec::new();
     for k in statement.kpis.iter().filter(|k| k.value.is_some() && k.market.id() != "all") {
-        if ["gmv", "platform_fees", "net_proceeds", "ad_spend"].contains(&k.id.id()) {
+        if k.id != crate::kpi_id::KpiId::LateShipmentRate {
             figures.push((format!("kpis.{}.{}", k.id.id(), k.market.id()), None));
         }
     }
@@ -297,10 +296,13 @@ pub fn recompute(statement: &Statement, groups: &[Group], facts: &[Row]) -> Resu
     figures
         .into_iter()
         .map(|(figure, printed)| {
-            let e = crate::explain::explain(statement, groups, Some(facts), &figure)?;
-            let printed = printed.or(e.printed).unwrap_or_default();
+            let mut e = crate::explain::explain(statement, groups, Some(facts), &figure)?;
+            if printed.is_some() {
+                e.printed = printed;
+            }
             let rows = e.steps.iter().map(|s| s.rows.as_ref().map_or(0, Vec::len)).sum();
-            Ok(Recomputed { figure, printed, made: e.value, rows })
+            let agrees = e.exact() && e.agrees();
+            Ok(Recomputed { figure, printed: e.printed.unwrap_or_default(), made: e.value, rows, agrees })
         })
         .collect()
 }
