@@ -30,6 +30,20 @@ use rust_decimal::Decimal;
 use crate::ledger::{Make, make_of};
 use crate::statement::Statement;
 
+/// The reference `kpiseal explain` takes for a KPI of one market
+/// (`kpis.roas.amazon_us`), as the statement prints it beside the KPI;
+/// `None` for an overall KPI or one not computed from the inputs.
+pub fn kpi_reference(k: &crate::kpi::Kpi) -> Option<String> {
+    let market = k.market.market()?;
+    (k.id != crate::kpi_id::KpiId::LateShipmentRate).then(|| format!("kpis.{}.{}", k.id.id(), market.id()))
+}
+
+/// The reference `kpiseal explain` takes for pass-through line `index`
+/// (0-based, as statement.json lists it), as the statement prints it.
+pub fn pass_through_reference(index: usize) -> String {
+    format!("pass_through.lines[{index}]")
+}
+
 /// One group of provenance.csv, as read back (see [`crate::provenance`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {

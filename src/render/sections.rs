@@ -268,8 +268,12 @@ fn scorecard(
                 None => c.text("values.none")?.to_string(),
             };
             let status = c.text(&format!("status.{}", status_id(k.status)))?.to_string();
-            let mut row =
-                TableRow::body(vec![format!("{} [{number}]", c.kpi(k.id)?), value, target_text(c, k)?, status]);
+            // The reference `kpiseal explain` takes, for a market's KPI with a value.
+            let label = match (k.value, k.market.market(), crate::explain::kpi_reference(k)) {
+                (Some(_), Some(_), Some(reference)) => format!("{} [{number}]\n{reference}", c.kpi(k.id)?),
+                _ => format!("{} [{number}]", c.kpi(k.id)?),
+            };
+            let mut row = TableRow::body(vec![label, value, target_text(c, k)?, status]);
             if matches!(k.status, Status::Missed | Status::Alert) {
                 row.highlight = Some(3);
             }
@@ -517,14 +521,14 @@ fn pass_through(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
         },
     ];
     let mut rows = Vec::with_capacity(p.lines.len() + 1);
-    for l in &p.lines {
+    for (i, l) in p.lines.iter().enumerate() {
         let vendor =
             if l.description.is_empty() { l.vendor.clone() } else { format!("{}\n{}", l.vendor, l.description) };
         rows.push(TableRow::body(vec![
             c.date(l.date),
             c.text(&format!("cost_categories.{}", l.category.id()))?.to_string(),
             vendor,
-            l.invoice_no.clone(),
+            format!("{}\n{}", l.invoice_no, crate::explain::pass_through_reference(i)),
             format!("{} {}", l.currency.code(), c.money(l.amount)),
             c.number(l.fx_rate),
             c.money(l.converted),
@@ -782,6 +786,7 @@ fn evidence(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), Rende
     let style = Style::new(Face::Regular, 6.5);
     canvas.table(&Table { columns, rows, style }, &c.fill("document.continued", &[("section", title)])?);
     canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("evidence.data")?, SMALL);
+    canvas.paragraph(MARGIN_X, CONTENT_WIDTH, c.text("evidence.provenance")?, SMALL);
     let key_id = [("key_id", s.signing.key_id.as_str())];
     canvas.paragraph(MARGIN_X, CONTENT_WIDTH, &c.fill("evidence.signed", &key_id)?, SMALL);
     if s.signing.demo {
