@@ -7,6 +7,7 @@ pub mod billed;
 pub mod contract;
 pub mod cost_dates;
 pub mod dedup;
+pub mod derivation;
 pub mod error;
 pub mod explain;
 pub mod fee_bounds;

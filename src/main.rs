@@ -58,6 +58,19 @@ fn explain(args: ExplainArgs) -> ExitCode {
         Err(e) => return fail(e.to_string()),
     };
     let sealed = kpiseal::explain::read_sealed(&args.folder, key.as_ref());
+    // A figure derived from other printed figures: its arithmetic, each
+    // part with the figure to explain next.
+    if let Ok((statement, ..)) = &sealed
+        && let Some(derived) = kpiseal::derivation::derive(statement, &args.figure)
+    {
+        return match derived {
+            Ok(d) => {
+                stdout(&kpiseal::derivation::to_text(&d));
+                if d.agrees() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            }
+            Err(message) => fail(message),
+        };
+    }
     let explained = sealed.and_then(|(statement, groups, table)| {
         let Some(ws) = &ws else {
             return kpiseal::explain::explain(&statement, &groups, None, &args.figure);
@@ -133,7 +146,7 @@ fn verify(args: &kpiseal_verify::VerifyArgs) -> ExitCode {
                 let failed = lines.iter().filter(|l| !l.0).count();
                 if failed == 0 {
                     let figures = lines.iter().filter(|l| l.1 != "inputs" && l.1 != "rows").count();
-                    stdout(&format!("  RECOMPUTED ({figures} figures from their rows)\n"));
+                    stdout(&format!("  RECOMPUTED ({figures} figures from their rows and parts)\n"));
                 } else {
                     stdout(&format!("  NOT VALID ({failed} of {} checks failed)\n", lines.len()));
                     worst = worst.max(1);

@@ -188,6 +188,15 @@ pub fn check(folder: &Path, ws: &Workspace) -> Result<Vec<(bool, String, String)
         };
         lines.push((r.agrees, r.figure, detail));
     }
+    // The figures derived from those: fee lines, fees, totals.
+    for d in crate::derivation::all(&statement).into_iter().filter(|d| d.checked) {
+        let detail = if d.agrees() {
+            format!("{} from {} parts", d.value, d.parts.len())
+        } else {
+            format!("the statement prints {}, its parts make {}", d.printed, d.value)
+        };
+        lines.push((d.agrees(), d.figure, detail));
+    }
     Ok(lines)
 }
 

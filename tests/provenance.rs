@@ -595,3 +595,36 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn explain_derives_the_totals_and_every_fee_line_from_the_figures_they_are_made_of() {
+    let (_dir, ws) = demo_statements();
+    for seller in ["acme-home", "sunny-gadgets", "rio-casa"] {
+        let folder = ws.join("out/2026-10").join(seller);
+        let (statement, ..) = kpiseal::explain::read_sealed(&folder, None).unwrap();
+        let all = kpiseal::derivation::all(&statement);
+        assert!(all.len() >= 8, "{seller}: {} derivations", all.len());
+        for d in &all {
+            assert!(d.agrees(), "{seller} {}: parts make {}, printed {}", d.figure, d.value, d.printed);
+        }
+        let amount_due = all.iter().find(|d| d.figure == "totals.amount_due").unwrap();
+        assert!(amount_due.checked && amount_due.value == statement.totals.amount_due);
+        // Each part names a figure explain walks or derives in turn.
+        for reference in all.iter().flat_map(|d| &d.parts).filter_map(|p| p.reference.as_deref()) {
+            for r in reference.split(", ") {
+                let walks = kpiseal::derivation::derive(&statement, r).is_some()
+                    || kpiseal::explain::explain(&statement, &[], None, r).is_ok();
+                assert!(walks, "{seller}: {r} is neither derived nor explained");
+            }
+        }
+        // A fee line that does not follow from its base and rate is caught.
+        let mut altered = statement.clone();
+        let line = altered.service_fees.lines.iter_mut().find(|l| l.base.is_some() && l.rate.is_some()).unwrap();
+        line.amount += rust_decimal::Decimal::new(1, 2);
+        let caught = kpiseal::derivation::all(&altered).into_iter().filter(|d| !d.agrees()).count();
+        assert!(caught >= 2, "{seller}: the line and the subtotal differ");
+    }
+    let folder = ws.join("out/2026-10/acme-home").display().to_string();
+    let (ok, text) = kpiseal(&["explain", &folder, "totals.amount_due"]);
+    assert!(ok && text.contains("(explain pass_through.total)") && text.contains("the same"), "{text}");
+}

@@ -385,7 +385,7 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
     let none = c.text("values.none")?;
     let commission_lines = f.lines.iter().filter(|l| l.kind == FeeLineKind::Commission).count();
     let mut rows = Vec::new();
-    for line in &f.lines {
+    for (index, line) in f.lines.iter().enumerate() {
         let item = match line.kind {
             FeeLineKind::BaseFee => c.text("fees.base_fee")?.to_string(),
             FeeLineKind::Commission if commission_lines > 1 => {
@@ -418,7 +418,7 @@ fn service_fees(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), R
             FeeLineKind::HandlingMarkup => c.text("fees.handling_markup")?.to_string(),
         };
         rows.push(TableRow::body(vec![
-            item,
+            format!("{item}\n{}", crate::derivation::fee_line_reference(index)),
             line.base.map_or_else(|| none.to_string(), |b| c.money(b)),
             line.rate.map_or_else(|| none.to_string(), |r| c.percent(r)),
             c.money(line.amount),
