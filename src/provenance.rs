@@ -401,13 +401,19 @@ impl ProvenanceWriter {
         rows: &[(usize, NaiveDate)],
         why: impl Fn(NaiveDate) -> String,
     ) {
+        // The reason is asked once per date (a settlement has thousands of
+        // rows over a few days either side of the period).
         let mut reasons: Vec<(String, Vec<(usize, NaiveDate)>)> = Vec::new();
+        let mut of_date: std::collections::BTreeMap<NaiveDate, usize> = std::collections::BTreeMap::new();
         for &(line, date) in rows {
-            let reason = why(date);
-            match reasons.iter_mut().find(|(r, _)| *r == reason) {
-                Some((_, rows)) => rows.push((line, date)),
-                None => reasons.push((reason, vec![(line, date)])),
-            }
+            let slot = *of_date.entry(date).or_insert_with(|| {
+                let reason = why(date);
+                reasons.iter().position(|(r, _)| *r == reason).unwrap_or_else(|| {
+                    reasons.push((reason, Vec::new()));
+                    reasons.len() - 1
+                })
+            });
+            reasons[slot].1.push((line, date));
         }
         for (reason, rows) in &reasons {
             let facts = rows.iter().map(|&(line, date)| {
