@@ -271,8 +271,8 @@ pub struct KeygenArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// A sealed statement folder, or its evidence bag folder (with provenance.csv).
-    #[arg(value_name = "FOLDER")]
+    /// A sealed statement folder, its evidence bag folder or its evidence zip.
+    #[arg(value_name = "PATH")]
     pub folder: PathBuf,
     /// The figure, named as statement.json names it: kpis.gmv.amazon_us,
     /// amazon_us.sales.platform_fees, pass_through.lines[2].

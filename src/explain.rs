@@ -23,7 +23,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use kpiseal_seal::keys::PublicKey;
-use kpiseal_seal::manifest;
 use kpiseal_seal::verify::{Options, PROVENANCE, Verdict, verify_path};
 use rust_decimal::Decimal;
 
@@ -398,10 +397,10 @@ fn explain_kpi(
     Ok(Explanation { figure: figure.to_string(), formula, steps, value, printed: kpi.value, rounded })
 }
 
-/// A sealed statement folder's (or its evidence bag's) statement and
-/// provenance groups, read after the folder verifies (valid, or a valid
-/// draft) with `key` (or the key delivered with it), each file read again
-/// and checked to be the bytes its manifest lists; also the table's bytes.
+/// A sealed statement folder's (or its evidence bag's or zip's) statement
+/// and provenance groups, as the verification with `key` (or the key
+/// delivered with it) read them, when it is valid (or a valid draft); also
+/// the table's bytes.
 ///
 /// # Errors
 /// What fails: the verification (its verdict), a folder sealed without
@@ -425,22 +424,17 @@ pub fn read_sealed(folder: &Path, key: Option<&PublicKey>) -> Result<(Statement,
             folder.display()
         ));
     }
-    // An evidence bag holds the statement's files under data/.
-    let files = if folder.join("bagit.txt").is_file() { folder.join("data") } else { folder.to_path_buf() };
-    // Read again after verifying: each must still be the bytes the manifest lists.
-    let read_listed = |name: &str| -> Result<Vec<u8>, String> {
-        let path = files.join(name);
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let listed = manifest.outputs.iter().find(|o| o.name == name).map(|o| o.sha256.as_str());
-        if listed != Some(manifest::hash_bytes(&bytes).sha256.as_str()) {
-            return Err(format!("{}: changed since it was verified; run explain again", path.display()));
-        }
-        Ok(bytes)
+    // The files as verify read and checked them (a folder, bag or zip is
+    // read once: what is explained is what was verified).
+    let mut outputs = verification.outputs;
+    let mut take = |name: &str| {
+        outputs
+            .remove(name)
+            .ok_or_else(|| format!("{}: {name} was not read whole by the verification", folder.display()))
     };
-    let (bytes, json) = (read_listed(PROVENANCE)?, read_listed(crate::sealing::STATEMENT_JSON)?);
-    let (path, json_path) = (files.join(PROVENANCE), files.join(crate::sealing::STATEMENT_JSON));
-    let statement = Statement::from_json(&json).map_err(|e| format!("{}: {e}", json_path.display()))?;
-    let groups = read_groups(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (bytes, json) = (take(PROVENANCE)?, take(crate::sealing::STATEMENT_JSON)?);
+    let statement = Statement::from_json(&json).map_err(|e| format!("{}: statement.json: {e}", folder.display()))?;
+    let groups = read_groups(&bytes).map_err(|e| format!("{}: provenance.csv: {e}", folder.display()))?;
     Ok((statement, groups, bytes))
 }
 

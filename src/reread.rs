@@ -132,22 +132,36 @@ pub fn differences(sealed: &[u8], reread: &[u8]) -> Vec<String> {
     out
 }
 
-/// What `kpiseal verify --workspace` adds for one statement folder or
-/// evidence bag (whose signatures and hashes `verify` checks beside it):
+/// What `kpiseal verify --workspace` adds for one statement folder,
+/// evidence bag or zip (whose signatures and hashes `verify` checks beside
+/// it):
 /// the workspace's inputs are the ones the statement lists, read again
 /// they make its provenance.csv byte for byte (else the figure whose rows
 /// differ is named), and every figure [`recompute`] walks is what its
 /// rows make. Each line is `(passed, name, detail)`.
 ///
 /// # Errors
-/// The folder has no statement.json or provenance.csv that reads, or the
-/// inputs cannot be read again (their message).
+/// The path is not a statement folder, bag or zip whose manifest reads, it
+/// has no provenance.csv (sealed before the table), or the inputs cannot be
+/// read again (their message).
 pub fn check(folder: &Path, ws: &Workspace) -> Result<Vec<(bool, String, String)>, String> {
-    let files = if folder.join("bagit.txt").is_file() { folder.join("data") } else { folder.to_path_buf() };
-    let read = |name: &str| std::fs::read(files.join(name)).map_err(|e| format!("{}: {e}", files.join(name).display()));
-    let json = read(crate::sealing::STATEMENT_JSON)?;
+    // The statement's files as verify reads them (a folder, bag or zip), be
+    // they valid or not: verify's own checks are reported beside these.
+    let options = kpiseal_seal::verify::Options { key: None, workspace: None, allow_extra: true };
+    let verification =
+        kpiseal_seal::verify::verify_path(folder, &options).map_err(|e| format!("{}: {e}", folder.display()))?;
+    let mut outputs = verification.outputs;
+    let mut take = |name: &str| match outputs.remove(name) {
+        Some(bytes) => Ok(bytes),
+        None if name == crate::provenance::PROVENANCE_CSV => Err(format!(
+            "{}: sealed without provenance.csv (by a kpiseal from before the table): its rows cannot be re-read",
+            folder.display()
+        )),
+        None => Err(format!("{}: no {name} was read: not a statement folder, bag or zip", folder.display())),
+    };
+    let json = take(crate::sealing::STATEMENT_JSON)?;
     let statement = Statement::from_json(&json).map_err(|e| format!("{}: {e}", folder.display()))?;
-    let sealed = read(crate::provenance::PROVENANCE_CSV)?;
+    let sealed = take(crate::provenance::PROVENANCE_CSV)?;
     let again = match reread(ws, &statement, &out_of(folder, ws)) {
         Ok(again) => again,
         Err(e) => {

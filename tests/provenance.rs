@@ -357,6 +357,10 @@ fn explain_refuses_a_folder_whose_provenance_was_edited() {
     let (ok, from_bag) = kpiseal(&["explain", &bag, "kpis.gmv.amazon_us"]);
     assert!(ok, "{from_bag}");
     assert_eq!(from_bag.lines().last(), text.lines().last(), "the bag explains the same value");
+    let zip = folder.join("evidence.zip").display().to_string();
+    let (ok, from_zip) = kpiseal(&["explain", &zip, "kpis.gmv.amazon_us"]);
+    assert!(ok, "{from_zip}");
+    assert_eq!(from_zip, text, "the zip explains the same, read from the zip as verified");
     let (ok, csv_text) = kpiseal(&["explain", &folder_s, "pass_through.lines[0]", "--csv"]);
     assert!(ok && csv_text.starts_with("step,file,record,"), "{csv_text}");
 
@@ -424,7 +428,7 @@ fn verify_with_the_workspace_recomputes_every_figure_of_the_demo_from_its_rows()
     let (_dir, ws) = demo_statements();
     for seller in ["acme-home", "sunny-gadgets", "rio-casa"] {
         let folder = ws.join("out/2026-10").join(seller);
-        for path in [folder.clone(), folder.join("evidence")] {
+        for path in [folder.clone(), folder.join("evidence"), folder.join("evidence.zip")] {
             let (code, text) = verify_with_workspace(&path, &ws);
             assert_eq!(code, 0, "{text}");
             assert!(text.contains("PASS  rows  provenance.csv is what the inputs make"), "{text}");

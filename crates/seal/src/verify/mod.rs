@@ -190,6 +190,10 @@ pub struct Verification {
     pub status: Option<Status>,
     /// The manifest, when one was read (seller, period, amount due).
     pub manifest: Option<Manifest>,
+    /// The bytes of that manifest's outputs that were read whole (the
+    /// statement's JSON, its provenance table, …), exactly as checked
+    /// against the manifest: from the folder, bag or zip named.
+    pub outputs: std::collections::BTreeMap<String, Vec<u8>>,
     /// The period manifest, when one was read.
     pub period_manifest: Option<PeriodManifest>,
     /// For a period folder, what its statements came to.
@@ -222,6 +226,7 @@ impl Verification {
             key: KeyUsed::Unknown,
             status: None,
             manifest: None,
+            outputs: std::collections::BTreeMap::new(),
             period_manifest: None,
             statements: None,
             extras: Vec::new(),

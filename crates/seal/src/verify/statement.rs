@@ -162,6 +162,13 @@ pub(crate) fn check_statement(
     let manifest_sha256 = hash_bytes(manifest_bytes).sha256;
     if v.manifest.is_none() {
         v.manifest = Some(manifest.clone());
+        // The bytes of the outputs as checked here, for a reader of them
+        // (kpiseal explain) that must not read the files a second time.
+        for output in &manifest.outputs {
+            if let Some(bytes) = tree.data(&output.name) {
+                v.outputs.insert(output.name.clone(), bytes.to_vec());
+            }
+        }
     }
     Some(Found { manifest, manifest_sha256 })
 }
