@@ -147,11 +147,39 @@ pub fn derive(s: &Statement, figure: &str) -> Option<Result<Derivation, String>>
                     part(
                         format!("{} {} in {}", l.vendor, l.invoice_no, p.currency.code()),
                         l.converted,
-                        Some(format!("pass_through.lines[{i}]")),
+                        Some(format!("pass_through.lines[{i}].converted")),
                     )
                 })
                 .collect();
             Ok(made("the sum of the pass-through lines, converted".into(), parts, p.total))
+        }
+        _ if figure.starts_with("pass_through.lines[") && figure.ends_with("].converted") => {
+            let index = figure.strip_prefix("pass_through.lines[").and_then(|r| r.strip_suffix("].converted"));
+            let i = index.and_then(|i| i.parse::<usize>().ok())?;
+            let p = &s.pass_through;
+            let Some(l) = p.lines.get(i) else {
+                return Some(Err(format!("{figure}: the statement has {} pass-through lines", p.lines.len())));
+            };
+            let parts = vec![
+                part(
+                    format!("{} {} in {}", l.vendor, l.invoice_no, l.currency.code()),
+                    l.amount,
+                    Some(format!("pass_through.lines[{i}]")),
+                ),
+                part(
+                    format!("rate {}→{} ({} {})", l.currency.code(), p.currency.code(), l.fx_date, l.fx_source),
+                    l.fx_rate,
+                    None,
+                ),
+            ];
+            let formula =
+                "the cost converted at the statement's quote (its fx legs, rounded as the fees are)".to_string();
+            match crate::explain::converted_from(s, l.currency, l.amount, p.currency) {
+                Ok(value) => {
+                    Ok(Derivation { figure: figure.into(), formula, parts, value, printed: l.converted, checked: true })
+                }
+                Err(e) => Err(format!("{figure}: {e}")),
+            }
         }
         _ => match (indexed("commission_base.lines["), indexed("service_fees.lines[")) {
             (Some(i), _) => {
@@ -170,15 +198,19 @@ pub fn derive(s: &Statement, figure: &str) -> Option<Result<Derivation, String>>
                     ),
                     part(format!("rate {}→{}", l.currency.code(), s.commission_base.currency.code()), l.fx_rate, None),
                 ];
-                let formula = "GMV × the statement's quote (see fx[]; converted as the quote's legs give it, not re-derived here)".to_string();
-                Ok(Derivation {
-                    figure: figure.into(),
-                    formula,
-                    parts,
-                    value: l.converted,
-                    printed: l.converted,
-                    checked: false,
-                })
+                let formula =
+                    "GMV converted at the statement's quote (its fx legs, rounded as the fees are)".to_string();
+                match crate::explain::converted(s, l.market.id(), l.gmv, s.commission_base.currency) {
+                    Ok(value) => Ok(Derivation {
+                        figure: figure.into(),
+                        formula,
+                        parts,
+                        value,
+                        printed: l.converted,
+                        checked: true,
+                    }),
+                    Err(e) => Err(format!("{figure}: {e}")),
+                }
             }
             (_, Some(i)) => {
                 let i = i.ok()?;
@@ -262,5 +294,7 @@ pub fn all(s: &Statement) -> Vec<Derivation> {
     .map(String::from)
     .to_vec();
     names.extend((0..s.service_fees.lines.len()).map(|i| format!("service_fees.lines[{i}]")));
+    names.extend((0..s.commission_base.lines.len()).map(|i| format!("commission_base.lines[{i}]")));
+    names.extend((0..s.pass_through.lines.len()).map(|i| format!("pass_through.lines[{i}].converted")));
     names.iter().filter_map(|n| derive(s, n)).filter_map(Result::ok).collect()
 }

@@ -29,12 +29,11 @@ use rust_decimal::Decimal;
 use crate::ledger::{Make, make_of};
 use crate::statement::Statement;
 
-/// The reference `kpiseal explain` takes for a KPI of one market
-/// (`kpis.roas.amazon_us`), as the statement prints it beside the KPI;
-/// `None` for an overall KPI or one not computed from the inputs.
+/// The reference `kpiseal explain` takes for a KPI (`kpis.roas.amazon_us`,
+/// `kpis.roas.all`), as the statement prints it beside the KPI; `None` for
+/// one not computed from the inputs.
 pub fn kpi_reference(k: &crate::kpi::Kpi) -> Option<String> {
-    let market = k.market.market()?;
-    (k.id != crate::kpi_id::KpiId::LateShipmentRate).then(|| format!("kpis.{}.{}", k.id.id(), market.id()))
+    (k.id != crate::kpi_id::KpiId::LateShipmentRate).then(|| format!("kpis.{}.{}", k.id.id(), k.market.id()))
 }
 
 /// The reference `kpiseal explain` takes for pass-through line `index`
@@ -340,12 +339,10 @@ fn explain_kpi(
         .iter()
         .find(|k| k.id.id() == id && k.market.id() == market)
         .ok_or_else(|| format!("{figure}: the statement has no KPI {id} for {market}"))?;
-    if market == "all" {
-        return Err(format!(
-            "{figure}: an overall KPI combines the markets' figures (money converted as the statement's fx lists); explain each market's: kpis.{id}.<market>"
-        ));
-    }
     let terms = crate::kpi::terms_of_keys(statement.kpis.iter().map(|k| k.definition_key.as_str()));
+    if market == "all" {
+        return explain_overall(statement, groups, facts, figure, kpi, &terms);
+    }
     let steps_of = |terms: &[crate::kpi::Term], denominator: bool| -> Result<Vec<Step>, String> {
         terms
             .iter()
@@ -394,6 +391,157 @@ fn explain_kpi(
         Composition::NotComputed => return Err(format!("{figure}: not computed from the inputs (see its note)")),
     };
     let formula = format!("{formula} (definition {})", kpi.definition_key);
+    Ok(Explanation { figure: figure.to_string(), formula, steps, value, printed: kpi.value, rounded })
+}
+
+/// Whether a field of a market's figures is money (converted into the fee
+/// currency when markets are combined) rather than a count.
+fn is_money(field: &str) -> bool {
+    matches!(make_of(field), Some(Make::Amount | Make::MinusAmount | Make::Shipping))
+}
+
+/// `amount` of `market`'s currency in `to`, by the statement's own quote
+/// (its `fx`) and the fees' rounding, as the statement converted it.
+pub fn converted(
+    statement: &Statement,
+    market: &str,
+    amount: Decimal,
+    to: crate::money::Currency,
+) -> Result<Decimal, String> {
+    let from: crate::market::Market = market.parse()?;
+    converted_from(statement, from.currency(), amount, to)
+}
+
+/// `amount` in `from` converted into `to` by the statement's own quote for
+/// the pair (its `fx`) and the fees' rounding, as the statement converts
+/// GMV and pass-through costs.
+pub fn converted_from(
+    statement: &Statement,
+    from: crate::money::Currency,
+    amount: Decimal,
+    to: crate::money::Currency,
+) -> Result<Decimal, String> {
+    let mode = statement.service_fees.rounding;
+    if from == to {
+        return Ok(mode.round_dp(amount, to.minor_digits()));
+    }
+    let quote = statement
+        .fx
+        .iter()
+        .find(|q| q.from == from && q.to == to)
+        .ok_or_else(|| format!("the statement lists no {}/{} quote to convert with", from.code(), to.code()))?;
+    quote.checked_convert(amount, mode).map_err(|e| e.to_string())
+}
+
+/// An overall KPI: the markets it covers combined as the statement combines
+/// them. A money KPI (and TACoS's and GMV attainment's money) sums each
+/// market's own value converted into the fee currency; another ratio sums
+/// each market's fields, money ones converted field by field.
+fn explain_overall(
+    statement: &Statement,
+    groups: &[Group],
+    facts: Option<&[Row]>,
+    figure: &str,
+    kpi: &crate::kpi::Kpi,
+    terms: &crate::contract::KpiTerms,
+) -> Result<Explanation, String> {
+    use crate::kpi::{Composition, Term, Unit};
+    use crate::kpi_id::KpiId;
+    let fee = statement.service_fees.currency;
+    let markets: Vec<&str> = kpi.covers.iter().map(|m| m.id()).collect();
+    let signed = |s: &Step| if s.sign < 0 { -s.subtotal } else { s.subtotal };
+    // Each market's value of `terms` converted as a whole: one step per market.
+    let money_of = |terms: &[Term], denominator: bool| -> Result<Vec<Step>, String> {
+        markets
+            .iter()
+            .map(|m| {
+                let parts: Vec<Step> =
+                    terms.iter().map(|(f, sign)| step(groups, facts, m, f, *sign)).collect::<Result<_, _>>()?;
+                let own = parts.iter().map(signed).sum::<Decimal>();
+                let names: Vec<String> = parts.iter().map(|p| p.name.clone()).collect();
+                Ok(Step {
+                    name: format!(
+                        "{} ({own} {}) in {}",
+                        names.join(" ± "),
+                        m.parse::<crate::market::Market>()?.currency().code(),
+                        fee.code()
+                    ),
+                    sign: 1,
+                    denominator,
+                    groups: parts.iter().flat_map(|p| p.groups.clone()).collect(),
+                    rows: facts.map(|_| parts.iter().flat_map(|p| p.rows.clone().unwrap_or_default()).collect()),
+                    subtotal: converted(statement, m, own, fee)?,
+                    exact: parts.iter().all(|p| p.exact),
+                })
+            })
+            .collect()
+    };
+    // Each market's fields, money ones converted one by one.
+    let fields_of = |terms: &[Term], denominator: bool| -> Result<Vec<Step>, String> {
+        let mut steps = Vec::new();
+        for m in &markets {
+            for (field, sign) in terms {
+                let mut s = step(groups, facts, m, field, *sign)?;
+                if is_money(field) {
+                    s.subtotal = converted(statement, m, s.subtotal, fee)?;
+                    s.name = format!("{} in {}", s.name, fee.code());
+                }
+                s.denominator = denominator;
+                steps.push(s);
+            }
+        }
+        Ok(steps)
+    };
+    let sum = |steps: &[Step]| steps.iter().map(signed).sum::<Decimal>();
+    let quotient =
+        |n: Decimal, d: Decimal| if d.is_zero() { Decimal::ZERO } else { n.checked_div(d).unwrap_or_default() };
+    let composition = crate::kpi::composition(kpi.id, terms);
+    let (steps, value, rounded) = match (&composition, kpi.unit) {
+        (Composition::Sum(t), Unit::Money(_)) => {
+            let steps = money_of(t, false)?;
+            let value = sum(&steps);
+            (steps, value, false)
+        }
+        (Composition::Sum(t), _) => {
+            let steps = fields_of(t, false)?;
+            let value = sum(&steps);
+            (steps, value, false)
+        }
+        (Composition::Ratio { numerator, denominator }, _) if kpi.id == KpiId::Tacos => {
+            let (top, bottom) = (money_of(numerator, false)?, money_of(denominator, true)?);
+            let value = quotient(sum(&top), sum(&bottom));
+            (top.into_iter().chain(bottom).collect(), value, true)
+        }
+        (Composition::Ratio { numerator, denominator }, _) => {
+            let (top, bottom) = (fields_of(numerator, false)?, fields_of(denominator, true)?);
+            let value = quotient(sum(&top), sum(&bottom));
+            (top.into_iter().chain(bottom).collect(), value, true)
+        }
+        (Composition::OverTarget(t), _) => {
+            let target = match kpi.target {
+                Some(_) | None => statement
+                    .kpis
+                    .iter()
+                    .find(|k| k.id == KpiId::Gmv && k.market.market().is_none())
+                    .and_then(|k| match k.target {
+                        Some(crate::kpi::Bound::Min { value, .. }) => Some(value),
+                        _ => None,
+                    })
+                    .ok_or_else(|| format!("{figure}: the statement prints no overall GMV target"))?,
+            };
+            let steps = money_of(t, false)?;
+            let value = quotient(sum(&steps), target);
+            (steps, value, true)
+        }
+        (Composition::NotComputed, _) => return Err(format!("{figure}: not computed from the inputs (see its note)")),
+    };
+    let formula = format!(
+        "{} of {}, combined in {} at the statement's quotes (definition {})",
+        kpi.id.id(),
+        markets.join(" + "),
+        fee.code(),
+        kpi.definition_key
+    );
     Ok(Explanation { figure: figure.to_string(), formula, steps, value, printed: kpi.value, rounded })
 }
 

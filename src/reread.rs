@@ -285,9 +285,9 @@ pub struct Recomputed {
 }
 
 /// Every figure of `statement` that is made of rows, recomputed from the
-/// `groups` and `facts` of its inputs: every KPI of each market that has a
-/// value (money, counts and ratios, by the composition its definition key
-/// states), each market summary's counts (`orders`, `units`, `refunds`,
+/// `groups` and `facts` of its inputs: every KPI that has a value, of each
+/// market and overall (money, counts and ratios, by the composition its
+/// definition key states; overall ones combined at the statement's quotes), each market summary's counts (`orders`, `units`, `refunds`,
 /// `orders_placed`, `orders_cancelled`) and each pass-through line.
 ///
 /// # Errors
@@ -295,7 +295,7 @@ pub struct Recomputed {
 /// figure listed here is one it walks).
 pub fn recompute(statement: &Statement, groups: &[Group], facts: &[Row]) -> Result<Vec<Recomputed>, String> {
     let mut figures: Vec<(String, Option<rust_decimal::Decimal>)> = Vec::new();
-    for k in statement.kpis.iter().filter(|k| k.value.is_some() && k.market.id() != "all") {
+    for k in statement.kpis.iter().filter(|k| k.value.is_some()) {
         if k.id != crate::kpi_id::KpiId::LateShipmentRate {
             figures.push((format!("kpis.{}.{}", k.id.id(), k.market.id()), None));
         }

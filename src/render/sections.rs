@@ -269,8 +269,8 @@ fn scorecard(
             };
             let status = c.text(&format!("status.{}", status_id(k.status)))?.to_string();
             // The reference `kpiseal explain` takes, for a market's KPI with a value.
-            let label = match (k.value, k.market.market(), crate::explain::kpi_reference(k)) {
-                (Some(_), Some(_), Some(reference)) => format!("{} [{number}]\n{reference}", c.kpi(k.id)?),
+            let label = match (k.value, crate::explain::kpi_reference(k)) {
+                (Some(_), Some(reference)) => format!("{} [{number}]\n{reference}", c.kpi(k.id)?),
                 _ => format!("{} [{number}]", c.kpi(k.id)?),
             };
             let mut row = TableRow::body(vec![label, value, target_text(c, k)?, status]);
