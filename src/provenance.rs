@@ -27,7 +27,7 @@
 //! | `record` | `money_line`, `order_event`, `ads_row`, `cost_line`; `row` for a data row left out for its date, which gives no fact |
 //! | `kind` | the money kind, order-event kind or cost category id; `ads` for ads rows |
 //! | `currency` | the currency of `amount` and `shipping` |
-//! | `feeds` | what the group adds to, space-separated: fields of the market's figures (`sales.gross_principal`, the names of [`crate::ledger::MarketFigures`]) or, for a cost, `pass_through.lines[i]` of statement.json; blank when left out |
+//! | `feeds` | what the group adds to, space-separated: fields of the market's figures (`sales.gross_principal`, the names of [`crate::ledger::MarketFigures`]) or, for a cost, `pass_through.lines[i]` of statement.json and `pass_through.lines[i].converted` (its amount at the FX quote, see `crate::derivation`); blank when left out |
 //! | `excluded` | blank for facts counted; for facts left out, why |
 //! | `rows` | how many facts the group has |
 //! | `references` | how many distinct references (order ids, FNSKUs, campaigns, invoice numbers) they name |
@@ -437,10 +437,11 @@ impl ProvenanceWriter {
     }
 
     /// Lists the pass-through costs of the cost ledger `file`, each feeding
-    /// the pass-through line of statement.json at its position.
+    /// the pass-through line of statement.json at its position and that
+    /// line's converted amount (whose derivation names the FX quote).
     pub fn add_costs(&mut self, file: &str, costs: &[CostLine]) {
         for (i, c) in costs.iter().enumerate() {
-            let feeds = format!("pass_through.lines[{i}]");
+            let feeds = format!("pass_through.lines[{i}] pass_through.lines[{i}].converted");
             self.add_facts(file, std::iter::once((Fact::cost_line(c), feeds.as_str())), "");
         }
     }

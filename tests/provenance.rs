@@ -211,7 +211,7 @@ fn check_workspace(root: &Path, period: &str) -> usize {
         }
         assert_eq!(costs.len(), inputs.costs.len(), "{seller}: one row per pass-through cost");
         for (i, (row, cost)) in costs.iter().zip(&inputs.costs).enumerate() {
-            assert_eq!(row.feeds, [format!("pass_through.lines[{i}]")]);
+            assert_eq!(row.feeds, [format!("pass_through.lines[{i}]"), format!("pass_through.lines[{i}].converted")]);
             assert_eq!(
                 (row.amount, row.reference.as_str(), row.line),
                 (cost.amount, cost.invoice_no.as_str(), cost.line)
