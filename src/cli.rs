@@ -58,12 +58,15 @@ pub enum Command {
     /// a draft (not a statement).
     Verify(kpiseal_verify::VerifyArgs),
     /// The input rows that make one figure of a sealed statement, from its
-    /// provenance.csv: `kpis.<id>.<market>` (gmv, platform_fees,
-    /// net_proceeds, ad_spend), `<market>.<group>.<field>` (e.g.
-    /// amazon_us.sales.orders) or `pass_through.lines[N]`: each group of rows
-    /// with its file and lines, a subtotal per step and the value beside the
-    /// printed one. The folder is verified first. Exit 0 the rows make the
-    /// printed value, 1 they do not, 2 refused or unreadable.
+    /// provenance.csv: `kpis.<id>.<market|all>` (every KPI),
+    /// `<market>.<group>.<field>` (e.g. amazon_us.sales.orders) or
+    /// `pass_through.lines[N]`, each group of rows with its file and lines, a
+    /// subtotal per step and the value beside the printed one; or a figure
+    /// derived from those (`totals.amount_due`, `service_fees.lines[N]`,
+    /// `commission_base.lines[N]`, `pass_through.lines[N].converted`, …) as
+    /// its arithmetic, each part naming the figure to explain next. The path
+    /// is verified first. Exit 0 the rows make the printed value, 1 they do
+    /// not, 2 refused or unreadable.
     Explain(ExplainArgs),
     /// Write verify.html, the offline page that checks statements in a
     /// browser (the same page every seller folder carries), optionally with
@@ -274,8 +277,9 @@ pub struct ExplainArgs {
     /// A sealed statement folder, its evidence bag folder or its evidence zip.
     #[arg(value_name = "PATH")]
     pub folder: PathBuf,
-    /// The figure, named as statement.json names it: kpis.gmv.amazon_us,
-    /// amazon_us.sales.platform_fees, pass_through.lines[2].
+    /// The figure, named as statement.json names it (and the PDF prints it):
+    /// kpis.gmv.amazon_us, kpis.roas.all, amazon_us.sales.platform_fees,
+    /// pass_through.lines[2], service_fees.lines[1], totals.amount_due.
     #[arg(value_name = "FIGURE")]
     pub figure: String,
     /// The provider's public key to pin the signer to (as for verify).
