@@ -379,11 +379,8 @@ fn explain_kpi(
         }
         Composition::OverTarget(t) => {
             let steps = steps_of(&t, false)?;
-            let gmv = statement.kpis.iter().find(|k| k.id == crate::kpi_id::KpiId::Gmv && k.market.id() == market);
-            let target = match gmv.and_then(|k| k.target) {
-                Some(crate::kpi::Bound::Min { value, .. }) => value,
-                _ => return Err(format!("{figure}: the statement prints no GMV target for {market}")),
-            };
+            let target = gmv_target(statement, market)
+                .ok_or_else(|| format!("{figure}: the statement prints no GMV target for {market}"))?;
             let value = sum(&steps).checked_div(target).unwrap_or_default();
             let formula = format!("({}) ÷ the contract's GMV target {target}", written(&steps));
             (steps, value, formula, true)
@@ -392,6 +389,15 @@ fn explain_kpi(
     };
     let formula = format!("{formula} (definition {})", kpi.definition_key);
     Ok(Explanation { figure: figure.to_string(), formula, steps, value, printed: kpi.value, rounded })
+}
+
+/// The GMV target the statement prints for `scope` (a market id or `all`).
+fn gmv_target(statement: &Statement, scope: &str) -> Option<Decimal> {
+    let gmv = statement.kpis.iter().find(|k| k.id == crate::kpi_id::KpiId::Gmv && k.market.id() == scope)?;
+    match gmv.target? {
+        crate::kpi::Bound::Min { value, .. } => Some(value),
+        crate::kpi::Bound::Max { .. } => None,
+    }
 }
 
 /// Whether a field of a market's figures is money (converted into the fee
@@ -518,17 +524,8 @@ fn explain_overall(
             (top.into_iter().chain(bottom).collect(), value, true)
         }
         (Composition::OverTarget(t), _) => {
-            let target = match kpi.target {
-                Some(_) | None => statement
-                    .kpis
-                    .iter()
-                    .find(|k| k.id == KpiId::Gmv && k.market.market().is_none())
-                    .and_then(|k| match k.target {
-                        Some(crate::kpi::Bound::Min { value, .. }) => Some(value),
-                        _ => None,
-                    })
-                    .ok_or_else(|| format!("{figure}: the statement prints no overall GMV target"))?,
-            };
+            let target = gmv_target(statement, "all")
+                .ok_or_else(|| format!("{figure}: the statement prints no overall GMV target"))?;
             let steps = money_of(t, false)?;
             let value = quotient(sum(&steps), target);
             (steps, value, true)

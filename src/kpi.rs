@@ -494,6 +494,21 @@ struct Inputs {
     inventory: Option<InventoryFigures>,
 }
 
+impl Inputs {
+    /// One market's figures as a formula's inputs.
+    fn of(f: &MarketFigures) -> Inputs {
+        Inputs {
+            sales: f.sales.clone(),
+            ads: f.ads.clone(),
+            returns: f.returns.clone(),
+            feedback: f.feedback.clone(),
+            orders: f.orders.clone(),
+            traffic: f.traffic.clone(),
+            inventory: f.inventory.clone(),
+        }
+    }
+}
+
 /// What a KPI needs from a market for that market to count in it: the data
 /// of its numerator and of its denominator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -595,15 +610,7 @@ pub fn compute<E>(
     for &market in markets {
         let f = figure(market);
         let scope = Scope::of(Some(market));
-        let inputs = Inputs {
-            sales: f.sales.clone(),
-            ads: f.ads.clone(),
-            returns: f.returns.clone(),
-            feedback: f.feedback.clone(),
-            orders: f.orders.clone(),
-            traffic: f.traffic.clone(),
-            inventory: f.inventory.clone(),
-        };
+        let inputs = Inputs::of(f);
         for id in KpiId::ALL {
             let covers = if Needs::of(id).met_by(f) { vec![market] } else { Vec::new() };
             out.push(make(contract, id, scope, market.currency(), formula(contract, id, scope, &inputs), covers));
@@ -1376,15 +1383,7 @@ mod tests {
             c.kpi.refund_basis = if refund_count { RefundBasis::Count } else { RefundBasis::Value };
             c.kpi.include_shipping = include_shipping;
             c.kpi.conversion_basis = if order_items { ConversionBasis::OrderItems } else { ConversionBasis::Units };
-            let inputs = Inputs {
-                sales: f.sales.clone(),
-                ads: f.ads.clone(),
-                returns: f.returns.clone(),
-                feedback: f.feedback.clone(),
-                orders: f.orders.clone(),
-                traffic: f.traffic.clone(),
-                inventory: f.inventory.clone(),
-            };
+            let inputs = Inputs::of(&f);
             let scope = Scope::AmazonUs;
             for id in KpiId::ALL {
                 let target = find_target(&c, KpiId::Gmv, scope).and_then(|t| t.min);

@@ -295,11 +295,8 @@ pub struct Recomputed {
 /// figure listed here is one it walks).
 pub fn recompute(statement: &Statement, groups: &[Group], facts: &[Row]) -> Result<Vec<Recomputed>, String> {
     let mut figures: Vec<(String, Option<rust_decimal::Decimal>)> = Vec::new();
-    for k in statement.kpis.iter().filter(|k| k.value.is_some()) {
-        if k.id != crate::kpi_id::KpiId::LateShipmentRate {
-            figures.push((format!("kpis.{}.{}", k.id.id(), k.market.id()), None));
-        }
-    }
+    let kpis = statement.kpis.iter().filter(|k| k.value.is_some());
+    figures.extend(kpis.filter_map(crate::explain::kpi_reference).map(|r| (r, None)));
     for m in &statement.markets {
         let id = m.market.id();
         let count = |v: Option<i64>| v.map(rust_decimal::Decimal::from);
