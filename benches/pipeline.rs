@@ -76,7 +76,8 @@ fn pdf(st: &Statement, json: &[u8]) -> Vec<u8> {
 #[divan::bench(args = SELLERS, sample_count = 10, sample_size = 1)]
 fn read_and_hash(bencher: Bencher, seller: &str) {
     let s = setup();
-    let mut files = s.ws.export_files(s.run.period, seller).expect("the export files");
+    let mut files: Vec<String> =
+        s.ws.export_files(s.run.period, seller).expect("the export files").into_iter().map(|(f, _)| f).collect();
     files.push(Workspace::contract_path(seller));
     files.extend(s.ws.cost_file(s.run.period, seller));
     bencher.bench(|| {

@@ -211,7 +211,7 @@ mod tests {
     fn alert(kind: AlertKind, value: &str, day: u32) -> Alert {
         Alert {
             seller: "acme-home".into(),
-            market: Scope::AmazonUs,
+            market: Scope::Market(crate::market::Market::AMAZON_US),
             kpi: KpiId::DisputeRate,
             value: d(value),
             threshold: d(if kind == AlertKind::Alert { "0.008" } else { "0.01" }),

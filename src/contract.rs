@@ -73,6 +73,11 @@ pub struct ContractTerms {
     /// IANA time zones overriding a market's own (e.g. `amazon_us = "UTC"`).
     #[serde(default)]
     pub time_zones: BTreeMap<Market, String>,
+    /// The currency of each store market (`"shopify:acme-home" = "USD"`):
+    /// a site of stores fixes none. Required for every store market, and
+    /// refused for a market whose site fixes its currency.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub currencies: BTreeMap<Market, Currency>,
     /// Markets of `markets` whose exports may be missing in a period (the
     /// seller had no sales or ads there): the statement then says "no data
     /// for …" instead of being refused. Same as `--allow-missing MARKET`.
@@ -439,6 +444,30 @@ impl Contract {
                 return err(format!("contract.time_zones.{market}"), "is not an IANA time zone");
             }
         }
+        for (market, currency) in &self.contract.currencies {
+            if let Some(fixed) = market.fixed_currency() {
+                let why =
+                    format!("{market} pays out in {fixed} only; name currencies of stores (shopify:<store>) here");
+                if fixed != *currency {
+                    return err(format!("contract.currencies.\"{market}\""), &why);
+                }
+            }
+        }
+        for (i, m) in self.contract.markets.iter().enumerate() {
+            let key = format!("contract.markets[{i}]");
+            if m.fixed_currency().is_none() && !self.contract.currencies.contains_key(m) {
+                let why = format!(
+                    "names store {m}, whose currency the contract must state: add contract.currencies.\"{m}\" = \"USD\" (or BRL, CNY), as the store's admin shows it"
+                );
+                return err(key, &why);
+            }
+            if m.default_time_zone().is_none() && !self.contract.time_zones.contains_key(m) {
+                let why = format!(
+                    "names store {m}, whose time zone the contract must state: its export writes each time with an offset, not the store's zone; add contract.time_zones.\"{m}\" = \"America/New_York\" (the store's zone in its admin settings)"
+                );
+                return err(key, &why);
+            }
+        }
         for (i, t) in self.kpi.targets.iter().enumerate() {
             if t.min.is_none() && t.max.is_none() {
                 return err(format!("kpi.targets[{i}]"), "needs min or max");
@@ -553,13 +582,33 @@ impl Contract {
         Ok(())
     }
 
-    /// The time zone rows of `market` are dated in.
+    /// The time zone rows of `market` are dated in: the contract's for the
+    /// market, else its site's. Every market of the contract has one (a
+    /// store's is required by [`Contract::parse`]); a store outside the
+    /// contract, never asked in practice, gets UTC.
     pub fn time_zone(&self, market: Market) -> chrono_tz::Tz {
         self.contract
             .time_zones
             .get(&market)
             .and_then(|tz| tz.parse().ok())
-            .unwrap_or_else(|| market.default_time_zone())
+            .or_else(|| market.default_time_zone())
+            .unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The currency `market` pays out in: its site's, or for a store the
+    /// contract's (required for every store of `contract.markets`); `None`
+    /// for a store the contract does not name.
+    pub fn currency_of(&self, market: Market) -> Option<Currency> {
+        market.fixed_currency().or_else(|| self.contract.currencies.get(&market).copied())
+    }
+
+    /// The currency a market of `contract.markets` pays out in (see
+    /// [`Contract::currency_of`]). Every such market has one once
+    /// [`Contract::parse`] has accepted the contract; a store outside the
+    /// contract, which the pipeline refuses before asking, would get the
+    /// fee currency.
+    pub fn currency(&self, market: Market) -> Currency {
+        self.currency_of(market).unwrap_or(self.fees.currency)
     }
 }
 
@@ -614,7 +663,7 @@ mod tests {
         assert_eq!(c.fees.tiers.len(), 2);
         assert_eq!(c.fees.rules[1].op, CompareOp::Gt);
         assert_eq!(c.fx.rate_date, RateDate::PeriodEnd);
-        assert_eq!(c.time_zone(Market::AmazonUs), chrono_tz::America::Los_Angeles);
+        assert_eq!(c.time_zone(Market::AMAZON_US), chrono_tz::America::Los_Angeles);
         assert_eq!(c.fx.max_age_days, DEFAULT_FX_MAX_AGE_DAYS, "fx.max_age_days defaults to 7");
         assert!(!c.costs.allow_late_billed, "late-billed costs are refused unless the contract allows them");
     }
@@ -676,7 +725,7 @@ mod tests {
             &EXAMPLE.replacen("markets = [", "allow_missing = [\"mercadolivre_br\"]\nmarkets = [", 1),
         )
         .unwrap();
-        assert_eq!(c.contract.allow_missing, vec![Market::MercadoLivreBr]);
+        assert_eq!(c.contract.allow_missing, vec![Market::MERCADOLIVRE_BR]);
         assert!(Contract::parse("c.toml", EXAMPLE).unwrap().contract.allow_missing.is_empty());
         let one_market = EXAMPLE.replacen(
             "markets = [\"amazon_us\", \"mercadolivre_br\"]",

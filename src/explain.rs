@@ -406,6 +406,18 @@ fn is_money(field: &str) -> bool {
     matches!(make_of(field), Some(Make::Amount | Make::MinusAmount | Make::Shipping))
 }
 
+/// The currency the statement lists `market` in.
+fn market_currency(statement: &Statement, market: &str) -> Result<crate::money::Currency, String> {
+    let market: crate::market::Market = market.parse()?;
+    statement
+        .markets
+        .iter()
+        .find(|m| m.market == market)
+        .map(|m| m.currency)
+        .or(market.fixed_currency())
+        .ok_or_else(|| format!("the statement lists no market {market}"))
+}
+
 /// `amount` of `market`'s currency in `to`, by the statement's own quote
 /// (its `fx`) and the fees' rounding, as the statement converted it.
 pub fn converted(
@@ -414,8 +426,7 @@ pub fn converted(
     amount: Decimal,
     to: crate::money::Currency,
 ) -> Result<Decimal, String> {
-    let from: crate::market::Market = market.parse()?;
-    converted_from(statement, from.currency(), amount, to)
+    converted_from(statement, market_currency(statement, market)?, amount, to)
 }
 
 /// `amount` in `from` converted into `to` by the statement's own quote for
@@ -469,7 +480,7 @@ fn explain_overall(
                     name: format!(
                         "{} ({own} {}) in {}",
                         names.join(" ± "),
-                        m.parse::<crate::market::Market>()?.currency().code(),
+                        market_currency(statement, m)?.code(),
                         fee.code()
                     ),
                     sign: 1,

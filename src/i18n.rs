@@ -155,14 +155,23 @@ impl Catalog {
 }
 
 impl Catalog {
-    /// A market's display name, e.g. `Amazon US`.
-    pub fn market(&self, market: Market) -> Result<&str, LabelError> {
-        self.text(&format!("scopes.{}", market.id()))
+    /// A market's display name, e.g. `Amazon US` (from [`crate::market::SITES`]).
+    ///
+    /// # Errors
+    /// None today; kept fallible like every other label.
+    pub fn market(&self, market: Market) -> Result<String, LabelError> {
+        Ok(market.name(self.language))
     }
 
     /// A scope's display name: a market's, or `All markets`.
-    pub fn scope(&self, scope: Scope) -> Result<&str, LabelError> {
-        self.text(&format!("scopes.{}", scope.id()))
+    ///
+    /// # Errors
+    /// As [`Catalog::text`].
+    pub fn scope(&self, scope: Scope) -> Result<String, LabelError> {
+        match scope.market() {
+            Some(m) => self.market(m),
+            None => Ok(self.text("scopes.all")?.to_string()),
+        }
     }
 
     /// Markets' display names joined by this language's list separator,
@@ -195,7 +204,7 @@ impl Catalog {
     /// As [`Catalog::text`].
     pub fn note(&self, note: &Note) -> Result<String, LabelError> {
         let market_key = |prefix: &str, market: Option<Market>| match market {
-            Some(m) => format!("notes.{prefix}_{}", m.id()),
+            Some(m) => format!("notes.{prefix}_{}", m.marketplace().id()),
             None => format!("notes.{prefix}_any"),
         };
         match note {
@@ -232,7 +241,11 @@ impl Catalog {
     /// As [`Catalog::text`].
     pub fn data_note(&self, kind: &NoteKind) -> Result<String, LabelError> {
         let separator = self.text("notes.list_separator")?;
-        let market_name = |id: &str| self.text(&format!("scopes.{id}")).map(str::to_string).unwrap_or(id.to_string());
+        let market_name = |id: &str| match id.parse::<Market>() {
+            Ok(m) => m.name(self.language),
+            Err(_) if id == "all" => self.text("scopes.all").map_or(id.to_string(), str::to_string),
+            Err(_) => id.to_string(),
+        };
         let params: Vec<(String, String)> = kind
             .params()
             .into_iter()

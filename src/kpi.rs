@@ -23,34 +23,43 @@ use crate::money::{Currency, RoundingMode, with_minor_digits};
 pub const RATIO_PRINT_DP: u32 = 4;
 
 /// Where a KPI is measured: one market, or all of the seller's markets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Serialized as the market's id, or `all`; markets sort before `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
-    AmazonUs,
-    #[serde(rename = "mercadolivre_br")]
-    MercadoLivreBr,
+    Market(Market),
     All,
 }
 
 impl Scope {
     pub fn market(self) -> Option<Market> {
         match self {
-            Scope::AmazonUs => Some(Market::AmazonUs),
-            Scope::MercadoLivreBr => Some(Market::MercadoLivreBr),
+            Scope::Market(m) => Some(m),
             Scope::All => None,
         }
     }
 
     pub fn of(market: Option<Market>) -> Scope {
-        match market {
-            Some(Market::AmazonUs) => Scope::AmazonUs,
-            Some(Market::MercadoLivreBr) => Scope::MercadoLivreBr,
-            None => Scope::All,
-        }
+        market.map_or(Scope::All, Scope::Market)
     }
 
     pub fn id(self) -> &'static str {
         self.market().map(Market::id).unwrap_or("all")
+    }
+}
+
+impl Serialize for Scope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+impl<'de> Deserialize<'de> for Scope {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        if id == "all" {
+            return Ok(Scope::All);
+        }
+        id.parse().map(Scope::Market).map_err(serde::de::Error::custom)
     }
 }
 
@@ -613,7 +622,14 @@ pub fn compute<E>(
         let inputs = Inputs::of(f);
         for id in KpiId::ALL {
             let covers = if Needs::of(id).met_by(f) { vec![market] } else { Vec::new() };
-            out.push(make(contract, id, scope, market.currency(), formula(contract, id, scope, &inputs), covers));
+            out.push(make(
+                contract,
+                id,
+                scope,
+                contract.currency(market),
+                formula(contract, id, scope, &inputs),
+                covers,
+            ));
         }
         converted.insert(market, convert_inputs(&inputs, &|d| convert(market, d))?);
     }
@@ -938,7 +954,7 @@ fn find_target(contract: &Contract, id: KpiId, scope: Scope) -> Option<&Target> 
     let targets = &contract.kpi.targets;
     let exact = targets.iter().find(|t| t.kpi == id && t.market == scope.market());
     match (exact, scope, contract.contract.markets.as_slice()) {
-        (None, Scope::All, [only]) if only.currency() == contract.fees.currency => {
+        (None, Scope::All, [only]) if contract.currency(*only) == contract.fees.currency => {
             targets.iter().find(|t| t.kpi == id && t.market == Some(*only))
         }
         _ => exact,
@@ -974,7 +990,7 @@ mod tests {
     }
 
     fn run(c: &Contract, amazon: MarketFigures) -> Vec<Kpi> {
-        let figures = BTreeMap::from([(Market::AmazonUs, amazon)]);
+        let figures = BTreeMap::from([(Market::AMAZON_US, amazon)]);
         compute(c, &figures, &|_, v| Ok::<_, String>(v * d("7.1"))).unwrap()
     }
 
@@ -986,9 +1002,9 @@ mod tests {
     fn return_rate_is_returned_units_over_shipped_units_once_a_returns_report_is_given() {
         let returns = Some(ReturnFigures { units: 39, orders: 37 });
         let k = run(&contract(), MarketFigures { sales: Some(sales()), returns, ..MarketFigures::default() });
-        let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
+        let amazon = get(&k, KpiId::ReturnRate, Scope::Market(Market::AMAZON_US));
         assert_eq!(amazon.value, Some(d("0.03")), "39 returned of 1300 shipped");
-        assert_eq!(amazon.covers, [Market::AmazonUs]);
+        assert_eq!(amazon.covers, [Market::AMAZON_US]);
         let overall = get(&k, KpiId::ReturnRate, Scope::All);
         assert_eq!(overall.value, Some(d("0.03")));
     }
@@ -996,40 +1012,43 @@ mod tests {
     #[test]
     fn without_a_returns_report_the_return_rate_has_no_value_and_says_which_report_is_missing() {
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
-        let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
-        assert_eq!((amazon.value, amazon.note), (None, Some(Note::NoReturnsReport { market: Some(Market::AmazonUs) })));
+        let amazon = get(&k, KpiId::ReturnRate, Scope::Market(Market::AMAZON_US));
+        assert_eq!(
+            (amazon.value, amazon.note),
+            (None, Some(Note::NoReturnsReport { market: Some(Market::AMAZON_US) }))
+        );
         let overall = get(&k, KpiId::ReturnRate, Scope::All);
         assert_eq!((overall.value, overall.note), (None, Some(Note::NoReturnsReport { market: None })));
         // Returned units without the settlement's shipped units: no denominator.
         let returns = Some(ReturnFigures { units: 3, orders: 3 });
         let k = run(&contract(), MarketFigures { returns, ..MarketFigures::default() });
-        let amazon = get(&k, KpiId::ReturnRate, Scope::AmazonUs);
-        assert_eq!(amazon.note, Some(Note::NoSalesExport { market: Some(Market::AmazonUs) }));
+        let amazon = get(&k, KpiId::ReturnRate, Scope::Market(Market::AMAZON_US));
+        assert_eq!(amazon.note, Some(Note::NoSalesExport { market: Some(Market::AMAZON_US) }));
     }
 
     #[test]
     fn negative_feedback_rate_is_feedback_rated_1_or_2_over_feedback_received_and_needs_only_that_report() {
         let feedback = Some(FeedbackFigures { received: 40, negative: 3 });
         let k = run(&contract(), MarketFigures { feedback, ..MarketFigures::default() });
-        let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::AmazonUs);
+        let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::Market(Market::AMAZON_US));
         assert_eq!((amazon.value, amazon.unit), (Some(d("0.075")), Unit::Ratio));
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
-        let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::AmazonUs);
-        assert_eq!(amazon.note, Some(Note::NoFeedbackReport { market: Some(Market::AmazonUs) }));
+        let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::Market(Market::AMAZON_US));
+        assert_eq!(amazon.note, Some(Note::NoFeedbackReport { market: Some(Market::AMAZON_US) }));
         let feedback = Some(FeedbackFigures { received: 0, negative: 0 });
         let k = run(&contract(), MarketFigures { feedback, ..MarketFigures::default() });
-        let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::AmazonUs);
+        let amazon = get(&k, KpiId::NegativeFeedbackRate, Scope::Market(Market::AMAZON_US));
         assert_eq!(amazon.note, Some(Note::ZeroDenominator { denominator: Denominator::FeedbackReceived }));
     }
 
     #[test]
     fn refund_reduces_gmv_when_basis_is_net() {
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
-        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("190000.00")));
+        assert_eq!(get(&k, KpiId::Gmv, Scope::Market(Market::AMAZON_US)).value, Some(d("190000.00")));
         let mut c = contract();
         c.kpi.gmv_basis = GmvBasis::Gross;
         let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
-        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("200000.00")));
+        assert_eq!(get(&k, KpiId::Gmv, Scope::Market(Market::AMAZON_US)).value, Some(d("200000.00")));
     }
 
     #[test]
@@ -1037,15 +1056,15 @@ mod tests {
         let mut c = contract();
         c.kpi.include_shipping = true;
         let k = run(&c, MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
-        assert_eq!(get(&k, KpiId::Gmv, Scope::AmazonUs).value, Some(d("194900.00")));
+        assert_eq!(get(&k, KpiId::Gmv, Scope::Market(Market::AMAZON_US)).value, Some(d("194900.00")));
     }
 
     #[test]
     fn gmv_target_is_met_and_attainment_is_gmv_over_target() {
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
-        let gmv = get(&k, KpiId::Gmv, Scope::AmazonUs);
+        let gmv = get(&k, KpiId::Gmv, Scope::Market(Market::AMAZON_US));
         assert_eq!(gmv.status, Status::Met);
-        assert_eq!(get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value, Some(d("1.2667")));
+        assert_eq!(get(&k, KpiId::GmvAttainment, Scope::Market(Market::AMAZON_US)).value, Some(d("1.2667")));
     }
 
     #[test]
@@ -1060,14 +1079,14 @@ mod tests {
     #[test]
     fn missing_input_is_no_data_with_a_reason_never_zero() {
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
-        let roas = get(&k, KpiId::Roas, Scope::AmazonUs);
+        let roas = get(&k, KpiId::Roas, Scope::Market(Market::AMAZON_US));
         assert_eq!(roas.value, None);
         assert_eq!(roas.status, Status::NoData);
-        assert_eq!(roas.note, Some(Note::NoAdsReport { market: Some(Market::AmazonUs) }));
-        let ml = get(&k, KpiId::Gmv, Scope::MercadoLivreBr);
+        assert_eq!(roas.note, Some(Note::NoAdsReport { market: Some(Market::AMAZON_US) }));
+        let ml = get(&k, KpiId::Gmv, Scope::Market(Market::MERCADOLIVRE_BR));
         assert_eq!(ml.status, Status::NoData);
-        let cancel = get(&k, KpiId::CancelRate, Scope::AmazonUs);
-        assert_eq!(cancel.note, Some(Note::NoOrdersReport { market: Some(Market::AmazonUs) }));
+        let cancel = get(&k, KpiId::CancelRate, Scope::Market(Market::AMAZON_US));
+        assert_eq!(cancel.note, Some(Note::NoOrdersReport { market: Some(Market::AMAZON_US) }));
     }
 
     #[test]
@@ -1078,9 +1097,9 @@ mod tests {
         assert_eq!(all.unit, Unit::Money(Currency::Cny));
         assert_eq!(
             all.note,
-            Some(Note::WithoutDataFrom { covers: vec![Market::AmazonUs], markets: vec![Market::MercadoLivreBr] })
+            Some(Note::WithoutDataFrom { covers: vec![Market::AMAZON_US], markets: vec![Market::MERCADOLIVRE_BR] })
         );
-        assert_eq!(all.covers, vec![Market::AmazonUs]);
+        assert_eq!(all.covers, vec![Market::AMAZON_US]);
     }
 
     #[test]
@@ -1090,22 +1109,22 @@ mod tests {
         let roas = get(&k, KpiId::Roas, Scope::All);
         assert_eq!(roas.value, Some(d("3.12")));
         assert_eq!(roas.status, Status::Met);
-        assert_eq!(get(&k, KpiId::Acos, Scope::AmazonUs).value, Some(d("0.3205")));
-        assert_eq!(get(&k, KpiId::Tacos, Scope::AmazonUs).value, Some(d("0.0053")));
+        assert_eq!(get(&k, KpiId::Acos, Scope::Market(Market::AMAZON_US)).value, Some(d("0.3205")));
+        assert_eq!(get(&k, KpiId::Tacos, Scope::Market(Market::AMAZON_US)).value, Some(d("0.0053")));
     }
 
     #[test]
     fn a_single_market_target_also_applies_overall_in_the_same_currency() {
         let mut c = contract();
-        c.contract.markets = vec![Market::AmazonUs];
+        c.contract.markets = vec![Market::AMAZON_US];
         c.fees.currency = Currency::Usd;
         let figures = BTreeMap::from([(
-            Market::AmazonUs,
+            Market::AMAZON_US,
             MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() },
         )]);
         let k = compute(&c, &figures, &|_, v| Ok::<_, String>(v)).unwrap();
         let all = get(&k, KpiId::GmvAttainment, Scope::All);
-        assert_eq!(all.value, get(&k, KpiId::GmvAttainment, Scope::AmazonUs).value);
+        assert_eq!(all.value, get(&k, KpiId::GmvAttainment, Scope::Market(Market::AMAZON_US)).value);
         assert_eq!(get(&k, KpiId::Gmv, Scope::All).status, Status::Met);
         // With two markets the overall figure mixes them: no fallback.
         let k = run(&contract(), MarketFigures { sales: Some(sales()), ads: None, ..MarketFigures::default() });
@@ -1127,12 +1146,12 @@ mod tests {
     }
 
     fn run_both(c: &Contract, amazon: MarketFigures, ml: MarketFigures) -> Vec<Kpi> {
-        let figures = BTreeMap::from([(Market::AmazonUs, amazon), (Market::MercadoLivreBr, ml)]);
+        let figures = BTreeMap::from([(Market::AMAZON_US, amazon), (Market::MERCADOLIVRE_BR, ml)]);
         // 1 USD = 7 CNY, 1 BRL = 1.3 CNY.
         compute(c, &figures, &|m, v| {
             Ok::<_, String>(
                 RoundingMode::HalfUp
-                    .round_money(v * if m == Market::AmazonUs { d("7") } else { d("1.3") }, Currency::Cny),
+                    .round_money(v * if m == Market::AMAZON_US { d("7") } else { d("1.3") }, Currency::Cny),
             )
         })
         .unwrap()
@@ -1170,15 +1189,15 @@ mod tests {
         );
         let cancel = get(&k, KpiId::CancelRate, Scope::All);
         assert_eq!(cancel.value.map(|v| v.to_string()), Some("0.0200".to_string()));
-        assert_eq!(cancel.covers, vec![Market::MercadoLivreBr]);
+        assert_eq!(cancel.covers, vec![Market::MERCADOLIVRE_BR]);
         assert_eq!(
             cancel.note,
-            Some(Note::WithoutDataFrom { covers: vec![Market::MercadoLivreBr], markets: vec![Market::AmazonUs] })
+            Some(Note::WithoutDataFrom { covers: vec![Market::MERCADOLIVRE_BR], markets: vec![Market::AMAZON_US] })
         );
         // Orders cover both markets and say nothing is left out.
         let orders = get(&k, KpiId::Orders, Scope::All);
         assert_eq!(orders.value, Some(d("1098")));
-        assert_eq!(orders.covers, vec![Market::AmazonUs, Market::MercadoLivreBr]);
+        assert_eq!(orders.covers, vec![Market::AMAZON_US, Market::MERCADOLIVRE_BR]);
         assert_eq!(orders.note, None);
     }
 
@@ -1195,9 +1214,9 @@ mod tests {
         // over Amazon + Mercado Livre GMV.
         assert_eq!(tacos.value, Some(printed_ratio(d("7000.00") / d("1330000.00"), &[])));
         assert_eq!(tacos.value.map(|v| v.to_string()), Some("0.0053".to_string()));
-        assert_eq!(tacos.covers, vec![Market::AmazonUs]);
-        assert_eq!(get(&k, KpiId::Gmv, Scope::All).covers, vec![Market::AmazonUs, Market::MercadoLivreBr]);
-        assert_eq!(get(&k, KpiId::Roas, Scope::All).covers, vec![Market::AmazonUs]);
+        assert_eq!(tacos.covers, vec![Market::AMAZON_US]);
+        assert_eq!(get(&k, KpiId::Gmv, Scope::All).covers, vec![Market::AMAZON_US, Market::MERCADOLIVRE_BR]);
+        assert_eq!(get(&k, KpiId::Roas, Scope::All).covers, vec![Market::AMAZON_US]);
     }
 
     #[test]
@@ -1227,7 +1246,10 @@ mod tests {
         assert_eq!(roas.status, Status::Missed);
         assert_eq!(roas.value.map(|v| v.to_string()), Some("2.49995".to_string()));
         // The market's own ROAS has no target or rule: four places.
-        assert_eq!(get(&k, KpiId::Roas, Scope::AmazonUs).value.map(|v| v.to_string()), Some("2.5000".to_string()));
+        assert_eq!(
+            get(&k, KpiId::Roas, Scope::Market(Market::AMAZON_US)).value.map(|v| v.to_string()),
+            Some("2.5000".to_string())
+        );
     }
 
     #[test]
@@ -1384,7 +1406,7 @@ mod tests {
             c.kpi.include_shipping = include_shipping;
             c.kpi.conversion_basis = if order_items { ConversionBasis::OrderItems } else { ConversionBasis::Units };
             let inputs = Inputs::of(&f);
-            let scope = Scope::AmazonUs;
+            let scope = Scope::Market(Market::AMAZON_US);
             for id in KpiId::ALL {
                 let target = find_target(&c, KpiId::Gmv, scope).and_then(|t| t.min);
                 let composed = value_of(&composition(id, &c.kpi), &f, target);

@@ -549,7 +549,7 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
         ["orders", "units", "principal", "shipping"].map(|n| i64_col(&by_kind, n));
     let (orders, units, principal, shipping) = (orders?, units?, principal?, shipping?);
     for i in 0..by_kind.height() {
-        let Some(market) = Market::ALL.into_iter().find(|m| m.id() == markets[i]) else { continue };
+        let Ok(market) = markets[i].parse::<Market>() else { continue };
         let Some(kind) = OrderEventKind::ALL.into_iter().find(|k| k.id() == kinds[i]) else { continue };
         sums.by_kind.insert(
             (market, kind),

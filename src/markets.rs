@@ -30,8 +30,9 @@ use std::collections::BTreeSet;
 
 use crate::contract::Contract;
 use crate::error::{Error, InputError};
+use crate::ingest::Format;
 use crate::kpi::{DataKind, data_kinds};
-use crate::market::Market;
+use crate::market::{Market, Marketplace};
 use crate::notes::{Findings, NoteKind};
 
 /// One export a contract needs, and the contract key that needs it.
@@ -48,22 +49,55 @@ pub struct Required {
 /// know it by; `None` when it reads none (or, for Mercado Livre's orders,
 /// when the sales export is that report).
 pub fn report_name(market: Market, kind: DataKind) -> Option<&'static str> {
-    match (market, kind) {
-        (Market::AmazonUs, DataKind::Sales) => Some("Amazon settlement report"),
-        (Market::AmazonUs, DataKind::Ads) => Some("Sponsored Products report"),
-        (Market::AmazonUs, DataKind::Returns) => {
+    match (market.marketplace(), kind) {
+        (Marketplace::Amazon, DataKind::Sales) => Some("Amazon settlement report"),
+        (Marketplace::Amazon, DataKind::Ads) => Some("Sponsored Products report"),
+        (Marketplace::Amazon, DataKind::Returns) => {
             Some("FBA customer returns report (or merchant-fulfilled returns report)")
         }
-        (Market::AmazonUs, DataKind::Feedback) => Some("seller Feedback report"),
-        (Market::AmazonUs, DataKind::Orders) => Some("All Orders report"),
-        (Market::AmazonUs, DataKind::Traffic) => Some("Business Report (Detail Page Sales and Traffic, by date)"),
-        (Market::AmazonUs, DataKind::Inventory) => Some("Inventory Ledger (Summary view, by day)"),
-        (Market::MercadoLivreBr, DataKind::Sales) => Some("Mercado Livre Vendas export"),
-        (Market::MercadoLivreBr, DataKind::Ads) => Some("Mercado Livre Product Ads report"),
-        (Market::MercadoLivreBr, DataKind::Returns) => {
+        (Marketplace::Amazon, DataKind::Feedback) => Some("seller Feedback report"),
+        (Marketplace::Amazon, DataKind::Orders) => Some("All Orders report"),
+        (Marketplace::Amazon, DataKind::Traffic) => Some("Business Report (Detail Page Sales and Traffic, by date)"),
+        (Marketplace::Amazon, DataKind::Inventory) => Some("Inventory Ledger (Summary view, by day)"),
+        (Marketplace::MercadoLivre, DataKind::Sales) => Some("Mercado Livre Vendas export"),
+        (Marketplace::MercadoLivre, DataKind::Ads) => Some("Mercado Livre Product Ads report"),
+        (Marketplace::MercadoLivre, DataKind::Returns) => {
             Some("Mercado Livre Vendas export with its Devoluções (returns) columns")
         }
-        (Market::MercadoLivreBr, _) => None,
+        (Marketplace::MercadoLivre, _) => None,
+        (Marketplace::Shopee, DataKind::Sales) => Some("Shopee order export (Order.all)"),
+        (Marketplace::Shopee, _) => None,
+        (Marketplace::Shopify, DataKind::Sales) => Some("Shopify orders export (orders_export)"),
+        (Marketplace::Shopify, _) => None,
+    }
+}
+
+/// What an export of `format` is, by the name sellers know it by, for messages.
+pub fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::AmazonSettlementV2 | Format::AmazonSettlementV1 => "an Amazon settlement report",
+        Format::AmazonAdsCsv | Format::AmazonAdsXlsx => "an Amazon Sponsored Products report",
+        Format::AmazonFbaReturns | Format::AmazonMfnReturns => "an Amazon returns report",
+        Format::AmazonFeedback => "an Amazon seller Feedback report",
+        Format::AmazonAllOrders => "an Amazon All Orders report",
+        Format::AmazonBusinessReport => "an Amazon Business Report",
+        Format::AmazonInventoryLedger => "an Amazon Inventory Ledger",
+        Format::AmazonDateRange => "an Amazon Date Range report",
+        Format::MercadolivreVendasXlsx | Format::MercadolivreVendasCsv => "a Mercado Livre Vendas export",
+        Format::MercadolivreAdsXlsx => "a Mercado Livre Product Ads report",
+        Format::CostLedger => "a cost ledger",
+        Format::FxTable | Format::FxPtax => "an FX table",
+        Format::Contract => "a contract",
+    }
+}
+
+/// The folder `market`'s exports go in: the seller's export folder
+/// `folder` for the home market of its marketplace, else its own folder in it.
+pub fn export_folder(folder: &str, market: Market) -> String {
+    if Market::home_of(market.marketplace()) == Some(market) {
+        folder.to_string()
+    } else {
+        format!("{folder}/{}", market.folder())
     }
 }
 
@@ -116,6 +150,7 @@ pub fn check_exports(
             continue;
         }
         let m = r.market.id();
+        let folder = &export_folder(folder, r.market);
         let report = report_name(r.market, r.export).unwrap_or("export");
         let allowed_by = if allowed.contains(&r.market) {
             Some(format!("--allow-missing {m}"))
@@ -157,7 +192,7 @@ pub fn check_exports(
                 continue;
             }
             (Some(allowed_by), DataKind::Sales) => NoteKind::MarketSalesMissing { market: m.to_string(), allowed_by },
-            (Some(allowed_by), DataKind::Ads) if r.market == Market::AmazonUs => {
+            (Some(allowed_by), DataKind::Ads) if r.market == Market::AMAZON_US => {
                 NoteKind::MarketAdsMissing { market: m.to_string(), needed_by: r.needed_by, allowed_by }
             }
             (Some(allowed_by), _) => NoteKind::MarketReportMissing {
@@ -212,10 +247,10 @@ mod tests {
         assert_eq!(
             needs,
             vec![
-                (Market::AmazonUs, DataKind::Sales, "contract.markets"),
-                (Market::AmazonUs, DataKind::Ads, "fees.rules[0] (roas)"),
-                (Market::MercadoLivreBr, DataKind::Sales, "contract.markets"),
-                (Market::MercadoLivreBr, DataKind::Ads, "fees.rules[0] (roas)"),
+                (Market::AMAZON_US, DataKind::Sales, "contract.markets"),
+                (Market::AMAZON_US, DataKind::Ads, "fees.rules[0] (roas)"),
+                (Market::MERCADOLIVRE_BR, DataKind::Sales, "contract.markets"),
+                (Market::MERCADOLIVRE_BR, DataKind::Ads, "fees.rules[0] (roas)"),
             ]
         );
     }
@@ -230,11 +265,11 @@ mod tests {
         // A rule on Mercado Livre's ROAS needs its Product Ads report, not Amazon's.
         let mut c = contract();
         for r in &mut c.fees.rules {
-            r.market = Some(Market::MercadoLivreBr);
+            r.market = Some(Market::MERCADOLIVRE_BR);
         }
         c.kpi.targets.retain(|t| !is_ads_kpi(t.kpi) && t.kpi != KpiId::CancelRate);
         let ads: Vec<Market> = required(&c).iter().filter(|r| r.export == DataKind::Ads).map(|r| r.market).collect();
-        assert_eq!(ads, [Market::MercadoLivreBr]);
+        assert_eq!(ads, [Market::MERCADOLIVRE_BR]);
     }
 
     #[test]
@@ -242,9 +277,9 @@ mod tests {
         let (errors, notes) = check(
             &contract(),
             &[
-                (Market::AmazonUs, DataKind::Sales),
-                (Market::AmazonUs, DataKind::Ads),
-                (Market::MercadoLivreBr, DataKind::Ads),
+                (Market::AMAZON_US, DataKind::Sales),
+                (Market::AMAZON_US, DataKind::Ads),
+                (Market::MERCADOLIVRE_BR, DataKind::Ads),
             ],
             &[],
         );
@@ -262,8 +297,8 @@ mod tests {
 
     #[test]
     fn allowed_missing_markets_are_a_printed_choice_naming_what_allowed_them() {
-        let given = [(Market::AmazonUs, DataKind::Sales)];
-        let (errors, notes) = check(&contract(), &given, &[Market::MercadoLivreBr, Market::AmazonUs]);
+        let given = [(Market::AMAZON_US, DataKind::Sales)];
+        let (errors, notes) = check(&contract(), &given, &[Market::MERCADOLIVRE_BR, Market::AMAZON_US]);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(notes.len(), 3, "{notes:?}");
         assert!(notes[2].contains("no Mercado Livre Product Ads report"), "{notes:?}");
@@ -273,11 +308,11 @@ mod tests {
         );
         assert!(notes[1].contains("--allow-missing mercadolivre_br"), "{notes:?}");
         let mut c = contract();
-        c.contract.allow_missing = vec![Market::MercadoLivreBr];
+        c.contract.allow_missing = vec![Market::MERCADOLIVRE_BR];
         let given = [
-            (Market::AmazonUs, DataKind::Sales),
-            (Market::AmazonUs, DataKind::Ads),
-            (Market::MercadoLivreBr, DataKind::Ads),
+            (Market::AMAZON_US, DataKind::Sales),
+            (Market::AMAZON_US, DataKind::Ads),
+            (Market::MERCADOLIVRE_BR, DataKind::Ads),
         ];
         let (errors, notes) = check(&c, &given, &[]);
         assert!(errors.is_empty(), "{errors:?}");
@@ -290,9 +325,9 @@ mod tests {
         let (errors, _) = check(
             &contract(),
             &[
-                (Market::AmazonUs, DataKind::Sales),
-                (Market::MercadoLivreBr, DataKind::Sales),
-                (Market::MercadoLivreBr, DataKind::Ads),
+                (Market::AMAZON_US, DataKind::Sales),
+                (Market::MERCADOLIVRE_BR, DataKind::Sales),
+                (Market::MERCADOLIVRE_BR, DataKind::Ads),
             ],
             &[],
         );
@@ -316,16 +351,16 @@ mod tests {
         let needs: Vec<(Market, DataKind, String)> =
             required(&c).into_iter().map(|r| (r.market, r.export, r.needed_by)).collect();
         let n = c.kpi.targets.len() - 1;
-        assert!(needs.contains(&(Market::AmazonUs, DataKind::Orders, format!("kpi.targets[{n}] (cancel_rate)"))));
+        assert!(needs.contains(&(Market::AMAZON_US, DataKind::Orders, format!("kpi.targets[{n}] (cancel_rate)"))));
         assert!(
-            !needs.iter().any(|(m, e, _)| *m == Market::MercadoLivreBr && *e == DataKind::Orders),
+            !needs.iter().any(|(m, e, _)| *m == Market::MERCADOLIVRE_BR && *e == DataKind::Orders),
             "Vendas is Mercado Livre's orders export: {needs:?}"
         );
         let given = [
-            (Market::AmazonUs, DataKind::Sales),
-            (Market::AmazonUs, DataKind::Ads),
-            (Market::MercadoLivreBr, DataKind::Sales),
-            (Market::MercadoLivreBr, DataKind::Ads),
+            (Market::AMAZON_US, DataKind::Sales),
+            (Market::AMAZON_US, DataKind::Ads),
+            (Market::MERCADOLIVRE_BR, DataKind::Sales),
+            (Market::MERCADOLIVRE_BR, DataKind::Ads),
         ];
         let (errors, _) = check(&c, &given, &[]);
         assert_eq!(errors.len(), 1, "{errors:?}");
@@ -336,7 +371,7 @@ mod tests {
             )),
             "{errors:?}"
         );
-        let (errors, notes) = check(&c, &given, &[Market::AmazonUs]);
+        let (errors, notes) = check(&c, &given, &[Market::AMAZON_US]);
         assert!(errors.is_empty(), "{errors:?}");
         assert!(
             notes.iter().any(|n| n.contains("All Orders report") && n.contains("--allow-missing amazon_us")),

@@ -51,6 +51,11 @@ pub fn normalize(s: &mut Statement) {
         m(&mut l.converted, cb.currency);
     }
 
+    let currencies: std::collections::BTreeMap<Market, Currency> =
+        s.markets.iter().map(|ms| (ms.market, ms.currency)).collect();
+    let money_currency = |market: Option<Market>, overall: Currency| {
+        market.and_then(|m| currencies.get(&m).copied().or(m.fixed_currency())).unwrap_or(overall)
+    };
     let f = &mut s.service_fees;
     let fc = f.currency;
     for d in [&mut f.commission_base, &mut f.commission, &mut f.subtotal, &mut f.tax, &mut f.total] {
@@ -97,10 +102,4 @@ pub fn normalize(s: &mut Statement) {
 /// Whether `id`'s value is an amount of money.
 fn is_money(id: KpiId) -> bool {
     matches!(Unit::of(id, Currency::Usd), Unit::Money(_))
-}
-
-/// The currency of a money KPI's value: the market's, or the fee currency
-/// `overall` for the seller's overall figure (as `kpi::compute` makes them).
-fn money_currency(market: Option<Market>, overall: Currency) -> Currency {
-    market.map_or(overall, Market::currency)
 }

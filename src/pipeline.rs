@@ -16,7 +16,7 @@ use crate::i18n::Catalog;
 use crate::ingest::costs::read_costs;
 use crate::ingest::records::{CostLine, ReconciliationCheck};
 use crate::ingest::units::{Unit, UnitKey};
-use crate::ingest::{Format, IngestContext, ParsedExport, read_export};
+use crate::ingest::{Format, IngestContext, ParsedExport, read_export_for};
 use crate::kpi::{self, DataKind, Kpi, Scope};
 use crate::kpi_id::KpiId;
 use crate::ledger::{Ledger, MarketFigures, Provides};
@@ -238,8 +238,11 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         };
         findings.note(kind, vec![format!("--as-of {as_of}")])?;
     }
+    // A store's zone is the contract's own (there is no other), so only a
+    // site's zone changed by the contract is a choice worth printing.
     for &m in contract.contract.time_zones.keys() {
-        let (zone, default_zone) = (contract.time_zone(m), m.default_time_zone());
+        let Some(default_zone) = m.default_time_zone() else { continue };
+        let zone = contract.time_zone(m);
         if zone != default_zone {
             let kind = NoteKind::TimeZone {
                 market: m.id().to_string(),
@@ -271,10 +274,14 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     }
     let fx = FxTable::new(rates);
 
-    let mut ctx = IngestContext::new(period);
-    ctx.amazon_tz = contract.time_zone(Market::AmazonUs);
-    ctx.mercadolivre_tz = contract.time_zone(Market::MercadoLivreBr);
-    ctx.counted = coverage.counted();
+    let counted = coverage.counted();
+    let context = |market: Market| IngestContext {
+        period,
+        market,
+        tz: contract.time_zone(market),
+        currency: contract.currency(market),
+        counted,
+    };
     let mut ledger = Ledger::default();
     let mut checks = Vec::new();
     let mut check_markets = Vec::new();
@@ -282,7 +289,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut provenance = if opts.fact_rows { ProvenanceWriter::with_facts() } else { ProvenanceWriter::new() };
     let mut copies: BTreeMap<String, (String, Option<Format>)> = BTreeMap::new();
     let mut unreadable_export = false;
-    for rel in ws.export_files(period, seller)? {
+    for (rel, folder) in ws.export_files(period, seller)? {
         let file = ws.read(&rel)?;
         let sha256 = file.sha256_hex();
         if let Some((kept, format)) = copies.get(&sha256) {
@@ -296,7 +303,18 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             continue;
         }
         copies.insert(sha256.clone(), (file.path.clone(), None));
-        let (format, mut parsed) = match read_export(&file.path, &file.bytes, &ctx) {
+        if let Some(m) = folder
+            && !contract.contract.markets.contains(&m)
+        {
+            findings.refuse(crate::error::InputError::file(
+                &file.path,
+                format!("is in the folder of {m}, a market contract {} does not cover", contract.contract.id),
+            ));
+            unreadable_export = true;
+            continue;
+        }
+        let ctx_for = |format: Format| market_of(&file.path, format, folder).map(context);
+        let (format, mut parsed) = match read_export_for(&file.path, &file.bytes, &ctx_for) {
             Ok(read) => read,
             Err(e) => {
                 findings.refuse(e);
@@ -332,8 +350,11 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             provenance.add_excluded(&file.path, &lines, &events, &[], &why);
         }
         let rows = std::mem::take(&mut parsed.left_out_by_date);
-        provenance.add_rows_left_out(&file.path, provides(format).market(), &rows, |d| coverage.left_out_because(d));
-        let provides = if parsed.lacks_returns { provides(format).lacking_returns() } else { provides(format) };
+        // The market the parser read it for (`market_of` gave it).
+        let market = folder.or(format.home_market());
+        provenance.add_rows_left_out(&file.path, market, &rows, |d| coverage.left_out_because(d));
+        let provides = provides(format, market);
+        let provides = if parsed.lacks_returns { provides.lacking_returns() } else { provides };
         if let Some(m) = provides.market()
             && !contract.contract.markets.contains(&m)
         {
@@ -345,7 +366,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         }
         if let Some(m) = provides.market()
             && !parsed.date_only_near_boundary.is_empty()
-            && contract.time_zone(m) != m.default_time_zone()
+            && m.default_time_zone().is_some_and(|zone| contract.time_zone(m) != zone)
         {
             let lines = &parsed.date_only_near_boundary;
             findings.note(
@@ -421,7 +442,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             Vec::new()
         }
     };
-    note_partial_orders_reports(&read, &inputs, ctx.counted, &mut findings)?;
+    note_partial_orders_reports(&read, &inputs, counted, &mut findings)?;
     count_settlements_once(&mut read, &mut findings)?;
     let mut exports: Vec<(&str, &mut ParsedExport)> =
         read.iter_mut().map(|r| (r.file.as_str(), &mut r.parsed)).collect();
@@ -477,7 +498,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut needed: Vec<(Currency, Currency)> = costs.iter().map(|c| (c.currency, settlement)).collect();
     needed.extend([(settlement, fee_currency), (fee_currency, settlement)]);
     let maybe: Vec<(Currency, Currency)> =
-        contract.contract.markets.iter().map(|m| (m.currency(), fee_currency)).collect();
+        contract.contract.markets.iter().map(|m| (contract.currency(*m), fee_currency)).collect();
     for e in fx.problems(&needed, &maybe, contract.fx.rate_date, period, contract.fx.max_age_days) {
         findings.refuse(e);
     }
@@ -526,7 +547,7 @@ pub fn compute_kpis(inputs: &SellerInputs) -> Result<KpiStage, Error> {
     let mut kpis = {
         let fx = std::cell::RefCell::new(&mut fx);
         kpi::compute(&inputs.contract, &figures, &|m: Market, d: Decimal| {
-            fx.borrow_mut().convert(d, m.currency(), fee_currency).map(|(v, _)| v)
+            fx.borrow_mut().convert(d, inputs.contract.currency(m), fee_currency).map(|(v, _)| v)
         })?
     };
     let english = english()?;
@@ -550,7 +571,7 @@ fn kpi_inputs(k: &kpi::Kpi, inputs: &[InputRecord]) -> Vec<String> {
     inputs
         .iter()
         .filter(|record| {
-            let p = provides(record.format);
+            let p = provides(record.format, record_market(record));
             k.covers.iter().any(|&m| {
                 kinds.iter().any(|kind| {
                     let market = match kind {
@@ -688,32 +709,70 @@ fn note_partial_orders_reports(
     Ok(())
 }
 
-/// Which market's sales, ads, returns or feedback an export of `format` is.
-fn provides(format: Format) -> Provides {
+/// The market an export of `format` in `path` is read for: the market of
+/// its folder, or its format's home market when it lies in the seller's
+/// folder itself (see [`Format::home_market`]).
+///
+/// # Errors
+/// An [`InputError`](crate::error::InputError) naming the file when it is
+/// an export of another marketplace than its folder's market, or of a
+/// marketplace of stores outside a store's folder.
+fn market_of(path: &str, format: Format, folder: Option<Market>) -> Result<Market, crate::error::InputError> {
+    let marketplace = format.marketplace();
+    match (folder, format.home_market()) {
+        (Some(m), _) if Some(m.marketplace()) == marketplace => Ok(m),
+        (Some(m), _) => Err(crate::error::InputError::file(
+            path,
+            format!(
+                "is {} ({}), not an export of {m}: each market's folder holds that market's exports only; move it to the folder of its market",
+                crate::markets::format_name(format),
+                format.id()
+            ),
+        )),
+        (None, Some(home)) => Ok(home),
+        (None, None) => Err(crate::error::InputError::file(
+            path,
+            format!(
+                "is {} ({}), whose store the file does not name: put it in the folder of its store, exports/<period>/<seller>/shopify-<store>/ (the contract's market shopify:<store>)",
+                crate::markets::format_name(format),
+                format.id()
+            ),
+        )),
+    }
+}
+
+/// The market the export `record` was read for: the market of the folder
+/// it lies in (`exports/<period>/<seller>/<market folder>/<file>`), else
+/// its format's home market (as [`market_of`] chose it).
+fn record_market(record: &InputRecord) -> Option<Market> {
+    let parts: Vec<&str> = record.path.split('/').collect();
+    match parts.as_slice() {
+        ["exports", _, _, folder, _] => Market::of_folder(folder),
+        _ => record.format.home_market(),
+    }
+}
+
+/// What an export of `format`, read for `market`, provides: which market's
+/// sales, ads, returns, feedback, orders, traffic or stock it is.
+fn provides(format: Format, market: Option<Market>) -> Provides {
+    let Some(m) = market else { return Provides::default() };
+    let only = Provides::default();
     match format {
         Format::AmazonSettlementV1 | Format::AmazonSettlementV2 | Format::AmazonDateRange => {
-            Provides { sales: Some(Market::AmazonUs), ..Provides::default() }
+            Provides { sales: Some(m), ..only }
         }
+        // Vendas lists cancelled sales beside the others, and each sale's
+        // return in its Devoluções block: also the orders and returns export.
         Format::MercadolivreVendasCsv | Format::MercadolivreVendasXlsx => {
-            // Vendas lists cancelled sales beside the others, and each sale's
-            // return in its Devoluções block: also the orders and returns export.
-            Provides {
-                sales: Some(Market::MercadoLivreBr),
-                orders: Some(Market::MercadoLivreBr),
-                returns: Some(Market::MercadoLivreBr),
-                ..Provides::default()
-            }
+            Provides { sales: Some(m), orders: Some(m), returns: Some(m), ..only }
         }
-        Format::AmazonAdsCsv | Format::AmazonAdsXlsx => Provides { ads: Some(Market::AmazonUs), ..Provides::default() },
-        Format::MercadolivreAdsXlsx => Provides { ads: Some(Market::MercadoLivreBr), ..Provides::default() },
-        Format::AmazonFbaReturns | Format::AmazonMfnReturns => {
-            Provides { returns: Some(Market::AmazonUs), ..Provides::default() }
-        }
-        Format::AmazonFeedback => Provides { feedback: Some(Market::AmazonUs), ..Provides::default() },
-        Format::AmazonAllOrders => Provides { orders: Some(Market::AmazonUs), ..Provides::default() },
-        Format::AmazonBusinessReport => Provides { traffic: Some(Market::AmazonUs), ..Provides::default() },
-        Format::AmazonInventoryLedger => Provides { inventory: Some(Market::AmazonUs), ..Provides::default() },
-        Format::CostLedger | Format::FxTable | Format::FxPtax | Format::Contract => Provides::default(),
+        Format::AmazonAdsCsv | Format::AmazonAdsXlsx | Format::MercadolivreAdsXlsx => Provides { ads: Some(m), ..only },
+        Format::AmazonFbaReturns | Format::AmazonMfnReturns => Provides { returns: Some(m), ..only },
+        Format::AmazonFeedback => Provides { feedback: Some(m), ..only },
+        Format::AmazonAllOrders => Provides { orders: Some(m), ..only },
+        Format::AmazonBusinessReport => Provides { traffic: Some(m), ..only },
+        Format::AmazonInventoryLedger => Provides { inventory: Some(m), ..only },
+        Format::CostLedger | Format::FxTable | Format::FxPtax | Format::Contract => only,
     }
 }
 
@@ -745,11 +804,11 @@ pub fn compute_fees(inputs: &SellerInputs, kpis: KpiStage) -> Result<FeeStage, E
     let mut base_lines = Vec::new();
     for k in kpis.kpis.iter().filter(|k| k.id == KpiId::Gmv) {
         let (Some(market), Some(gmv)) = (k.market.market(), k.value) else { continue };
-        let (converted, q) = fx.convert(gmv, market.currency(), fee_currency)?;
+        let (converted, q) = fx.convert(gmv, contract.currency(market), fee_currency)?;
         base_lines.push(CommissionBaseLine {
             market,
             gmv,
-            currency: market.currency(),
+            currency: contract.currency(market),
             fx_rate: q.effective_rate(),
             converted,
         });
@@ -886,7 +945,7 @@ pub fn assemble_statement(
             let orders = figures.get(&m).and_then(|f| f.orders.clone());
             MarketSummary {
                 market: m,
-                currency: m.currency(),
+                currency: contract.currency(m),
                 gmv: value(KpiId::Gmv),
                 orders: sales.as_ref().map(|s| s.orders),
                 units: sales.as_ref().map(|s| s.units),

@@ -133,7 +133,7 @@ struct Fact<'a> {
 }
 
 impl<'a> Fact<'a> {
-    fn money_line(l: &'a MoneyLine) -> Self {
+    fn money_line(l: &'a MoneyLine, currency: &'static str) -> Self {
         Fact {
             line: l.line,
             market: l.market.id(),
@@ -145,11 +145,11 @@ impl<'a> Fact<'a> {
             amount: l.amount,
             shipping: Decimal::ZERO,
             units: 0,
-            currency: l.market.currency().code(),
+            currency,
         }
     }
 
-    fn order_event(e: &'a OrderEvent) -> Self {
+    fn order_event(e: &'a OrderEvent, currency: &'static str) -> Self {
         Fact {
             line: e.line,
             market: e.market.id(),
@@ -161,7 +161,7 @@ impl<'a> Fact<'a> {
             amount: e.principal,
             shipping: e.shipping,
             units: e.units,
-            currency: e.market.currency().code(),
+            currency,
         }
     }
 
@@ -342,6 +342,19 @@ pub fn parse_line_set(text: &str) -> Result<Vec<usize>, String> {
 pub struct ProvenanceWriter {
     groups: Vec<Group>,
     facts: Option<csv::Writer<Vec<u8>>>,
+    /// The currency of each market whose site fixes none (a store's, from
+    /// the contract); other markets' facts are in their site's.
+    currencies: Currencies,
+}
+
+/// The currency of each market's facts (see [`ProvenanceWriter::currencies`]).
+#[derive(Debug, Clone, Default)]
+struct Currencies(std::collections::BTreeMap<crate::market::Market, crate::money::Currency>);
+
+impl Currencies {
+    fn of(&self, market: crate::market::Market) -> &'static str {
+        market.fixed_currency().or_else(|| self.0.get(&market).copied()).map_or("", |c| c.code())
+    }
 }
 
 impl Default for ProvenanceWriter {
@@ -353,7 +366,17 @@ impl Default for ProvenanceWriter {
 impl ProvenanceWriter {
     /// A table of groups only.
     pub fn new() -> Self {
-        ProvenanceWriter { groups: Vec::new(), facts: None }
+        ProvenanceWriter { groups: Vec::new(), facts: None, currencies: Currencies::default() }
+    }
+
+    /// The same writer, listing each store market's facts in its currency
+    /// (`currency_of`: the contract's).
+    pub fn with_currencies(
+        mut self,
+        stores: impl IntoIterator<Item = (crate::market::Market, crate::money::Currency)>,
+    ) -> Self {
+        self.currencies.0.extend(stores);
+        self
     }
 
     /// A table of groups that also lists every fact as a row of its own.
@@ -361,14 +384,16 @@ impl ProvenanceWriter {
         let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
         // Writing into memory cannot fail.
         let _ = writer.write_record(FACT_HEADER);
-        ProvenanceWriter { groups: Vec::new(), facts: Some(writer) }
+        ProvenanceWriter { groups: Vec::new(), facts: Some(writer), currencies: Currencies::default() }
     }
 
     /// Lists every fact of the export `file` the statement counts: its money
     /// lines, order events and ads rows.
     pub fn add_export(&mut self, file: &str, parsed: &ParsedExport) {
-        let facts = parsed.lines.iter().map(|l| (Fact::money_line(l), money_line_feeds(l.kind)));
-        let facts = facts.chain(parsed.events.iter().map(|e| (Fact::order_event(e), event_feeds(e.kind))));
+        let c = self.currencies.clone();
+        let facts = parsed.lines.iter().map(|l| (Fact::money_line(l, c.of(l.market)), money_line_feeds(l.kind)));
+        let facts =
+            facts.chain(parsed.events.iter().map(|e| (Fact::order_event(e, c.of(e.market)), event_feeds(e.kind))));
         let facts = facts.chain(parsed.ads.iter().map(|a| (Fact::ads_row(a), AD_ROW_FEEDS)));
         self.add_facts(file, facts, "");
     }
@@ -385,8 +410,9 @@ impl ProvenanceWriter {
     /// Lists money lines, events and ads rows of the export `file` as left
     /// out, saying `why` (e.g. dated outside the contract term).
     pub fn add_excluded(&mut self, file: &str, lines: &[MoneyLine], events: &[OrderEvent], ads: &[AdRow], why: &str) {
-        let facts = lines.iter().map(|l| (Fact::money_line(l), ""));
-        let facts = facts.chain(events.iter().map(|e| (Fact::order_event(e), "")));
+        let c = self.currencies.clone();
+        let facts = lines.iter().map(|l| (Fact::money_line(l, c.of(l.market)), ""));
+        let facts = facts.chain(events.iter().map(|e| (Fact::order_event(e, c.of(e.market)), "")));
         let facts = facts.chain(ads.iter().map(|a| (Fact::ads_row(a), "")));
         self.add_facts(file, facts, why);
     }
@@ -415,6 +441,7 @@ impl ProvenanceWriter {
             });
             reasons[slot].1.push((line, date));
         }
+        let currency = market.map_or("", |m| self.currencies.of(m));
         for (reason, rows) in &reasons {
             let facts = rows.iter().map(|&(line, date)| {
                 let fact = Fact {
@@ -428,7 +455,7 @@ impl ProvenanceWriter {
                     amount: Decimal::ZERO,
                     shipping: Decimal::ZERO,
                     units: 0,
-                    currency: market.map_or("", |m| m.currency().code()),
+                    currency,
                 };
                 (fact, "")
             });

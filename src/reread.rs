@@ -46,7 +46,7 @@ pub fn reread(ws: &Workspace, statement: &Statement, out: &Path) -> Result<Rerea
         NoteKind::AsOf { as_of, .. } => Some(as_of),
         _ => None,
     });
-    opts.allow_missing = [Market::AmazonUs, Market::MercadoLivreBr].into_iter().collect();
+    opts.allow_missing = [Market::AMAZON_US, Market::MERCADOLIVRE_BR].into_iter().collect();
     opts.billed = Some(Billed::open(out).map_err(|e| e.to_string())?);
     opts.fact_rows = true;
     let seller = &statement.seller.id;

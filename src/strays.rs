@@ -162,7 +162,7 @@ pub fn report(
         findings.refuse(InputError::file(
             &path,
             format!(
-                "not read: a folder inside {exports}/ is not an export. Move the exports it holds up into {exports}/ (each once) or the folder out of it"
+                "not read: a folder inside {exports}/ is not an export, and not a market's folder (named by its market: amazon_br, shopee_br, shopify-<store>, …). Move the exports it holds into {exports}/ or their market's folder (each once), or the folder out of it"
             ),
         ));
     }
@@ -227,14 +227,30 @@ pub fn report(
     Ok(())
 }
 
-/// Sub-folders of a seller's export folder (`exports/<period>/<seller>/`),
-/// which are not read (workspace-relative paths, sorted).
+/// Folders of a seller's export folder (`exports/<period>/<seller>/`)
+/// that are not read: those not named for a market
+/// ([`crate::market::Market::folder`]), and any folder inside a market's
+/// (workspace-relative paths, sorted).
 ///
 /// # Errors
-/// [`Error::Io`] when the folder exists but cannot be listed.
+/// [`Error::Io`] when a folder exists but cannot be listed.
 pub fn export_subfolders(ws: &Workspace, period: Period, seller: &str) -> Result<Vec<String>, Error> {
     let rel = format!("exports/{period}/{seller}");
-    Ok(entries(&ws.root.join(&rel))?.into_iter().filter(|(_, dir)| *dir).map(|(n, _)| format!("{rel}/{n}")).collect())
+    let mut out = Vec::new();
+    for (name, dir) in entries(&ws.root.join(&rel))? {
+        if !dir {
+            continue;
+        }
+        let path = format!("{rel}/{name}");
+        if crate::market::Market::of_folder(&name).is_none() {
+            out.push(path);
+            continue;
+        }
+        let inner = entries(&ws.root.join(&path))?.into_iter().filter(|(_, dir)| *dir);
+        out.extend(inner.map(|(n, _)| format!("{path}/{n}")));
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// The period an FX file is named for (`2026-10.csv`, `2026-10-ptax.csv`,

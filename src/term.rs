@@ -278,7 +278,7 @@ mod tests {
         use crate::ingest::records::{MoneyKind, OrderEventKind};
         let c = coverage("c.toml", &terms(day(2026, 10, 15), day(2027, 10, 14)), october()).unwrap();
         let line = |d| MoneyLine {
-            market: Market::AmazonUs,
+            market: Market::AMAZON_US,
             line: 2,
             date: d,
             order_id: "A".into(),
@@ -286,7 +286,7 @@ mod tests {
             amount: Decimal::ONE,
         };
         let event = |d| OrderEvent {
-            market: Market::AmazonUs,
+            market: Market::AMAZON_US,
             line: 2,
             date: d,
             order_id: "A".into(),

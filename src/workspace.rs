@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
+use crate::market::Market;
 use crate::period::Period;
 use crate::strays::Strays;
 
@@ -206,18 +207,27 @@ impl Workspace {
         format!("exports/{period}/{seller}")
     }
 
-    /// The seller's exports for the period (`exports/<period>/<seller>/`, any
-    /// names, hidden files skipped), sorted by name; empty if the folder is absent.
+    /// The seller's exports for the period, sorted by path; empty if the
+    /// folder is absent: the files of `exports/<period>/<seller>/` (any
+    /// names, hidden files skipped), each of its format's home market, and
+    /// those of each market's folder in it (`amazon_br/`,
+    /// `shopify-<store>/`, see [`Market::folder`]), each of that market.
     ///
     /// # Errors
     /// [`Error::Io`] if the folder exists but cannot be listed.
-    pub fn export_files(&self, period: Period, seller: &str) -> Result<Vec<String>, Error> {
+    pub fn export_files(&self, period: Period, seller: &str) -> Result<Vec<(String, Option<Market>)>, Error> {
         let rel = Workspace::export_dir(period, seller);
         let dir = self.root.join(&rel);
         if !dir.exists() {
             return Ok(Vec::new());
         }
-        let mut names: Vec<String> = list_files(&dir)?.into_iter().map(|n| format!("{rel}/{n}")).collect();
+        let mut names: Vec<(String, Option<Market>)> =
+            list_files(&dir)?.into_iter().map(|n| (format!("{rel}/{n}"), None)).collect();
+        for folder in list_folders(&dir)? {
+            let Some(market) = Market::of_folder(&folder) else { continue };
+            let files = list_files(&dir.join(&folder))?;
+            names.extend(files.into_iter().map(|n| (format!("{rel}/{folder}/{n}"), Some(market))));
+        }
         names.sort();
         Ok(names)
     }
@@ -258,6 +268,20 @@ fn is_deceptive(c: char) -> bool {
 /// (nor links to folders): regular files, and also links and special files,
 /// which [`Workspace::read`] then refuses by name rather than skipping them
 /// unseen.
+/// The folders in `dir` (not hidden ones).
+fn list_folders(dir: &Path) -> Result<Vec<String>, Error> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') && entry.path().is_dir() {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
 fn list_files(dir: &Path) -> Result<Vec<String>, Error> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut names = Vec::new();

@@ -4,6 +4,7 @@
 
 mod common;
 use common::{copy_dir, demo};
+use kpiseal::market::Market;
 
 use std::fs;
 use std::path::Path;
@@ -36,7 +37,7 @@ fn statement_as_of(ws: &Path, as_of: Option<NaiveDate>) -> Statement {
 }
 
 fn value(st: &Statement, id: KpiId) -> rust_decimal::Decimal {
-    st.kpis.iter().find(|k| k.id == id && k.market == Scope::AmazonUs).unwrap().value.unwrap()
+    st.kpis.iter().find(|k| k.id == id && k.market == Scope::Market(Market::AMAZON_US)).unwrap().value.unwrap()
 }
 
 fn check(ws: &Path, args: &[&str]) -> Output {
@@ -79,7 +80,8 @@ fn as_of_the_last_day_is_the_months_statement_and_earlier_days_count_less() {
     assert_eq!((&note["counted_days"], &note["term_days"]), (&Value::from(15), &Value::from(31)));
     assert_eq!(note["class"], "choice");
     assert!(!statement_as_of(&demo(), None).notes.iter().any(|n| n.kind.code() == "as_of"));
-    let target = mid.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::AmazonUs).unwrap().target;
+    let target =
+        mid.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::Market(Market::AMAZON_US)).unwrap().target;
     assert_eq!(serde_json::to_value(target).unwrap()["value"], "7258.06");
     let attainment = value(&mid, KpiId::GmvAttainment);
     let expected = value(&mid, KpiId::Gmv) / rust_decimal::Decimal::new(725806, 2);
@@ -97,15 +99,18 @@ fn a_contract_curve_sets_how_much_of_the_gmv_target_is_due_by_the_date() {
     assert_ne!(with_curve, text);
     fs::write(&contract, with_curve).unwrap();
     let mid = statement_as_of(ws.path(), Some(day(15)));
-    let target = mid.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::AmazonUs).unwrap().target;
+    let target =
+        mid.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::Market(Market::AMAZON_US)).unwrap().target;
     // 15000.00 × 0.3 = 4500.00; on the 20th, 0.3 + 0.7 × 5/16 = 0.51875 → 7781.25.
     assert_eq!(serde_json::to_value(target).unwrap()["value"], "4500.00");
     let later = statement_as_of(ws.path(), Some(day(20)));
-    let target = later.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::AmazonUs).unwrap().target;
+    let target =
+        later.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::Market(Market::AMAZON_US)).unwrap().target;
     assert_eq!(serde_json::to_value(target).unwrap()["value"], "7781.25");
     // The month's statement is not pro-rated at all.
     let month = statement_as_of(ws.path(), None);
-    let target = month.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::AmazonUs).unwrap().target;
+    let target =
+        month.kpis.iter().find(|k| k.id == KpiId::Gmv && k.market == Scope::Market(Market::AMAZON_US)).unwrap().target;
     assert_eq!(serde_json::to_value(target).unwrap()["value"], "15000.00");
 }
 

@@ -741,7 +741,7 @@ fn exports_outside_the_sellers_folder_are_refused() {
     assert_eq!(
         r.refused("sunny-gadgets"),
         "2 problems: exports/2026-10/sunny-gadgets (1): not read: sunny-gadgets's exports for 2026-10 are the files directly in exports/2026-10/sunny-gadgets/. Move the exports it holds there (each once) or remove it; \
-exports/2026-10/sunny-gadgets/old: not read: a folder inside exports/2026-10/sunny-gadgets/ is not an export. Move the exports it holds up into exports/2026-10/sunny-gadgets/ (each once) or the folder out of it"
+exports/2026-10/sunny-gadgets/old: not read: a folder inside exports/2026-10/sunny-gadgets/ is not an export, and not a market's folder (named by its market: amazon_br, shopee_br, shopify-<store>, …). Move the exports it holds into exports/2026-10/sunny-gadgets/ or their market's folder (each once), or the folder out of it"
     );
     for seller in ["acme-home", "rio-casa"] {
         assert_eq!(figures(&r.statement(seller)), demo_figures(seller), "{seller} is untouched");

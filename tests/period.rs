@@ -342,7 +342,7 @@ fn ad_spend_in_another_currency_is_refused_not_relabelled_as_usd() {
     assert_eq!(
         errors(&check(ws.path(), PERIOD, "acme-home")),
         [format!(
-            "{ACME_ADS}:79: column \"Currency\": reads CNY; Amazon US ad spend is billed in USD and kpiseal neither relabels nor converts an ads report: download the report in USD (or the report of the advertising account for amazon.com)"
+            "{ACME_ADS}:79: column \"Currency\": reads CNY; Amazon US ad spend is billed in USD and kpiseal neither relabels nor converts an ads report: download the report in USD (or the report of the advertising account for that site)"
         )]
     );
 }
@@ -355,7 +355,7 @@ fn a_settlement_in_another_currency_is_refused_not_relabelled_as_usd() {
     assert_eq!(
         errors(&check(ws.path(), PERIOD, "sunny-gadgets")),
         [format!(
-            "{rel}:2: column \"currency\": expected USD, found CNY: an Amazon US settlement is paid in USD and kpiseal does not relabel or convert a settlement; use the report of the US marketplace"
+            "{rel}:2: column \"currency\": expected USD, found CNY: an Amazon US settlement is paid in USD and kpiseal does not relabel or convert a settlement; use the report of the Amazon US marketplace"
         )]
     );
 }

@@ -519,7 +519,7 @@ fn sales_outside_the_contract_term_are_listed_as_left_out_with_the_day_it_starts
     std::fs::remove_file(ws.join("costs/2026-10/acme-home.csv")).unwrap();
     let ws = Workspace::open(&ws).unwrap();
     let mut opts = RunOptions::new("2026-10".parse().unwrap());
-    opts.allow_missing = [Market::AmazonUs, Market::MercadoLivreBr].into_iter().collect();
+    opts.allow_missing = [Market::AMAZON_US, Market::MERCADOLIVRE_BR].into_iter().collect();
     opts.fact_rows = true;
     let inputs = read_seller_inputs(&ws, "acme-home", &opts).unwrap();
     let table = groups(inputs.provenance.csv());

@@ -13,7 +13,6 @@ use super::table::{Row, Table};
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
 use crate::error::InputError;
-use crate::market::Market;
 use crate::money::Currency;
 
 const START_DATE: &[&str] = &["Start Date"];
@@ -121,7 +120,7 @@ impl Columns {
     }
 }
 
-/// Reads a Sponsored Products report into [`AdRow`]s of [`Market::AmazonUs`].
+/// Reads a Sponsored Products report into [`AdRow`]s of [`Market::AMAZON_US`].
 ///
 /// **Which rows belong to the period:** a row counts when its whole date
 /// range (Start Date to End Date) lies in `ctx.counted`, the period or the
@@ -169,7 +168,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             continue;
         }
         out.rows_total += 1;
-        let ad = read_row(t, row, &cols)?;
+        let ad = read_row(t, row, &cols, ctx)?;
         let unit = unit(t, row, &cols, &ad);
         let how = "download the report with a daily time unit (one row per day)";
         add_in_period(t, row, cols.end.unwrap_or(cols.start), ad, unit, ctx, how, &mut out)?;
@@ -264,7 +263,7 @@ fn unit(t: &Table, row: &Row, cols: &Columns, ad: &AdRow) -> Unit {
     unit
 }
 
-fn read_row(t: &Table, row: &Row, cols: &Columns) -> Result<AdRow, InputError> {
+fn read_row(t: &Table, row: &Row, cols: &Columns, ctx: &IngestContext) -> Result<AdRow, InputError> {
     let campaign = t.text(row, cols.campaign);
     if campaign.is_empty() {
         return Err(t.error(row, cols.campaign, "the campaign name is missing (the row has a Spend)"));
@@ -282,15 +281,18 @@ fn read_row(t: &Table, row: &Row, cols: &Columns) -> Result<AdRow, InputError> {
     };
     let currency = match cols.currency {
         Some(col) if !t.is_blank(row, col) => t.text(row, col).parse::<Currency>().map_err(|m| t.error(row, col, m))?,
-        _ => Currency::Usd,
+        _ => ctx.currency,
     };
-    if currency != Market::AmazonUs.currency() {
+    if currency != ctx.currency {
         let col = cols.currency.unwrap_or(cols.spend);
         return Err(t.error(
             row,
             col,
             format!(
-                "reads {currency}; Amazon US ad spend is billed in USD and kpiseal neither relabels nor converts an ads report: download the report in USD (or the report of the advertising account for amazon.com)"
+                "reads {currency}; {} ad spend is billed in {} and kpiseal neither relabels nor converts an ads report: download the report in {} (or the report of the advertising account for that site)",
+                ctx.market.name(crate::contract::Language::En),
+                ctx.currency,
+                ctx.currency
             ),
         ));
     }
@@ -302,7 +304,7 @@ fn read_row(t: &Table, row: &Row, cols: &Columns) -> Result<AdRow, InputError> {
     }
     let optional = |col: Option<usize>| col.map(|c| t.text(row, c));
     Ok(AdRow {
-        market: Market::AmazonUs,
+        market: ctx.market,
         line: row.number,
         start,
         end,
@@ -347,7 +349,7 @@ mod tests {
     use crate::period::Period;
 
     fn ctx() -> IngestContext {
-        IngestContext::new(Period::new(2026, 10).unwrap())
+        IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::AMAZON_US)
     }
 
     fn d(s: &str) -> Decimal {
@@ -374,7 +376,7 @@ mod tests {
         assert_eq!(format, Format::AmazonAdsCsv);
         assert_eq!((parsed.rows_total, parsed.rows_in_period), (2, 2));
         let a = &parsed.ads[0];
-        assert_eq!(a.market, Market::AmazonUs);
+        assert_eq!(a.market, crate::market::Market::AMAZON_US);
         assert_eq!((a.start, a.end), (day(2026, 10, 1), day(2026, 10, 31)));
         assert_eq!(a.campaign, "SP - Lamps - Auto");
         assert_eq!(a.currency, Currency::Usd);
@@ -499,7 +501,7 @@ mod tests {
 10/02/2026,10/02/2026,CNY,A,1,1,7.10,0,0,0\n";
         assert_eq!(
             read_csv(csv).unwrap_err().to_string(),
-            "exports/2026-10/acme/sp.csv:3: column \"Currency\": reads CNY; Amazon US ad spend is billed in USD and kpiseal neither relabels nor converts an ads report: download the report in USD (or the report of the advertising account for amazon.com)"
+            "exports/2026-10/acme/sp.csv:3: column \"Currency\": reads CNY; Amazon US ad spend is billed in USD and kpiseal neither relabels nor converts an ads report: download the report in USD (or the report of the advertising account for that site)"
         );
     }
 

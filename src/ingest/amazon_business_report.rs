@@ -21,7 +21,6 @@ use super::table::Table;
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
 use crate::error::InputError;
-use crate::market::Market;
 use rust_decimal::Decimal;
 
 const DATE: &[&str] = &["Date"];
@@ -99,7 +98,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 (OrderEventKind::UnitsOrdered, units),
                 (OrderEventKind::OrderItems, items),
             ] {
-                out.events.push(day_event(row.number, date, kind, n));
+                out.events.push(day_event(ctx.market, row.number, date, kind, n));
             }
             unit.events = first..out.events.len();
         } else {
@@ -112,9 +111,15 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
 }
 
 /// A day's count, from the row at `line`, as an event of no order.
-fn day_event(line: usize, date: NaiveDate, kind: OrderEventKind, count: i64) -> OrderEvent {
+fn day_event(
+    market: crate::market::Market,
+    line: usize,
+    date: NaiveDate,
+    kind: OrderEventKind,
+    count: i64,
+) -> OrderEvent {
     OrderEvent {
-        market: Market::AmazonUs,
+        market,
         line,
         date,
         order_id: String::new(),
@@ -147,7 +152,7 @@ mod tests {
         read_export(
             "exports/2026-10/acme-home/BusinessReport-10-1-26.csv",
             text.as_bytes(),
-            &IngestContext::new(Period::new(2026, 10).unwrap()),
+            &IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::AMAZON_US),
         )
     }
 

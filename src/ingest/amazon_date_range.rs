@@ -128,7 +128,7 @@ pub fn parse(t: &Table, preamble: &str, ctx: &IngestContext) -> Result<ParsedExp
         }
         out.rows_total += 1;
         let written = t.text(row, date_col);
-        let date = instant_date(&written, ctx.amazon_tz).map_err(|m| t.error(row, date_col, m))?;
+        let date = instant_date(&written, ctx.tz).map_err(|m| t.error(row, date_col, m))?;
         let kind = t.text(row, type_col);
         let description = t.text(row, description_col);
         let order_id = t.text(row, order_col);
@@ -174,7 +174,7 @@ pub fn parse(t: &Table, preamble: &str, ctx: &IngestContext) -> Result<ParsedExp
                 _ => 0,
             };
             let (first_line, first_event) = (out.lines.len(), out.events.len());
-            record(&mut out, (row.number, date), &order_id, &kind, &description, quantity, &parts);
+            record(&mut out, (ctx.market, row.number, date), &order_id, &kind, &description, quantity, &parts);
             unit.lines = first_line..out.lines.len();
             unit.events = first_event..out.events.len();
         } else {
@@ -199,7 +199,7 @@ pub fn parse(t: &Table, preamble: &str, ctx: &IngestContext) -> Result<ParsedExp
 /// (see the module's rules).
 fn record(
     out: &mut ParsedExport,
-    (line, date): (usize, NaiveDate),
+    (market, line, date): (Market, usize, NaiveDate),
     order_id: &str,
     kind: &str,
     description: &str,
@@ -214,7 +214,7 @@ fn record(
     let is_order = kind.eq_ignore_ascii_case("order");
     let is_refund = kind.eq_ignore_ascii_case("refund") || disputed;
     let event = |kind, units, principal, shipping| OrderEvent {
-        market: Market::AmazonUs,
+        market,
         line,
         date,
         order_id: order_id.to_string(),
@@ -236,14 +236,7 @@ fn record(
             Part::Other if has(kind, "fee") || has(description, "fee") => MoneyKind::PlatformFee,
             Part::Other => MoneyKind::Other,
         };
-        out.lines.push(MoneyLine {
-            market: Market::AmazonUs,
-            line,
-            date,
-            order_id: order_id.to_string(),
-            kind: money,
-            amount,
-        });
+        out.lines.push(MoneyLine { market, line, date, order_id: order_id.to_string(), kind: money, amount });
         match (money, part) {
             (MoneyKind::Principal, _) => {
                 out.events.push(event(OrderEventKind::Placed, quantity, amount, Decimal::ZERO))
@@ -317,7 +310,7 @@ mod tests {
         read_export(
             "exports/2026-10/acme-home/2026OctMonthlyTransaction.csv",
             text.as_bytes(),
-            &IngestContext::new(Period::new(2026, 10).unwrap()),
+            &IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::AMAZON_US),
         )
     }
 

@@ -15,7 +15,6 @@ use super::table::Table;
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
 use crate::error::InputError;
-use crate::market::Market;
 use rust_decimal::Decimal;
 
 const DATE: &[&str] = &["Date"];
@@ -76,7 +75,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             unit.rows_in_period = 1;
             let first = out.events.len();
             let event = |kind| OrderEvent {
-                market: Market::AmazonUs,
+                market: ctx.market,
                 line: row.number,
                 date,
                 order_id: order_id.clone(),
@@ -122,7 +121,7 @@ mod tests {
         read_export(
             "exports/2026-10/acme-home/feedback.txt",
             text.as_bytes(),
-            &IngestContext::new(Period::new(2026, 10).unwrap()),
+            &IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::AMAZON_US),
         )
     }
 

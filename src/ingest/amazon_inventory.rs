@@ -26,7 +26,6 @@ use super::table::{Row, Table};
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
 use crate::error::InputError;
-use crate::market::Market;
 use rust_decimal::Decimal;
 
 const DATE: &[&str] = &["Date"];
@@ -110,8 +109,20 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             unit.rows_in_period = 1;
             if disposition == "SELLABLE" {
                 let first = out.events.len();
-                out.events.push(stock_event((row.number, date), &fnsku, OrderEventKind::SellableOnHand, ending));
-                out.events.push(stock_event((row.number, date), &fnsku, OrderEventKind::ShippedFromStock, shipped));
+                out.events.push(stock_event(
+                    ctx.market,
+                    (row.number, date),
+                    &fnsku,
+                    OrderEventKind::SellableOnHand,
+                    ending,
+                ));
+                out.events.push(stock_event(
+                    ctx.market,
+                    (row.number, date),
+                    &fnsku,
+                    OrderEventKind::ShippedFromStock,
+                    shipped,
+                ));
                 unit.events = first..out.events.len();
             }
         } else {
@@ -138,9 +149,15 @@ fn day(t: &Table, row: &Row, col: usize) -> Result<NaiveDate, InputError> {
 }
 
 /// A day's count for one FNSKU, from the row at `line`, as an event of no order.
-fn stock_event((line, date): (usize, NaiveDate), fnsku: &str, kind: OrderEventKind, units: i64) -> OrderEvent {
+fn stock_event(
+    market: crate::market::Market,
+    (line, date): (usize, NaiveDate),
+    fnsku: &str,
+    kind: OrderEventKind,
+    units: i64,
+) -> OrderEvent {
     OrderEvent {
-        market: Market::AmazonUs,
+        market,
         line,
         date,
         order_id: fnsku.to_string(),
@@ -185,7 +202,7 @@ mod tests {
         read_export(
             "exports/2026-10/acme-home/ledger-summary.txt",
             text.as_bytes(),
-            &IngestContext::new(Period::new(2026, 10).unwrap()),
+            &IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::AMAZON_US),
         )
     }
 

@@ -21,7 +21,6 @@ use super::table::{Row, Table};
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
 use crate::error::InputError;
-use crate::market::Market;
 use crate::notes::NoteKind;
 use rust_decimal::Decimal;
 
@@ -107,7 +106,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 unit.rows_in_period = 1;
                 unit.events = out.events.len()..out.events.len() + 1;
                 out.events.push(OrderEvent {
-                    market: Market::AmazonUs,
+                    market: ctx.market,
                     line: row.number,
                     date: d,
                     order_id,
@@ -164,7 +163,7 @@ mod tests {
         read_export(
             "exports/2026-10/acme-home/returns-mfn.txt",
             text.as_bytes(),
-            &IngestContext::new(Period::new(2026, 10).unwrap()),
+            &IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::AMAZON_US),
         )
     }
 

@@ -32,7 +32,6 @@ use super::table::{Row, Table};
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
 use crate::error::InputError;
-use crate::market::Market;
 use crate::notes::NoteKind;
 use rust_decimal::Decimal;
 
@@ -121,7 +120,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         out.rows_total += 1;
         let written = t.text(row, date_col);
-        let date = dates::amazon_local_date(&written, ctx.amazon_tz).map_err(|m| t.error(row, date_col, m))?;
+        let date = dates::amazon_local_date(&written, ctx.tz).map_err(|m| t.error(row, date_col, m))?;
         let order_id = t.required_text(row, order_col, "the Amazon order id")?;
         let status_text = t.text(row, status_col);
         let status = Status::parse(&status_text).ok_or_else(|| {
@@ -169,7 +168,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             }
             let first = out.events.len();
             let event = |kind| OrderEvent {
-                market: Market::AmazonUs,
+                market: ctx.market,
                 line: row.number,
                 date,
                 order_id: order_id.clone(),
@@ -255,7 +254,7 @@ S01-0000005-0000005\tMCF-20261012-0001\t2026-10-12T12:00:07+00:00\t2026-10-13T00
         read_export(
             "exports/2026-10/acme-home/All_Orders.txt",
             text.as_bytes(),
-            &IngestContext::new(Period::new(2026, 10).unwrap()),
+            &IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::AMAZON_US),
         )
     }
 

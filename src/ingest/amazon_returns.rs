@@ -16,7 +16,6 @@ use super::table::Table;
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
 use crate::error::InputError;
-use crate::market::Market;
 use rust_decimal::Decimal;
 
 const RETURN_DATE: &[&str] = &["return-date"];
@@ -33,8 +32,8 @@ pub fn is_header(headers: &[String]) -> bool {
 }
 
 /// Reads an FBA customer returns report into one `Returned` event of
-/// [`Market::AmazonUs`] per row, dated by `return-date` brought to the
-/// market's time zone (`ctx.amazon_tz`), with `quantity` as its units.
+/// [`Market::AMAZON_US`] per row, dated by `return-date` brought to the
+/// market's time zone (`ctx.tz`), with `quantity` as its units.
 ///
 /// **What counts:** every row, whatever its `detailed-disposition`
 /// (sellable, damaged, defective), `reason` or `status`: each is a unit the
@@ -66,7 +65,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         }
         out.rows_total += 1;
         let written = t.text(row, date_col);
-        let date = dates::amazon_local_date(&written, ctx.amazon_tz).map_err(|m| t.error(row, date_col, m))?;
+        let date = dates::amazon_local_date(&written, ctx.tz).map_err(|m| t.error(row, date_col, m))?;
         let order_id = t.required_text(row, order_col, "the order id")?;
         let sku = t.required_text(row, sku_col, "the SKU")?;
         let units = t.whole(row, quantity_col)?;
@@ -88,7 +87,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             unit.rows_in_period = 1;
             unit.events = out.events.len()..out.events.len() + 1;
             out.events.push(OrderEvent {
-                market: Market::AmazonUs,
+                market: ctx.market,
                 line: row.number,
                 date,
                 order_id,
@@ -131,7 +130,7 @@ mod tests {
         read_export(
             "exports/2026-10/acme-home/returns.txt",
             text.as_bytes(),
-            &IngestContext::new(Period::new(2026, 10).unwrap()),
+            &IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::AMAZON_US),
         )
     }
 

@@ -15,7 +15,6 @@ use super::table::{Row, Table};
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{Format, IngestContext, ParsedExport};
 use crate::error::InputError;
-use crate::market::Market;
 use crate::money::Currency;
 
 /// Whether a header row is a settlement report's (either layout).
@@ -76,7 +75,7 @@ impl Common {
         for col in [self.posted_date_time, self.posted_date].into_iter().flatten() {
             if !t.is_blank(row, col) {
                 let text = t.text_ref(row, col);
-                let date = amazon_local_date(&text, ctx.amazon_tz).map_err(|m| t.error(row, col, m))?;
+                let date = amazon_local_date(&text, ctx.tz).map_err(|m| t.error(row, col, m))?;
                 return Ok((date, text.contains(':')));
             }
         }
@@ -103,12 +102,33 @@ struct Settlement {
     rows_in_period: usize,
 }
 
+/// How the settlement file `text` writes its amounts: with a decimal
+/// comma (`1141,18`, as Amazon's European sites write them, "in the local
+/// currency format" per Amazon's V2 notes) when the summary row's
+/// total-amount ends in a comma and two digits (`1.196,42`), else with a decimal point (US,
+/// and every other file). A file mixing the two is then refused by the
+/// first amount the chosen style cannot read, naming its line.
+pub fn decimal_style(text: &str) -> crate::money::DecimalStyle {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+    let Some(col) = header.iter().position(|h| h.trim().trim_start_matches('\u{feff}') == "total-amount") else {
+        return crate::money::DecimalStyle::Point;
+    };
+    let total = lines.take(5).filter_map(|l| l.split('\t').nth(col)).map(str::trim).find(|c| !c.is_empty());
+    match total {
+        Some(t) if t.rfind(',').is_some_and(|i| t.len() - i == 3 && !t[i..].contains('.')) => {
+            crate::money::DecimalStyle::Comma
+        }
+        _ => crate::money::DecimalStyle::Point,
+    }
+}
+
 /// Parses either layout, keeping the facts dated in `ctx.period` and checking
 /// every settlement of the file against its total-amount.
 ///
 /// # Errors
 /// An [`InputError`] naming line and column for an unreadable amount or date,
-/// a currency other than USD, or a missing required column.
+/// a currency other than the market's, or a missing required column.
 pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
     t.refuse_repeated_headers()?;
     let common = Common::find(t)?;
@@ -130,8 +150,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         if transaction_type.is_empty() && !t.is_blank(row, common.total_amount) {
             let currency_cell = t.text_ref(row, common.currency);
             let currency: Currency = currency_cell.parse().map_err(|m| t.error(row, common.currency, m))?;
-            if currency != Currency::Usd {
-                return Err(not_usd(t, row, common.currency, currency));
+            if currency != ctx.currency {
+                return Err(other_currency(t, row, common.currency, currency, ctx));
             }
             let settlement = settlements.entry(id).or_default();
             let total = t.money(row, common.total_amount)?;
@@ -166,8 +186,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         if !t.is_blank(row, common.currency) {
             let currency: Currency =
                 t.text_ref(row, common.currency).parse().map_err(|m| t.error(row, common.currency, m))?;
-            if currency != Currency::Usd {
-                return Err(not_usd(t, row, common.currency, currency));
+            if currency != ctx.currency {
+                return Err(other_currency(t, row, common.currency, currency, ctx));
             }
         }
         let quantity = match common.quantity {
@@ -191,7 +211,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             if is_principal(&d) {
                 d.quantity = quantity;
             }
-            record(facts, row.number, date, d);
+            record(facts, ctx.market, row.number, date, d);
         }
         for l in &facts.lines[lines..] {
             settlement.fingerprint.add((l.date, &l.order_id, l.kind, l.amount));
@@ -232,7 +252,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         out.checks.push(ReconciliationCheck {
             file: t.file.clone(),
             scope: format!("settlement {id} ({} detail rows)", s.rows),
-            currency: Currency::Usd,
+            currency: ctx.currency,
             reported,
             computed: s.computed,
             ok,
@@ -243,14 +263,23 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     Ok(out)
 }
 
-/// The refusal of an amount in another currency than Amazon US's: kpiseal
-/// never relabels it as USD.
-fn not_usd(t: &Table, row: &Row, col: usize, found: Currency) -> InputError {
+/// The refusal of an amount in another currency than its market's: kpiseal
+/// never relabels it, and says which market folder a settlement of
+/// another Amazon site belongs in.
+fn other_currency(t: &Table, row: &Row, col: usize, found: Currency, ctx: &IngestContext) -> InputError {
+    let elsewhere = crate::market::Market::fixed()
+        .filter(|m| m.marketplace() == crate::market::Marketplace::Amazon && m.fixed_currency() == Some(found))
+        .map(|m| format!(" (a settlement of {}, in {found}, goes in the {} folder)", m.id(), m.folder()))
+        .next()
+        .unwrap_or_default();
+    let name = ctx.market.name(crate::contract::Language::En);
     t.error(
         row,
         col,
         format!(
-            "expected USD, found {found}: an Amazon US settlement is paid in USD and kpiseal does not relabel or convert a settlement; use the report of the US marketplace"
+            "expected {}, found {found}: an {name} settlement is paid in {} and kpiseal does not relabel or convert a settlement; use the report of the {name} marketplace{elsewhere}",
+            ctx.currency,
+            ctx.currency
         ),
     )
 }
@@ -265,7 +294,7 @@ fn is_principal(d: &Detail) -> bool {
 }
 
 /// How one typed amount counts: its payout kind, and the order event it implies.
-fn record(out: &mut ParsedExport, line: usize, date: NaiveDate, d: Detail) {
+fn record(out: &mut ParsedExport, market: crate::market::Market, line: usize, date: NaiveDate, d: Detail) {
     // Every comparison ignores ASCII case.
     let (tx, amount_type, description) = (d.transaction_type, d.amount_type.as_ref(), d.description.as_ref());
     let disputed = contains_ignore_case(tx, "a-to-z") || contains_ignore_case(tx, "chargeback");
@@ -306,7 +335,7 @@ fn record(out: &mut ParsedExport, line: usize, date: NaiveDate, d: Detail) {
 
     let mut event = |kind: OrderEventKind, units: i64, principal: Decimal, shipping: Decimal| {
         out.events.push(OrderEvent {
-            market: Market::AmazonUs,
+            market,
             line,
             date,
             order_id: d.order_id.to_string(),
@@ -330,14 +359,7 @@ fn record(out: &mut ParsedExport, line: usize, date: NaiveDate, d: Detail) {
             event(OrderEventKind::Disputed, 0, Decimal::ZERO, Decimal::ZERO);
         }
     }
-    out.lines.push(MoneyLine {
-        market: Market::AmazonUs,
-        line,
-        date,
-        order_id: d.order_id.into_owned(),
-        kind,
-        amount: d.amount,
-    });
+    out.lines.push(MoneyLine { market, line, date, order_id: d.order_id.into_owned(), kind, amount: d.amount });
 }
 
 /// A V1 typed-amount column pair: (type column or fixed type, amount column, amount-type it maps to).
@@ -433,7 +455,7 @@ mod tests {
     }
 
     fn ctx() -> IngestContext {
-        IngestContext::new("2026-10".parse::<Period>().unwrap())
+        IngestContext::new("2026-10".parse::<Period>().unwrap(), crate::market::Market::AMAZON_US)
     }
 
     fn sample() -> String {
@@ -465,6 +487,51 @@ mod tests {
                 ),
             ],
         )
+    }
+
+    /// An Amazon.com.br settlement as Amazon localises the flat file on its
+    /// non-US sites (headers in English, `dd.MM.yyyy HH:mm:ss UTC` dates,
+    /// decimal comma: the layout of a European V2 file quoted in
+    /// abuzuhri/Amazon-SP-API-CSharp issue #571), in BRL.
+    fn brazil(total: &str, amounts: [&str; 3]) -> String {
+        let row = |tx: &str, at: &str, ad: &str, amount: &str, posted: &str| {
+            format!(
+                "222\t\t\t\t\t\t{tx}\t702-1\t\t\t\tAmazon.com.br\t{at}\t{ad}\t{amount}\tAFN\t\t{posted}\t\t\t\tSKU-9\t1\t"
+            )
+        };
+        [
+            V2_HEADER.to_string(),
+            format!("222\t24.09.2026 07:00:00 UTC\t08.10.2026 07:00:00 UTC\t10.10.2026 07:00:00 UTC\t{total}\tBRL\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t"),
+            row("Order", "ItemPrice", "Principal", amounts[0], "02.10.2026 14:00:00 UTC"),
+            row("Order", "ItemFees", "Commission", amounts[1], "02.10.2026 14:00:00 UTC"),
+            row("Order", "ItemPrice", "Principal", amounts[2], "01.10.2026 02:00:00 UTC"),
+        ]
+        .join("\n")
+    }
+
+    #[test]
+    fn an_amazon_br_settlement_reads_decimal_commas_and_european_dates_in_sao_paulo_time() {
+        let ctx = IngestContext::new("2026-10".parse::<Period>().unwrap(), crate::market::Market::AMAZON_BR);
+        let text = brazil("1.196,42", ["1.141,18", "-171,18", "226,42"]);
+        let (format, parsed) = read_export("s.txt", text.as_bytes(), &ctx).unwrap();
+        assert_eq!(format, Format::AmazonSettlementV2);
+        assert!(parsed.checks[0].ok, "{:?}", parsed.checks[0]);
+        assert_eq!(parsed.checks[0].currency, Currency::Brl);
+        let amounts: Vec<(String, String)> =
+            parsed.lines.iter().map(|l| (l.amount.to_string(), l.date.to_string())).collect();
+        // 01.10.2026 02:00 UTC is 30 September, 23:00 in São Paulo: not October's.
+        assert_eq!(amounts, [("1141.18".into(), "2026-10-02".into()), ("-171.18".into(), "2026-10-02".into())]);
+        assert!(parsed.lines.iter().all(|l| l.market == crate::market::Market::AMAZON_BR));
+    }
+
+    #[test]
+    fn a_brl_settlement_read_as_amazon_us_is_refused_naming_the_amazon_br_folder() {
+        let text = brazil("1.196,42", ["1.141,18", "-171,18", "226,42"]);
+        let e = read_export("exports/2026-10/acme/s.txt", text.as_bytes(), &ctx()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "exports/2026-10/acme/s.txt:2: column \"currency\": expected USD, found BRL: an Amazon US settlement is paid in USD and kpiseal does not relabel or convert a settlement; use the report of the Amazon US marketplace (a settlement of amazon_br, in BRL, goes in the amazon_br folder)"
+        );
     }
 
     #[test]
@@ -572,7 +639,7 @@ mod tests {
         let err = read_export("s.txt", text.as_bytes(), &ctx()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "s.txt:5: column \"currency\": expected USD, found CNY: an Amazon US settlement is paid in USD and kpiseal does not relabel or convert a settlement; use the report of the US marketplace"
+            "s.txt:5: column \"currency\": expected USD, found CNY: an Amazon US settlement is paid in USD and kpiseal does not relabel or convert a settlement; use the report of the Amazon US marketplace"
         );
         let usd = sample().replacen("111\t\t\t\t\t\tOrder\tB", "111\t\t\t\t\tUSD\tOrder\tB", 1);
         assert!(read_export("s.txt", usd.as_bytes(), &ctx()).is_ok(), "a detail row saying USD is fine");

@@ -28,7 +28,10 @@ fn amazon_local_date_any_year(text: &str, tz: Tz) -> Result<NaiveDate, String> {
         return Ok(date);
     }
     if let Some(utc) = s.strip_suffix(" UTC").or_else(|| s.strip_suffix(" GMT")) {
-        let naive = NaiveDateTime::parse_from_str(utc.trim(), "%Y-%m-%d %H:%M:%S").map_err(|_| expected())?;
+        // Amazon's European sites write `14.03.2023 07:49:55 UTC`.
+        let naive = NaiveDateTime::parse_from_str(utc.trim(), "%Y-%m-%d %H:%M:%S")
+            .or_else(|_| NaiveDateTime::parse_from_str(utc.trim(), "%d.%m.%Y %H:%M:%S"))
+            .map_err(|_| expected())?;
         return Ok(tz.from_utc_datetime(&naive).date_naive());
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {

@@ -81,7 +81,7 @@
 //! # Dates
 //!
 //! `Data da venda` is São Paulo wall time. A sale belongs to the month of its
-//! date in `IngestContext::mercadolivre_tz`: the printed time is converted
+//! date in `IngestContext::tz`: the printed time is converted
 //! from São Paulo into that zone first (a date printed without a time is
 //! taken as it is). The export carries no refund date, so a refund, like
 //! every amount of the row, is dated by its sale's date.
@@ -102,8 +102,6 @@ use super::units::{Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
 use crate::error::InputError;
 use crate::market::Market;
-
-const MARKET: Market = Market::MercadoLivreBr;
 
 /// The sale-number header as [`fold_sale_number_header`] leaves it.
 const SALE_NUMBER_FOLDED: &str = "n de venda";
@@ -245,7 +243,7 @@ pub fn is_header(headers: &[String]) -> bool {
 /// Reads a Vendas export (XLSX or CSV, already a [`Table`]); the module
 /// documentation says what each column becomes.
 ///
-/// Every sale dated in `ctx.period` (its date in `ctx.mercadolivre_tz`)
+/// Every sale dated in `ctx.period` (its date in `ctx.tz`)
 /// yields its money lines (zero amounts skipped; cancelled sales included,
 /// so the lines add up to the period's `Total (BRL)`) and its order events.
 /// The rule that the money columns add up to `Total (BRL)` is checked on
@@ -259,19 +257,19 @@ pub fn is_header(headers: &[String]) -> bool {
 pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
     refuse_other_currencies(t)?;
     let cols = Columns::find(t)?;
-    let sales = read_sales(t, &cols, ctx.mercadolivre_tz)?;
+    let sales = read_sales(t, &cols, ctx.tz)?;
     let mut out =
         ParsedExport { rows_total: t.rows.len(), lacks_returns: cols.returned.is_none(), ..ParsedExport::default() };
     for sale in &sales {
         out.saw(sale.date);
     }
-    out.checks.push(reconcile(t, &cols, &sales));
+    out.checks.push(reconcile(t, &cols, &sales, ctx));
     for sale in &sales {
         let mut unit = unit(t, &cols, sale);
         if ctx.period.contains(sale.date) {
             let (lines, events) = (out.lines.len(), out.events.len());
             out.rows_in_period += sale.rows;
-            emit(sale, &mut out);
+            emit(sale, ctx.market, &mut out);
             unit.lines = lines..out.lines.len();
             unit.events = events..out.events.len();
             unit.rows_in_period = sale.rows;
@@ -603,7 +601,7 @@ fn outcome(t: &Table, row: &Row, cols: &Columns) -> Outcome {
 /// sale row; continuation lines have neither and are counted as matching.
 /// When rows mismatch and the export has money columns this parser does not
 /// read, the detail names them first.
-fn reconcile(t: &Table, cols: &Columns, sales: &[Sale]) -> ReconciliationCheck {
+fn reconcile(t: &Table, cols: &Columns, sales: &[Sale], ctx: &IngestContext) -> ReconciliationCheck {
     let total_header = t.headers.get(cols.total).map_or("Total (BRL)", String::as_str);
     let unit = if t.sheet.is_some() { "row" } else { "line" };
     let mut reported = Decimal::new(0, 2);
@@ -638,7 +636,7 @@ fn reconcile(t: &Table, cols: &Columns, sales: &[Sale]) -> ReconciliationCheck {
             t.rows.len(),
             if t.rows.len() == 1 { "row" } else { "rows" }
         ),
-        currency: MARKET.currency(),
+        currency: ctx.currency,
         reported,
         computed,
         ok: mismatches.is_empty(),
@@ -647,9 +645,9 @@ fn reconcile(t: &Table, cols: &Columns, sales: &[Sale]) -> ReconciliationCheck {
 }
 
 /// Appends the money lines and order events of one sale dated in the period.
-fn emit(sale: &Sale, out: &mut ParsedExport) {
+fn emit(sale: &Sale, market: Market, out: &mut ParsedExport) {
     let line = |kind, amount| MoneyLine {
-        market: MARKET,
+        market,
         line: sale.number,
         date: sale.date,
         order_id: sale.order_id.clone(),
@@ -669,7 +667,7 @@ fn emit(sale: &Sale, out: &mut ParsedExport) {
         }
     }
     let event = |kind, units, principal, shipping| OrderEvent {
-        market: MARKET,
+        market,
         line: sale.number,
         date: sale.date,
         order_id: sale.order_id.clone(),
@@ -1044,7 +1042,7 @@ mod tests {
     }
 
     fn ctx() -> IngestContext {
-        IngestContext::new(Period::new(2026, 10).unwrap())
+        IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::MERCADOLIVRE_BR)
     }
 
     fn parse_csv_bytes(bytes: &[u8]) -> Result<ParsedExport, InputError> {
@@ -1141,7 +1139,9 @@ mod tests {
             is_header,
         )
         .unwrap();
-        let november = parse(&t, &IngestContext::new(Period::new(2026, 11).unwrap())).unwrap();
+        let november =
+            parse(&t, &IngestContext::new(Period::new(2026, 11).unwrap(), crate::market::Market::MERCADOLIVRE_BR))
+                .unwrap();
         assert_eq!((november.rows_in_period, november.dates), (0, Some((date(2026, 10, 3), date(2026, 10, 3)))));
     }
 
@@ -1172,7 +1172,7 @@ mod tests {
         assert_eq!(
             sale_events(&p),
             vec![OrderEvent {
-                market: Market::MercadoLivreBr,
+                market: Market::MERCADOLIVRE_BR,
                 line: 5, // the sheet's row, below the title, blank and group rows and the header
                 date: date(2026, 10, 3),
                 order_id: "2000009876543210".into(),
@@ -1191,7 +1191,7 @@ mod tests {
             ],
             "zero columns are skipped"
         );
-        assert!(p.lines.iter().all(|l| l.market == Market::MercadoLivreBr && l.date == date(2026, 10, 3)));
+        assert!(p.lines.iter().all(|l| l.market == Market::MERCADOLIVRE_BR && l.date == date(2026, 10, 3)));
         assert_eq!(p.lines[0].amount.to_string(), "59.90", "XLSX 59.9 is read as cents");
     }
 
@@ -1552,7 +1552,7 @@ mod tests {
     }
 
     fn august() -> IngestContext {
-        IngestContext::new(Period::new(2026, 8).unwrap())
+        IngestContext::new(Period::new(2026, 8).unwrap(), crate::market::Market::MERCADOLIVRE_BR)
     }
 
     fn assert_old_export(p: &ParsedExport) {
@@ -1933,7 +1933,7 @@ mod tests {
 
     #[test]
     fn the_contract_time_zone_moves_a_sale_across_the_month_boundary() {
-        let utc = IngestContext { mercadolivre_tz: chrono_tz::UTC, ..ctx() };
+        let utc = IngestContext { tz: chrono_tz::UTC, ..ctx() };
         let sales = [
             // 22:30 in São Paulo is 01:30 UTC on 1 November.
             sale("1", "31 de outubro de 2026 22:30 hs.", "Entregue", "1", DELIVERED, "26.47"),

@@ -26,7 +26,6 @@ use super::table::{Row, Table};
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, amazon_ads, dates};
 use crate::error::InputError;
-use crate::market::Market;
 
 const FROM: &[&str] = &["Desde"];
 const TO: &[&str] = &["Até"];
@@ -47,7 +46,7 @@ pub fn is_header(headers: &[String]) -> bool {
     has(FROM) && has(TO) && has(CAMPAIGN) && has(SPEND) && has(AD_CODE)
 }
 
-/// Reads a Product Ads report into [`AdRow`]s of [`Market::MercadoLivreBr`]
+/// Reads a Product Ads report into [`AdRow`]s of [`Market::MERCADOLIVRE_BR`]
 /// in BRL (the site's currency: the report names none but "Moeda local").
 ///
 /// **Which rows belong to the period:** as for Amazon's reports (see
@@ -111,7 +110,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             ));
         }
         let ad = AdRow {
-            market: Market::MercadoLivreBr,
+            market: ctx.market,
             line: row.number,
             start,
             end,
@@ -119,7 +118,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             ad_group: None,
             sku: Some(code_text),
             asin: None,
-            currency: Market::MercadoLivreBr.currency(),
+            currency: ctx.currency,
             spend: t.money(row, spend)?,
             sales: t.money(row, revenue)?,
             orders: t.whole(row, sales)?,
@@ -243,7 +242,7 @@ mod tests {
         read_export(
             "exports/2026-10/rio-casa/report-pads_report-123-456.xlsx",
             bytes,
-            &IngestContext::new(Period::new(2026, 10).unwrap()),
+            &IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::MERCADOLIVRE_BR),
         )
     }
 
@@ -263,7 +262,7 @@ mod tests {
         assert_eq!((p.rows_total, p.rows_in_period), (3, 2));
         assert_eq!(p.ads.len(), 2);
         let ad = &p.ads[0];
-        assert_eq!((ad.market, ad.currency.code()), (Market::MercadoLivreBr, "BRL"));
+        assert_eq!((ad.market, ad.currency.code()), (crate::market::Market::MERCADOLIVRE_BR, "BRL"));
         assert_eq!((ad.spend, ad.sales, ad.orders, ad.clicks), (dec("578.88"), dec("2890.50"), 21, 340));
         assert_eq!(ad.sku.as_deref(), Some("MLB4100000001"));
     }

@@ -28,7 +28,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
-use crate::market::Market;
+use crate::market::{Market, Marketplace};
 use crate::money::DecimalStyle;
 use crate::period::Period;
 use records::{AdRow, MoneyLine, OrderEvent, ReconciliationCheck};
@@ -68,6 +68,37 @@ pub enum Format {
 }
 
 impl Format {
+    /// The marketplace whose export this is; `None` for the provider's own
+    /// files (cost ledger, FX tables, contract).
+    pub fn marketplace(self) -> Option<Marketplace> {
+        match self {
+            Format::AmazonSettlementV2
+            | Format::AmazonSettlementV1
+            | Format::AmazonAdsCsv
+            | Format::AmazonAdsXlsx
+            | Format::AmazonFbaReturns
+            | Format::AmazonFeedback
+            | Format::AmazonMfnReturns
+            | Format::AmazonAllOrders
+            | Format::AmazonBusinessReport
+            | Format::AmazonInventoryLedger
+            | Format::AmazonDateRange => Some(Marketplace::Amazon),
+            Format::MercadolivreVendasXlsx | Format::MercadolivreVendasCsv | Format::MercadolivreAdsXlsx => {
+                Some(Marketplace::MercadoLivre)
+            }
+            Format::CostLedger | Format::FxTable | Format::FxPtax | Format::Contract => None,
+        }
+    }
+
+    /// The market an export of this format is of when it lies in the
+    /// seller's export folder itself rather than a market's folder: the
+    /// first site of its marketplace in [`crate::market::SITES`] (Amazon
+    /// US, Mercado Livre BR), as before markets had folders. `None` for a
+    /// marketplace of stores, whose exports must name their store by folder.
+    pub fn home_market(self) -> Option<Market> {
+        Market::home_of(self.marketplace()?)
+    }
+
     /// The id statement.json writes, e.g. `amazon_settlement_v2`.
     pub fn id(self) -> &'static str {
         match self {
@@ -93,13 +124,18 @@ impl Format {
     }
 }
 
-/// What the parsers need to know besides the file: the period, and the time
-/// zone each market's rows are dated in.
+/// What the parsers need to know besides the file: the period, the market
+/// the export is of, and the time zone and currency of that market.
 #[derive(Debug, Clone, Copy)]
 pub struct IngestContext {
     pub period: Period,
-    pub amazon_tz: Tz,
-    pub mercadolivre_tz: Tz,
+    /// The market the export is read for: the market folder it is in, or
+    /// the home market of its format (see [`Format::home_market`]).
+    pub market: Market,
+    /// The zone the market's rows are dated in (the contract's, or the site's).
+    pub tz: Tz,
+    /// The currency the market pays out in (the site's, or the contract's for a store).
+    pub currency: crate::money::Currency,
     /// The first and last day whose ads count: the period, or the part of it
     /// the contract term covers. A report row spanning one of these bounds
     /// is refused (see [`amazon_ads::parse`]).
@@ -107,12 +143,14 @@ pub struct IngestContext {
 }
 
 impl IngestContext {
-    /// The context with each market's own time zone, counting the whole period.
-    pub fn new(period: Period) -> Self {
+    /// The context for `market` (a market whose site fixes its zone and
+    /// currency) with the site's own zone and currency, counting the whole period.
+    pub fn new(period: Period, market: Market) -> Self {
         IngestContext {
             period,
-            amazon_tz: Market::AmazonUs.default_time_zone(),
-            mercadolivre_tz: Market::MercadoLivreBr.default_time_zone(),
+            market,
+            tz: market.default_time_zone().unwrap_or(chrono_tz::UTC),
+            currency: market.fixed_currency().unwrap_or(crate::money::Currency::Usd),
             counted: (period.first_day(), period.last_day()),
         }
     }
@@ -342,14 +380,41 @@ fn is_sep_line(line: &str) -> bool {
     line.starts_with("sep=") && line.chars().count() <= 5
 }
 
-/// Detects the format of a marketplace export from its content and parses it.
+/// The context a parser of a format reads with: which market the file is
+/// of, in its zone and currency; an error refuses the file for its format
+/// (e.g. an export of another marketplace in a market's folder).
+pub type ContextFor<'a> = &'a dyn Fn(Format) -> Result<IngestContext, InputError>;
+
+/// Detects the format of a marketplace export from its content and parses
+/// it with `ctx`, or with the home market of its format
+/// ([`Format::home_market`], in the site's zone and currency) when `ctx`
+/// is of another marketplace.
+///
+/// # Errors
+/// As [`read_export_for`].
+pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Format, ParsedExport), InputError> {
+    read_export_for(file, bytes, &|format: Format| match format.home_market() {
+        Some(home) if Some(ctx.market.marketplace()) != format.marketplace() => {
+            Ok(IngestContext { counted: ctx.counted, ..IngestContext::new(ctx.period, home) })
+        }
+        _ => Ok(*ctx),
+    })
+}
+
+/// Detects the format of a marketplace export from its content and parses
+/// it with the context `ctx_for` gives for that format.
 ///
 /// # Errors
 /// An [`InputError`] naming the file (and line/row and column where there is
-/// one) when the format is not recognised or a cell cannot be read.
-pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Format, ParsedExport), InputError> {
+/// one) when the format is not recognised or a cell cannot be read, or the
+/// error `ctx_for` gives.
+pub fn read_export_for(
+    file: &str,
+    bytes: &[u8],
+    ctx_for: ContextFor<'_>,
+) -> Result<(Format, ParsedExport), InputError> {
     if bytes.starts_with(XLSX_MAGIC) {
-        return read_xlsx_export(file, bytes, ctx);
+        return read_xlsx_export(file, bytes, ctx_for);
     }
     if bytes.starts_with(CFB_MAGIC) {
         return Err(InputError::file(
@@ -364,18 +429,18 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
         let t = table::read_decoded(
             file,
             &text,
-            TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point },
+            TextFormat { delimiter: b'\t', quoting: false, style: amazon_settlement::decimal_style(&text) },
             amazon_settlement::is_header,
         )?;
         let format = amazon_settlement::layout(&t);
-        return Ok((format, amazon_settlement::parse(&t, ctx)?));
+        return Ok((format, amazon_settlement::parse(&t, &ctx_for(format)?)?));
     }
     if first.contains('\t') {
         let headers = split(first, '\t');
         if let Some(&(format, is_header, parse)) = TAB_REPORTS.iter().find(|(_, is_header, _)| is_header(&headers)) {
             let tab = TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point };
             let t = table::read_decoded(file, &text, tab, is_header)?;
-            return Ok((format, parse(&t, ctx)?));
+            return Ok((format, parse(&t, &ctx_for(format)?)?));
         }
     }
     if text.lines().take(50).any(|l| mercadolivre::is_header(&split(l, ';'))) {
@@ -385,19 +450,25 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
             TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma },
             mercadolivre::is_header,
         )?;
-        return Ok((Format::MercadolivreVendasCsv, mercadolivre::parse(&t, ctx)?));
+        return Ok((Format::MercadolivreVendasCsv, mercadolivre::parse(&t, &ctx_for(Format::MercadolivreVendasCsv)?)?));
     }
     // The Date Range report's header comes below a few preamble lines.
     if let Some(at) = text.lines().take(30).position(|l| amazon_date_range::is_header(&split(l, ','))) {
         let preamble: String = text.lines().take(at).collect::<Vec<_>>().join("\n");
         let csv = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
         let t = table::read_decoded(file, &text, csv, amazon_date_range::is_header)?;
-        return Ok((Format::AmazonDateRange, amazon_date_range::parse(&t, &preamble, ctx)?));
+        return Ok((
+            Format::AmazonDateRange,
+            amazon_date_range::parse(&t, &preamble, &ctx_for(Format::AmazonDateRange)?)?,
+        ));
     }
     if amazon_business_report::is_header(&split(first, ',')) {
         let csv = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
         let t = table::read_decoded(file, &text, csv, amazon_business_report::is_header)?;
-        return Ok((Format::AmazonBusinessReport, amazon_business_report::parse(&t, ctx)?));
+        return Ok((
+            Format::AmazonBusinessReport,
+            amazon_business_report::parse(&t, &ctx_for(Format::AmazonBusinessReport)?)?,
+        ));
     }
     for delimiter in [b',', b'\t', b';'] {
         if amazon_ads::is_header(&split(first, delimiter as char)) {
@@ -407,13 +478,13 @@ pub fn read_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(For
                 TextFormat { delimiter, quoting: true, style: DecimalStyle::Point },
                 amazon_ads::is_header,
             )?;
-            return Ok((Format::AmazonAdsCsv, amazon_ads::parse(&t, ctx)?));
+            return Ok((Format::AmazonAdsCsv, amazon_ads::parse(&t, &ctx_for(Format::AmazonAdsCsv)?)?));
         }
     }
     Err(unrecognised(file, first))
 }
 
-fn read_xlsx_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Format, ParsedExport), InputError> {
+fn read_xlsx_export(file: &str, bytes: &[u8], ctx_for: ContextFor<'_>) -> Result<(Format, ParsedExport), InputError> {
     let mut workbook = table::Workbook::open(file, bytes)?;
     let sheets = workbook.sheet_names();
     // The Vendas sheet is "Vendas BR" in real exports; try it first, then any.
@@ -455,12 +526,18 @@ fn read_xlsx_export(file: &str, bytes: &[u8], ctx: &IngestContext) -> Result<(Fo
     }
     if let Some(t) = found {
         if mercadolivre::is_header(&t.headers) {
-            return Ok((Format::MercadolivreVendasXlsx, mercadolivre::parse(&t, ctx)?));
+            return Ok((
+                Format::MercadolivreVendasXlsx,
+                mercadolivre::parse(&t, &ctx_for(Format::MercadolivreVendasXlsx)?)?,
+            ));
         }
         if mercadolivre_ads::is_header(&t.headers) {
-            return Ok((Format::MercadolivreAdsXlsx, mercadolivre_ads::parse(&t, ctx)?));
+            return Ok((
+                Format::MercadolivreAdsXlsx,
+                mercadolivre_ads::parse(&t, &ctx_for(Format::MercadolivreAdsXlsx)?)?,
+            ));
         }
-        return Ok((Format::AmazonAdsXlsx, amazon_ads::parse(&t, ctx)?));
+        return Ok((Format::AmazonAdsXlsx, amazon_ads::parse(&t, &ctx_for(Format::AmazonAdsXlsx)?)?));
     }
     if let Some(e) = unreadable {
         return Err(e);
@@ -535,7 +612,7 @@ mod tests {
 
     fn line(order: &str) -> MoneyLine {
         MoneyLine {
-            market: Market::AmazonUs,
+            market: Market::AMAZON_US,
             line: 2,
             date: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
             order_id: order.into(),
@@ -587,7 +664,8 @@ mod tests {
     fn an_encrypted_workbook_is_refused_as_password_protected() {
         let mut bytes = CFB_MAGIC.to_vec();
         bytes.resize(512, 0);
-        let e = read_export("x.xlsx", &bytes, &IngestContext::new(Period::new(2026, 10).unwrap())).unwrap_err();
+        let e = read_export("x.xlsx", &bytes, &IngestContext::new(Period::new(2026, 10).unwrap(), Market::AMAZON_US))
+            .unwrap_err();
         assert!(e.message.contains("password-protected"), "{e}");
     }
 
@@ -605,7 +683,8 @@ mod tests {
             }
         }
         let bytes = wb.save_to_buffer().unwrap();
-        let e = read_export("x.xlsx", &bytes, &IngestContext::new(Period::new(2026, 10).unwrap())).unwrap_err();
+        let e = read_export("x.xlsx", &bytes, &IngestContext::new(Period::new(2026, 10).unwrap(), Market::AMAZON_US))
+            .unwrap_err();
         assert!(e.message.starts_with("two sheets hold a report: \"Week 1\" (row 1) and \"Week 2\" (row 1)"), "{e}");
     }
 }

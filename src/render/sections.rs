@@ -86,7 +86,7 @@ fn header(canvas: &mut Canvas, s: &Statement, c: &Catalog) -> Result<(), RenderE
     canvas.advance(left_end.max(right_end) - block_top + 6.0);
 
     // Contract, currency and markets on one ruled line.
-    let markets: Vec<&str> = s.contract.markets.iter().map(|m| c.market(*m)).collect::<Result<_, _>>()?;
+    let markets: Vec<String> = s.contract.markets.iter().map(|m| c.market(*m)).collect::<Result<_, _>>()?;
     let facts = [
         (
             c.text("header.contract")?,
@@ -296,7 +296,7 @@ fn scorecard(
 /// KPI differs between the two scopes: then both are printed.
 fn single_market_scorecard(s: &Statement) -> Option<crate::market::Market> {
     let [market] = s.contract.markets.as_slice() else { return None };
-    if market.currency() != s.contract.fee_currency {
+    if s.markets.iter().find(|m| m.market == *market).map(|m| m.currency) != Some(s.contract.fee_currency) {
         return None;
     }
     let scope = Scope::of(Some(*market));
