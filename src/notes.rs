@@ -122,6 +122,13 @@ pub enum NoteKind {
     /// were cancelled, and the report does not say by whom: they count as
     /// cancelled by the seller.
     CancellerNotStated { file: String, orders: String },
+    /// `orders` orders of a store's orders export (`file`) carry a refund,
+    /// which the export gives as the order's refunded total without its
+    /// date: each counts with its order.
+    StoreRefundsWithTheirOrder { file: String, orders: String },
+    /// `orders` orders placed in the period in a store's orders export
+    /// (`file`) were not paid when it was downloaded: no sale yet.
+    StoreOrdersUnpaid { file: String, orders: String },
     /// `rows` rows of an All Orders report (`file`) are Multi-Channel
     /// Fulfillment orders (sales channel Non-Amazon): not Amazon.com
     /// orders, not counted.
@@ -159,6 +166,8 @@ impl NoteKind {
             | NoteKind::NoFeedbackInPeriod { .. }
             | NoteKind::ReturnsNotDelivered { .. }
             | NoteKind::CancellerNotStated { .. }
+            | NoteKind::StoreRefundsWithTheirOrder { .. }
+            | NoteKind::StoreOrdersUnpaid { .. }
             | NoteKind::MultiChannelOrders { .. }
             | NoteKind::SettlementCountedFromReport { .. }
             | NoteKind::OrdersReportPartial { .. }
@@ -362,6 +371,8 @@ mod tests {
             NoteKind::NoFeedbackInPeriod { file: "f.txt".into(), rows: "0".into(), dates: "—".into() },
             NoteKind::ReturnsNotDelivered { file: "r.txt".into(), rows: "2".into() },
             NoteKind::CancellerNotStated { file: "o.txt".into(), orders: "1".into() },
+            NoteKind::StoreRefundsWithTheirOrder { file: "o.csv".into(), orders: "2".into() },
+            NoteKind::StoreOrdersUnpaid { file: "o.csv".into(), orders: "3".into() },
             NoteKind::MultiChannelOrders { file: "o.txt".into(), rows: "3".into() },
             NoteKind::SettlementCountedFromReport {
                 file: "d.csv".into(),

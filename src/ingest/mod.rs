@@ -18,6 +18,7 @@ pub mod dates;
 pub mod mercadolivre;
 pub mod mercadolivre_ads;
 pub mod records;
+pub mod shopify_orders;
 pub mod table;
 pub mod units;
 
@@ -61,6 +62,8 @@ pub enum Format {
     MercadolivreVendasCsv,
     /// Mercado Livre's Product Ads report (XLSX).
     MercadolivreAdsXlsx,
+    /// Shopify's orders export (`orders_export_1.csv`).
+    ShopifyOrders,
     CostLedger,
     FxTable,
     FxPtax,
@@ -86,6 +89,7 @@ impl Format {
             Format::MercadolivreVendasXlsx | Format::MercadolivreVendasCsv | Format::MercadolivreAdsXlsx => {
                 Some(Marketplace::MercadoLivre)
             }
+            Format::ShopifyOrders => Some(Marketplace::Shopify),
             Format::CostLedger | Format::FxTable | Format::FxPtax | Format::Contract => None,
         }
     }
@@ -116,6 +120,7 @@ impl Format {
             Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
             Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
             Format::MercadolivreAdsXlsx => "mercadolivre_ads_xlsx",
+            Format::ShopifyOrders => "shopify_orders",
             Format::CostLedger => "cost_ledger",
             Format::FxTable => "fx_table",
             Format::FxPtax => "fx_ptax",
@@ -461,6 +466,11 @@ pub fn read_export_for(
             Format::AmazonDateRange,
             amazon_date_range::parse(&t, &preamble, &ctx_for(Format::AmazonDateRange)?)?,
         ));
+    }
+    if shopify_orders::is_header(&split(first, ',')) {
+        let csv = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
+        let t = table::read_decoded(file, &text, csv, shopify_orders::is_header)?;
+        return Ok((Format::ShopifyOrders, shopify_orders::parse(&t, &ctx_for(Format::ShopifyOrders)?)?));
     }
     if amazon_business_report::is_header(&split(first, ',')) {
         let csv = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };

@@ -40,6 +40,9 @@ pub enum UnitKey {
     /// An order item row (All Orders report): its order, SKU and its
     /// occurrence among the file's rows of that order and SKU (1 for the first).
     OrderLine { order_id: String, sku: String, occurrence: usize },
+    /// An order of a store's or marketplace's order export (Shopify), by
+    /// its market and order name: all its line items.
+    Order { market: crate::market::Market, order_id: String },
     /// A day of a traffic report (Business Report by date).
     TrafficDay { date: NaiveDate },
     /// A day of one FNSKU in one disposition (Inventory Ledger summary).
@@ -97,6 +100,7 @@ impl UnitKey {
             UnitKey::Return { .. } => "returns",
             UnitKey::Feedback { .. } => "feedback",
             UnitKey::OrderLine { .. } => "order items",
+            UnitKey::Order { .. } => "orders",
             UnitKey::TrafficDay { .. } => "days of traffic",
             UnitKey::StockDay { .. } => "days of stock",
             UnitKey::DateRangeRow { .. } => "transactions",

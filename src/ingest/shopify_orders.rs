@@ -1,0 +1,769 @@
+//! Shopify's orders export (admin › Orders › Export, `orders_export_1.csv`)
+//! into a store's sales, refunds, cancellations and orders placed.
+//!
+//! The layout, its sources and its drift are in
+//! `fixtures/layouts/shopify/orders_export.md`. Columns are found by header
+//! name (older exports lack the newest columns); those read are `Name`,
+//! `Financial Status`, `Paid at`, `Currency`, `Subtotal`, `Shipping`,
+//! `Taxes`, `Total`, `Discount Amount`, `Created at`, `Lineitem quantity`,
+//! `Lineitem price`, `Cancelled at` and `Refunded Amount` (required), and
+//! `Lineitem sku` and `Duties` (when present).
+//!
+//! **Rows and orders.** The export has one row per line item. An order's
+//! rows are adjacent; its first row carries the order's fields
+//! (`Financial Status`, money, `Paid at`, …), the others only the item's
+//! (`Lineitem …`) and the order `Name`. An order counts once however many
+//! items it has. An order whose rows are not adjacent, or whose first row
+//! lacks its order fields, is refused naming the line.
+//!
+//! **What counts, and when** (the store's time zone, from the contract;
+//! the export writes each time with the offset of its moment):
+//! - every order **placed** in the period (`Created at`) is an order
+//!   placed (what the cancel rate divides by); one with `Cancelled at` is
+//!   also cancelled **by the seller**: in a Shopify store only the store
+//!   (its staff or apps) cancels an order;
+//! - an order that is **paid** (`Financial Status` `paid`,
+//!   `partially_paid`, `partially_refunded` or `refunded`) and not
+//!   cancelled is a sale dated when it was paid (`Paid at`), as an Amazon
+//!   sale is dated when it posts: its item principal is the sum of
+//!   quantity × unit price of its items (Shopify's gross sales), with the
+//!   discount (`Discount Amount`), shipping, taxes and duties as their own
+//!   money lines;
+//! - an order placed in the period that is not paid (`pending`,
+//!   `authorized`, `voided`, `expired`) is no sale: a data note gives
+//!   their number and lines;
+//! - a **refund** is the order's `Refunded Amount`: the export gives each
+//!   order's refunded total, not when it was refunded, so it counts with
+//!   its order, as the export stood when downloaded, against the items
+//!   first, then shipping (tax refunds cannot be told apart). A data note
+//!   says so, naming the orders.
+//!
+//! **Reconciliation**, per order: the items less the discount make
+//! `Subtotal`, and `Subtotal` + `Shipping` + `Taxes` + `Duties` make
+//! `Total` (or `Subtotal` + `Shipping` + `Duties` does, in a store whose
+//! prices include tax: its taxes are then inside the item prices, and no
+//! tax line is added). The file's check fails naming the first orders
+//! that do not add up.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate};
+use rust_decimal::Decimal;
+
+use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
+use super::table::{Row, Table};
+use super::units::{Fingerprint, Unit, UnitKey};
+use super::{IngestContext, ParsedExport};
+use crate::error::InputError;
+use crate::money::Currency;
+use crate::notes::NoteKind;
+
+const NAME: &[&str] = &["Name"];
+const FINANCIAL_STATUS: &[&str] = &["Financial Status"];
+const PAID_AT: &[&str] = &["Paid at"];
+const CURRENCY: &[&str] = &["Currency"];
+const SUBTOTAL: &[&str] = &["Subtotal"];
+const SHIPPING: &[&str] = &["Shipping"];
+const TAXES: &[&str] = &["Taxes"];
+const TOTAL: &[&str] = &["Total"];
+const DISCOUNT: &[&str] = &["Discount Amount"];
+const CREATED_AT: &[&str] = &["Created at"];
+const QUANTITY: &[&str] = &["Lineitem quantity"];
+const PRICE: &[&str] = &["Lineitem price"];
+const SKU: &[&str] = &["Lineitem sku"];
+const CANCELLED_AT: &[&str] = &["Cancelled at"];
+const REFUNDED: &[&str] = &["Refunded Amount"];
+const DUTIES: &[&str] = &["Duties"];
+
+/// Whether a header row is a Shopify orders export's.
+pub fn is_header(headers: &[String]) -> bool {
+    super::has_all(
+        headers,
+        &["Name", "Financial Status", "Created at", "Lineitem quantity", "Lineitem price", "Subtotal"],
+    )
+}
+
+/// The columns read, by position.
+struct Columns {
+    name: usize,
+    financial: usize,
+    paid_at: usize,
+    currency: usize,
+    subtotal: usize,
+    shipping: usize,
+    taxes: usize,
+    total: usize,
+    discount: usize,
+    created_at: usize,
+    quantity: usize,
+    price: usize,
+    sku: Option<usize>,
+    cancelled_at: usize,
+    refunded: usize,
+    duties: Option<usize>,
+}
+
+impl Columns {
+    fn find(t: &Table) -> Result<Columns, InputError> {
+        Ok(Columns {
+            name: t.require(NAME)?,
+            financial: t.require(FINANCIAL_STATUS)?,
+            paid_at: t.require(PAID_AT)?,
+            currency: t.require(CURRENCY)?,
+            subtotal: t.require(SUBTOTAL)?,
+            shipping: t.require(SHIPPING)?,
+            taxes: t.require(TAXES)?,
+            total: t.require(TOTAL)?,
+            discount: t.require(DISCOUNT)?,
+            created_at: t.require(CREATED_AT)?,
+            quantity: t.require(QUANTITY)?,
+            price: t.require(PRICE)?,
+            sku: t.column(SKU),
+            cancelled_at: t.require(CANCELLED_AT)?,
+            refunded: t.require(REFUNDED)?,
+            duties: t.column(DUTIES),
+        })
+    }
+}
+
+/// An order's payment state, from `Financial Status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Payment {
+    /// `paid`, `partially_paid`, `partially_refunded`, `refunded`.
+    Paid,
+    /// `pending`, `authorized`, `voided`, `expired`.
+    Unpaid,
+}
+
+impl Payment {
+    fn parse(text: &str) -> Option<Payment> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "paid" | "partially_paid" | "partially_refunded" | "refunded" => Some(Payment::Paid),
+            "pending" | "authorized" | "voided" | "expired" => Some(Payment::Unpaid),
+            _ => None,
+        }
+    }
+}
+
+/// One order: its first row's fields and the sum of its items.
+struct Order<'t> {
+    first: &'t Row,
+    rows: Vec<usize>,
+    id: String,
+    payment: Payment,
+    created: NaiveDate,
+    paid: Option<NaiveDate>,
+    cancelled: bool,
+    items: Decimal,
+    units: i64,
+    subtotal: Decimal,
+    shipping: Decimal,
+    taxes: Decimal,
+    duties: Decimal,
+    total: Decimal,
+    discount: Decimal,
+    refunded: Decimal,
+    fingerprint: Fingerprint,
+}
+
+/// The calendar date in `ctx.tz` of a Shopify time (`2026-10-05 14:23:05 -0400`).
+fn local_date(t: &Table, row: &Row, col: usize, ctx: &IngestContext) -> Result<NaiveDate, InputError> {
+    let text = t.text_ref(row, col);
+    let at = DateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S %z").map_err(|_| {
+        t.error(
+            row,
+            col,
+            format!("{text:?} is not a time as Shopify writes it (expected e.g. 2026-10-05 14:23:05 -0400)"),
+        )
+    })?;
+    Ok(at.with_timezone(&ctx.tz).date_naive())
+}
+
+/// A money cell that may be blank (then zero).
+fn money_or_zero(t: &Table, row: &Row, col: usize) -> Result<Decimal, InputError> {
+    if t.is_blank(row, col) { Ok(Decimal::ZERO) } else { t.money(row, col) }
+}
+
+/// Reads the order whose first row is `row`, its order fields checked.
+fn first_row<'t>(t: &'t Table, row: &'t Row, c: &Columns, ctx: &IngestContext) -> Result<Order<'t>, InputError> {
+    let id = t.required_text(row, c.name, "the order name")?;
+    let status = t.text_ref(row, c.financial);
+    if status.trim().is_empty() {
+        return Err(t.error(
+            row,
+            c.financial,
+            format!(
+                "order {id} begins here without its order fields (Financial Status is blank): an order's first row carries them; export the orders again rather than editing the file"
+            ),
+        ));
+    }
+    let payment = Payment::parse(&status).ok_or_else(|| {
+        t.error(
+            row,
+            c.financial,
+            format!(
+                "financial status {status:?}; Shopify writes paid, partially_paid, partially_refunded, refunded, pending, authorized, voided or expired"
+            ),
+        )
+    })?;
+    let currency: Currency = t.text_ref(row, c.currency).parse().map_err(|m| t.error(row, c.currency, m))?;
+    if currency != ctx.currency {
+        return Err(t.error(
+            row,
+            c.currency,
+            format!(
+                "order {id} is in {currency}, and {} is a store in {} (contract.currencies): kpiseal neither relabels nor converts a store's orders; export the store whose currency the contract names",
+                ctx.market,
+                ctx.currency
+            ),
+        ));
+    }
+    let created = local_date(t, row, c.created_at, ctx)?;
+    let paid = if t.is_blank(row, c.paid_at) { None } else { Some(local_date(t, row, c.paid_at, ctx)?) };
+    if payment == Payment::Paid && paid.is_none() {
+        return Err(t.error(row, c.paid_at, format!("order {id} is {status} but has no Paid at")));
+    }
+    let cancelled = !t.is_blank(row, c.cancelled_at);
+    if cancelled {
+        local_date(t, row, c.cancelled_at, ctx)?;
+    }
+    let duties = match c.duties {
+        Some(col) => money_or_zero(t, row, col)?,
+        None => Decimal::ZERO,
+    };
+    let refunded = money_or_zero(t, row, c.refunded)?;
+    if refunded < Decimal::ZERO {
+        return Err(t.error(row, c.refunded, "a refunded amount is written positive in Shopify's export"));
+    }
+    Ok(Order {
+        first: row,
+        rows: Vec::new(),
+        id,
+        payment,
+        created,
+        paid,
+        cancelled,
+        items: Decimal::ZERO,
+        units: 0,
+        subtotal: money_or_zero(t, row, c.subtotal)?,
+        shipping: money_or_zero(t, row, c.shipping)?,
+        taxes: money_or_zero(t, row, c.taxes)?,
+        duties,
+        total: money_or_zero(t, row, c.total)?,
+        discount: money_or_zero(t, row, c.discount)?,
+        refunded,
+        fingerprint: Fingerprint::default(),
+    })
+}
+
+/// Adds the line item of `row` to `order`.
+fn add_item(t: &Table, row: &Row, c: &Columns, order: &mut Order<'_>) -> Result<(), InputError> {
+    let quantity = t.whole(row, c.quantity)?;
+    if quantity < 0 {
+        return Err(t.error(row, c.quantity, "a line item's quantity is never negative in Shopify's export"));
+    }
+    let price = t.money(row, c.price)?;
+    order.items += price * Decimal::from(quantity);
+    order.units += quantity;
+    order.rows.push(row.number);
+    let sku = c.sku.map(|col| t.text(row, col)).unwrap_or_default();
+    order.fingerprint.add((quantity, price, sku));
+    Ok(())
+}
+
+/// Whether `order` adds up, and whether its prices include its taxes.
+fn adds_up(order: &Order<'_>) -> (bool, bool) {
+    let items_ok = order.items - order.discount == order.subtotal;
+    let extra = order.subtotal + order.shipping + order.duties;
+    let exclusive = extra + order.taxes == order.total;
+    let inclusive = !exclusive && extra == order.total && !order.taxes.is_zero();
+    (items_ok && (exclusive || inclusive), inclusive)
+}
+
+/// Reads a Shopify orders export for the store `ctx.market`: per order
+/// placed in the period an `Ordered` event (and `CancelledBySeller` when
+/// cancelled); per paid, uncancelled order paid in the period a `Placed`
+/// event with its principal, units and shipping and its money lines
+/// (principal, discount, shipping, tax, duties, refund), and a `Refunded`
+/// event when it carries a refund. See the module for the rules.
+///
+/// **Identity:** each order is a [`Unit`] keyed by store and order name;
+/// its fingerprint is its order fields and items as written, so the same
+/// order in two overlapping exports counts once, and two exports that
+/// disagree on it (one downloaded before a refund) are refused by
+/// `crate::dedup`, naming both.
+///
+/// # Errors
+/// An [`InputError`] naming the file, line and column: a required column
+/// missing or repeated, a time, amount or quantity that cannot be read, an
+/// unknown financial status, an order in another currency than the
+/// store's, a paid order without `Paid at`, an order whose first row lacks
+/// its order fields, or an order whose rows are not adjacent.
+pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
+    t.refuse_repeated_headers()?;
+    let c = Columns::find(t)?;
+    let mut orders: Vec<Order<'_>> = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for row in &t.rows {
+        if t.is_blank(row, c.name) && t.is_blank(row, c.created_at) {
+            continue;
+        }
+        let name = t.required_text(row, c.name, "the order name")?;
+        let continues = orders.last().is_some_and(|o| o.id == name);
+        if !continues {
+            if let Some(&line) = seen.get(&name) {
+                return Err(t.error(
+                    row,
+                    c.name,
+                    format!(
+                        "order {name} appears again, after other orders (it began at line {line}): Shopify lists an order's rows together; export the orders again rather than joining files"
+                    ),
+                ));
+            }
+            seen.insert(name.clone(), row.number);
+            let mut order = first_row(t, row, &c, ctx)?;
+            order.fingerprint.add((
+                t.text_ref(row, c.financial),
+                t.text_ref(row, c.paid_at),
+                t.text_ref(row, c.cancelled_at),
+                order.subtotal,
+                order.shipping,
+                order.taxes,
+                order.total,
+                order.refunded,
+            ));
+            orders.push(order);
+        }
+        if let Some(order) = orders.last_mut() {
+            add_item(t, row, &c, order)?;
+        }
+    }
+
+    let mut out = ParsedExport::default();
+    let (mut unpaid, mut refunds, mut unbalanced) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut reported, mut computed) = (Decimal::ZERO, Decimal::ZERO);
+    for order in &orders {
+        out.rows_total += order.rows.len();
+        out.saw(order.created);
+        let (ok, tax_inclusive) = adds_up(order);
+        reported += order.total;
+        computed += order.items - order.discount + order.shipping + order.duties;
+        if !tax_inclusive {
+            computed += order.taxes;
+        }
+        if !ok {
+            unbalanced.push(format!("{} (line {})", order.id, order.first.number));
+        }
+        let mut unit = Unit::new(
+            UnitKey::Order { market: ctx.market, order_id: order.id.clone() },
+            t.location(order.first.number),
+            t.headers[c.name].clone(),
+            format!("order {}", order.id),
+        );
+        unit.fingerprint = order.fingerprint;
+        unit.summary = format!("total {}, refunded {}", order.total, order.refunded);
+        let (first_line, first_event) = (out.lines.len(), out.events.len());
+        let line = order.first.number;
+        let event = |kind, date, units, principal, shipping| OrderEvent {
+            market: ctx.market,
+            line,
+            date,
+            order_id: order.id.clone(),
+            kind,
+            units,
+            principal,
+            shipping,
+        };
+        let placed_in_period = ctx.period.contains(order.created);
+        if placed_in_period {
+            out.events.push(event(OrderEventKind::Ordered, order.created, 0, Decimal::ZERO, Decimal::ZERO));
+            if order.cancelled {
+                out.events.push(event(
+                    OrderEventKind::CancelledBySeller,
+                    order.created,
+                    0,
+                    Decimal::ZERO,
+                    Decimal::ZERO,
+                ));
+            } else if order.payment == Payment::Unpaid {
+                unpaid.extend(order.rows.iter().copied());
+            }
+        }
+        let sale_date = order.paid.filter(|_| order.payment == Payment::Paid && !order.cancelled);
+        let sold_in_period = sale_date.is_some_and(|d| ctx.period.contains(d));
+        if let Some(date) = sale_date.filter(|_| sold_in_period) {
+            out.events.push(event(OrderEventKind::Placed, date, order.units, order.items, order.shipping));
+            let mut money = |kind, amount: Decimal| {
+                if !amount.is_zero() {
+                    out.lines.push(MoneyLine {
+                        market: ctx.market,
+                        line,
+                        date,
+                        order_id: order.id.clone(),
+                        kind,
+                        amount,
+                    });
+                }
+            };
+            money(MoneyKind::Principal, order.items);
+            money(MoneyKind::Promotion, -order.discount);
+            money(MoneyKind::Shipping, order.shipping);
+            if !tax_inclusive {
+                money(MoneyKind::Tax, order.taxes);
+            }
+            money(MoneyKind::Tax, order.duties);
+            money(MoneyKind::Refund, -order.refunded);
+            if !order.refunded.is_zero() {
+                let principal = order.refunded.min(order.items);
+                let shipping = (order.refunded - principal).min(order.shipping);
+                out.events.push(event(OrderEventKind::Refunded, date, 0, principal, shipping));
+                refunds.push(line);
+            }
+        }
+        unit.lines = first_line..out.lines.len();
+        unit.events = first_event..out.events.len();
+        if placed_in_period || sold_in_period {
+            unit.rows_in_period = order.rows.len();
+            out.rows_in_period += order.rows.len();
+        } else {
+            let date = sale_date.unwrap_or(order.created);
+            for &number in &order.rows {
+                out.leave_out(number, date);
+            }
+        }
+        out.units.push(unit);
+    }
+    out.checks.push(ReconciliationCheck {
+        file: t.file.clone(),
+        scope: format!("{} orders: items less discounts, plus shipping, taxes and duties, make Total", orders.len()),
+        currency: ctx.currency,
+        reported,
+        computed,
+        ok: unbalanced.is_empty(),
+        detail: if unbalanced.is_empty() {
+            String::new()
+        } else {
+            format!("orders that do not add up: {}", unbalanced.iter().take(5).cloned().collect::<Vec<_>>().join(", "))
+        },
+    });
+    if !unpaid.is_empty() {
+        let orders = orders.iter().filter(|o| unpaid.contains(&o.first.number)).count();
+        out.notes.push((NoteKind::StoreOrdersUnpaid { file: t.file.clone(), orders: orders.to_string() }, unpaid));
+    }
+    if !refunds.is_empty() {
+        out.notes.push((
+            NoteKind::StoreRefundsWithTheirOrder { file: t.file.clone(), orders: refunds.len().to_string() },
+            refunds,
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Format, read_export};
+    use crate::market::Market;
+    use crate::period::Period;
+
+    /// The export's header as a 2025 download writes it (79 columns; the
+    /// header of fixtures/layouts/shopify/orders_export.sample.csv).
+    const HEADER: &str = include_str!("../../fixtures/layouts/shopify/orders_export.header.csv");
+
+    fn ctx() -> IngestContext {
+        let store = Market::shopify("acme-home").unwrap();
+        IngestContext {
+            tz: chrono_tz::America::New_York,
+            currency: Currency::Usd,
+            ..IngestContext::new(Period::new(2026, 10).unwrap(), store)
+        }
+    }
+
+    /// A row with `cells` at their named columns, blank elsewhere.
+    fn row(cells: &[(&str, &str)]) -> String {
+        let headers: Vec<&str> = HEADER.trim_end().split(',').collect();
+        let mut out = vec![String::new(); headers.len()];
+        for (name, value) in cells {
+            let i = headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+            out[i] = (*value).to_string();
+        }
+        out.join(",")
+    }
+
+    fn order(name: &str, status: &str, created: &str, paid: &str, money: [&str; 6], items: &[(&str, &str)]) -> String {
+        let [subtotal, shipping, taxes, total, discount, refunded] = money;
+        let mut rows = vec![row(&[
+            ("Name", name),
+            ("Financial Status", status),
+            ("Paid at", paid),
+            ("Currency", "USD"),
+            ("Subtotal", subtotal),
+            ("Shipping", shipping),
+            ("Taxes", taxes),
+            ("Total", total),
+            ("Discount Amount", discount),
+            ("Created at", created),
+            ("Lineitem quantity", items[0].0),
+            ("Lineitem price", items[0].1),
+            ("Refunded Amount", refunded),
+        ])];
+        for (qty, price) in &items[1..] {
+            rows.push(row(&[
+                ("Name", name),
+                ("Created at", created),
+                ("Lineitem quantity", qty),
+                ("Lineitem price", price),
+            ]));
+        }
+        rows.join("\n")
+    }
+
+    fn export(orders: &[String]) -> String {
+        format!("{}\n{}\n", HEADER.trim_end(), orders.join("\n"))
+    }
+
+    fn read(text: &str) -> Result<ParsedExport, InputError> {
+        let (format, parsed) =
+            read_export("exports/2026-10/acme/shopify-acme-home/orders_export_1.csv", text.as_bytes(), &ctx())?;
+        assert_eq!(format, Format::ShopifyOrders);
+        Ok(parsed)
+    }
+
+    #[test]
+    fn the_real_sample_order_reads_as_shopify_wrote_it() {
+        let text = include_str!("../../fixtures/layouts/shopify/orders_export.sample.csv");
+        let ctx = IngestContext {
+            tz: chrono_tz::America::Chicago,
+            ..IngestContext { period: Period::new(2023, 5).unwrap(), ..ctx() }
+        };
+        let (format, p) = read_export("orders_export_1.csv", text.as_bytes(), &ctx).unwrap();
+        assert_eq!(format, Format::ShopifyOrders);
+        assert!(p.checks[0].ok, "{:?}", p.checks[0]);
+        let sum: Decimal = p.lines.iter().map(|l| l.amount).sum();
+        // 158.00 - 38.45 + 8.37 - 51.16 refunded.
+        assert_eq!(sum.to_string(), "76.76");
+        assert_eq!((p.rows_total, p.units.len()), (2, 1));
+    }
+
+    #[test]
+    fn a_two_item_order_counts_once_with_its_items_discount_shipping_and_tax() {
+        // The layout's sample order: 99.00 + 59.00 less 38.45 is 119.55; + 8.37 tax is 127.92.
+        let text = export(&[order(
+            "#1001",
+            "paid",
+            "2026-10-05 18:44:25 -0400",
+            "2026-10-05 18:45:33 -0400",
+            ["119.55", "0.00", "8.37", "127.92", "38.45", "0.00"],
+            &[("1", "99.00"), ("1", "59.00")],
+        )]);
+        let p = read(&text).unwrap();
+        assert!(p.checks[0].ok, "{:?}", p.checks[0]);
+        let lines: Vec<(MoneyKind, String)> = p.lines.iter().map(|l| (l.kind, l.amount.to_string())).collect();
+        assert_eq!(
+            lines,
+            [
+                (MoneyKind::Principal, "158.00".into()),
+                (MoneyKind::Promotion, "-38.45".into()),
+                (MoneyKind::Tax, "8.37".into())
+            ]
+        );
+        let placed: Vec<_> = p.events.iter().filter(|e| e.kind == OrderEventKind::Placed).collect();
+        assert_eq!(placed.len(), 1);
+        assert_eq!((placed[0].units, placed[0].principal.to_string()), (2, "158.00".to_string()));
+        assert_eq!(p.events.iter().filter(|e| e.kind == OrderEventKind::Ordered).count(), 1);
+        assert_eq!((p.rows_total, p.rows_in_period, p.units.len()), (2, 2, 1));
+    }
+
+    #[test]
+    fn orders_are_dated_in_the_stores_zone_and_sales_when_paid() {
+        let text = export(&[
+            // 31 October 23:30 in New York is 1 November in UTC: October's.
+            order(
+                "#1",
+                "paid",
+                "2026-10-31 23:30:00 -0400",
+                "2026-10-31 23:31:00 -0400",
+                ["10.00", "0.00", "0.00", "10.00", "0.00", "0.00"],
+                &[("1", "10.00")],
+            ),
+            // Placed in September, paid in October: October's sale, September's order.
+            order(
+                "#2",
+                "paid",
+                "2026-09-30 22:00:00 -0400",
+                "2026-10-01 09:00:00 -0400",
+                ["20.00", "0.00", "0.00", "20.00", "0.00", "0.00"],
+                &[("2", "10.00")],
+            ),
+            // Written with another offset, the same instant: 1 November 00:30 in New York.
+            order(
+                "#3",
+                "paid",
+                "2026-11-01 04:30:00 +0000",
+                "2026-11-01 04:30:00 +0000",
+                ["5.00", "0.00", "0.00", "5.00", "0.00", "0.00"],
+                &[("1", "5.00")],
+            ),
+        ]);
+        let p = read(&text).unwrap();
+        let placed: Vec<&str> =
+            p.events.iter().filter(|e| e.kind == OrderEventKind::Placed).map(|e| e.order_id.as_str()).collect();
+        assert_eq!(placed, ["#1", "#2"]);
+        let ordered: Vec<&str> =
+            p.events.iter().filter(|e| e.kind == OrderEventKind::Ordered).map(|e| e.order_id.as_str()).collect();
+        assert_eq!(ordered, ["#1"]);
+        assert_eq!(p.left_out_by_date, [(4, NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())]);
+    }
+
+    #[test]
+    fn cancelled_orders_count_as_the_sellers_cancellations_and_no_sale() {
+        let mut cancelled = order(
+            "#7",
+            "refunded",
+            "2026-10-03 10:00:00 -0400",
+            "2026-10-03 10:00:00 -0400",
+            ["30.00", "0.00", "0.00", "30.00", "0.00", "30.00"],
+            &[("1", "30.00")],
+        );
+        let headers: Vec<&str> = HEADER.trim_end().split(',').collect();
+        let at = headers.iter().position(|h| *h == "Cancelled at").unwrap();
+        let mut cells: Vec<String> = cancelled.split(',').map(str::to_string).collect();
+        cells[at] = "2026-10-03 11:00:00 -0400".into();
+        cancelled = cells.join(",");
+        let p = read(&export(&[cancelled])).unwrap();
+        let kinds: Vec<OrderEventKind> = p.events.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [OrderEventKind::Ordered, OrderEventKind::CancelledBySeller]);
+        assert!(p.lines.is_empty());
+    }
+
+    #[test]
+    fn a_refund_counts_with_its_order_against_the_items_first_and_is_noted() {
+        let text = export(&[order(
+            "#9",
+            "partially_refunded",
+            "2026-10-10 10:00:00 -0400",
+            "2026-10-10 10:00:00 -0400",
+            ["50.00", "6.00", "0.00", "56.00", "0.00", "53.00"],
+            &[("1", "50.00")],
+        )]);
+        let p = read(&text).unwrap();
+        let refund = p.events.iter().find(|e| e.kind == OrderEventKind::Refunded).unwrap();
+        assert_eq!((refund.principal.to_string(), refund.shipping.to_string()), ("50.00".into(), "3.00".into()));
+        assert!(p.lines.iter().any(|l| l.kind == MoneyKind::Refund && l.amount.to_string() == "-53.00"));
+        assert!(matches!(&p.notes[0].0, NoteKind::StoreRefundsWithTheirOrder { orders, .. } if orders == "1"));
+    }
+
+    #[test]
+    fn unpaid_orders_are_no_sale_and_are_noted() {
+        let text = export(&[order(
+            "#5",
+            "pending",
+            "2026-10-10 10:00:00 -0400",
+            "",
+            ["10.00", "0.00", "0.00", "10.00", "0.00", "0.00"],
+            &[("1", "10.00")],
+        )]);
+        let p = read(&text).unwrap();
+        assert!(p.events.iter().all(|e| e.kind == OrderEventKind::Ordered));
+        assert!(matches!(&p.notes[0].0, NoteKind::StoreOrdersUnpaid { orders, .. } if orders == "1"));
+    }
+
+    #[test]
+    fn a_tax_inclusive_order_adds_up_without_a_tax_line() {
+        let text = export(&[order(
+            "#4",
+            "paid",
+            "2026-10-10 10:00:00 -0300",
+            "2026-10-10 10:00:00 -0300",
+            ["100.00", "10.00", "15.25", "110.00", "0.00", "0.00"],
+            &[("1", "100.00")],
+        )]);
+        let p = read(&text).unwrap();
+        assert!(p.checks[0].ok, "{:?}", p.checks[0]);
+        assert!(p.lines.iter().all(|l| l.kind != MoneyKind::Tax));
+    }
+
+    #[test]
+    fn an_order_that_does_not_add_up_fails_the_check_naming_it() {
+        let text = export(&[order(
+            "#6",
+            "paid",
+            "2026-10-10 10:00:00 -0400",
+            "2026-10-10 10:00:00 -0400",
+            ["10.00", "0.00", "0.00", "11.00", "0.00", "0.00"],
+            &[("1", "10.00")],
+        )]);
+        let p = read(&text).unwrap();
+        assert!(!p.checks[0].ok);
+        assert_eq!(p.checks[0].detail, "orders that do not add up: #6 (line 2)");
+    }
+
+    #[test]
+    fn bad_orders_are_refused_naming_line_and_column() {
+        let one = |status: &str, currency: &str| {
+            export(&[order(
+                "#1",
+                status,
+                "2026-10-10 10:00:00 -0400",
+                "2026-10-10 10:00:00 -0400",
+                ["10.00", "0.00", "0.00", "10.00", "0.00", "0.00"],
+                &[("1", "10.00")],
+            )
+            .replace(",USD,", &format!(",{currency},"))])
+        };
+        let e = read(&one("paid", "EUR")).unwrap_err().to_string();
+        assert!(e.contains(":2: column \"Currency\"") && e.contains("EUR"), "{e}");
+        let e = read(&one("paid", "BRL")).unwrap_err().to_string();
+        assert!(e.contains("order #1 is in BRL, and shopify:acme-home is a store in USD"), "{e}");
+        let e = read(&one("settled", "USD")).unwrap_err().to_string();
+        assert!(e.contains("column \"Financial Status\": financial status \"settled\""), "{e}");
+        let split = export(&[
+            order(
+                "#1",
+                "paid",
+                "2026-10-10 10:00:00 -0400",
+                "2026-10-10 10:00:00 -0400",
+                ["1.00", "0", "0", "1.00", "0", "0"],
+                &[("1", "1.00")],
+            ),
+            order(
+                "#2",
+                "paid",
+                "2026-10-10 10:00:00 -0400",
+                "2026-10-10 10:00:00 -0400",
+                ["1.00", "0", "0", "1.00", "0", "0"],
+                &[("1", "1.00")],
+            ),
+            row(&[
+                ("Name", "#1"),
+                ("Created at", "2026-10-10 10:00:00 -0400"),
+                ("Lineitem quantity", "1"),
+                ("Lineitem price", "1.00"),
+            ]),
+        ]);
+        let e = read(&split).unwrap_err().to_string();
+        assert!(
+            e.contains(":4: column \"Name\": order #1 appears again, after other orders (it began at line 2)"),
+            "{e}"
+        );
+        let orphan = export(&[row(&[
+            ("Name", "#8"),
+            ("Created at", "2026-10-10 10:00:00 -0400"),
+            ("Lineitem quantity", "1"),
+            ("Lineitem price", "1.00"),
+        ])]);
+        let e = read(&orphan).unwrap_err().to_string();
+        assert!(e.contains(":2: column \"Financial Status\": order #8 begins here without its order fields"), "{e}");
+        let e = read(&export(&[order(
+            "#1",
+            "paid",
+            "10/10/2026",
+            "10/10/2026",
+            ["1.00", "0", "0", "1.00", "0", "0"],
+            &[("1", "1.00")],
+        )]))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("column \"Created at\": \"10/10/2026\" is not a time as Shopify writes it"), "{e}");
+    }
+}
