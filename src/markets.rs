@@ -85,6 +85,7 @@ pub fn format_name(format: Format) -> &'static str {
         Format::AmazonDateRange => "an Amazon Date Range report",
         Format::MercadolivreVendasXlsx | Format::MercadolivreVendasCsv => "a Mercado Livre Vendas export",
         Format::MercadolivreAdsXlsx => "a Mercado Livre Product Ads report",
+        Format::ShopeeOrders => "a Shopee order export",
         Format::ShopifyOrders => "a Shopify orders export",
         Format::CostLedger => "a cost ledger",
         Format::FxTable | Format::FxPtax => "an FX table",

@@ -129,6 +129,10 @@ pub enum NoteKind {
     /// `orders` orders placed in the period in a store's orders export
     /// (`file`) were not paid when it was downloaded: no sale yet.
     StoreOrdersUnpaid { file: String, orders: String },
+    /// `orders` orders of an order export (`file`) whose return was
+    /// approved are refunded the agreed price of their returned units: the
+    /// export carries no refund amount or date.
+    RefundsFromReturnedUnits { file: String, orders: String },
     /// `rows` rows of an All Orders report (`file`) are Multi-Channel
     /// Fulfillment orders (sales channel Non-Amazon): not Amazon.com
     /// orders, not counted.
@@ -168,6 +172,7 @@ impl NoteKind {
             | NoteKind::CancellerNotStated { .. }
             | NoteKind::StoreRefundsWithTheirOrder { .. }
             | NoteKind::StoreOrdersUnpaid { .. }
+            | NoteKind::RefundsFromReturnedUnits { .. }
             | NoteKind::MultiChannelOrders { .. }
             | NoteKind::SettlementCountedFromReport { .. }
             | NoteKind::OrdersReportPartial { .. }
@@ -373,6 +378,7 @@ mod tests {
             NoteKind::CancellerNotStated { file: "o.txt".into(), orders: "1".into() },
             NoteKind::StoreRefundsWithTheirOrder { file: "o.csv".into(), orders: "2".into() },
             NoteKind::StoreOrdersUnpaid { file: "o.csv".into(), orders: "3".into() },
+            NoteKind::RefundsFromReturnedUnits { file: "o.xlsx".into(), orders: "4".into() },
             NoteKind::MultiChannelOrders { file: "o.txt".into(), rows: "3".into() },
             NoteKind::SettlementCountedFromReport {
                 file: "d.csv".into(),

@@ -768,6 +768,8 @@ fn provides(format: Format, market: Option<Market>) -> Provides {
         }
         // Every order placed is in it, cancelled or not: also the orders export.
         Format::ShopifyOrders => Provides { sales: Some(m), orders: Some(m), ..only },
+        // Each item's returned quantity is in it too: also the returns export.
+        Format::ShopeeOrders => Provides { sales: Some(m), orders: Some(m), returns: Some(m), ..only },
         Format::AmazonAdsCsv | Format::AmazonAdsXlsx | Format::MercadolivreAdsXlsx => Provides { ads: Some(m), ..only },
         Format::AmazonFbaReturns | Format::AmazonMfnReturns => Provides { returns: Some(m), ..only },
         Format::AmazonFeedback => Provides { feedback: Some(m), ..only },

@@ -18,6 +18,7 @@ pub mod dates;
 pub mod mercadolivre;
 pub mod mercadolivre_ads;
 pub mod records;
+pub mod shopee_orders;
 pub mod shopify_orders;
 pub mod table;
 pub mod units;
@@ -62,6 +63,8 @@ pub enum Format {
     MercadolivreVendasCsv,
     /// Mercado Livre's Product Ads report (XLSX).
     MercadolivreAdsXlsx,
+    /// Shopee's order export (`Order.all…xlsx`).
+    ShopeeOrders,
     /// Shopify's orders export (`orders_export_1.csv`).
     ShopifyOrders,
     CostLedger,
@@ -89,6 +92,7 @@ impl Format {
             Format::MercadolivreVendasXlsx | Format::MercadolivreVendasCsv | Format::MercadolivreAdsXlsx => {
                 Some(Marketplace::MercadoLivre)
             }
+            Format::ShopeeOrders => Some(Marketplace::Shopee),
             Format::ShopifyOrders => Some(Marketplace::Shopify),
             Format::CostLedger | Format::FxTable | Format::FxPtax | Format::Contract => None,
         }
@@ -120,6 +124,7 @@ impl Format {
             Format::MercadolivreVendasXlsx => "mercadolivre_vendas_xlsx",
             Format::MercadolivreVendasCsv => "mercadolivre_vendas_csv",
             Format::MercadolivreAdsXlsx => "mercadolivre_ads_xlsx",
+            Format::ShopeeOrders => "shopee_orders",
             Format::ShopifyOrders => "shopify_orders",
             Format::CostLedger => "cost_ledger",
             Format::FxTable => "fx_table",
@@ -500,8 +505,12 @@ fn read_xlsx_export(file: &str, bytes: &[u8], ctx_for: ContextFor<'_>) -> Result
     // The Vendas sheet is "Vendas BR" in real exports; try it first, then any.
     let mut ordered: Vec<&String> = sheets.iter().filter(|s| s.starts_with("Vendas")).collect();
     ordered.extend(sheets.iter().filter(|s| !s.starts_with("Vendas")));
-    let is_header =
-        |c: &[String]| mercadolivre::is_header(c) || amazon_ads::is_header(c) || mercadolivre_ads::is_header(c);
+    let is_header = |c: &[String]| {
+        mercadolivre::is_header(c)
+            || amazon_ads::is_header(c)
+            || mercadolivre_ads::is_header(c)
+            || shopee_orders::is_header(c)
+    };
     let mut found: Option<table::Table> = None;
     // The first sheet that could not be read for another reason than having
     // no header (malformed XML, a spreadsheet error cell): what to report
@@ -541,6 +550,9 @@ fn read_xlsx_export(file: &str, bytes: &[u8], ctx_for: ContextFor<'_>) -> Result
                 mercadolivre::parse(&t, &ctx_for(Format::MercadolivreVendasXlsx)?)?,
             ));
         }
+        if shopee_orders::is_header(&t.headers) {
+            return Ok((Format::ShopeeOrders, shopee_orders::parse(&t, &ctx_for(Format::ShopeeOrders)?)?));
+        }
         if mercadolivre_ads::is_header(&t.headers) {
             return Ok((
                 Format::MercadolivreAdsXlsx,
@@ -555,7 +567,7 @@ fn read_xlsx_export(file: &str, bytes: &[u8], ctx_for: ContextFor<'_>) -> Result
     Err(InputError::file(
         file,
         format!(
-            "unrecognised workbook: no sheet has a Mercado Livre Vendas header (\"N.º de venda\") or a Sponsored Products header (\"Campaign Name\", \"Spend\"); sheets: {}",
+            "unrecognised workbook: no sheet has a Mercado Livre Vendas header (\"N.º de venda\"), a Sponsored Products header (\"Campaign Name\", \"Spend\") or a Shopee order export header (\"ID do pedido\", \"Valor Total\"); sheets: {}",
             sheets.join(", ")
         ),
     ))
