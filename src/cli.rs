@@ -101,7 +101,7 @@ fn parse_language(s: &str) -> Result<Language, String> {
         .ok_or_else(|| format!("unknown language {s:?}: expected zh-CN, en or pt-BR"))
 }
 
-/// `amazon_us` or `mercadolivre_br`.
+/// A market id: `amazon_us`, `amazon_br`, `mercadolivre_br`, `shopee_br` or `shopify:<store>`.
 fn parse_market(s: &str) -> Result<Market, String> {
     s.parse()
 }
@@ -131,7 +131,7 @@ pub struct RunArgs {
     /// instead of being refused. Without it every market of a contract needs
     /// its sales export, and Amazon its Sponsored Products report when the
     /// contract sets a target or rule on an ads KPI.
-    #[arg(long = "allow-missing", value_name = "amazon_us|mercadolivre_br", value_parser = parse_market)]
+    #[arg(long = "allow-missing", value_name = "MARKET", value_parser = parse_market)]
     pub allow_missing: Vec<Market>,
     /// Sellers processed in parallel. Default: one per core. (polars' own
     /// thread pool gets the cores left over, at least one; POLARS_MAX_THREADS
@@ -203,7 +203,7 @@ pub struct CheckArgs {
     pub strict: bool,
     /// Check as `run --allow-missing MARKET` would (repeatable): that
     /// market's missing exports are a printed choice, not a refusal.
-    #[arg(long = "allow-missing", value_name = "amazon_us|mercadolivre_br", value_parser = parse_market)]
+    #[arg(long = "allow-missing", value_name = "MARKET", value_parser = parse_market)]
     pub allow_missing: Vec<Market>,
     /// Print the report as JSON (one object: period, sellers with outcome,
     /// amount due, errors and notes) instead of a table; with --as-of, the

@@ -286,7 +286,8 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut checks = Vec::new();
     let mut check_markets = Vec::new();
     let mut read = Vec::new();
-    let mut provenance = if opts.fact_rows { ProvenanceWriter::with_facts() } else { ProvenanceWriter::new() };
+    let provenance = if opts.fact_rows { ProvenanceWriter::with_facts() } else { ProvenanceWriter::new() };
+    let mut provenance = provenance.with_currencies(contract.contract.currencies.clone());
     let mut copies: BTreeMap<String, (String, Option<Format>)> = BTreeMap::new();
     let mut unreadable_export = false;
     for (rel, folder) in ws.export_files(period, seller)? {

@@ -48,6 +48,7 @@ const PERIOD: &str = "2026-10";
 const ACME: &str = "acme-home";
 const RIO: &str = "rio-casa";
 const SUNNY: &str = "sunny-gadgets";
+const LOJA: &str = "loja-mix";
 
 /// What a changed key must do to the statement.
 enum Expect {
@@ -90,6 +91,9 @@ const CASES: &[Case] = &[
     Case { key: "contract.allow_missing", seller: SUNNY, given: &[("contract.markets", "[\"amazon_us\", \"mercadolivre_br\"]"), ("contract.allow_missing", "[\"mercadolivre_br\"]")], edits: &[("contract.allow_missing", "[]")], expect: Refused(&["exports/2026-10/sunny-gadgets", "no Mercado Livre Vendas export", "contract.allow_missing"]) },
     Case { key: "contract.time_zones.amazon_us", seller: ACME, given: &[], edits: &[("contract.time_zones.amazon_us", "\"UTC\"")], expect: Changes(amazon_rows_move_across_the_month_boundary) },
     Case { key: "contract.time_zones.amazon_us", seller: SUNNY, given: &[], edits: &[("contract.time_zones.amazon_us", "\"UTC\"")], expect: Changes(date_only_amazon_rows_are_noted) },
+    Case { key: "contract.currencies.shopify:loja-mix", seller: LOJA, given: &[], edits: &[("contract.currencies.shopify:loja-mix", "\"BRL\"")], expect: Refused(&["shopify-loja-mix/orders_export_1.csv", "column \"Currency\"", "is in USD, and shopify:loja-mix is a store in BRL"]) },
+    Case { key: "contract.currencies.shopify:loja-mix", seller: LOJA, given: &[], edits: &[("contract.currencies.shopify:loja-mix", "")], expect: Refused(&["contracts/loja-mix.toml", "contract.markets[2]", "add contract.currencies.\"shopify:loja-mix\""]) },
+    Case { key: "contract.time_zones.shopify:loja-mix", seller: LOJA, given: &[], edits: &[("contract.time_zones.shopify:loja-mix", "")], expect: Refused(&["contracts/loja-mix.toml", "contract.markets[2]", "time zone"]) },
     Case { key: "contract.time_zones.mercadolivre_br", seller: ACME, given: &[], edits: &[("contract.time_zones.mercadolivre_br", "\"Asia/Tokyo\"")], expect: Changes(mercadolivre_rows_move_across_the_month_boundary) },
     // kpi.*
     Case { key: "kpi.gmv_basis", seller: ACME, given: &[], edits: &[("kpi.gmv_basis", "\"gross\"")], expect: Changes(gross_gmv_adds_back_the_refunds) },
@@ -150,7 +154,7 @@ fn every_contract_key_changes_the_statement_as_it_means() {
     let ws_dir = tempfile::tempdir().unwrap();
     common::copy_dir(&common::demo(), ws_dir.path());
     let ws = Workspace::open(ws_dir.path()).unwrap();
-    let originals: BTreeMap<&str, String> = [ACME, RIO, SUNNY]
+    let originals: BTreeMap<&str, String> = [ACME, RIO, SUNNY, LOJA]
         .into_iter()
         .map(|s| (s, fs::read_to_string(contract_path(ws_dir.path(), s)).unwrap()))
         .collect();
@@ -234,6 +238,11 @@ fn edit(text: &str, edits: &[(&str, &str)]) -> String {
 
 // ---- Every key has a case ---------------------------------------------------------------------------------------
 
+/// The demo's Shopify store.
+fn shopify() -> Market {
+    Market::shopify("loja-mix").unwrap()
+}
+
 /// A contract setting every key it accepts (not a valid one: a target with
 /// both min and max). No `..`: a new field must be added here to compile.
 fn every_key() -> Contract {
@@ -252,8 +261,11 @@ fn every_key() -> Contract {
             start: date("2026-01-01"),
             end: date("2026-12-31"),
             markets: vec![Market::AMAZON_US, Market::MERCADOLIVRE_BR],
-            time_zones: [Market::AMAZON_US, Market::MERCADOLIVRE_BR].iter().map(|&m| (m, "UTC".to_string())).collect(),
-            currencies: BTreeMap::new(),
+            time_zones: [Market::AMAZON_US, Market::MERCADOLIVRE_BR, shopify()]
+                .iter()
+                .map(|&m| (m, "UTC".to_string()))
+                .collect(),
+            currencies: BTreeMap::from([(shopify(), Currency::Usd)]),
             allow_missing: vec![Market::AMAZON_US, Market::MERCADOLIVRE_BR],
         },
         kpi: KpiTerms {

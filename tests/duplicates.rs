@@ -566,7 +566,7 @@ fn an_invoice_billed_on_an_earlier_statement_is_refused_naming_it() {
     // November, as the generator makes it: drafted as is, no cost of it was
     // billed in October.
     let november: kpiseal::period::Period = "2026-11".parse().unwrap();
-    let opts = kpiseal_generate::GenerateOptions { seed: 2026, sellers: 3, orders: 40, period: november };
+    let opts = kpiseal_generate::GenerateOptions { seed: 2026, sellers: 4, orders: 40, period: november };
     kpiseal_generate::generate_workspace(ws.path(), &opts).unwrap();
     let r = run_into(ws.path(), &out, "2026-11", &["--draft"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);

@@ -143,7 +143,7 @@ fn a_full_disk_fails_sellers_by_name_leaves_nothing_half_written_and_a_rerun_com
     disk.remount("size=64m");
     let o = run(ws.path(), &out, &["--resume"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(assert_consistent(&out).len(), 3);
+    assert_eq!(assert_consistent(&out).len(), 4);
     let mut got = tree(&out.join(PERIOD));
     let mut expected = clean_demo_period();
     for summary in [&mut got, &mut expected] {
@@ -313,6 +313,6 @@ fn a_register_edited_or_cut_short_by_hand_is_refused_naming_it() {
 
     let o = run(ws.path(), &out, &["--resume"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(fs::read_to_string(&register).unwrap().lines().count(), 3);
+    assert_eq!(fs::read_to_string(&register).unwrap().lines().count(), 4);
     assert_consistent(&out);
 }

@@ -68,7 +68,7 @@ fn a_rerun_over_unchanged_inputs_rewrites_the_same_bytes_and_registers_nothing_n
     let first = run(ws.path(), &["--quiet"]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     let before = tree(&ws.path().join("out"));
-    assert_eq!(register_lines(ws.path()).len(), 3);
+    assert_eq!(register_lines(ws.path()).len(), 4);
 
     let again = run(ws.path(), &["--json-log"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
@@ -133,7 +133,7 @@ fn changed_inputs_are_refused_over_a_final_statement_until_superseded_with_a_rea
     assert!(text(&verify).contains(&format!("supersedes {old_number} (manifest SHA-256")), "{}", text(&verify));
 
     let register = register_lines(ws.path());
-    assert_eq!(register.len(), 4);
+    assert_eq!(register.len(), 5);
     let last = register.last().unwrap();
     assert_eq!(last["statement_number"], format!("{old_number}-R1"));
     assert_eq!(last["supersedes"]["reason"], "contract amended");
@@ -145,7 +145,7 @@ fn changed_inputs_are_refused_over_a_final_statement_until_superseded_with_a_rea
             .unwrap();
     let numbers: Vec<&str> =
         summary["sellers"].as_array().unwrap().iter().map(|s| s["statement_number"].as_str().unwrap()).collect();
-    assert_eq!(numbers.len(), 3);
+    assert_eq!(numbers.len(), 4);
     assert!(numbers.contains(&format!("{old_number}-R1").as_str()), "{numbers:?}");
     let merge = Command::new(env!("CARGO_BIN_EXE_kpiseal"))
         .args(["merge", "--workspace"])
@@ -159,7 +159,7 @@ fn changed_inputs_are_refused_over_a_final_statement_until_superseded_with_a_rea
     let rerun = run(ws.path(), &["--json-log"]);
     assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
     assert_eq!(action_of(&json_log(&rerun), "sunny-gadgets"), "unchanged");
-    assert_eq!(register_lines(ws.path()).len(), 4);
+    assert_eq!(register_lines(ws.path()).len(), 5);
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn drafts_live_apart_are_overwritten_freely_and_are_never_registered() {
         serde_json::from_slice(&fs::read(drafts.join("batch-summary.json")).unwrap()).unwrap();
     assert_eq!(summary["draft"], true);
     assert_eq!(tree(&ws.path().join("out").join(PERIOD)), finals, "finals untouched by drafts");
-    assert_eq!(register_lines(ws.path()).len(), 3);
+    assert_eq!(register_lines(ws.path()).len(), 4);
 }
 
 /// A workspace of `sellers` small generated sellers.
@@ -316,11 +316,11 @@ fn the_summary_lists_every_seller_in_json_and_csv_and_the_json_log_ends_with_the
     let o = run(ws.path(), &["--json-log"]);
     assert_eq!(o.status.code(), Some(1));
     let log = json_log(&o);
-    assert_eq!(log.len(), 5, "4 sellers and the run: {log:?}");
+    assert_eq!(log.len(), 6, "5 sellers and the run: {log:?}");
     let last = log.last().unwrap();
     assert_eq!(
         (last["event"].as_str(), last["written"].as_u64(), last["failed"].as_u64()),
-        (Some("run"), Some(3), Some(1))
+        (Some("run"), Some(4), Some(1))
     );
     let broken = log.iter().find(|e| e["seller"] == "broken").unwrap();
     assert_eq!(broken["status"], "failed");
@@ -330,7 +330,7 @@ fn the_summary_lists_every_seller_in_json_and_csv_and_the_json_log_ends_with_the
     let csv = fs::read_to_string(period_dir.join("batch-summary.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows[0], "seller,status,statement_number,currency,amount_due,input_rows,key_id,warnings,choices,error");
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6);
     let json: serde_json::Value =
         serde_json::from_slice(&fs::read(period_dir.join("batch-summary.json")).unwrap()).unwrap();
     for (row, seller) in rows[1..].iter().zip(json["sellers"].as_array().unwrap()) {

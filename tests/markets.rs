@@ -16,7 +16,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 const PERIOD: &str = "2026-10";
-const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
+const DEMO_SELLERS: [&str; 4] = ["acme-home", "loja-mix", "rio-casa", "sunny-gadgets"];
 
 /// A copy of the demo workspace after `change`.
 fn demo_with(change: impl FnOnce(&Path)) -> tempfile::TempDir {
@@ -429,7 +429,7 @@ fn money_is_written_with_its_minor_unit_and_never_as_minus_zero() {
     let sunny = statement(out.path(), "sunny-gadgets");
     assert_eq!(sunny["pass_through"]["total"], "0.00");
     assert_eq!(sunny["totals"]["pass_through"], "0.00");
-    assert_eq!(sunny["service_fees"]["commission"], before[2]["service_fees"]["commission"]);
+    assert_eq!(sunny["service_fees"]["commission"], before[3]["service_fees"]["commission"]);
 
     let money = regex_lite_money();
     for seller in DEMO_SELLERS {
@@ -667,14 +667,18 @@ proptest! {
         exports.sort();
         for (i, file) in exports.iter().enumerate() {
             // About one file in four, by the bits of `left_out`.
+            // A market's folder (a loja-mix seller's) goes as a whole.
             if (left_out >> (2 * (i % 32))) & 3 == 0 {
-                fs::remove_file(file).unwrap();
+                if file.is_dir() { fs::remove_dir_all(file).unwrap() } else { fs::remove_file(file).unwrap() }
             }
         }
         let ws = Workspace::open(dir.path()).unwrap();
         let mut opts = RunOptions::new(period);
         opts.allow_missing = Market::fixed().collect();
         for seller in ws.sellers().unwrap() {
+            // A loja-mix seller's Shopify store is named for it.
+            let mut opts = opts.clone();
+            opts.allow_missing.insert(Market::shopify(&seller).unwrap());
             check_overall_kpis(&ws, &seller, &opts)?;
         }
     }
@@ -1297,4 +1301,59 @@ fn an_all_orders_download_missing_the_start_of_the_month_is_said_and_every_input
     assert_eq!(input["dates"], serde_json::json!({"first": "2026-09-30", "last": "2026-11-01"}));
     let contract = acme["inputs"].as_array().unwrap().iter().find(|i| i["format"] == "contract").unwrap();
     assert!(contract.get("dates").is_none(), "a contract has no dated rows: {contract}");
+}
+
+// ---- Several markets are their one-market sellers side by side -------------------------------------------------
+
+/// `contract` (a generated loja-mix contract) for seller `id` on `market`
+/// alone: its targets and fee rules, which name other markets, left out.
+fn one_market_contract(contract: &str, id: &str, market: Market) -> String {
+    let mut out = String::new();
+    for (i, block) in contract.split("\n[").enumerate() {
+        let block = if i == 0 { block.to_string() } else { format!("\n[{block}") };
+        if block.starts_with("\n[[kpi.targets]]") || block.starts_with("\n[[fees.rules]]") {
+            continue;
+        }
+        out.push_str(&block);
+    }
+    let markets = out.lines().find(|l| l.starts_with("markets = ")).unwrap().to_string();
+    let seller = out.lines().find(|l| l.starts_with("id = ")).unwrap().to_string();
+    out.replacen(&markets, &format!("markets = [\"{market}\"]"), 1).replacen(&seller, &format!("id = \"{id}\""), 1)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// A generated seller of three markets (Amazon.com.br, Shopee and a
+    /// Shopify store) has, market by market, exactly the figures of three
+    /// sellers of one market each, given that market's exports alone.
+    #[test]
+    fn prop_a_seller_of_three_markets_has_the_figures_of_three_one_market_sellers(
+        seed in any::<u64>(), orders in 1usize..80,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let period: kpiseal::period::Period = PERIOD.parse().unwrap();
+        generate_workspace(dir.path(), &GenerateOptions { seed, sellers: 4, orders, period }).unwrap();
+        let contract = fs::read_to_string(dir.path().join("contracts/loja-mix.toml")).unwrap();
+        let markets = Contract::parse("c.toml", &contract).unwrap().contract.markets;
+        prop_assert_eq!(markets.len(), 3);
+        for (i, &market) in markets.iter().enumerate() {
+            let id = format!("solo-{i}");
+            fs::write(dir.path().join(format!("contracts/{id}.toml")), one_market_contract(&contract, &id, market)).unwrap();
+            let from = dir.path().join(format!("exports/{PERIOD}/loja-mix/{}", market.folder()));
+            copy_dir(&from, &dir.path().join(format!("exports/{PERIOD}/{id}/{}", market.folder())));
+        }
+        let ws = Workspace::open(dir.path()).unwrap();
+        let opts = RunOptions::new(period);
+        let figures = |seller: &str| {
+            let inputs = read_seller_inputs(&ws, seller, &opts).unwrap_or_else(|e| panic!("{seller}: {e}"));
+            compute_kpis(&inputs).unwrap().figures
+        };
+        let together = figures("loja-mix");
+        for (i, market) in markets.iter().enumerate() {
+            let alone = figures(&format!("solo-{i}"));
+            prop_assert_eq!(alone.keys().collect::<Vec<_>>(), vec![market]);
+            prop_assert_eq!(&alone[market], &together[market], "{}", market);
+        }
+    }
 }

@@ -23,7 +23,7 @@ use kpiseal::statement::Statement;
 use kpiseal::workspace::Workspace;
 
 const PERIOD: &str = "2026-10";
-const DEMO_SELLERS: [&str; 3] = ["acme-home", "rio-casa", "sunny-gadgets"];
+const DEMO_SELLERS: [&str; 4] = ["acme-home", "loja-mix", "rio-casa", "sunny-gadgets"];
 
 /// Runs the demo month end into `out`.
 fn run_demo(out: &Path, language: Option<Language>, draft: bool) {

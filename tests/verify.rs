@@ -522,19 +522,19 @@ fn a_period_folder_verifies_every_statement_under_it_and_counts_what_it_cannot_f
     let period = ws.path().join("out").join(PERIOD);
     let (code, text) = verify(&[&period], &["--key", &pinned(ws.path())]);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("statements 3 listed: 3 checked (3 VALID, 0 not), 0 not found"), "{text}");
+    assert!(text.contains("statements 4 listed: 4 checked (4 VALID, 0 not), 0 not found"), "{text}");
     assert!(text.contains("RECORD batch-summary.json"), "{text}");
 
     fs::copy(period.join("sunny-gadgets/statement.pdf"), period.join("acme-home/statement.pdf")).unwrap();
     let (code, text) = verify(&[&period.join("period-manifest.json")], &["--key", &pinned(ws.path())]);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("3 checked (2 VALID, 1 not)"), "{text}");
+    assert!(text.contains("4 checked (3 VALID, 1 not)"), "{text}");
     assert!(failing(&text).iter().any(|l| l.contains("output  acme-home/statement.pdf")), "{text}");
 
     fs::remove_dir_all(period.join("acme-home")).unwrap();
     let (code, text) = verify(&[&period], &["--key", &pinned(ws.path())]);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("2 checked (2 VALID, 0 not), 1 not found beside the manifest (acme-home)"), "{text}");
+    assert!(text.contains("3 checked (3 VALID, 0 not), 1 not found beside the manifest (acme-home)"), "{text}");
 
     fs::write(period.join("notes.txt"), "x").unwrap();
     let (code, text) = verify(&[&period], &["--key", &pinned(ws.path())]);

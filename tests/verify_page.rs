@@ -313,7 +313,7 @@ fn in_chromium_the_page_gives_kpiseal_verifys_verdict_on_each_statement_and_tamp
                 }
             }
             None if id.starts_with("period") => {
-                assert!(command.output.contains("3 checked (3 VALID, 0 not)"), "{id}: {}", command.output);
+                assert!(command.output.contains("4 checked (4 VALID, 0 not)"), "{id}: {}", command.output);
                 let statements = page_checks.keys().filter(|n| *n == "statement").count();
                 assert_eq!(statements, 1, "{id}: the page verifies each seller folder in full");
             }

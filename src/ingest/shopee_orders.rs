@@ -190,7 +190,9 @@ fn date(t: &Table, row: &Row, col: usize) -> Result<Option<NaiveDate>, InputErro
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
         .map(|dt| Some(dt.date()))
         .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(Some))
-        .ok_or_else(|| t.error(row, col, format!("{text:?} is not a time as Shopee writes it (expected e.g. 2026-10-05 14:32)")))
+        .ok_or_else(|| {
+            t.error(row, col, format!("{text:?} is not a time as Shopee writes it (expected e.g. 2026-10-05 14:32)"))
+        })
 }
 
 /// One order, read from its first row, with its items summed.
@@ -414,7 +416,13 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 }
             }
             if order.returned_units > 0 {
-                out.events.push(event(OrderEventKind::Returned, date, order.returned_units, Decimal::ZERO, Decimal::ZERO));
+                out.events.push(event(
+                    OrderEventKind::Returned,
+                    date,
+                    order.returned_units,
+                    Decimal::ZERO,
+                    Decimal::ZERO,
+                ));
             }
             if !refund.is_zero() {
                 out.events.push(event(OrderEventKind::Refunded, date, 0, refund, Decimal::ZERO));
@@ -541,7 +549,11 @@ mod tests {
 
     #[test]
     fn a_two_item_order_counts_once_with_its_fees_read_once() {
-        let fees = [("Taxa de envio pagas pelo comprador", "12.90"), ("Taxa de comissão", "9.40"), ("Taxa de serviço", "5.00")];
+        let fees = [
+            ("Taxa de envio pagas pelo comprador", "12.90"),
+            ("Taxa de comissão", "9.40"),
+            ("Taxa de serviço", "5.00"),
+        ];
         let a = with(sold("2510057ABCDEFG", "1", "44.90", "44.90", "77.80"), &fees);
         let b = with(sold("2510057ABCDEFG", "2", "10.00", "20.00", "77.80"), &fees);
         let p = read(&[a, b]).unwrap();
@@ -563,7 +575,10 @@ mod tests {
     #[test]
     fn cancellations_name_who_cancelled() {
         let by = |id, reason| {
-            with(order(id, "Cancelado", "2026-10-05 14:32", "-", "0.00"), &[("Cancelar Motivo", reason), ("Quantidade", "1")])
+            with(
+                order(id, "Cancelado", "2026-10-05 14:32", "-", "0.00"),
+                &[("Cancelar Motivo", reason), ("Quantidade", "1")],
+            )
         };
         let p = read(&[
             by("1", "Cancelado pelo comprador. Motivo : Não quero mais comprar"),
@@ -599,8 +614,14 @@ mod tests {
 
     #[test]
     fn unpaid_and_out_of_period_orders_give_no_sale() {
-        let unpaid = with(order("1", "Não pago", "2026-10-05 14:32", "-", "10.00"), &[("Quantidade", "1"), ("Subtotal do produto", "10.00")]);
-        let september = with(sold("2", "1", "10.00", "10.00", "10.00"), &[("Data de criação do pedido", "2026-09-30 10:00"), ("Hora do pagamento do pedido", "2026-09-30 10:05")]);
+        let unpaid = with(
+            order("1", "Não pago", "2026-10-05 14:32", "-", "10.00"),
+            &[("Quantidade", "1"), ("Subtotal do produto", "10.00")],
+        );
+        let september = with(
+            sold("2", "1", "10.00", "10.00", "10.00"),
+            &[("Data de criação do pedido", "2026-09-30 10:00"), ("Hora do pagamento do pedido", "2026-09-30 10:05")],
+        );
         let p = read(&[unpaid, september]).unwrap();
         assert!(p.events.iter().all(|e| e.kind == OrderEventKind::Ordered));
         assert!(matches!(&p.notes[0].0, NoteKind::StoreOrdersUnpaid { orders, .. } if orders == "1"));
@@ -618,7 +639,10 @@ mod tests {
         let e = read(&[with(a.clone(), &[("Returned quantity", "2")])]).unwrap_err().to_string();
         assert!(e.contains("2 returned of 1"), "{e}");
         let e = read(&[with(a, &[("Data de criação do pedido", "05/10/2026")])]).unwrap_err().to_string();
-        assert!(e.contains("column \"Data de criação do pedido\": \"05/10/2026\" is not a time as Shopee writes it"), "{e}");
+        assert!(
+            e.contains("column \"Data de criação do pedido\": \"05/10/2026\" is not a time as Shopee writes it"),
+            "{e}"
+        );
     }
 
     #[test]

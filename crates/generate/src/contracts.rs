@@ -58,7 +58,90 @@ pub fn contract(seller: &Seller) -> String {
             };
             rio_contract(&seller.id, &legal_name, &tax_id, &contract_id)
         }
+        (Profile::LojaMix, demo) => {
+            let (legal_name, tax_id, contract_id) = if demo {
+                ("义乌市洛佳进出口有限公司".to_string(), "91330782MA2XXXXX3L".to_string(), "LX-2026-031".to_string())
+            } else {
+                (format!("义乌市第{n}号进出口有限公司"), format!("91330782MA2H{n:05}L"), format!("LX-2026-B{n:05}"))
+            };
+            loja_contract(&seller.id, &legal_name, &tax_id, &contract_id)
+        }
     }
+}
+
+/// Amazon.com.br, Shopee Brasil and the seller's own Shopify store (in USD,
+/// New York time), fees in CNY: whole tiers on the GMV of all three, a
+/// penalty on Shopee's cancel rate (Amazon.com.br's orders report is not
+/// among its exports).
+fn loja_contract(id: &str, legal_name: &str, tax_id: &str, contract_id: &str) -> String {
+    format!(
+        r#"[seller]
+id = "{id}"
+legal_name = "{legal_name}"
+tax_id = "{tax_id}"
+language = "zh-CN"
+settlement_currency = "CNY"
+
+[contract]
+id = "{contract_id}"
+start = "2026-01-01"
+end = "2026-12-31"
+markets = ["amazon_br", "shopee_br", "shopify:{id}"]
+
+[contract.time_zones]
+"shopify:{id}" = "America/New_York"
+
+[contract.currencies]
+"shopify:{id}" = "USD"
+
+[kpi]
+gmv_basis = "net_of_refunds"
+include_shipping = false
+refund_basis = "value"
+
+[[kpi.targets]]
+kpi = "gmv"
+min = "80000.00"                  # CNY, all three markets
+
+[[kpi.targets]]
+kpi = "cancel_rate"
+market = "shopee_br"
+max = "0.04"
+alert = "0.03"
+
+[[kpi.targets]]
+kpi = "cancel_rate"
+market = "shopify:{id}"
+max = "0.04"
+
+[[kpi.targets]]
+kpi = "refund_rate"
+max = "0.05"
+
+[fees]
+currency = "CNY"
+base_monthly = "3000.00"
+tier_mode = "whole"
+tiers = [
+  {{ up_to = "100000.00", rate = "0.05" }},
+  {{ rate = "0.04" }},
+]
+vat_rate = "0.06"
+rounding = "half_up"
+
+[[fees.rules]]
+kpi = "cancel_rate"
+market = "shopee_br"
+op = ">"
+threshold = "0.04"
+effect = "penalty"
+percent_of_commission = "0.10"
+
+[fx]
+source = "BCB PTAX; CNY crossed through USD (PBoC central parity)"
+rate_date = "period_end"
+"#
+    )
 }
 
 /// Amazon US only, fees in USD: whole tiers, a minimum that bites at demo

@@ -27,7 +27,7 @@ pub fn write(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummary> {
     let templates: &'static [CostTemplate] = match seller.profile {
         Profile::AcmeHome => ACME_COSTS,
         Profile::SunnyGadgets => SUNNY_COSTS,
-        Profile::RioCasa => RIO_COSTS,
+        Profile::RioCasa | Profile::LojaMix => RIO_COSTS,
     };
     // Each month bills its own invoices.
     let mut rng = seller.rng_for(ws.seed, Purpose::Costs, ws.period);

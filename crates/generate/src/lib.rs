@@ -37,6 +37,7 @@ mod data;
 mod demo_key;
 mod fx;
 mod mercadolivre;
+mod stores;
 mod text;
 
 #[cfg(test)]
@@ -71,7 +72,7 @@ pub struct GenerateOptions {
 impl Default for GenerateOptions {
     /// The demo: seed 2026, three sellers, 300 orders per market, October 2026.
     fn default() -> Self {
-        GenerateOptions { seed: 2026, sellers: 3, orders: 300, period: Period::new(2026, 10).expect("valid period") }
+        GenerateOptions { seed: 2026, sellers: 4, orders: 300, period: Period::new(2026, 10).expect("valid period") }
     }
 }
 
@@ -255,6 +256,9 @@ fn generate_seller(ws: &Workspace, seller: &Seller) -> io::Result<GenerateSummar
     if seller.profile.has_mercadolivre() {
         summary.add(mercadolivre::write(ws, seller)?);
     }
+    if seller.profile == Profile::LojaMix {
+        summary.add(stores::write(ws, seller)?);
+    }
     summary.add(costs::write(ws, seller)?);
     Ok(summary)
 }
@@ -268,6 +272,9 @@ pub(crate) enum Profile {
     SunnyGadgets,
     /// Mercado Livre only, settles in BRL.
     RioCasa,
+    /// Amazon.com.br, Shopee Brasil and its own Shopify store (in USD),
+    /// settles in CNY.
+    LojaMix,
 }
 
 impl Profile {
@@ -291,11 +298,12 @@ pub(crate) struct Seller {
 
 impl Seller {
     fn new(index: usize) -> Seller {
-        let profile = [Profile::AcmeHome, Profile::SunnyGadgets, Profile::RioCasa][index % 3];
+        let profile = [Profile::AcmeHome, Profile::SunnyGadgets, Profile::RioCasa, Profile::LojaMix][index % 4];
         let id = match index {
             0 => "acme-home".to_string(),
             1 => "sunny-gadgets".to_string(),
             2 => "rio-casa".to_string(),
+            3 => "loja-mix".to_string(),
             _ => format!("seller-{:04}", index + 1),
         };
         Seller { index, id, profile }
@@ -304,7 +312,7 @@ impl Seller {
     /// Whether this is one of the three demo sellers (whose identities are
     /// fixed) rather than a benchmark seller.
     pub fn is_demo(&self) -> bool {
-        self.index < 3
+        self.index < 4
     }
 
     /// A random stream for one purpose of this seller in `period`; streams
@@ -348,6 +356,8 @@ pub(crate) enum Purpose {
     AmazonInventory = 11,
     /// Mercado Livre's Product Ads report, drawn apart for the same reason.
     MercadoLivreAds = 12,
+    /// The `loja-mix` markets (Amazon.com.br, Shopee, Shopify).
+    Stores = 13,
 }
 
 /// The generator's random number generator: portable and seedable.
