@@ -201,6 +201,10 @@ pub struct Provides {
     /// Vendas export without its Devoluções block): however many other
     /// exports carry them, the market's returns are incomplete, so unknown.
     pub returns_lacking: Option<Market>,
+    /// Payout money that is not the market's sales (Shopify Payments'
+    /// fees and adjustments): it adds to the market's figures without
+    /// standing for its sales export.
+    pub payouts: Option<Market>,
 }
 
 impl Provides {
@@ -213,7 +217,7 @@ impl Provides {
     /// The market the export is of, whatever it provides.
     pub fn market(&self) -> Option<Market> {
         let stock = self.traffic.or(self.inventory);
-        self.sales.or(self.ads).or(self.returns).or(self.feedback).or(self.orders).or(stock)
+        self.sales.or(self.ads).or(self.returns).or(self.feedback).or(self.orders).or(stock).or(self.payouts)
     }
 }
 
@@ -231,6 +235,7 @@ pub struct Ledger {
     traffic_markets: Vec<Market>,
     inventory_markets: Vec<Market>,
     returns_lacking: Vec<Market>,
+    payout_markets: Vec<Market>,
 }
 
 impl Ledger {
@@ -250,6 +255,7 @@ impl Ledger {
             (provides.traffic, &mut self.traffic_markets),
             (provides.inventory, &mut self.inventory_markets),
             (provides.returns_lacking, &mut self.returns_lacking),
+            (provides.payouts, &mut self.payout_markets),
         ] {
             if let Some(m) = market
                 && !list.contains(&m)
@@ -263,6 +269,11 @@ impl Ledger {
     /// even one without rows in the period.
     pub fn has_sales(&self, market: Market) -> bool {
         self.sales_markets.contains(&market)
+    }
+
+    /// Whether a payouts export (Shopify Payments transactions) was given for `market`.
+    pub fn has_payouts(&self, market: Market) -> bool {
+        self.payout_markets.contains(&market)
     }
 
     /// Whether some orders export (All Orders, Vendas) was given for `market`.

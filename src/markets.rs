@@ -87,6 +87,7 @@ pub fn format_name(format: Format) -> &'static str {
         Format::MercadolivreAdsXlsx => "a Mercado Livre Product Ads report",
         Format::ShopeeOrders => "a Shopee order export",
         Format::ShopifyOrders => "a Shopify orders export",
+        Format::ShopifyPayments => "a Shopify Payments transactions export",
         Format::CostLedger => "a cost ledger",
         Format::FxTable | Format::FxPtax => "an FX table",
         Format::Contract => "a contract",

@@ -133,6 +133,9 @@ pub enum NoteKind {
     /// approved are refunded the agreed price of their returned units: the
     /// export carries no refund amount or date.
     RefundsFromReturnedUnits { file: String, orders: String },
+    /// A store market (`market`) has its orders export but no Shopify
+    /// Payments transactions export: its payment fees are in no input.
+    StorePaymentFeesNotGiven { market: String },
     /// `rows` rows of an All Orders report (`file`) are Multi-Channel
     /// Fulfillment orders (sales channel Non-Amazon): not Amazon.com
     /// orders, not counted.
@@ -173,6 +176,7 @@ impl NoteKind {
             | NoteKind::StoreRefundsWithTheirOrder { .. }
             | NoteKind::StoreOrdersUnpaid { .. }
             | NoteKind::RefundsFromReturnedUnits { .. }
+            | NoteKind::StorePaymentFeesNotGiven { .. }
             | NoteKind::MultiChannelOrders { .. }
             | NoteKind::SettlementCountedFromReport { .. }
             | NoteKind::OrdersReportPartial { .. }
@@ -379,6 +383,7 @@ mod tests {
             NoteKind::StoreRefundsWithTheirOrder { file: "o.csv".into(), orders: "2".into() },
             NoteKind::StoreOrdersUnpaid { file: "o.csv".into(), orders: "3".into() },
             NoteKind::RefundsFromReturnedUnits { file: "o.xlsx".into(), orders: "4".into() },
+            NoteKind::StorePaymentFeesNotGiven { market: "shopify:acme-home".into() },
             NoteKind::MultiChannelOrders { file: "o.txt".into(), rows: "3".into() },
             NoteKind::SettlementCountedFromReport {
                 file: "d.csv".into(),

@@ -490,6 +490,13 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
         )?;
     }
     for &m in &contract.contract.markets {
+        // A store's payment fees are in no export but its payment provider's.
+        if m.marketplace() == crate::market::Marketplace::Shopify && ledger.has_sales(m) && !ledger.has_payouts(m) {
+            findings.note(
+                NoteKind::StorePaymentFeesNotGiven { market: m.id().to_string() },
+                vec![format!("{}/{}", Workspace::export_dir(period, seller), m.folder())],
+            )?;
+        }
         let has_sales = ledger.has_sales(m);
         if has_sales && !check_markets.iter().any(|(cm, _)| *cm == Some(m)) {
             findings.note(NoteKind::MarketNotReconciled { market: m.id().to_string() }, vec![])?;
@@ -771,6 +778,7 @@ fn provides(format: Format, market: Option<Market>) -> Provides {
         Format::ShopifyOrders => Provides { sales: Some(m), orders: Some(m), ..only },
         // Each item's returned quantity is in it too: also the returns export.
         Format::ShopeeOrders => Provides { sales: Some(m), orders: Some(m), returns: Some(m), ..only },
+        Format::ShopifyPayments => Provides { payouts: Some(m), ..only },
         Format::AmazonAdsCsv | Format::AmazonAdsXlsx | Format::MercadolivreAdsXlsx => Provides { ads: Some(m), ..only },
         Format::AmazonFbaReturns | Format::AmazonMfnReturns => Provides { returns: Some(m), ..only },
         Format::AmazonFeedback => Provides { feedback: Some(m), ..only },

@@ -1357,3 +1357,89 @@ proptest! {
         }
     }
 }
+
+// ---- Market folders --------------------------------------------------------------------------------------------
+
+/// `kpiseal check --seller loja-mix` on a copy of the demo after `change`: its stdout.
+fn check_loja(change: impl FnOnce(&Path)) -> String {
+    let ws = tempfile::tempdir().unwrap();
+    copy_dir(&demo(), ws.path());
+    change(&ws.path().join(format!("exports/{PERIOD}/loja-mix")));
+    let o = kpiseal("check", ws.path(), &["--seller", "loja-mix"]);
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn an_export_in_another_markets_folder_or_outside_a_stores_folder_is_refused_by_name() {
+    let shopee = "shopee_br/Order.all.20261001_20261031.xlsx";
+    let out = check_loja(|dir| fs::rename(dir.join(shopee), dir.join("amazon_br/Order.all.xlsx")).unwrap());
+    assert!(
+        out.contains("amazon_br/Order.all.xlsx: is a Shopee order export (shopee_orders), not an export of amazon_br"),
+        "{out}"
+    );
+    let shopify = "shopify-loja-mix/orders_export_1.csv";
+    let out = check_loja(|dir| fs::rename(dir.join(shopify), dir.join("orders_export_1.csv")).unwrap());
+    assert!(
+        out.contains("loja-mix/orders_export_1.csv: is a Shopify orders export (shopify_orders), whose store the file does not name"),
+        "{out}"
+    );
+    let out = check_loja(|dir| fs::rename(dir.join("shopify-loja-mix"), dir.join("shopify-other-store")).unwrap());
+    assert!(
+        out.contains("is in the folder of shopify:other-store, a market contract LX-2026-031 does not cover"),
+        "{out}"
+    );
+    let out = check_loja(|dir| fs::rename(dir.join("shopee_br"), dir.join("ebay_us")).unwrap());
+    assert!(
+        out.contains("loja-mix/ebay_us: not read: a folder inside") && out.contains("not a market's folder"),
+        "{out}"
+    );
+    // Without its Shopify Payments transactions, the store's fees are said to be missing.
+    let out =
+        check_loja(|dir| fs::remove_file(dir.join("shopify-loja-mix/payment_transactions_export_1.csv")).unwrap());
+    assert!(out.contains("No Shopify Payments transactions export for Shopify loja-mix"), "{out}");
+    // An Amazon.com.br settlement among Amazon US files is in BRL, not USD.
+    let out = check_loja(|dir| {
+        let settlement = fs::read_dir(dir.join("amazon_br")).unwrap().next().unwrap().unwrap().path();
+        fs::rename(&settlement, dir.join("settlement.txt")).unwrap();
+    });
+    assert!(out.contains("expected USD, found BRL") && out.contains("goes in the amazon_br folder"), "{out}");
+}
+
+#[test]
+fn the_loja_mix_statement_shows_every_market_in_each_language() {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&demo(), out.path(), &["--seller", "loja-mix"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let st = statement(out.path(), "loja-mix");
+    let markets: Vec<&str> = st["markets"].as_array().unwrap().iter().map(|m| m["market"].as_str().unwrap()).collect();
+    assert_eq!(markets, ["amazon_br", "shopee_br", "shopify:loja-mix"]);
+    let currencies: Vec<&str> =
+        st["markets"].as_array().unwrap().iter().map(|m| m["currency"].as_str().unwrap()).collect();
+    assert_eq!(currencies, ["BRL", "BRL", "USD"]);
+    let scopes: BTreeSet<&str> = st["kpis"].as_array().unwrap().iter().map(|k| k["market"].as_str().unwrap()).collect();
+    assert_eq!(scopes, BTreeSet::from(["all", "amazon_br", "shopee_br", "shopify:loja-mix"]));
+}
+
+#[test]
+fn the_loja_mix_pdf_names_every_market_in_each_language() {
+    if !common::tools_present(&["pdftotext"]) {
+        return;
+    }
+    for (language, names) in [
+        ("en", ["Amazon BR", "Shopee BR", "Shopify loja-mix"]),
+        ("pt-BR", ["Amazon BR", "Shopee BR", "Shopify loja-mix"]),
+        ("zh-CN", ["亚马逊巴西站", "Shopee巴西站", "Shopify独立站 loja-mix"]),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let o = kpiseal(
+            "run",
+            &demo(),
+            &["--quiet", "--language", language, "--out", out.path().to_str().unwrap(), "--seller", "loja-mix"],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = pdf_text(out.path(), "loja-mix");
+        for name in names {
+            assert!(text.contains(name), "{language}: {name} missing from the PDF: {text}");
+        }
+    }
+}

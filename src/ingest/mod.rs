@@ -20,6 +20,7 @@ pub mod mercadolivre_ads;
 pub mod records;
 pub mod shopee_orders;
 pub mod shopify_orders;
+pub mod shopify_payments;
 pub mod table;
 pub mod units;
 
@@ -67,6 +68,8 @@ pub enum Format {
     ShopeeOrders,
     /// Shopify's orders export (`orders_export_1.csv`).
     ShopifyOrders,
+    /// Shopify Payments' transactions export (`payment_transactions_export_1.csv`).
+    ShopifyPayments,
     CostLedger,
     FxTable,
     FxPtax,
@@ -93,7 +96,7 @@ impl Format {
                 Some(Marketplace::MercadoLivre)
             }
             Format::ShopeeOrders => Some(Marketplace::Shopee),
-            Format::ShopifyOrders => Some(Marketplace::Shopify),
+            Format::ShopifyOrders | Format::ShopifyPayments => Some(Marketplace::Shopify),
             Format::CostLedger | Format::FxTable | Format::FxPtax | Format::Contract => None,
         }
     }
@@ -126,6 +129,7 @@ impl Format {
             Format::MercadolivreAdsXlsx => "mercadolivre_ads_xlsx",
             Format::ShopeeOrders => "shopee_orders",
             Format::ShopifyOrders => "shopify_orders",
+            Format::ShopifyPayments => "shopify_payments",
             Format::CostLedger => "cost_ledger",
             Format::FxTable => "fx_table",
             Format::FxPtax => "fx_ptax",
@@ -471,6 +475,11 @@ pub fn read_export_for(
             Format::AmazonDateRange,
             amazon_date_range::parse(&t, &preamble, &ctx_for(Format::AmazonDateRange)?)?,
         ));
+    }
+    if shopify_payments::is_header(&split(first, ',')) {
+        let csv = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
+        let t = table::read_decoded(file, &text, csv, shopify_payments::is_header)?;
+        return Ok((Format::ShopifyPayments, shopify_payments::parse(&t, &ctx_for(Format::ShopifyPayments)?)?));
     }
     if shopify_orders::is_header(&split(first, ',')) {
         let csv = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };

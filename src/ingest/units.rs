@@ -43,6 +43,9 @@ pub enum UnitKey {
     /// An order of a store's or marketplace's order export (Shopify), by
     /// its market and order name: all its line items.
     Order { market: crate::market::Market, order_id: String },
+    /// A payment transaction of a store (Shopify Payments): its time, type
+    /// and order as written, and its occurrence among identical ones.
+    StoreTransaction { market: crate::market::Market, at: String, kind: String, order_id: String, occurrence: usize },
     /// A day of a traffic report (Business Report by date).
     TrafficDay { date: NaiveDate },
     /// A day of one FNSKU in one disposition (Inventory Ledger summary).
@@ -101,6 +104,7 @@ impl UnitKey {
             UnitKey::Feedback { .. } => "feedback",
             UnitKey::OrderLine { .. } => "order items",
             UnitKey::Order { .. } => "orders",
+            UnitKey::StoreTransaction { .. } => "payment transactions",
             UnitKey::TrafficDay { .. } => "days of traffic",
             UnitKey::StockDay { .. } => "days of stock",
             UnitKey::DateRangeRow { .. } => "transactions",

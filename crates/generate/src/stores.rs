@@ -5,7 +5,9 @@
 //! (`fixtures/layouts/shopee/order_all.md`: sheet `orders`, every cell text,
 //! one row per item with the order's fields repeated) and a Shopify
 //! `orders_export_1.csv` (`fixtures/layouts/shopify/orders_export.md`: one
-//! row per line item, order fields on the first).
+//! row per line item, order fields on the first) with its Shopify Payments
+//! `payment_transactions_export_1.csv` (a charge per paid order, a refund
+//! per refunded one; `fixtures/layouts/shopify/payment_transactions.md`).
 //!
 //! Orders are drawn over the period and a few days either side, dated in
 //! the market's zone (São Paulo; the Shopify store's New York), and the
@@ -383,6 +385,9 @@ fn shopee(ws: &Workspace, seller: &Seller, rng: &mut Gen, count: usize) -> io::R
     Ok(summary.with_truth(ws.period, seller, "shopee_br", truth))
 }
 
+/// The header of a 2025 Shopify Payments transactions export.
+const PAYMENTS_HEADER: &str = "Transaction Date,Type,Order,Card Brand,Card Source,Payout Status,Payout Date,Available On,Amount,Fee,Net,Checkout,Payment Method Name,Presentment Amount,Presentment Currency,Currency";
+
 /// The 79 headers of a 2025 Shopify orders export.
 const SHOPIFY_HEADER: &str = include_str!("../../../fixtures/layouts/shopify/orders_export.header.csv");
 
@@ -397,6 +402,8 @@ fn shopify(ws: &Workspace, seller: &Seller, rng: &mut Gen, count: usize) -> io::
     let mut truth = Truth::default();
     let mut text = String::new();
     let mut rows = 0u64;
+    // Shopify Payments' transactions: (time, type, order, amount, fee).
+    let mut payments: Vec<(NaiveDateTime, &'static str, String, i64, i64)> = Vec::new();
     text.push_str(SHOPIFY_HEADER.trim_end());
     text.push('\n');
     // Newest first, as the admin exports them.
@@ -426,6 +433,13 @@ fn shopify(ws: &Workspace, seller: &Seller, rng: &mut Gen, count: usize) -> io::
         }
         if paid.is_some_and(|p| ws.period.contains(p.date())) {
             truth.units_sold += o.units();
+        }
+        if let Some(p) = paid {
+            payments.push((p, "charge", o.id.clone(), total, (total * 29 + 500) / 1000 + 30));
+            if refunded > 0 {
+                let at = p + chrono::Duration::days(between(rng, 2, 9));
+                payments.push((at, "refund", o.id.clone(), -refunded, 0));
+            }
         }
         for (i, &(p, q)) in o.items.iter().enumerate() {
             let product = &US_CATALOG[p];
@@ -468,8 +482,29 @@ fn shopify(ws: &Workspace, seller: &Seller, rng: &mut Gen, count: usize) -> io::
             rows += 1;
         }
     }
-    let name = format!("{}/shopify-{}/orders_export_1.csv", ws.exports_dir(seller), seller.id);
-    let summary = ws.write_text(&name, rows, |w| w.write_all(text.as_bytes()))?;
+    let folder = format!("{}/shopify-{}", ws.exports_dir(seller), seller.id);
+    let mut summary =
+        ws.write_text(&format!("{folder}/orders_export_1.csv"), rows, |w| w.write_all(text.as_bytes()))?;
+    // Newest first, as the admin exports them.
+    payments.sort_by(|a, b| b.0.cmp(&a.0).then(b.2.cmp(&a.2)));
+    let count = payments.len() as u64;
+    summary.add(ws.write_text(&format!("{folder}/payment_transactions_export_1.csv"), count, |w| {
+        writeln!(w, "{PAYMENTS_HEADER}")?;
+        for (at, kind, order, amount, fee) in &payments {
+            let payout = (*at + chrono::Duration::days(3)).date();
+            let presented = Cents(amount.abs());
+            writeln!(
+                w,
+                "{},{kind},{order},visa,online,paid,{payout},{payout},{},{},{},#{},card,{presented},USD,USD",
+                stamp(*at),
+                Cents(*amount),
+                Cents(*fee),
+                Cents(amount - fee),
+                35_756_536_135_773u64 + order.trim_start_matches('#').parse::<u64>().unwrap_or(0),
+            )?;
+        }
+        Ok(())
+    })?);
     let market: &'static str = Box::leak(format!("shopify:{}", seller.id).into_boxed_str());
     Ok(summary.with_truth(ws.period, seller, market, truth))
 }
