@@ -115,11 +115,47 @@ pub const MAX_STORE_LEN: usize = 60;
 /// A market a seller sells on: a site of [`SITES`], and for a site of
 /// stores, the store. Ordered as statements list markets: by site, then
 /// store name.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy)]
 pub struct Market {
     site: u8,
     /// The whole id (`amazon_us`, `shopify:acme-home`), interned.
     id: &'static str,
+}
+
+// A site that names no store has one market: its index alone tells it, so
+// equality, order and hashing look at the id only for stores (markets are
+// compared and hashed for every fact of a month).
+impl Market {
+    fn store_id(self) -> Option<&'static str> {
+        SITES[usize::from(self.site)].stores.then_some(self.id)
+    }
+}
+
+impl PartialEq for Market {
+    fn eq(&self, other: &Self) -> bool {
+        self.site == other.site && self.store_id() == other.store_id()
+    }
+}
+
+impl Eq for Market {}
+
+impl PartialOrd for Market {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Market {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.site.cmp(&other.site).then_with(|| self.store_id().cmp(&other.store_id()))
+    }
+}
+
+impl std::hash::Hash for Market {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.site.hash(state);
+        self.store_id().hash(state);
+    }
 }
 
 impl Market {
