@@ -41,19 +41,22 @@ fn expected(id: KpiId, t: &Truth, basis: ConversionBasis) -> Option<Decimal> {
 /// The KPIs under test that `market`'s reports let kpiseal compute: Mercado
 /// Livre's feedback, visits and stock are not read (the statement says so).
 fn computed_in(market: Market) -> &'static [KpiId] {
-    match market {
-        Market::AMAZON_US => &[
+    if market == Market::AMAZON_US {
+        &[
             KpiId::ReturnRate,
             KpiId::NegativeFeedbackRate,
             KpiId::CancelRate,
             KpiId::ConversionRate,
             KpiId::InventoryTurnoverDays,
-        ],
-        Market::MERCADOLIVRE_BR | Market::SHOPEE_BR => &[KpiId::ReturnRate, KpiId::CancelRate],
+        ]
+    } else if market == Market::MERCADOLIVRE_BR || market == Market::SHOPEE_BR {
+        &[KpiId::ReturnRate, KpiId::CancelRate]
+    } else if market == Market::AMAZON_BR {
         // Only its settlements: no returns or orders report.
-        Market::AMAZON_BR => &[],
+        &[]
+    } else {
         // A Shopify store: its orders export has cancellations, not returned units.
-        _ => &[KpiId::CancelRate],
+        &[KpiId::CancelRate]
     }
 }
 
