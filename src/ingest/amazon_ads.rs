@@ -371,6 +371,20 @@ mod tests {
 10/02/2026,10/02/2026,USD,SP - Lamps - Exact,Exact,LAMP-02,B0C1234568,800,12,\"$1,234.565\",$0.00,,0,0,0\n";
 
     #[test]
+    fn a_report_of_the_brazilian_site_is_read_in_brl_for_amazon_br_and_usd_is_refused_there() {
+        let br = IngestContext::new(Period::new(2026, 10).unwrap(), crate::market::Market::AMAZON_BR);
+        let text = "Date,Currency,Campaign Name,Ad Group Name,Advertised SKU,Impressions,Clicks,Spend,7 Day Total Sales,7 Day Total Orders (#),7 Day Total Units (#)\n\
+                    10/02/2026,BRL,SP - Cafeteira,Auto,LM-CAFE-01,900,31,41.27,389.70,3,3\n\
+                    10/03/2026,,SP - Cafeteira,Auto,LM-CAFE-01,300,9,12.00,0.00,0,0\n";
+        let (_, parsed) = read_export("exports/2026-10/loja/amazon_br/sp.csv", text.as_bytes(), &br).unwrap();
+        assert!(parsed.ads.iter().all(|a| a.market == crate::market::Market::AMAZON_BR && a.currency == Currency::Brl));
+        assert_eq!(parsed.ads[0].spend, d("41.27"));
+        let usd = text.replace(",BRL,", ",USD,");
+        let e = read_export("exports/2026-10/loja/amazon_br/sp.csv", usd.as_bytes(), &br).unwrap_err().to_string();
+        assert!(e.contains("reads USD; Amazon BR ad spend is billed in BRL"), "{e}");
+    }
+
+    #[test]
     fn console_csv_with_dollar_percent_trailing_spaces_and_acos_spelling() {
         let (format, parsed) = read_csv(CONSOLE_CSV).unwrap();
         assert_eq!(format, Format::AmazonAdsCsv);
