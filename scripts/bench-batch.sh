@@ -8,7 +8,7 @@
 #           whole `kpiseal run` (wall, peak RSS) against the read floor, a
 #           plain Python polars read of the same export files
 #           (scripts/polars_floor.py: read_csv / read_excel, nothing else)
-#   split   the same, apart for text and for XLSX: from 300 generated sellers
+#   split   the same, apart for text and for XLSX: from 400 generated sellers
 #           (5,000 orders per market), each run as a workspace of its own:
 #           text = the 100 with Amazon settlements, ads CSV and a Vendas CSV,
 #           less their one small XLSX (Mercado Livre's Product Ads, which
@@ -170,12 +170,12 @@ paired() {
 }
 
 if [[ "$mode" == split || "$mode" == all ]]; then
-    all="$(workspace 300 5000)"
+    all="$(workspace 400 5000)"
     echo
     echo "| workspace | sellers | exports | e2e wall | polars read floor | ratio (pairwise) | peak RSS |"
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     for kind in text xlsx; do
-        ws="$(subset "$all" "ws-s300-o5000-seed$seed-$kind" "${kind}_only")"
+        ws="$(subset "$all" "ws-s400-o5000-seed$seed-$kind" "${kind}_only")"
         options=()
         [[ "$kind" == text ]] && options=(--allow-missing mercadolivre_br)
         read -r wall floor_s ratio rss < <(paired "$ws" "${options[@]}") && [[ -n "$wall" ]] || exit 1

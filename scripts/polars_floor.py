@@ -42,7 +42,8 @@ def read_csv(path: Path) -> pl.DataFrame:
     if b"\t" in first and b"settlement-id" in first:
         # Amazon settlement flat file: tab-separated, no quoting.
         return plain_read(path, separator="\t", quote_char=None)
-    if b"Campaign Name" in first:
+    if b"Campaign Name" in first or first.startswith(b"Name,Email,") or first.startswith(b"Transaction Date,"):
+        # Sponsored Products CSV, Shopify's orders and payments exports: plain CSV.
         return plain_read(path)
     # Mercado Livre Vendas CSV: ';', decimal comma, title rows above the header.
     skip = header_line(path, VENDAS_HEADER)
@@ -64,7 +65,8 @@ def read_xlsx(path: Path) -> pl.DataFrame:
 
 def main() -> None:
     workspace, period = Path(sys.argv[1]), sys.argv[2]
-    files = sorted(p for p in (workspace / "exports" / period).glob("*/*") if p.is_file())
+    # A seller's files, and those of its market folders (amazon_br/, shopify-<store>/, ...).
+    files = sorted(p for p in (workspace / "exports" / period).glob("*/**/*") if p.is_file())
     rows = size = 0
     spent = {"text": 0.0, "xlsx": 0.0}
     started = time.perf_counter()
