@@ -766,4 +766,89 @@ mod tests {
         .to_string();
         assert!(e.contains("column \"Created at\": \"10/10/2026\" is not a time as Shopify writes it"), "{e}");
     }
+
+    /// One generated order: (items as (quantity, price in cents), discount
+    /// in cents, shipping, taxes, status, refunded in cents).
+    type Drawn = (Vec<(i64, i64)>, i64, i64, i64, u8, i64);
+
+    fn cents(c: i64) -> String {
+        format!("{}.{:02}", c / 100, c % 100)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// However orders are split over item rows, each counts once: the
+        /// principal lines are the paid orders' items, every order placed is
+        /// counted, cancelled ones as the store's, refunds as written, and
+        /// every order adds up.
+        #[test]
+        fn prop_orders_count_once_whatever_their_rows(
+            drawn in proptest::collection::vec(
+                (
+                    proptest::collection::vec((1i64..4, 1i64..20_000), 1..4),
+                    0i64..2_000, 0i64..1_500, 0i64..900, 0u8..4, 0i64..5_000,
+                ),
+                1..12,
+            )
+        ) {
+            let drawn: Vec<Drawn> = drawn;
+            let mut rows = Vec::new();
+            let (mut principal, mut placed, mut cancelled, mut refunded) = (0i64, 0usize, 0usize, 0i64);
+            for (k, (items, discount, shipping, taxes, status, refund)) in drawn.iter().enumerate() {
+                let gross: i64 = items.iter().map(|(q, p)| q * p).sum();
+                let discount = (*discount).min(gross);
+                let subtotal = gross - discount;
+                let total = subtotal + shipping + taxes;
+                let refund = (*refund).min(total);
+                let (financial, paid, cancel, refund) = match status {
+                    0 => ("paid", "2026-10-05 10:00:00 -0400", "", 0),
+                    1 => ("partially_refunded", "2026-10-06 10:00:00 -0400", "", refund),
+                    2 => ("pending", "", "", 0),
+                    _ => ("voided", "", "2026-10-07 09:00:00 -0400", 0),
+                };
+                if !paid.is_empty() {
+                    principal += gross;
+                    placed += 1;
+                    refunded += refund;
+                }
+                cancelled += usize::from(!cancel.is_empty());
+                let name = format!("#{}", 1001 + k);
+                for (i, (q, p)) in items.iter().enumerate() {
+                    let mut cells = vec![
+                        ("Name", name.clone()),
+                        ("Created at", "2026-10-05 09:00:00 -0400".to_string()),
+                        ("Lineitem quantity", q.to_string()),
+                        ("Lineitem price", cents(*p)),
+                    ];
+                    if i == 0 {
+                        cells.extend([
+                            ("Financial Status", financial.to_string()),
+                            ("Paid at", paid.to_string()),
+                            ("Currency", "USD".to_string()),
+                            ("Subtotal", cents(subtotal)),
+                            ("Shipping", cents(*shipping)),
+                            ("Taxes", cents(*taxes)),
+                            ("Total", cents(total)),
+                            ("Discount Amount", cents(discount)),
+                            ("Cancelled at", cancel.to_string()),
+                            ("Refunded Amount", cents(refund)),
+                        ]);
+                    }
+                    let cells: Vec<(&str, &str)> = cells.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                    rows.push(row(&cells));
+                }
+            }
+            let p = read(&export(&rows)).unwrap();
+            proptest::prop_assert!(p.checks[0].ok, "{:?}", p.checks[0]);
+            let sum = |kind| p.lines.iter().filter(|l| l.kind == kind).map(|l| l.amount).sum::<Decimal>();
+            proptest::prop_assert_eq!(sum(MoneyKind::Principal), Decimal::new(principal, 2));
+            proptest::prop_assert_eq!(sum(MoneyKind::Refund), Decimal::new(-refunded, 2));
+            let count = |kind| p.events.iter().filter(|e| e.kind == kind).count();
+            proptest::prop_assert_eq!(count(OrderEventKind::Ordered), drawn.len());
+            proptest::prop_assert_eq!(count(OrderEventKind::Placed), placed);
+            proptest::prop_assert_eq!(count(OrderEventKind::CancelledBySeller), cancelled);
+            proptest::prop_assert_eq!(p.units.len(), drawn.len());
+        }
+    }
 }
