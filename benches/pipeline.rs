@@ -7,9 +7,10 @@
 //!
 //! `cargo bench --bench pipeline`. The workspace is generated once into a
 //! temporary folder when the benchmarks start (seed 7, like
-//! scripts/bench-batch.sh); each of its three sellers has its own profile:
+//! scripts/bench-batch.sh); each of its four sellers has its own profile:
 //! acme-home (Amazon settlements + Vendas CSV, zh-CN), sunny-gadgets
-//! (Amazon settlements + ads XLSX, en), rio-casa (Vendas XLSX, pt-BR).
+//! (Amazon settlements + ads XLSX, en), rio-casa (Vendas XLSX, pt-BR),
+//! loja-mix (Amazon.com.br settlements, Shopee workbook, Shopify CSVs, zh-CN).
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -25,7 +26,7 @@ use kpiseal::workspace::Workspace;
 use kpiseal_generate::{GenerateOptions, generate_workspace};
 use kpiseal_seal::manifest::Status;
 
-const SELLERS: [&str; 3] = ["acme-home", "sunny-gadgets", "rio-casa"];
+const SELLERS: [&str; 4] = ["acme-home", "sunny-gadgets", "rio-casa", "loja-mix"];
 const ORDERS: usize = 5000;
 
 fn main() {
@@ -44,7 +45,7 @@ fn setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();
     SETUP.get_or_init(|| {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let opts = GenerateOptions { seed: 7, sellers: 3, orders: ORDERS, ..GenerateOptions::default() };
+        let opts = GenerateOptions { seed: 7, sellers: 4, orders: ORDERS, ..GenerateOptions::default() };
         generate_workspace(dir.path(), &opts).expect("the generated workspace");
         let ws = Workspace::open(dir.path()).expect("the workspace opens");
         let signer = Signer::load(&ws).expect("the demo key");

@@ -20,9 +20,10 @@ fn demo_statement(seller: &str) -> Statement {
     build_statement(&ws, seller, &RunOptions::new("2026-10".parse().unwrap()), signing).unwrap()
 }
 
-/// The three demo statements: zh-CN with two markets (acme-home), en with
-/// one (sunny-gadgets), pt-BR with one (rio-casa).
-#[divan::bench(args = ["acme-home", "sunny-gadgets", "rio-casa"], sample_count = 200)]
+/// The four demo statements: zh-CN with two markets (acme-home), en with
+/// one (sunny-gadgets), pt-BR with one (rio-casa), zh-CN with three
+/// (loja-mix: Amazon.com.br, Shopee, a Shopify store).
+#[divan::bench(args = ["acme-home", "sunny-gadgets", "rio-casa", "loja-mix"], sample_count = 200)]
 fn render_statement(bencher: divan::Bencher, seller: &str) {
     let statement = demo_statement(seller);
     let json = statement.to_json();
