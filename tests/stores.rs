@@ -129,7 +129,12 @@ fn shopify(dir: &Path) -> Figures {
         }
         let at = DateTime::parse_from_str(&r[col("Paid at")], "%Y-%m-%d %H:%M:%S %z").unwrap();
         if in_october(at.with_timezone(&new_york).date_naive()) {
-            gmv += items[name] - dec(&r[col("Refunded Amount")]).min(items[name]);
+            // A refund is principal at the items' price before the discount.
+            let subtotal = dec(&r[col("Subtotal")]);
+            let paid_for_items = dec(&r[col("Refunded Amount")]).min(subtotal);
+            let refunded = if subtotal.is_zero() { Decimal::ZERO } else { paid_for_items * items[name] / subtotal };
+            let refunded = refunded.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            gmv += items[name] - refunded;
             orders += 1;
         }
     }

@@ -35,8 +35,12 @@
 //! - a **refund** is the order's `Refunded Amount`: the export gives each
 //!   order's refunded total, not when it was refunded, so it counts with
 //!   its order, as the export stood when downloaded, against the items
-//!   first, then shipping (tax refunds cannot be told apart). A data note
-//!   says so, naming the orders.
+//!   first, then shipping (tax refunds cannot be told apart). The items'
+//!   part is refunded principal at the items' price before the order's
+//!   discount (what was paid for the items, `Subtotal`, stands for their
+//!   whole price), so a fully refunded order leaves no GMV, as an Amazon
+//!   refund's principal is at item price. A data note says so, naming the
+//!   orders.
 //!
 //! **Reconciliation**, per order: the items less the discount make
 //! `Subtotal`, and `Subtotal` + `Shipping` + `Taxes` + `Duties` make
@@ -414,8 +418,14 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             money(MoneyKind::Tax, order.duties);
             money(MoneyKind::Refund, -order.refunded);
             if !order.refunded.is_zero() {
-                let principal = order.refunded.min(order.items);
-                let shipping = (order.refunded - principal).min(order.shipping);
+                let paid_for_items = order.refunded.min(order.subtotal);
+                let principal = if order.subtotal.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    let gross = paid_for_items * order.items / order.subtotal;
+                    crate::money::RoundingMode::HalfUp.round_money(gross, ctx.currency)
+                };
+                let shipping = (order.refunded - paid_for_items).min(order.shipping);
                 out.events.push(event(OrderEventKind::Refunded, date, 0, principal, shipping));
                 refunds.push(line);
             }
@@ -651,6 +661,27 @@ mod tests {
         assert_eq!((refund.principal.to_string(), refund.shipping.to_string()), ("50.00".into(), "3.00".into()));
         assert!(p.lines.iter().any(|l| l.kind == MoneyKind::Refund && l.amount.to_string() == "-53.00"));
         assert!(matches!(&p.notes[0].0, NoteKind::StoreRefundsWithTheirOrder { orders, .. } if orders == "1"));
+    }
+
+    #[test]
+    fn a_full_refund_of_a_discounted_order_refunds_its_whole_item_price() {
+        // The layout's sample order, refunded whole: 127.92 is 119.55 of items (158.00 before the discount) and 8.37 of tax.
+        let text = export(&[order(
+            "#1001",
+            "refunded",
+            "2026-10-05 18:44:25 -0400",
+            "2026-10-05 18:45:33 -0400",
+            ["119.55", "0.00", "8.37", "127.92", "38.45", "127.92"],
+            &[("1", "99.00"), ("1", "59.00")],
+        )]);
+        let p = read(&text).unwrap();
+        let refund = p.events.iter().find(|e| e.kind == OrderEventKind::Refunded).unwrap();
+        assert_eq!((refund.principal.to_string(), refund.shipping.to_string()), ("158.00".into(), "0.00".into()));
+        // A partial refund of 50.00 is that share of the items' whole price: 50 × 158 / 119.55 = 66.08.
+        let text = text.replace(",127.92,", ",50.00,").replacen(",50.00,", ",127.92,", 1);
+        let p = read(&text).unwrap();
+        let refund = p.events.iter().find(|e| e.kind == OrderEventKind::Refunded).unwrap();
+        assert_eq!(refund.principal.to_string(), "66.08");
     }
 
     #[test]
