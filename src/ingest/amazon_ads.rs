@@ -120,7 +120,7 @@ impl Columns {
     }
 }
 
-/// Reads a Sponsored Products report into [`AdRow`]s of [`Market::AMAZON_US`].
+/// Reads a Sponsored Products report into [`AdRow`]s of `ctx.market` (an Amazon site).
 ///
 /// **Which rows belong to the period:** a row counts when its whole date
 /// range (Start Date to End Date) lies in `ctx.counted`, the period or the

@@ -32,7 +32,7 @@ pub fn is_header(headers: &[String]) -> bool {
 }
 
 /// Reads an FBA customer returns report into one `Returned` event of
-/// [`Market::AMAZON_US`] per row, dated by `return-date` brought to the
+/// `ctx.market` (an Amazon site) per row, dated by `return-date` brought to the
 /// market's time zone (`ctx.tz`), with `quantity` as its units.
 ///
 /// **What counts:** every row, whatever its `detailed-disposition`

@@ -46,7 +46,7 @@ pub fn is_header(headers: &[String]) -> bool {
     has(FROM) && has(TO) && has(CAMPAIGN) && has(SPEND) && has(AD_CODE)
 }
 
-/// Reads a Product Ads report into [`AdRow`]s of [`Market::MERCADOLIVRE_BR`]
+/// Reads a Product Ads report into [`AdRow`]s of `ctx.market` (Mercado Livre BR)
 /// in BRL (the site's currency: the report names none but "Moeda local").
 ///
 /// **Which rows belong to the period:** as for Amazon's reports (see

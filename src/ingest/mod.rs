@@ -104,7 +104,7 @@ impl Format {
     /// The market an export of this format is of when it lies in the
     /// seller's export folder itself rather than a market's folder: the
     /// first site of its marketplace in [`crate::market::SITES`] (Amazon
-    /// US, Mercado Livre BR), as before markets had folders. `None` for a
+    /// US, Mercado Livre BR, Shopee BR; see [`Market::home_of`]). `None` for a
     /// marketplace of stores, whose exports must name their store by folder.
     pub fn home_market(self) -> Option<Market> {
         Market::home_of(self.marketplace()?)
