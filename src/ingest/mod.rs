@@ -17,6 +17,7 @@ pub mod costs;
 pub mod dates;
 pub mod mercadolivre;
 pub mod mercadolivre_ads;
+mod order_export;
 pub mod records;
 pub mod shopee_orders;
 pub mod shopify_orders;

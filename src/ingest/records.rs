@@ -263,3 +263,32 @@ pub struct ReconciliationCheck {
     /// Where it fails, e.g. the first mismatching rows; empty when ok.
     pub detail: String,
 }
+
+impl ReconciliationCheck {
+    /// The check of a file made of many `what` (orders, lines) that must
+    /// each add up: ok when `failing` is empty, else its detail names the
+    /// first five that do not.
+    pub fn of_items(
+        file: &str,
+        scope: String,
+        currency: Currency,
+        (reported, computed): (Decimal, Decimal),
+        what: &str,
+        failing: &[String],
+    ) -> Self {
+        let detail = if failing.is_empty() {
+            String::new()
+        } else {
+            format!("{what} that do not add up: {}", failing.iter().take(5).cloned().collect::<Vec<_>>().join(", "))
+        };
+        ReconciliationCheck {
+            file: file.to_string(),
+            scope,
+            currency,
+            reported,
+            computed,
+            ok: failing.is_empty(),
+            detail,
+        }
+    }
+}

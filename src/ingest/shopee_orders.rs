@@ -38,12 +38,11 @@
 //! **Reconciliation**, per order not cancelled: the items' subtotals plus
 //! the buyer's shipping make `Valor Total`.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
-use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
+use super::order_export::{self, Found, Grouping};
+use super::records::{MoneyKind, OrderEventKind, ReconciliationCheck};
 use super::table::{Row, Table, fold_header};
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
@@ -310,7 +309,7 @@ fn add_item(t: &Table, row: &Row, c: &Columns, order: &mut Order<'_>) -> Result<
 pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError> {
     let c = Columns::find(t)?;
     let mut orders: Vec<Order<'_>> = Vec::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut grouping = Grouping::default();
     for row in &t.rows {
         if t.is_blank(row, c.order) && t.is_blank(row, c.created) {
             continue;
@@ -332,16 +331,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 ));
             }
         } else {
-            if let Some(&first) = seen.get(&id) {
-                return Err(t.error(
-                    row,
-                    c.order,
-                    format!(
-                        "order {id} appears again, after other orders (it began at row {first}): Shopee lists an order's items together; export the orders again rather than joining files"
-                    ),
-                ));
-            }
-            seen.insert(id.clone(), row.number);
+            grouping.begin(t, row, c.order, &id, "Shopee")?;
             let mut order = first_row(t, row, &c)?;
             order.fingerprint.add(order_cells(t, row, &c));
             orders.push(order);
@@ -352,11 +342,10 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     }
 
     let mut out = ParsedExport::default();
-    let (mut unpaid, mut refunds, mut unbalanced) = (Vec::new(), Vec::new(), Vec::new());
+    let mut found = Found::default();
+    let mut unbalanced = Vec::new();
     let (mut reported, mut computed) = (Decimal::ZERO, Decimal::ZERO);
     for order in &orders {
-        out.rows_total += order.rows.len();
-        out.saw(order.created);
         if order.cancelled.is_none() {
             reported += order.total;
             computed += order.items + order.shipping;
@@ -372,99 +361,46 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         );
         unit.fingerprint = order.fingerprint;
         unit.summary = format!("{}, total {}", order.status, order.total);
-        let (first_line, first_event) = (out.lines.len(), out.events.len());
-        let line = order.first.number;
-        let event = |kind, date, units, principal, shipping| OrderEvent {
-            market: ctx.market,
-            line,
-            date,
-            order_id: order.id.clone(),
-            kind,
-            units,
-            principal,
-            shipping,
-        };
-        let placed_in_period = ctx.period.contains(order.created);
-        if placed_in_period {
-            out.events.push(event(OrderEventKind::Ordered, order.created, 0, Decimal::ZERO, Decimal::ZERO));
-            if let Some(kind) = order.cancelled {
-                out.events.push(event(kind, order.created, 0, Decimal::ZERO, Decimal::ZERO));
-            } else if order.paid.is_none() {
-                unpaid.extend(order.rows.iter().copied());
-            }
-        }
-        let sale_date = order.paid.filter(|_| order.cancelled.is_none());
-        let sold_in_period = sale_date.is_some_and(|d| ctx.period.contains(d));
-        if let Some(date) = sale_date.filter(|_| sold_in_period) {
-            out.events.push(event(OrderEventKind::Placed, date, order.units, order.items, order.shipping));
-            let refund = if order.refunded { order.returned_value } else { Decimal::ZERO };
-            for (kind, amount) in [
+        let refund = if order.refunded { order.returned_value } else { Decimal::ZERO };
+        let counted = order_export::Order {
+            id: &order.id,
+            line: order.first.number,
+            rows: &order.rows,
+            created: order.created,
+            sale: order.paid.filter(|_| order.cancelled.is_none()),
+            cancelled: order.cancelled,
+            unpaid: order.paid.is_none(),
+            units: order.units,
+            principal: order.items,
+            shipping: order.shipping,
+            money: vec![
                 (MoneyKind::Principal, order.items),
                 (MoneyKind::Shipping, order.shipping),
                 (MoneyKind::PlatformFee, -order.fees),
                 (MoneyKind::Refund, -refund),
-            ] {
-                if !amount.is_zero() {
-                    out.lines.push(MoneyLine {
-                        market: ctx.market,
-                        line,
-                        date,
-                        order_id: order.id.clone(),
-                        kind,
-                        amount,
-                    });
-                }
-            }
-            if order.returned_units > 0 {
-                out.events.push(event(
-                    OrderEventKind::Returned,
-                    date,
-                    order.returned_units,
-                    Decimal::ZERO,
-                    Decimal::ZERO,
-                ));
-            }
-            if !refund.is_zero() {
-                out.events.push(event(OrderEventKind::Refunded, date, 0, refund, Decimal::ZERO));
-                refunds.push(line);
-            }
-        }
-        unit.lines = first_line..out.lines.len();
-        unit.events = first_event..out.events.len();
-        if placed_in_period || sold_in_period {
-            unit.rows_in_period = order.rows.len();
-            out.rows_in_period += order.rows.len();
-        } else {
-            let date = sale_date.unwrap_or(order.created);
-            for &number in &order.rows {
-                out.leave_out(number, date);
-            }
-        }
-        out.units.push(unit);
+            ],
+            returned_units: order.returned_units,
+            refund: (!refund.is_zero()).then_some((refund, Decimal::ZERO)),
+            unit,
+        };
+        order_export::count(counted, ctx.market, ctx.period, &mut out, &mut found);
     }
     let checked = orders.iter().filter(|o| o.cancelled.is_none()).count();
-    out.checks.push(ReconciliationCheck {
-        file: t.file.clone(),
-        scope: format!("{checked} orders: item subtotals plus the buyer's shipping make Valor Total"),
-        currency: ctx.currency,
-        reported,
-        computed,
-        ok: unbalanced.is_empty(),
-        detail: if unbalanced.is_empty() {
-            String::new()
-        } else {
-            format!("orders that do not add up: {}", unbalanced.iter().take(5).cloned().collect::<Vec<_>>().join(", "))
-        },
-    });
-    if !unpaid.is_empty() {
-        let n = orders.iter().filter(|o| unpaid.contains(&o.first.number)).count();
-        out.notes.push((NoteKind::StoreOrdersUnpaid { file: t.file.clone(), orders: n.to_string() }, unpaid));
+    out.checks.push(ReconciliationCheck::of_items(
+        &t.file,
+        format!("{checked} orders: item subtotals plus the buyer's shipping make Valor Total"),
+        ctx.currency,
+        (reported, computed),
+        "orders",
+        &unbalanced,
+    ));
+    if !found.unpaid_rows.is_empty() {
+        let orders = found.unpaid_orders.to_string();
+        out.notes.push((NoteKind::StoreOrdersUnpaid { file: t.file.clone(), orders }, found.unpaid_rows));
     }
-    if !refunds.is_empty() {
-        out.notes.push((
-            NoteKind::RefundsFromReturnedUnits { file: t.file.clone(), orders: refunds.len().to_string() },
-            refunds,
-        ));
+    if !found.refunded.is_empty() {
+        let orders = found.refunded.len().to_string();
+        out.notes.push((NoteKind::RefundsFromReturnedUnits { file: t.file.clone(), orders }, found.refunded));
     }
     Ok(out)
 }

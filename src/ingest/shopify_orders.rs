@@ -49,12 +49,11 @@
 //! tax line is added). The file's check fails naming the first orders
 //! that do not add up.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
+use super::order_export::{self, Found, Grouping};
+use super::records::{MoneyKind, OrderEventKind, ReconciliationCheck};
 use super::table::{Row, Table};
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
@@ -307,7 +306,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     t.refuse_repeated_headers()?;
     let c = Columns::find(t)?;
     let mut orders: Vec<Order<'_>> = Vec::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut grouping = Grouping::default();
     for row in &t.rows {
         if t.is_blank(row, c.name) && t.is_blank(row, c.created_at) {
             continue;
@@ -315,16 +314,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         let name = t.required_text(row, c.name, "the order name")?;
         let continues = orders.last().is_some_and(|o| o.id == name);
         if !continues {
-            if let Some(&line) = seen.get(&name) {
-                return Err(t.error(
-                    row,
-                    c.name,
-                    format!(
-                        "order {name} appears again, after other orders (it began at line {line}): Shopify lists an order's rows together; export the orders again rather than joining files"
-                    ),
-                ));
-            }
-            seen.insert(name.clone(), row.number);
+            grouping.begin(t, row, c.name, &name, "Shopify")?;
             let mut order = first_row(t, row, &c, ctx)?;
             order.fingerprint.add((
                 t.text_ref(row, c.financial),
@@ -344,11 +334,10 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     }
 
     let mut out = ParsedExport::default();
-    let (mut unpaid, mut refunds, mut unbalanced) = (Vec::new(), Vec::new(), Vec::new());
+    let mut found = Found::default();
+    let mut unbalanced = Vec::new();
     let (mut reported, mut computed) = (Decimal::ZERO, Decimal::ZERO);
     for order in &orders {
-        out.rows_total += order.rows.len();
-        out.saw(order.created);
         let (ok, tax_inclusive) = adds_up(order);
         reported += order.total;
         computed += order.items - order.discount + order.shipping + order.duties;
@@ -366,105 +355,58 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         );
         unit.fingerprint = order.fingerprint;
         unit.summary = format!("total {}, refunded {}", order.total, order.refunded);
-        let (first_line, first_event) = (out.lines.len(), out.events.len());
-        let line = order.first.number;
-        let event = |kind, date, units, principal, shipping| OrderEvent {
-            market: ctx.market,
-            line,
-            date,
-            order_id: order.id.clone(),
-            kind,
-            units,
-            principal,
-            shipping,
-        };
-        let placed_in_period = ctx.period.contains(order.created);
-        if placed_in_period {
-            out.events.push(event(OrderEventKind::Ordered, order.created, 0, Decimal::ZERO, Decimal::ZERO));
-            if order.cancelled {
-                out.events.push(event(
-                    OrderEventKind::CancelledBySeller,
-                    order.created,
-                    0,
-                    Decimal::ZERO,
-                    Decimal::ZERO,
-                ));
-            } else if order.payment == Payment::Unpaid {
-                unpaid.extend(order.rows.iter().copied());
-            }
-        }
-        let sale_date = order.paid.filter(|_| order.payment == Payment::Paid && !order.cancelled);
-        let sold_in_period = sale_date.is_some_and(|d| ctx.period.contains(d));
-        if let Some(date) = sale_date.filter(|_| sold_in_period) {
-            out.events.push(event(OrderEventKind::Placed, date, order.units, order.items, order.shipping));
-            let mut money = |kind, amount: Decimal| {
-                if !amount.is_zero() {
-                    out.lines.push(MoneyLine {
-                        market: ctx.market,
-                        line,
-                        date,
-                        order_id: order.id.clone(),
-                        kind,
-                        amount,
-                    });
-                }
+        let refund = (!order.refunded.is_zero()).then(|| {
+            // The items' part is principal at their price before the discount.
+            let paid_for_items = order.refunded.min(order.subtotal);
+            let principal = if order.subtotal.is_zero() {
+                Decimal::ZERO
+            } else {
+                let gross = paid_for_items * order.items / order.subtotal;
+                crate::money::RoundingMode::HalfUp.round_money(gross, ctx.currency)
             };
-            money(MoneyKind::Principal, order.items);
-            money(MoneyKind::Promotion, -order.discount);
-            money(MoneyKind::Shipping, order.shipping);
-            if !tax_inclusive {
-                money(MoneyKind::Tax, order.taxes);
-            }
-            money(MoneyKind::Tax, order.duties);
-            money(MoneyKind::Refund, -order.refunded);
-            if !order.refunded.is_zero() {
-                let paid_for_items = order.refunded.min(order.subtotal);
-                let principal = if order.subtotal.is_zero() {
-                    Decimal::ZERO
-                } else {
-                    let gross = paid_for_items * order.items / order.subtotal;
-                    crate::money::RoundingMode::HalfUp.round_money(gross, ctx.currency)
-                };
-                let shipping = (order.refunded - paid_for_items).min(order.shipping);
-                out.events.push(event(OrderEventKind::Refunded, date, 0, principal, shipping));
-                refunds.push(line);
-            }
-        }
-        unit.lines = first_line..out.lines.len();
-        unit.events = first_event..out.events.len();
-        if placed_in_period || sold_in_period {
-            unit.rows_in_period = order.rows.len();
-            out.rows_in_period += order.rows.len();
-        } else {
-            let date = sale_date.unwrap_or(order.created);
-            for &number in &order.rows {
-                out.leave_out(number, date);
-            }
-        }
-        out.units.push(unit);
+            (principal, (order.refunded - paid_for_items).min(order.shipping))
+        });
+        let tax = if tax_inclusive { Decimal::ZERO } else { order.taxes };
+        let counted = order_export::Order {
+            id: &order.id,
+            line: order.first.number,
+            rows: &order.rows,
+            created: order.created,
+            sale: order.paid.filter(|_| order.payment == Payment::Paid && !order.cancelled),
+            cancelled: order.cancelled.then_some(OrderEventKind::CancelledBySeller),
+            unpaid: order.payment == Payment::Unpaid,
+            units: order.units,
+            principal: order.items,
+            shipping: order.shipping,
+            money: vec![
+                (MoneyKind::Principal, order.items),
+                (MoneyKind::Promotion, -order.discount),
+                (MoneyKind::Shipping, order.shipping),
+                (MoneyKind::Tax, tax),
+                (MoneyKind::Tax, order.duties),
+                (MoneyKind::Refund, -order.refunded),
+            ],
+            returned_units: 0,
+            refund,
+            unit,
+        };
+        order_export::count(counted, ctx.market, ctx.period, &mut out, &mut found);
     }
-    out.checks.push(ReconciliationCheck {
-        file: t.file.clone(),
-        scope: format!("{} orders: items less discounts, plus shipping, taxes and duties, make Total", orders.len()),
-        currency: ctx.currency,
-        reported,
-        computed,
-        ok: unbalanced.is_empty(),
-        detail: if unbalanced.is_empty() {
-            String::new()
-        } else {
-            format!("orders that do not add up: {}", unbalanced.iter().take(5).cloned().collect::<Vec<_>>().join(", "))
-        },
-    });
-    if !unpaid.is_empty() {
-        let orders = orders.iter().filter(|o| unpaid.contains(&o.first.number)).count();
-        out.notes.push((NoteKind::StoreOrdersUnpaid { file: t.file.clone(), orders: orders.to_string() }, unpaid));
+    out.checks.push(ReconciliationCheck::of_items(
+        &t.file,
+        format!("{} orders: items less discounts, plus shipping, taxes and duties, make Total", orders.len()),
+        ctx.currency,
+        (reported, computed),
+        "orders",
+        &unbalanced,
+    ));
+    if !found.unpaid_rows.is_empty() {
+        let orders = found.unpaid_orders.to_string();
+        out.notes.push((NoteKind::StoreOrdersUnpaid { file: t.file.clone(), orders }, found.unpaid_rows));
     }
-    if !refunds.is_empty() {
-        out.notes.push((
-            NoteKind::StoreRefundsWithTheirOrder { file: t.file.clone(), orders: refunds.len().to_string() },
-            refunds,
-        ));
+    if !found.refunded.is_empty() {
+        let orders = found.refunded.len().to_string();
+        out.notes.push((NoteKind::StoreRefundsWithTheirOrder { file: t.file.clone(), orders }, found.refunded));
     }
     Ok(out)
 }

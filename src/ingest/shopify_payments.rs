@@ -167,20 +167,15 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         unit.events = first_event..out.events.len();
         out.units.push(unit);
     }
-    let lines: Vec<String> = unbalanced.iter().take(5).map(usize::to_string).collect();
-    out.checks.push(ReconciliationCheck {
-        file: t.file.clone(),
-        scope: format!("{} transactions: Amount less Fee makes Net", out.rows_total),
-        currency: ctx.currency,
-        reported,
-        computed,
-        ok: unbalanced.is_empty(),
-        detail: if unbalanced.is_empty() {
-            String::new()
-        } else {
-            format!("lines that do not add up: {}", lines.join(", "))
-        },
-    });
+    let failing: Vec<String> = unbalanced.iter().map(usize::to_string).collect();
+    out.checks.push(ReconciliationCheck::of_items(
+        &t.file,
+        format!("{} transactions: Amount less Fee makes Net", out.rows_total),
+        ctx.currency,
+        (reported, computed),
+        "lines",
+        &failing,
+    ));
     Ok(out)
 }
 
