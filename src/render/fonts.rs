@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use allsorts::binary::read::ReadScope;
 use allsorts::cff::CFF;
@@ -13,6 +13,7 @@ use allsorts::tag;
 use printpdf::{FontId, ParsedFont};
 
 use super::RenderError;
+pub use super::document_font::DocumentFont;
 use crate::error::Error;
 use crate::workspace::Workspace;
 
@@ -58,22 +59,26 @@ const CUT_CACHE_SIZE: usize = 64;
 /// on what was rendered before it; the cache only saves cutting the same set twice.
 /// At most [`CUT_CACHE_SIZE`] cuts are kept: when full it is emptied. A clone starts empty.
 #[derive(Default)]
-struct CutCache(Mutex<HashMap<BTreeSet<char>, ParsedFont>>);
+struct CutCache(Mutex<HashMap<BTreeSet<char>, Arc<DocumentFont>>>);
 
 impl CutCache {
     /// The cut for `chars`, made by `cut` unless it is cached; `None` when `cut` fails.
-    fn get_or_cut(&self, chars: &BTreeSet<char>, cut: impl FnOnce() -> Option<ParsedFont>) -> Option<ParsedFont> {
+    fn get_or_cut(
+        &self,
+        chars: &BTreeSet<char>,
+        cut: impl FnOnce() -> Option<DocumentFont>,
+    ) -> Option<Arc<DocumentFont>> {
         // A poisoned lock only means another thread panicked while holding it: the
         // map holds complete cuts or nothing, so it is still good to use.
         if let Some(font) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(chars) {
             return Some(font.clone());
         }
-        let font = cut()?;
+        let font = Arc::new(cut()?);
         let mut cuts = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if cuts.len() >= CUT_CACHE_SIZE {
             cuts.clear();
         }
-        cuts.insert(chars.clone(), font.clone());
+        cuts.insert(chars.clone(), Arc::clone(&font));
         Some(font)
     }
 }
@@ -222,9 +227,9 @@ impl LoadedFace {
     /// is left out (printpdf then shows `.notdef` for it). `None` for any other face, or
     /// when the cut fails: then printpdf gets the whole face and `archive::finish` cuts it.
     /// The same `chars` always give the same cut; one made before is reused.
-    pub fn document_font(&self, chars: &BTreeSet<char>) -> Option<ParsedFont> {
+    pub fn document_font(&self, chars: &BTreeSet<char>) -> Option<Arc<DocumentFont>> {
         let program = self.cid_cff.as_deref()?;
-        self.cuts.get_or_cut(chars, || self.cut(program, chars))
+        self.cuts.get_or_cut(chars, || DocumentFont::new(self.cut(program, chars)?))
     }
 
     /// [`LoadedFace::document_font`] made from the face's CID-keyed `program`, uncached.
@@ -356,7 +361,7 @@ mod tests {
     fn a_document_cut_holds_the_shown_glyphs_with_their_cids_and_widths() {
         let face = &Fonts::builtin().unwrap().regular;
         let chars: BTreeSet<char> = "应付金额 R$ 1.234,56 ção".chars().collect();
-        let cut = face.document_font(&chars).unwrap();
+        let cut = &face.document_font(&chars).unwrap().font;
         assert!(cut.original_bytes.len() < 40_000, "{} bytes", cut.original_bytes.len());
         let file = ReadScope::new(&cut.original_bytes).read::<FontData<'_>>().unwrap();
         let provider = file.table_provider(0).unwrap();

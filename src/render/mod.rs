@@ -6,11 +6,13 @@
 
 pub mod archive;
 mod charstring;
+mod document_font;
 pub mod fonts;
 pub mod layout;
 mod review;
 mod sections;
 mod trend;
+mod writer;
 pub use review::render_review;
 
 use std::collections::BTreeSet;
@@ -58,17 +60,35 @@ pub enum RenderError {
 /// from the templates; [`RenderError::Pdf`] if the document cannot be
 /// finished.
 pub fn render_pdf(statement: &Statement, json: &[u8], options: &RenderOptions) -> Result<Vec<u8>, RenderError> {
-    render(statement, json, options, true)
+    render(statement, json, options, Serializer::Direct)
 }
 
-/// [`render_pdf`]; `cut_fonts` false hands printpdf the whole faces, which
-/// `archive::finish` then cuts to the same programs after reading the content
-/// streams back (what render did before per-document cuts), for a test to compare.
+/// How [`assemble`] turns laid-out pages into a document. Every way gives
+/// the same bytes (a test holds them to it); all but the first are there for
+/// that test, and as the fallback of the first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Serializer {
+    /// [`writer::document`] over per-document font cuts, falling back to
+    /// printpdf's serializer for what it does not write.
+    Direct,
+    /// [`writer::document`] or an error: a test's proof that it wrote the document.
+    #[cfg(test)]
+    DirectOnly,
+    /// printpdf's own serializer over the same cuts.
+    #[cfg(test)]
+    Printpdf,
+    /// printpdf's serializer over the whole faces, which `archive::finish`
+    /// then cuts to the same programs after reading the content streams back.
+    #[cfg(test)]
+    PrintpdfWholeFonts,
+}
+
+/// [`render_pdf`] through `serializer`.
 fn render(
     statement: &Statement,
     json: &[u8],
     options: &RenderOptions,
-    cut_fonts: bool,
+    serializer: Serializer,
 ) -> Result<Vec<u8>, RenderError> {
     check_printable(statement, options.fonts)?;
     let catalog = Catalog::get(options.language)?;
@@ -106,13 +126,13 @@ fn render(
         description: "kpiseal statement data (schema kpiseal.statement/1)",
         bytes: json,
     };
-    assemble(pages, options.fonts, cut_fonts, &info, &[attachment])
+    assemble(pages, options.fonts, serializer, &info, &[attachment])
 }
 
 /// The finished archival PDF of laid-out `pages`: the faces they show cut
-/// to the characters shown (or whole, for `archive::finish` to cut, when
-/// `cut_fonts` is false), `info` as its metadata and `attachments` as its
-/// associated files.
+/// to the characters shown (or whole, for `archive::finish` to cut, with
+/// [`Serializer::PrintpdfWholeFonts`]), `info` as its metadata and
+/// `attachments` as its associated files.
 ///
 /// # Errors
 /// [`RenderError::Pdf`] when a face lacks a character shown, or the
@@ -120,14 +140,16 @@ fn render(
 pub(crate) fn assemble(
     pages: Vec<Vec<Op>>,
     fonts: &Fonts,
-    cut_fonts: bool,
+    serializer: Serializer,
     info: &archive::ArchiveInfo,
     attachments: &[archive::Attachment],
 ) -> Result<Vec<u8>, RenderError> {
-    let mut doc = PdfDocument::new(info.title);
+    #[cfg(test)]
+    let cut_fonts = serializer != Serializer::PrintpdfWholeFonts;
+    #[cfg(not(test))]
+    let cut_fonts = true;
     let shown = shown_chars(&pages, fonts);
-    // Whether archive::finish must read the content streams back to cut some font.
-    let mut scan = !cut_fonts;
+    let mut used = Vec::with_capacity(2);
     for (face, chars) in [Face::Regular, Face::Bold].into_iter().zip(&shown) {
         let f = fonts.face(face);
         if chars.is_empty() {
@@ -138,16 +160,40 @@ pub(crate) fn assemble(
             let notdef = archive::ArchiveError::Notdef { font: f.id.0.clone() };
             return Err(RenderError::Pdf(notdef.to_string()));
         }
-        let cut = if cut_fonts { f.document_font(chars) } else { None };
+        used.push((f, if cut_fonts { f.document_font(chars) } else { None }));
+    }
+    let pdf_error = |e: archive::ArchiveError| RenderError::Pdf(e.to_string());
+
+    #[cfg(test)]
+    let direct = matches!(serializer, Serializer::Direct | Serializer::DirectOnly);
+    #[cfg(not(test))]
+    let direct = serializer == Serializer::Direct;
+    if direct {
+        let cuts: Option<Vec<writer::UsedFont>> =
+            used.iter().map(|(f, cut)| Some(writer::UsedFont { id: &f.id, cut: cut.clone()? })).collect();
+        if let Some(doc) = cuts.and_then(|cuts| writer::document(&pages, cuts.as_slice())) {
+            return archive::finish_cut(doc, info, attachments).map_err(pdf_error);
+        }
+        #[cfg(test)]
+        if serializer == Serializer::DirectOnly {
+            return Err(RenderError::Pdf("the direct writer declined the document".into()));
+        }
+    }
+
+    let mut doc = PdfDocument::new(info.title);
+    // Whether archive::finish must read the content streams back to cut some font.
+    let mut scan = false;
+    for (f, cut) in used {
         scan |= cut.is_none() && f.is_cid_keyed_cff();
-        doc.resources.fonts.map.insert(f.id.clone(), PdfFont::new(cut.unwrap_or_else(|| f.font.clone())));
+        let font = cut.map_or_else(|| f.font.clone(), |cut| cut.font.clone());
+        doc.resources.fonts.map.insert(f.id.clone(), PdfFont::new(font));
     }
     doc.pages = pages.into_iter().map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops)).collect();
     let save = PdfSaveOptions { optimize: false, subset_fonts: true, secure: true, image_optimization: None };
     let mut warnings = Vec::new();
     let lopdf_doc = doc.to_lopdf_document(&save, &mut warnings);
     let finish = if scan { archive::finish } else { archive::finish_cut };
-    finish(lopdf_doc, info, attachments).map_err(|e| RenderError::Pdf(e.to_string()))
+    finish(lopdf_doc, info, attachments).map_err(pdf_error)
 }
 
 /// The characters each face (regular, bold) shows on `pages`. Collected
@@ -299,14 +345,21 @@ mod tests {
     }
 
     #[test]
-    fn per_document_font_cuts_give_the_same_bytes_as_whole_fonts() {
-        for seller in ["acme-home", "sunny-gadgets", "rio-casa"] {
+    fn the_direct_writer_per_document_cuts_and_whole_fonts_give_the_same_bytes() {
+        for seller in ["acme-home", "sunny-gadgets", "rio-casa", "loja-mix"] {
             let s = seller_statement(seller);
             let json = s.to_json();
             for draft in [false, true] {
                 let options = RenderOptions { language: s.seller.language, draft, fonts: Fonts::builtin().unwrap() };
-                let cut = render(&s, &json, &options, true).unwrap();
-                let whole = render(&s, &json, &options, false).unwrap();
+                let direct = render(&s, &json, &options, Serializer::DirectOnly).unwrap();
+                let cut = render(&s, &json, &options, Serializer::Printpdf).unwrap();
+                let whole = render(&s, &json, &options, Serializer::PrintpdfWholeFonts).unwrap();
+                assert!(
+                    direct == cut,
+                    "{seller} (draft {draft}): direct {} vs printpdf {} bytes",
+                    direct.len(),
+                    cut.len()
+                );
                 assert!(cut == whole, "{seller} (draft {draft}): {} vs {} bytes", cut.len(), whole.len());
             }
         }

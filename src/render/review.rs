@@ -158,7 +158,7 @@ pub fn render_review(
         description: "kpiseal review data (schema kpiseal.review/1)",
         bytes: json,
     };
-    super::assemble(pages, options.fonts, true, &info, &[attachment])
+    super::assemble(pages, options.fonts, super::Serializer::Direct, &info, &[attachment])
 }
 
 /// The template key of a fee line kind.

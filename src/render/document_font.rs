@@ -1,0 +1,185 @@
+//! A face cut to the characters one document shows, and the PDF objects
+//! that embed it: a Type 0 font (`/Identity-H`) over a `CIDFontType0`
+//! descendant whose program is the bare CID-keyed `CFF ` table
+//! (`/FontFile3 /Subtype /CIDFontType0C`), with `/W` and `/ToUnicode`.
+//!
+//! The objects are those printpdf 0.12 writes for the same cut (its
+//! whole-font path, as printpdf is built here without `text_layout`), entry
+//! for entry and in the same order: [`super::writer`] writes documents
+//! without printpdf's serializer, and a test holds the two to the same
+//! bytes. What this module adds is that everything that depends only on the
+//! cut (each character's code, the program, the widths) is worked out once
+//! per cut, and cached with it, instead of once per document.
+
+use std::collections::{BTreeMap, HashMap};
+
+use lopdf::{Dictionary, Document, Object, Stream, StringFormat};
+use printpdf::{FontId, ParsedFont};
+
+/// `/DW`: the width of a code `/W` does not list (printpdf's default).
+const DEFAULT_WIDTH: i64 = 1000;
+
+/// A character's glyph in a [`DocumentFont`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Glyph {
+    /// The glyph's index in the cut.
+    pub gid: u16,
+    /// What a content stream shows for it: the glyph's CID in the cut's charset.
+    pub code: u16,
+    /// Whether another character of the document shows the same glyph (a
+    /// space and a no-break space). `/ToUnicode` maps such a glyph to the
+    /// character shown last, as printpdf does.
+    pub shared: bool,
+}
+
+/// A face cut for one set of characters, as [`super::fonts::LoadedFace::document_font`] makes it.
+#[derive(Debug)]
+pub struct DocumentFont {
+    /// The cut as printpdf reads it (the whole-font path and the tests use it).
+    pub font: ParsedFont,
+    /// The bare `CFF ` table of the cut: the embedded program.
+    program: Vec<u8>,
+    /// Each character of the cut and its glyph.
+    glyphs: HashMap<char, Glyph, foldhash::fast::FixedState>,
+}
+
+impl DocumentFont {
+    /// The cut `font` with each of its characters' codes; `None` when `font`
+    /// is not an OpenType font with a CID-keyed `CFF ` table (then printpdf
+    /// writes it, through its own serializer).
+    pub fn new(font: ParsedFont) -> Option<DocumentFont> {
+        let program = printpdf::extract_cid_keyed_cff(&font.original_bytes, 0)?;
+        let gid_to_code = printpdf::cff_charset_gid_to_cid_map(&font.original_bytes, 0)?;
+        let mut glyphs = HashMap::with_capacity_and_hasher(font.codepoint_to_glyph.len(), Default::default());
+        let mut per_glyph: HashMap<u16, u32> = HashMap::new();
+        for (&codepoint, &gid) in &font.codepoint_to_glyph {
+            let c = char::from_u32(codepoint)?;
+            // printpdf shows code 0 for a glyph the charset does not list.
+            let code = gid_to_code.get(&gid).copied().unwrap_or(0);
+            glyphs.insert(c, Glyph { gid, code, shared: false });
+            *per_glyph.entry(gid).or_default() += 1;
+        }
+        for glyph in glyphs.values_mut() {
+            glyph.shared = per_glyph.get(&glyph.gid).is_some_and(|&n| n > 1);
+        }
+        Some(DocumentFont { font, program, glyphs })
+    }
+
+    /// The glyph that shows `c`, `None` when the cut lacks it.
+    pub fn glyph(&self, c: char) -> Option<Glyph> {
+        self.glyphs.get(&c).copied()
+    }
+
+    /// Adds the font's objects to `doc` (program, `/ToUnicode`, descriptor,
+    /// in that order) and returns its Type 0 font dictionary, for a document
+    /// that shows every character of the cut; `last_shown` names, for each
+    /// [`Glyph::shared`] glyph, the character the document showed it for last.
+    pub fn add_to(&self, doc: &mut Document, id: &FontId, last_shown: &HashMap<u16, char>) -> Dictionary {
+        let f = &self.font;
+        let name = f.font_name.clone().unwrap_or_else(|| id.0.clone());
+
+        // (code, gid, character) of each glyph shown, by ascending code.
+        let mut by_gid: BTreeMap<u16, char> = BTreeMap::new();
+        for (&c, glyph) in &self.glyphs {
+            if !glyph.shared || last_shown.get(&glyph.gid) == Some(&c) {
+                by_gid.insert(glyph.gid, c);
+            }
+        }
+        let mut coded: Vec<(u16, u16, char)> =
+            by_gid.into_iter().map(|(gid, c)| (self.glyphs[&c].code, gid, c)).collect();
+        coded.sort_by_key(|&(code, _, _)| code);
+
+        let unicode: Vec<(u16, String)> = coded.iter().map(|&(code, _, c)| (code, c.to_string())).collect();
+        let cmap = printpdf::generate_cmap_string(f, id, &unicode);
+        let widths = self.widths(&coded);
+
+        let program = Stream::new(
+            Dictionary::from_iter([("Subtype", Object::Name(b"CIDFontType0C".to_vec()))]),
+            self.program.clone(),
+        )
+        .with_compression(true);
+        let program = doc.add_object(program);
+        let to_unicode = doc.add_object(Stream::new(Dictionary::new(), cmap.into_bytes()));
+
+        let m = &f.pdf_font_metrics;
+        let upm = m.units_per_em;
+        let scale = if upm == 0 { 1.0 } else { 1000.0 / upm as f32 };
+        let scaled = |v: i64| (v as f32 * scale).round() as i64;
+        let ascent = scaled(f.font_metrics.ascent as i64);
+        let descent = scaled(f.font_metrics.descent as i64);
+        let italic_angle = if m.caret_slope_rise == 0 {
+            0
+        } else {
+            (-(m.caret_slope_run as f32).atan2(m.caret_slope_rise as f32).to_degrees()).round() as i64
+        };
+        let flags = (1 << 5) | if italic_angle != 0 { 1 << 6 } else { 0 };
+        let stem_v =
+            if m.us_weight_class == 0 { 80 } else { 50 + ((m.us_weight_class as f32 / 65.0).powi(2)).round() as i64 };
+        let bbox = [m.x_min, m.y_min, m.x_max, m.y_max].map(|v| Object::Integer(scaled(i64::from(v))));
+        let name_object = || Object::Name(name.clone().into_bytes());
+        let descriptor = doc.add_object(Dictionary::from_iter([
+            ("Type", Object::Name(b"FontDescriptor".to_vec())),
+            ("FontName", name_object()),
+            ("Ascent", Object::Integer(ascent)),
+            ("Descent", Object::Integer(descent)),
+            ("CapHeight", Object::Integer(ascent)),
+            ("ItalicAngle", Object::Integer(italic_angle)),
+            ("Flags", Object::Integer(flags)),
+            ("StemV", Object::Integer(stem_v)),
+            ("FontBBox", Object::Array(bbox.to_vec())),
+            ("FontFile3", Object::Reference(program)),
+        ]));
+        let literal = |s: &str| Object::String(s.as_bytes().to_vec(), StringFormat::Literal);
+        let cid_font = Dictionary::from_iter([
+            ("Type", Object::Name(b"Font".to_vec())),
+            ("BaseFont", name_object()),
+            ("Subtype", Object::Name(b"CIDFontType0".to_vec())),
+            (
+                "CIDSystemInfo",
+                Object::Dictionary(Dictionary::from_iter([
+                    ("Registry", literal("Adobe")),
+                    ("Ordering", literal("Identity")),
+                    ("Supplement", Object::Integer(0)),
+                ])),
+            ),
+            ("W", Object::Array(widths)),
+            ("DW", Object::Integer(DEFAULT_WIDTH)),
+            ("FontDescriptor", Object::Reference(descriptor)),
+        ]);
+        Dictionary::from_iter([
+            ("Type", Object::Name(b"Font".to_vec())),
+            ("Subtype", Object::Name(b"Type0".to_vec())),
+            ("BaseFont", name_object()),
+            ("Encoding", Object::Name(b"Identity-H".to_vec())),
+            ("ToUnicode", Object::Reference(to_unicode)),
+            ("DescendantFonts", Object::Array(vec![Object::Dictionary(cid_font)])),
+        ])
+    }
+
+    /// `/W` for `coded` (ascending codes): runs of consecutive codes, each
+    /// `first [w1 w2 …]`, a glyph's advance in thousandths of an em (truncated).
+    fn widths(&self, coded: &[(u16, u16, char)]) -> Vec<Object> {
+        let upm = self.font.pdf_font_metrics.units_per_em as f32;
+        let width = |gid: u16| self.font.get_glyph_width(gid).map_or(0, |w| (w as f32 * 1000.0 / upm) as i64);
+        let mut out = Vec::new();
+        let mut run: Option<(u16, u16, Vec<Object>)> = None;
+        for &(code, gid, _) in coded {
+            match &mut run {
+                Some((_, last, ws)) if u32::from(code) == u32::from(*last) + 1 => {
+                    *last = code;
+                    ws.push(Object::Integer(width(gid)));
+                }
+                _ => {
+                    if let Some((first, _, ws)) = run.take() {
+                        out.extend([Object::Integer(i64::from(first)), Object::Array(ws)]);
+                    }
+                    run = Some((code, code, vec![Object::Integer(width(gid))]));
+                }
+            }
+        }
+        if let Some((first, _, ws)) = run {
+            out.extend([Object::Integer(i64::from(first)), Object::Array(ws)]);
+        }
+        out
+    }
+}

@@ -1,0 +1,290 @@
+//! Writes laid-out pages into a `lopdf::Document` without printpdf's
+//! serializer: the document printpdf 0.12's `to_lopdf_document` builds for
+//! the same pages and cut fonts, object for object and byte for byte, for the
+//! operations kpiseal's layout emits.
+//!
+//! printpdf stays the layout model (pages are printpdf [`Op`]s); what is
+//! bypassed is its translation of those ops into lopdf operations (an
+//! allocated object per operand, then lopdf's generic encoder) and its font
+//! preparation (a second scan of every page's text, a `String` and a map
+//! insert per character), which were three fifths of a statement's render
+//! time. Here each page's content stream is written straight to bytes, and
+//! each font's per-cut work is cached with the cut
+//! ([`DocumentFont`]). Anything this writer does not cover (another op, a
+//! text item other than one string, a face that is not a CID-keyed CFF cut)
+//! makes [`document`] return `None`, and the caller uses printpdf's
+//! serializer instead; a test holds both to the same bytes on every demo
+//! statement.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use lopdf::{Dictionary, Document, Object, Stream};
+use printpdf::{Color, FontId, Line, Mm, Op, PaintMode, PdfFontHandle, PdfPage, Rect, TextItem, WindingOrder};
+
+use super::document_font::DocumentFont;
+
+/// A font a document shows: its resource name and its cut.
+pub struct UsedFont<'a> {
+    pub id: &'a FontId,
+    pub cut: Arc<DocumentFont>,
+}
+
+/// The document of `pages` (A4, in order) showing text in `fonts` (each with
+/// every character the pages show in it), as printpdf would build it: `None`
+/// when the pages use anything this writer does not write.
+pub fn document(pages: &[Vec<Op>], fonts: &[UsedFont]) -> Option<Document> {
+    let mut doc = Document::with_version("1.3");
+    doc.reference_table.cross_reference_type = lopdf::xref::XrefType::CrossReferenceTable;
+    let pages_id = doc.new_object_id();
+    let catalog = Dictionary::from_iter([
+        ("Type", Object::Name(b"Catalog".to_vec())),
+        ("PageLayout", Object::Name(b"OneColumn".to_vec())),
+        ("PageMode", Object::Name(b"UseNone".to_vec())),
+        ("Pages", Object::Reference(pages_id)),
+    ]);
+
+    // Content first: it finds which character each shared glyph shows last.
+    let mut shown = Shown::new(fonts);
+    let mut contents = Vec::with_capacity(pages.len());
+    for ops in pages {
+        contents.push(content(ops, &mut shown)?);
+    }
+
+    // printpdf's font map is ordered by resource name.
+    let mut order: Vec<usize> = (0..fonts.len()).collect();
+    order.sort_by(|&a, &b| fonts[a].id.0.cmp(&fonts[b].id.0));
+    let mut font_dict = Dictionary::new();
+    for i in order {
+        if !shown.used[i] {
+            continue;
+        }
+        let font = &fonts[i];
+        let dict = font.cut.add_to(&mut doc, font.id, &shown.last[i]);
+        let id = doc.add_object(dict);
+        font_dict.set(font.id.0.clone(), Object::Reference(id));
+    }
+    let font_dict = doc.add_object(font_dict);
+    let xobjects = doc.add_object(Dictionary::new());
+    let graphics_states = doc.add_object(Dictionary::new());
+    let shadings = doc.add_object(Dictionary::new());
+
+    let page_ids: Vec<_> = pages.iter().map(|_| doc.new_object_id()).collect();
+    let a4 = PdfPage::new(Mm(210.0), Mm(297.0), Vec::new());
+    let boxed = |r: &Rect| Object::Array(r.to_array());
+    for (content, &page_id) in contents.into_iter().zip(&page_ids) {
+        let resources = doc.add_object(Dictionary::from_iter([
+            ("Font", Object::Reference(font_dict)),
+            ("XObject", Object::Reference(xobjects)),
+            ("ExtGState", Object::Reference(graphics_states)),
+            ("Shading", Object::Reference(shadings)),
+        ]));
+        let content = doc.add_object(Stream::new(Dictionary::new(), content));
+        let page = Dictionary::from_iter([
+            ("Type", Object::Name(b"Page".to_vec())),
+            ("MediaBox", boxed(&a4.media_box)),
+            ("TrimBox", boxed(&a4.trim_box)),
+            ("CropBox", boxed(&a4.crop_box)),
+            ("Parent", Object::Reference(pages_id)),
+            ("Resources", Object::Reference(resources)),
+            ("Contents", Object::Reference(content)),
+            ("Annots", Object::Array(Vec::new())),
+        ]);
+        doc.set_object(page_id, page);
+    }
+    doc.set_object(
+        pages_id,
+        Dictionary::from_iter([
+            ("Type", Object::Name(b"Pages".to_vec())),
+            ("Count", Object::Integer(page_ids.len() as i64)),
+            ("Kids", Object::Array(page_ids.iter().map(|&id| Object::Reference(id)).collect())),
+        ]),
+    );
+    let catalog = doc.add_object(catalog);
+    doc.trailer.set("Root", Object::Reference(catalog));
+    Some(doc)
+}
+
+/// What the pages showed in each font: whether anything, and for each
+/// shared glyph the character shown last.
+struct Shown<'a> {
+    fonts: &'a [UsedFont<'a>],
+    used: Vec<bool>,
+    last: Vec<HashMap<u16, char>>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(fonts: &'a [UsedFont<'a>]) -> Shown<'a> {
+        Shown { fonts, used: vec![false; fonts.len()], last: vec![HashMap::new(); fonts.len()] }
+    }
+
+    fn font(&self, id: &FontId) -> Option<usize> {
+        self.fonts.iter().position(|f| f.id == id)
+    }
+}
+
+/// A page's content stream: lopdf's encoding of the operations printpdf
+/// translates `ops` into (each operand followed by a space, then the
+/// operator; operations separated by a newline).
+fn content(ops: &[Op], shown: &mut Shown) -> Option<Vec<u8>> {
+    let mut out = Content { bytes: Vec::with_capacity(ops.len() * 24), first: true };
+    let mut font: Option<usize> = None;
+    for op in ops {
+        match op {
+            Op::SaveGraphicsState => out.op(&[], "q"),
+            Op::RestoreGraphicsState => out.op(&[], "Q"),
+            Op::StartTextSection => out.op(&[], "BT"),
+            Op::EndTextSection => out.op(&[], "ET"),
+            Op::SetFont { font: PdfFontHandle::External(id), size } => {
+                font = Some(shown.font(id)?);
+                out.begin();
+                out.name(&id.0);
+                out.real(size.0);
+                out.end("Tf");
+            }
+            Op::SetFillColor { col } => out.color(col, "rg", "g")?,
+            Op::SetOutlineColor { col } => out.color(col, "RG", "G")?,
+            Op::SetOutlineThickness { pt } => out.op(&[pt.0], "w"),
+            Op::SetTextRenderingMode { mode } => {
+                out.begin();
+                out.integer(mode.id());
+                out.end("Tr");
+            }
+            Op::SetTextMatrix { matrix } => out.op(&matrix.as_array(), "Tm"),
+            Op::ShowText { items } => {
+                let [TextItem::Text(text)] = items.as_slice() else { return None };
+                let i = font?;
+                // printpdf embeds a font only once some text shows a glyph in it.
+                shown.used[i] |= !text.is_empty();
+                let cut = &shown.fonts[i].cut;
+                out.begin();
+                out.bytes.push(b'<');
+                for c in text.chars() {
+                    let glyph = cut.glyph(c)?;
+                    if glyph.shared {
+                        shown.last[i].insert(glyph.gid, c);
+                    }
+                    out.hex(glyph.code);
+                }
+                out.bytes.extend_from_slice(b"> ");
+                out.end("Tj");
+            }
+            Op::DrawLine { line } => out.line(line)?,
+            Op::DrawRectangle { rectangle } => out.rectangle(rectangle),
+            _ => return None,
+        }
+    }
+    Some(out.bytes)
+}
+
+/// A content stream being written.
+struct Content {
+    bytes: Vec<u8>,
+    first: bool,
+}
+
+impl Content {
+    /// Starts an operation: the newline that separates it from the one before.
+    fn begin(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.bytes.push(b'\n');
+        }
+    }
+
+    /// Ends an operation with its operator.
+    fn end(&mut self, operator: &str) {
+        self.bytes.extend_from_slice(operator.as_bytes());
+    }
+
+    /// An operation whose operands are all reals.
+    fn op(&mut self, operands: &[f32], operator: &str) {
+        self.begin();
+        for &v in operands {
+            self.real(v);
+        }
+        self.end(operator);
+    }
+
+    /// A real operand as lopdf writes `Object::Real` (Rust's shortest
+    /// `Display` of the `f32`).
+    fn real(&mut self, v: f32) {
+        let _ = write!(self.bytes, "{v} ");
+    }
+
+    fn integer(&mut self, v: i64) {
+        let _ = write!(self.bytes, "{v} ");
+    }
+
+    /// A name operand; the layout's resource names need no escaping, any
+    /// other is left to printpdf (`None` upstream).
+    fn name(&mut self, name: &str) {
+        self.bytes.push(b'/');
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.bytes.push(b' ');
+    }
+
+    /// A two-byte code in upper-case hex, as lopdf writes a hex string.
+    fn hex(&mut self, code: u16) {
+        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+        let [hi, lo] = code.to_be_bytes();
+        self.bytes.extend_from_slice(&[
+            DIGITS[usize::from(hi >> 4)],
+            DIGITS[usize::from(hi & 15)],
+            DIGITS[usize::from(lo >> 4)],
+            DIGITS[usize::from(lo & 15)],
+        ]);
+    }
+
+    /// A fill or stroke colour: `rgb` for RGB, `grey` for greyscale.
+    fn color(&mut self, col: &Color, rgb: &str, grey: &str) -> Option<()> {
+        let operator = match col {
+            Color::Rgb(c) if c.icc_profile.is_none() => rgb,
+            Color::Greyscale(c) if c.icc_profile.is_none() => grey,
+            _ => return None,
+        };
+        self.op(&col.into_vec(), operator);
+        Some(())
+    }
+
+    /// A straight polyline, stroked (closed first if `line` is closed);
+    /// `None` for one with Bézier points.
+    fn line(&mut self, line: &Line) -> Option<()> {
+        let (first, rest) = line.points.split_first()?;
+        if line.points.iter().any(|p| p.bezier) {
+            return None;
+        }
+        self.op(&[first.p.x.0, first.p.y.0], "m");
+        for p in rest {
+            self.op(&[p.p.x.0, p.p.y.0], "l");
+        }
+        if line.is_closed {
+            self.op(&[], "h");
+        }
+        self.op(&[], "S");
+        Some(())
+    }
+
+    /// A rectangle, painted as its mode says (printpdf's rules).
+    fn rectangle(&mut self, r: &Rect) {
+        self.op(&[r.x.0, r.y.0, r.width.0, r.height.0], "re");
+        let winding = r.winding_order.unwrap_or(WindingOrder::NonZero);
+        match r.mode {
+            Some(PaintMode::Clip) => {
+                self.op(&[], winding.get_clip_op());
+                self.op(&[], "n");
+            }
+            Some(PaintMode::Fill) => self.op(&[], winding.get_fill_op()),
+            Some(PaintMode::Stroke) => self.op(&[], "S"),
+            Some(PaintMode::FillStroke) => self.op(&[], winding.get_fill_stroke_op()),
+            None => {
+                match r.winding_order {
+                    Some(WindingOrder::NonZero) => self.op(&[], "W"),
+                    Some(WindingOrder::EvenOdd) => self.op(&[], "W*"),
+                    None => {}
+                }
+                self.op(&[], "n");
+            }
+        }
+    }
+}
