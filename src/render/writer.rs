@@ -178,6 +178,32 @@ fn content(ops: &[Op], shown: &mut Shown) -> Option<Vec<u8>> {
     Some(out.bytes)
 }
 
+/// What `Display` prints for `v`, from ryu's shortest round-trip digits of
+/// it (`ryu`): the same digits without a trailing `.0` (`12.0` is `12`,
+/// `-0.0` is `-0`). `None` where the two may differ, for `Display` to print:
+/// ryu used an exponent (below 1e-5, from 1e16 on, or not finite), which
+/// `Display` never does; more than seven decimals (the check below would
+/// not be exact); or `v` lies exactly halfway between two shortest candidates
+/// (-3625784.25 between …784.2 and …784.3), where ryu rounds to even and
+/// `Display` does not.
+fn display_digits(v: f32, ryu: &str) -> Option<&str> {
+    if ryu.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let decimals = ryu.split_once('.').map_or(0, |(_, f)| f.len());
+    if decimals > 7 {
+        return None;
+    }
+    // |v| · 10^(decimals + 1) is exact in f64 (24 + 27 bits at most): a tie
+    // is an integer ending in 5.
+    const POWERS: [f64; 9] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
+    let scaled = f64::from(v).abs() * POWERS[decimals + 1];
+    if scaled.fract() == 0.0 && (scaled as u64) % 10 == 5 {
+        return None;
+    }
+    Some(ryu.strip_suffix(".0").unwrap_or(ryu))
+}
+
 /// A content stream being written.
 struct Content {
     bytes: Vec<u8>,
@@ -206,14 +232,31 @@ impl Content {
         self.end(operator);
     }
 
-    /// A real operand as lopdf writes `Object::Real` (Rust's shortest
-    /// `Display` of the `f32`).
+    /// A real operand as lopdf writes `Object::Real`: Rust's `Display` of
+    /// the `f32` (its shortest round-trip digits, never an exponent).
     fn real(&mut self, v: f32) {
-        let _ = write!(self.bytes, "{v} ");
+        if v.fract() == 0.0 && v.abs() < 1e7 {
+            // An integer (and -0.0, which Display prints as -0).
+            if v == 0.0 && v.is_sign_negative() {
+                self.bytes.push(b'-');
+            }
+            self.integer(v as i64);
+            return;
+        }
+        let mut buffer = ryu::Buffer::new();
+        match display_digits(v, buffer.format(v)) {
+            Some(text) => self.bytes.extend_from_slice(text.as_bytes()),
+            None => {
+                let _ = write!(self.bytes, "{v}");
+            }
+        }
+        self.bytes.push(b' ');
     }
 
     fn integer(&mut self, v: i64) {
-        let _ = write!(self.bytes, "{v} ");
+        let mut buffer = itoa::Buffer::new();
+        self.bytes.extend_from_slice(buffer.format(v).as_bytes());
+        self.bytes.push(b' ');
     }
 
     /// A name operand; the layout's resource names need no escaping, any
@@ -286,5 +329,66 @@ impl Content {
                 self.op(&[], "n");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn real(v: f32) -> String {
+        let mut c = Content { bytes: Vec::new(), first: true };
+        c.real(v);
+        String::from_utf8(c.bytes).unwrap()
+    }
+
+    #[test]
+    fn reals_are_written_as_display_writes_them() {
+        for v in [
+            -3625784.2,
+            0.0,
+            -0.0,
+            1.0,
+            12.5,
+            595.2756,
+            841.8898,
+            0.1,
+            1e-7,
+            3.0e20,
+            f32::MAX,
+            f32::MIN_POSITIVE,
+            0.70710677,
+        ] {
+            assert_eq!(real(v), format!("{v} "), "{v:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn any_finite_real_is_written_as_display_writes_it(bits in any::<u32>()) {
+            let v = f32::from_bits(bits);
+            prop_assume!(v.is_finite());
+            prop_assert_eq!(real(v), format!("{v} "));
+        }
+
+        #[test]
+        fn page_coordinates_are_written_as_display_writes_them(v in -1000.0f32..1000.0) {
+            prop_assert_eq!(real(v), format!("{v} "));
+        }
+    }
+
+    #[test]
+    fn an_op_the_writer_does_not_cover_makes_it_decline() {
+        let page = vec![Op::SetLineHeight { lh: printpdf::Pt(12.0) }];
+        assert!(document(&[page], &[]).is_none());
+        let builtin = vec![
+            Op::StartTextSection,
+            Op::SetFont { font: PdfFontHandle::Builtin(printpdf::BuiltinFont::Helvetica), size: printpdf::Pt(9.0) },
+            Op::EndTextSection,
+        ];
+        assert!(document(&[builtin], &[]).is_none(), "a font it was not given");
     }
 }
