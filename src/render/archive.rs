@@ -811,21 +811,35 @@ fn subset_cid_cff(program: &[u8], cids: Option<&BTreeSet<u16>>) -> Result<(Vec<u
 /// charstring is flattened ([`charstring::flatten`]: subroutines inlined, so each glyph's
 /// width is readable without executing them) and every subroutine left as a bare `return`.
 pub(crate) fn cff_subset<'a>(cff: &'a CFF<'a>, gids: &[u16]) -> Result<Vec<u8>, String> {
+    cff_subset_with(cff, gids, &mut |gid| flat_charstring(cff, usize::from(gid)).map(Into::into))
+}
+
+/// [`cff_subset`] taking each glyph's flattened charstring from `flat` (glyph `gid` of
+/// `cff`, as [`flat_charstring`] makes it), so a caller may keep them between cuts: a
+/// glyph's flattening is a pure function of the face and the glyph.
+pub(crate) fn cff_subset_with<'a>(
+    cff: &'a CFF<'a>,
+    gids: &[u16],
+    flat: &mut dyn FnMut(u16) -> Result<std::sync::Arc<[u8]>, String>,
+) -> Result<Vec<u8>, String> {
+    let flats = gids.iter().map(|&gid| flat(gid)).collect::<Result<Vec<_>, _>>()?;
     let mut subset: CFF<'_> = cff.subset(gids, false).map_err(|e| e.to_string())?.into();
-    flatten_charstrings(&mut subset)?;
+    replace_charstrings(&mut subset, flats)?;
     let mut out = WriteBuffer::new();
     CFF::write(&mut out, &subset).map_err(|e| e.to_string())?;
     Ok(out.into_inner())
 }
 
-/// Rewrites every charstring of the (first) font of `cff` with its subroutines inlined,
-/// then empties every subroutine body (a lone `return`, keeping their count and bias).
-fn flatten_charstrings(cff: &mut CFF<'_>) -> Result<(), String> {
-    let count = cff.fonts.first().ok_or("the CFF holds no font")?.char_strings_index.len();
-    let flat = (0..count).map(|gid| flat_charstring(cff, gid)).collect::<Result<Vec<_>, _>>()?;
+/// Puts `flat` (glyph i's flattened charstring at i) in place of the charstrings of the
+/// (first) font of `cff`, then empties every subroutine body (a lone `return`, keeping
+/// their count and bias): no charstring calls one any more.
+fn replace_charstrings(cff: &mut CFF<'_>, flat: Vec<std::sync::Arc<[u8]>>) -> Result<(), String> {
     let font = cff.fonts.first_mut().ok_or("the CFF holds no font")?;
+    if flat.len() != font.char_strings_index.len() {
+        return Err(format!("{} charstrings for a subset of {} glyphs", flat.len(), font.char_strings_index.len()));
+    }
     for (gid, program) in flat.into_iter().enumerate() {
-        font.char_strings_index.replace(gid, program);
+        font.char_strings_index.replace(gid, program.to_vec());
     }
     let emptied = |index: &mut allsorts::cff::MaybeOwnedIndex<'_>| {
         for i in 0..index.len() {
@@ -843,7 +857,7 @@ fn flatten_charstrings(cff: &mut CFF<'_>) -> Result<(), String> {
 /// Glyph `gid` of the (first) font of `cff` with its subroutine calls inlined
 /// ([`charstring::flatten`]), using the global subroutines and the local ones
 /// of the glyph's Font DICT.
-fn flat_charstring(cff: &CFF<'_>, gid: usize) -> Result<Vec<u8>, String> {
+pub(crate) fn flat_charstring(cff: &CFF<'_>, gid: usize) -> Result<Vec<u8>, String> {
     let global = &cff.global_subr_index;
     let global_get = |i: usize| global.read_object(i);
     let font = cff.fonts.first().ok_or("the CFF holds no font")?;
@@ -1177,6 +1191,26 @@ mod tests {
         assert!(widths.len() >= shown, "{} glyphs for {shown} characters", widths.len());
         let wrong: Vec<_> = widths.iter().filter(|(_, program, w)| program != w).collect();
         assert!(wrong.is_empty(), "(CID, program width, /W) that disagree: {wrong:?}");
+    }
+
+    #[test]
+    fn flattening_the_faces_glyphs_gives_the_program_flattening_the_subsets_glyphs_gave() {
+        use allsorts::tables::FontTableProvider;
+        let font = ReadScope::new(FONT).read::<allsorts::tables::OpenTypeFont<'_>>().expect("the font parses");
+        let provider = font.table_provider(0).expect("one face");
+        let table = provider.read_table_data(allsorts::tag::CFF).expect("a CFF table");
+        let cff = ReadScope::new(&table).read::<CFF<'_>>().expect("the CFF parses");
+        let count = cff.fonts[0].char_strings_index.len() as u16;
+        for gids in [vec![0, 1, 2, 3], (0..count).step_by(7).collect(), (0..count).step_by(131).collect()] {
+            // The subset, its own glyphs flattened against its own subroutines.
+            let mut subset: CFF<'_> = cff.subset(&gids, false).unwrap().into();
+            let n = subset.fonts[0].char_strings_index.len();
+            let flat: Vec<std::sync::Arc<[u8]>> = (0..n).map(|i| flat_charstring(&subset, i).unwrap().into()).collect();
+            replace_charstrings(&mut subset, flat).unwrap();
+            let mut out = WriteBuffer::new();
+            CFF::write(&mut out, &subset).unwrap();
+            assert!(cff_subset(&cff, &gids).unwrap() == out.into_inner(), "{} glyphs", gids.len());
+        }
     }
 
     #[test]
