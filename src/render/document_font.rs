@@ -41,13 +41,24 @@ pub struct DocumentFont {
     program: Vec<u8>,
     /// Each character of the cut and its glyph.
     glyphs: HashMap<char, Glyph, foldhash::fast::FixedState>,
+    /// The resource name the font is shown by (printpdf names the `/ToUnicode` CMap after it).
+    id: FontId,
+    /// `/ToUnicode` and `/W` when no glyph is shared, so that they depend on the cut alone.
+    tables: Option<Tables>,
+}
+
+/// A cut's `/ToUnicode` CMap and `/W` array.
+#[derive(Debug)]
+struct Tables {
+    cmap: Vec<u8>,
+    widths: Vec<Object>,
 }
 
 impl DocumentFont {
     /// The cut `font` with each of its characters' codes; `None` when `font`
     /// is not an OpenType font with a CID-keyed `CFF ` table (then printpdf
     /// writes it, through its own serializer).
-    pub fn new(font: ParsedFont) -> Option<DocumentFont> {
+    pub fn new(font: ParsedFont, id: &FontId) -> Option<DocumentFont> {
         let program = printpdf::extract_cid_keyed_cff(&font.original_bytes, 0)?;
         let gid_to_code = printpdf::cff_charset_gid_to_cid_map(&font.original_bytes, 0)?;
         let mut glyphs = HashMap::with_capacity_and_hasher(font.codepoint_to_glyph.len(), Default::default());
@@ -62,7 +73,11 @@ impl DocumentFont {
         for glyph in glyphs.values_mut() {
             glyph.shared = per_glyph.get(&glyph.gid).is_some_and(|&n| n > 1);
         }
-        Some(DocumentFont { font, program, glyphs })
+        let mut cut = DocumentFont { font, program, glyphs, id: id.clone(), tables: None };
+        if cut.glyphs.values().all(|g| !g.shared) {
+            cut.tables = Some(cut.tables(&HashMap::new()));
+        }
+        Some(cut)
     }
 
     /// The glyph that shows `c`, `None` when the cut lacks it.
@@ -74,24 +89,17 @@ impl DocumentFont {
     /// in that order) and returns its Type 0 font dictionary, for a document
     /// that shows every character of the cut; `last_shown` names, for each
     /// [`Glyph::shared`] glyph, the character the document showed it for last.
-    pub fn add_to(&self, doc: &mut Document, id: &FontId, last_shown: &HashMap<u16, char>) -> Dictionary {
+    pub fn add_to(&self, doc: &mut Document, last_shown: &HashMap<u16, char>) -> Dictionary {
         let f = &self.font;
-        let name = f.font_name.clone().unwrap_or_else(|| id.0.clone());
-
-        // (code, gid, character) of each glyph shown, by ascending code.
-        let mut by_gid: BTreeMap<u16, char> = BTreeMap::new();
-        for (&c, glyph) in &self.glyphs {
-            if !glyph.shared || last_shown.get(&glyph.gid) == Some(&c) {
-                by_gid.insert(glyph.gid, c);
+        let name = f.font_name.clone().unwrap_or_else(|| self.id.0.clone());
+        let made;
+        let tables = match &self.tables {
+            Some(tables) => tables,
+            None => {
+                made = self.tables(last_shown);
+                &made
             }
-        }
-        let mut coded: Vec<(u16, u16, char)> =
-            by_gid.into_iter().map(|(gid, c)| (self.glyphs[&c].code, gid, c)).collect();
-        coded.sort_by_key(|&(code, _, _)| code);
-
-        let unicode: Vec<(u16, String)> = coded.iter().map(|&(code, _, c)| (code, c.to_string())).collect();
-        let cmap = printpdf::generate_cmap_string(f, id, &unicode);
-        let widths = self.widths(&coded);
+        };
 
         let program = Stream::new(
             Dictionary::from_iter([("Subtype", Object::Name(b"CIDFontType0C".to_vec()))]),
@@ -99,7 +107,7 @@ impl DocumentFont {
         )
         .with_compression(true);
         let program = doc.add_object(program);
-        let to_unicode = doc.add_object(Stream::new(Dictionary::new(), cmap.into_bytes()));
+        let to_unicode = doc.add_object(Stream::new(Dictionary::new(), tables.cmap.clone()));
 
         let m = &f.pdf_font_metrics;
         let upm = m.units_per_em;
@@ -142,7 +150,7 @@ impl DocumentFont {
                     ("Supplement", Object::Integer(0)),
                 ])),
             ),
-            ("W", Object::Array(widths)),
+            ("W", Object::Array(tables.widths.clone())),
             ("DW", Object::Integer(DEFAULT_WIDTH)),
             ("FontDescriptor", Object::Reference(descriptor)),
         ]);
@@ -154,6 +162,24 @@ impl DocumentFont {
             ("ToUnicode", Object::Reference(to_unicode)),
             ("DescendantFonts", Object::Array(vec![Object::Dictionary(cid_font)])),
         ])
+    }
+
+    /// `/ToUnicode` and `/W` for a document showing every character of the
+    /// cut, `last_shown` naming the character each shared glyph shows.
+    fn tables(&self, last_shown: &HashMap<u16, char>) -> Tables {
+        // (code, gid, character) of each glyph shown, by ascending code.
+        let mut by_gid: BTreeMap<u16, char> = BTreeMap::new();
+        for (&c, glyph) in &self.glyphs {
+            if !glyph.shared || last_shown.get(&glyph.gid) == Some(&c) {
+                by_gid.insert(glyph.gid, c);
+            }
+        }
+        let mut coded: Vec<(u16, u16, char)> =
+            by_gid.into_iter().map(|(gid, c)| (self.glyphs[&c].code, gid, c)).collect();
+        coded.sort_by_key(|&(code, _, _)| code);
+        let unicode: Vec<(u16, String)> = coded.iter().map(|&(code, _, c)| (code, c.to_string())).collect();
+        let cmap = printpdf::generate_cmap_string(&self.font, &self.id, &unicode).into_bytes();
+        Tables { cmap, widths: self.widths(&coded) }
     }
 
     /// `/W` for `coded` (ascending codes): runs of consecutive codes, each

@@ -264,7 +264,7 @@ impl LoadedFace {
     /// The same `chars` always give the same cut; one made before is reused.
     pub fn document_font(&self, chars: &BTreeSet<char>) -> Option<Arc<DocumentFont>> {
         let program = self.cid_cff.as_deref()?;
-        self.cuts.get_or_cut(chars, || DocumentFont::new(self.cut(program, chars)?))
+        self.cuts.get_or_cut(chars, || DocumentFont::new(self.cut(program, chars)?, &self.id))
     }
 
     /// [`LoadedFace::document_font`] made from the face's CID-keyed `program`, uncached.

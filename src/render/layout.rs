@@ -346,13 +346,13 @@ impl<'f> Canvas<'f> {
         let st = row_style(table, row);
         let lines = match row.kind {
             RowKind::Group | RowKind::Note => {
-                wrap(self.fonts, row.cells.first().map_or("", String::as_str), st, table_width(table) - 2.0 * pad).len()
+                line_count(self.fonts, row.cells.first().map_or("", String::as_str), st, table_width(table) - 2.0 * pad)
             }
             _ => table
                 .columns
                 .iter()
                 .zip(&row.cells)
-                .map(|(c, text)| wrap(self.fonts, text, st, c.width - 2.0 * pad).len())
+                .map(|(c, text)| line_count(self.fonts, text, st, c.width - 2.0 * pad))
                 .max()
                 .unwrap_or(1),
         };
@@ -492,6 +492,15 @@ fn split_decimal(text: &str, separator: char) -> (&str, &str) {
 /// break anywhere).
 fn breaks_anywhere(c: char) -> bool {
     matches!(c as u32, 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF)
+}
+
+/// How many lines [`wrap`] makes of `text`, without making them when it fits on one.
+fn line_count(fonts: &Fonts, text: &str, style: Style, width: f32) -> usize {
+    if !text.contains('\n') && fonts.width(style.face, text, style.size) <= width {
+        1
+    } else {
+        wrap(fonts, text, style, width).len()
+    }
 }
 
 /// `text` broken into lines no wider than `width`: at spaces, after `/`,

@@ -61,7 +61,7 @@ pub fn document(pages: &[Vec<Op>], fonts: &[UsedFont]) -> Option<Document> {
             continue;
         }
         let font = &fonts[i];
-        let dict = font.cut.add_to(&mut doc, font.id, &shown.last[i]);
+        let dict = font.cut.add_to(&mut doc, &shown.last[i]);
         let id = doc.add_object(dict);
         font_dict.set(font.id.0.clone(), Object::Reference(id));
     }
