@@ -209,3 +209,23 @@ impl DocumentFont {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use crate::render::fonts::Fonts;
+
+    #[test]
+    fn a_glyph_shown_for_two_characters_is_marked_shared_in_a_cut_holding_both() {
+        let face = &Fonts::builtin().unwrap().regular;
+        // In Noto Sans CJK a no-break space is drawn with the space's glyph.
+        let both = face.document_font(&BTreeSet::from([' ', '\u{a0}', 'a'])).unwrap();
+        assert_eq!(both.glyph(' ').map(|g| g.gid), both.glyph('\u{a0}').map(|g| g.gid));
+        assert!(both.glyph(' ').unwrap().shared && both.glyph('\u{a0}').unwrap().shared);
+        assert!(!both.glyph('a').unwrap().shared);
+        let one = face.document_font(&BTreeSet::from([' ', 'a'])).unwrap();
+        assert!(!one.glyph(' ').unwrap().shared, "alone in its cut, the space shares nothing");
+        assert_eq!(one.glyph('\u{a0}'), None, "a character not in the cut has no glyph");
+    }
+}

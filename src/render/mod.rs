@@ -365,6 +365,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn glyphs_shown_for_two_characters_give_printpdfs_bytes_whichever_is_shown_last() {
+        // A no-break space and a space share a glyph, as do the middle dot
+        // and the bullet: /ToUnicode maps each such glyph to the character
+        // shown last, as printpdf did (here the bullet in one, the dot in
+        // the other: the footer, with the name, is the last text but for
+        // the page number, which has spaces and no dots).
+        for name in ["Acme\u{a0}Home Goods · Ltd • x", "Acme Home Goods • Ltd ·\u{a0}x"] {
+            let mut s = seller_statement("sunny-gadgets");
+            s.seller.legal_name = name.to_string();
+            let json = s.to_json();
+            let options = RenderOptions { language: s.seller.language, draft: false, fonts: Fonts::builtin().unwrap() };
+            let direct = render(&s, &json, &options, Serializer::DirectOnly).unwrap();
+            let printpdf = render(&s, &json, &options, Serializer::Printpdf).unwrap();
+            assert!(direct == printpdf, "{name:?}: {} vs {} bytes", direct.len(), printpdf.len());
+        }
+    }
+
     fn options() -> RenderOptions<'static> {
         RenderOptions { language: Language::ZhCn, draft: false, fonts: Fonts::builtin().unwrap() }
     }
