@@ -1,4 +1,5 @@
-//! Turns the laid-out statement (printpdf's `lopdf::Document`) into the archival file:
+//! Turns the laid-out statement (the `lopdf::Document` that `render::writer` builds, or
+//! printpdf's serializer for what the writer does not cover) into the archival file:
 //! PDF/A-3b (ISO 19005-3:2012, on PDF 1.7) with the statement's data embedded as an
 //! associated file, the profile Factur-X/ZUGFeRD invoices use for PDFs carrying their data.
 //!
@@ -152,7 +153,8 @@ pub enum ArchiveError {
     Write(#[from] std::io::Error),
 }
 
-/// Consumes printpdf's lopdf document and returns the bytes of the archival PDF.
+/// Consumes the laid-out lopdf document (as `render::writer` or printpdf builds it) and
+/// returns the bytes of the archival PDF.
 ///
 /// Promises (see the module documentation for the details): a PDF 1.7 file with a classic
 /// xref table, no `/Info`, XMP metadata, an sRGB output intent, each attachment embedded as
