@@ -15,6 +15,7 @@ use super::table::{Row, Table};
 use super::units::Unit;
 use crate::error::InputError;
 use crate::market::Market;
+use crate::notes::NoteKind;
 
 /// The orders begun so far in an export, to refuse one whose rows are not
 /// adjacent (an edited or joined file).
@@ -88,6 +89,21 @@ pub(super) struct Found {
     pub unpaid_orders: usize,
     /// First lines of the sales of the period that carry a refund.
     pub refunded: Vec<usize>,
+}
+
+impl Found {
+    /// Adds the data notes of what counting `file` found to `out`: its unpaid
+    /// orders, and its refunded sales as `refund_note` (file, orders) names them.
+    pub(super) fn note(self, file: &str, refund_note: fn(String, String) -> NoteKind, out: &mut ParsedExport) {
+        if !self.unpaid_rows.is_empty() {
+            let orders = self.unpaid_orders.to_string();
+            out.notes.push((NoteKind::StoreOrdersUnpaid { file: file.to_string(), orders }, self.unpaid_rows));
+        }
+        if !self.refunded.is_empty() {
+            let orders = self.refunded.len().to_string();
+            out.notes.push((refund_note(file.to_string(), orders), self.refunded));
+        }
+    }
 }
 
 /// Adds the facts of `order` of `market` in `period` to `out`: placed in the

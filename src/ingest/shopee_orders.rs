@@ -394,14 +394,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         "orders",
         &unbalanced,
     ));
-    if !found.unpaid_rows.is_empty() {
-        let orders = found.unpaid_orders.to_string();
-        out.notes.push((NoteKind::StoreOrdersUnpaid { file: t.file.clone(), orders }, found.unpaid_rows));
-    }
-    if !found.refunded.is_empty() {
-        let orders = found.refunded.len().to_string();
-        out.notes.push((NoteKind::RefundsFromReturnedUnits { file: t.file.clone(), orders }, found.refunded));
-    }
+    found.note(&t.file, |file, orders| NoteKind::RefundsFromReturnedUnits { file, orders }, &mut out);
     Ok(out)
 }
 

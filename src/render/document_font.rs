@@ -11,7 +11,7 @@
 //! cut (each character's code, the program, the widths) is worked out once
 //! per cut, and cached with it, instead of once per document.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use lopdf::{Dictionary, Document, Object, Stream, StringFormat};
 use printpdf::{FontId, ParsedFont};
@@ -78,6 +78,11 @@ impl DocumentFont {
             cut.tables = Some(cut.tables(&HashMap::new()));
         }
         Some(cut)
+    }
+
+    /// The resource name the font is shown by.
+    pub fn id(&self) -> &FontId {
+        &self.id
     }
 
     /// The glyph that shows `c`, `None` when the cut lacks it.
@@ -167,15 +172,15 @@ impl DocumentFont {
     /// `/ToUnicode` and `/W` for a document showing every character of the
     /// cut, `last_shown` naming the character each shared glyph shows.
     fn tables(&self, last_shown: &HashMap<u16, char>) -> Tables {
-        // (code, gid, character) of each glyph shown, by ascending code.
-        let mut by_gid: BTreeMap<u16, char> = BTreeMap::new();
-        for (&c, glyph) in &self.glyphs {
-            if !glyph.shared || last_shown.get(&glyph.gid) == Some(&c) {
-                by_gid.insert(glyph.gid, c);
-            }
-        }
-        let mut coded: Vec<(u16, u16, char)> =
-            by_gid.into_iter().map(|(gid, c)| (self.glyphs[&c].code, gid, c)).collect();
+        // (code, gid, character) of each glyph shown, by ascending code (by gid first,
+        // as printpdf's map of used glyphs was, so equal codes keep its order).
+        let mut coded: Vec<(u16, u16, char)> = self
+            .glyphs
+            .iter()
+            .filter(|(c, glyph)| !glyph.shared || last_shown.get(&glyph.gid) == Some(*c))
+            .map(|(&c, glyph)| (glyph.code, glyph.gid, c))
+            .collect();
+        coded.sort_by_key(|&(_, gid, _)| gid);
         coded.sort_by_key(|&(code, _, _)| code);
         let unicode: Vec<(u16, String)> = coded.iter().map(|&(code, _, c)| (code, c.to_string())).collect();
         let cmap = printpdf::generate_cmap_string(&self.font, &self.id, &unicode).into_bytes();

@@ -47,86 +47,58 @@ pub struct LoadedFace {
     /// cuts per document.
     cid_cff: Option<Vec<u8>>,
     /// Cuts already made, by the characters they hold.
-    cuts: CutCache,
-    /// Glyphs already flattened for a cut.
-    flat: FlatCache,
+    cuts: Memo<BTreeSet<char>, Arc<DocumentFont>>,
+    /// Each glyph's flattened charstring ([`super::archive::flat_charstring`]), kept once
+    /// made: cutting is mostly flattening, and a glyph's flattening depends on the face
+    /// and the glyph only. Bounded by the face's glyph count.
+    flat: Memo<u16, Arc<[u8]>>,
 }
 
-/// How many cuts of one face [`CutCache`] keeps before it starts over.
+/// How many cuts of one face [`LoadedFace::cuts`] keeps before it starts over.
 const CUT_CACHE_SIZE: usize = 64;
 
-/// The cuts of a face made so far in this process, by character set, shared by every
-/// statement rendered with the face (a batch renders many with one [`Fonts`]). A cut is
-/// a pure function of the face and the characters, so a statement's bytes never depend
-/// on what was rendered before it; the cache only saves cutting the same set twice.
-/// At most [`CUT_CACHE_SIZE`] cuts are kept: when full it is emptied. A clone starts empty.
-#[derive(Default)]
-struct CutCache(Mutex<HashMap<BTreeSet<char>, Arc<DocumentFont>>>);
+/// Values already made in this process, by key, shared by every statement rendered
+/// with the face (a batch renders many with one [`Fonts`]). What it holds are pure
+/// functions of the face and the key, so a statement's bytes never depend on what was
+/// rendered before it; it only saves making the same value twice. With a `limit` it is
+/// emptied when full. A clone starts empty.
+struct Memo<K, V> {
+    entries: Mutex<HashMap<K, V>>,
+    limit: Option<usize>,
+}
 
-impl CutCache {
-    /// The cut for `chars`, made by `cut` unless it is cached; `None` when `cut` fails.
-    fn get_or_cut(
-        &self,
-        chars: &BTreeSet<char>,
-        cut: impl FnOnce() -> Option<DocumentFont>,
-    ) -> Option<Arc<DocumentFont>> {
+impl<K: std::hash::Hash + Eq + Clone, V: Clone> Memo<K, V> {
+    fn new(limit: Option<usize>) -> Self {
+        Memo { entries: Mutex::new(HashMap::new()), limit }
+    }
+
+    /// The value for `key`, made by `make` unless it is held.
+    fn get_or_make<E>(&self, key: &K, make: impl FnOnce() -> Result<V, E>) -> Result<V, E> {
         // A poisoned lock only means another thread panicked while holding it: the
-        // map holds complete cuts or nothing, so it is still good to use.
-        if let Some(font) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(chars) {
-            return Some(font.clone());
+        // map holds complete values or nothing, so it is still good to use.
+        if let Some(value) = self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
+            return Ok(value.clone());
         }
-        let font = Arc::new(cut()?);
-        let mut cuts = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if cuts.len() >= CUT_CACHE_SIZE {
-            cuts.clear();
+        let value = make()?;
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if self.limit.is_some_and(|limit| entries.len() >= limit) {
+            entries.clear();
         }
-        cuts.insert(chars.clone(), Arc::clone(&font));
-        Some(font)
+        entries.insert(key.clone(), value.clone());
+        Ok(value)
     }
 }
 
-/// The flattened charstrings ([`super::archive::flat_charstring`]) of the glyphs of a
-/// face cut so far in this process, by glyph: a glyph's flattening depends on the face
-/// and the glyph only, and cutting is mostly flattening. Bounded by the face's glyph
-/// count (the built-in faces are 1.6 MB each). A clone starts empty.
-#[derive(Default)]
-struct FlatCache(Mutex<HashMap<u16, Arc<[u8]>>>);
-
-impl FlatCache {
-    /// Glyph `gid`'s flattened charstring, made by `flatten` unless it is cached.
-    fn get_or_flatten(&self, gid: u16, flatten: impl FnOnce() -> Result<Vec<u8>, String>) -> Result<Arc<[u8]>, String> {
-        if let Some(flat) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&gid) {
-            return Ok(Arc::clone(flat));
-        }
-        let flat: Arc<[u8]> = flatten()?.into();
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(gid, Arc::clone(&flat));
-        Ok(flat)
+impl<K, V> Clone for Memo<K, V> {
+    fn clone(&self) -> Self {
+        Memo { entries: Mutex::new(HashMap::new()), limit: self.limit }
     }
 }
 
-impl Clone for FlatCache {
-    fn clone(&self) -> FlatCache {
-        FlatCache::default()
-    }
-}
-
-impl std::fmt::Debug for FlatCache {
+impl<K, V> std::fmt::Debug for Memo<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cached = self.0.lock().map_or(0, |flat| flat.len());
-        f.debug_struct("FlatCache").field("cached", &cached).finish()
-    }
-}
-
-impl Clone for CutCache {
-    fn clone(&self) -> CutCache {
-        CutCache::default()
-    }
-}
-
-impl std::fmt::Debug for CutCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cached = self.0.lock().map_or(0, |cuts| cuts.len());
-        f.debug_struct("CutCache").field("cached", &cached).finish()
+        let held = self.entries.lock().map_or(0, |entries| entries.len());
+        f.debug_struct("Memo").field("held", &held).field("limit", &self.limit).finish()
     }
 }
 
@@ -246,8 +218,8 @@ impl LoadedFace {
             units_per_em,
             bmp_advances,
             cid_cff,
-            cuts: CutCache::default(),
-            flat: FlatCache::default(),
+            cuts: Memo::new(Some(CUT_CACHE_SIZE)),
+            flat: Memo::new(None),
         })
     }
 
@@ -264,7 +236,9 @@ impl LoadedFace {
     /// The same `chars` always give the same cut; one made before is reused.
     pub fn document_font(&self, chars: &BTreeSet<char>) -> Option<Arc<DocumentFont>> {
         let program = self.cid_cff.as_deref()?;
-        self.cuts.get_or_cut(chars, || DocumentFont::new(self.cut(program, chars)?, &self.id))
+        let cut =
+            || self.cut(program, chars).and_then(|font| DocumentFont::new(font, &self.id)).map(Arc::new).ok_or(());
+        self.cuts.get_or_make(chars, cut).ok()
     }
 
     /// [`LoadedFace::document_font`] made from the face's CID-keyed `program`, uncached.
@@ -275,8 +249,9 @@ impl LoadedFace {
         gids.sort_unstable();
         gids.dedup();
         let cff = ReadScope::new(program).read::<CFF<'_>>().ok()?;
-        let mut flat =
-            |gid: u16| self.flat.get_or_flatten(gid, || super::archive::flat_charstring(&cff, usize::from(gid)));
+        let mut flat = |gid: u16| {
+            self.flat.get_or_make(&gid, || super::archive::flat_charstring(&cff, usize::from(gid)).map(Arc::from))
+        };
         let subset = super::archive::cff_subset_with(&cff, &gids, &mut flat).ok()?;
         // Glyph i of the cut is glyph gids[i] of the face.
         let new_gid = |gid: u16| gids.binary_search(&gid).ok().and_then(|i| u16::try_from(i).ok());

@@ -83,6 +83,26 @@ pub(crate) enum Serializer {
     PrintpdfWholeFonts,
 }
 
+impl Serializer {
+    /// Whether the faces are cut per document before the document is written.
+    fn cuts_fonts(self) -> bool {
+        #[cfg(test)]
+        if self == Serializer::PrintpdfWholeFonts {
+            return false;
+        }
+        true
+    }
+
+    /// Whether [`writer::document`] is tried first.
+    fn tries_writer(self) -> bool {
+        #[cfg(test)]
+        if matches!(self, Serializer::Printpdf | Serializer::PrintpdfWholeFonts) {
+            return false;
+        }
+        true
+    }
+}
+
 /// [`render_pdf`] through `serializer`.
 fn render(
     statement: &Statement,
@@ -144,10 +164,7 @@ pub(crate) fn assemble(
     info: &archive::ArchiveInfo,
     attachments: &[archive::Attachment],
 ) -> Result<Vec<u8>, RenderError> {
-    #[cfg(test)]
-    let cut_fonts = serializer != Serializer::PrintpdfWholeFonts;
-    #[cfg(not(test))]
-    let cut_fonts = true;
+    let cut_fonts = serializer.cuts_fonts();
     let shown = shown_chars(&pages, fonts);
     let mut used = Vec::with_capacity(2);
     for (face, chars) in [Face::Regular, Face::Bold].into_iter().zip(&shown) {
@@ -164,13 +181,8 @@ pub(crate) fn assemble(
     }
     let pdf_error = |e: archive::ArchiveError| RenderError::Pdf(e.to_string());
 
-    #[cfg(test)]
-    let direct = matches!(serializer, Serializer::Direct | Serializer::DirectOnly);
-    #[cfg(not(test))]
-    let direct = serializer == Serializer::Direct;
-    if direct {
-        let cuts: Option<Vec<writer::UsedFont>> =
-            used.iter().map(|(f, cut)| Some(writer::UsedFont { id: &f.id, cut: cut.clone()? })).collect();
+    if serializer.tries_writer() {
+        let cuts: Option<Vec<_>> = used.iter().map(|(_, cut)| cut.clone()).collect();
         if let Some(doc) = cuts.and_then(|cuts| writer::document(&pages, cuts.as_slice())) {
             return archive::finish_cut(doc, info, attachments).map_err(pdf_error);
         }

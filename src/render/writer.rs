@@ -25,16 +25,10 @@ use printpdf::{Color, FontId, Line, Mm, Op, PaintMode, PdfFontHandle, PdfPage, R
 
 use super::document_font::DocumentFont;
 
-/// A font a document shows: its resource name and its cut.
-pub struct UsedFont<'a> {
-    pub id: &'a FontId,
-    pub cut: Arc<DocumentFont>,
-}
-
 /// The document of `pages` (A4, in order) showing text in `fonts` (each with
 /// every character the pages show in it), as printpdf would build it: `None`
 /// when the pages use anything this writer does not write.
-pub fn document(pages: &[Vec<Op>], fonts: &[UsedFont]) -> Option<Document> {
+pub fn document(pages: &[Vec<Op>], fonts: &[Arc<DocumentFont>]) -> Option<Document> {
     let mut doc = Document::with_version("1.3");
     doc.reference_table.cross_reference_type = lopdf::xref::XrefType::CrossReferenceTable;
     let pages_id = doc.new_object_id();
@@ -54,16 +48,15 @@ pub fn document(pages: &[Vec<Op>], fonts: &[UsedFont]) -> Option<Document> {
 
     // printpdf's font map is ordered by resource name.
     let mut order: Vec<usize> = (0..fonts.len()).collect();
-    order.sort_by(|&a, &b| fonts[a].id.0.cmp(&fonts[b].id.0));
+    order.sort_by(|&a, &b| fonts[a].id().0.cmp(&fonts[b].id().0));
     let mut font_dict = Dictionary::new();
     for i in order {
         if !shown.used[i] {
             continue;
         }
-        let font = &fonts[i];
-        let dict = font.cut.add_to(&mut doc, &shown.last[i]);
+        let dict = fonts[i].add_to(&mut doc, &shown.last[i]);
         let id = doc.add_object(dict);
-        font_dict.set(font.id.0.clone(), Object::Reference(id));
+        font_dict.set(fonts[i].id().0.clone(), Object::Reference(id));
     }
     let font_dict = doc.add_object(font_dict);
     let xobjects = doc.add_object(Dictionary::new());
@@ -109,18 +102,18 @@ pub fn document(pages: &[Vec<Op>], fonts: &[UsedFont]) -> Option<Document> {
 /// What the pages showed in each font: whether anything, and for each
 /// shared glyph the character shown last.
 struct Shown<'a> {
-    fonts: &'a [UsedFont<'a>],
+    fonts: &'a [Arc<DocumentFont>],
     used: Vec<bool>,
     last: Vec<HashMap<u16, char>>,
 }
 
 impl<'a> Shown<'a> {
-    fn new(fonts: &'a [UsedFont<'a>]) -> Shown<'a> {
+    fn new(fonts: &'a [Arc<DocumentFont>]) -> Shown<'a> {
         Shown { fonts, used: vec![false; fonts.len()], last: vec![HashMap::new(); fonts.len()] }
     }
 
     fn font(&self, id: &FontId) -> Option<usize> {
-        self.fonts.iter().position(|f| f.id == id)
+        self.fonts.iter().position(|f| f.id() == id)
     }
 }
 
@@ -157,7 +150,7 @@ fn content(ops: &[Op], shown: &mut Shown) -> Option<Vec<u8>> {
                 let i = font?;
                 // printpdf embeds a font only once some text shows a glyph in it.
                 shown.used[i] |= !text.is_empty();
-                let cut = &shown.fonts[i].cut;
+                let cut = &shown.fonts[i];
                 out.begin();
                 out.bytes.push(b'<');
                 for c in text.chars() {
