@@ -23,9 +23,9 @@
 # Environment: BENCH_DIR (workspaces and outputs; default /tmp/kpiseal-bench,
 # ~3 GB for `all`), RUNS (runs per measurement, median printed; default 3),
 # SEED (default 7), CARGO_TARGET_DIR (default ~/.cache/kpiseal-target, as
-# .ci/run). The release binaries are built through the test profile
-# (`cargo test --release --workspace --no-run`), which shares its polars
-# build with the tests. Python polars and fastexcel are installed with pip
+# .ci/run). The release binaries are built as a user builds them
+# (`cargo build --release --workspace --bins`: the test build makes no
+# `kpiseal-generate` binary, and unifies the dev-dependencies' features). Python polars and fastexcel are installed with pip
 # when missing. Workspaces are generated once and kept (re-used when their
 # parameters match); each run writes into an emptied output folder.
 set -euo pipefail
@@ -47,8 +47,8 @@ kpiseal="$CARGO_TARGET_DIR/release/kpiseal"
 generate="$CARGO_TARGET_DIR/release/kpiseal-generate"
 mkdir -p "$bench_dir"
 
-echo "# building (cargo test --release --workspace --no-run) into $CARGO_TARGET_DIR" >&2
-(cd "$repo" && cargo test --release --workspace --no-run --quiet >&2)
+echo "# building (cargo build --release --workspace --bins) into $CARGO_TARGET_DIR" >&2
+(cd "$repo" && cargo build --release --workspace --bins --quiet >&2)
 for exe in "$kpiseal" "$generate"; do
     [[ -x "$exe" ]] || { echo "bench-batch: $exe was not built" >&2; exit 1; }
 done
