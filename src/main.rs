@@ -4,6 +4,7 @@
 //! `merge`, 1 is an incomplete or invalid period).
 
 mod cli;
+mod heap;
 mod progress;
 
 use std::process::ExitCode;
@@ -476,10 +477,12 @@ fn as_of_report(
     })
 }
 
-/// Sizes the worker pools before any work starts: `jobs` sellers at a time
+/// Tunes the allocator ([`heap::keep_freed_memory`]) and sizes the worker
+/// pools before any work starts: `jobs` sellers at a time
 /// (default one per core), and polars' own pool the cores left over per
 /// running seller (at least one), unless POLARS_MAX_THREADS is set.
 fn start_workers(jobs: Option<usize>, sellers: usize) -> Result<(), String> {
+    heap::keep_freed_memory();
     let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
     let jobs = jobs.unwrap_or(cores).max(1);
     if std::env::var_os("POLARS_MAX_THREADS").is_none() {
