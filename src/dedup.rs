@@ -250,7 +250,11 @@ pub fn compare(sources: &[Source]) -> Verdict {
     let mut verdict =
         Verdict { dropped: sources.iter().map(|s| vec![false; s.units.len()]).collect(), ..Verdict::default() };
     let mut conflicts = Conflicts::default();
-    let mut first: HashMap<&UnitKey, (usize, usize)> = HashMap::new();
+    // Keys are looked up, never iterated, so a fixed-seed hasher (cheaper
+    // than the default SipHash on order ids) cannot change what is found.
+    let units = sources.iter().map(|s| s.units.len()).sum();
+    let mut first: HashMap<&UnitKey, (usize, usize), foldhash::fast::FixedState> =
+        HashMap::with_capacity_and_hasher(units, foldhash::fast::FixedState::default());
     for (s, source) in sources.iter().enumerate() {
         let issued = matches!(source.origin, Origin::Issued { .. });
         for (u, unit) in source.units.iter().enumerate() {
