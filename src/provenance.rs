@@ -41,8 +41,8 @@
 //! ledger) and, within a file, in the order its parser first met each
 //! kind, so the same inputs give the same bytes.
 
-use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::hash::BuildHasher as _;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -208,9 +208,9 @@ struct Group {
     feeds: String,
     excluded: String,
     rows: usize,
-    /// The distinct references (hashed with a fixed seed; read only for
-    /// their number, and for the one reference when there is one).
-    references: HashSet<Box<str>, foldhash::fast::FixedState>,
+    /// The distinct references (read only for their number, and for the
+    /// one reference when there is one).
+    references: References,
     dates: (NaiveDate, NaiveDate),
     amount: Decimal,
     shipping: Decimal,
@@ -229,7 +229,7 @@ impl Group {
             feeds: feeds.to_string(),
             excluded: excluded.to_string(),
             rows: 0,
-            references: HashSet::with_hasher(foldhash::fast::FixedState::default()),
+            references: References::default(),
             dates: (fact.first, fact.last),
             amount: Decimal::ZERO,
             shipping: Decimal::ZERO,
@@ -250,8 +250,8 @@ impl Group {
 
     fn add(&mut self, fact: &Fact) {
         self.rows += 1;
-        if !fact.reference.is_empty() && !self.references.contains(fact.reference) {
-            self.references.insert(fact.reference.into());
+        if !fact.reference.is_empty() {
+            self.references.insert(fact.reference);
         }
         self.dates = (self.dates.0.min(fact.first), self.dates.1.max(fact.last));
         self.amount += fact.amount;
@@ -263,10 +263,7 @@ impl Group {
     fn write(mut self, out: &mut csv::Writer<Vec<u8>>) {
         self.lines.sort_unstable();
         self.lines.dedup();
-        let reference = match (self.references.len(), self.references.iter().next()) {
-            (1, Some(r)) => r.to_string(),
-            _ => String::new(),
-        };
+        let reference = self.references.only().unwrap_or_default().to_string();
         let dates = match self.dates {
             (first, last) if first == last => first.to_string(),
             (first, last) => format!("{first}/{last}"),
@@ -291,6 +288,47 @@ impl Group {
             &units,
             &line_set(&self.lines),
         ]);
+    }
+}
+
+/// A set of distinct strings that allocates per buffer, not per string:
+/// their text in one string, their ends in one vector, and a hash table
+/// (fixed seed) of their indices. A group names thousands of order ids: as
+/// a set of boxed strings, inserting and dropping them was over half of the
+/// provenance table's time.
+#[derive(Default)]
+struct References {
+    text: String,
+    /// Where each string ends in `text` (it begins where the one before ends).
+    ends: Vec<usize>,
+    table: hashbrown::HashTable<usize>,
+}
+
+impl References {
+    /// Adds `reference` unless it is there already.
+    fn insert(&mut self, reference: &str) {
+        let hasher = foldhash::fast::FixedState::default();
+        let References { text, ends, table } = self;
+        let nth = |i: usize| {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            &text[start..ends[i]]
+        };
+        let entry = table.entry(hasher.hash_one(reference), |&i| nth(i) == reference, |&i| hasher.hash_one(nth(i)));
+        if let hashbrown::hash_table::Entry::Vacant(slot) = entry {
+            text.push_str(reference);
+            ends.push(text.len());
+            slot.insert(ends.len() - 1);
+        }
+    }
+
+    /// How many distinct strings it holds.
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The string, when it holds exactly one.
+    fn only(&self) -> Option<&str> {
+        (self.ends.len() == 1).then_some(self.text.as_str())
     }
 }
 
@@ -585,7 +623,33 @@ mod tests {
         assert!(parse_line_set("x").unwrap_err().contains("not a line number"));
     }
 
+    #[test]
+    fn a_reference_set_counts_each_string_once_and_names_the_only_one() {
+        let mut refs = References::default();
+        assert_eq!((refs.len(), refs.only()), (0, None));
+        for r in ["114-1", "114-1", "114-1"] {
+            refs.insert(r);
+        }
+        assert_eq!((refs.len(), refs.only()), (1, Some("114-1")));
+        // "114-1" + "2" and "114-12" share their text's bytes, not their strings.
+        refs.insert("2");
+        refs.insert("114-12");
+        assert_eq!((refs.len(), refs.only()), (3, None));
+    }
+
     proptest! {
+        #[test]
+        fn a_reference_set_holds_what_a_hash_set_holds(strings in proptest::collection::vec("[a-c]{0,3}", 0..200)) {
+            let mut refs = References::default();
+            for s in &strings {
+                refs.insert(s);
+            }
+            let distinct: std::collections::HashSet<&String> = strings.iter().collect();
+            prop_assert_eq!(refs.len(), distinct.len());
+            let only = (distinct.len() == 1).then(|| strings[0].as_str());
+            prop_assert_eq!(refs.only(), only);
+        }
+
         #[test]
         fn a_line_set_reads_back_as_the_lines_written(mut lines in proptest::collection::vec(1usize..500, 0..80)) {
             lines.sort_unstable();
