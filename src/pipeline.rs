@@ -79,7 +79,7 @@ fn record(file: &InputFile, format: Format, rows: usize) -> InputRecord {
 }
 
 fn hashed_record(file: &InputFile, sha256: String, format: Format, rows: usize) -> InputRecord {
-    InputRecord { path: file.path.clone(), sha256, bytes: file.bytes.len() as u64, format, rows, dates: None }
+    InputRecord { path: file.path.clone(), sha256, bytes: file.bytes().len() as u64, format, rows, dates: None }
 }
 
 /// An export read and parsed, before its units are compared with the others'.
@@ -153,7 +153,7 @@ pub fn build_statement(
 pub fn read_contract(ws: &Workspace, seller: &str) -> Result<(InputFile, Contract), Error> {
     let file = ws.read(&Workspace::contract_path(seller))?;
     let text =
-        std::str::from_utf8(&file.bytes).map_err(|_| Error::config(&file.path, "(document)", "is not UTF-8 text"))?;
+        std::str::from_utf8(file.bytes()).map_err(|_| Error::config(&file.path, "(document)", "is not UTF-8 text"))?;
     let contract = Contract::parse(&file.path, text)?;
     if contract.seller.id != seller {
         return Err(Error::config(
@@ -257,7 +257,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut fx_copies: BTreeMap<String, String> = BTreeMap::new();
     for rel in ws.fx_files(period)? {
         let file = ws.read(&rel)?;
-        let format = if fx::looks_like_ptax(&file.bytes) { Format::FxPtax } else { Format::FxTable };
+        let format = if fx::looks_like_ptax(file.bytes()) { Format::FxPtax } else { Format::FxTable };
         let sha256 = file.sha256_hex();
         if let Some(kept) = fx_copies.get(&sha256) {
             findings.note(
@@ -268,7 +268,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             continue;
         }
         fx_copies.insert(sha256.clone(), file.path.clone());
-        let parsed = fx::read_rates(&file.path, &file.bytes)?;
+        let parsed = fx::read_rates(&file.path, file.bytes())?;
         inputs.push(hashed_record(&file, sha256, format, parsed.len()));
         rates.extend(parsed);
     }
@@ -315,7 +315,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
             continue;
         }
         let ctx_for = |format: Format| market_of(&file.path, format, folder).map(context);
-        let (format, mut parsed) = match read_export_for(&file.path, &file.bytes, &ctx_for) {
+        let (format, mut parsed) = match read_export_for(&file.path, file.bytes(), &ctx_for) {
             Ok(read) => read,
             Err(e) => {
                 findings.refuse(e);
@@ -396,7 +396,7 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     let mut costs = match ws.cost_file(period, seller) {
         Some(rel) => {
             let file = ws.read(&rel)?;
-            match read_costs(&file.path, &file.bytes) {
+            match read_costs(&file.path, file.bytes()) {
                 Ok(lines) => {
                     ledger_file = Some((file.path.clone(), inputs.len()));
                     inputs.push(record(&file, Format::CostLedger, lines.len()));

@@ -75,18 +75,52 @@ pub struct Workspace {
 /// The strays of one period, once scanned (see [`Workspace::strays`]).
 type StraysMemo = Arc<Mutex<Option<(Period, Arc<Strays>)>>>;
 
-/// One input file: its path relative to the workspace and its bytes.
+/// One input file: its path relative to the workspace, its bytes and their
+/// SHA-256 (always the digest of exactly these bytes: the fields are
+/// private, so neither can change without the other).
 #[derive(Debug, Clone)]
 pub struct InputFile {
     pub path: String,
-    pub bytes: Vec<u8>,
+    bytes: Vec<u8>,
+    sha256: [u8; 32],
 }
 
+/// How much of a file is read and hashed at a time: small enough to be
+/// hashed while still in the core's cache.
+const READ_CHUNK: u64 = 256 * 1024;
+
 impl InputFile {
+    /// The file `path` holding `bytes`.
+    pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> InputFile {
+        let sha256 = Sha256::digest(&bytes).into();
+        InputFile { path: path.into(), bytes, sha256 }
+    }
+
+    /// Reads `file` to its end, hashing each chunk as it arrives (one pass
+    /// over the bytes instead of a read and then a hash of the whole).
+    fn read_from(path: impl Into<String>, file: &mut fs::File, size: u64) -> std::io::Result<InputFile> {
+        use std::io::Read as _;
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        let mut hasher = Sha256::new();
+        loop {
+            let start = bytes.len();
+            if file.take(READ_CHUNK).read_to_end(&mut bytes)? == 0 {
+                break;
+            }
+            hasher.update(&bytes[start..]);
+        }
+        Ok(InputFile { path: path.into(), bytes, sha256: hasher.finalize().into() })
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// The SHA-256 of the file's bytes, lower-case hex: what the statement's
     /// inputs list and the manifest record for it.
     pub fn sha256_hex(&self) -> String {
-        hex::encode(Sha256::digest(&self.bytes))
+        hex::encode(self.sha256)
     }
 }
 
@@ -175,9 +209,7 @@ impl Workspace {
                 meta.len()
             )));
         }
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| Error::io(&path, e))?;
-        Ok(InputFile { path: rel.to_string(), bytes })
+        InputFile::read_from(rel, &mut file, meta.len()).map_err(|e| Error::io(&path, e))
     }
 
     /// The seller's contract file.
@@ -313,9 +345,25 @@ mod tests {
         let ws = Workspace::open(&root).unwrap();
         let e = ws.read("costs/out.csv").unwrap_err().to_string();
         assert!(e.starts_with("costs/out.csv: is a symbolic link to ") && e.contains("outside the workspace"), "{e}");
-        assert_eq!(ws.read("costs/in.csv").unwrap().bytes, b"y");
+        assert_eq!(ws.read("costs/in.csv").unwrap().bytes(), b"y");
         let e = ws.read("costs/a\u{202e}b.csv").unwrap_err().to_string();
         assert!(e.starts_with("costs/a\\u{202e}b.csv: the name holds the character U+202E"), "{e}");
+    }
+
+    #[test]
+    fn a_file_read_chunk_by_chunk_has_all_its_bytes_and_their_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("kpiseal.toml"), "[provider]\nname = \"P\"\nlegal_name = \"P Ltd\"\n").unwrap();
+        let chunk = usize::try_from(READ_CHUNK).unwrap();
+        // Empty, one byte, exactly one chunk, and a chunk and a half.
+        for len in [0, 1, chunk, chunk * 3 / 2] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            std::fs::write(dir.path().join("in.csv"), &bytes).unwrap();
+            let file = Workspace::open(dir.path()).unwrap().read("in.csv").unwrap();
+            assert_eq!(file.bytes(), bytes, "{len} bytes");
+            assert_eq!(file.sha256_hex(), hex::encode(Sha256::digest(&bytes)), "{len} bytes");
+            assert_eq!(InputFile::new("in.csv", bytes).sha256_hex(), file.sha256_hex());
+        }
     }
 
     #[test]
