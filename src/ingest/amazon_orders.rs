@@ -25,7 +25,8 @@
 //! Orders are dated by `purchase-date` (an instant with offset) in the
 //! market's time zone, as the report itself is cut (by order date).
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use super::records::{OrderEvent, OrderEventKind};
 use super::table::{Row, Table};
@@ -111,18 +112,25 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     let site_col = t.require(SALES_CHANNEL)?;
     let sku_col = t.column(SKU);
     let mut out = ParsedExport::default();
-    let mut orders: BTreeMap<String, Order> = BTreeMap::new();
-    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    // Both are looked up and counted, never listed in order: borrowed keys
+    // and a fixed-seed hasher, no copy or tree node per row.
+    let hasher = foldhash::fast::FixedState::default;
+    let mut orders: HashMap<Cow<'_, str>, Order, _> = HashMap::with_capacity_and_hasher(t.rows.len(), hasher());
+    let mut seen: HashMap<(Cow<'_, str>, Cow<'_, str>), usize, _> =
+        HashMap::with_capacity_and_hasher(t.rows.len(), hasher());
     let (mut merchant_cancelled, mut other_channel) = (Vec::new(), Vec::new());
     for row in &t.rows {
         if [order_col, date_col, status_col].iter().all(|&c| t.is_blank(row, c)) {
             continue;
         }
         out.rows_total += 1;
-        let written = t.text(row, date_col);
+        let written = t.text_ref(row, date_col);
         let date = dates::amazon_local_date(&written, ctx.tz).map_err(|m| t.error(row, date_col, m))?;
-        let order_id = t.required_text(row, order_col, "the Amazon order id")?;
-        let status_text = t.text(row, status_col);
+        let order_id = t.text_ref(row, order_col);
+        if order_id.is_empty() {
+            return Err(t.error(row, order_col, "the Amazon order id is missing"));
+        }
+        let status_text = t.text_ref(row, status_col);
         let status = Status::parse(&status_text).ok_or_else(|| {
             t.error(
                 row,
@@ -134,21 +142,21 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             )
         })?;
         let by_merchant = merchant_fulfilled(t, row, channel_col)?;
-        let site = t.text(row, site_col);
+        let site = t.text_ref(row, site_col);
         out.saw(date);
-        let sku = sku_col.map(|c| t.text(row, c)).unwrap_or_default();
+        let sku = sku_col.map(|c| t.text_ref(row, c)).unwrap_or_default();
         let occurrence = seen.entry((order_id.clone(), sku.clone())).or_default();
         *occurrence += 1;
-        let key = UnitKey::OrderLine { order_id: order_id.clone(), sku: sku.clone(), occurrence: *occurrence };
+        let key = UnitKey::OrderLine { order_id: order_id.to_string(), sku: sku.to_string(), occurrence: *occurrence };
         let mut unit = Unit::new(key, t.location(row.number), t.headers[order_col].clone(), {
             if sku.is_empty() { format!("order {order_id}") } else { format!("order {order_id}, {sku}") }
         });
-        unit.fingerprint = Fingerprint::of((written.as_str(), status_text.as_str()));
+        unit.fingerprint = Fingerprint::of((written.as_ref(), status_text.as_ref()));
         unit.summary = format!("{status_text}, ordered {written}");
         if ctx.period.contains(date) {
             out.rows_in_period += 1;
             unit.rows_in_period = 1;
-            match site.as_str() {
+            match site.as_ref() {
                 AMAZON_US => {}
                 NON_AMAZON => {
                     other_channel.push(row.number);
@@ -171,7 +179,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 market: ctx.market,
                 line: row.number,
                 date,
-                order_id: order_id.clone(),
+                order_id: order_id.to_string(),
                 kind,
                 units: 0,
                 principal: Decimal::ZERO,
