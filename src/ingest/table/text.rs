@@ -105,17 +105,27 @@ pub fn read_decoded(
         // Without quoting a record is a line and a cell what lies between
         // delimiters: split in place, as the csv crate would (a line ends at
         // `\n`, `\r` or both; empty lines are skipped), without copying
-        // each record into a buffer and validating it again.
-        let mut start = 0;
+        // each record into a buffer and validating it again. One scan finds
+        // delimiters and line breaks alike, and counts the lines (a `\n`
+        // each) as it goes.
+        let bytes = text.as_bytes();
+        let (mut start, mut line) = (0, 1);
         // The delimiters' offsets in the current line, one buffer for the file.
         let mut bounds = Vec::new();
-        for end in memchr::memchr2_iter(b'\n', b'\r', text.as_bytes()).chain(std::iter::once(text.len())) {
+        for end in memchr::memchr3_iter(format.delimiter, b'\n', b'\r', bytes).chain(std::iter::once(text.len())) {
+            let byte = bytes.get(end).copied();
+            if byte == Some(format.delimiter) {
+                bounds.push(end - start);
+                continue;
+            }
             if end > start {
-                let line = &text[start..end];
-                bounds.clear();
-                bounds.extend(memchr::memchr_iter(format.delimiter, line.as_bytes()));
-                let cells = Fields { line, bounds: &bounds, index: 0 };
-                found.take(start, cells, bounds.len() + 1, has_visible_ascii(line.as_bytes()));
+                let record = &text[start..end];
+                let cells = Fields { line: record, bounds: &bounds, index: 0 };
+                found.take_at_line(line, cells, bounds.len() + 1, has_visible_ascii(record.as_bytes()));
+            }
+            bounds.clear();
+            if byte == Some(b'\n') {
+                line += 1;
             }
             start = end + 1;
         }
@@ -219,11 +229,22 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
         len: usize,
         visible_ascii: bool,
     ) {
+        let line = self.lines.line_at(offset);
+        self.take_at_line(line, cells, len, visible_ascii);
+    }
+
+    /// [`TextRows::take`] of a record whose line the caller counted.
+    fn take_at_line<'a>(
+        &mut self,
+        line: usize,
+        cells: impl Iterator<Item = &'a str> + Clone,
+        len: usize,
+        visible_ascii: bool,
+    ) {
         // Without a visible ASCII byte a record may still hold other text.
         if !visible_ascii && cells.clone().all(|c| c.trim().is_empty()) {
             return;
         }
-        let line = self.lines.line_at(offset);
         (self.previous_len, self.last_len, self.last_line) = (self.last_len, len, line);
         if std::mem::take(&mut self.first) && is_sep_line(cells.clone()) {
             return;
@@ -279,5 +300,55 @@ impl LineCounter<'_> {
             self.byte = offset;
         }
         self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The records of unquoted `text` as a reader of the file sees them:
+    /// runs of bytes between line breaks (`\n`, `\r`), each with its line
+    /// (1 + the `\n` before it) and its cells between tabs, trimmed, blank
+    /// records left out.
+    fn records_by_hand(text: &str) -> Vec<(usize, Vec<String>)> {
+        let mut out = Vec::new();
+        let (mut line, mut current) = (1, String::new());
+        for c in text.chars().chain(std::iter::once('\n')) {
+            if c == '\n' || c == '\r' {
+                let cells: Vec<String> = current.split('\t').map(|c| c.trim().to_string()).collect();
+                if cells.iter().any(|c| !c.is_empty()) {
+                    out.push((line, cells));
+                }
+                current.clear();
+                line += usize::from(c == '\n');
+            } else {
+                current.push(c);
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn an_unquoted_file_splits_into_the_lines_and_cells_a_reader_sees(
+            body in proptest::collection::vec(prop_oneof![Just("a"), Just("bc"), Just(" "), Just("\t"), Just("\n"), Just("\r"), Just("\r\n")], 0..60)
+        ) {
+            let text = format!("h1\th2\n{}\n", body.concat());
+            let format = TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point };
+            let table = read_text("f.tsv", text.as_bytes(), format, |_| true).unwrap();
+            let expected = records_by_hand(&text);
+            prop_assert_eq!(table.header_number, expected[0].0);
+            prop_assert_eq!(table.rows.len(), expected.len() - 1);
+            for (row, (line, cells)) in table.rows.iter().zip(&expected[1..]) {
+                prop_assert_eq!(row.number, *line);
+                for (i, cell) in cells.iter().enumerate() {
+                    prop_assert_eq!(&table.text(row, i), cell, "line {} cell {}", line, i);
+                }
+                prop_assert!(table.text(row, cells.len()).is_empty());
+            }
+        }
     }
 }
