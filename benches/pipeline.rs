@@ -72,8 +72,8 @@ fn pdf(st: &Statement, json: &[u8]) -> Vec<u8> {
 }
 
 /// Reading every export file of the seller and its contract and cost
-/// ledger into memory and hashing each (SHA-256, as the manifest lists
-/// them): the part of `ingest` that is not parsing.
+/// ledger into memory, hashing each as it is read (SHA-256, as the
+/// manifest lists them): the part of `ingest` that is not parsing.
 #[divan::bench(args = SELLERS, sample_count = 10, sample_size = 1)]
 fn read_and_hash(bencher: Bencher, seller: &str) {
     let s = setup();
