@@ -306,6 +306,16 @@ mod tests {
     }
 
     #[test]
+    fn mercadolivre_month_names_are_read_in_any_case_and_marco_without_its_cedilla() {
+        for written in ["3 de março de 2026", "3 de Março de 2026", "3 de MARÇO de 2026", "3 de marco de 2026"] {
+            assert_eq!(mercadolivre_datetime(written).unwrap(), (d(2026, 3, 3), None), "{written}");
+        }
+        assert_eq!(mercadolivre_datetime("3 de Outubro de 2026 9:05").unwrap().0, d(2026, 10, 3));
+        assert!(mercadolivre_datetime("3 de outubr de 2026").is_err());
+        assert!(mercadolivre_datetime("3 de outubro de").is_err(), "four words");
+    }
+
+    #[test]
     fn sao_paulo_wall_time_moves_to_the_contract_zone() {
         let at = |y, mo, day, h, mi| d(y, mo, day).and_hms_opt(h, mi, 0).unwrap();
         let sp = chrono_tz::America::Sao_Paulo;
