@@ -86,7 +86,8 @@ impl Arena {
         // needs no trimming; only the others pay for `str::trim`.
         let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
         let bytes = text.as_bytes();
-        let text = if visible(bytes.first()) && visible(bytes.last()) { text } else { text.trim() };
+        let text =
+            if bytes.is_empty() || (visible(bytes.first()) && visible(bytes.last())) { text } else { text.trim() };
         if text.is_empty() {
             self.cells.push(Cell::Empty);
         } else {
@@ -321,7 +322,9 @@ impl Table {
     /// number, or one beyond ±[`COUNT_LIMIT`] (a count no row carries).
     pub fn whole(&self, row: &Row, col: usize) -> Result<i64, InputError> {
         let Some(d) = self.decimal(row, col)? else { return Ok(0) };
-        if !d.fract().is_zero() {
+        // A count written without decimals (nearly all) is whole as it is.
+        let whole = d.scale() == 0 || d.fract().is_zero();
+        if !whole {
             return Err(self.error(row, col, format!("expected a whole number, found {d}")));
         }
         if d.abs() > Decimal::from(COUNT_LIMIT) {
@@ -331,7 +334,8 @@ impl Table {
                 format!("{d} is out of range: a count must be at most {COUNT_LIMIT} in magnitude"),
             ));
         }
-        i64::try_from(d.trunc()).map_err(|_| self.error(row, col, format!("{d} is out of range")))
+        // `d` is whole, so converting it drops no fraction.
+        i64::try_from(d).map_err(|_| self.error(row, col, format!("{d} is out of range")))
     }
 
     /// The date-time of a date-formatted XLSX cell, if it is one.
@@ -474,6 +478,14 @@ mod tests {
         assert_eq!(t.money(&t.rows[0], 1).unwrap().to_string(), "9999999999.99");
         assert!(t.money(&t.rows[1], 0).unwrap_err().message.contains("is out of range"));
         assert!(t.whole(&t.rows[1], 1).unwrap_err().message.contains("is out of range"));
+    }
+
+    #[test]
+    fn a_count_is_read_with_or_without_zero_decimals_and_a_fraction_is_refused() {
+        let t = read_text("s.txt", b"a\tb\tc\td\te\n3\t3.00\t-2\t3.5\t\n", TSV, |_| true).unwrap();
+        let row = &t.rows[0];
+        assert_eq!([0, 1, 2, 4].map(|c| t.whole(row, c).unwrap()), [3, 3, -2, 0]);
+        assert_eq!(t.whole(row, 3).unwrap_err().message, "expected a whole number, found 3.5");
     }
 
     #[test]
