@@ -327,7 +327,7 @@ fn two_runs_write_byte_identical_folders_zip_included() {
 
 #[test]
 fn statements_signed_with_the_demo_key_say_so_on_every_page_in_their_language() {
-    if !common::tools_present(&["pdfinfo"]) {
+    if !common::tools_present(&["pdfinfo", "pdftotext"]) {
         return;
     }
     let out = tempfile::tempdir().unwrap();
@@ -398,7 +398,7 @@ fn the_demo_key_is_accepted_at_mode_0644_with_a_warning() {
 
 #[test]
 fn keygen_writes_a_0600_key_and_run_refuses_it_when_group_readable_then_signs_with_it() {
-    if !common::tools_present(&["pdftotext"]) {
+    if !common::tools_present(&["pdftotext", "pyhanko"]) {
         return;
     }
     let ws = copy_of_demo();

@@ -230,7 +230,7 @@ fn bagit_python_rejects_an_added_payload_file() {
 
 #[test]
 fn unzip_tests_our_zip_and_unpacks_a_valid_bag() {
-    if !common::tools_present(&["unzip"]) {
+    if !common::tools_present(&["unzip", "bagit.py"]) {
         return;
     }
     let root = tempfile::tempdir().expect("tempdir");
