@@ -1195,12 +1195,17 @@ mod tests {
         assert!(wrong.is_empty(), "(CID, program width, /W) that disagree: {wrong:?}");
     }
 
-    #[test]
-    fn flattening_the_faces_glyphs_gives_the_program_flattening_the_subsets_glyphs_gave() {
+    /// The committed font's CFF table.
+    fn font_cff_table() -> Vec<u8> {
         use allsorts::tables::FontTableProvider;
         let font = ReadScope::new(FONT).read::<allsorts::tables::OpenTypeFont<'_>>().expect("the font parses");
         let provider = font.table_provider(0).expect("one face");
-        let table = provider.read_table_data(allsorts::tag::CFF).expect("a CFF table");
+        provider.read_table_data(allsorts::tag::CFF).expect("a CFF table").into_owned()
+    }
+
+    #[test]
+    fn flattening_the_faces_glyphs_gives_the_program_flattening_the_subsets_glyphs_gave() {
+        let table = font_cff_table();
         let cff = ReadScope::new(&table).read::<CFF<'_>>().expect("the CFF parses");
         let count = cff.fonts[0].char_strings_index.len() as u16;
         for gids in [vec![0, 1, 2, 3], (0..count).step_by(7).collect(), (0..count).step_by(131).collect()] {
@@ -1219,11 +1224,8 @@ mod tests {
     fn without_flattening_a_naive_width_reader_would_disagree_with_w() {
         // The committed font calls subroutines and opens glyphs with hmoveto, so the flattening
         // is what the test above relies on: the unflattened subset must show a disagreement.
-        use allsorts::tables::FontTableProvider;
-        let cff = ReadScope::new(FONT).read::<allsorts::tables::OpenTypeFont<'_>>().expect("the font parses");
-        let provider = cff.table_provider(0).expect("one face");
-        let cff_table = provider.read_table_data(allsorts::tag::CFF).expect("a CFF table");
-        let cff = ReadScope::new(&cff_table).read::<CFF<'_>>().expect("the CFF parses");
+        let table = font_cff_table();
+        let cff = ReadScope::new(&table).read::<CFF<'_>>().expect("the CFF parses");
         let count = cff.fonts[0].char_strings_index.len() as u16;
         let disagreeing = (1..count)
             .filter(|&gid| {
