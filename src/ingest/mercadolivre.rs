@@ -1066,7 +1066,8 @@ mod tests {
 
     /// Both forms under `headers`, read with `ctx`.
     fn parse_both_with(headers: &[&str], sales: &[S], ctx: &IngestContext) -> Vec<(&'static str, ParsedExport)> {
-        let csv = table::read_text("vendas.csv", csv_text(headers, sales).as_bytes(), CSV, is_header).unwrap();
+        let text = csv_text(headers, sales);
+        let csv = table::read_text("vendas.csv", text.as_bytes(), CSV, is_header).unwrap();
         let xlsx = table::read_xlsx("vendas.xlsx", &xlsx_bytes_with(headers, sales), SHEET, is_header).unwrap();
         vec![("csv", parse(&csv, ctx).unwrap()), ("xlsx", parse(&xlsx, ctx).unwrap())]
     }
@@ -1132,13 +1133,8 @@ mod tests {
     fn the_dates_an_export_covers_are_its_sales_dates_whatever_the_period() {
         let p = parse_csv(&[sale("2000009876543210", OCT_3, "Entregue", "2", DELIVERED, "26.47")]).unwrap();
         assert_eq!(p.dates, Some((date(2026, 10, 3), date(2026, 10, 3))));
-        let t = table::read_text(
-            "vendas.csv",
-            csv_text(&HEADERS, &[sale("1", OCT_3, "Entregue", "2", DELIVERED, "26.47")]).as_bytes(),
-            CSV,
-            is_header,
-        )
-        .unwrap();
+        let text = csv_text(&HEADERS, &[sale("1", OCT_3, "Entregue", "2", DELIVERED, "26.47")]);
+        let t = table::read_text("vendas.csv", text.as_bytes(), CSV, is_header).unwrap();
         let november =
             parse(&t, &IngestContext::new(Period::new(2026, 11).unwrap(), crate::market::Market::MERCADOLIVRE_BR))
                 .unwrap();
@@ -1568,7 +1564,8 @@ mod tests {
 
     #[test]
     fn old_csv_export_without_brl_suffix_is_read() {
-        let t = table::read_text("vendas.csv", old_csv().as_bytes(), CSV, is_header).unwrap();
+        let text = old_csv();
+        let t = table::read_text("vendas.csv", text.as_bytes(), CSV, is_header).unwrap();
         assert_old_export(&parse(&t, &august()).unwrap());
     }
 

@@ -30,19 +30,50 @@ pub use xlsx::{MAX_XLSX_PART, MAX_XLSX_TOTAL, Workbook, read_xlsx};
 /// The largest count (units, clicks, impressions) a cell may hold.
 pub const COUNT_LIMIT: i64 = 1_000_000_000;
 
-/// One cell, as typed as its source allows.
+/// One cell, as typed as its source allows: 12 bytes, since a month's
+/// exports hold tens of millions of cells. Offsets and indices are `u32`:
+/// a table's text is refused beyond [`MAX_TABLE_TEXT`] bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Cell {
     Empty,
-    /// Non-blank text, trimmed: `Arena::text[start..end]`.
-    Text {
-        start: usize,
-        end: usize,
-    },
-    /// A numeric XLSX cell, already exact (see [`decimal_from_xlsx_float`]).
-    Number(Decimal),
-    /// A date-formatted XLSX cell.
-    DateTime(NaiveDateTime),
+    /// Non-blank text, trimmed, where it stands in the file's own decoded
+    /// text (every cell of an unquoted file): `Table::source[start..end]`.
+    Source { start: u32, end: u32 },
+    /// Non-blank text, trimmed, copied into the arena (a cell of a quoted
+    /// record, an XLSX string): `Arena::text[start..end]`.
+    Copied { start: u32, end: u32 },
+    /// A numeric XLSX cell, already exact (see [`decimal_from_xlsx_float`]):
+    /// `Arena::numbers[i]`.
+    Number(u32),
+    /// A date-formatted XLSX cell: `Arena::datetimes[i]`.
+    DateTime(u32),
+}
+
+/// The most text (bytes) a table may hold, in its source or copied: what
+/// a `u32` offset reaches. No export comes near it (inputs are at most
+/// 1 GiB); a workbook repeating one long shared string could.
+pub const MAX_TABLE_TEXT: usize = u32::MAX as usize;
+
+/// A table's text went past [`MAX_TABLE_TEXT`]; the reader names the file
+/// and line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooMuchText;
+
+impl TooMuchText {
+    /// The refusal, for the reader to place at a line or row.
+    pub(crate) fn message() -> String {
+        format!("the table holds more than {MAX_TABLE_TEXT} bytes of text, more than kpiseal reads of one file")
+    }
+}
+
+/// A `u32` offset or index, or [`TooMuchText`] beyond what one reaches.
+fn offset(n: usize) -> Result<u32, TooMuchText> {
+    u32::try_from(n).map_err(|_| TooMuchText)
+}
+
+/// A `u32` offset or index as a `usize` (lossless on every target kpiseal builds for).
+fn at(n: u32) -> usize {
+    n as usize
 }
 
 /// One data row and where it came from (1-based line or sheet row): a run
@@ -54,13 +85,22 @@ pub struct Row {
     cells: Range<usize>,
 }
 
-/// Every cell of a table's rows in one vector and every text cell's text in
-/// one string, so that reading a file allocates a handful of times, not per
-/// row, and dropping the table frees three buffers.
+/// Every cell of a table's rows in one vector, and what cells do not
+/// borrow from the file's text (copied text, XLSX numbers and dates) in
+/// three more, so that reading a file allocates a handful of times, not per
+/// row or cell. A text cell that is a slice of the file's decoded text
+/// (`source`, given by address when the arena is made) is kept as its
+/// offsets into it, not copied.
 #[derive(Debug, Clone, Default)]
 struct Arena {
     cells: Vec<Cell>,
     text: String,
+    numbers: Vec<Decimal>,
+    datetimes: Vec<NaiveDateTime>,
+    /// The address and length of the source text, to tell its slices from
+    /// other text; (0, 0) when there is none (XLSX).
+    source_at: usize,
+    source_len: usize,
 }
 
 /// Where a row being read begins in the [`Arena`].
@@ -68,20 +108,36 @@ struct Arena {
 struct RowStart {
     cell: usize,
     text: usize,
+    numbers: usize,
+    datetimes: usize,
 }
 
 impl Arena {
-    fn with_capacity(cells: usize, text_bytes: usize) -> Self {
-        Arena { cells: Vec::with_capacity(cells), text: String::with_capacity(text_bytes) }
+    /// An arena for the cells of `source`, room made for about `cells` of
+    /// them and `copied` bytes of text that is not a slice of `source`.
+    fn for_source(source: &str, cells: usize, copied: usize) -> Self {
+        Arena {
+            cells: Vec::with_capacity(cells),
+            text: String::with_capacity(copied),
+            source_at: source.as_ptr().addr(),
+            source_len: source.len(),
+            ..Arena::default()
+        }
     }
 
     /// Begins a row: what follows is its cells.
     fn begin(&self) -> RowStart {
-        RowStart { cell: self.cells.len(), text: self.text.len() }
+        RowStart {
+            cell: self.cells.len(),
+            text: self.text.len(),
+            numbers: self.numbers.len(),
+            datetimes: self.datetimes.len(),
+        }
     }
 
-    /// Appends a text cell (blank when it holds only spaces).
-    fn push_text(&mut self, text: &str) {
+    /// Appends a text cell (blank when it holds only spaces): its offsets
+    /// when it is a slice of the source, else a copy.
+    fn push_text(&mut self, text: &str) -> Result<(), TooMuchText> {
         // Nearly every cell begins and ends with a visible ASCII byte and
         // needs no trimming; only the others pay for `str::trim`.
         let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
@@ -90,11 +146,34 @@ impl Arena {
             if bytes.is_empty() || (visible(bytes.first()) && visible(bytes.last())) { text } else { text.trim() };
         if text.is_empty() {
             self.cells.push(Cell::Empty);
-        } else {
-            let start = self.text.len();
-            self.text.push_str(text);
-            self.cells.push(Cell::Text { start, end: self.text.len() });
+            return Ok(());
         }
+        let from = text.as_ptr().addr().wrapping_sub(self.source_at);
+        let cell = if self.source_len > 0 && from < self.source_len && self.source_len - from >= text.len() {
+            Cell::Source { start: offset(from)?, end: offset(from + text.len())? }
+        } else {
+            let start = offset(self.text.len())?;
+            self.text.push_str(text);
+            Cell::Copied { start, end: offset(self.text.len())? }
+        };
+        self.cells.push(cell);
+        Ok(())
+    }
+
+    /// Appends a numeric cell.
+    fn push_number(&mut self, number: Decimal) -> Result<(), TooMuchText> {
+        let cell = Cell::Number(offset(self.numbers.len())?);
+        self.numbers.push(number);
+        self.cells.push(cell);
+        Ok(())
+    }
+
+    /// Appends a date cell.
+    fn push_datetime(&mut self, datetime: NaiveDateTime) -> Result<(), TooMuchText> {
+        let cell = Cell::DateTime(offset(self.datetimes.len())?);
+        self.datetimes.push(datetime);
+        self.cells.push(cell);
+        Ok(())
     }
 
     /// Appends `count` blank cells.
@@ -107,15 +186,18 @@ impl Arena {
         self.cells[start.cell..].iter().all(|c| matches!(c, Cell::Empty))
     }
 
-    /// The cells since `start` as header names (text cells trimmed, others empty).
-    fn header_names_since(&self, start: RowStart) -> Vec<String> {
-        self.cells[start.cell..].iter().map(|cell| self.text_of(*cell).to_string()).collect()
+    /// The cells since `start` as header names (text cells trimmed, others
+    /// empty); `source` is the text the arena was made for.
+    fn header_names_since(&self, start: RowStart, source: &str) -> Vec<String> {
+        self.cells[start.cell..].iter().map(|cell| self.text_of(*cell, source).to_string()).collect()
     }
 
     /// Forgets the cells since `start` (a blank or header row).
     fn discard(&mut self, start: RowStart) {
         self.cells.truncate(start.cell);
         self.text.truncate(start.text);
+        self.numbers.truncate(start.numbers);
+        self.datetimes.truncate(start.datetimes);
     }
 
     /// Ends the row begun at `start`, without its trailing blank cells.
@@ -126,18 +208,22 @@ impl Arena {
         Row { number, cells: start.cell..self.cells.len() }
     }
 
-    /// The text of a text cell, empty for any other.
-    fn text_of(&self, cell: Cell) -> &str {
+    /// The text of a text cell, empty for any other; `source` is the text
+    /// the arena was made for.
+    fn text_of<'s>(&'s self, cell: Cell, source: &'s str) -> &'s str {
         match cell {
-            Cell::Text { start, end } => self.text.get(start..end).unwrap_or(""),
-            _ => "",
+            Cell::Source { start, end } => source.get(at(start)..at(end)).unwrap_or(""),
+            Cell::Copied { start, end } => self.text.get(at(start)..at(end)).unwrap_or(""),
+            Cell::Empty | Cell::Number(_) | Cell::DateTime(_) => "",
         }
     }
 }
 
-/// A table whose columns are found by header name, never by position.
+/// A table whose columns are found by header name, never by position. It
+/// borrows the decoded text of the file it was read from (`'a`), or owns
+/// it when decoding had to convert it.
 #[derive(Debug, Clone)]
-pub struct Table {
+pub struct Table<'a> {
     /// The file's path relative to the workspace, as errors print it.
     pub file: String,
     /// The sheet name for XLSX, `None` for text files.
@@ -150,6 +236,9 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// How text cells write their decimal separator.
     pub style: DecimalStyle,
+    /// The text file's decoded text, which `Source` cells are slices of
+    /// (empty for XLSX).
+    source: Cow<'a, str>,
     /// The rows' cells.
     arena: Arena,
 }
@@ -160,7 +249,7 @@ pub fn fold_header(h: &str) -> String {
     h.trim_start_matches('\u{feff}').split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
-impl Table {
+impl Table<'_> {
     /// The index of the first column whose header equals one of `names`
     /// (compared with [`fold_header`]). When a header repeats, the first wins.
     pub fn column(&self, names: &[&str]) -> Option<usize> {
@@ -249,9 +338,11 @@ impl Table {
     pub fn text_ref(&self, row: &Row, col: usize) -> Cow<'_, str> {
         match self.cell(row, col) {
             Cell::Empty => Cow::Borrowed(""),
-            cell @ Cell::Text { .. } => Cow::Borrowed(self.arena.text_of(cell)),
-            Cell::Number(d) => Cow::Owned(d.normalize().to_string()),
-            Cell::DateTime(dt) => Cow::Owned(dt.format("%Y-%m-%d %H:%M:%S").to_string()),
+            cell @ (Cell::Source { .. } | Cell::Copied { .. }) => Cow::Borrowed(self.arena.text_of(cell, &self.source)),
+            Cell::Number(i) => Cow::Owned(self.number(i).map(|d| d.normalize().to_string()).unwrap_or_default()),
+            Cell::DateTime(i) => {
+                Cow::Owned(self.datetime(i).map(|dt| dt.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default())
+            }
         }
     }
 
@@ -271,7 +362,7 @@ impl Table {
     pub fn is_blank(&self, row: &Row, col: usize) -> bool {
         match self.cell(row, col) {
             Cell::Empty => true,
-            Cell::Text { .. } | Cell::Number(_) | Cell::DateTime(_) => false,
+            Cell::Source { .. } | Cell::Copied { .. } | Cell::Number(_) | Cell::DateTime(_) => false,
         }
     }
 
@@ -279,7 +370,9 @@ impl Table {
     /// [`DecimalStyle`]; an unreadable value is an error naming the cell.
     pub fn decimal(&self, row: &Row, col: usize) -> Result<Option<Decimal>, InputError> {
         match self.cell(row, col) {
-            Cell::Number(d) => Ok(Some(d)),
+            Cell::Number(i) => {
+                self.number(i).map(Some).ok_or_else(|| self.error(row, col, "internal error: the cell's number is lost"))
+            }
             Cell::DateTime(_) => Err(self.error(row, col, "expected a number, found a date")),
             _ => {
                 let text = self.text_ref(row, col);
@@ -300,13 +393,9 @@ impl Table {
     /// [`crate::money::MONEY_LIMIT`] or more, which no marketplace row carries and whose
     /// sums could overflow.
     pub fn money(&self, row: &Row, col: usize) -> Result<Decimal, InputError> {
-        let cell = self.cell(row, col);
-        if matches!(cell, Cell::Text { .. }) && self.arena.text_of(cell).contains('%') {
-            return Err(self.error(
-                row,
-                col,
-                format!("{:?} is a percentage; expected an amount such as 1,234.56", self.arena.text_of(cell)),
-            ));
+        let text = self.arena.text_of(self.cell(row, col), &self.source);
+        if text.contains('%') {
+            return Err(self.error(row, col, format!("{text:?} is a percentage; expected an amount such as 1,234.56")));
         }
         let d = self.decimal(row, col)?.unwrap_or(Decimal::ZERO);
         check_money_limit(d).map_err(|m| self.error(row, col, m))?;
@@ -341,9 +430,20 @@ impl Table {
     /// The date-time of a date-formatted XLSX cell, if it is one.
     pub fn datetime_cell(&self, row: &Row, col: usize) -> Option<NaiveDateTime> {
         match self.cell(row, col) {
-            Cell::DateTime(dt) => Some(dt),
+            Cell::DateTime(i) => self.datetime(i),
             _ => None,
         }
+    }
+
+    /// The number a `Cell::Number` points at (always there: the arena
+    /// made the index when it stored the number).
+    fn number(&self, i: u32) -> Option<Decimal> {
+        self.arena.numbers.get(at(i)).copied()
+    }
+
+    /// The date a `Cell::DateTime` points at.
+    fn datetime(&self, i: u32) -> Option<NaiveDateTime> {
+        self.arena.datetimes.get(at(i)).copied()
     }
 }
 
@@ -360,6 +460,35 @@ mod tests {
         assert_eq!(t.column(&["spend"]), Some(0));
         assert_eq!(t.column(&["Campaign  Name"]), Some(1));
         assert_eq!(t.rows[0].number, 2);
+    }
+
+    #[test]
+    fn an_unquoted_files_cells_are_read_in_place_and_quoted_ones_copied() {
+        let t = read_text("s.tsv", b"id\tnote\n 7 \tsaid \"hi\"\n", TSV, |_| true).unwrap();
+        assert_eq!((t.text(&t.rows[0], 0), t.text(&t.rows[0], 1)), ("7".to_string(), "said \"hi\"".to_string()));
+        assert!(t.arena.text.is_empty(), "nothing copied: {:?}", t.arena.text);
+        let csv = TextFormat { delimiter: b',', quoting: true, style: DecimalStyle::Point };
+        let t = read_text("s.csv", b"id,note\n7,\"said \"\"hi\"\"\"\n", csv, |_| true).unwrap();
+        assert_eq!(t.text(&t.rows[0], 1), "said \"hi\"");
+        assert_eq!(t.arena.text, "7said \"hi\"", "a quoted record's cells are unquoted copies");
+    }
+
+    #[test]
+    fn a_cell_takes_twelve_bytes_and_offsets_past_u32_are_refused() {
+        assert_eq!(std::mem::size_of::<Cell>(), 12);
+        assert_eq!(offset(MAX_TABLE_TEXT), Ok(u32::MAX));
+        assert_eq!(offset(MAX_TABLE_TEXT + 1), Err(TooMuchText));
+    }
+
+    #[test]
+    fn a_text_cell_outside_the_source_is_copied_even_when_it_ends_where_the_source_begins() {
+        let source = "abc";
+        let mut arena = Arena::for_source(&source[1..], 4, 0);
+        arena.push_text(&source[..1]).unwrap();
+        arena.push_text(&source[1..3]).unwrap();
+        assert_eq!(arena.cells, [Cell::Copied { start: 0, end: 1 }, Cell::Source { start: 0, end: 2 }]);
+        assert_eq!(arena.text_of(arena.cells[0], &source[1..]), "a");
+        assert_eq!(arena.text_of(arena.cells[1], &source[1..]), "bc");
     }
 
     #[test]

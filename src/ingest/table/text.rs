@@ -4,8 +4,10 @@
 use crate::error::{InputError, Location};
 use crate::money::DecimalStyle;
 
+use std::borrow::Cow;
+
 use super::decode::decode_text_checked;
-use super::{Arena, Row, Table};
+use super::{Arena, MAX_TABLE_TEXT, Row, Table, TooMuchText};
 
 /// How to read a delimited text file.
 #[derive(Debug, Clone, Copy)]
@@ -28,29 +30,47 @@ pub struct TextFormat {
 /// parsed, has no header, or ends in the middle of its last line: the last
 /// line has no line break and fewer cells than the header and than the row
 /// above it (a download cut short).
-pub fn read_text(
+pub fn read_text<'a>(
     file: &str,
-    bytes: &[u8],
+    bytes: &'a [u8],
     format: TextFormat,
     is_header: impl Fn(&[String]) -> bool,
-) -> Result<Table, InputError> {
-    read_decoded(file, &decode_text_checked(file, bytes)?, format, is_header)
+) -> Result<Table<'a>, InputError> {
+    read_source(file, decode_text_checked(file, bytes)?, format, is_header)
 }
 
 /// [`read_text`] of a file already decoded by [`decode_text_checked`]
 /// (which a caller that looked at the text to detect its format has done).
-pub fn read_decoded(
+pub fn read_decoded<'a>(
     file: &str,
-    text: &str,
+    text: &'a str,
     format: TextFormat,
     is_header: impl Fn(&[String]) -> bool,
-) -> Result<Table, InputError> {
+) -> Result<Table<'a>, InputError> {
+    read_source(file, Cow::Borrowed(text), format, is_header)
+}
+
+/// Reads the table of decoded text `source`, which the table keeps: its
+/// cells are offsets into it, or, for quoted records (which the csv crate
+/// unquotes into a buffer of its own), copies.
+fn read_source<'a>(
+    file: &str,
+    source: Cow<'a, str>,
+    format: TextFormat,
+    is_header: impl Fn(&[String]) -> bool,
+) -> Result<Table<'a>, InputError> {
+    let text: &str = &source;
+    if text.len() > MAX_TABLE_TEXT {
+        return Err(InputError::file(file, TooMuchText::message()));
+    }
+    // Quoted cells are copied; their text is at most the file's.
+    let copied = if format.quoting { text.len() } else { 0 };
     let mut found = TextRows {
         is_header,
         header: None,
         rows: Vec::new(),
-        // The cells' text is at most the file's.
-        arena: Arena::with_capacity(cell_estimate(text.as_bytes(), format.delimiter), text.len()),
+        arena: Arena::for_source(text, cell_estimate(text.as_bytes(), format.delimiter), copied),
+        file,
         lines: LineCounter { text: text.as_bytes(), byte: 0, line: 1 },
         last_len: 0,
         previous_len: 0,
@@ -99,7 +119,7 @@ pub fn read_decoded(
                     message: "the record's cells are not valid UTF-8".to_string(),
                 })?;
             let cells = RecordCells { whole, ends: record.iter().map(<[u8]>::len), start: 0 };
-            found.take(offset, cells, record.len(), has_visible_ascii(record.as_slice()));
+            found.take(offset, cells, record.len(), has_visible_ascii(record.as_slice()))?;
         }
     } else {
         // Without quoting a record is a line and a cell what lies between
@@ -121,7 +141,7 @@ pub fn read_decoded(
             if end > start {
                 let record = &text[start..end];
                 let cells = Fields { line: record, bounds: &bounds, index: 0 };
-                found.take_at_line(line, cells, bounds.len() + 1, has_visible_ascii(record.as_bytes()));
+                found.take_at_line(line, cells, bounds.len() + 1, has_visible_ascii(record.as_bytes()))?;
             }
             bounds.clear();
             if byte == Some(b'\n') {
@@ -145,7 +165,7 @@ pub fn read_decoded(
             ),
         });
     }
-    Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style, arena })
+    Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style, source, arena })
 }
 
 /// About how many cells `text` holds, from the delimiters and line breaks
@@ -206,6 +226,8 @@ impl<'a, L: Iterator<Item = usize>> Iterator for RecordCells<'a, L> {
 /// The header and rows of a text file, found record by record.
 struct TextRows<'t, H> {
     is_header: H,
+    /// The file, as errors name it.
+    file: &'t str,
     header: Option<(usize, Vec<String>)>,
     rows: Vec<Row>,
     arena: Arena,
@@ -228,26 +250,30 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
         cells: impl Iterator<Item = &'a str> + Clone,
         len: usize,
         visible_ascii: bool,
-    ) {
+    ) -> Result<(), InputError> {
         let line = self.lines.line_at(offset);
-        self.take_at_line(line, cells, len, visible_ascii);
+        self.take_at_line(line, cells, len, visible_ascii)
     }
 
     /// [`TextRows::take`] of a record whose line the caller counted.
+    ///
+    /// # Errors
+    /// An [`InputError`] at the line when the table's text would pass
+    /// [`MAX_TABLE_TEXT`].
     fn take_at_line<'a>(
         &mut self,
         line: usize,
         cells: impl Iterator<Item = &'a str> + Clone,
         len: usize,
         visible_ascii: bool,
-    ) {
+    ) -> Result<(), InputError> {
         // Without a visible ASCII byte a record may still hold other text.
         if !visible_ascii && cells.clone().all(|c| c.trim().is_empty()) {
-            return;
+            return Ok(());
         }
         (self.previous_len, self.last_len, self.last_line) = (self.last_len, len, line);
         if std::mem::take(&mut self.first) && is_sep_line(cells.clone()) {
-            return;
+            return Ok(());
         }
         if self.header.is_none() {
             let texts: Vec<String> = cells.map(str::to_string).collect();
@@ -255,13 +281,19 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
                 let names = texts.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_string()).collect();
                 self.header = Some((line, names));
             }
-            return;
+            return Ok(());
         }
         let start = self.arena.begin();
         for cell in cells {
-            self.arena.push_text(cell);
+            self.arena.push_text(cell).map_err(|TooMuchText| InputError {
+                file: self.file.to_string(),
+                location: Location::Line(line),
+                column: None,
+                message: TooMuchText::message(),
+            })?;
         }
         self.rows.push(self.arena.finish(line, start));
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! An XLSX sheet read into a [`Table`]: cells typed as the sheet stores
 //! them, the workbook's declared sizes checked before anything is inflated.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::str::FromStr;
 
@@ -11,8 +12,9 @@ use rust_decimal::Decimal;
 use crate::error::{InputError, Location};
 use crate::money::{DecimalStyle, decimal_from_xlsx_float};
 
-use super::{Arena, Cell, Table};
+use super::{Arena, Table, TooMuchText};
 
+/// The most one part of a workbook (a sheet, its shared strings) may unpack
 /// to: 256 MiB, some 2 million rows of a Vendas export.
 pub const MAX_XLSX_PART: u64 = 256 << 20;
 /// The most all parts of a workbook may unpack to together.
@@ -120,7 +122,7 @@ impl<'a> Workbook<'a> {
     /// # Errors
     /// An [`InputError`] naming the file (and sheet and row) when the sheet
     /// cannot be read, a cell holds a spreadsheet error, or no row is a header.
-    pub fn read(&mut self, sheet: &str, is_header: impl Fn(&[String]) -> bool) -> Result<Table, InputError> {
+    pub fn read(&mut self, sheet: &str, is_header: impl Fn(&[String]) -> bool) -> Result<Table<'static>, InputError> {
         let file = self.file.as_str();
         let range = self
             .sheets
@@ -137,7 +139,7 @@ pub fn read_xlsx(
     bytes: &[u8],
     sheet: &str,
     is_header: impl Fn(&[String]) -> bool,
-) -> Result<Table, InputError> {
+) -> Result<Table<'static>, InputError> {
     Workbook::open(file, bytes)?.read(sheet, is_header)
 }
 
@@ -150,7 +152,7 @@ fn sheet_table(
     sheet: &str,
     range: &calamine::Range<Data>,
     is_header: impl Fn(&[String]) -> bool,
-) -> Result<Table, InputError> {
+) -> Result<Table<'static>, InputError> {
     let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
     let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
     let mut header: Option<(usize, Vec<String>)> = None;
@@ -168,7 +170,7 @@ fn sheet_table(
             continue;
         }
         if header.is_none() {
-            let texts = arena.header_names_since(start);
+            let texts = arena.header_names_since(start, "");
             arena.discard(start);
             if is_header(&texts) {
                 header = Some((number, texts));
@@ -186,6 +188,7 @@ fn sheet_table(
         header_number,
         rows,
         style: DecimalStyle::Point,
+        source: Cow::Borrowed(""),
         arena,
     })
 }
@@ -198,30 +201,25 @@ fn push_xlsx_cell(arena: &mut Arena, number: usize, file: &str, sheet: &str, dat
         column: None,
         message,
     };
-    let cell = match data {
-        Data::Empty => Cell::Empty,
-        Data::String(s) | Data::DurationIso(s) => {
-            arena.push_text(s);
-            return Ok(());
-        }
-        Data::Int(i) => Cell::Number(Decimal::from(*i)),
+    let too_much = |_: TooMuchText| bad(TooMuchText::message());
+    match data {
+        Data::Empty => arena.push_blanks(1),
+        Data::String(s) | Data::DurationIso(s) => arena.push_text(s).map_err(too_much)?,
+        Data::Int(i) => arena.push_number(Decimal::from(*i)).map_err(too_much)?,
         Data::Float(f) => {
-            Cell::Number(decimal_from_xlsx_float(*f).ok_or_else(|| bad(format!("unreadable number {f}")))?)
+            let number = decimal_from_xlsx_float(*f).ok_or_else(|| bad(format!("unreadable number {f}")))?;
+            arena.push_number(number).map_err(too_much)?;
         }
-        Data::Bool(b) => {
-            arena.push_text(if *b { "TRUE" } else { "FALSE" });
-            return Ok(());
+        Data::Bool(b) => arena.push_text(if *b { "TRUE" } else { "FALSE" }).map_err(too_much)?,
+        Data::DateTime(dt) => {
+            let datetime = dt.as_datetime().ok_or_else(|| bad("unreadable date cell".to_string()))?;
+            arena.push_datetime(datetime).map_err(too_much)?;
         }
-        Data::DateTime(dt) => Cell::DateTime(dt.as_datetime().ok_or_else(|| bad("unreadable date cell".to_string()))?),
         Data::DateTimeIso(s) => match NaiveDateTime::from_str(s) {
-            Ok(dt) => Cell::DateTime(dt),
-            Err(_) => {
-                arena.push_text(s);
-                return Ok(());
-            }
+            Ok(dt) => arena.push_datetime(dt).map_err(too_much)?,
+            Err(_) => arena.push_text(s).map_err(too_much)?,
         },
         Data::Error(e) => return Err(bad(format!("the cell holds the spreadsheet error {e:?}"))),
-    };
-    arena.cells.push(cell);
+    }
     Ok(())
 }
