@@ -135,6 +135,11 @@ impl Money {
 /// Converts an amount with 2 decimal places into integer minor units
 /// (cents). Returns `None` if it has more precision or overflows `i64`.
 pub fn to_minor(amount: Decimal) -> Option<i64> {
+    // Two decimal places or fewer (every amount `Table::money` reads): the
+    // mantissa, times 10 or 100 when fewer, is the count of minor units.
+    if let Some(places) = 2u32.checked_sub(amount.scale()) {
+        return i64::try_from(amount.mantissa().checked_mul(10i128.pow(places))?).ok();
+    }
     let scaled = amount.checked_mul(Decimal::ONE_HUNDRED)?;
     if !scaled.fract().is_zero() {
         return None;
@@ -377,7 +382,23 @@ mod tests {
     fn minor_units_round_trip() {
         assert_eq!(to_minor(d("12.34")), Some(1234));
         assert_eq!(to_minor(d("12.345")), None);
+        assert_eq!(to_minor(d("12.340")), Some(1234), "trailing zeros are not precision");
+        assert_eq!((to_minor(d("-7")), to_minor(d("-7.5"))), (Some(-700), Some(-750)));
+        assert_eq!(to_minor(d("92233720368547758.07")), Some(i64::MAX));
+        assert_eq!(to_minor(d("92233720368547758.08")), None, "past i64");
         assert_eq!(from_minor(-1234), d("-12.34"));
+    }
+
+    proptest::proptest! {
+        /// Whatever its scale, an amount's minor units are its value times
+        /// 100, when that is whole and fits an i64.
+        #[test]
+        fn minor_units_are_the_amount_times_a_hundred(mantissa in proptest::num::i64::ANY, scale in 0u32..6) {
+            let amount = Decimal::new(mantissa, scale);
+            let hundredfold = amount.checked_mul(Decimal::ONE_HUNDRED);
+            let expected = hundredfold.filter(|h| h.fract().is_zero()).and_then(|h| i64::try_from(h).ok());
+            proptest::prop_assert_eq!(to_minor(amount), expected);
+        }
     }
 
     #[test]

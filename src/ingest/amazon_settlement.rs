@@ -71,17 +71,40 @@ impl Common {
     /// The row's date in the marketplace's zone: posted-date-time (a UTC
     /// instant) when present, else posted-date (already a local date); and
     /// whether the text had a time of day, i.e. whether the zone applied.
-    fn date(&self, t: &Table, row: &Row, ctx: &IngestContext) -> Result<(NaiveDate, bool), InputError> {
+    ///
+    /// `last` holds the last date read, which is reused when this row's
+    /// text is the same: a settlement's rows come in runs of one order's
+    /// amounts, posted at one instant (about six rows a run).
+    fn date<'t>(
+        &self,
+        t: &'t Table,
+        row: &Row,
+        ctx: &IngestContext,
+        last: &mut Option<LastDate<'t>>,
+    ) -> Result<(NaiveDate, bool), InputError> {
         for col in [self.posted_date_time, self.posted_date].into_iter().flatten() {
             if !t.is_blank(row, col) {
                 let text = t.text_ref(row, col);
+                if let Some(last) = last.as_ref().filter(|l| l.col == col && l.text == text) {
+                    return Ok(last.read);
+                }
                 let date = amazon_local_date(&text, ctx.tz).map_err(|m| t.error(row, col, m))?;
-                return Ok((date, text.contains(':')));
+                let read = (date, text.contains(':'));
+                *last = Some(LastDate { col, text, read });
+                return Ok(read);
             }
         }
         let col = self.posted_date.or(self.posted_date_time).unwrap_or(0);
         Err(t.error(row, col, "a detail row needs a posted date"))
     }
+}
+
+/// The last posted date [`Common::date`] read: its column, its text and
+/// what it gave.
+struct LastDate<'t> {
+    col: usize,
+    text: Cow<'t, str>,
+    read: (NaiveDate, bool),
 }
 
 /// One settlement of the file as it is read: its reconciliation so far, its
@@ -143,6 +166,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     let mut out = ParsedExport::default();
     // Keyed by the id as the table holds it: no copy per row.
     let mut settlements: BTreeMap<Cow<'_, str>, Settlement> = BTreeMap::new();
+    let mut last_date = None;
     for row in &t.rows {
         out.rows_total += 1;
         let id = t.text_ref(row, common.settlement_id);
@@ -200,7 +224,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         for d in &details {
             settlement.computed += d.amount;
         }
-        let (date, zoned) = common.date(t, row, ctx)?;
+        let (date, zoned) = common.date(t, row, ctx, &mut last_date)?;
         out.saw(date);
         if !zoned && ctx.period.near_boundary(date) {
             out.date_only_near_boundary.push(row.number);
@@ -565,6 +589,26 @@ mod tests {
         assert_eq!(refunded[0].principal, Decimal::new(3000, 2));
         assert_eq!(refunded[0].date, NaiveDate::from_ymd_opt(2026, 10, 31).unwrap());
         assert!(!parsed.events.iter().any(|e| e.order_id == "B" || e.order_id == "C"));
+    }
+
+    #[test]
+    fn each_row_is_dated_by_its_own_text_across_runs_of_one_instant() {
+        let (a, b) = ("2026-11-01 06:59:59 UTC", "2026-11-01 07:00:00 UTC");
+        let text = v2(
+            "63.00",
+            &[
+                v2_row("Order", "A", "ItemPrice", "Principal", "10.00", a, "1"),
+                v2_row("Order", "A", "ItemPrice", "Shipping", "1.00", a, ""),
+                v2_row("Order", "B", "ItemPrice", "Principal", "20.00", b, "1"),
+                v2_row("Order", "B", "ItemPrice", "Shipping", "2.00", b, ""),
+                v2_row("Order", "C", "ItemPrice", "Principal", "30.00", a, "1"),
+            ],
+        );
+        let (_, parsed) = read_export("s.txt", text.as_bytes(), &ctx()).unwrap();
+        let dated: Vec<(&str, NaiveDate)> = parsed.lines.iter().map(|l| (l.order_id.as_str(), l.date)).collect();
+        let oct_31 = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+        assert_eq!(dated, [("A", oct_31), ("A", oct_31), ("C", oct_31)], "B is 1 November in Los Angeles");
+        assert_eq!((parsed.rows_total, parsed.rows_in_period), (6, 3));
     }
 
     #[test]

@@ -38,10 +38,16 @@ enum Cell {
     Empty,
     /// Non-blank text, trimmed, where it stands in the file's own decoded
     /// text (every cell of an unquoted file): `Table::source[start..end]`.
-    Source { start: u32, end: u32 },
+    Source {
+        start: u32,
+        end: u32,
+    },
     /// Non-blank text, trimmed, copied into the arena (a cell of a quoted
     /// record, an XLSX string): `Arena::text[start..end]`.
-    Copied { start: u32, end: u32 },
+    Copied {
+        start: u32,
+        end: u32,
+    },
     /// A numeric XLSX cell, already exact (see [`decimal_from_xlsx_float`]):
     /// `Arena::numbers[i]`.
     Number(u32),
@@ -370,9 +376,10 @@ impl Table<'_> {
     /// [`DecimalStyle`]; an unreadable value is an error naming the cell.
     pub fn decimal(&self, row: &Row, col: usize) -> Result<Option<Decimal>, InputError> {
         match self.cell(row, col) {
-            Cell::Number(i) => {
-                self.number(i).map(Some).ok_or_else(|| self.error(row, col, "internal error: the cell's number is lost"))
-            }
+            Cell::Number(i) => self
+                .number(i)
+                .map(Some)
+                .ok_or_else(|| self.error(row, col, "internal error: the cell's number is lost")),
             Cell::DateTime(_) => Err(self.error(row, col, "expected a number, found a date")),
             _ => {
                 let text = self.text_ref(row, col);
