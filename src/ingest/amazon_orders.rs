@@ -111,7 +111,12 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     let channel_col = t.require(FULFILLMENT)?;
     let site_col = t.require(SALES_CHANNEL)?;
     let sku_col = t.column(SKU);
-    let mut out = ParsedExport::default();
+    // A unit and an event or two per row.
+    let mut out = ParsedExport {
+        units: Vec::with_capacity(t.rows.len()),
+        events: Vec::with_capacity(t.rows.len()),
+        ..ParsedExport::default()
+    };
     // Both are looked up and counted, never listed in order: borrowed keys
     // and a fixed-seed hasher, no copy or tree node per row.
     let hasher = foldhash::fast::FixedState::default;

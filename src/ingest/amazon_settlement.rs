@@ -125,6 +125,25 @@ struct Settlement {
     rows_in_period: usize,
 }
 
+/// The settlement `id` of `settlements`, added when new. The first one of
+/// a file of `rows` rows is made with room for a money line per row: a
+/// file nearly always holds one settlement, whose facts then never move
+/// while they grow.
+fn settlement_for<'m, 't>(
+    settlements: &'m mut BTreeMap<Cow<'t, str>, Settlement>,
+    id: Cow<'t, str>,
+    rows: usize,
+) -> &'m mut Settlement {
+    let first = settlements.is_empty();
+    settlements.entry(id).or_insert_with(|| {
+        let mut settlement = Settlement::default();
+        if first {
+            settlement.facts.lines.reserve(rows);
+        }
+        settlement
+    })
+}
+
 /// How the settlement file `text` writes its amounts: with a decimal
 /// comma (`1141,18`, as Amazon's European sites write them, "in the local
 /// currency format" per Amazon's V2 notes) when the summary row's
@@ -177,7 +196,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             if currency != ctx.currency {
                 return Err(other_currency(t, row, common.currency, currency, ctx));
             }
-            let settlement = settlements.entry(id).or_default();
+            let settlement = settlement_for(&mut settlements, id, t.rows.len());
             let total = t.money(row, common.total_amount)?;
             settlement.reported = Some(total);
             settlement.summary_number.get_or_insert(row.number);
@@ -218,7 +237,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             Some(col) => t.whole(row, col)?,
             None => 0,
         };
-        let settlement = settlements.entry(id).or_default();
+        let settlement = settlement_for(&mut settlements, id, t.rows.len());
         settlement.rows += 1;
         settlement.first_number.get_or_insert(row.number);
         for d in &details {
@@ -271,8 +290,17 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         unit.events = out.events.len()..out.events.len() + s.facts.events.len();
         unit.checks = out.checks.len()..out.checks.len() + 1;
         out.rows_in_period += s.rows_in_period;
-        out.lines.extend(s.facts.lines);
-        out.events.extend(s.facts.events);
+        // A file's one settlement (nearly always) hands its facts over whole.
+        if out.lines.is_empty() {
+            out.lines = s.facts.lines;
+        } else {
+            out.lines.extend(s.facts.lines);
+        }
+        if out.events.is_empty() {
+            out.events = s.facts.events;
+        } else {
+            out.events.extend(s.facts.events);
+        }
         out.checks.push(ReconciliationCheck {
             file: t.file.clone(),
             scope: format!("settlement {id} ({} detail rows)", s.rows),

@@ -91,6 +91,7 @@
 //! number or leave it blank ("continuations"): they add units to the sale and
 //! nothing else.
 
+use arrayvec::ArrayVec;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -169,7 +170,13 @@ struct MoneyColumn {
 }
 
 /// The money columns that add up to `Total (BRL)`, in the export's order.
-const MONEY_COLUMNS: [MoneyColumn; 11] = [
+/// How many money columns a Vendas export may have that this parser reads.
+const MONEY_COLUMN_COUNT: usize = 11;
+
+/// What cannot happen: more money columns than [`MONEY_COLUMNS`] lists.
+const TOO_MANY_COLUMNS: &str = "internal error: more money columns than this parser reads";
+
+const MONEY_COLUMNS: [MoneyColumn; MONEY_COLUMN_COUNT] = [
     MoneyColumn {
         role: Role::Products,
         names: &["Receita por produtos (BRL)", "Receita por produtos"],
@@ -258,8 +265,16 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     refuse_other_currencies(t)?;
     let cols = Columns::find(t)?;
     let sales = read_sales(t, &cols, ctx.tz)?;
-    let mut out =
-        ParsedExport { rows_total: t.rows.len(), lacks_returns: cols.returned.is_none(), ..ParsedExport::default() };
+    // Sized for what a sale usually yields (a unit, a few money lines and
+    // events), so that the vectors are rarely moved while they grow.
+    let mut out = ParsedExport {
+        rows_total: t.rows.len(),
+        lacks_returns: cols.returned.is_none(),
+        units: Vec::with_capacity(sales.len()),
+        lines: Vec::with_capacity(sales.len() * 4),
+        events: Vec::with_capacity(sales.len() * 2),
+        ..ParsedExport::default()
+    };
     for sale in &sales {
         out.saw(sale.date);
     }
@@ -315,8 +330,9 @@ struct Columns {
     status: usize,
     status_description: Option<usize>,
     units: usize,
-    /// The money columns present, each with its role, in the export's order.
-    money: Vec<(usize, Role)>,
+    /// The money columns present, each with its role, in the export's order
+    /// (each of [`MONEY_COLUMNS`] at most once).
+    money: ArrayVec<(usize, Role), MONEY_COLUMN_COUNT>,
     total: usize,
     /// Headers among the money columns (between Receita por produtos and
     /// Total) that this parser does not read.
@@ -338,11 +354,12 @@ impl Columns {
             Some(col) => col,
             None => t.require(SALE_NUMBER)?,
         };
-        let mut money = Vec::with_capacity(MONEY_COLUMNS.len());
+        let mut money = ArrayVec::new();
         for c in &MONEY_COLUMNS {
             let col = if c.required { Some(t.require(c.names)?) } else { t.column(c.names) };
             if let Some(col) = col {
-                money.push((col, c.role));
+                // At most one entry per element of MONEY_COLUMNS: it fits.
+                money.try_push((col, c.role)).map_err(|_| InputError::file(&t.file, TOO_MANY_COLUMNS))?;
             }
         }
         let total = t.require(TOTAL)?;
@@ -401,7 +418,7 @@ struct Sale {
     /// continuation lines included; zero without a return or without the block).
     returned: i64,
     /// Each money column's amount, rounded to cents, in the export's order.
-    amounts: Vec<(Role, Decimal)>,
+    amounts: ArrayVec<(Role, Decimal), MONEY_COLUMN_COUNT>,
     total: Decimal,
     /// Data rows this sale spans (its first row and its continuations).
     rows: usize,
@@ -460,7 +477,8 @@ fn split_cancellations(sale: &Sale) -> CancellationSplit {
 }
 
 fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError> {
-    let mut sales: Vec<Sale> = Vec::new();
+    // A sale per row at most: sized once, never moved while growing.
+    let mut sales: Vec<Sale> = Vec::with_capacity(t.rows.len());
     for row in &t.rows {
         let order_id = t.text(row, cols.sale);
         if cols.money_blank(t, row)
@@ -478,7 +496,11 @@ fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError
                 "the sale number is missing (only an extra product line of the sale above, with blank amounts, may leave it blank)",
             ));
         }
-        let amounts = cols.money.iter().map(|&(col, role)| Ok((role, t.money(row, col)?))).collect::<Result<_, _>>()?;
+        let mut amounts = ArrayVec::new();
+        for &(col, role) in &cols.money {
+            // As many as `cols.money` holds: it fits.
+            amounts.try_push((role, t.money(row, col)?)).map_err(|_| InputError::file(&t.file, TOO_MANY_COLUMNS))?;
+        }
         sales.push(Sale {
             order_id,
             number: row.number,
