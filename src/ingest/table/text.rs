@@ -50,21 +50,46 @@ pub fn read_decoded<'a>(
     read_source(file, Cow::Borrowed(text), format, is_header)
 }
 
+/// How a text file's records are split into cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Splitter {
+    /// The csv crate, which unquotes `"`-quoted cells (copied).
+    Quoted,
+    /// In place: a record is a line and a cell what lies between
+    /// delimiters (kept as offsets into the text).
+    InPlace,
+}
+
 /// Reads the table of decoded text `source`, which the table keeps: its
 /// cells are offsets into it, or, for quoted records (which the csv crate
-/// unquotes into a buffer of its own), copies.
+/// unquotes into a buffer of its own), copies. A file read with quoting
+/// that holds no `"` at all (a Vendas export, as Mercado Livre writes it)
+/// reads the same either way, and is split in place.
 fn read_source<'a>(
     file: &str,
     source: Cow<'a, str>,
     format: TextFormat,
     is_header: impl Fn(&[String]) -> bool,
 ) -> Result<Table<'a>, InputError> {
+    let quoted = format.quoting && memchr::memchr(b'"', source.as_bytes()).is_some();
+    let splitter = if quoted { Splitter::Quoted } else { Splitter::InPlace };
+    read_split(file, source, format, is_header, splitter)
+}
+
+/// [`read_source`] with the given [`Splitter`].
+fn read_split<'a>(
+    file: &str,
+    source: Cow<'a, str>,
+    format: TextFormat,
+    is_header: impl Fn(&[String]) -> bool,
+    splitter: Splitter,
+) -> Result<Table<'a>, InputError> {
     let text: &str = &source;
     if text.len() > MAX_TABLE_TEXT {
         return Err(InputError::file(file, TooMuchText::message()));
     }
     // Quoted cells are copied; their text is at most the file's.
-    let copied = if format.quoting { text.len() } else { 0 };
+    let copied = if splitter == Splitter::Quoted { text.len() } else { 0 };
     let mut found = TextRows {
         is_header,
         header: None,
@@ -77,78 +102,9 @@ fn read_source<'a>(
         last_line: 0,
         first: true,
     };
-    if format.quoting {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(format.delimiter)
-            .quoting(true)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        // One record buffer for the whole file.
-        let mut record = csv::ByteRecord::new();
-        loop {
-            let more = reader.read_byte_record(&mut record).map_err(|e| {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                InputError {
-                    file: file.to_string(),
-                    location: Location::Line(line),
-                    column: None,
-                    message: e.to_string(),
-                }
-            })?;
-            if !more {
-                break;
-            }
-            let offset = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-            // The text is UTF-8 and the reader splits and unquotes it at
-            // ASCII bytes, so the record's cells are too: one check of the
-            // whole record, then each cell is a slice of it.
-            let whole = simdutf8::basic::from_utf8(record.as_slice())
-                .ok()
-                .filter(|whole| {
-                    let mut end = 0;
-                    record.iter().all(|cell| {
-                        end += cell.len();
-                        whole.is_char_boundary(end)
-                    })
-                })
-                .ok_or_else(|| InputError {
-                    file: file.to_string(),
-                    location: Location::Line(found.lines.line_at(offset)),
-                    column: None,
-                    message: "the record's cells are not valid UTF-8".to_string(),
-                })?;
-            let cells = RecordCells { whole, ends: record.iter().map(<[u8]>::len), start: 0 };
-            found.take(offset, cells, record.len(), has_visible_ascii(record.as_slice()))?;
-        }
-    } else {
-        // Without quoting a record is a line and a cell what lies between
-        // delimiters: split in place, as the csv crate would (a line ends at
-        // `\n`, `\r` or both; empty lines are skipped), without copying
-        // each record into a buffer and validating it again. One scan finds
-        // delimiters and line breaks alike, and counts the lines (a `\n`
-        // each) as it goes.
-        let bytes = text.as_bytes();
-        let (mut start, mut line) = (0, 1);
-        // The delimiters' offsets in the current line, one buffer for the file.
-        let mut bounds = Vec::new();
-        for end in memchr::memchr3_iter(format.delimiter, b'\n', b'\r', bytes).chain(std::iter::once(text.len())) {
-            let byte = bytes.get(end).copied();
-            if byte == Some(format.delimiter) {
-                bounds.push(end - start);
-                continue;
-            }
-            if end > start {
-                let record = &text[start..end];
-                let cells = Fields { line: record, bounds: &bounds, index: 0 };
-                found.take_at_line(line, cells, bounds.len() + 1, has_visible_ascii(record.as_bytes()))?;
-            }
-            bounds.clear();
-            if byte == Some(b'\n') {
-                line += 1;
-            }
-            start = end + 1;
-        }
+    match splitter {
+        Splitter::Quoted => split_quoted(file, text, format.delimiter, &mut found)?,
+        Splitter::InPlace => split_in_place(text, format.delimiter, &mut found)?,
     }
     let TextRows { header, rows, arena, last_len, previous_len, last_line, .. } = found;
     let (header_number, headers) =
@@ -166,6 +122,94 @@ fn read_source<'a>(
         });
     }
     Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style, source, arena })
+}
+
+/// Splits `text` into records with the csv crate (`"` quotes cells) and
+/// hands them to `found`.
+fn split_quoted<H: Fn(&[String]) -> bool>(
+    file: &str,
+    text: &str,
+    delimiter: u8,
+    found: &mut TextRows<'_, H>,
+) -> Result<(), InputError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quoting(true)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    // One record buffer for the whole file.
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let more = reader.read_byte_record(&mut record).map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+            InputError { file: file.to_string(), location: Location::Line(line), column: None, message: e.to_string() }
+        })?;
+        if !more {
+            break;
+        }
+        let offset = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+        // The text is UTF-8 and the reader splits and unquotes it at
+        // ASCII bytes, so the record's cells are too: one check of the
+        // whole record, then each cell is a slice of it.
+        let whole = simdutf8::basic::from_utf8(record.as_slice())
+            .ok()
+            .filter(|whole| {
+                let mut end = 0;
+                record.iter().all(|cell| {
+                    end += cell.len();
+                    whole.is_char_boundary(end)
+                })
+            })
+            .ok_or_else(|| InputError {
+                file: file.to_string(),
+                location: Location::Line(found.lines.line_at(offset)),
+                column: None,
+                message: "the record's cells are not valid UTF-8".to_string(),
+            })?;
+        let cells = RecordCells { whole, ends: record.iter().map(<[u8]>::len), start: 0 };
+        found.take(offset, cells, record.len(), has_visible_ascii(record.as_slice()))?;
+    }
+    Ok(())
+}
+
+/// Splits `text` in place, a record per line, and hands the records to `found`.
+fn split_in_place<H: Fn(&[String]) -> bool>(
+    text: &str,
+    delimiter: u8,
+    found: &mut TextRows<'_, H>,
+) -> Result<(), InputError> {
+    // Without quoting a record is a line and a cell what lies between
+    // delimiters: split in place, as the csv crate would (a line ends at
+    // `\n`, `\r` or both; empty lines are skipped), without copying
+    // each record into a buffer and validating it again. One scan finds
+    // delimiters and line breaks alike, and counts the lines (a `\n`
+    // each) as it goes.
+    let bytes = text.as_bytes();
+    let (mut start, mut line) = (0, 1);
+    // The delimiters' offsets in the current line, one buffer for the file.
+    let mut bounds = Vec::new();
+    for end in memchr::memchr3_iter(delimiter, b'\n', b'\r', bytes).chain(std::iter::once(text.len())) {
+        let byte = bytes.get(end).copied();
+        if byte == Some(delimiter) {
+            bounds.push(end - start);
+            continue;
+        }
+        if end > start {
+            let record = &text[start..end];
+            let cells = Fields { line: record, bounds: &bounds, index: 0 };
+            // The delimiters are not the cells' text: a line of only
+            // delimiters (`;;;`) is as blank as the csv crate finds it.
+            let visible = has_visible_ascii_besides(record.as_bytes(), delimiter);
+            found.take_at_line(line, cells, bounds.len() + 1, visible)?;
+        }
+        bounds.clear();
+        if byte == Some(b'\n') {
+            line += 1;
+        }
+        start = end + 1;
+    }
+    Ok(())
 }
 
 /// About how many cells `text` holds, from the delimiters and line breaks
@@ -297,10 +341,17 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
     }
 }
 
-/// Whether `bytes` hold an ASCII byte that is not whitespace: a record
-/// that does is not blank (nearly every one), told without trimming cells.
+/// Whether `bytes` hold an ASCII byte that is neither whitespace nor
+/// `delimiter`: a record that does is not blank (nearly every one), told
+/// without trimming cells.
+fn has_visible_ascii_besides(bytes: &[u8], delimiter: u8) -> bool {
+    bytes.iter().any(|&b| b.is_ascii() && !b.is_ascii_whitespace() && b != delimiter)
+}
+
+/// Whether `bytes` hold an ASCII byte that is not whitespace (a record's
+/// cells, as the csv crate concatenates them, without delimiters).
 fn has_visible_ascii(bytes: &[u8]) -> bool {
-    bytes.iter().any(|b| b.is_ascii() && !b.is_ascii_whitespace())
+    bytes.iter().any(|&b| b.is_ascii() && !b.is_ascii_whitespace())
 }
 
 /// Whether a file's first record is Excel's `sep=<delimiter>` line (read
@@ -363,7 +414,24 @@ mod tests {
         out
     }
 
+    /// The table `text` gives with `splitter`, or its error, as plain values.
+    fn read_with(text: &str, splitter: Splitter) -> Result<(usize, Vec<String>, Vec<(usize, Vec<String>)>), String> {
+        let format = TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma };
+        let is_header = |cells: &[String]| cells.iter().any(|c| c.trim() == "h");
+        let t = read_split("f.csv", Cow::Borrowed(text), format, is_header, splitter).map_err(|e| e.to_string())?;
+        let rows = t.rows.iter().map(|r| (r.number, (0..=t.headers.len()).map(|c| t.text(r, c)).collect())).collect();
+        Ok((t.header_number, t.headers.clone(), rows))
+    }
+
     proptest! {
+        #[test]
+        fn a_file_without_quotes_splits_in_place_as_the_csv_crate_splits_it(
+            body in proptest::collection::vec(prop_oneof![Just("a"), Just("h"), Just("1,5"), Just(" "), Just(";"), Just("\n"), Just("\r"), Just("\r\n"), Just("é")], 0..60)
+        ) {
+            let text = body.concat();
+            prop_assert_eq!(read_with(&text, Splitter::InPlace), read_with(&text, Splitter::Quoted));
+        }
+
         #[test]
         fn an_unquoted_file_splits_into_the_lines_and_cells_a_reader_sees(
             body in proptest::collection::vec(prop_oneof![Just("a"), Just("bc"), Just(" "), Just("\t"), Just("\n"), Just("\r"), Just("\r\n")], 0..60)
