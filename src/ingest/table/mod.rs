@@ -143,6 +143,7 @@ impl Arena {
 
     /// Appends a text cell (blank when it holds only spaces): its offsets
     /// when it is a slice of the source, else a copy.
+    #[inline]
     fn push_text(&mut self, text: &str) -> Result<(), TooMuchText> {
         // Nearly every cell begins and ends with a visible ASCII byte and
         // needs no trimming; only the others pay for `str::trim`.
@@ -163,6 +164,24 @@ impl Arena {
             Cell::Copied { start, end: offset(self.text.len())? }
         };
         self.cells.push(cell);
+        Ok(())
+    }
+
+    /// Appends the cell `source[cell]` (blank when it holds only spaces),
+    /// `source` being the text the arena was made for and `cell` a range
+    /// of it between delimiters or line breaks (ASCII bytes).
+    #[inline]
+    fn push_source(&mut self, source: &str, cell: Range<usize>) -> Result<(), TooMuchText> {
+        let bytes = source.as_bytes();
+        let graphic = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_graphic);
+        if cell.is_empty() {
+            self.cells.push(Cell::Empty);
+        } else if graphic(cell.start) && graphic(cell.end - 1) {
+            // Nearly every cell: nothing to trim.
+            self.cells.push(Cell::Source { start: offset(cell.start)?, end: offset(cell.end)? });
+        } else {
+            self.push_text(source.get(cell).unwrap_or(""))?;
+        }
         Ok(())
     }
 
@@ -216,6 +235,7 @@ impl Arena {
 
     /// The text of a text cell, empty for any other; `source` is the text
     /// the arena was made for.
+    #[inline]
     fn text_of<'s>(&'s self, cell: Cell, source: &'s str) -> &'s str {
         match cell {
             Cell::Source { start, end } => source.get(at(start)..at(end)).unwrap_or(""),
@@ -330,6 +350,7 @@ impl Table<'_> {
         }
     }
 
+    #[inline]
     fn cell(&self, row: &Row, col: usize) -> Cell {
         self.arena.cells.get(row.cells.clone()).and_then(|cells| cells.get(col)).copied().unwrap_or(Cell::Empty)
     }
@@ -341,6 +362,7 @@ impl Table<'_> {
     }
 
     /// [`Table::text`], borrowed from the table when the cell holds text.
+    #[inline]
     pub fn text_ref(&self, row: &Row, col: usize) -> Cow<'_, str> {
         match self.cell(row, col) {
             Cell::Empty => Cow::Borrowed(""),
@@ -365,6 +387,7 @@ impl Table<'_> {
     }
 
     /// Whether the cell is blank (or only spaces).
+    #[inline]
     pub fn is_blank(&self, row: &Row, col: usize) -> bool {
         match self.cell(row, col) {
             Cell::Empty => true,

@@ -174,37 +174,36 @@ fn split_quoted<H: Fn(&[String]) -> bool>(
 }
 
 /// Splits `text` in place, a record per line, and hands the records to `found`.
+///
+/// Without quoting a record is a line and a cell what lies between
+/// delimiters: split in place, as the csv crate would (a line ends at
+/// `\n`, `\r` or both; empty lines are skipped), without copying each
+/// record into a buffer and validating it again. Lines are counted (a `\n`
+/// each) as they are found. The lines above the header go through
+/// [`TextRows::take_at_line`] (header and `sep=` detection); the data lines
+/// below it are split straight into the arena by [`TextRows::take_data_line`].
 fn split_in_place<H: Fn(&[String]) -> bool>(
     text: &str,
     delimiter: u8,
     found: &mut TextRows<'_, H>,
 ) -> Result<(), InputError> {
-    // Without quoting a record is a line and a cell what lies between
-    // delimiters: split in place, as the csv crate would (a line ends at
-    // `\n`, `\r` or both; empty lines are skipped), without copying
-    // each record into a buffer and validating it again. One scan finds
-    // delimiters and line breaks alike, and counts the lines (a `\n`
-    // each) as it goes.
     let bytes = text.as_bytes();
     let (mut start, mut line) = (0, 1);
-    // The delimiters' offsets in the current line, one buffer for the file.
-    let mut bounds = Vec::new();
-    for end in memchr::memchr3_iter(delimiter, b'\n', b'\r', bytes).chain(std::iter::once(text.len())) {
-        let byte = bytes.get(end).copied();
-        if byte == Some(delimiter) {
-            bounds.push(end - start);
-            continue;
-        }
+    for end in memchr::memchr2_iter(b'\n', b'\r', bytes).chain(std::iter::once(text.len())) {
         if end > start {
-            let record = &text[start..end];
-            let cells = Fields { line: record, bounds: &bounds, index: 0 };
-            // The delimiters are not the cells' text: a line of only
-            // delimiters (`;;;`) is as blank as the csv crate finds it.
-            let visible = has_visible_ascii_besides(record.as_bytes(), delimiter);
-            found.take_at_line(line, cells, bounds.len() + 1, visible)?;
+            if found.header.is_some() {
+                found.take_data_line(line, text, start..end, delimiter)?;
+            } else {
+                let record = &text[start..end];
+                let bounds: Vec<usize> = memchr::memchr_iter(delimiter, record.as_bytes()).collect();
+                let cells = Fields { line: record, bounds: &bounds, index: 0 };
+                // The delimiters are not the cells' text: a line of only
+                // delimiters (`;;;`) is as blank as the csv crate finds it.
+                let visible = has_visible_ascii_besides(record.as_bytes(), delimiter);
+                found.take_at_line(line, cells, bounds.len() + 1, visible)?;
+            }
         }
-        bounds.clear();
-        if byte == Some(b'\n') {
+        if bytes.get(end) == Some(&b'\n') {
             line += 1;
         }
         start = end + 1;
@@ -336,6 +335,46 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
                 message: TooMuchText::message(),
             })?;
         }
+        self.rows.push(self.arena.finish(line, start));
+        Ok(())
+    }
+
+    /// Takes the line `bytes` of `text` (no line break in it), at line
+    /// `line`, below the header: its cells, split at `delimiter`, go
+    /// straight into the arena as offsets into `text`; a line whose cells
+    /// are all blank is skipped, as [`TextRows::take_at_line`] skips it.
+    ///
+    /// # Errors
+    /// As [`TextRows::take_at_line`].
+    fn take_data_line(
+        &mut self,
+        line: usize,
+        text: &str,
+        bytes: std::ops::Range<usize>,
+        delimiter: u8,
+    ) -> Result<(), InputError> {
+        let too_much = |TooMuchText| InputError {
+            file: self.file.to_string(),
+            location: Location::Line(line),
+            column: None,
+            message: TooMuchText::message(),
+        };
+        let start = self.arena.begin();
+        let mut cell = bytes.start;
+        let mut cells = 1;
+        for (at, &byte) in text.as_bytes()[bytes.clone()].iter().enumerate() {
+            if byte == delimiter {
+                self.arena.push_source(text, cell..bytes.start + at).map_err(too_much)?;
+                cell = bytes.start + at + 1;
+                cells += 1;
+            }
+        }
+        self.arena.push_source(text, cell..bytes.end).map_err(too_much)?;
+        if self.arena.is_blank_since(start) {
+            self.arena.discard(start);
+            return Ok(());
+        }
+        (self.previous_len, self.last_len, self.last_line) = (self.last_len, cells, line);
         self.rows.push(self.arena.finish(line, start));
         Ok(())
     }
