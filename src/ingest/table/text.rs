@@ -453,8 +453,12 @@ mod tests {
         out
     }
 
-    /// The table `text` gives with `splitter`, or its error, as plain values.
-    fn read_with(text: &str, splitter: Splitter) -> Result<(usize, Vec<String>, Vec<(usize, Vec<String>)>), String> {
+    /// A table as plain values: its header line and names, and each row's
+    /// line and cells (one past the header's, which must read blank).
+    type Plain = (usize, Vec<String>, Vec<(usize, Vec<String>)>);
+
+    /// The table `text` gives with `splitter`, or its error.
+    fn read_with(text: &str, splitter: Splitter) -> Result<Plain, String> {
         let format = TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma };
         let is_header = |cells: &[String]| cells.iter().any(|c| c.trim() == "h");
         let t = read_split("f.csv", Cow::Borrowed(text), format, is_header, splitter).map_err(|e| e.to_string())?;
