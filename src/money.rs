@@ -190,6 +190,11 @@ pub fn parse_decimal(text: &str, style: DecimalStyle) -> Result<Decimal, String>
     if let Some(value) = plain_decimal(raw, style) {
         return Ok(value);
     }
+    general_decimal(raw, style)
+}
+
+/// [`parse_decimal`] of trimmed text, every spelling it accepts.
+fn general_decimal(raw: &str, style: DecimalStyle) -> Result<Decimal, String> {
     let mut s: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
     let mut negative = false;
     if s.starts_with('(') && s.ends_with(')') && s.len() > 2 {
@@ -256,14 +261,17 @@ pub fn parse_decimal(text: &str, style: DecimalStyle) -> Result<Decimal, String>
     Ok(value)
 }
 
-/// The common spelling `[-]digits[<point>digits]` (no grouping, sign or
-/// currency marks, at most 18 characters after the sign) read without
-/// allocating, to the same value and scale [`parse_decimal`]'s general path
-/// gives; `None` for anything else.
+/// The spellings nearly every cell uses, read without allocating: an
+/// optional `-`, digits with the style's thousands separators where
+/// [`general_decimal`] accepts them (a first group of one to three digits,
+/// then groups of three: `1.234.567,89`), and an optional decimal part.
+/// `None` for anything else (or more than 18 characters), which
+/// [`general_decimal`] then reads or refuses; where this gives a value it is
+/// the value [`general_decimal`] gives.
 fn plain_decimal(raw: &str, style: DecimalStyle) -> Option<Decimal> {
-    let point = match style {
-        DecimalStyle::Point => b'.',
-        DecimalStyle::Comma => b',',
+    let (point, group) = match style {
+        DecimalStyle::Point => (b'.', b','),
+        DecimalStyle::Comma => (b',', b'.'),
     };
     let (negative, body) = match raw.strip_prefix('-') {
         Some(rest) => (true, rest.as_bytes()),
@@ -274,14 +282,22 @@ fn plain_decimal(raw: &str, style: DecimalStyle) -> Option<Decimal> {
     }
     let mut mantissa: i64 = 0;
     let mut scale = 0;
+    // Digits since the last thousands separator, and whether one was seen.
+    let (mut run, mut grouped) = (0, false);
     for (i, &b) in body.iter().enumerate() {
         if b.is_ascii_digit() {
             mantissa = mantissa * 10 + i64::from(b - b'0');
-        } else if b == point && scale == 0 && i > 0 && i + 1 < body.len() {
+            run += 1;
+        } else if b == group && scale == 0 && (if grouped { run == 3 } else { (1..=3).contains(&run) }) {
+            (run, grouped) = (0, true);
+        } else if b == point && scale == 0 && i > 0 && i + 1 < body.len() && (!grouped || run == 3) {
             scale = (body.len() - i - 1) as u32;
         } else {
             return None;
         }
+    }
+    if grouped && scale == 0 && run != 3 {
+        return None;
     }
     let value = Decimal::new(mantissa, scale);
     Some(if negative { -value } else { value })
@@ -387,6 +403,31 @@ mod tests {
         assert_eq!(to_minor(d("92233720368547758.07")), Some(i64::MAX));
         assert_eq!(to_minor(d("92233720368547758.08")), None, "past i64");
         assert_eq!(from_minor(-1234), d("-12.34"));
+    }
+
+    proptest::proptest! {
+        /// Where the allocation-free reading gives a value, it is the
+        /// general reading's, digit for digit (scale and sign included).
+        #[test]
+        fn the_plain_reading_agrees_with_the_general_one(text in "-?[0-9.,]{1,14}", comma in proptest::bool::ANY) {
+            let style = if comma { DecimalStyle::Comma } else { DecimalStyle::Point };
+            if let Some(plain) = plain_decimal(&text, style) {
+                let general = general_decimal(&text, style);
+                proptest::prop_assert_eq!(general.as_ref().map(|d| (d.to_string(), d.is_sign_negative())), Ok((plain.to_string(), plain.is_sign_negative())), "{:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_amounts_are_read_without_the_general_path_and_bad_groups_are_left_to_it() {
+        let comma = DecimalStyle::Comma;
+        assert_eq!(plain_decimal("1.499,00", comma), Some(d("1499.00")));
+        assert_eq!(plain_decimal("-1.234.567,89", comma), Some(d("-1234567.89")));
+        assert_eq!(plain_decimal("12,345.6", DecimalStyle::Point), Some(d("12345.6")));
+        for bad in ["1.23,00", "1234.567,00", ".123,00", "1..234", "1.234.", "1.2345"] {
+            assert_eq!(plain_decimal(bad, comma), None, "{bad}");
+        }
+        assert!(parse_decimal("1.23,00", comma).is_err());
     }
 
     proptest::proptest! {
