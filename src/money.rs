@@ -172,7 +172,9 @@ pub const MONEY_LIMIT: i64 = 10_000_000_000;
 /// # Errors
 /// A message saying the amount is out of range and what the limit is.
 pub fn check_money_limit(amount: Decimal) -> Result<(), String> {
-    if amount.abs() < Decimal::from(MONEY_LIMIT) {
+    // |mantissa| / 10^scale < limit, in integers (10^38 fits a u128).
+    let limit = u128::from(MONEY_LIMIT.unsigned_abs()) * 10u128.pow(amount.scale());
+    if amount.mantissa().unsigned_abs() < limit {
         Ok(())
     } else {
         Err(format!(
@@ -406,6 +408,14 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The limit holds exactly where the amount's magnitude is below
+        /// it, at every scale.
+        #[test]
+        fn the_money_limit_is_the_decimal_comparison(lo in proptest::num::u32::ANY, mid in proptest::num::u32::ANY, hi in 0u32..3, negative in proptest::bool::ANY, scale in 0u32..=28) {
+            let amount = Decimal::from_parts(lo, mid, hi, negative, scale);
+            proptest::prop_assert_eq!(check_money_limit(amount).is_ok(), amount.abs() < Decimal::from(MONEY_LIMIT));
+        }
+
         /// Where the allocation-free reading gives a value, it is the
         /// general reading's, digit for digit (scale and sign included).
         #[test]

@@ -423,11 +423,19 @@ impl Table<'_> {
     /// [`crate::money::MONEY_LIMIT`] or more, which no marketplace row carries and whose
     /// sums could overflow.
     pub fn money(&self, row: &Row, col: usize) -> Result<Decimal, InputError> {
-        let text = self.arena.text_of(self.cell(row, col), &self.source);
+        let cell = self.cell(row, col);
+        let text = self.arena.text_of(cell, &self.source);
         if text.contains('%') {
             return Err(self.error(row, col, format!("{text:?} is a percentage; expected an amount such as 1,234.56")));
         }
-        let d = self.decimal(row, col)?.unwrap_or(Decimal::ZERO);
+        let d = match cell {
+            Cell::Empty => Decimal::ZERO,
+            // One look at the cell: a text cell is never blank.
+            Cell::Source { .. } | Cell::Copied { .. } => {
+                parse_decimal(text, self.style).map_err(|m| self.error(row, col, m))?
+            }
+            Cell::Number(_) | Cell::DateTime(_) => self.decimal(row, col)?.unwrap_or(Decimal::ZERO),
+        };
         check_money_limit(d).map_err(|m| self.error(row, col, m))?;
         let mut r = RoundingMode::HalfUp.round_dp(d, 2);
         r.rescale(2);
