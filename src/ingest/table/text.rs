@@ -168,7 +168,7 @@ fn split_quoted<H: Fn(&[String]) -> bool>(
                 message: "the record's cells are not valid UTF-8".to_string(),
             })?;
         let cells = RecordCells { whole, ends: record.iter().map(<[u8]>::len), start: 0 };
-        found.take(offset, cells, record.len(), has_visible_ascii(record.as_slice()))?;
+        found.take(offset, cells, record.len(), has_visible_ascii_besides(record.as_slice(), delimiter))?;
     }
     Ok(())
 }
@@ -386,12 +386,7 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
         }
         let start = self.arena.begin();
         for cell in cells {
-            self.arena.push_text(cell).map_err(|TooMuchText| InputError {
-                file: self.file.to_string(),
-                location: Location::Line(line),
-                column: None,
-                message: TooMuchText::message(),
-            })?;
+            self.arena.push_text(cell).map_err(|TooMuchText| too_much_text(self.file, line))?;
         }
         self.rows.push(self.arena.finish(line, start));
         Ok(())
@@ -411,12 +406,8 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
         bytes: std::ops::Range<usize>,
         delimiter: u8,
     ) -> Result<(), InputError> {
-        let too_much = |TooMuchText| InputError {
-            file: self.file.to_string(),
-            location: Location::Line(line),
-            column: None,
-            message: TooMuchText::message(),
-        };
+        let file = self.file;
+        let too_much = |TooMuchText| too_much_text(file, line);
         let start = self.arena.begin();
         let mut cell = bytes.start;
         let mut cells = 1;
@@ -436,17 +427,17 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
     }
 }
 
-/// Whether `bytes` hold an ASCII byte that is neither whitespace nor
-/// `delimiter`: a record that does is not blank (nearly every one), told
-/// without trimming cells.
-fn has_visible_ascii_besides(bytes: &[u8], delimiter: u8) -> bool {
-    bytes.iter().any(|&b| b.is_ascii() && !b.is_ascii_whitespace() && b != delimiter)
+/// The refusal of a table whose text would pass [`MAX_TABLE_TEXT`] at `line` of `file`.
+fn too_much_text(file: &str, line: usize) -> InputError {
+    InputError { file: file.to_string(), location: Location::Line(line), column: None, message: TooMuchText::message() }
 }
 
-/// Whether `bytes` hold an ASCII byte that is not whitespace (a record's
-/// cells, as the csv crate concatenates them, without delimiters).
-fn has_visible_ascii(bytes: &[u8]) -> bool {
-    bytes.iter().any(|&b| b.is_ascii() && !b.is_ascii_whitespace())
+/// Whether `bytes` hold an ASCII byte that is neither whitespace nor
+/// `delimiter`: a record that does is not blank (nearly every one), told
+/// without trimming cells. A record without one may still hold text (a
+/// quoted delimiter, a non-ASCII letter): its cells then decide.
+fn has_visible_ascii_besides(bytes: &[u8], delimiter: u8) -> bool {
+    bytes.iter().any(|&b| b.is_ascii() && !b.is_ascii_whitespace() && b != delimiter)
 }
 
 /// Whether a file's first record is Excel's `sep=<delimiter>` line (read
