@@ -16,7 +16,7 @@
 
 use chrono::NaiveDate;
 
-use super::records::{OrderEvent, OrderEventKind};
+use super::records::{OrderEvent, OrderEventKind, OrderId};
 use super::table::Table;
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
@@ -122,7 +122,7 @@ fn day_event(
         market,
         line,
         date,
-        order_id: String::new(),
+        order_id: OrderId::default(),
         kind,
         units: count,
         principal: Decimal::ZERO,

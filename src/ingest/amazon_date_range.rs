@@ -31,7 +31,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
-use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
+use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, OrderId, ReconciliationCheck};
 use super::table::Table;
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
@@ -213,11 +213,12 @@ fn record(
     let disputed = has(kind, "a-to-z") || has(kind, "chargeback");
     let is_order = kind.eq_ignore_ascii_case("order");
     let is_refund = kind.eq_ignore_ascii_case("refund") || disputed;
+    let order_id = OrderId::from(order_id);
     let event = |kind, units, principal, shipping| OrderEvent {
         market,
         line,
         date,
-        order_id: order_id.to_string(),
+        order_id: order_id.clone(),
         kind,
         units,
         principal,
@@ -236,7 +237,7 @@ fn record(
             Part::Other if has(kind, "fee") || has(description, "fee") => MoneyKind::PlatformFee,
             Part::Other => MoneyKind::Other,
         };
-        out.lines.push(MoneyLine { market, line, date, order_id: order_id.to_string(), kind: money, amount });
+        out.lines.push(MoneyLine { market, line, date, order_id: order_id.clone(), kind: money, amount });
         match (money, part) {
             (MoneyKind::Principal, _) => {
                 out.events.push(event(OrderEventKind::Placed, quantity, amount, Decimal::ZERO))

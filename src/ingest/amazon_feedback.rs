@@ -10,7 +10,7 @@
 //! zero padding (`6/2/25`). Columns are found by header name; `Date`,
 //! `Rating` and `Order ID` are needed.
 
-use super::records::{OrderEvent, OrderEventKind};
+use super::records::{OrderEvent, OrderEventKind, OrderId};
 use super::table::Table;
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
@@ -74,6 +74,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             out.count_date_only_row(ctx.period, date, row.number);
             unit.rows_in_period = 1;
             let first = out.events.len();
+            let order_id = OrderId::from(order_id.as_str());
             let event = |kind| OrderEvent {
                 market: ctx.market,
                 line: row.number,

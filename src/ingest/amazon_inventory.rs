@@ -160,7 +160,7 @@ fn stock_event(
         market,
         line,
         date,
-        order_id: fnsku.to_string(),
+        order_id: fnsku.into(),
         kind,
         units,
         principal: Decimal::ZERO,

@@ -109,7 +109,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                     market: ctx.market,
                     line: row.number,
                     date: d,
-                    order_id,
+                    order_id: order_id.into(),
                     kind: OrderEventKind::Returned,
                     units,
                     principal: Decimal::ZERO,

@@ -28,7 +28,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::records::{OrderEvent, OrderEventKind};
+use super::records::{OrderEvent, OrderEventKind, OrderId};
 use super::table::{Row, Table};
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport, dates};
@@ -180,11 +180,12 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 }
             }
             let first = out.events.len();
+            let id = OrderId::from(order_id.as_ref());
             let event = |kind| OrderEvent {
                 market: ctx.market,
                 line: row.number,
                 date,
-                order_id: order_id.to_string(),
+                order_id: id.clone(),
                 kind,
                 units: 0,
                 principal: Decimal::ZERO,

@@ -90,7 +90,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
                 market: ctx.market,
                 line: row.number,
                 date,
-                order_id,
+                order_id: order_id.into(),
                 kind: OrderEventKind::Returned,
                 units,
                 principal: Decimal::ZERO,

@@ -6,11 +6,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use arrayvec::ArrayVec;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::dates::amazon_local_date;
-use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
+use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, OrderId, OrderIds, ReconciliationCheck};
 use super::table::{Row, Table};
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{Format, IngestContext, ParsedExport};
@@ -186,6 +187,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     // Keyed by the id as the table holds it: no copy per row.
     let mut settlements: BTreeMap<Cow<'_, str>, Settlement> = BTreeMap::new();
     let mut last_date = None;
+    let mut order_ids = OrderIds::default();
     for row in &t.rows {
         out.rows_total += 1;
         let id = t.text_ref(row, common.settlement_id);
@@ -204,23 +206,23 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             settlement.fingerprint.add(("total-amount", total));
             continue;
         }
-        let details = match v2_cols {
+        let mut details = Details::new();
+        match v2_cols {
             Some((amount_type, description, amount)) => {
-                if t.is_blank(row, amount) {
-                    Vec::new()
-                } else {
-                    vec![Detail {
+                if !t.is_blank(row, amount) {
+                    let detail = Detail {
                         transaction_type: &transaction_type,
                         amount_type: t.text_ref(row, amount_type),
                         description: t.text_ref(row, description),
                         amount: t.money(row, amount)?,
                         order_id: t.text_ref(row, common.order_id),
                         quantity: 0,
-                    }]
+                    };
+                    details.try_push(detail).map_err(|_| InputError::file(&t.file, TOO_MANY_DETAILS))?;
                 }
             }
-            None => v1_details(t, row, &v1_pairs, &transaction_type, common.order_id)?,
-        };
+            None => v1_details(t, row, &v1_pairs, &transaction_type, common.order_id, &mut details)?,
+        }
         if details.is_empty() {
             continue;
         }
@@ -254,7 +256,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             if is_principal(&d) {
                 d.quantity = quantity;
             }
-            record(facts, ctx.market, row.number, date, d);
+            let order_id = order_ids.id(&d.order_id);
+            record(facts, ctx.market, row.number, date, d, order_id);
         }
         for l in &facts.lines[lines..] {
             settlement.fingerprint.add((l.date, &l.order_id, l.kind, l.amount));
@@ -346,7 +349,14 @@ fn is_principal(d: &Detail) -> bool {
 }
 
 /// How one typed amount counts: its payout kind, and the order event it implies.
-fn record(out: &mut ParsedExport, market: crate::market::Market, line: usize, date: NaiveDate, d: Detail) {
+fn record(
+    out: &mut ParsedExport,
+    market: crate::market::Market,
+    line: usize,
+    date: NaiveDate,
+    d: Detail,
+    order_id: OrderId,
+) {
     // Every comparison ignores ASCII case.
     let (tx, amount_type, description) = (d.transaction_type, d.amount_type.as_ref(), d.description.as_ref());
     let disputed = contains_ignore_case(tx, "a-to-z") || contains_ignore_case(tx, "chargeback");
@@ -390,7 +400,7 @@ fn record(out: &mut ParsedExport, market: crate::market::Market, line: usize, da
             market,
             line,
             date,
-            order_id: d.order_id.to_string(),
+            order_id: order_id.clone(),
             kind,
             units,
             principal,
@@ -411,7 +421,7 @@ fn record(out: &mut ParsedExport, market: crate::market::Market, line: usize, da
             event(OrderEventKind::Disputed, 0, Decimal::ZERO, Decimal::ZERO);
         }
     }
-    out.lines.push(MoneyLine { market, line, date, order_id: d.order_id.into_owned(), kind, amount: d.amount });
+    out.lines.push(MoneyLine { market, line, date, order_id, kind, amount: d.amount });
 }
 
 /// A V1 typed-amount column pair: (type column or fixed type, amount column, amount-type it maps to).
@@ -422,8 +432,18 @@ struct V1Pair {
     amount_type: &'static str,
 }
 
+/// How many typed-amount column pairs a V1 settlement can have: at most
+/// this many [`Detail`]s per row, in either layout.
+const V1_PAIRS: usize = 9;
+
+/// A row's typed amounts, held inline (no allocation per row).
+type Details<'a> = ArrayVec<Detail<'a>, V1_PAIRS>;
+
+/// Cannot happen: a row holds one detail per V1 column pair at most.
+const TOO_MANY_DETAILS: &str = "internal: more typed amounts in one row than a settlement has amount columns";
+
 fn v1_columns(t: &Table) -> Result<Vec<V1Pair>, InputError> {
-    let pairs: [(&str, Option<&str>, &'static str, &'static str); 9] = [
+    let pairs: [(&str, Option<&str>, &'static str, &'static str); V1_PAIRS] = [
         ("price-amount", Some("price-type"), "ItemPrice", ""),
         ("item-related-fee-amount", Some("item-related-fee-type"), "ItemFees", ""),
         ("promotion-amount", Some("promotion-type"), "Promotion", ""),
@@ -457,8 +477,8 @@ fn v1_details<'a>(
     pairs: &[V1Pair],
     transaction_type: &'a str,
     order_col: usize,
-) -> Result<Vec<Detail<'a>>, InputError> {
-    let mut out = Vec::new();
+    out: &mut Details<'a>,
+) -> Result<(), InputError> {
     for p in pairs {
         if t.is_blank(row, p.amount_col) {
             continue;
@@ -469,16 +489,18 @@ fn v1_details<'a>(
         }
         let amount_type =
             if contains_ignore_case(&description, "facilitatortax") { "ItemWithheldTax" } else { p.amount_type };
-        out.push(Detail {
+        let detail = Detail {
             transaction_type,
             amount_type: Cow::Borrowed(amount_type),
             description,
             amount: t.money(row, p.amount_col)?,
             order_id: t.text_ref(row, order_col),
             quantity: 0,
-        });
+        };
+        // One per pair, and a table has at most V1_PAIRS of them: it fits.
+        out.try_push(detail).map_err(|_| InputError::file(&t.file, TOO_MANY_DETAILS))?;
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

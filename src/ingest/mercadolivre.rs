@@ -97,7 +97,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use super::dates;
-use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
+use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, OrderId, ReconciliationCheck};
 use super::table::{Row, Table, fold_header};
 use super::units::{Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
@@ -303,7 +303,7 @@ fn unit(t: &Table, cols: &Columns, sale: &Sale) -> Unit {
     let column = t.headers.get(cols.sale).cloned().unwrap_or_else(|| SALE_NUMBER[0].to_string());
     let total_header = t.headers.get(cols.total).map_or("Total (BRL)", String::as_str);
     let mut unit = Unit::new(
-        UnitKey::Sale(sale.order_id.clone()),
+        UnitKey::Sale(sale.order_id.to_string()),
         t.location(sale.number),
         column,
         format!("sale {}", sale.order_id),
@@ -407,7 +407,7 @@ struct Outcome {
 
 /// One sale: its first row, plus the units of its continuation lines.
 struct Sale {
-    order_id: String,
+    order_id: OrderId,
     /// Line/row number of the sale's first row.
     number: usize,
     /// Its date in the contract's time zone for Mercado Livre.
@@ -480,9 +480,9 @@ fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError
     // A sale per row at most: sized once, never moved while growing.
     let mut sales: Vec<Sale> = Vec::with_capacity(t.rows.len());
     for row in &t.rows {
-        let order_id = t.text(row, cols.sale);
+        let order_id = t.text_ref(row, cols.sale);
         if cols.money_blank(t, row)
-            && let Some(sale) = sales.last_mut().filter(|s| order_id.is_empty() || order_id == s.order_id)
+            && let Some(sale) = sales.last_mut().filter(|s| order_id.is_empty() || s.order_id == *order_id)
         {
             sale.units += t.whole(row, cols.units)?;
             sale.returned += returned_units(t, row, cols)?;
@@ -502,7 +502,7 @@ fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError
             amounts.try_push((role, t.money(row, col)?)).map_err(|_| InputError::file(&t.file, TOO_MANY_COLUMNS))?;
         }
         sales.push(Sale {
-            order_id,
+            order_id: order_id.into(),
             number: row.number,
             date: sale_date(t, row, cols.date, tz)?,
             outcome: outcome(t, row, cols),
@@ -1455,7 +1455,7 @@ mod tests {
         ];
         for (form, p) in parse_both(&sales) {
             assert_eq!((p.rows_total, p.rows_in_period), (6, 3), "{form}");
-            let orders: Vec<String> = sale_events(&p).into_iter().map(|e| e.order_id).collect();
+            let orders: Vec<String> = sale_events(&p).into_iter().map(|e| e.order_id.to_string()).collect();
             assert_eq!(orders, ["2", "3"], "{form}");
             assert_eq!(placed(&p, "2")[0].units, 3, "{form}");
             assert!(p.lines.iter().all(|l| l.order_id == "2" || l.order_id == "3"), "{form}");

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::ParsedExport;
-use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind};
+use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, OrderId};
 use super::table::{Row, Table};
 use super::units::Unit;
 use crate::error::InputError;
@@ -123,11 +123,12 @@ pub(super) fn count(
     out.rows_total += rows.len();
     out.saw(created);
     let (first_line, first_event) = (out.lines.len(), out.events.len());
+    let order_id = OrderId::from(id);
     let event = |kind, date, units, principal, shipping| OrderEvent {
         market,
         line,
         date,
-        order_id: id.to_string(),
+        order_id: order_id.clone(),
         kind,
         units,
         principal,
@@ -147,7 +148,7 @@ pub(super) fn count(
     if let Some(date) = sale.filter(|_| sold_in_period) {
         out.events.push(event(OrderEventKind::Placed, date, units, principal, shipping));
         for (kind, amount) in money.into_iter().filter(|(_, amount)| !amount.is_zero()) {
-            out.lines.push(MoneyLine { market, line, date, order_id: id.to_string(), kind, amount });
+            out.lines.push(MoneyLine { market, line, date, order_id: order_id.clone(), kind, amount });
         }
         if order.returned_units > 0 {
             out.events.push(event(OrderEventKind::Returned, date, order.returned_units, Decimal::ZERO, Decimal::ZERO));

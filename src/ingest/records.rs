@@ -2,6 +2,9 @@
 //! Only ingest knows a marketplace's column names; from here on, only these
 //! types are seen.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -58,10 +61,140 @@ pub struct MoneyLine {
     /// The date in the market's time zone.
     pub date: NaiveDate,
     /// Empty for lines not tied to an order.
-    pub order_id: String,
+    pub order_id: OrderId,
     pub kind: MoneyKind,
     /// Rounded to the minor unit.
     pub amount: Decimal,
+}
+
+/// An order's id as its export prints it (or an FNSKU, for stock events),
+/// shared by the facts of one order: a clone counts a reference, it does
+/// not copy the text. Compares, orders, hashes and prints as its text; the
+/// empty id (facts not tied to an order) holds no allocation.
+#[derive(Clone, Default)]
+pub struct OrderId(Option<Arc<str>>);
+
+impl OrderId {
+    /// The id as printed; `""` for none.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or("")
+    }
+}
+
+impl std::ops::Deref for OrderId {
+    type Target = str;
+    #[inline]
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for OrderId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for OrderId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for OrderId {
+    fn from(text: &str) -> Self {
+        OrderId((!text.is_empty()).then(|| Arc::from(text)))
+    }
+}
+
+impl From<String> for OrderId {
+    fn from(text: String) -> Self {
+        OrderId((!text.is_empty()).then(|| Arc::from(text)))
+    }
+}
+
+impl From<Cow<'_, str>> for OrderId {
+    fn from(text: Cow<'_, str>) -> Self {
+        OrderId::from(text.as_ref())
+    }
+}
+
+impl PartialEq for OrderId {
+    fn eq(&self, other: &OrderId) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for OrderId {}
+
+impl PartialEq<str> for OrderId {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for OrderId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialOrd for OrderId {
+    fn partial_cmp(&self, other: &OrderId) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderId {
+    fn cmp(&self, other: &OrderId) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for OrderId {
+    /// As its text hashes, so that maps keyed by `OrderId` can be looked up by `&str`.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::fmt::Debug for OrderId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for OrderId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for OrderId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Makes the [`OrderId`]s of one file: an id that equals the one made last
+/// is shared rather than copied, since exports list an order's rows one
+/// after another (a settlement's six or so per order item, a sale's money
+/// columns). Any text gives the id `OrderId::from` would.
+#[derive(Debug, Default)]
+pub struct OrderIds {
+    last: OrderId,
+}
+
+impl OrderIds {
+    /// The id printed as `text`.
+    #[inline]
+    pub fn id(&mut self, text: &str) -> OrderId {
+        if self.last.as_str() != text {
+            self.last = OrderId::from(text);
+        }
+        self.last.clone()
+    }
 }
 
 /// What happened to an order, for the count-based KPIs.
@@ -155,7 +288,7 @@ pub struct OrderEvent {
     /// Mercado Livre sale's first line when it spans several).
     pub line: usize,
     pub date: NaiveDate,
-    pub order_id: String,
+    pub order_id: OrderId,
     pub kind: OrderEventKind,
     /// Units sold (`Placed`) or 0.
     pub units: i64,
@@ -290,5 +423,42 @@ impl ReconciliationCheck {
             ok: failing.is_empty(),
             detail,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeSet, HashSet};
+
+    use super::*;
+
+    #[test]
+    fn an_order_id_compares_orders_hashes_and_prints_as_its_text() {
+        let ids: Vec<OrderId> = ["113-2", "", "113-10"].into_iter().map(OrderId::from).collect();
+        let sorted: Vec<&str> = ids.iter().collect::<BTreeSet<_>>().into_iter().map(OrderId::as_str).collect();
+        assert_eq!(sorted, ["", "113-10", "113-2"], "ordered as text, the empty id first");
+        let set: HashSet<OrderId> = ids.iter().cloned().collect();
+        assert!(set.contains("113-10") && set.contains(""), "looked up by &str");
+        assert_eq!(ids[0], "113-2");
+        assert_eq!(format!("{} {:?}", ids[0], ids[0]), "113-2 \"113-2\"");
+        assert_eq!(serde_json::to_string(&ids).unwrap(), r#"["113-2","","113-10"]"#);
+    }
+
+    #[test]
+    fn the_empty_order_id_is_the_default_and_holds_nothing() {
+        assert_eq!(OrderId::from(""), OrderId::default());
+        assert_eq!(OrderId::from(String::new()).0, None);
+        assert_eq!(OrderId::default().as_str(), "");
+    }
+
+    #[test]
+    fn order_ids_share_an_id_with_the_one_made_just_before() {
+        let mut ids = OrderIds::default();
+        let (a, a_again, b, a_later) = (ids.id("A"), ids.id("A"), ids.id("B"), ids.id("A"));
+        let shared = |x: &OrderId, y: &OrderId| matches!((&x.0, &y.0), (Some(x), Some(y)) if Arc::ptr_eq(x, y));
+        assert!(shared(&a, &a_again), "consecutive rows of one order share the text");
+        assert!(!shared(&a, &a_later), "only the last id is remembered");
+        assert_eq!((a.as_str(), b.as_str(), a_later.as_str()), ("A", "B", "A"));
+        assert_eq!(ids.id(""), OrderId::default());
     }
 }

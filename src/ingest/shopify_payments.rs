@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use chrono::DateTime;
 use rust_decimal::Decimal;
 
-use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, ReconciliationCheck};
+use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, OrderId, ReconciliationCheck};
 use super::table::Table;
 use super::units::{Fingerprint, Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
@@ -132,6 +132,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         out.rows_in_period += 1;
         unit.rows_in_period = 1;
         let (first_line, first_event) = (out.lines.len(), out.events.len());
+        let order_id = OrderId::from(order_id);
         let mut money = |kind, value: Decimal| {
             if !value.is_zero() {
                 out.lines.push(MoneyLine {
