@@ -521,6 +521,9 @@ impl EventSums {
     }
 }
 
+/// The events as a frame: market and kind ids, `order` (the order id as a
+/// number: equal numbers exactly for equal ids, see [`order_numbers`]),
+/// units, and principal and shipping in minor units.
 fn event_frame(events: &[OrderEvent]) -> Result<DataFrame, String> {
     let mut principal = Vec::with_capacity(events.len());
     let mut shipping = Vec::with_capacity(events.len());
@@ -531,12 +534,28 @@ fn event_frame(events: &[OrderEvent]) -> Result<DataFrame, String> {
     DataFrame::new_infer_height(vec![
         Column::new("market".into(), events.iter().map(|e| e.market.id()).collect::<Vec<_>>()),
         Column::new("kind".into(), events.iter().map(|e| e.kind.id()).collect::<Vec<_>>()),
-        Column::new("order_id".into(), events.iter().map(|e| e.order_id.as_str()).collect::<Vec<_>>()),
+        Column::new("order".into(), order_numbers(events)?),
         Column::new("units".into(), events.iter().map(|e| e.units).collect::<Vec<_>>()),
         Column::new("principal".into(), principal),
         Column::new("shipping".into(), shipping),
     ])
     .map_err(|e| e.to_string())
+}
+
+/// Each event's order id as a number, the same for equal ids and different
+/// for different ones (numbered in order of first appearance): what the
+/// frame counts distinct orders by. polars groups numbers without hashing
+/// and copying each id's text.
+fn order_numbers(events: &[OrderEvent]) -> Result<Vec<u32>, String> {
+    let mut numbers: hashbrown::HashMap<&str, u32, foldhash::fast::FixedState> =
+        hashbrown::HashMap::with_capacity_and_hasher(events.len() / 2, foldhash::fast::FixedState::default());
+    events
+        .iter()
+        .map(|e| {
+            let next = u32::try_from(numbers.len()).map_err(|_| "more than 2^32 distinct order ids".to_string())?;
+            Ok(*numbers.entry(e.order_id.as_str()).or_insert(next))
+        })
+        .collect()
 }
 
 fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
@@ -546,7 +565,7 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
         .lazy()
         .group_by([col("market"), col("kind")])
         .agg([
-            col("order_id").n_unique().cast(DataType::Int64).alias("orders"),
+            col("order").n_unique().cast(DataType::Int64).alias("orders"),
             col("units").sum().alias("units"),
             col("principal").sum().alias("principal"),
             col("shipping").sum().alias("shipping"),
@@ -575,7 +594,7 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
                 .or(col("kind").eq(lit(OrderEventKind::CancelledOther.id()))),
         )
         .group_by([col("market")])
-        .agg([col("order_id").n_unique().cast(DataType::Int64).alias("orders")])
+        .agg([col("order").n_unique().cast(DataType::Int64).alias("orders")])
         .collect()
         .map_err(|e| e.to_string())?;
     let markets = str_col(&cancelled, "market")?;
@@ -661,5 +680,28 @@ mod tests {
                 assert!(make_of(field).is_some(), "{field}");
             }
         }
+    }
+
+    #[test]
+    fn orders_are_counted_by_their_id_text_whichever_file_made_the_id() {
+        let event = |order_id: &str, kind| OrderEvent {
+            market: Market::AMAZON_US,
+            line: 2,
+            date: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            order_id: order_id.into(),
+            kind,
+            units: 1,
+            principal: Decimal::ONE,
+            shipping: Decimal::ZERO,
+        };
+        let ids = ["A", "B", "A", "", "B", ""];
+        let events: Vec<OrderEvent> = ids.iter().map(|id| event(id, OrderEventKind::Placed)).collect();
+        assert_eq!(order_numbers(&events).unwrap(), [0, 1, 0, 2, 1, 2]);
+        let mut cancelled = events.clone();
+        cancelled.extend(["A", "C"].map(|id| event(id, OrderEventKind::CancelledOther)));
+        let sums = event_sums(&cancelled).unwrap();
+        assert_eq!(sums.get(&(Market::AMAZON_US, OrderEventKind::Placed)).unwrap().orders, 3, "A, B and the empty id");
+        assert_eq!(sums.get(&(Market::AMAZON_US, OrderEventKind::Placed)).unwrap().units, 6);
+        assert_eq!(sums.cancelled(Market::AMAZON_US), 2);
     }
 }
