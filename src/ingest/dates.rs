@@ -185,19 +185,17 @@ pub fn mercadolivre_datetime(text: &str) -> Result<(NaiveDate, Option<NaiveTime>
 fn mercadolivre_datetime_any_year(text: &str) -> Result<(NaiveDate, Option<NaiveTime>), String> {
     let s = text.trim();
     let expected = || format!("{s:?} is not a date (expected e.g. \"21 de agosto de 2026 16:10 hs.\")");
-    let words: Vec<&str> = s.split_whitespace().collect();
-    if words.len() >= 5 && words[1] == "de" && words[3] == "de" {
-        let day: u32 = words[0].parse().map_err(|_| expected())?;
-        let month_name = words[2].to_lowercase();
-        let month = PT_MONTHS
-            .iter()
-            .position(|m| *m == month_name || (month_name == "marco" && *m == "março"))
-            .ok_or_else(expected)? as u32
-            + 1;
-        let year: i32 = words[4].parse().map_err(|_| expected())?;
+    let mut words = s.split_whitespace();
+    // Read in order: day, "de", month, "de", year, then the rest.
+    if let (Some(day), Some("de"), Some(month_name), Some("de"), Some(year)) =
+        (words.next(), words.next(), words.next(), words.next(), words.next())
+    {
+        let day: u32 = day.parse().map_err(|_| expected())?;
+        let month = pt_month(month_name).ok_or_else(expected)?;
+        let year: i32 = year.parse().map_err(|_| expected())?;
         let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(expected)?;
         // The time follows, sometimes after "às": `16:10 hs.`, `às 16:10`.
-        let time = match words[5..].iter().find(|w| w.contains(':')) {
+        let time = match words.find(|w| w.contains(':')) {
             Some(hm) => Some(hours_minutes(hm).ok_or_else(expected)?),
             None => None,
         };
@@ -214,6 +212,15 @@ fn mercadolivre_datetime_any_year(text: &str) -> Result<(NaiveDate, Option<Naive
         }
     }
     Err(expected())
+}
+
+/// The month (1–12) a Portuguese month name names, in any case (`outubro`,
+/// `Março`; `marco` without the cedilla too), compared as lower case.
+fn pt_month(name: &str) -> Option<u32> {
+    let lower = || name.chars().flat_map(char::to_lowercase);
+    let index =
+        PT_MONTHS.iter().position(|m| lower().eq(m.chars())).or_else(|| lower().eq("marco".chars()).then_some(2))?;
+    u32::try_from(index + 1).ok()
 }
 
 /// `HH:MM` as a time of day, as chrono's `%H:%M` reads it: two digits for
@@ -284,6 +291,29 @@ mod tests {
         #[test]
         fn a_time_of_day_is_read_as_chrono_reads_it(text in "[0-9:+ -]{0,6}") {
             proptest::prop_assert_eq!(hours_minutes(&text), NaiveTime::parse_from_str(&text, "%H:%M").ok());
+        }
+
+        /// A month name is recognised exactly when its lower-case form is
+        /// one of [`PT_MONTHS`] (or `marco`), whatever its case.
+        #[test]
+        fn a_portuguese_month_is_read_in_any_case(
+            month in 0usize..13,
+            caps in proptest::collection::vec(proptest::bool::ANY, 9),
+            noise in "[a-zçÇA-Z]{0,10}",
+        ) {
+            let name = PT_MONTHS.get(month).copied().unwrap_or("marco");
+            let cased: String = name.chars().zip(caps.iter().cycle()).flat_map(|(c, &up)| {
+                let s: String = if up { c.to_uppercase().collect() } else { c.to_string() };
+                s.chars().collect::<Vec<_>>()
+            }).collect();
+            let by_lowercase = |w: &str| {
+                let w = w.to_lowercase();
+                PT_MONTHS.iter().position(|m| *m == w || (w == "marco" && *m == "março")).map(|i| i as u32 + 1)
+            };
+            proptest::prop_assert_eq!(pt_month(&cased), by_lowercase(&cased));
+            let number = if month < 12 { month + 1 } else { 3 };
+            proptest::prop_assert_eq!(pt_month(&cased), u32::try_from(number).ok());
+            proptest::prop_assert_eq!(pt_month(&noise), by_lowercase(&noise));
         }
     }
 
