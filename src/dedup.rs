@@ -156,7 +156,7 @@ pub fn count_once(
                 && let Some(cost) = ledger.as_ref().and_then(|(_, lines)| lines.get(r.unit))
             {
                 let why = match of.units.get(r.of_unit) {
-                    Some(u) => format!("repeats {} {}", u.label, place(of.origin.file(), &u.location, file)),
+                    Some(u) => format!("repeats {} {}", u.label(), place(of.origin.file(), &u.location, file)),
                     None => format!("repeats a cost of {}", of.origin.file()),
                 };
                 provenance.add_excluded_cost(file, cost, &why);
@@ -190,7 +190,7 @@ fn note_repeats(sources: &[Source], repeats: &[Repeat], findings: &mut Findings)
             let unit = &sources[r.source].units[r.unit];
             findings.note(
                 NoteKind::CostAlreadyBilled {
-                    invoice: unit.label.clone(),
+                    invoice: unit.label().into_owned(),
                     statement: statement_number.clone(),
                     period: period.clone(),
                 },
@@ -214,9 +214,9 @@ fn note_repeats(sources: &[Source], repeats: &[Repeat], findings: &mut Findings)
             _ => (file.to_string(), of_file.to_string()),
         };
         let what = match named.as_slice() {
-            [one] => one.label.clone(),
+            [one] => one.label().into_owned(),
             all => {
-                let shown: Vec<&str> = all.iter().take(UNITS_NAMED).map(|u| u.label.as_str()).collect();
+                let shown: Vec<String> = all.iter().take(UNITS_NAMED).map(|u| u.label().into_owned()).collect();
                 let more = if all.len() > UNITS_NAMED {
                     format!(" and {} more", all.len() - UNITS_NAMED)
                 } else {
@@ -323,15 +323,18 @@ impl Conflicts {
 
 /// The error for `later`, which has the key of `earlier` but not its contents.
 fn differing(earlier_origin: &Origin, earlier: &Unit, later_origin: &Origin, later: &Unit) -> InputError {
-    let same_summary = if earlier.summary == later.summary { " (same totals, different detail)" } else { "" };
+    let same_summary =
+        if earlier.summary.to_string() == later.summary.to_string() { " (same totals, different detail)" } else { "" };
     let message = match earlier_origin {
         Origin::Issued { file, statement_number, period } => format!(
             "{} was already billed on statement {statement_number} for {period} ({file}) as {}; this line reads {}{same_summary}. A cost is billed once: remove this line, or correct its invoice number if it is another invoice",
-            later.label, earlier.summary, later.summary
+            later.label(),
+            earlier.summary,
+            later.summary
         ),
         Origin::Input { file } => format!(
             "{} is also {} with different contents: there {}, here {}{same_summary}. {}: keep the copy that is right and remove or correct the other",
-            later.label,
+            later.label(),
             place(file, &earlier.location, later_origin.file()),
             earlier.summary,
             later.summary,
@@ -346,7 +349,7 @@ fn differing(earlier_origin: &Origin, earlier: &Unit, later_origin: &Origin, lat
     InputError {
         file: later_origin.file().to_string(),
         location: later.location.clone(),
-        column: Some(later.column.clone()),
+        column: Some(later.column.to_string()),
         message,
     }
 }
@@ -393,11 +396,11 @@ fn overlapping_ads(sources: &[Source], dropped: &[Vec<bool>], conflicts: &mut Co
         conflicts.push((first.0, second.0), || InputError {
             file: later_file.to_string(),
             location: later.location.clone(),
-            column: Some(later.column.clone()),
+            column: Some(later.column.to_string()),
             message: format!(
                 "{} overlaps {} {}: the same campaign, ad group and SKU on the same days would count twice. Use reports that do not overlap (e.g. daily reports only), or remove one",
-                later.label,
-                earlier.label,
+                later.label(),
+                earlier.label(),
                 place(earlier_file, &earlier.location, later_file)
             ),
         });
@@ -435,13 +438,13 @@ mod tests {
     fn unit(key: UnitKey, line: usize, money: i64) -> Unit {
         let mut u = Unit::new(key, Location::Line(line), "key", "the unit");
         u.fingerprint = Fingerprint::of(money);
-        u.summary = format!("{money}");
+        u.summary = format!("{money}").into();
         u
     }
 
     fn sale(id: &str, line: usize, money: i64) -> Unit {
         let mut u = unit(UnitKey::Sale(id.into()), line, money);
-        u.label = format!("sale {id}");
+        u.set_label(format!("sale {id}"));
         u
     }
 
@@ -514,7 +517,7 @@ mod tests {
             asin: None,
         };
         let mut u = unit(key, line, 1);
-        u.label = format!("ads row {start}-{end} {sku}");
+        u.set_label(format!("ads row {start}-{end} {sku}"));
         u
     }
 

@@ -259,7 +259,8 @@ fn unit(t: &Table, row: &Row, cols: &Columns, ad: &AdRow) -> Unit {
         ad.impressions,
         ad.attribution_days,
     ));
-    unit.summary = format!("spend {} {}, {}-day sales {}", ad.spend, ad.currency.code(), ad.attribution_days, ad.sales);
+    unit.summary =
+        format!("spend {} {}, {}-day sales {}", ad.spend, ad.currency.code(), ad.attribution_days, ad.sales).into();
     unit
 }
 
@@ -431,7 +432,7 @@ mod tests {
                 asin: Some("B0C1234567".into()),
             }
         );
-        assert_eq!(parsed.units[1].label, "ads row 2026-10-02 SP - Lamps - Exact / Exact / LAMP-02 / B0C1234568");
+        assert_eq!(parsed.units[1].label(), "ads row 2026-10-02 SP - Lamps - Exact / Exact / LAMP-02 / B0C1234568");
         assert_eq!(parsed.units[1].ads, 1..2);
         // A daily report without those columns covers every ad group, SKU and ASIN.
         let csv = "Date,Campaign Name,Impressions,Clicks,Spend,7 Day Total Sales ($),7 Day Total Orders (#),7 Day Total Units (#)\n\

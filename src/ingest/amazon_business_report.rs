@@ -87,7 +87,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             format!("traffic of {date}"),
         );
         unit.fingerprint = Fingerprint::of((units, items, sessions));
-        unit.summary = format!("{sessions} sessions, {units} units, {items} order items");
+        unit.summary = format!("{sessions} sessions, {units} units, {items} order items").into();
         if ctx.period.contains(date) {
             days.insert(date);
             out.count_date_only_row(ctx.period, date, row.number);

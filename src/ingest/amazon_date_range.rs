@@ -165,7 +165,7 @@ pub fn parse(t: &Table, preamble: &str, ctx: &IngestContext) -> Result<ParsedExp
             format!("{kind} row of settlement {settlement} at {written}")
         });
         unit.fingerprint = Fingerprint::of((total, parts.iter().map(|(_, a)| *a).collect::<Vec<_>>()));
-        unit.summary = format!("total {total}");
+        unit.summary = format!("total {total}").into();
         if ctx.period.contains(date) {
             out.rows_in_period += 1;
             unit.rows_in_period = 1;

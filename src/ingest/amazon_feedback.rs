@@ -69,7 +69,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             format!("feedback on order {order_id}"),
         );
         unit.fingerprint = Fingerprint::of((date, rating));
-        unit.summary = format!("{rating} stars on {date}");
+        unit.summary = format!("{rating} stars on {date}").into();
         if ctx.period.contains(date) {
             out.count_date_only_row(ctx.period, date, row.number);
             unit.rows_in_period = 1;

@@ -102,7 +102,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             format!("{fnsku} {disposition} on {date}"),
         );
         unit.fingerprint = Fingerprint::of((ending, shipped));
-        unit.summary = format!("{ending} on hand, {shipped} shipped");
+        unit.summary = format!("{ending} on hand, {shipped} shipped").into();
         if ctx.period.contains(date) {
             days.insert(date);
             out.count_date_only_row(ctx.period, date, row.number);

@@ -99,7 +99,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         unit.summary = match delivered {
             Some(d) => format!("quantity {units}, delivered back {d}"),
             None => format!("quantity {units}, not delivered back"),
-        };
+        }
+        .into();
         match delivered {
             Some(d) if ctx.period.contains(d) => {
                 out.count_date_only_row(ctx.period, d, row.number);

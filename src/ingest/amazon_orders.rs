@@ -124,6 +124,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
     let mut seen: HashMap<(Cow<'_, str>, Cow<'_, str>), usize, _> =
         HashMap::with_capacity_and_hasher(t.rows.len(), hasher());
     let (mut merchant_cancelled, mut other_channel) = (Vec::new(), Vec::new());
+    let order_column: std::sync::Arc<str> = t.headers[order_col].as_str().into();
     for row in &t.rows {
         if [order_col, date_col, status_col].iter().all(|&c| t.is_blank(row, c)) {
             continue;
@@ -153,11 +154,9 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         let occurrence = seen.entry((order_id.clone(), sku.clone())).or_default();
         *occurrence += 1;
         let key = UnitKey::OrderLine { order_id: order_id.to_string(), sku: sku.to_string(), occurrence: *occurrence };
-        let mut unit = Unit::new(key, t.location(row.number), t.headers[order_col].clone(), {
-            if sku.is_empty() { format!("order {order_id}") } else { format!("order {order_id}, {sku}") }
-        });
+        let mut unit = Unit::keyed(key, t.location(row.number), order_column.clone());
         unit.fingerprint = Fingerprint::of((written.as_ref(), status_text.as_ref()));
-        unit.summary = format!("{status_text}, ordered {written}");
+        unit.summary = format!("{status_text}, ordered {written}").into();
         if ctx.period.contains(date) {
             out.rows_in_period += 1;
             unit.rows_in_period = 1;

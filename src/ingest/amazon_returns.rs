@@ -81,7 +81,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         let key = UnitKey::Return { order_id: order_id.clone(), sku: sku.clone(), license_plate: plate, at: written };
         let mut unit = Unit::new(key, t.location(row.number), t.headers[order_col].clone(), label);
         unit.fingerprint = Fingerprint::of(units);
-        unit.summary = format!("quantity {units}, returned {date}");
+        unit.summary = format!("quantity {units}, returned {date}").into();
         if ctx.period.contains(date) {
             out.rows_in_period += 1;
             unit.rows_in_period = 1;

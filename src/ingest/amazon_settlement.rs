@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use arrayvec::ArrayVec;
 use chrono::NaiveDate;
@@ -273,7 +274,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             out.leave_out(row.number, date);
         }
     }
-    let id_column = t.headers.get(common.settlement_id).cloned().unwrap_or_else(|| "settlement-id".to_string());
+    let id_column: Arc<str> = t.headers.get(common.settlement_id).map_or("settlement-id", String::as_str).into();
     for (id, s) in settlements {
         let (reported, ok, detail) = match s.reported {
             Some(r) if r == s.computed => (r, true, String::new()),
@@ -281,13 +282,18 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             None => (Decimal::ZERO, false, "no summary row with total-amount for this settlement".to_string()),
         };
         let number = s.summary_number.or(s.first_number).unwrap_or(t.header_number);
-        let mut unit =
-            Unit::new(UnitKey::Settlement(id.to_string()), t.location(number), &id_column, format!("settlement {id}"));
+        let mut unit = Unit::new(
+            UnitKey::Settlement(id.to_string()),
+            t.location(number),
+            id_column.clone(),
+            format!("settlement {id}"),
+        );
         unit.fingerprint = s.fingerprint;
         unit.summary = match s.reported {
             Some(r) => format!("total-amount {r} USD, {} detail rows", s.rows),
             None => format!("no total-amount, {} detail rows", s.rows),
-        };
+        }
+        .into();
         unit.rows_in_period = s.rows_in_period;
         unit.lines = out.lines.len()..out.lines.len() + s.facts.lines.len();
         unit.events = out.events.len()..out.events.len() + s.facts.events.len();
@@ -830,7 +836,7 @@ mod tests {
         assert_eq!(ua.key, ub.key);
         assert_eq!(ua.fingerprint, ub.fingerprint, "the same facts in another layout and order");
         assert_eq!((ua.lines.clone(), ua.events.clone(), ua.checks.clone(), ua.rows_in_period), (0..3, 0..1, 0..1, 3));
-        assert_eq!(ua.summary, "total-amount 43.50 USD, 3 detail rows");
+        assert_eq!(ua.summary.to_string(), "total-amount 43.50 USD, 3 detail rows");
 
         let (_, other) = read_export("v1.txt", v1_settlement("111", "43.51").as_bytes(), &ctx()).unwrap();
         assert_ne!(other.units[0].fingerprint, ub.fingerprint, "another total is another settlement");

@@ -129,7 +129,8 @@ pub fn unit(cost: &CostLine, location: Location) -> Unit {
         cost.currency.code(),
         &cost.evidence,
     ));
-    unit.summary = format!("{} {} of {} dated {}", cost.amount, cost.currency.code(), cost.category.id(), cost.date);
+    unit.summary =
+        format!("{} {} of {} dated {}", cost.amount, cost.currency.code(), cost.category.id(), cost.date).into();
     unit.rows_in_period = 1;
     unit
 }

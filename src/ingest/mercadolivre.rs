@@ -91,6 +91,8 @@
 //! number or leave it blank ("continuations"): they add units to the sale and
 //! nothing else.
 
+use std::sync::Arc;
+
 use arrayvec::ArrayVec;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -99,7 +101,7 @@ use rust_decimal::Decimal;
 use super::dates;
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, OrderId, ReconciliationCheck};
 use super::table::{Row, Table, fold_header};
-use super::units::{Unit, UnitKey};
+use super::units::{Summary, Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
 use crate::error::InputError;
 use crate::market::Market;
@@ -279,8 +281,9 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
         out.saw(sale.date);
     }
     out.checks.push(reconcile(t, &cols, &sales, ctx));
+    let headers = UnitHeaders::of(t, &cols);
     for sale in &sales {
-        let mut unit = unit(t, &cols, sale);
+        let mut unit = unit(t, &headers, sale);
         if ctx.period.contains(sale.date) {
             let (lines, events) = (out.lines.len(), out.events.len());
             out.rows_in_period += sale.rows;
@@ -299,15 +302,8 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
 /// The sale as a unit of money, keyed by its sale number; its date,
 /// outcome, units, every money column's amount and its total are the
 /// fingerprint.
-fn unit(t: &Table, cols: &Columns, sale: &Sale) -> Unit {
-    let column = t.headers.get(cols.sale).cloned().unwrap_or_else(|| SALE_NUMBER[0].to_string());
-    let total_header = t.headers.get(cols.total).map_or("Total (BRL)", String::as_str);
-    let mut unit = Unit::new(
-        UnitKey::Sale(sale.order_id.to_string()),
-        t.location(sale.number),
-        column,
-        format!("sale {}", sale.order_id),
-    );
+fn unit(t: &Table, headers: &UnitHeaders, sale: &Sale) -> Unit {
+    let mut unit = Unit::keyed(UnitKey::Sale(sale.order_id.to_string()), t.location(sale.number), headers.sale.clone());
     let o = sale.outcome;
     unit.fingerprint.add((sale.date, o.cancelled.map(OrderEventKind::id), o.returned, o.disputed, sale.units));
     if sale.returned > 0 {
@@ -319,8 +315,25 @@ fn unit(t: &Table, cols: &Columns, sale: &Sale) -> Unit {
         unit.fingerprint.add((role, amount));
     }
     unit.fingerprint.add(("total", sale.total));
-    unit.summary = format!("{total_header} {}, sold {}", sale.total, sale.date);
+    unit.summary = Summary::Total { header: headers.total.clone(), total: sale.total, sold: sale.date };
     unit
+}
+
+/// The headers a file's units name, shared by all of them.
+struct UnitHeaders {
+    /// The sale number's column.
+    sale: Arc<str>,
+    /// The total's column, which a unit's summary names.
+    total: Arc<str>,
+}
+
+impl UnitHeaders {
+    fn of(t: &Table, cols: &Columns) -> Self {
+        UnitHeaders {
+            sale: t.headers.get(cols.sale).map_or(SALE_NUMBER[0], String::as_str).into(),
+            total: t.headers.get(cols.total).map_or("Total (BRL)", String::as_str).into(),
+        }
+    }
 }
 
 /// Where the columns this parser reads sit in the table.
@@ -479,6 +492,7 @@ fn split_cancellations(sale: &Sale) -> CancellationSplit {
 fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError> {
     // A sale per row at most: sized once, never moved while growing.
     let mut sales: Vec<Sale> = Vec::with_capacity(t.rows.len());
+    let mut statuses = Statuses::default();
     for row in &t.rows {
         let order_id = t.text_ref(row, cols.sale);
         if cols.money_blank(t, row)
@@ -505,7 +519,7 @@ fn read_sales(t: &Table, cols: &Columns, tz: Tz) -> Result<Vec<Sale>, InputError
             order_id: order_id.into(),
             number: row.number,
             date: sale_date(t, row, cols.date, tz)?,
-            outcome: outcome(t, row, cols),
+            outcome: outcome(t, row, cols, &mut statuses),
             units: t.whole(row, cols.units)?,
             returned: returned_units(t, row, cols)?,
             amounts,
@@ -592,30 +606,78 @@ fn sale_date(t: &Table, row: &Row, col: usize, tz: Tz) -> Result<NaiveDate, Inpu
 /// Classifies a sale by its Estado and Descrição do status (free text,
 /// compared without case or accents), its shipping dates and its
 /// claim/mediation flags.
-fn outcome(t: &Table, row: &Row, cols: &Columns) -> Outcome {
-    let mut status = fold_text(&t.text_ref(row, cols.status));
-    if let Some(col) = cols.status_description {
-        status.push_str(" | ");
-        status.push_str(&fold_text(&t.text_ref(row, col)));
-    }
+fn outcome(t: &Table, row: &Row, cols: &Columns, statuses: &mut Statuses) -> Outcome {
+    let description = cols.status_description.map(|col| t.text_ref(row, col));
+    let says = statuses.read(&t.text_ref(row, cols.status), description.as_deref());
     let shipped = [cols.shipped, cols.delivered].iter().flatten().any(|&c| !t.is_blank(row, c));
-    let status_cancelled = status.contains("cancelad") || status.contains("cancelou");
-    let cancelled = (status_cancelled && !shipped).then(|| {
-        let by_seller = ["pelo vendedor", "voce cancelou", "cancelada por voce", "cancelado por voce"]
-            .iter()
-            .any(|s| status.contains(s));
-        if by_seller { OrderEventKind::CancelledBySeller } else { OrderEventKind::CancelledOther }
+    let cancelled = (says.cancelled && !shipped).then_some(if says.by_seller {
+        OrderEventKind::CancelledBySeller
+    } else {
+        OrderEventKind::CancelledOther
     });
-    let refunded = status.contains("reembols") || status.contains("devolvemos o dinheiro");
-    let flagged = |col: Option<usize>| col.is_some_and(|c| fold_text(&t.text_ref(row, c)) == "sim");
+    let flagged = |col: Option<usize>| col.is_some_and(|c| folded(&t.text_ref(row, c)).eq("sim".chars()));
     Outcome {
         cancelled,
-        returned: status_cancelled || refunded,
-        disputed: flagged(cols.claim_open)
-            || flagged(cols.claim_closed)
-            || flagged(cols.in_mediation)
-            || status.contains("reclamacao")
-            || status.contains("mediacao"),
+        returned: says.cancelled || says.refunded,
+        disputed: flagged(cols.claim_open) || flagged(cols.claim_closed) || flagged(cols.in_mediation) || says.disputed,
+    }
+}
+
+/// What a sale's Estado and Descrição do status say, read from their
+/// folded text ([`fold_text`], the two joined by ` | `).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StatusSays {
+    /// Cancelled, before or after shipment.
+    cancelled: bool,
+    /// The seller cancelled it (read only when cancelled).
+    by_seller: bool,
+    refunded: bool,
+    /// A claim (reclamação) or mediation.
+    disputed: bool,
+}
+
+impl StatusSays {
+    fn of(status: &str, description: Option<&str>) -> Self {
+        let mut folded = fold_text(status);
+        if let Some(description) = description {
+            folded.push_str(" | ");
+            folded.push_str(&fold_text(description));
+        }
+        let has = |s: &str| folded.contains(s);
+        StatusSays {
+            cancelled: has("cancelad") || has("cancelou"),
+            by_seller: ["pelo vendedor", "voce cancelou", "cancelada por voce", "cancelado por voce"]
+                .iter()
+                .any(|s| has(s)),
+            refunded: has("reembols") || has("devolvemos o dinheiro"),
+            disputed: has("reclamacao") || has("mediacao"),
+        }
+    }
+}
+
+/// The status texts of a file read so far: an export repeats a handful of
+/// them on every row, so each distinct pair is folded once. Holds at most
+/// [`Statuses::LIMIT`] pairs; others are read each time.
+#[derive(Default)]
+struct Statuses {
+    read: Vec<(Box<str>, Option<Box<str>>, StatusSays)>,
+}
+
+impl Statuses {
+    const LIMIT: usize = 64;
+
+    /// [`StatusSays::of`] the texts, remembered.
+    fn read(&mut self, status: &str, description: Option<&str>) -> StatusSays {
+        let same =
+            |(s, d, _): &&(Box<str>, Option<Box<str>>, StatusSays)| &**s == status && d.as_deref() == description;
+        if let Some(&(_, _, says)) = self.read.iter().find(same) {
+            return says;
+        }
+        let says = StatusSays::of(status, description);
+        if self.read.len() < Self::LIMIT {
+            self.read.push((status.into(), description.map(Box::from), says));
+        }
+        says
     }
 }
 
@@ -759,16 +821,16 @@ fn fold_sale_number_header(h: &str) -> String {
 /// Folds free text for matching: lower-case, Portuguese accents removed,
 /// spaces collapsed ("Reclamação  Aberta" → "reclamacao aberta").
 fn fold_text(s: &str) -> String {
-    let mut folded = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !folded.is_empty() {
-            folded.push(' ');
-        }
-        if word.is_ascii() {
-            folded.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-            continue;
-        }
-        folded.extend(word.chars().flat_map(char::to_lowercase).map(|c| match c {
+    let mut out = String::with_capacity(s.len());
+    out.extend(folded(s));
+    out
+}
+
+/// The characters of [`fold_text`], without collecting them.
+fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.split_whitespace().enumerate().flat_map(|(i, word)| {
+        let space = (i > 0).then_some(' ');
+        space.into_iter().chain(word.chars().flat_map(char::to_lowercase).map(|c| match c {
             'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
             'é' | 'è' | 'ê' | 'ë' => 'e',
             'í' | 'ì' | 'î' | 'ï' => 'i',
@@ -776,9 +838,8 @@ fn fold_text(s: &str) -> String {
             'ú' | 'ù' | 'û' | 'ü' => 'u',
             'ç' => 'c',
             other => other,
-        }));
-    }
-    folded
+        }))
+    })
 }
 
 #[cfg(test)]
@@ -1484,7 +1545,11 @@ mod tests {
                 "{form}"
             );
             assert_eq!(october.rows_in_period, 2, "{form}: the extra product line is the sale's");
-            assert!(october.summary.starts_with("Total (BRL) 1059.38, sold 2026-10-05"), "{form}: {}", october.summary);
+            assert!(
+                october.summary.to_string().starts_with("Total (BRL) 1059.38, sold 2026-10-05"),
+                "{form}: {}",
+                october.summary
+            );
         }
         let (a, b) = (parse_csv(&sales).unwrap(), parse_xlsx(&sales).unwrap());
         assert_eq!(a.units[1].fingerprint, b.units[1].fingerprint, "the CSV and XLSX of one export agree");
@@ -2001,6 +2066,27 @@ mod tests {
                 other => other,
             }).collect();
             prop_assert_eq!(fold_text(&s), whole.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+
+        /// Remembered status readings are the fresh ones, also past the
+        /// memo's limit (texts drawn from the words the rules look for).
+        #[test]
+        fn a_remembered_status_reads_as_a_fresh_one(
+            pairs in prop::collection::vec(
+                (
+                    prop::sample::select(vec!["Entregue", "Venda cancelada", "Cancelada pelo vendedor", "Reembolso", "Em mediação", "RECLAMAÇÃO aberta", "Você cancelou", ""]),
+                    prop::option::of(0u32..80),
+                ),
+                0..200,
+            ),
+        ) {
+            let mut statuses = Statuses::default();
+            for (status, description) in &pairs {
+                let description = description.map(|n| format!("nota {n} devolvemos o dinheiro"));
+                let description = description.as_deref().filter(|d| !d.starts_with("nota 7"));
+                prop_assert_eq!(statuses.read(status, description), StatusSays::of(status, description));
+            }
+            prop_assert!(statuses.read.len() <= Statuses::LIMIT);
         }
 
         #[test]

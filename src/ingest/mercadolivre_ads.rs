@@ -148,7 +148,7 @@ fn unit(t: &Table, row: &Row, campaign_col: usize, ad: &AdRow) -> Unit {
     let label = format!("ads row {} to {} {} / {code}", ad.start, ad.end, ad.campaign);
     let mut unit = Unit::new(key, t.location(row.number), t.headers[campaign_col].clone(), label);
     unit.fingerprint = Fingerprint::of((ad.spend, ad.sales, ad.orders, ad.clicks, ad.impressions));
-    unit.summary = format!("investment {} BRL, revenue {}", ad.spend, ad.sales);
+    unit.summary = format!("investment {} BRL, revenue {}", ad.spend, ad.sales).into();
     unit
 }
 

@@ -688,7 +688,8 @@ mod tests {
         let orders: Vec<&str> = p.lines.iter().map(|l| l.order_id.as_str()).collect();
         assert_eq!(orders, ["a", "c"]);
         assert_eq!(p.rows_in_period, 2);
-        let kept: Vec<(String, Range<usize>)> = p.units.iter().map(|u| (u.label.clone(), u.lines.clone())).collect();
+        let kept: Vec<(String, Range<usize>)> =
+            p.units.iter().map(|u| (u.label().into_owned(), u.lines.clone())).collect();
         assert_eq!(kept, [("a".to_string(), 0..1), ("c".to_string(), 1..2)]);
     }
 

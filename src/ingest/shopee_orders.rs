@@ -360,7 +360,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             format!("order {}", order.id),
         );
         unit.fingerprint = order.fingerprint;
-        unit.summary = format!("{}, total {}", order.status, order.total);
+        unit.summary = format!("{}, total {}", order.status, order.total).into();
         let refund = if order.refunded { order.returned_value } else { Decimal::ZERO };
         let counted = order_export::Order {
             id: &order.id,

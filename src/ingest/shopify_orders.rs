@@ -354,7 +354,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             format!("order {}", order.id),
         );
         unit.fingerprint = order.fingerprint;
-        unit.summary = format!("total {}, refunded {}", order.total, order.refunded);
+        unit.summary = format!("total {}, refunded {}", order.total, order.refunded).into();
         let refund = (!order.refunded.is_zero()).then(|| {
             // The items' part is principal at their price before the discount.
             let paid_for_items = order.refunded.min(order.subtotal);

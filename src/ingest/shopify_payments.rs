@@ -123,7 +123,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             format!("{kind_text} {order_id} at {written}"),
         );
         unit.fingerprint = Fingerprint::of((gross, charged, paid_out));
-        unit.summary = format!("amount {gross}, fee {charged}, net {paid_out}");
+        unit.summary = format!("amount {gross}, fee {charged}, net {paid_out}").into();
         if !ctx.period.contains(day) {
             out.leave_out(row.number, day);
             out.units.push(unit);

@@ -4,10 +4,13 @@
 //! money; their [`Fingerprint`]s say whether the two copies agree.
 //! `crate::dedup` compares them across every file of a seller.
 
+use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash};
 use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use crate::error::Location;
 
@@ -111,6 +114,18 @@ impl UnitKey {
         }
     }
 
+    /// The unit named for people, for the keys that name it whole: a sale
+    /// (`sale 2000009876543210`) and an order item (`order 113-…, SKU`).
+    /// `None` for the others, whose parsers name them.
+    pub fn label(&self) -> Option<String> {
+        match self {
+            UnitKey::Sale(id) => Some(format!("sale {id}")),
+            UnitKey::OrderLine { order_id, sku, .. } if sku.is_empty() => Some(format!("order {order_id}")),
+            UnitKey::OrderLine { order_id, sku, .. } => Some(format!("order {order_id}, {sku}")),
+            _ => None,
+        }
+    }
+
     /// The first and last day of an ads row.
     pub fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
         match self {
@@ -153,18 +168,25 @@ impl Fingerprint {
 
 /// One unit of money an export (or the cost ledger) carries, with where it
 /// is and which of the export's facts are its own.
+///
+/// Its label and summary are read only when a duplicate or a conflict is
+/// reported, so a parser with a unit per row may leave them to be written
+/// then: the label from the key ([`UnitKey::label`]), the summary from its
+/// parts ([`Summary::Total`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unit {
     pub key: UnitKey,
     pub fingerprint: Fingerprint,
     /// Where the unit starts: its summary row, its first row.
     pub location: Location,
-    /// The header of the column holding the key, as the file writes it.
-    pub column: String,
-    /// The unit named for people, e.g. `settlement 17723285873`.
-    pub label: String,
+    /// The header of the column holding the key, as the file writes it
+    /// (one string shared by the units of a file).
+    pub column: Arc<str>,
+    /// The unit named for people, e.g. `settlement 17723285873`; `None`
+    /// when [`UnitKey::label`] names it.
+    label: Option<String>,
     /// Its money in a few words, e.g. `total-amount 48277.46 USD, 812 detail rows`.
-    pub summary: String,
+    pub summary: Summary,
     /// Its facts in the export's `lines`, `events`, `ads` and `checks`
     /// (empty ranges when none is dated in the period).
     pub lines: Range<usize>,
@@ -176,20 +198,74 @@ pub struct Unit {
 }
 
 impl Unit {
-    /// A unit at `location` with no facts yet.
-    pub fn new(key: UnitKey, location: Location, column: impl Into<String>, label: impl Into<String>) -> Unit {
+    /// A unit at `location` named `label`, with no facts yet.
+    pub fn new(key: UnitKey, location: Location, column: impl Into<Arc<str>>, label: impl Into<String>) -> Unit {
+        let mut unit = Unit::keyed(key, location, column);
+        unit.label = Some(label.into());
+        unit
+    }
+
+    /// A unit at `location` named by its key ([`UnitKey::label`]), with no facts yet.
+    pub fn keyed(key: UnitKey, location: Location, column: impl Into<Arc<str>>) -> Unit {
         Unit {
             key,
             fingerprint: Fingerprint::default(),
             location,
             column: column.into(),
-            label: label.into(),
-            summary: String::new(),
+            label: None,
+            summary: Summary::default(),
             lines: 0..0,
             events: 0..0,
             ads: 0..0,
             checks: 0..0,
             rows_in_period: 0,
+        }
+    }
+}
+
+impl Unit {
+    /// The unit named for people, e.g. `settlement 17723285873`.
+    pub fn label(&self) -> Cow<'_, str> {
+        match &self.label {
+            Some(label) => Cow::Borrowed(label),
+            None => Cow::Owned(self.key.label().unwrap_or_else(|| format!("{:?}", self.key))),
+        }
+    }
+
+    /// Names the unit `label`, whatever its key says.
+    pub fn set_label(&mut self, label: impl Into<String>) {
+        self.label = Some(label.into());
+    }
+}
+
+/// A unit's money in a few words, as written when read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Summary {
+    /// Written by its parser.
+    #[default]
+    Empty,
+    Text(String),
+    /// `<header> <total>, sold <date>`: a sale's total under its column's
+    /// header (shared by a file's units) and its date.
+    Total {
+        header: Arc<str>,
+        total: Decimal,
+        sold: NaiveDate,
+    },
+}
+
+impl From<String> for Summary {
+    fn from(text: String) -> Self {
+        Summary::Text(text)
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Summary::Empty => Ok(()),
+            Summary::Text(text) => f.write_str(text),
+            Summary::Total { header, total, sold } => write!(f, "{header} {total}, sold {sold}"),
         }
     }
 }
@@ -242,6 +318,30 @@ mod tests {
         assert!(ad(5, 5, None).overlaps(&ad(5, 5, Some("T"))), "a report without SKUs covers every SKU");
         assert!(!ad(5, 5, Some("S")).overlaps(&ad(5, 5, Some("S"))), "the same key is a repeat, not an overlap");
         assert!(!UnitKey::Sale("1".into()).overlaps(&UnitKey::Sale("2".into())));
+    }
+
+    #[test]
+    fn sales_and_order_items_are_named_by_their_key_unless_named_otherwise() {
+        let item = |sku: &str| UnitKey::OrderLine { order_id: "113-1".into(), sku: sku.into(), occurrence: 2 };
+        let unit = |key| Unit::keyed(key, Location::Line(2), "order-id");
+        assert_eq!(unit(UnitKey::Sale("2000009876543210".into())).label(), "sale 2000009876543210");
+        assert_eq!(unit(item("")).label(), "order 113-1");
+        assert_eq!(unit(item("LAMP-02")).label(), "order 113-1, LAMP-02");
+        let mut named = unit(item("LAMP-02"));
+        named.set_label("the lamp");
+        assert_eq!(named.label(), "the lamp");
+        assert_eq!(
+            Unit::new(UnitKey::Settlement("7".into()), Location::Line(2), "id", "settlement 7").label(),
+            "settlement 7"
+        );
+    }
+
+    #[test]
+    fn a_summary_reads_the_same_written_early_or_late() {
+        let total = Summary::Total { header: "Total (BRL)".into(), total: Decimal::new(105938, 2), sold: day(5) };
+        assert_eq!(total.to_string(), "Total (BRL) 1059.38, sold 2026-10-05");
+        assert_eq!(Summary::from(total.to_string()).to_string(), total.to_string());
+        assert_eq!(Summary::default().to_string(), "");
     }
 
     #[test]
