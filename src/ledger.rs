@@ -2,7 +2,7 @@
 //! minor units (i64), and the per-market aggregates every KPI is derived from.
 //! This module and `kpi` are the only places polars is used.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -325,11 +325,10 @@ impl Ledger {
         let ads = ad_sums(&self.ads)?;
         for &market in &self.sales_markets {
             let e = |kind: OrderEventKind| events.get(&(market, kind)).cloned().unwrap_or_default();
-            let l =
-                |kind: MoneyKind| lines.get(&(market.id().to_string(), kind.id().to_string())).copied().unwrap_or(0);
+            let l = |kind: MoneyKind| lines.get(&(market, kind)).copied().unwrap_or(0);
             let placed = e(OrderEventKind::Placed);
             let refunded = e(OrderEventKind::Refunded);
-            let net: i64 = lines.iter().filter(|((m, _), _)| m == market.id()).map(|(_, v)| v).sum();
+            let net: i64 = lines.iter().filter(|((m, _), _)| *m == market).map(|(_, v)| v).sum();
             out.entry(market).or_default().sales = Some(SalesFigures {
                 gross_principal: from_minor(placed.principal),
                 gross_shipping: from_minor(placed.shipping),
@@ -379,7 +378,7 @@ impl Ledger {
             });
         }
         for &market in &self.ad_markets {
-            let (spend, sales) = ads.get(market.id()).copied().unwrap_or((0, 0));
+            let (spend, sales) = ads.get(&market).copied().unwrap_or((0, 0));
             out.entry(market).or_default().ads = Some(AdFigures { spend: from_minor(spend), sales: from_minor(sales) });
         }
         Ok(out)
@@ -507,8 +506,8 @@ struct EventSum {
 
 struct EventSums {
     by_kind: BTreeMap<(Market, OrderEventKind), EventSum>,
-    /// Distinct orders cancelled by anyone, per market id.
-    cancelled: BTreeMap<String, i64>,
+    /// Distinct orders cancelled by anyone, per market.
+    cancelled: BTreeMap<Market, i64>,
 }
 
 impl EventSums {
@@ -517,23 +516,25 @@ impl EventSums {
     }
 
     fn cancelled(&self, market: Market) -> i64 {
-        self.cancelled.get(market.id()).copied().unwrap_or(0)
+        self.cancelled.get(&market).copied().unwrap_or(0)
     }
 }
 
-/// The events as a frame: market and kind ids, `order` (the order id as a
+/// The events as a frame: market and kind codes ([`Codes`], [`event_kind_code`]), `order` (the order id as a
 /// number: equal numbers exactly for equal ids, see [`order_numbers`]),
 /// units, and principal and shipping in minor units.
-fn event_frame(events: &[OrderEvent]) -> Result<DataFrame, String> {
+fn event_frame(events: &[OrderEvent], markets: &mut Codes<Market>) -> Result<DataFrame, String> {
     let mut principal = Vec::with_capacity(events.len());
     let mut shipping = Vec::with_capacity(events.len());
+    let mut market = Vec::with_capacity(events.len());
     for e in events {
         principal.push(minor(e.principal)?);
         shipping.push(minor(e.shipping)?);
+        market.push(markets.code(e.market)?);
     }
     DataFrame::new_infer_height(vec![
-        Column::new("market".into(), events.iter().map(|e| e.market.id()).collect::<Vec<_>>()),
-        Column::new("kind".into(), events.iter().map(|e| e.kind.id()).collect::<Vec<_>>()),
+        Column::new("market".into(), market),
+        Column::new("kind".into(), events.iter().map(|e| event_kind_code(e.kind)).collect::<Vec<_>>()),
         Column::new("order".into(), order_numbers(events)?),
         Column::new("units".into(), events.iter().map(|e| e.units).collect::<Vec<_>>()),
         Column::new("principal".into(), principal),
@@ -558,8 +559,47 @@ fn order_numbers(events: &[OrderEvent]) -> Result<Vec<u32>, String> {
         .collect()
 }
 
+/// Small integer codes for the few distinct values of a column (markets),
+/// numbered in order of first appearance: polars groups the codes, and
+/// the sums are read back by decoding them.
+struct Codes<T> {
+    values: Vec<T>,
+}
+
+impl<T: Copy + PartialEq> Codes<T> {
+    fn new() -> Self {
+        Codes { values: Vec::new() }
+    }
+
+    /// The code of `value`, given it now if it has none.
+    fn code(&mut self, value: T) -> Result<u32, String> {
+        let index = match self.values.iter().position(|&v| v == value) {
+            Some(i) => i,
+            None => {
+                self.values.push(value);
+                self.values.len() - 1
+            }
+        };
+        u32::try_from(index).map_err(|_| "more than 2^32 distinct values in a column".to_string())
+    }
+
+    /// The value coded `code` (as read back from a frame).
+    fn value(&self, code: i64) -> Result<T, String> {
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| self.values.get(i).copied())
+            .ok_or_else(|| format!("no value has code {code}"))
+    }
+}
+
+/// An order event kind's code in the frame: its place in [`OrderEventKind::ALL`].
+fn event_kind_code(kind: OrderEventKind) -> u32 {
+    OrderEventKind::ALL.iter().position(|&k| k == kind).and_then(|i| u32::try_from(i).ok()).unwrap_or(u32::MAX)
+}
+
 fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
-    let df = event_frame(events)?;
+    let mut market_codes = Codes::new();
+    let df = event_frame(events, &mut market_codes)?;
     let by_kind = df
         .clone()
         .lazy()
@@ -573,14 +613,14 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
         .collect()
         .map_err(|e| e.to_string())?;
     let mut sums = EventSums { by_kind: BTreeMap::new(), cancelled: BTreeMap::new() };
-    let markets = str_col(&by_kind, "market")?;
-    let kinds = str_col(&by_kind, "kind")?;
+    let markets = i64_col(&by_kind, "market")?;
+    let kinds = i64_col(&by_kind, "kind")?;
     let [orders, units, principal, shipping] =
         ["orders", "units", "principal", "shipping"].map(|n| i64_col(&by_kind, n));
     let (orders, units, principal, shipping) = (orders?, units?, principal?, shipping?);
+    let kind_codes = Codes { values: OrderEventKind::ALL.to_vec() };
     for i in 0..by_kind.height() {
-        let Ok(market) = markets[i].parse::<Market>() else { continue };
-        let Some(kind) = OrderEventKind::ALL.into_iter().find(|k| k.id() == kinds[i]) else { continue };
+        let (market, kind) = (market_codes.value(markets[i])?, kind_codes.value(kinds[i])?);
         sums.by_kind.insert(
             (market, kind),
             EventSum { orders: orders[i], units: units[i], principal: principal[i], shipping: shipping[i] },
@@ -590,29 +630,34 @@ fn event_sums(events: &[OrderEvent]) -> Result<EventSums, String> {
         .lazy()
         .filter(
             col("kind")
-                .eq(lit(OrderEventKind::CancelledBySeller.id()))
-                .or(col("kind").eq(lit(OrderEventKind::CancelledOther.id()))),
+                .eq(lit(event_kind_code(OrderEventKind::CancelledBySeller)))
+                .or(col("kind").eq(lit(event_kind_code(OrderEventKind::CancelledOther)))),
         )
         .group_by([col("market")])
         .agg([col("order").n_unique().cast(DataType::Int64).alias("orders")])
         .collect()
         .map_err(|e| e.to_string())?;
-    let markets = str_col(&cancelled, "market")?;
+    let markets = i64_col(&cancelled, "market")?;
     let orders = i64_col(&cancelled, "orders")?;
     for (m, n) in markets.into_iter().zip(orders) {
-        sums.cancelled.insert(m, n);
+        sums.cancelled.insert(market_codes.value(m)?, n);
     }
     Ok(sums)
 }
 
-fn line_sums(lines: &[MoneyLine]) -> Result<BTreeMap<(String, String), i64>, String> {
-    let mut amounts = Vec::with_capacity(lines.len());
+/// The money lines' amounts (minor units) summed per market and kind.
+fn line_sums(lines: &[MoneyLine]) -> Result<HashMap<(Market, MoneyKind), i64>, String> {
+    let (mut market_codes, mut kind_codes) = (Codes::new(), Codes::new());
+    let (mut market, mut kind, mut amounts) =
+        (Vec::with_capacity(lines.len()), Vec::with_capacity(lines.len()), Vec::with_capacity(lines.len()));
     for l in lines {
+        market.push(market_codes.code(l.market)?);
+        kind.push(kind_codes.code(l.kind)?);
         amounts.push(minor(l.amount)?);
     }
     let df = DataFrame::new_infer_height(vec![
-        Column::new("market".into(), lines.iter().map(|l| l.market.id()).collect::<Vec<_>>()),
-        Column::new("kind".into(), lines.iter().map(|l| l.kind.id()).collect::<Vec<_>>()),
+        Column::new("market".into(), market),
+        Column::new("kind".into(), kind),
         Column::new("amount".into(), amounts),
     ])
     .map_err(|e| e.to_string())?;
@@ -622,21 +667,29 @@ fn line_sums(lines: &[MoneyLine]) -> Result<BTreeMap<(String, String), i64>, Str
         .agg([col("amount").sum()])
         .collect()
         .map_err(|e| e.to_string())?;
-    let markets = str_col(&sums, "market")?;
-    let kinds = str_col(&sums, "kind")?;
+    let markets = i64_col(&sums, "market")?;
+    let kinds = i64_col(&sums, "kind")?;
     let amounts = i64_col(&sums, "amount")?;
-    Ok(markets.into_iter().zip(kinds).zip(amounts).collect())
+    let mut out = HashMap::with_capacity(amounts.len());
+    for ((m, k), amount) in markets.into_iter().zip(kinds).zip(amounts) {
+        out.insert((market_codes.value(m)?, kind_codes.value(k)?), amount);
+    }
+    Ok(out)
 }
 
-fn ad_sums(ads: &[AdRow]) -> Result<BTreeMap<String, (i64, i64)>, String> {
+/// The ads rows' spend and sales (minor units) summed per market.
+fn ad_sums(ads: &[AdRow]) -> Result<BTreeMap<Market, (i64, i64)>, String> {
+    let mut market_codes = Codes::new();
+    let mut market = Vec::with_capacity(ads.len());
     let mut spend = Vec::with_capacity(ads.len());
     let mut sales = Vec::with_capacity(ads.len());
     for a in ads {
+        market.push(market_codes.code(a.market)?);
         spend.push(minor(a.spend)?);
         sales.push(minor(a.sales)?);
     }
     let df = DataFrame::new_infer_height(vec![
-        Column::new("market".into(), ads.iter().map(|a| a.market.id()).collect::<Vec<_>>()),
+        Column::new("market".into(), market),
         Column::new("spend".into(), spend),
         Column::new("sales".into(), sales),
     ])
@@ -647,16 +700,14 @@ fn ad_sums(ads: &[AdRow]) -> Result<BTreeMap<String, (i64, i64)>, String> {
         .agg([col("spend").sum(), col("sales").sum()])
         .collect()
         .map_err(|e| e.to_string())?;
-    let markets = str_col(&sums, "market")?;
+    let markets = i64_col(&sums, "market")?;
     let spend = i64_col(&sums, "spend")?;
     let sales = i64_col(&sums, "sales")?;
-    Ok(markets.into_iter().zip(spend.into_iter().zip(sales)).collect())
-}
-
-fn str_col(df: &DataFrame, name: &str) -> Result<Vec<String>, String> {
-    let c = df.column(name).map_err(|e| e.to_string())?;
-    let ca = c.str().map_err(|e| e.to_string())?;
-    Ok(ca.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+    let mut out = BTreeMap::new();
+    for (m, sums) in markets.into_iter().zip(spend.into_iter().zip(sales)) {
+        out.insert(market_codes.value(m)?, sums);
+    }
+    Ok(out)
 }
 
 fn i64_col(df: &DataFrame, name: &str) -> Result<Vec<i64>, String> {
@@ -703,5 +754,18 @@ mod tests {
         assert_eq!(sums.get(&(Market::AMAZON_US, OrderEventKind::Placed)).unwrap().orders, 3, "A, B and the empty id");
         assert_eq!(sums.get(&(Market::AMAZON_US, OrderEventKind::Placed)).unwrap().units, 6);
         assert_eq!(sums.cancelled(Market::AMAZON_US), 2);
+    }
+
+    #[test]
+    fn codes_number_values_in_order_of_first_appearance_and_read_back_exactly() {
+        let mut codes = Codes::new();
+        let coded: Vec<u32> =
+            [Market::AMAZON_US, Market::MERCADOLIVRE_BR, Market::AMAZON_US].map(|m| codes.code(m).unwrap()).to_vec();
+        assert_eq!(coded, [0, 1, 0]);
+        assert_eq!(codes.value(1).unwrap(), Market::MERCADOLIVRE_BR);
+        assert!(codes.value(2).is_err() && codes.value(-1).is_err(), "a code never given is an error, not skipped");
+        for kind in OrderEventKind::ALL {
+            assert_eq!(OrderEventKind::ALL[event_kind_code(kind) as usize], kind);
+        }
     }
 }
