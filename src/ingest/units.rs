@@ -205,7 +205,9 @@ impl Unit {
         unit
     }
 
-    /// A unit at `location` named by its key ([`UnitKey::label`]), with no facts yet.
+    /// A unit at `location` named by its key ([`UnitKey::label`]), with no
+    /// facts yet: for the keys that name themselves (a sale, an order item;
+    /// any other would be named by its debug form).
     pub fn keyed(key: UnitKey, location: Location, column: impl Into<Arc<str>>) -> Unit {
         Unit {
             key,
@@ -221,9 +223,7 @@ impl Unit {
             rows_in_period: 0,
         }
     }
-}
 
-impl Unit {
     /// The unit named for people, e.g. `settlement 17723285873`.
     pub fn label(&self) -> Cow<'_, str> {
         match &self.label {
@@ -241,17 +241,14 @@ impl Unit {
 /// A unit's money in a few words, as written when read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Summary {
-    /// Written by its parser.
+    /// None given.
     #[default]
     Empty,
+    /// As its parser wrote it.
     Text(String),
     /// `<header> <total>, sold <date>`: a sale's total under its column's
     /// header (shared by a file's units) and its date.
-    Total {
-        header: Arc<str>,
-        total: Decimal,
-        sold: NaiveDate,
-    },
+    Total { header: Arc<str>, total: Decimal, sold: NaiveDate },
 }
 
 impl From<String> for Summary {
