@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use super::dates::amazon_local_date;
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, OrderId, OrderIds, ReconciliationCheck};
 use super::table::{Row, Table};
-use super::units::{Fingerprint, Unit, UnitKey};
+use super::units::{ByValue, Fingerprint, Unit, UnitKey};
 use super::{Format, IngestContext, ParsedExport};
 use crate::error::InputError;
 use crate::money::Currency;
@@ -204,7 +204,7 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             settlement.reported = Some(total);
             settlement.summary_number.get_or_insert(row.number);
             settlement.first_number.get_or_insert(row.number);
-            settlement.fingerprint.add(("total-amount", total));
+            settlement.fingerprint.add(("total-amount", ByValue(total)));
             continue;
         }
         let mut details = Details::new();
@@ -261,10 +261,17 @@ pub fn parse(t: &Table, ctx: &IngestContext) -> Result<ParsedExport, InputError>
             record(facts, ctx.market, row.number, date, d, order_id);
         }
         for l in &facts.lines[lines..] {
-            settlement.fingerprint.add((l.date, &l.order_id, l.kind, l.amount));
+            settlement.fingerprint.add((l.date, &l.order_id, l.kind, ByValue(l.amount)));
         }
         for e in &facts.events[events..] {
-            settlement.fingerprint.add((e.date, &e.order_id, e.kind, e.units, e.principal, e.shipping));
+            settlement.fingerprint.add((
+                e.date,
+                &e.order_id,
+                e.kind,
+                e.units,
+                ByValue(e.principal),
+                ByValue(e.shipping),
+            ));
         }
         if ctx.period.contains(date) {
             settlement.rows_in_period += 1;

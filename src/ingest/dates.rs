@@ -217,9 +217,17 @@ fn mercadolivre_datetime_any_year(text: &str) -> Result<(NaiveDate, Option<Naive
 /// The month (1–12) a Portuguese month name names, in any case (`outubro`,
 /// `Março`; `marco` without the cedilla too), compared as lower case.
 fn pt_month(name: &str) -> Option<u32> {
-    let lower = || name.chars().flat_map(char::to_lowercase);
-    let index =
-        PT_MONTHS.iter().position(|m| lower().eq(m.chars())).or_else(|| lower().eq("marco".chars()).then_some(2))?;
+    let index = if name.is_ascii() {
+        // Every export's spelling: lower-casing ASCII is ASCII's own (and
+        // no ASCII name equals `março`).
+        PT_MONTHS
+            .iter()
+            .position(|m| name.eq_ignore_ascii_case(m))
+            .or_else(|| name.eq_ignore_ascii_case("marco").then_some(2))
+    } else {
+        let lower = || name.chars().flat_map(char::to_lowercase);
+        PT_MONTHS.iter().position(|m| lower().eq(m.chars())).or_else(|| lower().eq("marco".chars()).then_some(2))
+    }?;
     u32::try_from(index + 1).ok()
 }
 

@@ -101,7 +101,7 @@ use rust_decimal::Decimal;
 use super::dates;
 use super::records::{MoneyKind, MoneyLine, OrderEvent, OrderEventKind, OrderId, ReconciliationCheck};
 use super::table::{Row, Table, fold_header};
-use super::units::{Summary, Unit, UnitKey};
+use super::units::{ByValue, Summary, Unit, UnitKey};
 use super::{IngestContext, ParsedExport};
 use crate::error::InputError;
 use crate::market::Market;
@@ -312,9 +312,9 @@ fn unit(t: &Table, headers: &UnitHeaders, sale: &Sale) -> Unit {
     // By role, zero amounts left out: the CSV and the XLSX of one export
     // agree even where one lacks a column the other shows as zero.
     for (role, amount) in sale.amounts.iter().filter(|(_, a)| !a.is_zero()) {
-        unit.fingerprint.add((role, amount));
+        unit.fingerprint.add((role, ByValue(*amount)));
     }
-    unit.fingerprint.add(("total", sale.total));
+    unit.fingerprint.add(("total", ByValue(sale.total)));
     unit.summary = Summary::Total { header: headers.total.clone(), total: sale.total, sold: sale.date };
     unit
 }

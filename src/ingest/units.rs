@@ -5,7 +5,7 @@
 //! `crate::dedup` compares them across every file of a seller.
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, Hash};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -152,10 +152,12 @@ pub struct Fingerprint {
 impl Fingerprint {
     /// Adds one part (a row's fact, a money column, …).
     pub fn add(&mut self, part: impl Hash) {
-        let lane = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(&part);
+        let lane = |seed: u64| foldhash::quality::FixedState::with_seed(seed).build_hasher();
+        let mut lanes = Lanes { a: lane(1), b: lane(2) };
+        part.hash(&mut lanes);
         self.parts += 1;
-        self.a = self.a.wrapping_add(lane(1));
-        self.b = self.b.wrapping_add(lane(2));
+        self.a = self.a.wrapping_add(lanes.a.finish());
+        self.b = self.b.wrapping_add(lanes.b.finish());
     }
 
     /// The fingerprint of a single part.
@@ -163,6 +165,99 @@ impl Fingerprint {
         let mut f = Fingerprint::default();
         f.add(part);
         f
+    }
+}
+
+/// A decimal hashed by its value, as [`Decimal`]'s own `Hash` is (`1.50`
+/// and `1.5` hash alike), for a [`Fingerprint`]'s parts: an amount of at
+/// most [`ByValue::SCALE`] decimals (every money column) is hashed as its
+/// value in ten-thousandths, read off the mantissa with one multiplication,
+/// where `Decimal`'s `Hash` strips trailing zeros by repeated division.
+/// Only the other values are normalized. A unit's parts must hash their
+/// amounts one way or the other, the same in every file carrying that kind
+/// of unit.
+#[derive(Debug, Clone, Copy)]
+pub struct ByValue(pub Decimal);
+
+impl ByValue {
+    /// The decimals below which a value is hashed without normalizing.
+    pub const SCALE: u32 = 4;
+
+    /// The value in units of 10^-SCALE when it is a whole number of them.
+    fn scaled(d: Decimal) -> Option<i128> {
+        let up = Self::SCALE.checked_sub(d.scale())?;
+        // A mantissa is below 2^96, so times 10^4 it fits an i128.
+        Some(d.mantissa() * 10i128.pow(up))
+    }
+}
+
+impl Hash for ByValue {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match ByValue::scaled(self.0) {
+            Some(scaled) => scaled.hash(state),
+            None => {
+                let normal = self.0.normalize();
+                match ByValue::scaled(normal) {
+                    Some(scaled) => scaled.hash(state),
+                    None => {
+                        // More decimals than SCALE: no whole number of
+                        // ten-thousandths, so never equal to the above.
+                        normal.mantissa().hash(state);
+                        normal.scale().hash(state);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A [`Fingerprint`]'s two lanes fed together: each write goes to both, so
+/// a part is walked once (a decimal, say, normalized once) and each lane
+/// ends as hashing the part alone under its seed would leave it.
+struct Lanes<H> {
+    a: H,
+    b: H,
+}
+
+impl<H: Hasher> Hasher for Lanes<H> {
+    fn write(&mut self, bytes: &[u8]) {
+        self.a.write(bytes);
+        self.b.write(bytes);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.a.write_u8(n);
+        self.b.write_u8(n);
+    }
+
+    fn write_u16(&mut self, n: u16) {
+        self.a.write_u16(n);
+        self.b.write_u16(n);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.a.write_u32(n);
+        self.b.write_u32(n);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.a.write_u64(n);
+        self.b.write_u64(n);
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.a.write_u128(n);
+        self.b.write_u128(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.a.write_usize(n);
+        self.b.write_usize(n);
+    }
+
+    /// Not read: a fingerprint finishes each lane.
+    fn finish(&self) -> u64 {
+        self.a.finish()
     }
 }
 
@@ -305,6 +400,38 @@ mod tests {
         abb.add(("b", 2));
         assert_ne!(ab, abb);
         assert_ne!(Fingerprint::of(("a", 1)), Fingerprint::of(("a", 2)));
+    }
+
+    proptest::proptest! {
+        /// Two decimals hash alike by value exactly when they are equal,
+        /// at any scale: the fast path and the normalized one agree.
+        #[test]
+        fn a_decimal_by_value_hashes_alike_exactly_when_equal(
+            a in -10_000_000_000i64..10_000_000_000, a_scale in 0u32..9,
+            b in -10_000_000_000i64..10_000_000_000, b_scale in 0u32..9,
+            zeros in 0u32..6,
+        ) {
+            let hash = |d: Decimal| foldhash::quality::FixedState::with_seed(7).hash_one(ByValue(d));
+            let x = Decimal::new(a, a_scale);
+            let padded = Decimal::from_i128_with_scale(i128::from(a) * 10i128.pow(zeros), a_scale + zeros);
+            proptest::prop_assert_eq!(x, padded);
+            proptest::prop_assert_eq!(hash(x), hash(padded), "{} and {}", x, padded);
+            let y = Decimal::new(b, b_scale);
+            proptest::prop_assert_eq!(hash(x) == hash(y), x == y, "{} and {}", x, y);
+        }
+    }
+
+    #[test]
+    fn a_part_is_hashed_by_value_and_unambiguously() {
+        use rust_decimal::Decimal;
+        let amount = |text: &str| text.parse::<Decimal>().unwrap();
+        assert_eq!(Fingerprint::of(amount("1.50")), Fingerprint::of(amount("1.5")), "the same amount at two scales");
+        assert_ne!(Fingerprint::of(amount("1.50")), Fingerprint::of(amount("-1.50")));
+        assert_ne!(Fingerprint::of(("ab", "c")), Fingerprint::of(("a", "bc")), "strings end where they end");
+        let part = ("113-1", 3u32, amount("-12.5"), day(7));
+        let alone = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(part);
+        let f = Fingerprint::of(part);
+        assert_eq!((f.a, f.b), (alone(1), alone(2)), "each lane as hashing the part alone under its seed");
     }
 
     #[test]
