@@ -12,9 +12,11 @@
 use std::fs::{self, File};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use zip::result::ZipResult;
 use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipWriter};
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use super::{BagError, Durability, io_error, is_iso_date};
 
@@ -52,6 +54,12 @@ pub(crate) const COMPRESS_CHUNK: usize = 64 * 1024;
 /// bag-info.txt has no valid Bagging-Date (1980–2107, what zip can hold), or
 /// the bag holds something other than plain files and folders.
 pub fn zip_bag(bag_dir: &Path) -> Result<Vec<u8>, BagError> {
+    zip_bag_reusing(bag_dir, true)
+}
+
+/// [`zip_bag`], taking the files of [`SAME_IN_EVERY_BAG`] as deflated
+/// before in this process when `reuse` (the same bytes either way).
+fn zip_bag_reusing(bag_dir: &Path, reuse: bool) -> Result<Vec<u8>, BagError> {
     let time = bagging_time(bag_dir)?;
     let top = bag_dir.file_name().map(|n| n.to_string_lossy().into_owned()).filter(|n| !n.is_empty());
     let top = top.ok_or_else(|| BagError::BadTarget { path: bag_dir.to_path_buf() })?;
@@ -70,16 +78,81 @@ pub fn zip_bag(bag_dir: &Path) -> Result<Vec<u8>, BagError> {
             Some(path) => {
                 let contents = fs::read(path).map_err(io_error(path, "read file to zip"))?;
                 let options = file_options.compression_level(Some(deflate_level(name)));
-                writer.start_file(name.as_str(), options).map_err(zip_error)?;
-                // In COMPRESS_CHUNK pieces: the compressor's output depends on
-                // how its input is fed, and `verify` feeds it the same way.
-                for piece in contents.chunks(COMPRESS_CHUNK) {
-                    writer.write_all(piece).map_err(io_error(path, "compress file into the zip"))?;
+                if reuse && is_same_in_every_bag(name) {
+                    let deflated = deflated_once(name, time, options, contents).map_err(zip_error)?;
+                    let mut one = ZipArchive::new(Cursor::new(&deflated.zip[..])).map_err(zip_error)?;
+                    writer.raw_copy_file(one.by_index_raw(0).map_err(zip_error)?).map_err(zip_error)?;
+                } else {
+                    deflate_into(&mut writer, name, options, &contents).map_err(zip_error)?;
                 }
             }
         }
     }
     Ok(writer.finish().map_err(zip_error)?.into_inner())
+}
+
+/// Deflates `contents` into `writer` as the entry `name`, in
+/// [`COMPRESS_CHUNK`] pieces: the compressor's output depends on how its
+/// input is fed, and `verify` feeds it the same way.
+fn deflate_into<W: Write + std::io::Seek>(
+    writer: &mut ZipWriter<W>,
+    name: &str,
+    options: SimpleFileOptions,
+    contents: &[u8],
+) -> ZipResult<()> {
+    writer.start_file(name, options)?;
+    for piece in contents.chunks(COMPRESS_CHUNK) {
+        writer.write_all(piece)?;
+    }
+    Ok(())
+}
+
+/// The files, by their path in the bag, that are the same in every bag a
+/// kpiseal binary writes: the offline verifier page (170 KB). Each is
+/// deflated once per process ([`deflated_once`]) and copied into each zip
+/// as deflated, byte for byte what deflating it anew gives.
+const SAME_IN_EVERY_BAG: &[&str] = &["data/verify.html"];
+
+/// Whether the zip entry `name` (`<bag>/<path>`) is one of [`SAME_IN_EVERY_BAG`].
+fn is_same_in_every_bag(name: &str) -> bool {
+    name.split_once('/').is_some_and(|(_, path)| SAME_IN_EVERY_BAG.contains(&path))
+}
+
+/// A file zipped alone: its entry's name, time and options, its contents,
+/// and the one-entry zip [`deflate_into`] made of them.
+struct Deflated {
+    name: String,
+    time: DateTime,
+    options: SimpleFileOptions,
+    contents: Vec<u8>,
+    zip: Vec<u8>,
+}
+
+/// A one-entry zip of `contents` as the entry `name` with `time` and
+/// `options`: the one made last in this process when all four are the same
+/// (a batch zips the same verifier page into every bag), else made now and
+/// kept for the next bag.
+fn deflated_once(
+    name: &str,
+    time: DateTime,
+    options: SimpleFileOptions,
+    contents: Vec<u8>,
+) -> ZipResult<Arc<Deflated>> {
+    static LAST: Mutex<Option<Arc<Deflated>>> = Mutex::new(None);
+    // A poisoned lock only means another thread panicked while holding it:
+    // the slot holds a complete zip or nothing.
+    let held = LAST.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some(held) =
+        held.filter(|d| d.name == name && d.time == time && d.options == options && d.contents == contents)
+    {
+        return Ok(held);
+    }
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    deflate_into(&mut writer, name, options, &contents)?;
+    let zip = writer.finish()?.into_inner();
+    let made = Arc::new(Deflated { name: name.to_string(), time, options, contents, zip });
+    *LAST.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&made));
+    Ok(made)
 }
 
 /// Writes [`zip_bag`]'s bytes to `zip_path` through a temporary file beside
@@ -163,5 +236,25 @@ mod tests {
         assert_eq!(deflate_level("evidence/data/statement.pdf"), DEFLATE_LEVEL);
         assert_eq!(deflate_level("evidence/data/inputs/provenance.csv"), DEFLATE_LEVEL, "an input of that name");
         assert_eq!(deflate_level("provenance.csv"), DEFLATE_LEVEL);
+    }
+
+    #[test]
+    fn a_file_the_same_in_every_bag_is_zipped_as_deflating_it_anew_would() {
+        let root = tempfile::tempdir().unwrap();
+        let bag = root.path().join("evidence");
+        fs::create_dir_all(bag.join("data")).unwrap();
+        fs::write(bag.join("bag-info.txt"), "Bagging-Date: 2026-11-01\n").unwrap();
+        let page: String = (0..20_000).map(|i| format!("<p>{i}</p>")).collect();
+        fs::write(bag.join("data/verify.html"), &page).unwrap();
+        fs::write(bag.join("data/statement.json"), "{}").unwrap();
+        let anew = zip_bag_reusing(&bag, false).unwrap();
+        assert_eq!(zip_bag(&bag).unwrap(), anew, "made and kept");
+        assert_eq!(zip_bag(&bag).unwrap(), anew, "copied as kept");
+        fs::write(bag.join("data/verify.html"), page.replace("<p>1</p>", "<p>one</p>")).unwrap();
+        let changed = zip_bag(&bag).unwrap();
+        assert_ne!(changed, anew, "another page is deflated anew");
+        assert_eq!(changed, zip_bag_reusing(&bag, false).unwrap());
+        assert!(is_same_in_every_bag("evidence/data/verify.html"));
+        assert!(!is_same_in_every_bag("evidence/data/inputs/verify.html"), "an input of that name");
     }
 }
