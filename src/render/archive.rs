@@ -70,9 +70,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, OnceLock};
 
+use allsorts::binary::read::ReadArrayCow;
 use allsorts::binary::read::ReadScope;
 use allsorts::binary::write::{WriteBinary, WriteBuffer};
-use allsorts::cff::{CFF, CFFVariant};
+use allsorts::cff::{CFF, CFFVariant, Charset, CustomCharset, FDSelect, IndexU16, MaybeOwnedIndex};
 
 use super::charstring;
 use chrono::{Datelike, NaiveDate};
@@ -808,10 +809,14 @@ fn subset_cid_cff(program: &[u8], cids: Option<&BTreeSet<u16>>) -> Result<(Vec<u
     Ok((cff_subset(&cff, &gids)?, postscript_name(&cff)))
 }
 
-/// The CFF program holding the glyphs `gids` (ascending, starting with 0) of `cff`, in
-/// that order; a CID-keyed font keeps each glyph's CID in the subset's charset. Every
-/// charstring is flattened ([`charstring::flatten`]: subroutines inlined, so each glyph's
-/// width is readable without executing them) and every subroutine left as a bare `return`.
+/// The program of the CID-keyed `cff` holding its glyphs `gids` (ascending, starting
+/// with 0), in that order, each keeping its CID in the cut's charset and its Font DICT in
+/// its FDSelect (format 0). Every charstring is flattened ([`charstring::flatten`]:
+/// subroutines inlined, so each glyph's width is readable without executing them), so
+/// every subroutine INDEX is left empty. The face's other structures (Top and Font
+/// DICTs, strings) are kept as allsorts' `CFF::subset` keeps them, and allsorts writes
+/// the cut; unlike `CFF::subset`, nothing walks each glyph's subroutines to copy the
+/// ones it calls. An error for a font that is not CID-keyed.
 pub(crate) fn cff_subset<'a>(cff: &'a CFF<'a>, gids: &[u16]) -> Result<Vec<u8>, String> {
     cff_subset_with(cff, gids, &mut |gid| flat_charstring(cff, usize::from(gid)).map(Into::into))
 }
@@ -825,35 +830,47 @@ pub(crate) fn cff_subset_with<'a>(
     flat: &mut dyn FnMut(u16) -> Result<std::sync::Arc<[u8]>, String>,
 ) -> Result<Vec<u8>, String> {
     let flats = gids.iter().map(|&gid| flat(gid)).collect::<Result<Vec<_>, _>>()?;
-    let mut subset: CFF<'_> = cff.subset(gids, false).map_err(|e| e.to_string())?.into();
-    replace_charstrings(&mut subset, flats)?;
+    let font = cff.fonts.first().ok_or("the CFF holds no font")?;
+    let CFFVariant::CID(cid) = &font.data else { return Err("the CFF font is not CID-keyed".to_string()) };
+    let mut cids = Vec::with_capacity(gids.len());
+    let mut font_dicts = Vec::with_capacity(gids.len());
+    for &gid in gids {
+        // The charset lists every glyph but .notdef (glyph 0).
+        if gid != 0 {
+            cids.push(font.charset.id_for_glyph(gid).ok_or_else(|| format!("glyph {gid} has no CID"))?);
+        }
+        font_dicts.push(cid.fd_select.font_dict_index(gid).ok_or_else(|| format!("glyph {gid} has no Font DICT"))?);
+    }
+    let mut subset: CFF<'_> = cff.clone();
+    let font = subset.fonts.first_mut().ok_or("the CFF holds no font")?;
+    // The face's CharStrings INDEX cut to its first `gids.len()` entries, each then
+    // replaced by a flattened charstring: an INDEX of the cut's glyphs (allsorts makes
+    // an INDEX only by reading or replacing).
+    match &mut font.char_strings_index {
+        MaybeOwnedIndex::Borrowed(index) if index.count >= flats.len() => index.count = flats.len(),
+        _ => return Err("the face's CharStrings INDEX is not as read".to_string()),
+    }
+    for (new_gid, program) in flats.iter().enumerate() {
+        font.char_strings_index.replace(new_gid, program.to_vec());
+    }
+    font.charset = Charset::Custom(CustomCharset::Format0 { glyphs: ReadArrayCow::Owned(cids) });
+    if let CFFVariant::CID(cid) = &mut font.data {
+        cid.fd_select = FDSelect::Format0 { glyph_font_dict_indices: ReadArrayCow::Owned(font_dicts) };
+        for index in cid.local_subr_indices.iter_mut().flatten() {
+            *index = no_subroutines()?;
+        }
+    }
+    subset.global_subr_index = no_subroutines()?;
     let mut out = WriteBuffer::new();
     CFF::write(&mut out, &subset).map_err(|e| e.to_string())?;
     Ok(out.into_inner())
 }
 
-/// Puts `flat` (glyph i's flattened charstring at i) in place of the charstrings of the
-/// (first) font of `cff`, then empties every subroutine body (a lone `return`, keeping
-/// their count and bias): no charstring calls one any more.
-fn replace_charstrings(cff: &mut CFF<'_>, flat: Vec<std::sync::Arc<[u8]>>) -> Result<(), String> {
-    let font = cff.fonts.first_mut().ok_or("the CFF holds no font")?;
-    if flat.len() != font.char_strings_index.len() {
-        return Err(format!("{} charstrings for a subset of {} glyphs", flat.len(), font.char_strings_index.len()));
-    }
-    for (gid, program) in flat.into_iter().enumerate() {
-        font.char_strings_index.replace(gid, program.to_vec());
-    }
-    let emptied = |index: &mut allsorts::cff::MaybeOwnedIndex<'_>| {
-        for i in 0..index.len() {
-            index.replace(i, vec![11]);
-        }
-    };
-    match &mut font.data {
-        CFFVariant::CID(cid) => cid.local_subr_indices.iter_mut().flatten().for_each(emptied),
-        CFFVariant::Type1(type1) => type1.local_subr_index.iter_mut().for_each(emptied),
-    }
-    emptied(&mut cff.global_subr_index);
-    Ok(())
+/// A CFF INDEX of no entries (a count of 0 and nothing else: Adobe TN 5176, 5), for
+/// the subroutines of a cut whose charstrings call none.
+fn no_subroutines() -> Result<MaybeOwnedIndex<'static>, String> {
+    static EMPTY: [u8; 2] = [0, 0];
+    ReadScope::new(&EMPTY).read::<IndexU16>().map(MaybeOwnedIndex::Borrowed).map_err(|e| e.to_string())
 }
 
 /// Glyph `gid` of the (first) font of `cff` with its subroutine calls inlined
@@ -1204,19 +1221,31 @@ mod tests {
     }
 
     #[test]
-    fn flattening_the_faces_glyphs_gives_the_program_flattening_the_subsets_glyphs_gave() {
+    fn a_cut_holds_the_glyphs_allsorts_cuts_flattened_with_their_cids_and_font_dicts_and_no_subroutines() {
         let table = font_cff_table();
         let cff = ReadScope::new(&table).read::<CFF<'_>>().expect("the CFF parses");
         let count = cff.fonts[0].char_strings_index.len() as u16;
         for gids in [vec![0, 1, 2, 3], (0..count).step_by(7).collect(), (0..count).step_by(131).collect()] {
-            // The subset, its own glyphs flattened against its own subroutines.
-            let mut subset: CFF<'_> = cff.subset(&gids, false).unwrap().into();
-            let n = subset.fonts[0].char_strings_index.len();
-            let flat: Vec<std::sync::Arc<[u8]>> = (0..n).map(|i| flat_charstring(&subset, i).unwrap().into()).collect();
-            replace_charstrings(&mut subset, flat).unwrap();
-            let mut out = WriteBuffer::new();
-            CFF::write(&mut out, &subset).unwrap();
-            assert!(cff_subset(&cff, &gids).unwrap() == out.into_inner(), "{} glyphs", gids.len());
+            // allsorts' own cut, its glyphs flattened against the subroutines it kept.
+            let whole: CFF<'_> = cff.subset(&gids, false).unwrap().into();
+            let ours = cff_subset(&cff, &gids).unwrap();
+            let ours = ReadScope::new(&ours).read::<CFF<'_>>().expect("the cut parses");
+            let (a, b) = (&whole.fonts[0], &ours.fonts[0]);
+            assert_eq!(b.char_strings_index.len(), gids.len());
+            let (CFFVariant::CID(a_cid), CFFVariant::CID(b_cid)) = (&a.data, &b.data) else { panic!("CID-keyed") };
+            for gid in 0..gids.len() {
+                assert_eq!(b.char_strings_index.read_object(gid).unwrap(), flat_charstring(&whole, gid).unwrap());
+                let g = gid as u16;
+                assert_eq!(b.charset.id_for_glyph(g), a.charset.id_for_glyph(g), "glyph {gid}'s CID");
+                assert_eq!(
+                    b_cid.fd_select.font_dict_index(g),
+                    a_cid.fd_select.font_dict_index(g),
+                    "glyph {gid}'s Font DICT"
+                );
+            }
+            assert_eq!(ours.global_subr_index.len(), 0);
+            assert!(b_cid.local_subr_indices.iter().flatten().all(|index| index.len() == 0), "no local subroutines");
+            assert_eq!(b_cid.private_dicts.len(), a_cid.private_dicts.len(), "every Font DICT kept");
         }
     }
 
