@@ -188,7 +188,13 @@ pub fn check_money_limit(amount: Decimal) -> Result<(), String> {
 /// a leading `-` or accounting parentheses. Returns a message saying what was
 /// expected when the text is not a number.
 pub fn parse_decimal(text: &str, style: DecimalStyle) -> Result<Decimal, String> {
-    let raw = text.trim();
+    parse_trimmed_decimal(text.trim(), style)
+}
+
+/// [`parse_decimal`] of text that is already trimmed (as `str::trim` trims
+/// it), as every text cell of a table is.
+pub fn parse_trimmed_decimal(raw: &str, style: DecimalStyle) -> Result<Decimal, String> {
+    debug_assert_eq!(raw, raw.trim(), "parse_trimmed_decimal of untrimmed text");
     if let Some(value) = plain_decimal(raw, style) {
         return Ok(value);
     }

@@ -16,7 +16,7 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
 use crate::error::{InputError, Location};
-use crate::money::{DecimalStyle, RoundingMode, check_money_limit, parse_decimal};
+use crate::money::{DecimalStyle, RoundingMode, check_money_limit, parse_trimmed_decimal};
 
 mod decode;
 mod text;
@@ -409,7 +409,7 @@ impl Table<'_> {
                 if text.is_empty() {
                     return Ok(None);
                 }
-                parse_decimal(&text, self.style).map(Some).map_err(|m| self.error(row, col, m))
+                parse_trimmed_decimal(&text, self.style).map(Some).map_err(|m| self.error(row, col, m))
             }
         }
     }
@@ -432,7 +432,7 @@ impl Table<'_> {
             Cell::Empty => Decimal::ZERO,
             // One look at the cell: a text cell is never blank.
             Cell::Source { .. } | Cell::Copied { .. } => {
-                parse_decimal(text, self.style).map_err(|m| self.error(row, col, m))?
+                parse_trimmed_decimal(text, self.style).map_err(|m| self.error(row, col, m))?
             }
             Cell::Number(_) | Cell::DateTime(_) => self.decimal(row, col)?.unwrap_or(Decimal::ZERO),
         };
@@ -645,6 +645,15 @@ mod tests {
         assert_eq!(t.money(&t.rows[0], 1).unwrap().to_string(), "9999999999.99");
         assert!(t.money(&t.rows[1], 0).unwrap_err().message.contains("is out of range"));
         assert!(t.whole(&t.rows[1], 1).unwrap_err().message.contains("is out of range"));
+    }
+
+    #[test]
+    fn amounts_are_read_from_cells_with_spaces_around_them_ascii_or_not() {
+        let t =
+            read_text("s.txt", " a\tb\tc\n 12.50 \t\u{a0}-3\u{a0}\t\u{3000}7.1\n".as_bytes(), TSV, |_| true).unwrap();
+        let row = &t.rows[0];
+        assert_eq!([0, 1, 2].map(|c| t.money(row, c).unwrap().to_string()), ["12.50", "-3.00", "7.10"]);
+        assert_eq!(t.decimal(row, 1).unwrap().map(|d| d.to_string()), Some("-3".to_string()));
     }
 
     #[test]
