@@ -192,22 +192,22 @@ impl ByValue {
 }
 
 impl Hash for ByValue {
+    /// Writes the value as `(mantissa, scale)` at scale [`ByValue::SCALE`]
+    /// when it has at most that many decimals, else normalized (a larger
+    /// scale): one shape for every value, and one pair for each value.
     fn hash<H: Hasher>(&self, state: &mut H) {
-        match ByValue::scaled(self.0) {
-            Some(scaled) => scaled.hash(state),
+        let (mantissa, scale) = match ByValue::scaled(self.0) {
+            Some(scaled) => (scaled, ByValue::SCALE),
             None => {
                 let normal = self.0.normalize();
                 match ByValue::scaled(normal) {
-                    Some(scaled) => scaled.hash(state),
-                    None => {
-                        // More decimals than SCALE: no whole number of
-                        // ten-thousandths, so never equal to the above.
-                        normal.mantissa().hash(state);
-                        normal.scale().hash(state);
-                    }
+                    Some(scaled) => (scaled, ByValue::SCALE),
+                    None => (normal.mantissa(), normal.scale()),
                 }
             }
-        }
+        };
+        mantissa.hash(state);
+        scale.hash(state);
     }
 }
 
