@@ -14,7 +14,6 @@ use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use zip::result::ZipResult;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
@@ -79,11 +78,11 @@ fn zip_bag_reusing(bag_dir: &Path, reuse: bool) -> Result<Vec<u8>, BagError> {
                 let contents = fs::read(path).map_err(io_error(path, "read file to zip"))?;
                 let options = file_options.compression_level(Some(deflate_level(name)));
                 if reuse && is_same_in_every_bag(name) {
-                    let deflated = deflated_once(name, time, options, contents).map_err(zip_error)?;
+                    let deflated = deflated_once(name, time, options, contents, path, bag_dir)?;
                     let mut one = ZipArchive::new(Cursor::new(&deflated.zip[..])).map_err(zip_error)?;
                     writer.raw_copy_file(one.by_index_raw(0).map_err(zip_error)?).map_err(zip_error)?;
                 } else {
-                    deflate_into(&mut writer, name, options, &contents).map_err(zip_error)?;
+                    deflate_into(&mut writer, name, options, &contents, path, bag_dir)?;
                 }
             }
         }
@@ -91,18 +90,21 @@ fn zip_bag_reusing(bag_dir: &Path, reuse: bool) -> Result<Vec<u8>, BagError> {
     Ok(writer.finish().map_err(zip_error)?.into_inner())
 }
 
-/// Deflates `contents` into `writer` as the entry `name`, in
-/// [`COMPRESS_CHUNK`] pieces: the compressor's output depends on how its
-/// input is fed, and `verify` feeds it the same way.
+/// Deflates `contents` (the file at `path` of the bag at `bag_dir`, which
+/// errors name) into `writer` as the entry `name`, in [`COMPRESS_CHUNK`]
+/// pieces: the compressor's output depends on how its input is fed, and
+/// `verify` feeds it the same way.
 fn deflate_into<W: Write + std::io::Seek>(
     writer: &mut ZipWriter<W>,
     name: &str,
     options: SimpleFileOptions,
     contents: &[u8],
-) -> ZipResult<()> {
-    writer.start_file(name, options)?;
+    path: &Path,
+    bag_dir: &Path,
+) -> Result<(), BagError> {
+    writer.start_file(name, options).map_err(|source| BagError::Zip { path: bag_dir.to_path_buf(), source })?;
     for piece in contents.chunks(COMPRESS_CHUNK) {
-        writer.write_all(piece)?;
+        writer.write_all(piece).map_err(io_error(path, "compress file into the zip"))?;
     }
     Ok(())
 }
@@ -131,13 +133,15 @@ struct Deflated {
 /// A one-entry zip of `contents` as the entry `name` with `time` and
 /// `options`: the one made last in this process when all four are the same
 /// (a batch zips the same verifier page into every bag), else made now and
-/// kept for the next bag.
+/// kept for the next bag. Errors name the file at `path` of the bag at `bag_dir`.
 fn deflated_once(
     name: &str,
     time: DateTime,
     options: SimpleFileOptions,
     contents: Vec<u8>,
-) -> ZipResult<Arc<Deflated>> {
+    path: &Path,
+    bag_dir: &Path,
+) -> Result<Arc<Deflated>, BagError> {
     static LAST: Mutex<Option<Arc<Deflated>>> = Mutex::new(None);
     // A poisoned lock only means another thread panicked while holding it:
     // the slot holds a complete zip or nothing.
@@ -148,8 +152,8 @@ fn deflated_once(
         return Ok(held);
     }
     let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
-    deflate_into(&mut writer, name, options, &contents)?;
-    let zip = writer.finish()?.into_inner();
+    deflate_into(&mut writer, name, options, &contents, path, bag_dir)?;
+    let zip = writer.finish().map_err(|source| BagError::Zip { path: bag_dir.to_path_buf(), source })?.into_inner();
     let made = Arc::new(Deflated { name: name.to_string(), time, options, contents, zip });
     *LAST.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&made));
     Ok(made)
