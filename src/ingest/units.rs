@@ -219,41 +219,31 @@ struct Lanes<H> {
     b: H,
 }
 
+/// Hasher methods of [`Lanes`] that hand their argument to both lanes.
+/// The integer writes are forwarded too (the signed ones default to them):
+/// left to their defaults they would reach each lane as bytes, which
+/// foldhash hashes differently and more slowly.
+macro_rules! to_both_lanes {
+    ($($method:ident($arg:ty)),* $(,)?) => {
+        $(
+            fn $method(&mut self, value: $arg) {
+                self.a.$method(value);
+                self.b.$method(value);
+            }
+        )*
+    };
+}
+
 impl<H: Hasher> Hasher for Lanes<H> {
-    fn write(&mut self, bytes: &[u8]) {
-        self.a.write(bytes);
-        self.b.write(bytes);
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.a.write_u8(n);
-        self.b.write_u8(n);
-    }
-
-    fn write_u16(&mut self, n: u16) {
-        self.a.write_u16(n);
-        self.b.write_u16(n);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.a.write_u32(n);
-        self.b.write_u32(n);
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.a.write_u64(n);
-        self.b.write_u64(n);
-    }
-
-    fn write_u128(&mut self, n: u128) {
-        self.a.write_u128(n);
-        self.b.write_u128(n);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.a.write_usize(n);
-        self.b.write_usize(n);
-    }
+    to_both_lanes!(
+        write(&[u8]),
+        write_u8(u8),
+        write_u16(u16),
+        write_u32(u32),
+        write_u64(u64),
+        write_u128(u128),
+        write_usize(usize),
+    );
 
     /// Not read: a fingerprint finishes each lane.
     fn finish(&self) -> u64 {
