@@ -67,6 +67,7 @@
 //! `/Params /CheckSum` (an MD5) is not written; no tagged structure (PDF/A-3a's
 //! accessibility side, not required by 3b).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, OnceLock};
 
@@ -90,9 +91,12 @@ const ID_LEN: usize = 16;
 /// the subset CFF programs, most of a statement's bytes and of its compression time, as well
 /// as level 6 in ~25% less time; content streams and statement.json come out ~20% larger
 /// (a demo statement: +3 KB of ~110 KB), for ~1 ms less per statement. Level 1 (zlib-rs's
-/// "quick" deflate) is twice as fast again but +20% on the whole file. lopdf's own
-/// `compress` uses level 9, several times slower for a few hundred bytes less.
-const FLATE_LEVEL: u32 = 2;
+/// "quick" deflate, static Huffman codes) is twice as fast again but +20% on the whole file,
+/// and cannot compress a font program at all. Huffman coding alone for the font programs
+/// (strategy `HuffmanOnly`) took ~5% off a render showing new characters, for 2-3% more
+/// bytes. lopdf's own `compress` uses level 9, several times slower for a few hundred
+/// bytes less.
+const FLATE_LEVEL: i32 = 2;
 /// How deep form XObjects may nest before their text is no longer searched for glyphs.
 const MAX_FORM_DEPTH: usize = 16;
 
@@ -299,35 +303,36 @@ fn update_catalog(
     catalog.remove(b"Version");
 }
 
-/// Flate-compresses every stream that allows it and has no filter yet, at
-/// zlib level [`FLATE_LEVEL`], keeping a stream as is when compression does
-/// not make it smaller. One compressor serves every stream of the document.
+/// Flate-compresses every stream that allows it and has no filter yet (see
+/// [`compress_stream`]), keeping a stream as is when compression does not make it
+/// smaller. The compressors of the calling thread serve every stream.
 fn compress_streams(doc: &mut Document) {
-    let mut deflater = Deflater::new();
-    for object in doc.objects.values_mut() {
-        if let Object::Stream(stream) = object {
-            compress_stream_with(stream, &mut deflater);
+    Deflaters::with(|deflaters| {
+        for object in doc.objects.values_mut() {
+            if let Object::Stream(stream) = object {
+                compress_stream_with(stream, deflaters);
+            }
         }
-    }
+    });
 }
 
 /// [`compress_streams`] for one stream.
 fn compress_stream(stream: &mut Stream) {
-    compress_stream_with(stream, &mut Deflater::new());
+    Deflaters::with(|deflaters| compress_stream_with(stream, deflaters));
 }
 
-/// [`compress_stream`] with `deflater`. A CID-keyed CFF font program (`/Subtype
+/// [`compress_stream`] with `deflaters`. A CID-keyed CFF font program (`/Subtype
 /// /CIDFontType0C`) is compressed through [`FONT_PROGRAMS`], as the same cut recurs
 /// in many statements of a run; the bytes are those compressing it here would give.
-fn compress_stream_with(stream: &mut Stream, deflater: &mut Deflater) {
+fn compress_stream_with(stream: &mut Stream, deflaters: &mut Deflaters) {
     if !stream.allows_compression || stream.dict.has(b"Filter") {
         return;
     }
     let is_font_program = stream.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"CIDFontType0C");
     let compressed = if is_font_program {
-        FONT_PROGRAMS.get_or_compress(&stream.content, deflater)
+        FONT_PROGRAMS.get_or_compress(&stream.content, &mut deflaters.0)
     } else {
-        deflater.deflate(&stream.content)
+        deflaters.0.deflate(&stream.content)
     };
     if let Some(compressed) = compressed
         && compressed.len() < stream.content.len()
@@ -349,27 +354,53 @@ fn ends_with_cr(bytes: &[u8]) -> bool {
     bytes.last() == Some(&b'\r')
 }
 
-/// A zlib (RFC 1950) compressor at level [`FLATE_LEVEL`] whose state (some hundred
-/// KB of windows and tables) is allocated once and reset for each stream.
-struct Deflater(flate2::Compress);
+/// The zlib compressor a document's streams go through, kept per thread so that its
+/// state (some hundred KB of windows and tables) is allocated once, not per document.
+/// Each stream starts from a reset state, so its bytes never depend on what was
+/// compressed before it.
+struct Deflaters(Deflater);
+
+impl Deflaters {
+    /// Runs `f` with this thread's compressor.
+    fn with<T>(f: impl FnOnce(&mut Deflaters) -> T) -> T {
+        thread_local! {
+            static DEFLATERS: RefCell<Deflaters> = RefCell::new(Deflaters(Deflater::new()));
+        }
+        DEFLATERS.with(|d| match d.try_borrow_mut() {
+            Ok(mut deflaters) => f(&mut deflaters),
+            // Only a re-entrant call finds it taken: it gets a compressor of its own.
+            Err(_) => f(&mut Deflaters(Deflater::new())),
+        })
+    }
+}
+
+/// A zlib (RFC 1950) compressor at level [`FLATE_LEVEL`], and the output buffer it
+/// writes into, both reused from stream to stream.
+struct Deflater {
+    zlib: zlib_rs::Deflate,
+    out: Vec<u8>,
+}
 
 impl Deflater {
     fn new() -> Deflater {
-        Deflater(flate2::Compress::new(flate2::Compression::new(FLATE_LEVEL), true))
+        let config = zlib_rs::DeflateConfig::new(FLATE_LEVEL);
+        Deflater { zlib: zlib_rs::Deflate::new_with_config(config), out: Vec::new() }
     }
 
     /// `data` as one complete zlib stream; `None` if the compressor fails.
     fn deflate(&mut self, data: &[u8]) -> Option<Vec<u8>> {
-        self.0.reset();
-        let mut out = Vec::with_capacity(data.len() / 2 + 64);
-        loop {
-            let consumed = usize::try_from(self.0.total_in()).ok()?;
-            let rest = data.get(consumed..)?;
-            match self.0.compress_vec(rest, &mut out, flate2::FlushCompress::Finish).ok()? {
-                flate2::Status::StreamEnd => return Some(out),
-                // Output space ran out: grow it and go on.
-                flate2::Status::Ok | flate2::Status::BufError => out.reserve(out.capacity().max(4096)),
+        self.zlib.reset();
+        // Room for the worst case, so one call finishes the stream.
+        let bound = zlib_rs::compress_bound(data.len());
+        if self.out.len() < bound {
+            self.out.resize(bound, 0);
+        }
+        match self.zlib.compress(data, &mut self.out, zlib_rs::DeflateFlush::Finish).ok()? {
+            zlib_rs::Status::StreamEnd => {
+                let written = usize::try_from(self.zlib.total_out()).ok()?;
+                self.out.get(..written).map(<[u8]>::to_vec)
             }
+            zlib_rs::Status::Ok | zlib_rs::Status::BufError => None,
         }
     }
 }
@@ -383,7 +414,7 @@ static FONT_PROGRAMS: FontProgramCache = FontProgramCache(Mutex::new(None));
 /// A map from a font program to its compressed bytes, of at most
 /// [`FONT_PROGRAM_CACHE_SIZE`] entries (emptied when full). Compression is a pure
 /// function of the bytes, so a file never depends on what was compressed before it.
-struct FontProgramCache(Mutex<Option<HashMap<Vec<u8>, Vec<u8>>>>);
+struct FontProgramCache(Mutex<Option<HashMap<Vec<u8>, Vec<u8>, foldhash::fast::FixedState>>>);
 
 impl FontProgramCache {
     /// `program` compressed by `deflater`, or as it was compressed before.
