@@ -239,6 +239,14 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// Makes room for `lines`, `events` and `ads` more facts, so that adding
+    /// the exports that hold them copies each fact once.
+    pub fn reserve(&mut self, lines: usize, events: usize, ads: usize) {
+        self.lines.reserve(lines);
+        self.events.reserve(events);
+        self.ads.reserve(ads);
+    }
+
     /// Adds one export's facts; `provides` names the markets whose sales,
     /// ads or returns data this export is (even if it had no rows in the
     /// period, so that "no rows" is told apart from "no data").

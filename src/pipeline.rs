@@ -454,6 +454,8 @@ pub fn read_seller_inputs(ws: &Workspace, seller: &str, opts: &RunOptions) -> Re
     if let Some((_, i)) = ledger_file {
         inputs[i].rows = costs.len();
     }
+    let count = |f: fn(&ParsedExport) -> usize| read.iter().map(|r| f(&r.parsed)).sum();
+    ledger.reserve(count(|p| p.lines.len()), count(|p| p.events.len()), count(|p| p.ads.len()));
     for ReadExport { file, parsed, provides, record } in read {
         provenance.add_export(&file, &parsed);
         inputs[record].rows = parsed.rows_in_period;
