@@ -41,9 +41,10 @@ pub fn document(pages: &[Vec<Op>], fonts: &[Arc<DocumentFont>]) -> Option<Docume
 
     // Content first: it finds which character each shared glyph shows last.
     let mut shown = Shown::new(fonts);
+    let mut reals = Reals::new();
     let mut contents = Vec::with_capacity(pages.len());
     for ops in pages {
-        contents.push(content(ops, &mut shown)?);
+        contents.push(content(ops, &mut shown, &mut reals)?);
     }
 
     // printpdf's font map is ordered by resource name.
@@ -120,8 +121,8 @@ impl<'a> Shown<'a> {
 /// A page's content stream: lopdf's encoding of the operations printpdf
 /// translates `ops` into (each operand followed by a space, then the
 /// operator; operations separated by a newline).
-fn content(ops: &[Op], shown: &mut Shown) -> Option<Vec<u8>> {
-    let mut out = Content { bytes: Vec::with_capacity(ops.len() * 24), first: true };
+fn content(ops: &[Op], shown: &mut Shown, reals: &mut Reals) -> Option<Vec<u8>> {
+    let mut out = Content { bytes: Vec::with_capacity(ops.len() * 24), first: true, reals };
     let mut font: Option<usize> = None;
     for op in ops {
         match op {
@@ -198,12 +199,56 @@ fn display_digits(v: f32, ryu: &str) -> Option<&str> {
 }
 
 /// A content stream being written.
-struct Content {
+struct Content<'r> {
     bytes: Vec<u8>,
     first: bool,
+    reals: &'r mut Reals,
 }
 
-impl Content {
+/// The text of non-integer reals written before in the document, by their
+/// bits, in a direct-mapped table (a value may take the slot of an earlier
+/// one): a page repeats its columns' x, its rows' y, its colours and sizes,
+/// and each costs ryu and [`display_digits`] only the first time. A hit
+/// writes the bytes formatting that value wrote, so the stream is the same.
+struct Reals {
+    /// Per slot: the value's bits, its text's length (0: empty) and its text.
+    slots: Box<[(u32, u8, [u8; Reals::TEXT]); Reals::SLOTS]>,
+}
+
+impl Reals {
+    const SLOTS: usize = 512;
+    /// The longest text kept; longer ones (`Display` of huge values) are formatted each time.
+    const TEXT: usize = 23;
+
+    fn new() -> Reals {
+        Reals { slots: Box::new([(0, 0, [0; Reals::TEXT]); Reals::SLOTS]) }
+    }
+
+    fn slot(bits: u32) -> usize {
+        // Fibonacci hashing: the top 9 bits of the product.
+        (bits.wrapping_mul(0x9E37_79B9) >> 23) as usize
+    }
+
+    /// The text written for `bits` before, if its slot still holds it.
+    fn get(&self, bits: u32) -> Option<&[u8]> {
+        let (held, len, text) = &self.slots[Reals::slot(bits)];
+        (*len > 0 && *held == bits).then(|| &text[..usize::from(*len)])
+    }
+
+    /// Keeps `text` as what `bits` is written as (unless it is too long).
+    fn put(&mut self, bits: u32, text: &[u8]) {
+        if let Ok(len @ 1..) = u8::try_from(text.len())
+            && text.len() <= Reals::TEXT
+        {
+            let slot = &mut self.slots[Reals::slot(bits)];
+            slot.0 = bits;
+            slot.1 = len;
+            slot.2[..text.len()].copy_from_slice(text);
+        }
+    }
+}
+
+impl Content<'_> {
     /// Starts an operation: the newline that separates it from the one before.
     fn begin(&mut self) {
         if !std::mem::take(&mut self.first) {
@@ -236,12 +281,19 @@ impl Content {
             self.integer(v as i64);
             return;
         }
-        let mut buffer = ryu::Buffer::new();
-        match display_digits(v, buffer.format(v)) {
-            Some(text) => self.bytes.extend_from_slice(text.as_bytes()),
-            None => {
-                let _ = write!(self.bytes, "{v}");
+        let bits = v.to_bits();
+        if let Some(text) = self.reals.get(bits) {
+            self.bytes.extend_from_slice(text);
+        } else {
+            let from = self.bytes.len();
+            let mut buffer = ryu::Buffer::new();
+            match display_digits(v, buffer.format(v)) {
+                Some(text) => self.bytes.extend_from_slice(text.as_bytes()),
+                None => {
+                    let _ = write!(self.bytes, "{v}");
+                }
             }
+            self.reals.put(bits, &self.bytes[from..]);
         }
         self.bytes.push(b' ');
     }
@@ -331,9 +383,23 @@ mod tests {
     use proptest::prelude::*;
 
     fn real(v: f32) -> String {
-        let mut c = Content { bytes: Vec::new(), first: true };
+        let mut reals = Reals::new();
+        let mut c = Content { bytes: Vec::new(), first: true, reals: &mut reals };
         c.real(v);
         String::from_utf8(c.bytes).unwrap()
+    }
+
+    /// `values` written one after another into one stream, each as its own text.
+    fn reals_in_one_stream(values: &[f32]) -> Vec<String> {
+        let mut reals = Reals::new();
+        let mut c = Content { bytes: Vec::new(), first: true, reals: &mut reals };
+        let mut texts = Vec::new();
+        for &v in values {
+            let from = c.bytes.len();
+            c.real(v);
+            texts.push(String::from_utf8(c.bytes[from..].to_vec()).unwrap());
+        }
+        texts
     }
 
     #[test]
@@ -371,6 +437,32 @@ mod tests {
         fn page_coordinates_are_written_as_display_writes_them(v in -1000.0f32..1000.0) {
             prop_assert_eq!(real(v), format!("{v} "));
         }
+
+        /// Values repeating (and sharing slots) in one stream are written
+        /// each time as `Display` writes them, whether formatted or remembered.
+        #[test]
+        fn repeated_reals_are_written_as_display_writes_them(
+            picks in proptest::collection::vec(0usize..43, 1..400),
+            pool in proptest::collection::vec(-1000.0f32..1000.0, 40),
+            huge in proptest::collection::vec(1e16f32..f32::MAX, 3),
+        ) {
+            let pool: Vec<f32> = pool.into_iter().chain(huge).collect();
+            let values: Vec<f32> = picks.iter().map(|&i| pool[i % pool.len()]).collect();
+            let expected: Vec<String> = values.iter().map(|v| format!("{v} ")).collect();
+            prop_assert_eq!(reals_in_one_stream(&values), expected);
+        }
+    }
+
+    #[test]
+    fn two_reals_sharing_a_slot_are_each_written_as_themselves() {
+        let first = 12.5f32;
+        let second = (1..100_000)
+            .map(|n| first + n as f32 / 64.0)
+            .find(|v| v.fract() != 0.0 && Reals::slot(v.to_bits()) == Reals::slot(first.to_bits()))
+            .expect("some value shares the slot");
+        let values = [first, second, first, second, second, first];
+        let expected: Vec<String> = values.iter().map(|v| format!("{v} ")).collect();
+        assert_eq!(reals_in_one_stream(&values), expected);
     }
 
     #[test]
