@@ -414,7 +414,10 @@ static FONT_PROGRAMS: FontProgramCache = FontProgramCache(Mutex::new(None));
 /// A map from a font program to its compressed bytes, of at most
 /// [`FONT_PROGRAM_CACHE_SIZE`] entries (emptied when full). Compression is a pure
 /// function of the bytes, so a file never depends on what was compressed before it.
-struct FontProgramCache(Mutex<Option<HashMap<Vec<u8>, Vec<u8>, foldhash::fast::FixedState>>>);
+struct FontProgramCache(Mutex<Option<CompressedPrograms>>);
+
+/// Compressed font programs by their bytes (hashed with a fixed seed: the keys are the process's own cuts).
+type CompressedPrograms = HashMap<Vec<u8>, Vec<u8>, foldhash::fast::FixedState>;
 
 impl FontProgramCache {
     /// `program` compressed by `deflater`, or as it was compressed before.
