@@ -305,12 +305,12 @@ fn update_catalog(
 
 /// Flate-compresses every stream that allows it and has no filter yet (see
 /// [`compress_stream`]), keeping a stream as is when compression does not make it
-/// smaller. The compressors of the calling thread serve every stream.
+/// smaller. The calling thread's compressor serves every stream.
 fn compress_streams(doc: &mut Document) {
-    Deflaters::with(|deflaters| {
+    Deflater::with(|deflater| {
         for object in doc.objects.values_mut() {
             if let Object::Stream(stream) = object {
-                compress_stream_with(stream, deflaters);
+                compress_stream_with(stream, deflater);
             }
         }
     });
@@ -318,21 +318,21 @@ fn compress_streams(doc: &mut Document) {
 
 /// [`compress_streams`] for one stream.
 fn compress_stream(stream: &mut Stream) {
-    Deflaters::with(|deflaters| compress_stream_with(stream, deflaters));
+    Deflater::with(|deflater| compress_stream_with(stream, deflater));
 }
 
-/// [`compress_stream`] with `deflaters`. A CID-keyed CFF font program (`/Subtype
+/// [`compress_stream`] with `deflater`. A CID-keyed CFF font program (`/Subtype
 /// /CIDFontType0C`) is compressed through [`FONT_PROGRAMS`], as the same cut recurs
 /// in many statements of a run; the bytes are those compressing it here would give.
-fn compress_stream_with(stream: &mut Stream, deflaters: &mut Deflaters) {
+fn compress_stream_with(stream: &mut Stream, deflater: &mut Deflater) {
     if !stream.allows_compression || stream.dict.has(b"Filter") {
         return;
     }
     let is_font_program = stream.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"CIDFontType0C");
     let compressed = if is_font_program {
-        FONT_PROGRAMS.get_or_compress(&stream.content, &mut deflaters.0)
+        FONT_PROGRAMS.get_or_compress(&stream.content, deflater)
     } else {
-        deflaters.0.deflate(&stream.content)
+        deflater.deflate(&stream.content)
     };
     if let Some(compressed) = compressed
         && compressed.len() < stream.content.len()
@@ -354,34 +354,29 @@ fn ends_with_cr(bytes: &[u8]) -> bool {
     bytes.last() == Some(&b'\r')
 }
 
-/// The zlib compressor a document's streams go through, kept per thread so that its
-/// state (some hundred KB of windows and tables) is allocated once, not per document.
-/// Each stream starts from a reset state, so its bytes never depend on what was
-/// compressed before it.
-struct Deflaters(Deflater);
-
-impl Deflaters {
-    /// Runs `f` with this thread's compressor.
-    fn with<T>(f: impl FnOnce(&mut Deflaters) -> T) -> T {
-        thread_local! {
-            static DEFLATERS: RefCell<Deflaters> = RefCell::new(Deflaters(Deflater::new()));
-        }
-        DEFLATERS.with(|d| match d.try_borrow_mut() {
-            Ok(mut deflaters) => f(&mut deflaters),
-            // Only a re-entrant call finds it taken: it gets a compressor of its own.
-            Err(_) => f(&mut Deflaters(Deflater::new())),
-        })
-    }
-}
-
 /// A zlib (RFC 1950) compressor at level [`FLATE_LEVEL`], and the output buffer it
-/// writes into, both reused from stream to stream.
+/// writes into, both reused from stream to stream. [`Deflater::with`] lends the calling
+/// thread's, so that its state (some hundred KB of windows and tables) is allocated once
+/// per thread, not per document; each stream starts from a reset state, so its bytes
+/// never depend on what was compressed before it.
 struct Deflater {
     zlib: zlib_rs::Deflate,
     out: Vec<u8>,
 }
 
 impl Deflater {
+    /// Runs `f` with this thread's compressor.
+    fn with<T>(f: impl FnOnce(&mut Deflater) -> T) -> T {
+        thread_local! {
+            static DEFLATER: RefCell<Deflater> = RefCell::new(Deflater::new());
+        }
+        DEFLATER.with(|d| match d.try_borrow_mut() {
+            Ok(mut deflater) => f(&mut deflater),
+            // Only a re-entrant call finds it taken: it gets a compressor of its own.
+            Err(_) => f(&mut Deflater::new()),
+        })
+    }
+
     fn new() -> Deflater {
         let config = zlib_rs::DeflateConfig::new(FLATE_LEVEL);
         Deflater { zlib: zlib_rs::Deflate::new_with_config(config), out: Vec::new() }
