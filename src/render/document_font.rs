@@ -30,6 +30,9 @@ pub struct Glyph {
     /// space and a no-break space). `/ToUnicode` maps such a glyph to the
     /// character shown last, as printpdf does.
     pub shared: bool,
+    /// Whether a byte of `code` is one a literal string may have to escape
+    /// (`(`, `)`, `\\`, carriage return).
+    pub escapes: bool,
 }
 
 /// A face cut for one set of characters, as [`super::fonts::LoadedFace::document_font`] makes it.
@@ -67,7 +70,8 @@ impl DocumentFont {
             let c = char::from_u32(codepoint)?;
             // printpdf shows code 0 for a glyph the charset does not list.
             let code = gid_to_code.get(&gid).copied().unwrap_or(0);
-            glyphs.insert(c, Glyph { gid, code, shared: false });
+            let escapes = code.to_be_bytes().iter().any(|b| matches!(b, b'(' | b')' | b'\\' | b'\r'));
+            glyphs.insert(c, Glyph { gid, code, shared: false, escapes });
             *per_glyph.entry(gid).or_default() += 1;
         }
         for glyph in glyphs.values_mut() {

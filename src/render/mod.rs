@@ -203,7 +203,9 @@ pub(crate) fn assemble(
     doc.pages = pages.into_iter().map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops)).collect();
     let save = PdfSaveOptions { optimize: false, subset_fonts: true, secure: true, image_optimization: None };
     let mut warnings = Vec::new();
-    let lopdf_doc = doc.to_lopdf_document(&save, &mut warnings);
+    let mut lopdf_doc = doc.to_lopdf_document(&save, &mut warnings);
+    writer::literal_strings(&mut lopdf_doc)
+        .ok_or_else(|| RenderError::Pdf("printpdf wrote a content stream that cannot be read back".into()))?;
     let finish = if scan { archive::finish } else { archive::finish_cut };
     finish(lopdf_doc, info, attachments).map_err(pdf_error)
 }
