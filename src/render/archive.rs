@@ -847,17 +847,18 @@ fn subset_cid_cff(program: &[u8], cids: Option<&BTreeSet<u16>>) -> Result<(Vec<u
 /// the cut; unlike `CFF::subset`, nothing walks each glyph's subroutines to copy the
 /// ones it calls. An error for a font that is not CID-keyed.
 pub(crate) fn cff_subset<'a>(cff: &'a CFF<'a>, gids: &[u16]) -> Result<Vec<u8>, String> {
-    cff_subset_with(cff, gids, &mut |gid| flat_charstring(cff, usize::from(gid)).map(Into::into))
+    cff_subset_with(cff, gids, &mut |gid| flat_charstring(cff, usize::from(gid)).map(Into::into)).map(|(cut, _)| cut)
 }
 
 /// [`cff_subset`] taking each glyph's flattened charstring from `flat` (glyph `gid` of
 /// `cff`, as [`flat_charstring`] makes it), so a caller may keep them between cuts: a
-/// glyph's flattening is a pure function of the face and the glyph.
+/// glyph's flattening is a pure function of the face and the glyph. Also returns the
+/// cut's charset: the CID of each glyph after `.notdef`, in order.
 pub(crate) fn cff_subset_with<'a>(
     cff: &'a CFF<'a>,
     gids: &[u16],
     flat: &mut dyn FnMut(u16) -> Result<std::sync::Arc<[u8]>, String>,
-) -> Result<Vec<u8>, String> {
+) -> Result<(Vec<u8>, Vec<u16>), String> {
     let flats = gids.iter().map(|&gid| flat(gid)).collect::<Result<Vec<_>, _>>()?;
     let font = cff.fonts.first().ok_or("the CFF holds no font")?;
     let CFFVariant::CID(cid) = &font.data else { return Err("the CFF font is not CID-keyed".to_string()) };
@@ -882,7 +883,7 @@ pub(crate) fn cff_subset_with<'a>(
     for (new_gid, program) in flats.iter().enumerate() {
         font.char_strings_index.replace(new_gid, program.to_vec());
     }
-    font.charset = Charset::Custom(CustomCharset::Format0 { glyphs: ReadArrayCow::Owned(cids) });
+    font.charset = Charset::Custom(CustomCharset::Format0 { glyphs: ReadArrayCow::Owned(cids.clone()) });
     if let CFFVariant::CID(cid) = &mut font.data {
         cid.fd_select = FDSelect::Format0 { glyph_font_dict_indices: ReadArrayCow::Owned(font_dicts) };
         for index in cid.local_subr_indices.iter_mut().flatten() {
@@ -892,7 +893,7 @@ pub(crate) fn cff_subset_with<'a>(
     subset.global_subr_index = no_subroutines()?;
     let mut out = WriteBuffer::new();
     CFF::write(&mut out, &subset).map_err(|e| e.to_string())?;
-    Ok(out.into_inner())
+    Ok((out.into_inner(), cids))
 }
 
 /// A CFF INDEX of no entries (a count of 0 and nothing else: Adobe TN 5176, 5), for

@@ -58,18 +58,16 @@ struct Tables {
 }
 
 impl DocumentFont {
-    /// The cut `font` with each of its characters' codes; `None` when `font`
-    /// is not an OpenType font with a CID-keyed `CFF ` table (then printpdf
-    /// writes it, through its own serializer).
-    pub fn new(font: ParsedFont, id: &FontId) -> Option<DocumentFont> {
-        let program = printpdf::extract_cid_keyed_cff(&font.original_bytes, 0)?;
-        let gid_to_code = printpdf::cff_charset_gid_to_cid_map(&font.original_bytes, 0)?;
+    /// The cut `font`, whose bare CID-keyed `CFF ` table is `program` and whose
+    /// charset is `cids` (the CID of each glyph after `.notdef`), with each of its
+    /// characters' codes; `None` when a code point of the cut is not a character.
+    pub fn new(font: ParsedFont, program: Vec<u8>, cids: &[u16], id: &FontId) -> Option<DocumentFont> {
         let mut glyphs = HashMap::with_capacity_and_hasher(font.codepoint_to_glyph.len(), Default::default());
         let mut per_glyph: HashMap<u16, u32> = HashMap::new();
         for (&codepoint, &gid) in &font.codepoint_to_glyph {
             let c = char::from_u32(codepoint)?;
-            // printpdf shows code 0 for a glyph the charset does not list.
-            let code = gid_to_code.get(&gid).copied().unwrap_or(0);
+            // printpdf shows code 0 for a glyph the charset does not list (.notdef).
+            let code = usize::from(gid).checked_sub(1).and_then(|i| cids.get(i)).copied().unwrap_or(0);
             let escapes = code.to_be_bytes().iter().any(|b| matches!(b, b'(' | b')' | b'\\' | b'\r'));
             glyphs.insert(c, Glyph { gid, code, shared: false, escapes });
             *per_glyph.entry(gid).or_default() += 1;

@@ -236,13 +236,18 @@ impl LoadedFace {
     /// The same `chars` always give the same cut; one made before is reused.
     pub fn document_font(&self, chars: &BTreeSet<char>) -> Option<Arc<DocumentFont>> {
         let program = self.cid_cff.as_deref()?;
-        let cut =
-            || self.cut(program, chars).and_then(|font| DocumentFont::new(font, &self.id)).map(Arc::new).ok_or(());
+        let cut = || {
+            let (font, program, cids) = self.cut(program, chars)?;
+            Some(Arc::new(DocumentFont::new(font, program, &cids, &self.id)?))
+        };
+        let cut = || cut().ok_or(());
         self.cuts.get_or_make(chars, cut).ok()
     }
 
-    /// [`LoadedFace::document_font`] made from the face's CID-keyed `program`, uncached.
-    fn cut(&self, program: &[u8], chars: &BTreeSet<char>) -> Option<ParsedFont> {
+    /// [`LoadedFace::document_font`] made from the face's CID-keyed `program`, uncached:
+    /// the cut as printpdf reads it, its bare CFF program, and its charset (the CID of
+    /// each glyph after `.notdef`).
+    fn cut(&self, program: &[u8], chars: &BTreeSet<char>) -> Option<(ParsedFont, Vec<u8>, Vec<u16>)> {
         let shown: Vec<(u32, u16)> =
             chars.iter().filter_map(|&c| Some((c as u32, self.font.lookup_glyph_index(c as u32)?))).collect();
         let mut gids: Vec<u16> = std::iter::once(0).chain(shown.iter().map(|&(_, gid)| gid)).collect();
@@ -252,7 +257,7 @@ impl LoadedFace {
         let mut flat = |gid: u16| {
             self.flat.get_or_make(&gid, || super::archive::flat_charstring(&cff, usize::from(gid)).map(Arc::from))
         };
-        let subset = super::archive::cff_subset_with(&cff, &gids, &mut flat).ok()?;
+        let (subset, cids) = super::archive::cff_subset_with(&cff, &gids, &mut flat).ok()?;
         // Glyph i of the cut is glyph gids[i] of the face.
         let new_gid = |gid: u16| gids.binary_search(&gid).ok().and_then(|i| u16::try_from(i).ok());
         let mut codepoint_to_glyph = BTreeMap::new();
@@ -266,7 +271,7 @@ impl LoadedFace {
             }
         }
         let f = &self.font;
-        Some(ParsedFont {
+        let font = ParsedFont {
             original_bytes: sfnt_with_cff(&subset),
             font_index: 0,
             font_name: f.font_name.clone(),
@@ -276,7 +281,8 @@ impl LoadedFace {
             font_metrics: f.font_metrics.clone(),
             font_type: f.font_type,
             pdf_font_metrics: f.pdf_font_metrics.clone(),
-        })
+        };
+        Some((font, subset, cids))
     }
 
     /// Whether the face's outlines are a CID-keyed CFF, which `archive` subsets.
