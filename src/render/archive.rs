@@ -48,7 +48,8 @@
 //!   the first 16 bytes of the SHA-256 of the file as written with both `/ID` entries set
 //!   to 16 zero bytes; to check it, put 32 zeros back into both hex strings of the
 //!   trailer's `/ID` and hash the file.
-//! - Streams are Flate-compressed where that makes them smaller, except the XMP stream.
+//! - Streams are Flate-compressed where that makes them smaller, except the XMP stream
+//!   and the cut font programs (see [`FLATE_LEVEL`]).
 //!
 //! # What is NOT claimed
 //!
@@ -68,8 +69,8 @@
 //! accessibility side, not required by 3b).
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use allsorts::binary::read::ReadArrayCow;
 use allsorts::binary::read::ReadScope;
@@ -87,15 +88,12 @@ use sha2::{Digest, Sha256};
 const SRGB_ICC: &[u8] = include_bytes!("../../templates/icc/sRGB.icc");
 /// Length of each `/ID` entry in bytes.
 const ID_LEN: usize = 16;
-/// The zlib level of every compressed stream. Level 2 (zlib-rs's "fast" deflate) compresses
-/// the subset CFF programs, most of a statement's bytes and of its compression time, as well
-/// as level 6 in ~25% less time; content streams and statement.json come out ~20% larger
-/// (a demo statement: +3 KB of ~110 KB), for ~1 ms less per statement. Level 1 (zlib-rs's
-/// "quick" deflate, static Huffman codes) is twice as fast again but +20% on the whole file,
-/// and cannot compress a font program at all. Huffman coding alone for the font programs
-/// (strategy `HuffmanOnly`) took ~5% off a render showing new characters, for 2-3% more
-/// bytes. lopdf's own `compress` uses level 9, several times slower for a few hundred
-/// bytes less.
+/// The zlib level of every compressed stream (the font programs are stored: see
+/// [`stores_uncompressed`]). Level 2 (zlib-rs's "fast" deflate) compressed the content
+/// streams and statement.json ~20% larger than level 6 (a demo statement: +3 KB of
+/// ~110 KB) in ~25% less time. Level 1 (zlib-rs's "quick" deflate, static Huffman codes)
+/// is twice as fast again but +20% on the whole file. lopdf's own `compress` uses level 9,
+/// several times slower for a few hundred bytes less.
 const FLATE_LEVEL: i32 = 2;
 /// How deep form XObjects may nest before their text is no longer searched for glyphs.
 const MAX_FORM_DEPTH: usize = 16;
@@ -322,18 +320,12 @@ fn compress_stream(stream: &mut Stream) {
 }
 
 /// [`compress_stream`] with `deflater`. A CID-keyed CFF font program (`/Subtype
-/// /CIDFontType0C`) is compressed through [`FONT_PROGRAMS`], as the same cut recurs
-/// in many statements of a run; the bytes are those compressing it here would give.
+/// /CIDFontType0C`) is stored as it is: see [`stores_uncompressed`].
 fn compress_stream_with(stream: &mut Stream, deflater: &mut Deflater) {
-    if !stream.allows_compression || stream.dict.has(b"Filter") {
+    if !stream.allows_compression || stream.dict.has(b"Filter") || stores_uncompressed(stream) {
         return;
     }
-    let is_font_program = stream.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"CIDFontType0C");
-    let compressed = if is_font_program {
-        FONT_PROGRAMS.get_or_compress(&stream.content, deflater)
-    } else {
-        deflater.deflate(&stream.content)
-    };
+    let compressed = deflater.deflate(&stream.content);
     if let Some(compressed) = compressed
         && compressed.len() < stream.content.len()
         && (!ends_with_cr(&compressed) || ends_with_cr(&stream.content))
@@ -341,6 +333,17 @@ fn compress_stream_with(stream: &mut Stream, deflater: &mut Deflater) {
         stream.dict.set("Filter", "FlateDecode");
         stream.set_content(compressed);
     }
+}
+
+/// Whether `stream` is a cut font program (`/Subtype /CIDFontType0C`), which is stored
+/// uncompressed. Its flattened charstrings hold few repeats: zlib at [`FLATE_LEVEL`]
+/// takes ~7 % off a statement (acme-home, zh-CN: 154.6 KB compressed, 166.1 KB stored;
+/// Huffman codes alone 158.2 KB; sunny-gadgets, en: 70.8 and 74.1 KB) for a tenth of
+/// its render time (render instructions with new characters, callgrind: 1,526.7 M
+/// compressed, 1,367.4 M stored, 1,478.9 M Huffman codes alone). Level 1 does not
+/// shrink them at all.
+fn stores_uncompressed(stream: &Stream) -> bool {
+    stream.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"CIDFontType0C")
 }
 
 /// Whether stream bytes end with a carriage return. lopdf ends every stream
@@ -397,41 +400,6 @@ impl Deflater {
             }
             zlib_rs::Status::Ok | zlib_rs::Status::BufError => None,
         }
-    }
-}
-
-/// How many compressed font programs [`FONT_PROGRAMS`] keeps before it starts over.
-const FONT_PROGRAM_CACHE_SIZE: usize = 64;
-
-/// Compressed font programs by their uncompressed bytes, for this process.
-static FONT_PROGRAMS: FontProgramCache = FontProgramCache(Mutex::new(None));
-
-/// A map from a font program to its compressed bytes, of at most
-/// [`FONT_PROGRAM_CACHE_SIZE`] entries (emptied when full). Compression is a pure
-/// function of the bytes, so a file never depends on what was compressed before it.
-struct FontProgramCache(Mutex<Option<CompressedPrograms>>);
-
-/// Compressed font programs by their bytes (hashed with a fixed seed: the keys are the process's own cuts).
-type CompressedPrograms = HashMap<Vec<u8>, Vec<u8>, foldhash::fast::FixedState>;
-
-impl FontProgramCache {
-    /// `program` compressed by `deflater`, or as it was compressed before.
-    fn get_or_compress(&self, program: &[u8], deflater: &mut Deflater) -> Option<Vec<u8>> {
-        // A poisoned lock only means a panic elsewhere: entries are complete or absent.
-        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let map = cache.get_or_insert_default();
-        if let Some(compressed) = map.get(program) {
-            return Some(compressed.clone());
-        }
-        drop(cache);
-        let compressed = deflater.deflate(program)?;
-        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let map = cache.get_or_insert_default();
-        if map.len() >= FONT_PROGRAM_CACHE_SIZE {
-            map.clear();
-        }
-        map.insert(program.to_vec(), compressed.clone());
-        Some(compressed)
     }
 }
 
