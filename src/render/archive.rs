@@ -75,7 +75,7 @@ use std::sync::OnceLock;
 use allsorts::binary::read::ReadArrayCow;
 use allsorts::binary::read::ReadScope;
 use allsorts::binary::write::{WriteBinary, WriteBuffer};
-use allsorts::cff::{CFF, CFFVariant, Charset, CustomCharset, FDSelect, IndexU16, MaybeOwnedIndex};
+use allsorts::cff::{CFF, CFFVariant, Charset, CustomCharset, FDSelect, Header, IndexU16, MaybeOwnedIndex};
 
 use super::charstring;
 use chrono::{Datelike, NaiveDate};
@@ -763,17 +763,29 @@ fn descendant_font(doc: &Document, font: ObjectId) -> Option<&Dictionary> {
 
 /// Replaces the CFF program `program` by its subset holding `cids` (plus `.notdef`) and
 /// returns the tagged PostScript name of the subset, e.g. `ABCDEF+NotoSansCJKsc-Regular`.
+/// Without `cids` the program is a cut already ([`Shown::AlreadyCut`]): it is kept and
+/// named, its name read from its Name INDEX alone.
 fn subset_program(
     doc: &mut Document,
     program: ObjectId,
     cids: Option<&BTreeSet<u16>>,
     fonts: &[ObjectId],
 ) -> Result<String, ArchiveError> {
-    let stream = doc.get_object(program).and_then(Object::as_stream)?;
-    let bytes = if stream.dict.has(b"Filter") { stream.decompressed_content()? } else { stream.content.clone() };
+    let stream = doc.get_object_mut(program).and_then(Object::as_stream_mut)?;
     let font_label = || fonts.first().map(|id| format!("object {} {}", id.0, id.1)).unwrap_or_default();
-    let (subset, ps_name) =
-        subset_cid_cff(&bytes, cids).map_err(|reason| ArchiveError::FontSubset { font: font_label(), reason })?;
+    let subset_error = |reason| ArchiveError::FontSubset { font: font_label(), reason };
+    let (subset, ps_name) = match cids {
+        // Already the cut: named as it is, not parsed or copied.
+        None if !stream.dict.has(b"Filter") => {
+            let ps_name = cff_postscript_name(&stream.content).map_err(subset_error)?;
+            (std::mem::take(&mut stream.content), ps_name)
+        }
+        _ => {
+            let bytes =
+                if stream.dict.has(b"Filter") { stream.decompressed_content()? } else { stream.content.clone() };
+            subset_cid_cff(&bytes, cids).map_err(subset_error)?
+        }
+    };
     let tag = subset_tag(&subset);
     let dict = Dictionary::from_iter([("Subtype", Object::Name(b"CIDFontType0C".to_vec()))]);
     doc.objects.insert(program, Object::Stream(Stream::new(dict, subset)));
@@ -898,7 +910,20 @@ pub(crate) fn flat_charstring(cff: &CFF<'_>, gid: usize) -> Result<Vec<u8>, Stri
 
 /// The font's name from the CFF Name INDEX if it is a usable PostScript name, else "Font".
 fn postscript_name(cff: &CFF<'_>) -> String {
-    match cff.name_index.read_object(0) {
+    usable_postscript_name(cff.name_index.read_object(0))
+}
+
+/// [`postscript_name`] of the CFF `program`, read from its header and Name INDEX alone.
+fn cff_postscript_name(program: &[u8]) -> Result<String, String> {
+    let header = ReadScope::new(program).read::<Header>().map_err(|e| e.to_string())?;
+    let names = program.get(usize::from(header.hdr_size)..).ok_or("the CFF header is longer than the font")?;
+    let names = ReadScope::new(names).read::<IndexU16>().map_err(|e| e.to_string())?;
+    Ok(usable_postscript_name(MaybeOwnedIndex::Borrowed(names).read_object(0)))
+}
+
+/// `name` if it is a usable PostScript name (printable ASCII, 1 to 100 bytes), else "Font".
+fn usable_postscript_name(name: Option<&[u8]>) -> String {
+    match name {
         Some(name) if !name.is_empty() && name.len() <= 100 && name.iter().all(|b| b.is_ascii_graphic()) => {
             String::from_utf8_lossy(name).into_owned()
         }
@@ -1216,6 +1241,15 @@ mod tests {
         let font = ReadScope::new(FONT).read::<allsorts::tables::OpenTypeFont<'_>>().expect("the font parses");
         let provider = font.table_provider(0).expect("one face");
         provider.read_table_data(allsorts::tag::CFF).expect("a CFF table").into_owned()
+    }
+
+    #[test]
+    fn a_programs_name_read_from_its_name_index_alone_is_the_one_a_whole_parse_finds() {
+        let program = font_cff_table();
+        let cff = ReadScope::new(&program).read::<CFF<'_>>().unwrap();
+        assert_eq!(cff_postscript_name(&program).unwrap(), postscript_name(&cff));
+        assert_eq!(cff_postscript_name(&program).unwrap(), "NotoSansCJKsc-Regular");
+        assert!(cff_postscript_name(&program[..3]).is_err(), "a header cut short");
     }
 
     #[test]
