@@ -184,8 +184,7 @@ impl DocumentFont {
             .collect();
         coded.sort_by_key(|&(_, gid, _)| gid);
         coded.sort_by_key(|&(code, _, _)| code);
-        let unicode: Vec<(u16, String)> = coded.iter().map(|&(code, _, c)| (code, c.to_string())).collect();
-        let cmap = printpdf::generate_cmap_string(&self.font, &self.id, &unicode).into_bytes();
+        let cmap = to_unicode_cmap(&self.id.0, &coded);
         Tables { cmap, widths: self.widths(&coded) }
     }
 
@@ -217,11 +216,81 @@ impl DocumentFont {
     }
 }
 
+/// The `/ToUnicode` CMap of `coded` (code, glyph, character; ascending codes) for the
+/// font named `name`: the bytes printpdf's `generate_cmap_string` writes for the same
+/// codes (where a code repeats, the last character wins; `bfchar` blocks of at most 100
+/// entries, none spanning two high bytes of the code; each character as UTF-16BE hex),
+/// without a map, a `String` and a `format!` per entry.
+fn to_unicode_cmap(name: &str, coded: &[(u16, u16, char)]) -> Vec<u8> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let hex4 = |out: &mut Vec<u8>, v: u16| {
+        out.extend_from_slice(&[
+            HEX[usize::from(v >> 12)],
+            HEX[usize::from(v >> 8 & 15)],
+            HEX[usize::from(v >> 4 & 15)],
+            HEX[usize::from(v & 15)],
+        ]);
+    };
+    let mut out = Vec::with_capacity(600 + coded.len() * 16);
+    out.extend_from_slice(
+        b"/CIDInit /ProcSet findresource begin\n\n12 dict begin\n\nbegincmap\n\n%!PS-Adobe-3.0 Resource-CMap\n\
+          %%DocumentNeededResources: procset CIDInit\n%%IncludeResource: procset CIDInit\n\n\
+          /CIDSystemInfo 3 dict dup begin\n/Registry (FontSpecific) def\n/Ordering (",
+    );
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b") def\n/Supplement 0 def\nend def\n\n/CMapName /FontSpecific-");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(
+        b" def\n/CMapVersion 1 def\n/CMapType 2 def\n/WMode 0 def\n\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+    );
+    // One entry per code, the last character given for it.
+    let mut entries: Vec<(u16, char)> = Vec::with_capacity(coded.len());
+    for &(code, _, c) in coded {
+        match entries.last_mut() {
+            Some(last) if last.0 == code => last.1 = c,
+            _ => entries.push((code, c)),
+        }
+    }
+    for group in entries.chunk_by(|a, b| a.0 >> 8 == b.0 >> 8) {
+        for block in group.chunks(100) {
+            let mut count = itoa::Buffer::new();
+            out.extend_from_slice(count.format(block.len()).as_bytes());
+            out.extend_from_slice(b" beginbfchar\n");
+            for &(code, c) in block {
+                out.push(b'<');
+                hex4(&mut out, code);
+                out.extend_from_slice(b"> <");
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    hex4(&mut out, *unit);
+                }
+                out.extend_from_slice(b">\n");
+            }
+            out.extend_from_slice(b"endbfchar\n");
+        }
+    }
+    out.extend_from_slice(b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
     use crate::render::fonts::Fonts;
+
+    #[test]
+    fn the_to_unicode_cmap_is_the_one_printpdf_writes() {
+        let font = &Fonts::builtin().unwrap().regular.font;
+        let id = printpdf::FontId("KPSREG".into());
+        // Several high bytes, a group of more than 100 codes, a repeated code (the last
+        // character wins), a character outside the Basic Multilingual Plane.
+        let mut coded: Vec<(u16, u16, char)> = (0..260u16).map(|i| (i, i, char::from(b'!' + (i % 90) as u8))).collect();
+        coded.extend([(0x0150, 1, 'é'), (0x0150, 2, 'ç'), (0x1234, 3, '应'), (0xFFFF, 4, '😀')]);
+        coded.sort_by_key(|&(code, _, _)| code);
+        let unicode: Vec<(u16, String)> = coded.iter().map(|&(code, _, c)| (code, c.to_string())).collect();
+        let printpdf = printpdf::generate_cmap_string(font, &id, &unicode);
+        assert_eq!(String::from_utf8(super::to_unicode_cmap("KPSREG", &coded)).unwrap(), printpdf);
+    }
 
     #[test]
     fn a_glyph_shown_for_two_characters_is_marked_shared_in_a_cut_holding_both() {
