@@ -44,6 +44,9 @@ pub struct DocumentFont {
     program: Vec<u8>,
     /// Each character of the cut and its glyph.
     glyphs: HashMap<char, Glyph, foldhash::fast::FixedState>,
+    /// The glyphs of the cut's ASCII characters, by code point: most of what an
+    /// English or Portuguese statement shows, looked up without hashing.
+    ascii: [Option<Glyph>; 128],
     /// The resource name the font is shown by (printpdf names the `/ToUnicode` CMap after it).
     id: FontId,
     /// `/ToUnicode` and `/W` when no glyph is shared, so that they depend on the cut alone.
@@ -75,7 +78,11 @@ impl DocumentFont {
         for glyph in glyphs.values_mut() {
             glyph.shared = per_glyph.get(&glyph.gid).is_some_and(|&n| n > 1);
         }
-        let mut cut = DocumentFont { font, program, glyphs, id: id.clone(), tables: None };
+        let mut ascii = [None; 128];
+        for (slot, c) in ascii.iter_mut().zip('\0'..='\x7f') {
+            *slot = glyphs.get(&c).copied();
+        }
+        let mut cut = DocumentFont { font, program, glyphs, ascii, id: id.clone(), tables: None };
         if cut.glyphs.values().all(|g| !g.shared) {
             cut.tables = Some(cut.tables(&HashMap::new()));
         }
@@ -89,7 +96,10 @@ impl DocumentFont {
 
     /// The glyph that shows `c`, `None` when the cut lacks it.
     pub fn glyph(&self, c: char) -> Option<Glyph> {
-        self.glyphs.get(&c).copied()
+        match self.ascii.get(c as usize) {
+            Some(glyph) => *glyph,
+            None => self.glyphs.get(&c).copied(),
+        }
     }
 
     /// Adds the font's objects to `doc` (program, `/ToUnicode`, descriptor,

@@ -211,10 +211,10 @@ pub(crate) fn assemble(
 }
 
 /// The characters each face (regular, bold) shows on `pages`. Collected
-/// with repeats, then sorted once: a statement shows tens of thousands of
-/// characters, of a few hundred kinds.
+/// in a bit set per face: a statement shows tens of thousands of characters,
+/// of a few hundred kinds.
 fn shown_chars(pages: &[Vec<Op>], fonts: &Fonts) -> [BTreeSet<char>; 2] {
-    let mut shown: [Vec<char>; 2] = [Vec::new(), Vec::new()];
+    let mut shown: [CharSet; 2] = [CharSet::new(), CharSet::new()];
     let ids = [&fonts.face(Face::Regular).id, &fonts.face(Face::Bold).id];
     for ops in pages {
         let mut current = None;
@@ -242,11 +242,49 @@ fn shown_chars(pages: &[Vec<Op>], fonts: &Fonts) -> [BTreeSet<char>; 2] {
             }
         }
     }
-    shown.map(|mut chars| {
-        chars.sort_unstable();
-        chars.dedup();
+    shown.map(CharSet::into_set)
+}
+
+/// A set of characters: a bit per character of the Basic Multilingual Plane,
+/// and the others listed.
+struct CharSet {
+    bmp: Box<[u64; 1024]>,
+    other: Vec<char>,
+}
+
+impl CharSet {
+    fn new() -> CharSet {
+        CharSet { bmp: Box::new([0; 1024]), other: Vec::new() }
+    }
+
+    /// The characters in ascending order.
+    fn into_set(mut self) -> BTreeSet<char> {
+        let bmp = self.bmp.iter().enumerate().flat_map(|(word, &bits)| {
+            let mut bits = bits;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let bit = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    word * 64 + bit as usize
+                })
+            })
+        });
+        let mut chars: Vec<char> = bmp.filter_map(|c| char::from_u32(c as u32)).collect();
+        self.other.sort_unstable();
+        chars.extend(self.other);
         chars.into_iter().collect()
-    })
+    }
+}
+
+impl Extend<char> for CharSet {
+    fn extend<I: IntoIterator<Item = char>>(&mut self, chars: I) {
+        for c in chars {
+            match self.bmp.get_mut(c as usize / 64) {
+                Some(word) => *word |= 1 << (c as usize % 64),
+                None => self.other.push(c),
+            }
+        }
+    }
 }
 
 /// Adds the footer to every page: a rule, `marks` (a draft's word, the
@@ -394,6 +432,23 @@ mod tests {
             let direct = render(&s, &json, &options, Serializer::DirectOnly).unwrap();
             let printpdf = render(&s, &json, &options, Serializer::Printpdf).unwrap();
             assert!(direct == printpdf, "{name:?}: {} vs {} bytes", direct.len(), printpdf.len());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_char_set_holds_each_character_given_once_in_order(
+            chars in proptest::collection::vec(proptest::prop_oneof![
+                proptest::prelude::any::<char>(),
+                proptest::prelude::Just('\0'),
+                proptest::prelude::Just('\u{ffff}'),
+                proptest::prelude::Just('\u{10000}'),
+                proptest::prelude::Just('a'),
+            ], 0..64)
+        ) {
+            let mut set = CharSet::new();
+            set.extend(chars.iter().copied());
+            proptest::prop_assert_eq!(set.into_set(), chars.into_iter().collect::<BTreeSet<char>>());
         }
     }
 
