@@ -115,7 +115,7 @@ pub fn literal_strings(doc: &mut Document) -> Option<()> {
         let plain =
             if stream.dict.has(b"Filter") { stream.decompressed_content().ok()? } else { stream.content.clone() };
         stream.dict.remove(b"Filter");
-        let mut operations = Operations::decode(&plain).ok()?;
+        let mut operations = Operations::decode_strict(&plain).ok()?;
         for operation in &mut operations.operations {
             for operand in &mut operation.operands {
                 if let Object::String(_, format) = operand {
@@ -594,5 +594,57 @@ mod tests {
             Op::EndTextSection,
         ];
         assert!(document(&[builtin], &[]).is_none(), "a font it was not given");
+    }
+
+    /// A one-page document whose page shows `content` (compressed when `compress`).
+    fn page_with_content(content: &[u8], compress: bool) -> (Document, lopdf::ObjectId) {
+        let mut doc = Document::with_version("1.7");
+        let mut stream = Stream::new(Dictionary::new(), content.to_vec());
+        if compress {
+            stream.compress().unwrap();
+            assert!(stream.dict.has(b"Filter"));
+        }
+        let content = doc.add_object(stream);
+        let pages = doc.new_object_id();
+        let page = doc.add_object(Dictionary::from_iter([
+            ("Type", Object::Name(b"Page".to_vec())),
+            ("Parent", Object::Reference(pages)),
+            ("Contents", Object::Reference(content)),
+        ]));
+        doc.set_object(
+            pages,
+            Dictionary::from_iter([
+                ("Type", Object::Name(b"Pages".to_vec())),
+                ("Count", Object::Integer(1)),
+                ("Kids", Object::Array(vec![Object::Reference(page)])),
+            ]),
+        );
+        let catalog = doc.add_object(Dictionary::from_iter([
+            ("Type", Object::Name(b"Catalog".to_vec())),
+            ("Pages", Object::Reference(pages)),
+        ]));
+        doc.trailer.set("Root", Object::Reference(catalog));
+        (doc, content)
+    }
+
+    #[test]
+    fn printpdfs_hex_strings_are_rewritten_as_literals_compressed_or_not_the_rest_unchanged() {
+        for compress in [false, true] {
+            let line = b"1 0 0 1 42 792.89 Tm\n<0028005C0029000D> Tj\n";
+            let (mut doc, content) =
+                page_with_content(&[&b"BT\n/KPSREG 9 Tf\n"[..], &line.repeat(8), b"ET"].concat(), compress);
+            literal_strings(&mut doc).unwrap();
+            let stream = doc.get_object(content).and_then(Object::as_stream).unwrap();
+            assert!(!stream.dict.has(b"Filter"), "left for the archive to compress");
+            let line = b"1 0 0 1 42 792.89 Tm\n(\0(\0\\\\\0)\0\\r) Tj\n";
+            let expected = [&b"BT\n/KPSREG 9 Tf\n"[..], &line.repeat(8), b"ET"].concat();
+            assert_eq!(stream.content, expected, "compressed: {compress}");
+        }
+    }
+
+    #[test]
+    fn a_content_stream_that_cannot_be_read_back_is_refused() {
+        let (mut doc, _) = page_with_content(b"BT\n/KPSREG 9 Tf\n(unterminated Tj\nET", false);
+        assert_eq!(literal_strings(&mut doc), None);
     }
 }
