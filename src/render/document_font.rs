@@ -31,7 +31,7 @@ pub struct Glyph {
     /// character shown last, as printpdf does.
     pub shared: bool,
     /// Whether a byte of `code` is one a literal string may have to escape
-    /// (`(`, `)`, `\\`, carriage return).
+    /// (`(`, `)`, `\`, carriage return).
     pub escapes: bool,
 }
 

@@ -359,10 +359,11 @@ impl Content<'_> {
     /// Escapes the bytes written since `start`, the two-byte codes of a text
     /// string written as a literal string operand (half the bytes of the hex
     /// string printpdf writes), as lopdf writes `StringFormat::Literal`: a
-    /// backslash before each backslash and carriage return (written `\\r`:
-    /// a bare one would read as a line end, that is a newline), and before each parenthesis that is not balanced (a `)` closes the
-    /// last open `(`, and is escaped when none is open; a `(` still open at
-    /// the end is escaped). Only a string holding one of those bytes needs it
+    /// backslash before each backslash and carriage return (written `\r`: a
+    /// bare one would read as a line end, that is a newline), and before each
+    /// parenthesis that is not balanced (a `)` closes the last open `(`, and
+    /// is escaped when none is open; a `(` still open at the end is escaped).
+    /// Only a string holding one of those bytes needs it
     /// ([`super::document_font::Glyph::escapes`]).
     fn escape_from(&mut self, start: usize) {
         self.scratch.clear();
