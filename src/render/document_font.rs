@@ -31,7 +31,7 @@ pub struct Glyph {
     /// character shown last, as printpdf does.
     pub shared: bool,
     /// Whether a byte of `code` is one a literal string may have to escape
-    /// (`(`, `)`, `\`, carriage return).
+    /// ([`super::writer::may_need_escape`]).
     pub escapes: bool,
 }
 
@@ -71,7 +71,7 @@ impl DocumentFont {
             let c = char::from_u32(codepoint)?;
             // printpdf shows code 0 for a glyph the charset does not list (.notdef).
             let code = usize::from(gid).checked_sub(1).and_then(|i| cids.get(i)).copied().unwrap_or(0);
-            let escapes = code.to_be_bytes().iter().any(|b| matches!(b, b'(' | b')' | b'\\' | b'\r'));
+            let escapes = code.to_be_bytes().into_iter().any(super::writer::may_need_escape);
             glyphs.insert(c, Glyph { gid, code, shared: false, escapes });
             *per_glyph.entry(gid).or_default() += 1;
         }

@@ -128,6 +128,13 @@ pub fn literal_strings(doc: &mut Document) -> Option<()> {
     Some(())
 }
 
+/// Whether `byte`, in a text string's codes, may need a backslash before it in a
+/// literal string ([`Content::escape_from`] decides): a parenthesis, a backslash or a
+/// carriage return. A string without any is written as it is.
+pub(super) fn may_need_escape(byte: u8) -> bool {
+    matches!(byte, b'(' | b')' | b'\\' | b'\r')
+}
+
 /// What the pages showed in each font: whether anything, and for each
 /// shared glyph the character shown last.
 struct Shown<'a> {
