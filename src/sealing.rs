@@ -227,10 +227,11 @@ pub fn manifest_of(
 }
 
 /// Writes `sealed`'s files into `dir` (an existing folder), then the BagIt
-/// bag `evidence/` holding them under `data/` (and, when `inputs_from` is
-/// the workspace root, a copy of every input under `data/inputs/<path>`,
-/// each checked against the hash the statement lists), then
-/// `evidence.zip`. Bagging-Date and zip times are the issue date. Nothing
+/// bag `evidence/` holding them under `data/` as hard links to those files
+/// (one copy on disk; a copy where the filesystem has no hard links) and,
+/// when `inputs_from` is the workspace root, a copy of every input under
+/// `data/inputs/<path>`, each checked against the hash the statement
+/// lists; then `evidence.zip`. Bagging-Date and zip times are the issue date. Nothing
 /// is fsynced here.
 ///
 /// # Errors
@@ -254,8 +255,9 @@ pub fn write_sealed(
         }
         None => Vec::new(),
     };
+    let paths: Vec<std::path::PathBuf> = sealed.files.iter().map(|(name, _)| dir.join(name)).collect();
     let mut payload: Vec<PayloadFile<'_>> =
-        sealed.files.iter().map(|(name, bytes)| PayloadFile::bytes(name, bytes)).collect();
+        sealed.files.iter().zip(&paths).map(|((name, bytes), path)| PayloadFile::linked(name, bytes, path)).collect();
     payload.extend(input_names.iter().map(|(name, path)| PayloadFile::file(name, path)));
     let info = BagInfo {
         source_organization: statement.provider.legal_name.clone(),

@@ -229,6 +229,26 @@ fn with_include_inputs_the_bag_holds_every_input_as_read() {
 }
 
 #[test]
+fn the_bags_copy_of_each_sealed_file_is_that_file_on_disk_and_the_inputs_are_copies() {
+    use std::os::unix::fs::MetadataExt;
+    let out = tempfile::tempdir().unwrap();
+    run_demo(out.path(), true);
+    for seller in DEMO_SELLERS {
+        let dir = seller_dir(out.path(), seller);
+        for name in SEALED_FILES {
+            let (file, in_bag) =
+                (fs::metadata(dir.join(name)).unwrap(), fs::metadata(dir.join("evidence/data").join(name)).unwrap());
+            assert_eq!((file.ino(), file.nlink()), (in_bag.ino(), 2), "{seller}/{name}");
+        }
+        let statement = Statement::from_json(&fs::read(dir.join("statement.json")).unwrap()).unwrap();
+        for input in &statement.inputs {
+            let copy = fs::metadata(dir.join("evidence/data/inputs").join(&input.path)).unwrap();
+            assert_eq!(copy.nlink(), 1, "{seller}: {} is a copy, not the workspace's file", input.path);
+        }
+    }
+}
+
+#[test]
 fn the_attachment_is_statement_json_and_the_manifest_lists_the_files_as_written() {
     if !common::tools_present(&["pdfdetach"]) {
         return;

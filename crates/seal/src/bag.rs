@@ -70,6 +70,12 @@ pub enum PayloadSource<'a> {
     Bytes(&'a [u8]),
     /// Copied from this file (streamed, never read whole).
     File(&'a Path),
+    /// These bytes, which the caller has written to the file at the path:
+    /// the payload file is made a hard link to that file (one copy on
+    /// disk, none written), or written from the bytes where the filesystem
+    /// refuses a hard link. The manifests list the bytes' hashes; a file at
+    /// the path of another size is refused ([`BagError::LinkedDiffers`]).
+    Linked(&'a [u8], &'a Path),
 }
 
 /// One payload file: its name under `data/` (relative, `/`-separated) and its bytes.
@@ -87,6 +93,12 @@ impl<'a> PayloadFile<'a> {
     pub fn file(name: &'a str, path: &'a Path) -> Self {
         PayloadFile { name, source: PayloadSource::File(path) }
     }
+
+    /// A payload file that is the file at `path`, which holds `data`
+    /// (see [`PayloadSource::Linked`]).
+    pub fn linked(name: &'a str, data: &'a [u8], path: &'a Path) -> Self {
+        PayloadFile { name, source: PayloadSource::Linked(data, path) }
+    }
 }
 
 #[derive(Debug, Error)]
@@ -103,6 +115,8 @@ pub enum BagError {
     BadInfo { field: &'static str, value: String, problem: &'static str },
     #[error("{path}: not a bag written by kpiseal: {problem}")]
     NotABag { path: PathBuf, problem: String },
+    #[error("{path}: holds {found} bytes, not the {expected} the bag was to list for it")]
+    LinkedDiffers { path: PathBuf, expected: u64, found: u64 },
     #[error("{path}: cannot write the zip: {source}")]
     Zip { path: PathBuf, source: ::zip::result::ZipError },
 }

@@ -240,3 +240,50 @@ fn a_zip_entry_that_would_land_outside_the_bag_is_refused_not_written() {
     assert!(err.to_string().contains("outside the bag"), "{err}");
     assert!(!root.path().join("escaped.txt").exists());
 }
+
+#[test]
+fn a_linked_payload_file_is_the_callers_file_and_its_bag_is_the_bag_of_a_copy() {
+    use std::os::unix::fs::MetadataExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let pdf = vec![b'%'; 5000];
+    let kept = root.path().join("statement.pdf");
+    fs::write(&kept, &pdf).expect("write the caller's file");
+    let linked = root.path().join("linked");
+    write_bag(&linked, &[PayloadFile::linked("statement.pdf", &pdf, &kept)], &info(), Durability::Fsync).expect("bag");
+    let copied = root.path().join("copied");
+    write_bag(&copied, &[PayloadFile::bytes("statement.pdf", &pdf)], &info(), Durability::Fsync).expect("bag");
+
+    let payload = linked.join("data/statement.pdf");
+    assert_eq!(fs::metadata(&payload).expect("payload").ino(), fs::metadata(&kept).expect("kept").ino());
+    assert_eq!(fs::metadata(&kept).expect("kept").nlink(), 2);
+    for tag in ["bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt", "tagmanifest-sha256.txt"] {
+        assert_eq!(fs::read(linked.join(tag)).expect("linked"), fs::read(copied.join(tag)).expect("copied"), "{tag}");
+    }
+    let checks = validate_bag(&linked);
+    assert!(all_passed(&checks), "{:#?}", failures(&checks));
+}
+
+#[test]
+fn a_linked_payload_whose_file_is_not_the_bytes_size_is_refused_and_no_bag_is_left() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let kept = root.path().join("statement.json");
+    fs::write(&kept, b"{\"edited\":true}").expect("write");
+    let dir = root.path().join("bag");
+    let err = write_bag(&dir, &[PayloadFile::linked("statement.json", b"{}", &kept)], &info(), Durability::NoFsync)
+        .expect_err("a file of another size");
+    assert!(matches!(err, BagError::LinkedDiffers { expected: 2, found: 15, .. }), "{err}");
+    assert!(!dir.exists());
+    assert_eq!(fs::read_dir(root.path()).expect("list").count(), 1, "only the caller's file is left");
+}
+
+#[test]
+fn a_linked_payload_whose_file_cannot_be_linked_is_written_from_its_bytes() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("bag");
+    let missing = root.path().join("never-written.json");
+    write_bag(&dir, &[PayloadFile::linked("statement.json", b"{}", &missing)], &info(), Durability::NoFsync)
+        .expect("written as a copy");
+    assert_eq!(fs::read(dir.join("data/statement.json")).expect("copy"), b"{}");
+    let checks = validate_bag(&dir);
+    assert!(all_passed(&checks), "{:#?}", failures(&checks));
+}

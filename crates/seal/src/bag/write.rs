@@ -169,6 +169,11 @@ fn fill(
 /// Writes one payload file, hashing it with both algorithms as it goes;
 /// returns it still open, and its hashes.
 fn write_payload(target: &Path, file: &PayloadFile<'_>) -> Result<(File, Written), BagError> {
+    if let PayloadSource::Linked(data, source) = file.source
+        && let Some(linked) = link_payload(target, file.name, data, source)?
+    {
+        return Ok(linked);
+    }
     let mut out = File::create(target).map_err(io_error(target, "create file"))?;
     let (mut sha256, mut sha512) = (Sha256::new(), Sha512::new());
     let mut bytes = 0u64;
@@ -179,7 +184,7 @@ fn write_payload(target: &Path, file: &PayloadFile<'_>) -> Result<(File, Written
         out.write_all(chunk).map_err(io_error(target, "write file"))
     };
     match file.source {
-        PayloadSource::Bytes(data) => consume(data)?,
+        PayloadSource::Bytes(data) | PayloadSource::Linked(data, _) => consume(data)?,
         PayloadSource::File(source) => {
             let mut input = File::open(source).map_err(io_error(source, "open payload source"))?;
             let mut buf = vec![0u8; chunks::CHUNK];
@@ -200,6 +205,35 @@ fn write_payload(target: &Path, file: &PayloadFile<'_>) -> Result<(File, Written
         bytes,
     };
     Ok((out, hashes))
+}
+
+/// Makes `target` (the payload file `name`) a hard link to `source`,
+/// which the caller wrote `data` to, and returns it open with the hashes
+/// of `data`; `None` when the
+/// filesystem refuses the link (nothing made: the caller writes a copy).
+///
+/// # Errors
+/// [`BagError::LinkedDiffers`] when `source` is not `data`'s size (the
+/// link is removed); [`BagError::Io`] when the link cannot be opened.
+fn link_payload(target: &Path, name: &str, data: &[u8], source: &Path) -> Result<Option<(File, Written)>, BagError> {
+    if fs::hard_link(source, target).is_err() {
+        return Ok(None);
+    }
+    let out = File::open(target).map_err(io_error(target, "open file"))?;
+    let found = out.metadata().map_err(io_error(target, "read the size of"))?.len();
+    let expected = data.len() as u64;
+    if found != expected {
+        drop(out);
+        let _ = fs::remove_file(target);
+        return Err(BagError::LinkedDiffers { path: source.to_path_buf(), expected, found });
+    }
+    let hashes = Written {
+        name: name.to_string(),
+        sha256: hex::encode(Sha256::digest(data)),
+        sha512: hex::encode(Sha512::digest(data)),
+        bytes: expected,
+    };
+    Ok(Some((out, hashes)))
 }
 
 /// Writes one tag file and returns it open, with its path, for the final fsync.
