@@ -43,6 +43,11 @@ const FULFILLMENT: &[&str] = &["fulfillment-channel"];
 const SALES_CHANNEL: &[&str] = &["sales-channel"];
 const SKU: &[&str] = &["sku"];
 
+/// Every column [`parse`] reads: the report's others (33 in all) are not
+/// kept as it is read (see `table::read_decoded_columns`).
+pub const COLUMNS: &[&str] =
+    &["amazon-order-id", "purchase-date", "order-status", "fulfillment-channel", "sales-channel", "sku"];
+
 /// The `sales-channel` of Amazon US orders.
 const AMAZON_US: &str = "Amazon.com";
 /// The `sales-channel` of Multi-Channel Fulfillment orders.

@@ -39,6 +39,41 @@ struct Detail<'a> {
     quantity: i64,
 }
 
+/// Every column [`parse`] reads, of either layout: the others (13 of a V2
+/// file's 24) are not kept as it is read (see
+/// `table::read_decoded_columns`).
+pub const COLUMNS: &[&str] = &[
+    "settlement-id",
+    "total-amount",
+    "currency",
+    "transaction-type",
+    "order-id",
+    "posted-date",
+    "posted-date-time",
+    "quantity-purchased",
+    // V2
+    "amount-type",
+    "amount-description",
+    "amount",
+    // V1
+    "price-amount",
+    "price-type",
+    "item-related-fee-amount",
+    "item-related-fee-type",
+    "promotion-amount",
+    "promotion-type",
+    "shipment-fee-amount",
+    "shipment-fee-type",
+    "order-fee-amount",
+    "order-fee-type",
+    "direct-payment-amount",
+    "direct-payment-type",
+    "misc-fee-amount",
+    "other-fee-amount",
+    "other-fee-reason-description",
+    "other-amount",
+];
+
 /// Columns both layouts share.
 struct Common {
     settlement_id: usize,

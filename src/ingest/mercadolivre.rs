@@ -175,6 +175,27 @@ struct MoneyColumn {
 /// How many money columns a Vendas export may have that this parser reads.
 const MONEY_COLUMN_COUNT: usize = 11;
 
+/// Every column name [`parse`] reads (its named columns and every name of
+/// each money column): a Vendas export's others (about 50 of its ~65) are
+/// not kept as it is read (see `table::read_decoded_columns`).
+pub fn columns() -> Vec<&'static str> {
+    let named = [
+        SALE_NUMBER,
+        DATE,
+        STATUS,
+        STATUS_DESCRIPTION,
+        UNITS,
+        TOTAL,
+        SHIPPED,
+        DELIVERED,
+        RETURN_REVIEWED,
+        CLAIM_OPEN,
+        CLAIM_CLOSED,
+        IN_MEDIATION,
+    ];
+    named.into_iter().flatten().chain(MONEY_COLUMNS.iter().flat_map(|c| c.names)).copied().collect()
+}
+
 /// What cannot happen: more money columns than [`MONEY_COLUMNS`] lists.
 const TOO_MANY_COLUMNS: &str = "internal error: more money columns than this parser reads";
 

@@ -372,16 +372,23 @@ pub(crate) fn require_every_day(
     }
 }
 
-/// A tab-separated Amazon report: its format, how its header is told, and its parser.
-type TabReport = (Format, fn(&[String]) -> bool, fn(&Table, &IngestContext) -> Result<ParsedExport, InputError>);
+/// A tab-separated Amazon report: its format, how its header is told, its
+/// parser, and the columns that parser reads when it names them (a large
+/// report's others are then not kept as it is read).
+type TabReport = (
+    Format,
+    fn(&[String]) -> bool,
+    fn(&Table, &IngestContext) -> Result<ParsedExport, InputError>,
+    Option<&'static [&'static str]>,
+);
 
 /// The tab-separated reports besides settlements, told apart by header.
 const TAB_REPORTS: &[TabReport] = &[
-    (Format::AmazonFbaReturns, amazon_returns::is_header, amazon_returns::parse),
-    (Format::AmazonMfnReturns, amazon_mfn_returns::is_header, amazon_mfn_returns::parse),
-    (Format::AmazonFeedback, amazon_feedback::is_header, amazon_feedback::parse),
-    (Format::AmazonAllOrders, amazon_orders::is_header, amazon_orders::parse),
-    (Format::AmazonInventoryLedger, amazon_inventory::is_header, amazon_inventory::parse),
+    (Format::AmazonFbaReturns, amazon_returns::is_header, amazon_returns::parse, None),
+    (Format::AmazonMfnReturns, amazon_mfn_returns::is_header, amazon_mfn_returns::parse, None),
+    (Format::AmazonFeedback, amazon_feedback::is_header, amazon_feedback::parse, None),
+    (Format::AmazonAllOrders, amazon_orders::is_header, amazon_orders::parse, Some(amazon_orders::COLUMNS)),
+    (Format::AmazonInventoryLedger, amazon_inventory::is_header, amazon_inventory::parse, None),
 ];
 
 const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
@@ -441,29 +448,36 @@ pub fn read_export_for(
     // Excel's `sep=,` line, when present, comes before the header.
     let first = text.lines().find(|l| !l.trim().is_empty() && !is_sep_line(l)).unwrap_or("");
     if first.contains('\t') && amazon_settlement::is_header(&split(first, '\t')) {
-        let t = table::read_decoded(
+        let t = table::read_decoded_columns(
             file,
             &text,
             TextFormat { delimiter: b'\t', quoting: false, style: amazon_settlement::decimal_style(&text) },
             amazon_settlement::is_header,
+            amazon_settlement::COLUMNS,
         )?;
         let format = amazon_settlement::layout(&t);
         return Ok((format, amazon_settlement::parse(&t, &ctx_for(format)?)?));
     }
     if first.contains('\t') {
         let headers = split(first, '\t');
-        if let Some(&(format, is_header, parse)) = TAB_REPORTS.iter().find(|(_, is_header, _)| is_header(&headers)) {
+        if let Some(&(format, is_header, parse, columns)) =
+            TAB_REPORTS.iter().find(|(_, is_header, _, _)| is_header(&headers))
+        {
             let tab = TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point };
-            let t = table::read_decoded(file, &text, tab, is_header)?;
+            let t = match columns {
+                Some(columns) => table::read_decoded_columns(file, &text, tab, is_header, columns)?,
+                None => table::read_decoded(file, &text, tab, is_header)?,
+            };
             return Ok((format, parse(&t, &ctx_for(format)?)?));
         }
     }
     if text.lines().take(50).any(|l| mercadolivre::is_header(&split(l, ';'))) {
-        let t = table::read_decoded(
+        let t = table::read_decoded_columns(
             file,
             &text,
             TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma },
             mercadolivre::is_header,
+            &mercadolivre::columns(),
         )?;
         return Ok((Format::MercadolivreVendasCsv, mercadolivre::parse(&t, &ctx_for(Format::MercadolivreVendasCsv)?)?));
     }
@@ -612,6 +626,88 @@ mod tests {
 
     fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    /// Every `.txt` and `.csv` file under `dir`, sorted.
+    fn text_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                text_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "txt" || e == "csv") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn a_settlement_order_report_or_vendas_file_read_keeping_its_parsers_columns_parses_as_the_whole_table_and_reads_no_other()
+     {
+        type Parse = fn(&Table, &IngestContext) -> Result<ParsedExport, InputError>;
+        /// What a file is, and how it is read and parsed.
+        type Reading<'c> = (&'static str, TextFormat, fn(&[String]) -> bool, Parse, &'c [&'static str], Market);
+        let mut files = Vec::new();
+        text_files(std::path::Path::new("fixtures"), &mut files);
+        let mut parsed = std::collections::BTreeMap::<&str, usize>::new();
+        let vendas_columns = mercadolivre::columns();
+        for path in &files {
+            let bytes = std::fs::read(path).unwrap();
+            let Ok(text) = table::decode_text_checked("f", &bytes) else { continue };
+            let cells = split(text.lines().next().unwrap_or(""), '\t');
+            let tab = TextFormat { delimiter: b'\t', quoting: false, style: amazon_settlement::decimal_style(&text) };
+            let vendas = TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma };
+            let (kind, format, is_header, parse, columns, market): Reading<'_> = if amazon_settlement::is_header(&cells)
+            {
+                let br = path.to_string_lossy().contains("amazon_br");
+                let market = if br { Market::AMAZON_BR } else { Market::AMAZON_US };
+                (
+                    "settlement",
+                    tab,
+                    amazon_settlement::is_header,
+                    amazon_settlement::parse,
+                    amazon_settlement::COLUMNS,
+                    market,
+                )
+            } else if amazon_orders::is_header(&cells) {
+                (
+                    "all orders",
+                    tab,
+                    amazon_orders::is_header,
+                    amazon_orders::parse,
+                    amazon_orders::COLUMNS,
+                    Market::AMAZON_US,
+                )
+            } else if text.lines().take(50).any(|l| mercadolivre::is_header(&split(l, ';'))) {
+                (
+                    "vendas",
+                    vendas,
+                    mercadolivre::is_header,
+                    mercadolivre::parse,
+                    &vendas_columns,
+                    Market::MERCADOLIVRE_BR,
+                )
+            } else {
+                continue;
+            };
+            let ctx = IngestContext::new(Period::new(2026, 10).unwrap(), market);
+            let file = path.display().to_string();
+            let whole = table::read_decoded(&file, &text, format, is_header).map(|t| format!("{:?}", parse(&t, &ctx)));
+            let projected = table::read_decoded_columns(&file, &text, format, is_header, columns).map(|t| {
+                let out = format!("{:?}", parse(&t, &ctx));
+                // A file with quotes is split by the csv crate, whole.
+                assert_eq!(t.is_projected(), !text.contains('"'), "{file}");
+                assert_eq!(t.reads_outside_projection(), 0, "{file}: the parser read a column its list does not name");
+                out
+            });
+            assert_eq!(format!("{projected:?}"), format!("{whole:?}"), "{file}");
+            if whole.is_ok_and(|w| w.starts_with("Ok(")) && !text.contains('"') {
+                *parsed.entry(kind).or_default() += 1;
+            }
+        }
+        assert!(parsed.get("settlement").is_some_and(|n| *n >= 8), "{parsed:?}");
+        assert!(parsed.get("all orders").is_some_and(|n| *n >= 3), "{parsed:?}");
+        assert!(parsed.get("vendas").is_some_and(|n| *n >= 2), "{parsed:?}");
     }
 
     #[test]

@@ -23,7 +23,7 @@ mod text;
 mod xlsx;
 
 pub use decode::{decode_text, decode_text_checked};
-pub use text::{TextFormat, read_decoded, read_text};
+pub use text::{TextFormat, read_decoded, read_decoded_columns, read_text};
 pub(crate) use xlsx::NO_HEADER;
 pub use xlsx::{MAX_XLSX_PART, MAX_XLSX_TOTAL, Workbook, read_xlsx};
 
@@ -89,6 +89,10 @@ fn at(n: u32) -> usize {
 pub struct Row {
     pub number: usize,
     cells: Range<usize>,
+    /// The row's line in the source text (without its line break), which
+    /// a projected table splits again to read a column it did not keep;
+    /// empty for rows of other tables.
+    line: Range<u32>,
 }
 
 /// Every cell of a table's rows in one vector, and what cells do not
@@ -172,16 +176,8 @@ impl Arena {
     /// of it between delimiters or line breaks (ASCII bytes).
     #[inline]
     fn push_source(&mut self, source: &str, cell: Range<usize>) -> Result<(), TooMuchText> {
-        let bytes = source.as_bytes();
-        let graphic = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_graphic);
-        if cell.is_empty() {
-            self.cells.push(Cell::Empty);
-        } else if graphic(cell.start) && graphic(cell.end - 1) {
-            // Nearly every cell: nothing to trim.
-            self.cells.push(Cell::Source { start: offset(cell.start)?, end: offset(cell.end)? });
-        } else {
-            self.push_text(source.get(cell).unwrap_or(""))?;
-        }
+        let cell = source_cell(source, cell)?;
+        self.cells.push(cell);
         Ok(())
     }
 
@@ -225,12 +221,13 @@ impl Arena {
         self.datetimes.truncate(start.datetimes);
     }
 
-    /// Ends the row begun at `start`, without its trailing blank cells.
-    fn finish(&mut self, number: usize, start: RowStart) -> Row {
+    /// Ends the row begun at `start`, without its trailing blank cells;
+    /// `line` is its line in the source text (see [`Row`]).
+    fn finish(&mut self, number: usize, start: RowStart, line: Range<u32>) -> Row {
         while self.cells.len() > start.cell && matches!(self.cells.last(), Some(Cell::Empty)) {
             self.cells.pop();
         }
-        Row { number, cells: start.cell..self.cells.len() }
+        Row { number, cells: start.cell..self.cells.len(), line }
     }
 
     /// The text of a text cell, empty for any other; `source` is the text
@@ -241,6 +238,75 @@ impl Arena {
             Cell::Source { start, end } => source.get(at(start)..at(end)).unwrap_or(""),
             Cell::Copied { start, end } => self.text.get(at(start)..at(end)).unwrap_or(""),
             Cell::Empty | Cell::Number(_) | Cell::DateTime(_) => "",
+        }
+    }
+}
+
+/// The cell `source[cell]`, `cell` being a range of `source` between
+/// delimiters or line breaks (ASCII bytes): its text trimmed
+/// ([`str::trim`]), blank when nothing is left.
+///
+/// # Errors
+/// [`TooMuchText`] when an offset passes what a `u32` holds.
+#[inline]
+fn source_cell(source: &str, cell: Range<usize>) -> Result<Cell, TooMuchText> {
+    let bytes = source.as_bytes();
+    let graphic = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_graphic);
+    if cell.is_empty() {
+        return Ok(Cell::Empty);
+    }
+    if graphic(cell.start) && graphic(cell.end - 1) {
+        // Nearly every cell: nothing to trim.
+        return Ok(Cell::Source { start: offset(cell.start)?, end: offset(cell.end)? });
+    }
+    let Some(text) = source.get(cell.clone()) else { return Ok(Cell::Empty) };
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(Cell::Empty);
+    }
+    let start = cell.start + (trimmed.as_ptr().addr() - text.as_ptr().addr());
+    Ok(Cell::Source { start: offset(start)?, end: offset(start + trimmed.len())? })
+}
+
+/// Which columns of an unquoted text table keep their cells in the
+/// [`Arena`]: those a parser reads, named when the table is read. A cell
+/// of another column is not lost: it is split from its row's line when
+/// read (slower), so a projected table reads exactly as the whole one.
+#[derive(Debug, Clone)]
+struct Projection {
+    /// For each column of the header, where its cell sits among a row's
+    /// kept cells; [`Projection::NOT_KEPT`] for a column not kept (as for
+    /// any column past the header).
+    slots: Vec<u32>,
+    delimiter: u8,
+    /// How many cells were read outside the projection (tests check that
+    /// a parser's named columns cover what it reads).
+    #[cfg(test)]
+    reads_outside: std::cell::Cell<usize>,
+}
+
+impl Projection {
+    /// The slot of a column not kept.
+    const NOT_KEPT: u32 = u32::MAX;
+
+    /// The projection keeping the columns `keep` marks.
+    fn new(keep: &[bool], delimiter: u8) -> Self {
+        let mut next = 0u32;
+        let slots = keep
+            .iter()
+            .map(|&kept| {
+                if !kept {
+                    return Self::NOT_KEPT;
+                }
+                next += 1;
+                next - 1
+            })
+            .collect();
+        Projection {
+            slots,
+            delimiter,
+            #[cfg(test)]
+            reads_outside: std::cell::Cell::new(0),
         }
     }
 }
@@ -267,6 +333,8 @@ pub struct Table<'a> {
     source: Cow<'a, str>,
     /// The rows' cells.
     arena: Arena,
+    /// The columns whose cells the arena holds, when not all of them.
+    projection: Option<Projection>,
 }
 
 /// Folds a header for comparison: trimmed, inner whitespace collapsed,
@@ -352,7 +420,40 @@ impl Table<'_> {
 
     #[inline]
     fn cell(&self, row: &Row, col: usize) -> Cell {
-        self.arena.cells.get(row.cells.clone()).and_then(|cells| cells.get(col)).copied().unwrap_or(Cell::Empty)
+        let slot = match &self.projection {
+            None => col,
+            Some(projection) => match projection.slots.get(col) {
+                Some(&slot) if slot != Projection::NOT_KEPT => at(slot),
+                _ => return self.cell_outside(projection, row, col),
+            },
+        };
+        self.arena.cells.get(row.cells.clone()).and_then(|cells| cells.get(slot)).copied().unwrap_or(Cell::Empty)
+    }
+
+    /// The cell of a column `projection` did not keep, split from the row's
+    /// line as reading it whole would have.
+    #[cold]
+    fn cell_outside(&self, projection: &Projection, row: &Row, col: usize) -> Cell {
+        #[cfg(test)]
+        projection.reads_outside.set(projection.reads_outside.get() + 1);
+        let (start, end) = (at(row.line.start), at(row.line.end));
+        let Some(line) = self.source.as_bytes().get(start..end) else { return Cell::Empty };
+        let bounds = text::cell_bounds(line, projection.delimiter).nth(col);
+        bounds
+            .and_then(|cell| source_cell(&self.source, start + cell.start..start + cell.end).ok())
+            .unwrap_or(Cell::Empty)
+    }
+
+    /// How many cells were read outside the table's projection.
+    #[cfg(test)]
+    pub(crate) fn reads_outside_projection(&self) -> usize {
+        self.projection.as_ref().map_or(0, |p| p.reads_outside.get())
+    }
+
+    /// Whether the table was read keeping only some columns' cells.
+    #[cfg(test)]
+    pub(crate) fn is_projected(&self) -> bool {
+        self.projection.is_some()
     }
 
     /// The cell as trimmed text; empty for blank cells and cells holding only

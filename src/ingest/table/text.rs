@@ -7,7 +7,7 @@ use crate::money::DecimalStyle;
 use std::borrow::Cow;
 
 use super::decode::decode_text_checked;
-use super::{Arena, MAX_TABLE_TEXT, Row, Table, TooMuchText};
+use super::{Arena, MAX_TABLE_TEXT, Projection, Row, Table, TooMuchText, fold_header, offset, source_cell};
 
 /// How to read a delimited text file.
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +36,7 @@ pub fn read_text<'a>(
     format: TextFormat,
     is_header: impl Fn(&[String]) -> bool,
 ) -> Result<Table<'a>, InputError> {
-    read_source(file, decode_text_checked(file, bytes)?, format, is_header)
+    read_source(file, decode_text_checked(file, bytes)?, format, is_header, None)
 }
 
 /// [`read_text`] of a file already decoded by [`decode_text_checked`]
@@ -47,7 +47,26 @@ pub fn read_decoded<'a>(
     format: TextFormat,
     is_header: impl Fn(&[String]) -> bool,
 ) -> Result<Table<'a>, InputError> {
-    read_source(file, Cow::Borrowed(text), format, is_header)
+    read_source(file, Cow::Borrowed(text), format, is_header, None)
+}
+
+/// [`read_decoded`] for a parser that reads only the columns named in
+/// `columns` (compared with [`fold_header`]): when the file is split in
+/// place (it holds no `"`, or is read without quoting), only their cells
+/// are kept as it is read. The table reads exactly as the whole one: a
+/// cell of another column is split from its row's line when asked for,
+/// and a row is blank only when every one of its cells is.
+///
+/// # Errors
+/// As [`read_text`].
+pub fn read_decoded_columns<'a>(
+    file: &str,
+    text: &'a str,
+    format: TextFormat,
+    is_header: impl Fn(&[String]) -> bool,
+    columns: &[&str],
+) -> Result<Table<'a>, InputError> {
+    read_source(file, Cow::Borrowed(text), format, is_header, Some(columns))
 }
 
 /// How a text file's records are split into cells.
@@ -65,24 +84,29 @@ enum Splitter {
 /// unquotes into a buffer of its own), copies. A file read with quoting
 /// that holds no `"` at all (a Vendas export, as Mercado Livre writes it)
 /// reads the same either way, and is split in place.
+/// With `columns`, a file split in place keeps only those columns' cells
+/// (see [`read_decoded_columns`]).
 fn read_source<'a>(
     file: &str,
     source: Cow<'a, str>,
     format: TextFormat,
     is_header: impl Fn(&[String]) -> bool,
+    columns: Option<&[&str]>,
 ) -> Result<Table<'a>, InputError> {
     let quoted = format.quoting && memchr::memchr(b'"', source.as_bytes()).is_some();
     let splitter = if quoted { Splitter::Quoted } else { Splitter::InPlace };
-    read_split(file, source, format, is_header, splitter)
+    read_split(file, source, format, is_header, splitter, columns)
 }
 
-/// [`read_source`] with the given [`Splitter`].
+/// [`read_source`] with the given [`Splitter`]; `columns` applies to
+/// [`Splitter::InPlace`] only.
 fn read_split<'a>(
     file: &str,
     source: Cow<'a, str>,
     format: TextFormat,
     is_header: impl Fn(&[String]) -> bool,
     splitter: Splitter,
+    columns: Option<&[&str]>,
 ) -> Result<Table<'a>, InputError> {
     let text: &str = &source;
     if text.len() > MAX_TABLE_TEXT {
@@ -101,12 +125,14 @@ fn read_split<'a>(
         previous_len: 0,
         last_line: 0,
         first: true,
+        columns: columns.filter(|_| splitter == Splitter::InPlace),
+        keep: None,
     };
     match splitter {
         Splitter::Quoted => split_quoted(file, text, format.delimiter, &mut found)?,
         Splitter::InPlace => split_in_place(text, format.delimiter, &mut found)?,
     }
-    let TextRows { header, rows, arena, last_len, previous_len, last_line, .. } = found;
+    let TextRows { header, rows, arena, last_len, previous_len, last_line, keep, .. } = found;
     let (header_number, headers) =
         header.ok_or_else(|| InputError::file(file, "no header row found (the file is empty or not this format)"))?;
     let cut = !text.ends_with(['\n', '\r']) && !rows.is_empty();
@@ -121,7 +147,18 @@ fn read_split<'a>(
             ),
         });
     }
-    Ok(Table { file: file.to_string(), sheet: None, headers, header_number, rows, style: format.style, source, arena })
+    let projection = keep.map(|keep| Projection::new(&keep, format.delimiter));
+    Ok(Table {
+        file: file.to_string(),
+        sheet: None,
+        headers,
+        header_number,
+        rows,
+        style: format.style,
+        source,
+        arena,
+        projection,
+    })
 }
 
 /// Splits `text` into records with the csv crate (`"` quotes cells) and
@@ -269,6 +306,17 @@ impl Iterator for Delimiters<'_> {
     }
 }
 
+/// The cells of `line` (no line break in it) between `delimiter`s, as
+/// ranges of it.
+pub(super) fn cell_bounds(line: &[u8], delimiter: u8) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut start = 0;
+    Delimiters::new(line, delimiter).chain(std::iter::once(line.len())).map(move |end| {
+        let cell = start..end;
+        start = end + 1;
+        cell
+    })
+}
+
 /// About how many cells `text` holds, from the delimiters and line breaks
 /// of its first 64 KiB, with an eighth to spare: a capacity that the cells
 /// rarely outgrow, found without scanning the whole file.
@@ -338,6 +386,11 @@ struct TextRows<'t, H> {
     previous_len: usize,
     last_line: usize,
     first: bool,
+    /// The names of the columns to keep, when not all of them.
+    columns: Option<&'t [&'t str]>,
+    /// Which of the header's columns to keep, once the header is found
+    /// (`None`: all of them).
+    keep: Option<Vec<bool>>,
 }
 
 impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
@@ -379,7 +432,12 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
         if self.header.is_none() {
             let texts: Vec<String> = cells.map(str::to_string).collect();
             if (self.is_header)(&texts) {
-                let names = texts.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_string()).collect();
+                let names: Vec<String> =
+                    texts.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_string()).collect();
+                self.keep = self.columns.map(|columns| {
+                    let wanted: Vec<String> = columns.iter().map(|c| fold_header(c)).collect();
+                    names.iter().map(|name| wanted.contains(&fold_header(name))).collect()
+                });
                 self.header = Some((line, names));
             }
             return Ok(());
@@ -388,7 +446,7 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
         for cell in cells {
             self.arena.push_text(cell).map_err(|TooMuchText| too_much_text(self.file, line))?;
         }
-        self.rows.push(self.arena.finish(line, start));
+        self.rows.push(self.arena.finish(line, start, 0..0));
         Ok(())
     }
 
@@ -411,20 +469,47 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
         let start = self.arena.begin();
         let mut cell = bytes.start;
         let mut cells = 1;
-        for at in Delimiters::new(&text.as_bytes()[bytes.clone()], delimiter) {
-            self.arena.push_source(text, cell..bytes.start + at).map_err(too_much)?;
-            cell = bytes.start + at + 1;
-            cells += 1;
+        match &self.keep {
+            None => {
+                for at in Delimiters::new(&text.as_bytes()[bytes.clone()], delimiter) {
+                    self.arena.push_source(text, cell..bytes.start + at).map_err(too_much)?;
+                    cell = bytes.start + at + 1;
+                    cells += 1;
+                }
+                self.arena.push_source(text, cell..bytes.end).map_err(too_much)?;
+            }
+            Some(keep) => {
+                let kept = |column: usize| keep.get(column).copied().unwrap_or(false);
+                for at in Delimiters::new(&text.as_bytes()[bytes.clone()], delimiter) {
+                    if kept(cells - 1) {
+                        self.arena.push_source(text, cell..bytes.start + at).map_err(too_much)?;
+                    }
+                    cell = bytes.start + at + 1;
+                    cells += 1;
+                }
+                if kept(cells - 1) {
+                    self.arena.push_source(text, cell..bytes.end).map_err(too_much)?;
+                }
+            }
         }
-        self.arena.push_source(text, cell..bytes.end).map_err(too_much)?;
-        if self.arena.is_blank_since(start) {
+        // A row whose kept cells are blank is blank only if the others are too.
+        if self.arena.is_blank_since(start) && (self.keep.is_none() || is_blank_line(text, bytes.clone(), delimiter)) {
             self.arena.discard(start);
             return Ok(());
         }
         (self.previous_len, self.last_len, self.last_line) = (self.last_len, cells, line);
-        self.rows.push(self.arena.finish(line, start));
+        let line_range = offset(bytes.start).map_err(too_much)?..offset(bytes.end).map_err(too_much)?;
+        self.rows.push(self.arena.finish(line, start, line_range));
         Ok(())
     }
+}
+
+/// Whether every cell of the line `text[bytes]` is blank, as the arena
+/// reads a cell.
+fn is_blank_line(text: &str, bytes: std::ops::Range<usize>, delimiter: u8) -> bool {
+    cell_bounds(&text.as_bytes()[bytes.clone()], delimiter).all(|cell| {
+        matches!(source_cell(text, bytes.start + cell.start..bytes.start + cell.end), Ok(super::Cell::Empty))
+    })
 }
 
 /// The refusal of a table whose text would pass [`MAX_TABLE_TEXT`] at `line` of `file`.
@@ -508,9 +593,22 @@ mod tests {
     fn read_with(text: &str, splitter: Splitter) -> Result<Plain, String> {
         let format = TextFormat { delimiter: b';', quoting: true, style: DecimalStyle::Comma };
         let is_header = |cells: &[String]| cells.iter().any(|c| c.trim() == "h");
-        let t = read_split("f.csv", Cow::Borrowed(text), format, is_header, splitter).map_err(|e| e.to_string())?;
+        let t =
+            read_split("f.csv", Cow::Borrowed(text), format, is_header, splitter, None).map_err(|e| e.to_string())?;
         let rows = t.rows.iter().map(|r| (r.number, (0..=t.headers.len()).map(|c| t.text(r, c)).collect())).collect();
         Ok((t.header_number, t.headers.clone(), rows))
+    }
+
+    #[test]
+    fn a_row_with_text_only_in_a_column_not_kept_is_a_row_and_its_cell_reads_back() {
+        let text = "a\tb\tc\n1\t\t\n\t \tkept?\n\t\t\n";
+        let format = TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point };
+        let t = read_decoded_columns("f.tsv", text, format, |_| true, &["a"]).unwrap();
+        assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!((t.text(&t.rows[0], 0), t.text(&t.rows[1], 0)), (String::from("1"), String::new()));
+        assert_eq!(t.reads_outside_projection(), 0);
+        assert_eq!(t.text(&t.rows[1], 2), "kept?");
+        assert_eq!(t.reads_outside_projection(), 1, "read from its line, not the arena");
     }
 
     proptest! {
@@ -520,6 +618,30 @@ mod tests {
         ) {
             let text = body.concat();
             prop_assert_eq!(read_with(&text, Splitter::InPlace), read_with(&text, Splitter::Quoted));
+        }
+
+        #[test]
+        fn a_table_keeping_some_columns_reads_every_cell_and_row_as_the_whole_table(
+            body in proptest::collection::vec(prop_oneof![Just("a"), Just("h1"), Just(" "), Just("\u{a0}"), Just("\t"), Just("\n"), Just("\r\n"), Just("é"), Just("x y")], 0..80),
+            keep in proptest::collection::vec(any::<bool>(), 3),
+            cut in any::<bool>(),
+        ) {
+            let mut text = format!("h0\th1\th2\n{}", body.concat());
+            if !cut {
+                text.push('\n');
+            }
+            let names: Vec<&str> = ["h0", "H1 ", "h2"].into_iter().zip(&keep).filter(|(_, k)| **k).map(|(n, _)| n).collect();
+            let format = TextFormat { delimiter: b'\t', quoting: false, style: DecimalStyle::Point };
+            let plain = |t: &Table<'_>| -> Plain {
+                let rows = t.rows.iter().map(|r| (r.number, (0..6).map(|c| t.text(r, c)).collect())).collect();
+                (t.header_number, t.headers.clone(), rows)
+            };
+            let whole = read_decoded("f.tsv", &text, format, |_| true).map(|t| plain(&t)).map_err(|e| e.to_string());
+            let projected = read_decoded_columns("f.tsv", &text, format, |_| true, &names).map(|t| {
+                assert!(t.is_projected());
+                plain(&t)
+            });
+            prop_assert_eq!(projected.map_err(|e| e.to_string()), whole);
         }
 
         #[test]

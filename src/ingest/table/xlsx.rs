@@ -177,7 +177,7 @@ fn sheet_table(
             }
             continue;
         }
-        rows.push(arena.finish(number, start));
+        rows.push(arena.finish(number, start, 0..0));
     }
     let (header_number, headers) =
         header.ok_or_else(|| InputError::file(file, format!("sheet {sheet:?} {NO_HEADER}")))?;
@@ -190,6 +190,7 @@ fn sheet_table(
         style: DecimalStyle::Point,
         source: Cow::Borrowed(""),
         arena,
+        projection: None,
     })
 }
 
