@@ -155,7 +155,7 @@ pub fn remove_stale_temporaries<S: AsRef<str>>(parent: &Path, names: &[S]) -> Re
 /// folder still appears complete or not at all.
 fn sync_tree(dir: &Path) -> Result<(), Error> {
     let mut entries = Vec::new();
-    collect_tree(dir, &mut entries)?;
+    collect_tree(dir, &mut entries, &mut std::collections::HashSet::new())?;
     let next = AtomicUsize::new(0);
     let threads = entries.len().min(SYNC_THREADS);
     let sync_next = || -> Result<(), Error> {
@@ -178,15 +178,18 @@ fn sync_tree(dir: &Path) -> Result<(), Error> {
 /// How many fsyncs [`sync_tree`] keeps in flight.
 const SYNC_THREADS: usize = 8;
 
-/// Every file and folder under `dir`, and `dir` itself.
-fn collect_tree(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+/// Every file and folder under `dir`, and `dir` itself; a file that is a
+/// hard link to one listed already (its inode in `files`) only once: one
+/// fsync makes every name of it durable.
+fn collect_tree(dir: &Path, out: &mut Vec<PathBuf>, files: &mut std::collections::HashSet<u64>) -> Result<(), Error> {
+    use std::os::unix::fs::DirEntryExt;
     for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let path = entry.path();
         let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
         if kind.is_dir() {
-            collect_tree(&path, out)?;
-        } else if kind.is_file() {
+            collect_tree(&path, out, files)?;
+        } else if kind.is_file() && files.insert(entry.ino()) {
             out.push(path);
         }
     }
@@ -272,6 +275,25 @@ mod tests {
         });
         assert!(again.is_err(), "an existing archive is never overwritten");
         assert_eq!(fs::read(dir.join("a.json")).unwrap(), b"2");
+    }
+
+    #[test]
+    fn every_file_and_folder_is_listed_for_fsync_and_a_hard_linked_file_once() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("tree");
+        fs::create_dir_all(dir.join("bag/data")).unwrap();
+        fs::write(dir.join("statement.pdf"), b"%PDF").unwrap();
+        fs::write(dir.join("bag/bagit.txt"), b"BagIt").unwrap();
+        fs::hard_link(dir.join("statement.pdf"), dir.join("bag/data/statement.pdf")).unwrap();
+        let mut listed = Vec::new();
+        collect_tree(&dir, &mut listed, &mut std::collections::HashSet::new()).unwrap();
+        let mut names: Vec<String> =
+            listed.iter().map(|p| p.strip_prefix(&dir).unwrap().display().to_string()).collect();
+        names.sort();
+        let pdf = names.iter().filter(|n| n.ends_with("statement.pdf")).count();
+        names.retain(|n| !n.ends_with("statement.pdf"));
+        assert_eq!(pdf, 1, "one name of the linked file");
+        assert_eq!(names, ["", "bag", "bag/bagit.txt", "bag/data"]);
     }
 
     #[test]
