@@ -133,9 +133,10 @@ pub struct RunArgs {
     /// contract sets a target or rule on an ads KPI.
     #[arg(long = "allow-missing", value_name = "MARKET", value_parser = parse_market)]
     pub allow_missing: Vec<Market>,
-    /// Sellers processed in parallel. Default: one per core. (polars' own
-    /// thread pool gets the cores left over, at least one; POLARS_MAX_THREADS
-    /// overrides.)
+    /// Sellers processed in parallel. Default: one per core, and one more
+    /// to keep the cores busy while a seller's folder is made durable on the
+    /// disk. (polars' own thread pool gets the cores left over, at least
+    /// one; POLARS_MAX_THREADS overrides.)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Print only failures and the summary line (no progress bar).
