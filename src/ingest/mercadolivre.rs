@@ -176,8 +176,8 @@ struct MoneyColumn {
 const MONEY_COLUMN_COUNT: usize = 11;
 
 /// Every column name [`parse`] reads (its named columns and every name of
-/// each money column): a Vendas export's others (about 50 of its ~65) are
-/// not kept as it is read (see `table::read_decoded_columns`).
+/// each money column): a Vendas export's others (36 of the generated
+/// layout's 63 columns) are not kept as it is read (see `table::read_decoded_columns`).
 pub fn columns() -> Vec<&'static str> {
     let named = [
         SALE_NUMBER,
