@@ -431,7 +431,9 @@ impl Table<'_> {
     }
 
     /// The cell of a column `projection` did not keep, split from the row's
-    /// line as reading it whole would have.
+    /// line as reading it whole would have. (The line is a range of the
+    /// source, and its offsets were checked against `u32` when the row was
+    /// read, so neither look-up below can fail.)
     #[cold]
     fn cell_outside(&self, projection: &Projection, row: &Row, col: usize) -> Cell {
         #[cfg(test)]
