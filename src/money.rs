@@ -201,6 +201,24 @@ pub fn parse_trimmed_decimal(raw: &str, style: DecimalStyle) -> Result<Decimal, 
     general_decimal(raw, style)
 }
 
+/// [`parse_trimmed_decimal`] of an amount, which a `%` never belongs to:
+/// text holding one (`12%`, a ratio) is refused, where
+/// [`parse_trimmed_decimal`] reads it as a fraction. The spellings nearly
+/// every amount uses are read first, without looking for the `%`.
+///
+/// # Errors
+/// A message saying the text is a percentage, or what
+/// [`parse_trimmed_decimal`] says.
+pub fn parse_trimmed_amount(raw: &str, style: DecimalStyle) -> Result<Decimal, String> {
+    if let Some(value) = plain_decimal(raw, style) {
+        return Ok(value);
+    }
+    if raw.contains('%') {
+        return Err(format!("{raw:?} is a percentage; expected an amount such as 1,234.56"));
+    }
+    general_decimal(raw, style)
+}
+
 /// [`parse_decimal`] of trimmed text, every spelling it accepts.
 fn general_decimal(raw: &str, style: DecimalStyle) -> Result<Decimal, String> {
     let mut s: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
@@ -420,6 +438,20 @@ mod tests {
         fn the_money_limit_is_the_decimal_comparison(lo in proptest::num::u32::ANY, mid in proptest::num::u32::ANY, hi in 0u32..3, negative in proptest::bool::ANY, scale in 0u32..=28) {
             let amount = Decimal::from_parts(lo, mid, hi, negative, scale);
             proptest::prop_assert_eq!(check_money_limit(amount).is_ok(), amount.abs() < Decimal::from(MONEY_LIMIT));
+        }
+
+        /// An amount reads as the decimal reading reads it, except that any
+        /// text with a `%` is refused.
+        #[test]
+        fn an_amount_is_a_decimal_without_a_percent_sign(text in "[-(]?(R\\$|\\$)?[0-9.,% ]{1,12}\\)?", comma in proptest::bool::ANY) {
+            let style = if comma { DecimalStyle::Comma } else { DecimalStyle::Point };
+            let text = text.trim();
+            let amount = parse_trimmed_amount(text, style);
+            if text.contains('%') {
+                proptest::prop_assert!(amount.unwrap_err().contains("is a percentage"), "{:?}", text);
+            } else {
+                proptest::prop_assert_eq!(amount, parse_trimmed_decimal(text, style), "{:?}", text);
+            }
         }
 
         /// Where the allocation-free reading gives a value, it is the

@@ -42,13 +42,11 @@ pub fn decode_text_checked<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, st
         return utf16(file, rest, encoding_rs::UTF_16BE);
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    // `str::find` looks for the NUL with memchr: the common case, UTF-8,
-    // costs one validation pass and one fast scan.
+    // The common case, UTF-8, costs one validation pass and one vectorized
+    // scan for the NUL (the memchr crate's, several times faster on a
+    // megabyte than `str::find`'s word-at-a-time one).
     let utf8 = simdutf8::basic::from_utf8(body);
-    let nul = match utf8 {
-        Ok(text) => text.find('\0'),
-        Err(_) => body.iter().position(|b| *b == 0),
-    };
+    let nul = memchr::memchr(0, body);
     if let Some(at) = nul {
         let line = body[..at].iter().filter(|b| **b == b'\n').count() + 1;
         return Err(InputError {

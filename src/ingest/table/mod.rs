@@ -16,7 +16,7 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
 use crate::error::{InputError, Location};
-use crate::money::{DecimalStyle, RoundingMode, check_money_limit, parse_trimmed_decimal};
+use crate::money::{DecimalStyle, RoundingMode, check_money_limit, parse_trimmed_amount, parse_trimmed_decimal};
 
 mod decode;
 mod text;
@@ -527,15 +527,12 @@ impl Table<'_> {
     /// sums could overflow.
     pub fn money(&self, row: &Row, col: usize) -> Result<Decimal, InputError> {
         let cell = self.cell(row, col);
-        let text = self.arena.text_of(cell, &self.source);
-        if text.contains('%') {
-            return Err(self.error(row, col, format!("{text:?} is a percentage; expected an amount such as 1,234.56")));
-        }
         let d = match cell {
             Cell::Empty => Decimal::ZERO,
             // One look at the cell: a text cell is never blank.
             Cell::Source { .. } | Cell::Copied { .. } => {
-                parse_trimmed_decimal(text, self.style).map_err(|m| self.error(row, col, m))?
+                let text = self.arena.text_of(cell, &self.source);
+                parse_trimmed_amount(text, self.style).map_err(|m| self.error(row, col, m))?
             }
             Cell::Number(_) | Cell::DateTime(_) => self.decimal(row, col)?.unwrap_or(Decimal::ZERO),
         };
