@@ -231,8 +231,8 @@ pub fn manifest_of(
 /// (one copy on disk; a copy where the filesystem has no hard links) and,
 /// when `inputs_from` is the workspace root, a copy of every input under
 /// `data/inputs/<path>`, each checked against the hash the statement
-/// lists; then `evidence.zip`. Bagging-Date and zip times are the issue date. Nothing
-/// is fsynced here.
+/// lists; then `evidence.zip`. Bagging-Date and zip times are the issue
+/// date. Nothing is fsynced here.
 ///
 /// # Errors
 /// [`SealingError::Write`] or [`SealingError::Bag`] naming the path;

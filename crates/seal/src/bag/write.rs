@@ -209,8 +209,8 @@ fn write_payload(target: &Path, file: &PayloadFile<'_>) -> Result<(File, Written
 
 /// Makes `target` (the payload file `name`) a hard link to `source`,
 /// which the caller wrote `data` to, and returns it open with the hashes
-/// of `data`; `None` when the
-/// filesystem refuses the link (nothing made: the caller writes a copy).
+/// of `data`; `None` when the filesystem refuses the link (nothing made:
+/// the caller writes a copy).
 ///
 /// # Errors
 /// [`BagError::LinkedDiffers`] when `source` is not `data`'s size (the
