@@ -289,13 +289,15 @@ impl Projection {
     /// The slot of a column not kept.
     const NOT_KEPT: u32 = u32::MAX;
 
-    /// The projection keeping the columns `keep` marks.
-    fn new(keep: &[bool], delimiter: u8) -> Self {
+    /// The projection of a table whose header is `headers` keeping the
+    /// columns named in `columns` (compared with [`fold_header`]).
+    fn new(headers: &[String], columns: &[&str], delimiter: u8) -> Self {
+        let wanted: Vec<String> = columns.iter().map(|c| fold_header(c)).collect();
         let mut next = 0u32;
-        let slots = keep
+        let slots = headers
             .iter()
-            .map(|&kept| {
-                if !kept {
+            .map(|name| {
+                if !wanted.contains(&fold_header(name)) {
                     return Self::NOT_KEPT;
                 }
                 next += 1;
@@ -308,6 +310,12 @@ impl Projection {
             #[cfg(test)]
             reads_outside: std::cell::Cell::new(0),
         }
+    }
+
+    /// Where column `col`'s cell sits among a row's kept cells, if it is kept.
+    #[inline]
+    fn slot(&self, col: usize) -> Option<usize> {
+        self.slots.get(col).filter(|slot| **slot != Self::NOT_KEPT).map(|slot| at(*slot))
     }
 }
 
@@ -422,9 +430,9 @@ impl Table<'_> {
     fn cell(&self, row: &Row, col: usize) -> Cell {
         let slot = match &self.projection {
             None => col,
-            Some(projection) => match projection.slots.get(col) {
-                Some(&slot) if slot != Projection::NOT_KEPT => at(slot),
-                _ => return self.cell_outside(projection, row, col),
+            Some(projection) => match projection.slot(col) {
+                Some(slot) => slot,
+                None => return self.cell_outside(projection, row, col),
             },
         };
         self.arena.cells.get(row.cells.clone()).and_then(|cells| cells.get(slot)).copied().unwrap_or(Cell::Empty)

@@ -7,7 +7,7 @@ use crate::money::DecimalStyle;
 use std::borrow::Cow;
 
 use super::decode::decode_text_checked;
-use super::{Arena, MAX_TABLE_TEXT, Projection, Row, Table, TooMuchText, fold_header, offset, source_cell};
+use super::{Arena, MAX_TABLE_TEXT, Projection, Row, Table, TooMuchText, offset, source_cell};
 
 /// How to read a delimited text file.
 #[derive(Debug, Clone, Copy)]
@@ -126,13 +126,14 @@ fn read_split<'a>(
         last_line: 0,
         first: true,
         columns: columns.filter(|_| splitter == Splitter::InPlace),
-        keep: None,
+        delimiter: format.delimiter,
+        projection: None,
     };
     match splitter {
         Splitter::Quoted => split_quoted(file, text, format.delimiter, &mut found)?,
         Splitter::InPlace => split_in_place(text, format.delimiter, &mut found)?,
     }
-    let TextRows { header, rows, arena, last_len, previous_len, last_line, keep, .. } = found;
+    let TextRows { header, rows, arena, last_len, previous_len, last_line, projection, .. } = found;
     let (header_number, headers) =
         header.ok_or_else(|| InputError::file(file, "no header row found (the file is empty or not this format)"))?;
     let cut = !text.ends_with(['\n', '\r']) && !rows.is_empty();
@@ -147,7 +148,6 @@ fn read_split<'a>(
             ),
         });
     }
-    let projection = keep.map(|keep| Projection::new(&keep, format.delimiter));
     Ok(Table {
         file: file.to_string(),
         sheet: None,
@@ -388,9 +388,9 @@ struct TextRows<'t, H> {
     first: bool,
     /// The names of the columns to keep, when not all of them.
     columns: Option<&'t [&'t str]>,
-    /// Which of the header's columns to keep, once the header is found
-    /// (`None`: all of them).
-    keep: Option<Vec<bool>>,
+    delimiter: u8,
+    /// The columns kept, once the header is found (`None`: all of them).
+    projection: Option<Projection>,
 }
 
 impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
@@ -434,10 +434,7 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
             if (self.is_header)(&texts) {
                 let names: Vec<String> =
                     texts.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_string()).collect();
-                self.keep = self.columns.map(|columns| {
-                    let wanted: Vec<String> = columns.iter().map(|c| fold_header(c)).collect();
-                    names.iter().map(|name| wanted.contains(&fold_header(name))).collect()
-                });
+                self.projection = self.columns.map(|columns| Projection::new(&names, columns, self.delimiter));
                 self.header = Some((line, names));
             }
             return Ok(());
@@ -469,7 +466,7 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
         let start = self.arena.begin();
         let mut cell = bytes.start;
         let mut cells = 1;
-        match &self.keep {
+        match &self.projection {
             None => {
                 for at in Delimiters::new(&text.as_bytes()[bytes.clone()], delimiter) {
                     self.arena.push_source(text, cell..bytes.start + at).map_err(too_much)?;
@@ -478,8 +475,8 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
                 }
                 self.arena.push_source(text, cell..bytes.end).map_err(too_much)?;
             }
-            Some(keep) => {
-                let kept = |column: usize| keep.get(column).copied().unwrap_or(false);
+            Some(projection) => {
+                let kept = |column: usize| projection.slot(column).is_some();
                 for at in Delimiters::new(&text.as_bytes()[bytes.clone()], delimiter) {
                     if kept(cells - 1) {
                         self.arena.push_source(text, cell..bytes.start + at).map_err(too_much)?;
@@ -493,7 +490,9 @@ impl<H: Fn(&[String]) -> bool> TextRows<'_, H> {
             }
         }
         // A row whose kept cells are blank is blank only if the others are too.
-        if self.arena.is_blank_since(start) && (self.keep.is_none() || is_blank_line(text, bytes.clone(), delimiter)) {
+        if self.arena.is_blank_since(start)
+            && (self.projection.is_none() || is_blank_line(text, bytes.clone(), delimiter))
+        {
             self.arena.discard(start);
             return Ok(());
         }
